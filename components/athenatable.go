@@ -1,0 +1,315 @@
+package components
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/athena"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/glue"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/athenaqueries"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+)
+
+// AthenaTableArgs configures AthenaTable.
+type AthenaTableArgs struct {
+	// Location is the S3 URI under which the Hive-style hourly partitions
+	// year=YYYY/month=MM/day=DD/hour=HH/ start; it ends with "/".
+	Location pulumi.StringInput
+	// Fields are the columns, in file order.
+	Fields []flowlog.Field
+	// Format is "parquet" or "plain-text" (space-delimited; gzip is read transparently).
+	Format string
+	// SkipHeaderLine skips the first line of each plain-text file (S3 flow
+	// logs write a header; Firehose output has none).
+	SkipHeaderLine bool
+	// DatabaseName and TableName default to the component name (with
+	// underscores) and "flow_logs".
+	DatabaseName string
+	TableName    string
+	// ProjectionStartYear is the first year partition projection enumerates.
+	ProjectionStartYear int
+	// ScanLimitMB is the workgroup's bytes-scanned cutoff per query, in MB (>= 10).
+	ScanLimitMB int
+	// ResultExpirationDays expires query results (default 30).
+	ResultExpirationDays int
+	// KmsKeyArn encrypts query results with SSE-KMS ("" = SSE-S3).
+	KmsKeyArn string
+	// Queries limits the saved queries to these names; empty = every query
+	// whose fields are recorded (athenaqueries.Applicable).
+	Queries []string
+	Tags    map[string]string
+}
+
+// AthenaTable is a Glue table over flow-log files with partition projection
+// (no partitions are ever added by hand), an Athena workgroup with its own
+// encrypted result bucket and a scan cutoff, and the saved queries.
+type AthenaTable struct {
+	pulumi.ResourceState
+
+	DatabaseName  pulumi.StringOutput    `pulumi:"databaseName"`
+	TableName     pulumi.StringOutput    `pulumi:"tableName"`
+	WorkgroupName pulumi.StringOutput    `pulumi:"workgroupName"`
+	ResultBucket  pulumi.StringOutput    `pulumi:"resultBucket"`
+	NamedQueryIDs pulumi.StringMapOutput `pulumi:"namedQueryIds"`
+	StorageLayout pulumi.StringOutput    `pulumi:"storageLocationTemplate"`
+	QueryNames    []string
+}
+
+var glueNameRe = regexp.MustCompile(`^[a-z0-9_]{1,255}$`)
+
+// glueName turns a component name into a Glue/Athena identifier.
+func glueName(s string) string {
+	return strings.ToLower(strings.NewReplacer("-", "_", ".", "_").Replace(s))
+}
+
+// PartitionKeys are the projected partition columns of every flow-log table.
+var PartitionKeys = []string{"year", "month", "day", "hour"}
+
+// ProjectionParameters are the table parameters that make Athena compute the
+// partitions from the Hive-style hourly layout under location.
+func ProjectionParameters(startYear int, template string) map[string]string {
+	return map[string]string{
+		"EXTERNAL":                  "TRUE",
+		"projection.enabled":        "true",
+		"projection.year.type":      "integer",
+		"projection.year.range":     fmt.Sprintf("%d,2099", startYear),
+		"projection.month.type":     "integer",
+		"projection.month.range":    "1,12",
+		"projection.month.digits":   "2",
+		"projection.day.type":       "integer",
+		"projection.day.range":      "1,31",
+		"projection.day.digits":     "2",
+		"projection.hour.type":      "integer",
+		"projection.hour.range":     "0,23",
+		"projection.hour.digits":    "2",
+		"storage.location.template": template,
+	}
+}
+
+// LocationTemplate appends the hourly partition layout to a location.
+func LocationTemplate(location string) string {
+	return location + "year=${year}/month=${month}/day=${day}/hour=${hour}/"
+}
+
+func (a *AthenaTableArgs) defaults(name string) {
+	if a.DatabaseName == "" {
+		a.DatabaseName = glueName(name)
+	}
+	if a.TableName == "" {
+		a.TableName = "flow_logs"
+	}
+	if a.ProjectionStartYear == 0 {
+		a.ProjectionStartYear = 2024
+	}
+	if a.ResultExpirationDays == 0 {
+		a.ResultExpirationDays = 30
+	}
+}
+
+func (a *AthenaTableArgs) validate() error {
+	var errs []error
+	if a.Location == nil {
+		errs = append(errs, errors.New("Location: required"))
+	}
+	if len(a.Fields) == 0 {
+		errs = append(errs, errors.New("Fields: at least one column is required"))
+	}
+	if a.Format != awslimits.FileFormatParquet && a.Format != awslimits.FileFormatPlainText {
+		errs = append(errs, fmt.Errorf("Format: %q is not %q or %q", a.Format, awslimits.FileFormatParquet, awslimits.FileFormatPlainText))
+	}
+	if !glueNameRe.MatchString(a.DatabaseName) {
+		errs = append(errs, fmt.Errorf("DatabaseName: %q must be lowercase letters, digits and underscores", a.DatabaseName))
+	}
+	if !glueNameRe.MatchString(a.TableName) {
+		errs = append(errs, fmt.Errorf("TableName: %q must be lowercase letters, digits and underscores", a.TableName))
+	}
+	if a.ScanLimitMB*1_000_000 < awslimits.MinAthenaScanLimitBytes {
+		errs = append(errs, fmt.Errorf("ScanLimitMB: %d is below Athena's minimum of 10 MB", a.ScanLimitMB))
+	}
+	if a.ProjectionStartYear < 2015 || a.ProjectionStartYear > 2099 {
+		errs = append(errs, fmt.Errorf("ProjectionStartYear: %d is not between 2015 and 2099", a.ProjectionStartYear))
+	}
+	if a.ResultExpirationDays < 1 {
+		errs = append(errs, fmt.Errorf("ResultExpirationDays: %d must be >= 1", a.ResultExpirationDays))
+	}
+	if err := validateArn("KmsKeyArn", a.KmsKeyArn, "kms"); err != nil {
+		errs = append(errs, err)
+	}
+	applicable := athenaqueries.Applicable(a.Fields)
+	for _, q := range a.Queries {
+		if _, ok := athenaqueries.ByName(q); !ok {
+			errs = append(errs, fmt.Errorf("Queries: unknown query %q", q))
+			continue
+		}
+		found := false
+		for _, aq := range applicable {
+			found = found || aq.Name == q
+		}
+		if !found {
+			errs = append(errs, fmt.Errorf("Queries: %q needs fields that are not recorded", q))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// NewAthenaTable creates the database, table, workgroup, result bucket and saved queries.
+func NewAthenaTable(ctx *pulumi.Context, name string, args *AthenaTableArgs, opts ...pulumi.ResourceOption) (*AthenaTable, error) {
+	if args == nil {
+		return nil, errors.New("AthenaTable: args are required")
+	}
+	a := *args
+	a.defaults(name)
+	if err := a.validate(); err != nil {
+		return nil, fmt.Errorf("AthenaTable %q: %w", name, err)
+	}
+	c := &AthenaTable{}
+	if err := ctx.RegisterComponentResource(typeToken("AthenaTable"), name, c, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(c)
+
+	db, err := glue.NewCatalogDatabase(ctx, name+"-db", &glue.CatalogDatabaseArgs{
+		Name:        pulumi.String(a.DatabaseName),
+		Description: pulumi.String("VPC flow logs (" + name + ")"),
+		Tags:        NameTags(a.Tags, name+"-db"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	cols := glue.CatalogTableStorageDescriptorColumnArray{}
+	for _, col := range flowlog.GlueColumns(a.Fields) {
+		cols = append(cols, glue.CatalogTableStorageDescriptorColumnArgs{
+			Name: pulumi.String(col.Name), Type: pulumi.String(col.Type), Comment: pulumi.String(col.Comment),
+		})
+	}
+	keys := glue.CatalogTablePartitionKeyArray{}
+	for _, k := range PartitionKeys {
+		keys = append(keys, glue.CatalogTablePartitionKeyArgs{Name: pulumi.String(k), Type: pulumi.String("int")})
+	}
+	template := a.Location.ToStringOutput().ApplyT(LocationTemplate).(pulumi.StringOutput)
+	params := pulumi.StringMap{}
+	for k, v := range ProjectionParameters(a.ProjectionStartYear, "") {
+		params[k] = pulumi.String(v)
+	}
+	params["storage.location.template"] = template
+	sd := &glue.CatalogTableStorageDescriptorArgs{
+		Location: a.Location,
+		Columns:  cols,
+	}
+	if a.Format == awslimits.FileFormatParquet {
+		params["classification"] = pulumi.String("parquet")
+		sd.InputFormat = pulumi.String("org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat")
+		sd.OutputFormat = pulumi.String("org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat")
+		sd.SerDeInfo = &glue.CatalogTableStorageDescriptorSerDeInfoArgs{
+			SerializationLibrary: pulumi.String("org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"),
+			Parameters:           pulumi.StringMap{"serialization.format": pulumi.String("1")},
+		}
+	} else {
+		params["classification"] = pulumi.String("csv")
+		if a.SkipHeaderLine {
+			params["skip.header.line.count"] = pulumi.String("1")
+		}
+		sd.InputFormat = pulumi.String("org.apache.hadoop.mapred.TextInputFormat")
+		sd.OutputFormat = pulumi.String("org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat")
+		sd.SerDeInfo = &glue.CatalogTableStorageDescriptorSerDeInfoArgs{
+			SerializationLibrary: pulumi.String("org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"),
+			Parameters: pulumi.StringMap{
+				"field.delim":          pulumi.String(" "),
+				"serialization.format": pulumi.String(" "),
+			},
+		}
+	}
+	table, err := glue.NewCatalogTable(ctx, name+"-table", &glue.CatalogTableArgs{
+		Name:              pulumi.String(a.TableName),
+		DatabaseName:      db.Name,
+		Description:       pulumi.String("VPC flow log records; partitions are projected, never added"),
+		TableType:         pulumi.String("EXTERNAL_TABLE"),
+		Parameters:        params,
+		PartitionKeys:     keys,
+		StorageDescriptor: sd,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	results, err := newSecureBucket(ctx, name+"-results", secureBucketArgs{
+		KmsKeyArn:      a.KmsKeyArn,
+		ExpirationDays: a.ResultExpirationDays,
+		Retain:         false, // query results are a cache, not data
+		Tags:           a.Tags,
+	}, c)
+	if err != nil {
+		return nil, err
+	}
+	enc := &athena.WorkgroupConfigurationResultConfigurationEncryptionConfigurationArgs{
+		EncryptionOption: pulumi.String("SSE_S3"),
+	}
+	if a.KmsKeyArn != "" {
+		enc = &athena.WorkgroupConfigurationResultConfigurationEncryptionConfigurationArgs{
+			EncryptionOption: pulumi.String("SSE_KMS"),
+			KmsKeyArn:        pulumi.String(a.KmsKeyArn),
+		}
+	}
+	wg, err := athena.NewWorkgroup(ctx, name+"-workgroup", &athena.WorkgroupArgs{
+		Description:  pulumi.String("Flow-log queries (" + name + ")"),
+		ForceDestroy: pulumi.Bool(true),
+		Configuration: &athena.WorkgroupConfigurationArgs{
+			EnforceWorkgroupConfiguration:   pulumi.Bool(true),
+			PublishCloudwatchMetricsEnabled: pulumi.Bool(true),
+			BytesScannedCutoffPerQuery:      pulumi.Int(a.ScanLimitMB * 1_000_000),
+			ResultConfiguration: &athena.WorkgroupConfigurationResultConfigurationArgs{
+				OutputLocation:          pulumi.Sprintf("s3://%s/results/", results.Bucket.Bucket),
+				EncryptionConfiguration: enc,
+			},
+		},
+		Tags: NameTags(a.Tags, name+"-workgroup"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	queries := athenaqueries.Applicable(a.Fields)
+	if len(a.Queries) > 0 {
+		queries = nil
+		for _, n := range a.Queries {
+			q, _ := athenaqueries.ByName(n)
+			queries = append(queries, q)
+		}
+	}
+	ids := pulumi.StringMap{}
+	for _, q := range queries {
+		nq, err := athena.NewNamedQuery(ctx, name+"-"+q.Name, &athena.NamedQueryArgs{
+			Name:        pulumi.String(q.Name),
+			Description: pulumi.String(q.Description),
+			Database:    db.Name,
+			Workgroup:   wg.Name,
+			Query:       pulumi.String(q.Render(a.DatabaseName, a.TableName)),
+		}, parent, pulumi.DependsOn([]pulumi.Resource{table}))
+		if err != nil {
+			return nil, err
+		}
+		ids[q.Name] = nq.ID().ToStringOutput()
+		c.QueryNames = append(c.QueryNames, q.Name)
+	}
+
+	c.DatabaseName = db.Name
+	c.TableName = table.Name
+	c.WorkgroupName = wg.Name
+	c.ResultBucket = results.Bucket.Bucket
+	c.NamedQueryIDs = ids.ToStringMapOutput()
+	c.StorageLayout = template
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"databaseName":            c.DatabaseName,
+		"tableName":               c.TableName,
+		"workgroupName":           c.WorkgroupName,
+		"resultBucket":            c.ResultBucket,
+		"namedQueryIds":           c.NamedQueryIDs,
+		"storageLocationTemplate": c.StorageLayout,
+	})
+}

@@ -1,0 +1,119 @@
+// Package components holds the project's six reusable Pulumi
+// ComponentResources. Each one validates its own args, parents every child,
+// names children from its own name and registers its outputs. None reads stack
+// configuration or creates an AWS provider: pass providers with
+// pulumi.Provider / pulumi.Providers resource options, and children inherit them.
+package components
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Package is the first segment of every component type token.
+const Package = "vpcflowlogs"
+
+func typeToken(noun string) string { return Package + ":index:" + noun }
+
+// awsEnv is the account, region and partition a component deploys into, read
+// through the component's provider.
+type awsEnv struct {
+	AccountID string
+	Region    string
+	Partition string
+	DNSSuffix string
+}
+
+func lookupEnv(ctx *pulumi.Context, parent pulumi.Resource) (awsEnv, error) {
+	id, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{}, pulumi.Parent(parent))
+	if err != nil {
+		return awsEnv{}, fmt.Errorf("looking up the AWS account: %w", err)
+	}
+	reg, err := aws.GetRegion(ctx, &aws.GetRegionArgs{}, pulumi.Parent(parent))
+	if err != nil {
+		return awsEnv{}, fmt.Errorf("looking up the AWS region: %w", err)
+	}
+	part, err := aws.GetPartition(ctx, &aws.GetPartitionArgs{}, pulumi.Parent(parent))
+	if err != nil {
+		return awsEnv{}, fmt.Errorf("looking up the AWS partition: %w", err)
+	}
+	return awsEnv{AccountID: id.AccountId, Region: reg.Name, Partition: part.Partition, DNSSuffix: part.DnsSuffix}, nil
+}
+
+// arn builds an ARN in the env's partition.
+func (e awsEnv) arn(service, region, account, resource string) string {
+	return fmt.Sprintf("arn:%s:%s:%s:%s:%s", e.Partition, service, region, account, resource)
+}
+
+// servicePrincipal is the partition-correct principal of an AWS service.
+func (e awsEnv) servicePrincipal(service string) string { return service + "." + e.DNSSuffix }
+
+// NameTags returns tags plus a Name tag (unless tags already has one), as
+// resource tags.
+func NameTags(tags map[string]string, name string) pulumi.StringMap {
+	m := pulumi.StringMap{}
+	for k, v := range tags {
+		m[k] = pulumi.String(v)
+	}
+	if _, ok := tags["Name"]; !ok && name != "" {
+		m["Name"] = pulumi.String(name)
+	}
+	return m
+}
+
+func cloneTags(tags map[string]string) map[string]string {
+	if tags == nil {
+		return map[string]string{}
+	}
+	return maps.Clone(tags)
+}
+
+// policyJSON renders an IAM/S3/KMS policy document that may contain Outputs
+// (ARNs of resources created in the same run) as a JSON string output.
+func policyJSON(doc map[string]any) pulumi.StringOutput {
+	return pulumi.JSONMarshal(pulumi.ToOutput(doc))
+}
+
+// statement is a shorthand for one policy statement.
+type statement = map[string]any
+
+func policy(stmts ...statement) map[string]any {
+	list := make([]any, len(stmts))
+	for i, s := range stmts {
+		list[i] = s
+	}
+	return map[string]any{"Version": "2012-10-17", "Statement": list}
+}
+
+// serviceTrust is a trust policy that lets one AWS service assume a role, only
+// on behalf of this account and, when sourceArn is set, only for that resource.
+func serviceTrust(env awsEnv, service string, sourceArn any) map[string]any {
+	cond := map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": env.AccountID}}
+	if sourceArn != nil {
+		cond["ArnLike"] = map[string]any{"aws:SourceArn": sourceArn}
+	}
+	return policy(statement{
+		"Effect":    "Allow",
+		"Principal": map[string]any{"Service": env.servicePrincipal(service)},
+		"Action":    "sts:AssumeRole",
+		"Condition": cond,
+	})
+}
+
+var arnRe = regexp.MustCompile(`^arn:aws[a-z-]*:([a-z0-9-]+):[a-z0-9-]*:[0-9]*:.+$`)
+
+// validateArn checks an optional ARN of the given service.
+func validateArn(field, value, service string) error {
+	if value == "" {
+		return nil
+	}
+	m := arnRe.FindStringSubmatch(value)
+	if m == nil || m[1] != service {
+		return fmt.Errorf("%s: %q is not an ARN of service %s", field, value, service)
+	}
+	return nil
+}

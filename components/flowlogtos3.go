@@ -1,0 +1,191 @@
+package components
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+)
+
+// FlowLogToS3Args configures FlowLogToS3.
+type FlowLogToS3Args struct {
+	// VpcIDs are the VPCs to log: one flow log each. The slice length decides
+	// how many flow logs exist, so it is plain Go; the ids may be outputs.
+	VpcIDs []pulumi.StringInput
+	// Fields are the recorded fields, in order (flowlog.DefaultFields()).
+	Fields []flowlog.Field
+	// TrafficType is ACCEPT, REJECT or ALL.
+	TrafficType string
+	// AggregationInterval is 60 or 600 seconds.
+	AggregationInterval int
+	// FileFormat is "parquet" (default) or "plain-text".
+	FileFormat string
+	// ExistingBucketArn writes into this bucket instead of creating one; its
+	// policy must already let delivery.logs.amazonaws.com write.
+	ExistingBucketArn string
+	// KmsKeyArn encrypts the created bucket with SSE-KMS; "" uses SSE-S3.
+	KmsKeyArn string
+	// ExpirationDays expires flow-log objects after this many days (0: never).
+	ExpirationDays int
+	Tags           map[string]string
+}
+
+// FlowLogToS3 delivers VPC flow logs to S3 with Hive-compatible, per-hour
+// partitions, into a private, encrypted, versioned bucket that is retained when
+// the stack is destroyed.
+type FlowLogToS3 struct {
+	pulumi.ResourceState
+
+	BucketName pulumi.StringOutput      `pulumi:"bucketName"`
+	BucketArn  pulumi.StringOutput      `pulumi:"bucketArn"`
+	FlowLogIDs pulumi.StringArrayOutput `pulumi:"flowLogIds"`
+	// Location is the S3 URI under which the per-hour partitions start
+	// (…/aws-region=<region>/), for AthenaTable.
+	Location pulumi.StringOutput `pulumi:"location"`
+	// LogFormat is the flow log's format string, derived from the catalog.
+	LogFormat pulumi.StringOutput `pulumi:"logFormat"`
+}
+
+func (a *FlowLogToS3Args) validate() error {
+	var errs []error
+	if len(a.VpcIDs) == 0 {
+		errs = append(errs, errors.New("VpcIDs: at least one VPC is required"))
+	}
+	if len(a.Fields) == 0 {
+		errs = append(errs, errors.New("Fields: at least one flow log field is required"))
+	}
+	if !slices.Contains(awslimits.TrafficTypes, a.TrafficType) {
+		errs = append(errs, fmt.Errorf("TrafficType: %q is not one of %v", a.TrafficType, awslimits.TrafficTypes))
+	}
+	if !slices.Contains(awslimits.AggregationIntervals, a.AggregationInterval) {
+		errs = append(errs, fmt.Errorf("AggregationInterval: %d is not one of %v", a.AggregationInterval, awslimits.AggregationIntervals))
+	}
+	if a.FileFormat == "" {
+		a.FileFormat = awslimits.FileFormatParquet
+	}
+	if a.FileFormat != awslimits.FileFormatParquet && a.FileFormat != awslimits.FileFormatPlainText {
+		errs = append(errs, fmt.Errorf("FileFormat: %q is not %q or %q", a.FileFormat, awslimits.FileFormatParquet, awslimits.FileFormatPlainText))
+	}
+	if err := validateArn("ExistingBucketArn", a.ExistingBucketArn, "s3"); err != nil {
+		errs = append(errs, err)
+	}
+	if err := validateArn("KmsKeyArn", a.KmsKeyArn, "kms"); err != nil {
+		errs = append(errs, err)
+	}
+	if a.ExistingBucketArn != "" && a.KmsKeyArn != "" {
+		errs = append(errs, errors.New("KmsKeyArn: only applies to a bucket this component creates, not to ExistingBucketArn"))
+	}
+	if a.ExpirationDays < 0 {
+		errs = append(errs, fmt.Errorf("ExpirationDays: %d is negative", a.ExpirationDays))
+	}
+	return errors.Join(errs...)
+}
+
+// NewFlowLogToS3 creates the bucket (unless one is given) and one flow log per VPC.
+func NewFlowLogToS3(ctx *pulumi.Context, name string, args *FlowLogToS3Args, opts ...pulumi.ResourceOption) (*FlowLogToS3, error) {
+	if args == nil {
+		return nil, errors.New("FlowLogToS3: args are required")
+	}
+	a := *args
+	if err := a.validate(); err != nil {
+		return nil, fmt.Errorf("FlowLogToS3 %q: %w", name, err)
+	}
+	c := &FlowLogToS3{}
+	if err := ctx.RegisterComponentResource(typeToken("FlowLogToS3"), name, c, opts...); err != nil {
+		return nil, err
+	}
+	env, err := lookupEnv(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+
+	var bucketArn, bucketName pulumi.StringOutput
+	if a.ExistingBucketArn != "" {
+		bucketArn = pulumi.String(a.ExistingBucketArn).ToStringOutput()
+		bucketName = pulumi.String(a.ExistingBucketArn[strings.LastIndex(a.ExistingBucketArn, ":")+1:]).ToStringOutput()
+	} else {
+		logsSourceArn := env.arn("logs", env.Region, env.AccountID, "*")
+		b, err := newSecureBucket(ctx, name+"-bucket", secureBucketArgs{
+			KmsKeyArn:      a.KmsKeyArn,
+			ExpirationDays: a.ExpirationDays,
+			Retain:         true,
+			Tags:           a.Tags,
+			ExtraStatements: func(arn pulumi.StringOutput) []statement {
+				cond := map[string]any{
+					"StringEquals": map[string]any{"aws:SourceAccount": env.AccountID},
+					"ArnLike":      map[string]any{"aws:SourceArn": logsSourceArn},
+				}
+				return []statement{
+					{
+						"Sid":       "AWSLogDeliveryAclCheck",
+						"Effect":    "Allow",
+						"Principal": map[string]any{"Service": "delivery.logs.amazonaws.com"},
+						"Action":    []any{"s3:GetBucketAcl", "s3:ListBucket"},
+						"Resource":  arn,
+						"Condition": cond,
+					},
+					{
+						"Sid":       "AWSLogDeliveryWrite",
+						"Effect":    "Allow",
+						"Principal": map[string]any{"Service": "delivery.logs.amazonaws.com"},
+						"Action":    "s3:PutObject",
+						"Resource":  pulumi.Sprintf("%s/AWSLogs/aws-account-id=%s/*", arn, env.AccountID),
+						"Condition": map[string]any{
+							"StringEquals": map[string]any{
+								"aws:SourceAccount": env.AccountID,
+								"s3:x-amz-acl":      "bucket-owner-full-control",
+							},
+							"ArnLike": map[string]any{"aws:SourceArn": logsSourceArn},
+						},
+					},
+				}
+			},
+		}, c)
+		if err != nil {
+			return nil, err
+		}
+		bucketArn, bucketName = b.Bucket.Arn, b.Bucket.Bucket
+	}
+
+	format := flowlog.LogFormat(a.Fields)
+	var ids []pulumi.StringOutput
+	for i, vpc := range a.VpcIDs {
+		fl, err := ec2.NewFlowLog(ctx, fmt.Sprintf("%s-vpc%d", name, i), &ec2.FlowLogArgs{
+			VpcId:                  vpc,
+			TrafficType:            pulumi.String(a.TrafficType),
+			LogDestinationType:     pulumi.String("s3"),
+			LogDestination:         bucketArn,
+			LogFormat:              pulumi.String(format),
+			MaxAggregationInterval: pulumi.Int(a.AggregationInterval),
+			DestinationOptions: &ec2.FlowLogDestinationOptionsArgs{
+				FileFormat:               pulumi.String(a.FileFormat),
+				HiveCompatiblePartitions: pulumi.Bool(true),
+				PerHourPartition:         pulumi.Bool(true),
+			},
+			Tags: NameTags(a.Tags, fmt.Sprintf("%s-vpc%d", name, i)),
+		}, pulumi.Parent(c))
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, fl.ID().ToStringOutput())
+	}
+
+	c.BucketArn = bucketArn
+	c.BucketName = bucketName
+	c.FlowLogIDs = pulumi.ToStringArrayOutput(ids)
+	c.Location = pulumi.Sprintf("s3://%s/AWSLogs/aws-account-id=%s/aws-service=vpcflowlogs/aws-region=%s/", bucketName, env.AccountID, env.Region)
+	c.LogFormat = pulumi.String(format).ToStringOutput()
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"bucketName": c.BucketName,
+		"bucketArn":  c.BucketArn,
+		"flowLogIds": c.FlowLogIDs,
+		"location":   c.Location,
+		"logFormat":  c.LogFormat,
+	})
+}

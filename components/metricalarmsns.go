@@ -1,0 +1,291 @@
+package components
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+)
+
+// AlarmRule is one metric-filter alarm over the flow-log log group.
+type AlarmRule struct {
+	// Name names the metric, the filter and the alarm: lowercase letters, digits, dashes.
+	Name        string
+	Description string
+	// Conditions is the structured match, rendered into a space-delimited
+	// filter pattern through the field catalog. Exclusive with Pattern.
+	Conditions []flowlog.Condition
+	// Pattern is a raw CloudWatch Logs filter pattern. Exclusive with Conditions.
+	Pattern string
+	// Threshold is compared with the Sum of matching records per period.
+	Threshold int
+	// Period in seconds, a multiple of 60.
+	Period int
+	// EvaluationPeriods is how many periods are compared.
+	EvaluationPeriods int
+	// Comparison is a CloudWatch comparison operator (default GreaterThanOrEqualToThreshold).
+	Comparison string
+}
+
+// MetricAlarmSNSArgs configures MetricAlarmSNS.
+type MetricAlarmSNSArgs struct {
+	// LogGroupName is the flow-log log group the metric filters read.
+	LogGroupName pulumi.StringInput
+	// Fields is the log group's record format, used to render the patterns.
+	Fields []flowlog.Field
+	// Rules are the alarms. May be empty: the topic still exists for the
+	// other architectures' operational alarms.
+	Rules []AlarmRule
+	// Emails are subscribed to the topic (each must confirm by e-mail).
+	Emails []string
+	// Namespace is the CloudWatch metric namespace of the rules' metrics.
+	Namespace string
+	Tags      map[string]string
+}
+
+// MetricAlarmSNS turns flow-log records into metrics, alarms on them and
+// notifies an encrypted SNS topic with e-mail subscriptions. Other components
+// send their operational alarms to the same topic (TopicArn).
+type MetricAlarmSNS struct {
+	pulumi.ResourceState
+
+	TopicArn  pulumi.StringOutput    `pulumi:"topicArn"`
+	KeyArn    pulumi.StringOutput    `pulumi:"keyArn"`
+	AlarmArns pulumi.StringMapOutput `pulumi:"alarmArns"`
+	// Patterns are the rendered filter patterns by rule name.
+	Patterns pulumi.StringMapOutput `pulumi:"patterns"`
+}
+
+var alarmRuleNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// RenderPatterns validates the rules and returns their filter patterns by
+// rule name, rendered through the catalog for the given fields.
+func RenderPatterns(fields []flowlog.Field, rules []AlarmRule) (map[string]string, error) {
+	var errs []error
+	out := make(map[string]string, len(rules))
+	for i, r := range rules {
+		where := fmt.Sprintf("Rules[%d] %q", i, r.Name)
+		if !alarmRuleNameRe.MatchString(r.Name) {
+			errs = append(errs, fmt.Errorf("%s: name must be 1-63 lowercase letters, digits and dashes", where))
+		}
+		if _, dup := out[r.Name]; dup {
+			errs = append(errs, fmt.Errorf("%s: name is used twice", where))
+		}
+		if (len(r.Conditions) == 0) == (r.Pattern == "") {
+			errs = append(errs, fmt.Errorf("%s: exactly one of Conditions or Pattern is required", where))
+			continue
+		}
+		if r.Threshold < 1 {
+			errs = append(errs, fmt.Errorf("%s: threshold %d must be >= 1", where, r.Threshold))
+		}
+		if r.Period < 60 || r.Period%60 != 0 || r.Period > 86400 {
+			errs = append(errs, fmt.Errorf("%s: period %d must be a multiple of 60 between 60 and 86400", where, r.Period))
+		}
+		if r.EvaluationPeriods < 1 {
+			errs = append(errs, fmt.Errorf("%s: evaluation periods %d must be >= 1", where, r.EvaluationPeriods))
+		}
+		if r.Comparison != "" && !slices.Contains(awslimits.AlarmComparisons, r.Comparison) {
+			errs = append(errs, fmt.Errorf("%s: comparison %q is not one of %v", where, r.Comparison, awslimits.AlarmComparisons))
+		}
+		p := r.Pattern
+		if p == "" {
+			var err error
+			if p, err = flowlog.FilterPattern(fields, r.Conditions); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", where, err))
+				continue
+			}
+		}
+		if len(p) > awslimits.MaxFilterPatternLength {
+			errs = append(errs, fmt.Errorf("%s: filter pattern is %d characters; CloudWatch Logs accepts at most %d", where, len(p), awslimits.MaxFilterPatternLength))
+		}
+		out[r.Name] = p
+	}
+	return out, errors.Join(errs...)
+}
+
+// NewMetricAlarmSNS creates the topic, its key, the subscriptions and, per
+// rule, a metric filter and an alarm.
+func NewMetricAlarmSNS(ctx *pulumi.Context, name string, args *MetricAlarmSNSArgs, opts ...pulumi.ResourceOption) (*MetricAlarmSNS, error) {
+	if args == nil {
+		return nil, errors.New("MetricAlarmSNS: args are required")
+	}
+	a := *args
+	var errs []error
+	if len(a.Rules) > 0 && a.LogGroupName == nil {
+		errs = append(errs, errors.New("LogGroupName: required when there are rules"))
+	}
+	if a.Namespace == "" {
+		errs = append(errs, errors.New("Namespace: required"))
+	}
+	for _, e := range a.Emails {
+		if !emailRe.MatchString(e) {
+			errs = append(errs, fmt.Errorf("Emails: %q is not an e-mail address", e))
+		}
+	}
+	patterns, err := RenderPatterns(a.Fields, a.Rules)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("MetricAlarmSNS %q: %w", name, err)
+	}
+
+	c := &MetricAlarmSNS{}
+	if err := ctx.RegisterComponentResource(typeToken("MetricAlarmSNS"), name, c, opts...); err != nil {
+		return nil, err
+	}
+	env, err := lookupEnv(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(c)
+	alarmArns := env.arn("cloudwatch", env.Region, env.AccountID, "alarm:*")
+
+	// CloudWatch alarms cannot publish to a topic encrypted with the AWS
+	// managed SNS key, so the topic gets its own key that CloudWatch may use.
+	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
+		Description:       pulumi.String("Encrypts the flow-log alarm topic " + name),
+		EnableKeyRotation: pulumi.Bool(true),
+		Policy: policyJSON(policy(
+			statement{
+				"Sid":       "AccountAdministers",
+				"Effect":    "Allow",
+				"Principal": map[string]any{"AWS": env.arn("iam", "", env.AccountID, "root")},
+				"Action":    "kms:*",
+				"Resource":  "*",
+			},
+			statement{
+				"Sid":       "CloudWatchAlarmsPublish",
+				"Effect":    "Allow",
+				"Principal": map[string]any{"Service": env.servicePrincipal("cloudwatch")},
+				"Action":    []any{"kms:Decrypt", "kms:GenerateDataKey*"},
+				"Resource":  "*",
+				"Condition": map[string]any{
+					"StringEquals": map[string]any{"aws:SourceAccount": env.AccountID},
+					"ArnLike":      map[string]any{"aws:SourceArn": alarmArns},
+				},
+			},
+		)),
+		Tags: NameTags(a.Tags, name+"-key"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	topic, err := sns.NewTopic(ctx, name+"-topic", &sns.TopicArgs{
+		KmsMasterKeyId: key.Arn,
+		Tags:           NameTags(a.Tags, name+"-topic"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sns.NewTopicPolicy(ctx, name+"-topic-policy", &sns.TopicPolicyArgs{
+		Arn: topic.Arn,
+		Policy: policyJSON(policy(
+			statement{
+				"Sid":       "CloudWatchAlarmsPublish",
+				"Effect":    "Allow",
+				"Principal": map[string]any{"Service": env.servicePrincipal("cloudwatch")},
+				"Action":    "sns:Publish",
+				"Resource":  topic.Arn,
+				"Condition": map[string]any{
+					"StringEquals": map[string]any{"aws:SourceAccount": env.AccountID},
+					"ArnLike":      map[string]any{"aws:SourceArn": alarmArns},
+				},
+			},
+			statement{
+				"Sid":       "DenyInsecureTransport",
+				"Effect":    "Deny",
+				"Principal": "*",
+				"Action":    "sns:Publish",
+				"Resource":  topic.Arn,
+				"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+			},
+		)),
+	}, parent); err != nil {
+		return nil, err
+	}
+	for i, e := range a.Emails {
+		if _, err := sns.NewTopicSubscription(ctx, fmt.Sprintf("%s-email%d", name, i), &sns.TopicSubscriptionArgs{
+			Topic:    topic.Arn,
+			Protocol: pulumi.String("email"),
+			Endpoint: pulumi.String(e),
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	arns := pulumi.StringMap{}
+	for _, r := range a.Rules {
+		filter, err := cloudwatch.NewLogMetricFilter(ctx, name+"-"+r.Name, &cloudwatch.LogMetricFilterArgs{
+			LogGroupName: a.LogGroupName,
+			Pattern:      pulumi.String(patterns[r.Name]),
+			MetricTransformation: &cloudwatch.LogMetricFilterMetricTransformationArgs{
+				Name:         pulumi.String(r.Name),
+				Namespace:    pulumi.String(a.Namespace),
+				Value:        pulumi.String("1"),
+				DefaultValue: pulumi.String("0"),
+				Unit:         pulumi.String("Count"),
+			},
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		comparison := r.Comparison
+		if comparison == "" {
+			comparison = "GreaterThanOrEqualToThreshold"
+		}
+		alarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+r.Name+"-alarm", &cloudwatch.MetricAlarmArgs{
+			AlarmDescription:   pulumi.String(alarmDescription(r, patterns[r.Name])),
+			Namespace:          pulumi.String(a.Namespace),
+			MetricName:         pulumi.String(r.Name),
+			Statistic:          pulumi.String("Sum"),
+			Period:             pulumi.Int(r.Period),
+			EvaluationPeriods:  pulumi.Int(r.EvaluationPeriods),
+			Threshold:          pulumi.Float64(float64(r.Threshold)),
+			ComparisonOperator: pulumi.String(comparison),
+			TreatMissingData:   pulumi.String("notBreaching"),
+			AlarmActions:       pulumi.Array{topic.Arn},
+			OkActions:          pulumi.Array{topic.Arn},
+			Tags:               NameTags(a.Tags, name+"-"+r.Name+"-alarm"),
+		}, parent, pulumi.DependsOn([]pulumi.Resource{filter}))
+		if err != nil {
+			return nil, err
+		}
+		arns[r.Name] = alarm.Arn
+	}
+
+	c.TopicArn = topic.Arn
+	c.KeyArn = key.Arn
+	c.AlarmArns = arns.ToStringMapOutput()
+	c.Patterns = pulumi.ToStringMap(patterns).ToStringMapOutput()
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"topicArn":  c.TopicArn,
+		"keyArn":    c.KeyArn,
+		"alarmArns": c.AlarmArns,
+		"patterns":  c.Patterns,
+	})
+}
+
+func alarmDescription(r AlarmRule, pattern string) string {
+	d := r.Description
+	if d != "" {
+		d += " "
+	}
+	s := fmt.Sprintf("%s(rule %s: Sum of matching flow-log records over %ds, %d period(s), threshold %d; pattern %s)",
+		d, r.Name, r.Period, r.EvaluationPeriods, r.Threshold, pattern)
+	if len(s) > 1024 { // AlarmDescription limit
+		s = s[:1021] + "..."
+	}
+	return s
+}
+
+var emailRe = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)

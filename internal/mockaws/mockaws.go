@@ -1,0 +1,281 @@
+// Package mockaws runs the Pulumi program offline under Pulumi's mocks and
+// records every registration: type, name, parent, inputs and options. The
+// unit tests, the rule suite and `make plan` all read the same record, so
+// what a reviewer sees in the plan is what the tests assert.
+package mockaws
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Account and Region are what the mocked AWS answers for caller identity and region.
+const (
+	Account = "123456789012"
+	Region  = "us-east-1"
+)
+
+// Resource is one registered resource.
+type Resource struct {
+	Type   string
+	Name   string
+	URN    string
+	Parent string // parent URN ("" for none); the stack's URN for top-level resources
+	Custom bool   // false for component resources
+	// Inputs are the registered inputs, as plain Go values (maps, slices, strings, float64, bool).
+	Inputs map[string]any
+	// Outputs are the mocked outputs (inputs plus invented ids, names, ARNs).
+	Outputs        map[string]any
+	RetainOnDelete bool
+	Provider       string
+	Dependencies   []string
+}
+
+// Input returns the named input as a string ("" when absent or not a string).
+func (r *Resource) Input(key string) string {
+	s, _ := r.Inputs[key].(string)
+	return s
+}
+
+// Mocks implements pulumi.MockResourceMonitor and records registrations.
+type Mocks struct {
+	mu             sync.Mutex
+	Resources      []*Resource
+	OutputsCalls   int // RegisterResourceOutputs calls (components and the stack)
+	Calls          []string
+	Project, Stack string
+}
+
+// New returns empty mocks for a project and stack.
+func New(project, stack string) *Mocks { return &Mocks{Project: project, Stack: stack} }
+
+func shortHash(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])[:7]
+}
+
+// service is the ARN service of a Pulumi AWS type token such as aws:s3/bucketV2:BucketV2.
+func service(token string) string {
+	parts := strings.Split(token, ":")
+	if len(parts) < 2 {
+		return "mock"
+	}
+	mod := strings.Split(parts[1], "/")[0]
+	switch mod {
+	case "cloudwatch":
+		if strings.Contains(token, "Log") {
+			return "logs"
+		}
+	case "opensearch":
+		return "es"
+	}
+	return mod
+}
+
+// NewResource records the registration and invents outputs the way AWS would:
+// stable, derived from the logical name, so two runs give the same values.
+func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	rec := &Resource{
+		Type:    args.TypeToken,
+		Name:    args.Name,
+		Custom:  args.Custom,
+		Inputs:  map[string]any{},
+		Outputs: map[string]any{},
+	}
+	if rpc := args.RegisterRPC; rpc != nil {
+		rec.Parent = rpc.GetParent()
+		rec.RetainOnDelete = rpc.GetRetainOnDelete()
+		rec.Provider = rpc.GetProvider()
+		rec.Dependencies = rpc.GetDependencies()
+	}
+	rec.URN = fmt.Sprintf("urn:pulumi:%s::%s::%s::%s", m.Stack, m.Project, args.TypeToken, args.Name)
+	rec.Inputs = args.Inputs.Mappable()
+	m.mu.Lock()
+	m.Resources = append(m.Resources, rec)
+	m.mu.Unlock()
+	if !args.Custom {
+		return "", resource.PropertyMap{}, nil
+	}
+
+	out := args.Inputs.Copy()
+	physical := args.Name + "-" + shortHash(args.Name)
+	set := func(k string, v any) {
+		if _, ok := out[resource.PropertyKey(k)]; !ok {
+			out[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
+		}
+	}
+	id := physical
+	switch args.TypeToken {
+	case "aws:s3/bucketV2:BucketV2":
+		set("bucket", physical)
+		b := out["bucket"].StringValue()
+		id = b
+		set("arn", "arn:aws:s3:::"+b)
+		set("bucketDomainName", b+".s3.amazonaws.com")
+	case "aws:iam/role:Role":
+		set("name", physical)
+		set("arn", fmt.Sprintf("arn:aws:iam::%s:role/%s", Account, out["name"].StringValue()))
+	case "aws:ec2/vpc:Vpc":
+		id = "vpc-" + shortHash(args.Name) + "0000000000"
+	case "aws:ec2/subnet:Subnet":
+		id = "subnet-" + shortHash(args.Name) + "0000000000"
+	case "aws:ec2/securityGroup:SecurityGroup":
+		id = "sg-" + shortHash(args.Name) + "0000000000"
+	case "aws:kms/key:Key":
+		id = shortHash(args.Name) + "-0000-0000-0000-000000000000"
+		set("keyId", id)
+	case "aws:sqs/queue:Queue":
+		set("name", physical)
+		set("url", fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", Region, Account, out["name"].StringValue()))
+		id = out["url"].StringValue()
+	case "aws:opensearch/domain:Domain":
+		set("domainName", physical)
+		set("endpoint", "vpc-"+physical+"."+Region+".es.amazonaws.com")
+		set("dashboardEndpoint", "vpc-"+physical+"."+Region+".es.amazonaws.com/_dashboards")
+	case "aws:lambda/invocation:Invocation":
+		set("result", `{"status":"applied"}`)
+	}
+	set("name", physical)
+	if _, ok := out["arn"]; !ok {
+		name := physical
+		if n, ok := out["name"]; ok && n.IsString() {
+			name = n.StringValue()
+		}
+		set("arn", fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", service(args.TypeToken), Region, Account, strings.ToLower(lastSegment(args.TypeToken)), name))
+	}
+	set("id", id)
+	rec.Outputs = out.Mappable()
+	return id, out, nil
+}
+
+func lastSegment(token string) string {
+	i := strings.LastIndex(token, ":")
+	return token[i+1:]
+}
+
+// RegisterResourceOutputs counts output registrations (the mock API passes no arguments).
+func (m *Mocks) RegisterResourceOutputs() (*emptyResponse, error) {
+	m.mu.Lock()
+	m.OutputsCalls++
+	m.mu.Unlock()
+	return &emptyResponse{}, nil
+}
+
+// Call answers the invokes the program makes.
+func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	m.mu.Lock()
+	m.Calls = append(m.Calls, args.Token)
+	m.mu.Unlock()
+	switch args.Token {
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"accountId": Account, "arn": "arn:aws:iam::" + Account + ":user/mock", "userId": "AIDAMOCK", "id": Account,
+		}), nil
+	case "aws:index/getRegion:getRegion":
+		return resource.NewPropertyMapFromMap(map[string]any{"name": Region, "id": Region, "endpoint": "ec2." + Region + ".amazonaws.com"}), nil
+	case "aws:index/getPartition:getPartition":
+		return resource.NewPropertyMapFromMap(map[string]any{"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}), nil
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"names": []any{Region + "a", Region + "b", Region + "c"}, "zoneIds": []any{"use1-az1", "use1-az2", "use1-az4"}, "id": Region,
+		}), nil
+	case "aws:ec2/getAmi:getAmi":
+		return resource.NewPropertyMapFromMap(map[string]any{"id": "ami-0123456789abcdef0", "imageId": "ami-0123456789abcdef0", "architecture": "arm64"}), nil
+	}
+	return nil, fmt.Errorf("mockaws: no mock for invoke %s", args.Token)
+}
+
+// ByType returns the recorded resources of a type token, in registration order.
+func (m *Mocks) ByType(token string) []*Resource {
+	var out []*Resource
+	for _, r := range m.Resources {
+		if r.Type == token {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ByName returns the resource with this logical name (and type, when given).
+func (m *Mocks) ByName(name string) *Resource {
+	for _, r := range m.Resources {
+		if r.Name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+// ByURN returns the resource with this URN.
+func (m *Mocks) ByURN(urn string) *Resource {
+	for _, r := range m.Resources {
+		if r.URN == urn {
+			return r
+		}
+	}
+	return nil
+}
+
+// Children returns the resources whose parent is r, sorted by name.
+func (m *Mocks) Children(r *Resource) []*Resource { return m.ChildrenOf(r.URN) }
+
+// ChildrenOf returns the resources whose parent URN is parent, sorted by
+// component first, then name, so printed plans are stable.
+func (m *Mocks) ChildrenOf(parent string) []*Resource {
+	var out []*Resource
+	for _, c := range m.Resources {
+		if c.Parent == parent {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Custom != out[j].Custom {
+			return !out[i].Custom
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// StackURN is the URN of the root stack resource, the parent of top-level resources.
+func (m *Mocks) StackURN() string {
+	return fmt.Sprintf("urn:pulumi:%s::%s::pulumi:pulumi:Stack::%s-%s", m.Stack, m.Project, m.Project, m.Stack)
+}
+
+// CountByType counts resources per type token.
+func (m *Mocks) CountByType() map[string]int {
+	out := map[string]int{}
+	for _, r := range m.Resources {
+		out[r.Type]++
+	}
+	return out
+}
+
+// Components returns the component resources (not custom), in registration order.
+func (m *Mocks) Components() []*Resource {
+	var out []*Resource
+	for _, r := range m.Resources {
+		if !r.Custom {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// SortedTypes returns the type tokens present, sorted.
+func (m *Mocks) SortedTypes() []string {
+	counts := m.CountByType()
+	types := make([]string, 0, len(counts))
+	for t := range counts {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	return types
+}

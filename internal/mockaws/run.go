@@ -1,0 +1,18 @@
+package mockaws
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+type emptyResponse = emptypb.Empty
+
+// Run runs program under mocks with the given stack config (full keys,
+// structured values as JSON) and returns the record, also when the program fails.
+func Run(program pulumi.RunFunc, project, stack string, config map[string]string) (*Mocks, error) {
+	m := New(project, stack)
+	err := pulumi.RunErr(program, pulumi.WithMocks(project, stack, m), func(info *pulumi.RunInfo) {
+		info.Config = config
+	})
+	return m, err
+}

@@ -1,0 +1,570 @@
+// Package stackconfig loads and validates the stack configuration once, into
+// typed structs. Every invalid value is reported before any resource is
+// registered, with the key, the bad value and what is allowed. Components never
+// read configuration themselves: the stacks package hands them typed args.
+//
+// The keys, their types and defaults are declared in Pulumi.yaml; a test keeps
+// the defaults there and here equal.
+package stackconfig
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/netip"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+)
+
+// Namespace is the Pulumi project name that prefixes every key.
+const Namespace = "vpc-flow-logs"
+
+// Architecture is one of the three monitoring pipelines.
+type Architecture string
+
+// The architectures this program can deploy.
+const (
+	CloudWatchOpenSearch Architecture = "cloudwatch-opensearch"
+	S3Athena             Architecture = "s3-athena"
+	FirehoseAthena       Architecture = "firehose-athena"
+)
+
+// AllArchitectures lists every architecture, in the mission's order.
+var AllArchitectures = []Architecture{CloudWatchOpenSearch, S3Athena, FirehoseAthena}
+
+// Config is the validated stack configuration.
+type Config struct {
+	Architectures       []Architecture
+	VpcIDs              []string // empty: the program creates a demo VPC
+	TrafficType         string   // ACCEPT, REJECT or ALL
+	AggregationInterval int      // 60 or 600 seconds
+	Fields              []flowlog.Field
+	S3FileFormat        string // parquet or plain-text
+	LogRetentionDays    int
+	DataRetentionDays   int
+	AlarmEmails         []string
+	AlarmRules          []AlarmRule
+	AthenaScanLimitMB   int
+	Tags                map[string]string
+	BucketKmsKeyArn     string // "" = SSE-S3
+	LogKmsKeyArn        string // "" = CloudWatch Logs default encryption
+	ExistingBucketArn   string // "" = create the flow-log bucket
+}
+
+// Enabled reports whether architecture a is enabled.
+func (c *Config) Enabled(a Architecture) bool { return slices.Contains(c.Architectures, a) }
+
+// NeedsCloudWatchFlowLog reports whether any enabled architecture reads the
+// flow log from CloudWatch Logs (the metric-filter alarms of s3-athena, the
+// OpenSearch indexer, the Firehose forwarder).
+func (c *Config) NeedsCloudWatchFlowLog() bool { return len(c.Architectures) > 0 }
+
+// AlarmRule is one metric-filter alarm.
+type AlarmRule struct {
+	Name        string
+	Description string
+	// Match is the structured form; Pattern the raw form. Exactly one is set.
+	Match             *Match
+	Pattern           string
+	Threshold         int
+	Period            int // seconds, a multiple of 60
+	EvaluationPeriods int
+	Comparison        string
+}
+
+// Match selects flow-log records by their fields; unset fields match anything.
+type Match struct {
+	SrcAddr  string // IP or CIDR
+	DstAddr  string // IP or CIDR
+	SrcPort  *int
+	DstPort  *int
+	Protocol *int
+	Action   string // ACCEPT or REJECT
+}
+
+// Conditions renders the match as catalog conditions for a filter pattern.
+// CIDRs become prefix wildcards (validation allows only octet-aligned IPv4
+// prefixes, the ones a filter pattern can express).
+func (m *Match) Conditions() []flowlog.Condition {
+	var out []flowlog.Condition
+	addr := func(field, v string) {
+		if v == "" {
+			return
+		}
+		if p, err := netip.ParsePrefix(v); err == nil {
+			if p.Bits() == p.Addr().BitLen() {
+				v = p.Addr().String()
+			} else {
+				octets := strings.Split(p.Masked().Addr().String(), ".")
+				v = strings.Join(octets[:p.Bits()/8], ".") + ".*"
+			}
+		}
+		out = append(out, flowlog.Condition{Field: field, Op: flowlog.OpEq, Value: v})
+	}
+	num := func(field string, v *int) {
+		if v != nil {
+			out = append(out, flowlog.Condition{Field: field, Op: flowlog.OpEq, Value: strconv.Itoa(*v)})
+		}
+	}
+	addr("srcaddr", m.SrcAddr)
+	addr("dstaddr", m.DstAddr)
+	num("srcport", m.SrcPort)
+	num("dstport", m.DstPort)
+	num("protocol", m.Protocol)
+	if m.Action != "" {
+		out = append(out, flowlog.Condition{Field: "action", Op: flowlog.OpEq, Value: m.Action})
+	}
+	return out
+}
+
+// Defaults, mirrored in Pulumi.yaml.
+const (
+	DefaultTrafficType         = "ALL"
+	DefaultAggregationInterval = 600
+	DefaultS3FileFormat        = awslimits.FileFormatParquet
+	DefaultLogRetentionDays    = 30
+	DefaultDataRetentionDays   = 365
+	DefaultAthenaScanLimitMB   = 1024
+	DefaultRulePeriod          = 300
+	DefaultEvaluationPeriods   = 1
+	DefaultComparison          = "GreaterThanOrEqualToThreshold"
+)
+
+// DefaultArchitectures is the cheapest useful setup.
+var DefaultArchitectures = []Architecture{S3Athena}
+
+// Getter returns the raw config value for a full key ("vpc-flow-logs:vpcIds").
+// Structured values (lists, objects) arrive as JSON, as the Pulumi engine passes them.
+type Getter func(key string) (string, bool)
+
+// Error is one invalid config value.
+type Error struct {
+	Key     string // full key, e.g. "vpc-flow-logs:trafficType"
+	Value   string // the offending value as written
+	Allowed string // what is allowed
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("config %s: invalid value %s; allowed: %s", e.Key, e.Value, e.Allowed)
+}
+
+// Key returns the full key for a short name.
+func Key(name string) string { return Namespace + ":" + name }
+
+type loader struct {
+	get  Getter
+	errs []error
+}
+
+func (l *loader) fail(key, value, allowed string) {
+	l.errs = append(l.errs, &Error{Key: Key(key), Value: value, Allowed: allowed})
+}
+
+func quote(s string) string { return strconv.Quote(s) }
+
+func (l *loader) raw(key string) (string, bool) {
+	v, ok := l.get(Key(key))
+	if !ok || strings.TrimSpace(v) == "" {
+		return "", false
+	}
+	return v, true
+}
+
+func (l *loader) str(key, def string) string {
+	if v, ok := l.raw(key); ok {
+		return v
+	}
+	return def
+}
+
+func (l *loader) int(key string, def int) (int, bool) {
+	v, ok := l.raw(key)
+	if !ok {
+		return def, true
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		l.fail(key, quote(v), "an integer")
+		return def, false
+	}
+	return n, true
+}
+
+func (l *loader) stringList(key string) ([]string, bool) {
+	v, ok := l.raw(key)
+	if !ok {
+		return nil, true
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(v), &out); err != nil {
+		l.fail(key, quote(v), "a list of strings, e.g. [\"a\", \"b\"]")
+		return nil, false
+	}
+	return out, true
+}
+
+var vpcIDRe = regexp.MustCompile(`^vpc-([0-9a-f]{8}|[0-9a-f]{17})$`)
+
+// Load reads and validates the configuration. It returns every problem found,
+// joined, so a user fixes them all in one go.
+func Load(get Getter) (*Config, error) {
+	l := &loader{get: get}
+	c := &Config{}
+
+	// architectures
+	if names, ok := l.stringList("architectures"); ok {
+		if names == nil {
+			c.Architectures = slices.Clone(DefaultArchitectures)
+		}
+		allowed := archNames()
+		for _, n := range names {
+			a := Architecture(n)
+			if !slices.Contains(AllArchitectures, a) {
+				l.fail("architectures", quote(n), allowed)
+				continue
+			}
+			if !slices.Contains(c.Architectures, a) {
+				c.Architectures = append(c.Architectures, a)
+			}
+		}
+		if names != nil && len(names) == 0 {
+			l.fail("architectures", "[]", "at least one of "+allowed)
+		}
+	}
+
+	// vpcIds
+	if ids, ok := l.stringList("vpcIds"); ok {
+		seen := map[string]bool{}
+		for _, id := range ids {
+			if !vpcIDRe.MatchString(id) {
+				l.fail("vpcIds", quote(id), "VPC ids of the form vpc- followed by 8 or 17 lowercase hex digits")
+				continue
+			}
+			if seen[id] {
+				l.fail("vpcIds", quote(id), "each VPC id once")
+				continue
+			}
+			seen[id] = true
+			c.VpcIDs = append(c.VpcIDs, id)
+		}
+	}
+
+	c.TrafficType = l.str("trafficType", DefaultTrafficType)
+	if !slices.Contains(awslimits.TrafficTypes, c.TrafficType) {
+		l.fail("trafficType", quote(c.TrafficType), "ACCEPT, REJECT, ALL")
+	}
+
+	if n, ok := l.int("aggregationInterval", DefaultAggregationInterval); ok {
+		c.AggregationInterval = n
+		if !slices.Contains(awslimits.AggregationIntervals, n) {
+			l.fail("aggregationInterval", strconv.Itoa(n), "60 or 600 (seconds)")
+		}
+	}
+
+	if names, ok := l.stringList("flowLogFields"); ok {
+		if len(names) == 0 {
+			c.Fields = flowlog.DefaultFields()
+		} else if fs, err := flowlog.FieldsByName(names); err != nil {
+			var uf *flowlog.UnknownFieldError
+			if errors.As(err, &uf) {
+				l.fail("flowLogFields", quote(uf.Name), "the VPC flow log fields "+strings.Join(flowlog.Names(), ", "))
+			} else {
+				l.fail("flowLogFields", fmt.Sprint(names), "each field once")
+			}
+		} else {
+			c.Fields = fs
+		}
+	}
+
+	c.S3FileFormat = l.str("s3FileFormat", DefaultS3FileFormat)
+	if !slices.Contains(awslimits.FileFormats, c.S3FileFormat) {
+		l.fail("s3FileFormat", quote(c.S3FileFormat), strings.Join(awslimits.FileFormats, ", "))
+	}
+
+	if n, ok := l.int("logRetentionDays", DefaultLogRetentionDays); ok {
+		c.LogRetentionDays = n
+		if !slices.Contains(awslimits.RetentionDays, n) {
+			l.fail("logRetentionDays", strconv.Itoa(n), "one of CloudWatch Logs' retention periods: "+joinInts(awslimits.RetentionDays))
+		}
+	}
+
+	if n, ok := l.int("dataRetentionDays", DefaultDataRetentionDays); ok {
+		c.DataRetentionDays = n
+		if n < 1 {
+			l.fail("dataRetentionDays", strconv.Itoa(n), "a number of days >= 1")
+		}
+	}
+
+	if emails, ok := l.stringList("alarmEmails"); ok {
+		for _, e := range emails {
+			if !validEmail(e) {
+				l.fail("alarmEmails", quote(e), "e-mail addresses such as secops@example.com")
+				continue
+			}
+			c.AlarmEmails = append(c.AlarmEmails, e)
+		}
+	}
+
+	c.AlarmRules = l.alarmRules(c.Fields)
+
+	if n, ok := l.int("athenaScanLimitMb", DefaultAthenaScanLimitMB); ok {
+		c.AthenaScanLimitMB = n
+		if n < 10 {
+			l.fail("athenaScanLimitMb", strconv.Itoa(n), "an integer >= 10 (Athena's minimum per-query cutoff is 10 MB)")
+		}
+	}
+
+	c.Tags = l.tags()
+
+	c.BucketKmsKeyArn = l.arn("bucketKmsKeyArn", "kms", "arn:aws:kms:<region>:<account>:key/<id>")
+	c.LogKmsKeyArn = l.arn("logKmsKeyArn", "kms", "arn:aws:kms:<region>:<account>:key/<id>")
+	c.ExistingBucketArn = l.arn("existingBucketArn", "s3", "arn:aws:s3:::<bucket-name>")
+
+	if len(l.errs) > 0 {
+		return nil, errors.Join(l.errs...)
+	}
+	return c, nil
+}
+
+func (l *loader) arn(key, service, example string) string {
+	v, ok := l.raw(key)
+	if !ok {
+		return ""
+	}
+	parts := strings.SplitN(v, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != service || parts[5] == "" {
+		l.fail(key, quote(v), "an ARN of the form "+example)
+		return ""
+	}
+	return v
+}
+
+var tagKeyRe = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
+
+func (l *loader) tags() map[string]string {
+	v, ok := l.raw("tags")
+	if !ok {
+		return map[string]string{}
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(v), &m); err != nil {
+		l.fail("tags", quote(v), "an object of string keys to string values, e.g. {\"team\": \"secops\"}")
+		return map[string]string{}
+	}
+	for _, k := range sortedKeys(m) {
+		if !tagKeyRe.MatchString(k) || strings.HasPrefix(strings.ToLower(k), "aws:") {
+			l.fail("tags", quote(k), "tag keys of 1-128 letters, digits, spaces and _.:/=+-@, not starting with aws:")
+		}
+		if len(m[k]) > 256 {
+			l.fail("tags", quote(m[k]), "tag values of at most 256 characters")
+		}
+	}
+	return m
+}
+
+// ruleJSON is the config shape of an alarm rule; numbers are decoded loosely
+// so a wrong type gets a precise message.
+type ruleJSON struct {
+	Name              string          `json:"name"`
+	Description       string          `json:"description"`
+	Match             map[string]any  `json:"match"`
+	Pattern           string          `json:"pattern"`
+	Threshold         json.RawMessage `json:"threshold"`
+	Period            json.RawMessage `json:"period"`
+	EvaluationPeriods json.RawMessage `json:"evaluationPeriods"`
+	Comparison        string          `json:"comparison"`
+}
+
+var ruleNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+var matchKeys = []string{"srcAddr", "dstAddr", "srcPort", "dstPort", "protocol", "action"}
+
+func (l *loader) alarmRules(fields []flowlog.Field) []AlarmRule {
+	v, ok := l.raw("alarmRules")
+	if !ok {
+		return nil
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal([]byte(v), &raws); err != nil {
+		l.fail("alarmRules", quote(v), "a list of rule objects (see README, \"Alarm rules\")")
+		return nil
+	}
+	var out []AlarmRule
+	seen := map[string]bool{}
+	for i, raw := range raws {
+		key := fmt.Sprintf("alarmRules[%d]", i)
+		var rj ruleJSON
+		dec := json.NewDecoder(strings.NewReader(string(raw)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rj); err != nil {
+			l.fail(key, string(raw), "an object with name, description, match or pattern, threshold, period, evaluationPeriods, comparison ("+err.Error()+")")
+			continue
+		}
+		r := AlarmRule{Name: rj.Name, Description: rj.Description, Pattern: strings.TrimSpace(rj.Pattern), Comparison: rj.Comparison}
+		if !ruleNameRe.MatchString(r.Name) {
+			l.fail(key+".name", quote(r.Name), "1-63 lowercase letters, digits and dashes, starting with a letter or digit")
+		} else if seen[r.Name] {
+			l.fail(key+".name", quote(r.Name), "a name no other rule uses")
+		}
+		seen[r.Name] = true
+		if (rj.Match == nil) == (r.Pattern == "") {
+			l.fail(key, string(raw), "exactly one of match (structured) or pattern (raw filter pattern)")
+		}
+		if rj.Match != nil {
+			r.Match = l.match(key+".match", rj.Match, fields)
+		}
+		if r.Pattern != "" && !(strings.HasPrefix(r.Pattern, "[") && strings.HasSuffix(r.Pattern, "]")) && !(strings.HasPrefix(r.Pattern, "{") && strings.HasSuffix(r.Pattern, "}")) && strings.ContainsAny(r.Pattern, "[]") {
+			l.fail(key+".pattern", quote(r.Pattern), "a CloudWatch Logs filter pattern, e.g. [version, account_id, ..., action=\"REJECT\", log_status]")
+		}
+		if len(r.Pattern) > 1024 {
+			l.fail(key+".pattern", quote(r.Pattern[:40]+"..."), "a filter pattern of at most 1024 characters")
+		}
+		r.Threshold = l.ruleInt(key+".threshold", rj.Threshold, 1, "an integer >= 1", func(n int) bool { return n >= 1 })
+		r.Period = l.ruleInt(key+".period", rj.Period, DefaultRulePeriod, "a multiple of 60 seconds, from 60 to 86400", func(n int) bool { return n >= 60 && n <= 86400 && n%60 == 0 })
+		r.EvaluationPeriods = l.ruleInt(key+".evaluationPeriods", rj.EvaluationPeriods, DefaultEvaluationPeriods, "an integer >= 1", func(n int) bool { return n >= 1 })
+		if r.Period > 0 && r.EvaluationPeriods > 0 && r.Period*r.EvaluationPeriods > 86400 {
+			l.fail(key+".evaluationPeriods", strconv.Itoa(r.EvaluationPeriods), "period x evaluationPeriods of at most one day (86400 s)")
+		}
+		if r.Comparison == "" {
+			r.Comparison = DefaultComparison
+		} else if !slices.Contains(awslimits.AlarmComparisons, r.Comparison) {
+			l.fail(key+".comparison", quote(r.Comparison), strings.Join(awslimits.AlarmComparisons, ", "))
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (l *loader) ruleInt(key string, raw json.RawMessage, def int, allowed string, ok func(int) bool) int {
+	if len(raw) == 0 || string(raw) == "null" {
+		if def < 1 { // required
+			l.errs = append(l.errs, &Error{Key: Key(key), Value: "(missing)", Allowed: allowed})
+		}
+		return def
+	}
+	var n int
+	if err := json.Unmarshal(raw, &n); err != nil || !ok(n) {
+		l.errs = append(l.errs, &Error{Key: Key(key), Value: string(raw), Allowed: allowed})
+		return def
+	}
+	return n
+}
+
+func (l *loader) match(key string, m map[string]any, fields []flowlog.Field) *Match {
+	bad := func(sub, value, allowed string) {
+		l.errs = append(l.errs, &Error{Key: Key(key + "." + sub), Value: value, Allowed: allowed})
+	}
+	out := &Match{}
+	for _, k := range sortedKeys(m) {
+		if !slices.Contains(matchKeys, k) {
+			bad(k, fmt.Sprint(m[k]), "match keys "+strings.Join(matchKeys, ", "))
+		}
+	}
+	addr := func(k string) string {
+		v, present := m[k]
+		if !present {
+			return ""
+		}
+		s, isStr := v.(string)
+		if !isStr {
+			bad(k, fmt.Sprint(v), "an IP address or CIDR as a string")
+			return ""
+		}
+		if a, err := netip.ParseAddr(s); err == nil {
+			return a.String()
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			bad(k, quote(s), "an IP address (10.0.0.155, 2001:db8::1) or CIDR (10.0.0.0/16)")
+			return ""
+		}
+		if !p.Addr().Is4() && p.Bits() != p.Addr().BitLen() || p.Addr().Is4() && p.Bits()%8 != 0 {
+			bad(k, quote(s), "a CIDR a filter pattern can express: an IPv4 /8, /16, /24 or /32, or a single IPv6 address")
+			return ""
+		}
+		if p.Bits() == 0 {
+			bad(k, quote(s), "a prefix longer than /0 (omit the key to match any address)")
+			return ""
+		}
+		return p.Masked().String()
+	}
+	intIn := func(k string, lo, hi int, allowed string) *int {
+		v, present := m[k]
+		if !present {
+			return nil
+		}
+		f, isNum := v.(float64)
+		if !isNum || f != float64(int(f)) || int(f) < lo || int(f) > hi {
+			bad(k, fmt.Sprint(v), allowed)
+			return nil
+		}
+		n := int(f)
+		return &n
+	}
+	out.SrcAddr = addr("srcAddr")
+	out.DstAddr = addr("dstAddr")
+	out.SrcPort = intIn("srcPort", 0, 65535, "a port number 0-65535")
+	out.DstPort = intIn("dstPort", 0, 65535, "a port number 0-65535")
+	out.Protocol = intIn("protocol", 0, 255, "an IANA protocol number 0-255 (6 = TCP, 17 = UDP, 1 = ICMP)")
+	if v, present := m["action"]; present {
+		s, _ := v.(string)
+		if s != "ACCEPT" && s != "REJECT" {
+			bad("action", fmt.Sprint(v), "ACCEPT, REJECT")
+		} else {
+			out.Action = s
+		}
+	}
+	if len(m) == 0 {
+		bad("", "{}", "at least one of "+strings.Join(matchKeys, ", "))
+	}
+	// Every matched field must be recorded, or the filter can never match.
+	if fields != nil {
+		for _, c := range out.Conditions() {
+			if !slices.ContainsFunc(fields, func(f flowlog.Field) bool { return f.Name == c.Field }) {
+				l.errs = append(l.errs, &Error{Key: Key(key), Value: c.Field, Allowed: "matches on fields listed in flowLogFields"})
+			}
+		}
+	}
+	return out
+}
+
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && strings.Contains(s[at+1:], ".") && !strings.HasSuffix(s, ".")
+}
+
+func archNames() string {
+	names := make([]string, len(AllArchitectures))
+	for i, a := range AllArchitectures {
+		names[i] = string(a)
+	}
+	return strings.Join(names, ", ")
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,52 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
+)
+
+// Budget is how many flow logs each monitored VPC gets and how many
+// subscription filters the shared flow-log log group gets, for a config.
+// AWS allows 2 flow logs per VPC (not adjustable) and 2 subscription filters
+// per log group; the architectures share one CloudWatch Logs flow log per VPC.
+type Budget struct {
+	FlowLogsPerVPC       int
+	FlowLogDestinations  []string // "cloud-watch-logs", "s3", …
+	SubscriptionFilters  int
+	SubscriptionConsumer []string
+}
+
+// PlanBudget computes the budget of a config without registering anything.
+func PlanBudget(c *stackconfig.Config) Budget {
+	var b Budget
+	if c.NeedsCloudWatchFlowLog() {
+		b.FlowLogDestinations = append(b.FlowLogDestinations, "cloud-watch-logs")
+	}
+	if c.Enabled(stackconfig.S3Athena) {
+		b.FlowLogDestinations = append(b.FlowLogDestinations, "s3")
+	}
+	if c.Enabled(stackconfig.CloudWatchOpenSearch) {
+		b.SubscriptionConsumer = append(b.SubscriptionConsumer, "opensearch-indexer")
+	}
+	if c.Enabled(stackconfig.FirehoseAthena) {
+		b.SubscriptionConsumer = append(b.SubscriptionConsumer, "firehose-forwarder")
+	}
+	b.FlowLogsPerVPC = len(b.FlowLogDestinations)
+	b.SubscriptionFilters = len(b.SubscriptionConsumer)
+	return b
+}
+
+// Check returns an error when the budget exceeds an AWS limit.
+func (b Budget) Check() error {
+	if b.FlowLogsPerVPC > awslimits.MaxFlowLogsPerResource {
+		return fmt.Errorf("this configuration needs %d flow logs per VPC (%v); AWS allows %d per VPC",
+			b.FlowLogsPerVPC, b.FlowLogDestinations, awslimits.MaxFlowLogsPerResource)
+	}
+	if b.SubscriptionFilters > awslimits.MaxSubscriptionFiltersPerLogGroup {
+		return fmt.Errorf("this configuration needs %d subscription filters on the flow-log log group (%v); CloudWatch Logs allows %d",
+			b.SubscriptionFilters, b.SubscriptionConsumer, awslimits.MaxSubscriptionFiltersPerLogGroup)
+	}
+	return nil
+}

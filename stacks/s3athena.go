@@ -1,0 +1,56 @@
+package stacks
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/components"
+)
+
+// S3Athena is the second architecture: VPC Flow Logs -> S3 (Hive-compatible,
+// hourly partitions) -> Glue table with partition projection -> Athena
+// workgroup and saved queries. Its alarms (Flow Logs -> CloudWatch Logs
+// metric filters -> alarms -> SNS e-mail) are the rules of sh.Alarms on the
+// shared CloudWatch Logs flow log.
+func S3Athena(ctx *pulumi.Context, sh *Shared) error {
+	cfg := sh.Config
+	s3fl, err := components.NewFlowLogToS3(ctx, "s3-athena-flowlogs", &components.FlowLogToS3Args{
+		VpcIDs:              sh.VpcIDs,
+		Fields:              cfg.Fields,
+		TrafficType:         cfg.TrafficType,
+		AggregationInterval: cfg.AggregationInterval,
+		FileFormat:          cfg.S3FileFormat,
+		ExistingBucketArn:   cfg.ExistingBucketArn,
+		KmsKeyArn:           cfg.BucketKmsKeyArn,
+		ExpirationDays:      cfg.DataRetentionDays,
+		Tags:                sh.Tags,
+	})
+	if err != nil {
+		return err
+	}
+	table, err := components.NewAthenaTable(ctx, "s3-athena", &components.AthenaTableArgs{
+		Location:       s3fl.Location,
+		Fields:         cfg.Fields,
+		Format:         cfg.S3FileFormat,
+		SkipHeaderLine: true,
+		DatabaseName:   glueDatabaseName(ctx, "s3"),
+		ScanLimitMB:    cfg.AthenaScanLimitMB,
+		KmsKeyArn:      cfg.BucketKmsKeyArn,
+		Tags:           sh.Tags,
+	})
+	if err != nil {
+		return err
+	}
+	ctx.Export("s3AthenaBucket", s3fl.BucketName)
+	ctx.Export("s3AthenaWorkgroup", table.WorkgroupName)
+	ctx.Export("s3AthenaDatabase", table.DatabaseName)
+	ctx.Export("s3AthenaTable", table.TableName)
+	ctx.Export("s3AthenaNamedQueryIds", table.NamedQueryIDs)
+	ctx.Export("alarmPatterns", sh.Alarms.Patterns)
+	return nil
+}
+
+// glueDatabaseName is unique per stack and architecture: Glue database names
+// are global in an account and region, and Pulumi does not auto-name them.
+func glueDatabaseName(ctx *pulumi.Context, arch string) string {
+	return glueIdent("vpcflowlogs_" + ctx.Stack() + "_" + arch)
+}
