@@ -24,7 +24,12 @@ type Shared struct {
 	// Alarms owns the SNS topic every architecture sends alarms to, and the
 	// metric-filter rules of the s3-athena architecture.
 	Alarms *components.MetricAlarmSNS
+	// Outputs are the stack outputs, by name; Program exports them.
+	Outputs map[string]pulumi.Input
 }
+
+// export records a stack output.
+func (sh *Shared) export(name string, v pulumi.Input) { sh.Outputs[name] = v }
 
 // LoadConfig reads and validates the stack configuration from the context.
 func LoadConfig(ctx *pulumi.Context) (*stackconfig.Config, error) {
@@ -32,29 +37,42 @@ func LoadConfig(ctx *pulumi.Context) (*stackconfig.Config, error) {
 }
 
 // Program is the Pulumi program: it validates the whole configuration before
-// it registers any resource.
+// it registers any resource, then exports the stack outputs.
 func Program(ctx *pulumi.Context) error {
-	cfg, err := LoadConfig(ctx)
+	outputs, err := Deploy(ctx)
 	if err != nil {
 		return err
 	}
+	for k, v := range outputs {
+		ctx.Export(k, v)
+	}
+	return nil
+}
+
+// Deploy registers every resource of the enabled architectures and returns
+// the stack outputs.
+func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
+	cfg, err := LoadConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := PlanBudget(cfg).Check(); err != nil {
-		return err
+		return nil, err
 	}
 	tags := map[string]string{"project": stackconfig.Namespace, "stack": ctx.Stack()}
 	for k, v := range cfg.Tags {
 		tags[k] = v
 	}
-	sh := &Shared{Config: cfg, Tags: tags}
+	sh := &Shared{Config: cfg, Tags: tags, Outputs: map[string]pulumi.Input{}}
 
 	if len(cfg.VpcIDs) == 0 {
 		n, err := NewDemoNetwork(ctx, "demo", tags)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		sh.Network = n
 		sh.VpcIDs = []pulumi.StringInput{n.VpcID}
-		ctx.Export("demoVpcId", n.VpcID)
+		sh.export("demoVpcId", n.VpcID)
 	} else {
 		for _, id := range cfg.VpcIDs {
 			sh.VpcIDs = append(sh.VpcIDs, pulumi.String(id))
@@ -72,10 +90,10 @@ func Program(ctx *pulumi.Context) error {
 			Tags:                tags,
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		sh.CloudWatch = cw
-		ctx.Export("flowLogGroupName", cw.LogGroupName)
+		sh.export("flowLogGroupName", cw.LogGroupName)
 	}
 
 	alarmArgs := &components.MetricAlarmSNSArgs{
@@ -90,21 +108,21 @@ func Program(ctx *pulumi.Context) error {
 	}
 	alarms, err := components.NewMetricAlarmSNS(ctx, "alarms", alarmArgs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sh.Alarms = alarms
-	ctx.Export("alarmTopicArn", alarms.TopicArn)
+	sh.export("alarmTopicArn", alarms.TopicArn)
 
 	for _, a := range cfg.Architectures {
 		build, ok := architectures[a]
 		if !ok {
-			return fmt.Errorf("architecture %q has no composition", a)
+			return nil, fmt.Errorf("architecture %q has no composition", a)
 		}
 		if err := build(ctx, sh); err != nil {
-			return fmt.Errorf("%s: %w", a, err)
+			return nil, fmt.Errorf("%s: %w", a, err)
 		}
 	}
-	return nil
+	return sh.Outputs, nil
 }
 
 // architectures maps each architecture to its composition.

@@ -40,12 +40,12 @@ func S3Athena(ctx *pulumi.Context, sh *Shared) error {
 	if err != nil {
 		return err
 	}
-	ctx.Export("s3AthenaBucket", s3fl.BucketName)
-	ctx.Export("s3AthenaWorkgroup", table.WorkgroupName)
-	ctx.Export("s3AthenaDatabase", table.DatabaseName)
-	ctx.Export("s3AthenaTable", table.TableName)
-	ctx.Export("s3AthenaNamedQueryIds", table.NamedQueryIDs)
-	ctx.Export("alarmPatterns", sh.Alarms.Patterns)
+	sh.export("s3AthenaBucket", s3fl.BucketName)
+	sh.export("s3AthenaWorkgroup", table.WorkgroupName)
+	sh.export("s3AthenaDatabase", table.DatabaseName)
+	sh.export("s3AthenaTable", table.TableName)
+	sh.export("s3AthenaNamedQueryIds", table.NamedQueryIDs)
+	sh.export("alarmPatterns", sh.Alarms.Patterns)
 	return nil
 }
 

@@ -1,0 +1,97 @@
+package components
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+)
+
+// run runs a program under the recording mocks and fails the test on error.
+func run(t *testing.T, program pulumi.RunFunc) *mockaws.Mocks {
+	t.Helper()
+	m, err := mockaws.Run(program, "vpc-flow-logs", "test", nil)
+	if err != nil {
+		t.Fatalf("program failed: %v", err)
+	}
+	return m
+}
+
+// mustGet returns the resource with that logical name or fails.
+func mustGet(t *testing.T, m *mockaws.Mocks, name string) *mockaws.Resource {
+	t.Helper()
+	r := m.ByName(name)
+	if r == nil {
+		t.Fatalf("no resource named %q; have %v", name, names(m))
+	}
+	return r
+}
+
+func names(m *mockaws.Mocks) []string {
+	var out []string
+	for _, r := range m.Resources {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+// policyDoc parses a JSON policy input.
+func policyDoc(t *testing.T, r *mockaws.Resource, key string) map[string]any {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(r.Input(key)), &doc); err != nil {
+		t.Fatalf("%s.%s is not JSON: %v\n%s", r.Name, key, err, r.Input(key))
+	}
+	return doc
+}
+
+// statementBySid returns the statement with that Sid.
+func statementBySid(t *testing.T, doc map[string]any, sid string) map[string]any {
+	t.Helper()
+	for _, s := range doc["Statement"].([]any) {
+		st := s.(map[string]any)
+		if st["Sid"] == sid {
+			return st
+		}
+	}
+	t.Fatalf("no statement %q in %v", sid, doc)
+	return nil
+}
+
+// assertComponentTree checks that the component of that type is registered
+// once, named name, and that every other resource whose name starts with name
+// is its child: no unparented children, no fixed child names.
+func assertComponentTree(t *testing.T, m *mockaws.Mocks, token, name string) *mockaws.Resource {
+	t.Helper()
+	comps := m.ByType(token)
+	if len(comps) != 1 || comps[0].Name != name {
+		t.Fatalf("want one %s named %q, got %d", token, name, len(comps))
+	}
+	c := comps[0]
+	kids := m.Children(c)
+	if len(kids) == 0 {
+		t.Fatalf("%s has no children", name)
+	}
+	for _, k := range kids {
+		if !strings.HasPrefix(k.Name, name+"-") {
+			t.Errorf("child %q of %s is not named from the component name", k.Name, name)
+		}
+	}
+	for _, r := range m.Resources {
+		if r != c && strings.HasPrefix(r.Name, name+"-") && r.Parent != c.URN {
+			t.Errorf("%s (%s) is not parented to %s", r.Name, r.Type, name)
+		}
+	}
+	// Every component registers outputs; the stack does too.
+	if got, want := m.OutputsCalls, len(m.Components())+1; got != want {
+		t.Errorf("RegisterResourceOutputs called %d times, want %d (each component + stack)", got, want)
+	}
+	return c
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+func asMap(v any) map[string]any { m, _ := v.(map[string]any); return m }
