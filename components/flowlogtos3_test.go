@@ -155,13 +155,16 @@ func TestFlowLogToS3KMSAndExistingBucket(t *testing.T) {
 
 func TestFlowLogToS3RejectsBadArgs(t *testing.T) {
 	cases := map[string]func(a *FlowLogToS3Args){
-		"no vpcs":        func(a *FlowLogToS3Args) { a.VpcIDs = nil },
-		"no fields":      func(a *FlowLogToS3Args) { a.Fields = nil },
-		"traffic":        func(a *FlowLogToS3Args) { a.TrafficType = "DENY" },
-		"interval":       func(a *FlowLogToS3Args) { a.AggregationInterval = 300 },
-		"format":         func(a *FlowLogToS3Args) { a.FileFormat = "csv" },
-		"bucket arn":     func(a *FlowLogToS3Args) { a.ExistingBucketArn = "arn:aws:kms:us-east-1:1:key/x" },
-		"kms + existing": func(a *FlowLogToS3Args) { a.ExistingBucketArn = "arn:aws:s3:::b"; a.KmsKeyArn = "arn:aws:kms:us-east-1:1:key/x" },
+		"no vpcs":    func(a *FlowLogToS3Args) { a.VpcIDs = nil },
+		"no fields":  func(a *FlowLogToS3Args) { a.Fields = nil },
+		"traffic":    func(a *FlowLogToS3Args) { a.TrafficType = "DENY" },
+		"interval":   func(a *FlowLogToS3Args) { a.AggregationInterval = 300 },
+		"format":     func(a *FlowLogToS3Args) { a.FileFormat = "csv" },
+		"bucket arn": func(a *FlowLogToS3Args) { a.ExistingBucketArn = "arn:aws:kms:us-east-1:1:key/x" },
+		"kms + existing": func(a *FlowLogToS3Args) {
+			a.ExistingBucketArn = "arn:aws:s3:::b"
+			a.KmsKeyArn = "arn:aws:kms:us-east-1:1:key/x"
+		},
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
