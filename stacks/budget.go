@@ -27,11 +27,19 @@ func PlanBudget(c *stackconfig.Config) Budget {
 	if c.Enabled(stackconfig.S3Athena) {
 		b.FlowLogDestinations = append(b.FlowLogDestinations, "s3")
 	}
+	if c.Enabled(stackconfig.FirehoseAthena) && c.Firehose.FeedMode == stackconfig.FeedDirect {
+		b.FlowLogDestinations = append(b.FlowLogDestinations, "kinesis-data-firehose")
+	}
 	if c.Enabled(stackconfig.CloudWatchOpenSearch) {
 		b.SubscriptionConsumer = append(b.SubscriptionConsumer, "opensearch-indexer")
 	}
 	if c.Enabled(stackconfig.FirehoseAthena) {
-		b.SubscriptionConsumer = append(b.SubscriptionConsumer, "firehose-forwarder")
+		switch c.Firehose.FeedMode {
+		case stackconfig.FeedLambda:
+			b.SubscriptionConsumer = append(b.SubscriptionConsumer, "firehose-forwarder")
+		case stackconfig.FeedSubscription:
+			b.SubscriptionConsumer = append(b.SubscriptionConsumer, "firehose-stream")
+		}
 	}
 	b.FlowLogsPerVPC = len(b.FlowLogDestinations)
 	b.SubscriptionFilters = len(b.SubscriptionConsumer)
@@ -41,7 +49,8 @@ func PlanBudget(c *stackconfig.Config) Budget {
 // Check returns an error when the budget exceeds an AWS limit.
 func (b Budget) Check() error {
 	if b.FlowLogsPerVPC > awslimits.MaxFlowLogsPerResource {
-		return fmt.Errorf("this configuration needs %d flow logs per VPC (%v); AWS allows %d per VPC",
+		return fmt.Errorf("config %s and %s: this combination needs %d flow logs per VPC (%v); AWS allows %d per VPC; allowed: firehoseFeedMode lambda or subscription (sharing the CloudWatch Logs flow log), or fewer architectures",
+			stackconfig.Key("architectures"), stackconfig.Key("firehoseFeedMode"),
 			b.FlowLogsPerVPC, b.FlowLogDestinations, awslimits.MaxFlowLogsPerResource)
 	}
 	if b.SubscriptionFilters > awslimits.MaxSubscriptionFiltersPerLogGroup {

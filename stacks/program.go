@@ -5,6 +5,7 @@ package stacks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -58,6 +59,12 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
 	}
 	if err := PlanBudget(cfg).Check(); err != nil {
 		return nil, err
+	}
+	for _, a := range cfg.Architectures {
+		if _, ok := architectures[a]; !ok {
+			return nil, fmt.Errorf("config %s: architecture %q is not implemented yet; allowed: %s",
+				stackconfig.Key("architectures"), a, implementedNames())
+		}
 	}
 	tags := map[string]string{"project": stackconfig.Namespace, "stack": ctx.Stack()}
 	for k, v := range cfg.Tags {
@@ -114,11 +121,7 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
 	sh.export("alarmTopicArn", alarms.TopicArn)
 
 	for _, a := range cfg.Architectures {
-		build, ok := architectures[a]
-		if !ok {
-			return nil, fmt.Errorf("architecture %q has no composition", a)
-		}
-		if err := build(ctx, sh); err != nil {
+		if err := architectures[a](ctx, sh); err != nil {
 			return nil, fmt.Errorf("%s: %w", a, err)
 		}
 	}
@@ -127,7 +130,18 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
 
 // architectures maps each architecture to its composition.
 var architectures = map[stackconfig.Architecture]func(*pulumi.Context, *Shared) error{
-	stackconfig.S3Athena: S3Athena,
+	stackconfig.S3Athena:       S3Athena,
+	stackconfig.FirehoseAthena: FirehoseAthena,
+}
+
+func implementedNames() string {
+	var names []string
+	for _, a := range stackconfig.AllArchitectures {
+		if _, ok := architectures[a]; ok {
+			names = append(names, string(a))
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // AlarmRules converts validated config rules into component rules.

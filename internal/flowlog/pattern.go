@@ -56,7 +56,12 @@ func FilterPattern(fields []Field, conds []Condition) (string, error) {
 		if f.IsNumeric() && !isInteger(c.Value) {
 			return "", fmt.Errorf("field %q is numeric; %q is not an integer", c.Field, c.Value)
 		}
-		if strings.ContainsAny(c.Value, "\" \t\n[],") {
+		if c.Value == "" {
+			return "", fmt.Errorf("empty value for field %q: it would never match (flow logs write %q for a missing value)", c.Field, Missing)
+		}
+		// A backslash escapes the next character inside quotes; a wildcard
+		// value is written unquoted, where these characters end the value.
+		if strings.ContainsAny(c.Value, "\" \t\n[],\\") || strings.HasSuffix(c.Value, "*") && strings.ContainsAny(c.Value, "()&|=!<>%") {
 			return "", fmt.Errorf("value %q for field %q contains a character a filter pattern cannot hold", c.Value, c.Field)
 		}
 		byField[c.Field] = append(byField[c.Field], c)

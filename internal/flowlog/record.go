@@ -149,20 +149,13 @@ func (p *Parser) ParseInto(line string, r *Record) error {
 	return nil
 }
 
+// isInteger reports whether s is a base-10 integer that fits in an int64,
+// without a plus sign: the form flow logs write numbers in, and the form
+// Record.Int can always convert.
 func isInteger(s string) bool {
-	if s == "" || len(s) > 19 {
+	if s == "" || s[0] == '+' {
 		return false
 	}
-	if s[0] == '-' {
-		s = s[1:]
-		if s == "" {
-			return false
-		}
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	_, err := strconv.ParseInt(s, 10, 64)
+	return err == nil
 }

@@ -56,15 +56,39 @@ type Config struct {
 	BucketKmsKeyArn     string // "" = SSE-S3
 	LogKmsKeyArn        string // "" = CloudWatch Logs default encryption
 	ExistingBucketArn   string // "" = create the flow-log bucket
+	Firehose            Firehose
 }
+
+// Firehose configures the firehose-athena architecture.
+type Firehose struct {
+	// FeedMode is lambda (subscription -> Go forwarder -> Firehose),
+	// subscription (subscription straight to Firehose) or direct (the flow log
+	// delivers to Firehose).
+	FeedMode              string
+	BufferSizeMB          int // 1-128
+	BufferIntervalSeconds int // 0-900
+}
+
+// Firehose feed modes.
+const (
+	FeedLambda       = "lambda"
+	FeedSubscription = "subscription"
+	FeedDirect       = "direct"
+)
+
+// FeedModes lists the Firehose feed modes.
+var FeedModes = []string{FeedLambda, FeedSubscription, FeedDirect}
 
 // Enabled reports whether architecture a is enabled.
 func (c *Config) Enabled(a Architecture) bool { return slices.Contains(c.Architectures, a) }
 
 // NeedsCloudWatchFlowLog reports whether any enabled architecture reads the
-// flow log from CloudWatch Logs (the metric-filter alarms of s3-athena, the
-// OpenSearch indexer, the Firehose forwarder).
-func (c *Config) NeedsCloudWatchFlowLog() bool { return len(c.Architectures) > 0 }
+// flow log from CloudWatch Logs: the metric-filter alarms of s3-athena, the
+// OpenSearch indexer, and Firehose unless it is fed directly by the flow log.
+func (c *Config) NeedsCloudWatchFlowLog() bool {
+	return c.Enabled(S3Athena) || c.Enabled(CloudWatchOpenSearch) ||
+		(c.Enabled(FirehoseAthena) && c.Firehose.FeedMode != FeedDirect)
+}
 
 // AlarmRule is one metric-filter alarm.
 type AlarmRule struct {
@@ -135,6 +159,9 @@ const (
 	DefaultRulePeriod          = 300
 	DefaultEvaluationPeriods   = 1
 	DefaultComparison          = "GreaterThanOrEqualToThreshold"
+	DefaultFirehoseFeedMode    = FeedLambda
+	DefaultFirehoseBufferMB    = 64
+	DefaultFirehoseBufferSecs  = 300
 )
 
 // DefaultArchitectures is the cheapest useful setup.
@@ -184,14 +211,20 @@ func (l *loader) str(key, def string) string {
 	return def
 }
 
-func (l *loader) int(key string, def int) (int, bool) {
+// int reads an integer. allowed (optional) describes the valid values, so a
+// value that is not an integer at all is told what to be instead.
+func (l *loader) int(key string, def int, allowed ...string) (int, bool) {
 	v, ok := l.raw(key)
 	if !ok {
 		return def, true
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil {
-		l.fail(key, quote(v), "an integer")
+		want := "an integer"
+		if len(allowed) > 0 {
+			want = allowed[0]
+		}
+		l.fail(key, quote(v), want)
 		return def, false
 	}
 	return n, true
@@ -261,10 +294,11 @@ func Load(get Getter) (*Config, error) {
 		l.fail("trafficType", quote(c.TrafficType), "ACCEPT, REJECT, ALL")
 	}
 
-	if n, ok := l.int("aggregationInterval", DefaultAggregationInterval); ok {
+	const intervals = "60 or 600 (seconds)"
+	if n, ok := l.int("aggregationInterval", DefaultAggregationInterval, intervals); ok {
 		c.AggregationInterval = n
 		if !slices.Contains(awslimits.AggregationIntervals, n) {
-			l.fail("aggregationInterval", strconv.Itoa(n), "60 or 600 (seconds)")
+			l.fail("aggregationInterval", strconv.Itoa(n), intervals)
 		}
 	}
 
@@ -288,17 +322,19 @@ func Load(get Getter) (*Config, error) {
 		l.fail("s3FileFormat", quote(c.S3FileFormat), strings.Join(awslimits.FileFormats, ", "))
 	}
 
-	if n, ok := l.int("logRetentionDays", DefaultLogRetentionDays); ok {
+	retentions := "one of CloudWatch Logs' retention periods: " + joinInts(awslimits.RetentionDays)
+	if n, ok := l.int("logRetentionDays", DefaultLogRetentionDays, retentions); ok {
 		c.LogRetentionDays = n
 		if !slices.Contains(awslimits.RetentionDays, n) {
-			l.fail("logRetentionDays", strconv.Itoa(n), "one of CloudWatch Logs' retention periods: "+joinInts(awslimits.RetentionDays))
+			l.fail("logRetentionDays", strconv.Itoa(n), retentions)
 		}
 	}
 
-	if n, ok := l.int("dataRetentionDays", DefaultDataRetentionDays); ok {
+	const days = "a number of days >= 1"
+	if n, ok := l.int("dataRetentionDays", DefaultDataRetentionDays, days); ok {
 		c.DataRetentionDays = n
 		if n < 1 {
-			l.fail("dataRetentionDays", strconv.Itoa(n), "a number of days >= 1")
+			l.fail("dataRetentionDays", strconv.Itoa(n), days)
 		}
 	}
 
@@ -314,10 +350,11 @@ func Load(get Getter) (*Config, error) {
 
 	c.AlarmRules = l.alarmRules(c.Fields)
 
-	if n, ok := l.int("athenaScanLimitMb", DefaultAthenaScanLimitMB); ok {
+	const scanLimit = "an integer >= 10 (Athena's minimum per-query cutoff is 10 MB)"
+	if n, ok := l.int("athenaScanLimitMb", DefaultAthenaScanLimitMB, scanLimit); ok {
 		c.AthenaScanLimitMB = n
 		if n < 10 {
-			l.fail("athenaScanLimitMb", strconv.Itoa(n), "an integer >= 10 (Athena's minimum per-query cutoff is 10 MB)")
+			l.fail("athenaScanLimitMb", strconv.Itoa(n), scanLimit)
 		}
 	}
 
@@ -326,6 +363,23 @@ func Load(get Getter) (*Config, error) {
 	c.BucketKmsKeyArn = l.arn("bucketKmsKeyArn", "kms", "arn:aws:kms:<region>:<account>:key/<id>")
 	c.LogKmsKeyArn = l.arn("logKmsKeyArn", "kms", "arn:aws:kms:<region>:<account>:key/<id>")
 	c.ExistingBucketArn = l.arn("existingBucketArn", "s3", "arn:aws:s3:::<bucket-name>")
+
+	c.Firehose.FeedMode = l.str("firehoseFeedMode", DefaultFirehoseFeedMode)
+	if !slices.Contains(FeedModes, c.Firehose.FeedMode) {
+		l.fail("firehoseFeedMode", quote(c.Firehose.FeedMode), strings.Join(FeedModes, ", "))
+	}
+	if n, ok := l.int("firehoseBufferSizeMb", DefaultFirehoseBufferMB); ok {
+		c.Firehose.BufferSizeMB = n
+		if n < 1 || n > 128 {
+			l.fail("firehoseBufferSizeMb", strconv.Itoa(n), "1-128 (MiB)")
+		}
+	}
+	if n, ok := l.int("firehoseBufferIntervalSeconds", DefaultFirehoseBufferSecs); ok {
+		c.Firehose.BufferIntervalSeconds = n
+		if n < 0 || n > 900 {
+			l.fail("firehoseBufferIntervalSeconds", strconv.Itoa(n), "0-900 (seconds)")
+		}
+	}
 
 	if len(l.errs) > 0 {
 		return nil, errors.Join(l.errs...)

@@ -1,0 +1,197 @@
+package components
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+)
+
+func firehoseArgs(mode string) *FirehosePipelineArgs {
+	return &FirehosePipelineArgs{
+		FeedMode:              mode,
+		LogGroupName:          pulumi.String("flow-logs-group"),
+		LogGroupArn:           pulumi.String("arn:aws:logs:us-east-1:123456789012:log-group:flow-logs-group"),
+		VpcIDs:                []pulumi.StringInput{pulumi.String("vpc-11111111")},
+		TrafficType:           "ALL",
+		AggregationInterval:   60,
+		Fields:                flowlog.DefaultFields(),
+		Forwarder:             LambdaCode{ZipPath: "/nonexistent/forwarder.zip", SHA256: "c2FtZQ=="},
+		BufferSizeMB:          32,
+		BufferIntervalSeconds: 120,
+		ExpirationDays:        30,
+		RetentionDays:         14,
+		AlarmTopicArn:         pulumi.String("arn:aws:sns:us-east-1:123456789012:alarms"),
+	}
+}
+
+func TestFirehosePipelineStream(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		_, err := NewFirehosePipeline(ctx, "fh", firehoseArgs(FeedLambda))
+		return err
+	})
+	assertComponentTree(t, m, "vpcflowlogs:index:FirehosePipeline", "fh")
+	stream := mustGet(t, m, "fh-stream")
+	s3c := asMap(stream.Inputs["extendedS3Configuration"])
+	if s3c["compressionFormat"] != "GZIP" || s3c["bufferingSize"] != float64(32) || s3c["bufferingInterval"] != float64(120) {
+		t.Errorf("stream S3 config %v", s3c)
+	}
+	if s3c["prefix"] != FirehoseDataPrefix || !strings.HasPrefix(str(s3c["errorOutputPrefix"]), "errors/") {
+		t.Errorf("prefixes %v / %v", s3c["prefix"], s3c["errorOutputPrefix"])
+	}
+	// The data prefix is the Hive-style hourly layout AthenaTable projects.
+	if LocationTemplate("s3://b/flowlogs/") != "s3://b/flowlogs/year=${year}/month=${month}/day=${day}/hour=${hour}/" ||
+		!strings.Contains(FirehoseDataPrefix, "year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/") {
+		t.Error("Firehose prefix and Athena projection template disagree")
+	}
+	if asMap(s3c["cloudwatchLoggingOptions"])["enabled"] != true {
+		t.Error("delivery-error logging off")
+	}
+	if sse := asMap(stream.Inputs["serverSideEncryption"]); sse["enabled"] != true {
+		t.Errorf("stream encryption %v", sse)
+	}
+	if !mustGet(t, m, "fh-bucket").RetainOnDelete {
+		t.Error("Firehose data bucket must be retained")
+	}
+	trust := policyDoc(t, mustGet(t, m, "fh-role"), "assumeRolePolicy")
+	cond := asMap(asMap(trust["Statement"].([]any)[0])["Condition"])
+	if asMap(cond["StringEquals"])["aws:SourceAccount"] != mockaws.Account ||
+		asMap(cond["ArnLike"])["aws:SourceArn"] != "arn:aws:firehose:us-east-1:123456789012:deliverystream/fh-*" {
+		t.Errorf("firehose trust conditions %v", cond)
+	}
+	pol := policyDoc(t, mustGet(t, m, "fh-role-policy"), "policy")
+	write := statementBySid(t, pol, "WriteDataAndErrors")
+	for _, r := range write["Resource"].([]any) {
+		if !strings.HasSuffix(str(r), "/flowlogs/*") && !strings.HasSuffix(str(r), "/errors/*") {
+			t.Errorf("firehose may write outside its prefixes: %v", r)
+		}
+	}
+	if a := mustGet(t, m, "fh-delivery-failures"); a.Input("metricName") != "DeliveryToS3.Success" {
+		t.Errorf("delivery alarm on %q", a.Input("metricName"))
+	}
+}
+
+func TestFirehosePipelineLambdaFeed(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		_, err := NewFirehosePipeline(ctx, "fh", firehoseArgs(FeedLambda))
+		return err
+	})
+	fn := mustGet(t, m, "fh-forwarder")
+	if fn.Input("runtime") != "provided.al2023" || fn.Input("handler") != "bootstrap" || fn.Input("sourceCodeHash") != "c2FtZQ==" {
+		t.Errorf("function %v", fn.Inputs)
+	}
+	if archs := fn.Inputs["architectures"].([]any); len(archs) != 1 || archs[0] != "arm64" {
+		t.Errorf("architectures %v", archs)
+	}
+	vars := asMap(asMap(fn.Inputs["environment"])["variables"])
+	if vars["FLOW_LOG_FORMAT"] != flowlog.LogFormat(flowlog.DefaultFields()) || !strings.HasPrefix(str(vars["DELIVERY_STREAM_NAME"]), "fh-stream") {
+		t.Errorf("environment %v", vars)
+	}
+	pol := policyDoc(t, mustGet(t, m, "fh-forwarder-role-policy"), "policy")
+	put := statementBySid(t, pol, "PutToOneStream")
+	if put["Action"] != "firehose:PutRecordBatch" || !strings.HasPrefix(str(put["Resource"]), "arn:aws:kinesis:") && !strings.Contains(str(put["Resource"]), "fh-stream") {
+		t.Errorf("forwarder may put beyond its stream: %v", put)
+	}
+	async := mustGet(t, m, "fh-forwarder-async")
+	if async.Inputs["maximumRetryAttempts"] != float64(maxAsyncRetries) {
+		t.Errorf("async retries %v", async.Inputs["maximumRetryAttempts"])
+	}
+	dlq := mustGet(t, m, "fh-forwarder-dlq")
+	if dlq.Inputs["sqsManagedSseEnabled"] != true {
+		t.Error("DLQ not encrypted")
+	}
+	dest := asMap(asMap(async.Inputs["destinationConfig"])["onFailure"])["destination"]
+	if dest != dlq.Outputs["arn"] {
+		t.Errorf("on-failure destination %v, want the DLQ", dest)
+	}
+	perm := mustGet(t, m, "fh-forwarder-invoke")
+	if perm.Input("principal") != "logs.amazonaws.com" || perm.Input("sourceAccount") != mockaws.Account ||
+		perm.Input("sourceArn") != "arn:aws:logs:us-east-1:123456789012:log-group:flow-logs-group:*" {
+		t.Errorf("invoke permission %v", perm.Inputs)
+	}
+	sub := mustGet(t, m, "fh-forwarder-subscription")
+	if sub.Input("logGroup") != "flow-logs-group" || sub.Input("destinationArn") != fn.Outputs["arn"] {
+		t.Errorf("subscription %v", sub.Inputs)
+	}
+	for _, n := range []string{"fh-forwarder-errors", "fh-forwarder-dlq-depth"} {
+		a := mustGet(t, m, n)
+		if acts := a.Inputs["alarmActions"].([]any); len(acts) != 1 || acts[0] != "arn:aws:sns:us-east-1:123456789012:alarms" {
+			t.Errorf("%s actions %v", n, acts)
+		}
+	}
+	if n := len(m.ByType("aws:ec2/flowLog:FlowLog")); n != 0 {
+		t.Errorf("lambda mode creates %d flow logs; it must share the CloudWatch one", n)
+	}
+}
+
+func TestFirehosePipelineSubscriptionFeed(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		_, err := NewFirehosePipeline(ctx, "fh", firehoseArgs(FeedSubscription))
+		return err
+	})
+	if n := len(m.ByType("aws:lambda/function:Function")); n != 0 {
+		t.Errorf("subscription mode deploys %d functions", n)
+	}
+	procs := asMap(asMap(mustGet(t, m, "fh-stream").Inputs["extendedS3Configuration"])["processingConfiguration"])["processors"].([]any)
+	var types []string
+	for _, p := range procs {
+		types = append(types, str(asMap(p)["type"]))
+	}
+	if strings.Join(types, ",") != "Decompression,CloudWatchLogProcessing" {
+		t.Errorf("processors %v", types)
+	}
+	sub := mustGet(t, m, "fh-subscription")
+	if sub.Input("roleArn") != mustGet(t, m, "fh-logs-role").Outputs["arn"] {
+		t.Errorf("subscription role %v", sub.Inputs["roleArn"])
+	}
+	trust := policyDoc(t, mustGet(t, m, "fh-logs-role"), "assumeRolePolicy")
+	st := asMap(trust["Statement"].([]any)[0])
+	if asMap(st["Principal"])["Service"] != "logs.amazonaws.com" || asMap(asMap(st["Condition"])["StringEquals"])["aws:SourceAccount"] != mockaws.Account {
+		t.Errorf("logs trust %v", st)
+	}
+}
+
+func TestFirehosePipelineDirectFeed(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		_, err := NewFirehosePipeline(ctx, "fh", firehoseArgs(FeedDirect))
+		return err
+	})
+	logs := m.ByType("aws:ec2/flowLog:FlowLog")
+	if len(logs) != 1 || logs[0].Input("logDestinationType") != "kinesis-data-firehose" {
+		t.Fatalf("direct mode flow logs %v", logs)
+	}
+	if tags := asMap(mustGet(t, m, "fh-stream").Inputs["tags"]); tags["LogDeliveryEnabled"] != "true" {
+		t.Errorf("flow-log delivery needs the LogDeliveryEnabled tag: %v", tags)
+	}
+	if n := len(m.ByType("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")); n != 0 {
+		t.Errorf("direct mode adds %d subscription filters", n)
+	}
+}
+
+func TestFirehosePipelineRejectsBadArgs(t *testing.T) {
+	cases := map[string]func(a *FirehosePipelineArgs){
+		"mode":           func(a *FirehosePipelineArgs) { a.FeedMode = "kinesis" },
+		"buffer size":    func(a *FirehosePipelineArgs) { a.BufferSizeMB = 129 },
+		"buffer time":    func(a *FirehosePipelineArgs) { a.BufferIntervalSeconds = 901 },
+		"no code":        func(a *FirehosePipelineArgs) { a.Forwarder = LambdaCode{} },
+		"no log group":   func(a *FirehosePipelineArgs) { a.LogGroupName = nil },
+		"retention":      func(a *FirehosePipelineArgs) { a.RetentionDays = 2 },
+		"direct no vpcs": func(a *FirehosePipelineArgs) { a.FeedMode = FeedDirect; a.VpcIDs = nil },
+	}
+	for name, mutate := range cases {
+		t.Run(name, func(t *testing.T) {
+			a := firehoseArgs(FeedLambda)
+			mutate(a)
+			m, err := mockaws.Run(func(ctx *pulumi.Context) error {
+				_, err := NewFirehosePipeline(ctx, "bad", a)
+				return err
+			}, "p", "s", nil)
+			if err == nil || len(m.Resources) != 0 {
+				t.Fatalf("err = %v, %d resources registered", err, len(m.Resources))
+			}
+		})
+	}
+}

@@ -1,0 +1,252 @@
+package components
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// LambdaCode is a built deployment package (see internal/lambdabuild): a zip
+// whose single entry is the "bootstrap" binary for provided.al2023 on arm64.
+type LambdaCode struct {
+	ZipPath string
+	// SHA256 is the base64 SHA-256 of the zip; the same source gives the same
+	// value, so an unchanged function never shows a diff.
+	SHA256 string
+}
+
+func (c LambdaCode) validate(field string) error {
+	if c.ZipPath == "" || c.SHA256 == "" {
+		return fmt.Errorf("%s: a built package (ZipPath and SHA256) is required", field)
+	}
+	return nil
+}
+
+// subscriberArgs configures the private helper that deploys a Go Lambda
+// subscribed to the flow-log log group, with everything a data path needs
+// around it: its own log group, a least-privilege role, bounded async
+// retries with an encrypted SQS on-failure destination, an invoke permission
+// restricted to the log group, the subscription filter and alarms.
+type subscriberArgs struct {
+	Code          LambdaCode
+	Description   string
+	Environment   map[string]pulumi.StringInput
+	Statements    []statement // extra role permissions (beyond its own logs and DLQ)
+	Timeout       int         // seconds
+	MemoryMB      int
+	RetentionDays int
+	// LogGroupName/LogGroupArn is the flow-log log group to subscribe to; a
+	// nil name deploys the function without a subscription.
+	LogGroupName pulumi.StringInput
+	LogGroupArn  pulumi.StringInput
+	// SubnetIDs and SecurityGroupIDs place the function in a VPC.
+	SubnetIDs        []pulumi.StringInput
+	SecurityGroupIDs []pulumi.StringInput
+	AlarmTopicArn    pulumi.StringInput
+	Tags             map[string]string
+}
+
+type subscriber struct {
+	Function *lambda.Function
+	Role     *iam.Role
+	DLQ      *sqs.Queue
+	Alarms   []*cloudwatch.MetricAlarm
+}
+
+// maxAsyncRetries bounds Lambda's own retries of a failed async invocation
+// before the event goes to the on-failure destination.
+const maxAsyncRetries = 2
+
+func newSubscriber(ctx *pulumi.Context, name string, env awsEnv, a subscriberArgs, parent pulumi.Resource) (*subscriber, error) {
+	opt := pulumi.Parent(parent)
+	logs, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
+		RetentionInDays: pulumi.Int(a.RetentionDays),
+		Tags:            NameTags(a.Tags, name+"-logs"),
+	}, opt)
+	if err != nil {
+		return nil, err
+	}
+	dlq, err := sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
+		SqsManagedSseEnabled:    pulumi.Bool(true),
+		MessageRetentionSeconds: pulumi.Int(14 * 24 * 3600),
+		Tags:                    NameTags(a.Tags, name+"-dlq"),
+	}, opt)
+	if err != nil {
+		return nil, err
+	}
+	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
+		Description:      pulumi.String("Execution role of " + name),
+		AssumeRolePolicy: policyJSON(serviceTrust(env, "lambda", nil)),
+		Tags:             NameTags(a.Tags, name+"-role"),
+	}, opt)
+	if err != nil {
+		return nil, err
+	}
+	stmts := []statement{
+		{
+			"Sid":      "OwnLogs",
+			"Effect":   "Allow",
+			"Action":   []any{"logs:CreateLogStream", "logs:PutLogEvents"},
+			"Resource": pulumi.Sprintf("%s:*", logs.Arn),
+		},
+		{
+			"Sid":      "OnFailureDestination",
+			"Effect":   "Allow",
+			"Action":   "sqs:SendMessage",
+			"Resource": dlq.Arn,
+		},
+	}
+	if len(a.SubnetIDs) > 0 {
+		// Lambda needs these to manage its VPC network interfaces; AWS documents
+		// they require Resource "*" (they act on ENIs that do not exist yet).
+		stmts = append(stmts, statement{
+			"Sid":    "VpcNetworkInterfaces",
+			"Effect": "Allow",
+			"Action": []any{
+				"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+				"ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+			},
+			"Resource": "*",
+		})
+	}
+	stmts = append(stmts, a.Statements...)
+	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-role-policy", &iam.RolePolicyArgs{
+		Role:   role.ID(),
+		Policy: policyJSON(policy(stmts...)),
+	}, opt)
+	if err != nil {
+		return nil, err
+	}
+
+	envVars := pulumi.StringMap{}
+	for _, k := range slices.Sorted(maps.Keys(a.Environment)) {
+		envVars[k] = a.Environment[k]
+	}
+	fnArgs := &lambda.FunctionArgs{
+		Description:    pulumi.String(a.Description),
+		Runtime:        pulumi.String("provided.al2023"),
+		Architectures:  pulumi.StringArray{pulumi.String("arm64")},
+		Handler:        pulumi.String("bootstrap"),
+		Code:           pulumi.NewFileArchive(a.Code.ZipPath),
+		SourceCodeHash: pulumi.String(a.Code.SHA256),
+		Role:           role.Arn,
+		Timeout:        pulumi.Int(a.Timeout),
+		MemorySize:     pulumi.Int(a.MemoryMB),
+		Environment:    &lambda.FunctionEnvironmentArgs{Variables: envVars},
+		LoggingConfig: &lambda.FunctionLoggingConfigArgs{
+			LogFormat: pulumi.String("JSON"),
+			LogGroup:  logs.Name,
+		},
+		TracingConfig: &lambda.FunctionTracingConfigArgs{Mode: pulumi.String("PassThrough")},
+		Tags:          NameTags(a.Tags, name),
+	}
+	if len(a.SubnetIDs) > 0 {
+		fnArgs.VpcConfig = &lambda.FunctionVpcConfigArgs{
+			SubnetIds:        pulumi.StringArray(a.SubnetIDs),
+			SecurityGroupIds: pulumi.StringArray(a.SecurityGroupIDs),
+		}
+	}
+	fn, err := lambda.NewFunction(ctx, name, fnArgs, opt, pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := lambda.NewFunctionEventInvokeConfig(ctx, name+"-async", &lambda.FunctionEventInvokeConfigArgs{
+		FunctionName:             fn.Name,
+		MaximumRetryAttempts:     pulumi.Int(maxAsyncRetries),
+		MaximumEventAgeInSeconds: pulumi.Int(6 * 3600),
+		DestinationConfig: &lambda.FunctionEventInvokeConfigDestinationConfigArgs{
+			OnFailure: &lambda.FunctionEventInvokeConfigDestinationConfigOnFailureArgs{Destination: dlq.Arn},
+		},
+	}, opt); err != nil {
+		return nil, err
+	}
+
+	if a.LogGroupName != nil {
+		perm, err := lambda.NewPermission(ctx, name+"-invoke", &lambda.PermissionArgs{
+			Action:        pulumi.String("lambda:InvokeFunction"),
+			Function:      fn.Name,
+			Principal:     pulumi.String(env.servicePrincipal("logs")),
+			SourceArn:     pulumi.Sprintf("%s:*", a.LogGroupArn),
+			SourceAccount: pulumi.String(env.AccountID),
+		}, opt)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := cloudwatch.NewLogSubscriptionFilter(ctx, name+"-subscription", &cloudwatch.LogSubscriptionFilterArgs{
+			LogGroup:       a.LogGroupName,
+			FilterPattern:  pulumi.String(""),
+			DestinationArn: fn.Arn,
+			Distribution:   pulumi.String("ByLogStream"),
+		}, opt, pulumi.DependsOn([]pulumi.Resource{perm})); err != nil {
+			return nil, err
+		}
+	}
+
+	s := &subscriber{Function: fn, Role: role, DLQ: dlq}
+	errorsAlarm, err := opsAlarm(ctx, name+"-errors", opsAlarmArgs{
+		Description: "Invocations of " + name + " failed; they are retried and then dead-lettered",
+		Namespace:   "AWS/Lambda", Metric: "Errors", Statistic: "Sum",
+		Dimensions: pulumi.StringMap{"FunctionName": fn.Name},
+		Comparison: "GreaterThanThreshold", Threshold: 0,
+		TopicArn: a.AlarmTopicArn, Tags: a.Tags,
+	}, opt)
+	if err != nil {
+		return nil, err
+	}
+	dlqAlarm, err := opsAlarm(ctx, name+"-dlq-depth", opsAlarmArgs{
+		Description: "Events of " + name + " were dead-lettered after every retry failed; inspect and redrive " + name + "-dlq",
+		Namespace:   "AWS/SQS", Metric: "ApproximateNumberOfMessagesVisible", Statistic: "Maximum",
+		Dimensions: pulumi.StringMap{"QueueName": dlq.Name},
+		Comparison: "GreaterThanThreshold", Threshold: 0,
+		TopicArn: a.AlarmTopicArn, Tags: a.Tags,
+	}, opt)
+	if err != nil {
+		return nil, err
+	}
+	s.Alarms = []*cloudwatch.MetricAlarm{errorsAlarm, dlqAlarm}
+	return s, nil
+}
+
+// opsAlarmArgs is an operational alarm on an AWS metric.
+type opsAlarmArgs struct {
+	Description string
+	Namespace   string
+	Metric      string
+	Statistic   string
+	Dimensions  pulumi.StringMap
+	Comparison  string
+	Threshold   float64
+	Period      int // default 300
+	TopicArn    pulumi.StringInput
+	Tags        map[string]string
+}
+
+func opsAlarm(ctx *pulumi.Context, name string, a opsAlarmArgs, opts ...pulumi.ResourceOption) (*cloudwatch.MetricAlarm, error) {
+	if a.Period == 0 {
+		a.Period = 300
+	}
+	args := &cloudwatch.MetricAlarmArgs{
+		AlarmDescription:   pulumi.String(a.Description),
+		Namespace:          pulumi.String(a.Namespace),
+		MetricName:         pulumi.String(a.Metric),
+		Statistic:          pulumi.String(a.Statistic),
+		Dimensions:         a.Dimensions,
+		Period:             pulumi.Int(a.Period),
+		EvaluationPeriods:  pulumi.Int(1),
+		Threshold:          pulumi.Float64(a.Threshold),
+		ComparisonOperator: pulumi.String(a.Comparison),
+		TreatMissingData:   pulumi.String("notBreaching"),
+		Tags:               NameTags(a.Tags, name),
+	}
+	if a.TopicArn != nil {
+		args.AlarmActions = pulumi.Array{a.TopicArn}
+		args.OkActions = pulumi.Array{a.TopicArn}
+	}
+	return cloudwatch.NewMetricAlarm(ctx, name, args, opts...)
+}

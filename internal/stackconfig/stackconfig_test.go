@@ -1,0 +1,391 @@
+package stackconfig_test
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
+)
+
+// getter serves short-named values the way the Pulumi engine hands them to a
+// program: under the full key, strings as they are, structures as JSON.
+func getter(values map[string]string) stackconfig.Getter {
+	return func(key string) (string, bool) {
+		short, ok := strings.CutPrefix(key, stackconfig.Namespace+":")
+		if !ok {
+			return "", false
+		}
+		v, ok := values[short]
+		return v, ok
+	}
+}
+
+// with returns base with the overrides applied; an empty override deletes the key.
+func with(base, overrides map[string]string) map[string]string {
+	out := make(map[string]string, len(base)+len(overrides))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range overrides {
+		if v == "" {
+			delete(out, k)
+		} else {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func intp(n int) *int { return &n }
+
+const (
+	sshRule  = `{"name":"ssh-reject-from-host","description":"SSH (22/TCP) REJECTed from 10.0.0.155","match":{"srcAddr":"10.0.0.155","dstPort":22,"protocol":6,"action":"REJECT"},"threshold":1,"period":60,"evaluationPeriods":1}`
+	httpRule = `{"name":"http-attempts","description":"3 or more HTTP (80/TCP) attempts within 300 seconds","match":{"dstPort":80,"protocol":6},"threshold":3,"period":300,"evaluationPeriods":1}`
+	kmsArn   = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+)
+
+// full is a valid configuration that sets every key, like Pulumi.dev.yaml.
+var full = map[string]string{
+	"architectures":       `["s3-athena","cloudwatch-opensearch"]`,
+	"vpcIds":              `["vpc-0123abcd","vpc-0123456789abcdef0"]`,
+	"trafficType":         "REJECT",
+	"aggregationInterval": "60",
+	"flowLogFields":       `["version","srcaddr","dstaddr","srcport","dstport","protocol","action","log-status"]`,
+	"s3FileFormat":        "plain-text",
+	"logRetentionDays":    "14",
+	"dataRetentionDays":   "90",
+	"alarmEmails":         `["secops@example.com","oncall+vpc@sub.example.org"]`,
+	"alarmRules": `[` + sshRule + `,` + httpRule + `,` +
+		`{"name":"net-scan","match":{"srcAddr":"192.168.7.9/16","dstAddr":"2001:db8::1"}},` +
+		`{"name":"raw-pattern","pattern":"[version, srcaddr, ...]","threshold":5,"period":600,"evaluationPeriods":3,"comparison":"GreaterThanThreshold"}]`,
+	"athenaScanLimitMb": "10",
+	"tags":              `{"environment":"dev","owner":"secops","cost center":"1234"}`,
+	"bucketKmsKeyArn":   kmsArn,
+	"logKmsKeyArn":      kmsArn,
+	"existingBucketArn": "arn:aws:s3:::my-flow-log-bucket",
+}
+
+func TestLoadFullConfig(t *testing.T) {
+	got, err := stackconfig.Load(getter(full))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	fields, err := flowlog.FieldsByName([]string{"version", "srcaddr", "dstaddr", "srcport", "dstport", "protocol", "action", "log-status"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &stackconfig.Config{
+		Architectures:       []stackconfig.Architecture{stackconfig.S3Athena, stackconfig.CloudWatchOpenSearch},
+		VpcIDs:              []string{"vpc-0123abcd", "vpc-0123456789abcdef0"},
+		TrafficType:         "REJECT",
+		AggregationInterval: 60,
+		Fields:              fields,
+		S3FileFormat:        "plain-text",
+		LogRetentionDays:    14,
+		DataRetentionDays:   90,
+		AlarmEmails:         []string{"secops@example.com", "oncall+vpc@sub.example.org"},
+		AlarmRules: []stackconfig.AlarmRule{
+			{
+				Name: "ssh-reject-from-host", Description: "SSH (22/TCP) REJECTed from 10.0.0.155",
+				Match:     &stackconfig.Match{SrcAddr: "10.0.0.155", DstPort: intp(22), Protocol: intp(6), Action: "REJECT"},
+				Threshold: 1, Period: 60, EvaluationPeriods: 1, Comparison: "GreaterThanOrEqualToThreshold",
+			},
+			{
+				Name: "http-attempts", Description: "3 or more HTTP (80/TCP) attempts within 300 seconds",
+				Match:     &stackconfig.Match{DstPort: intp(80), Protocol: intp(6)},
+				Threshold: 3, Period: 300, EvaluationPeriods: 1, Comparison: "GreaterThanOrEqualToThreshold",
+			},
+			{
+				// CIDRs are stored masked; omitted numbers take the rule defaults.
+				Name:      "net-scan",
+				Match:     &stackconfig.Match{SrcAddr: "192.168.0.0/16", DstAddr: "2001:db8::1"},
+				Threshold: 1, Period: 300, EvaluationPeriods: 1, Comparison: "GreaterThanOrEqualToThreshold",
+			},
+			{
+				Name: "raw-pattern", Pattern: "[version, srcaddr, ...]",
+				Threshold: 5, Period: 600, EvaluationPeriods: 3, Comparison: "GreaterThanThreshold",
+			},
+		},
+		AthenaScanLimitMB: 10,
+		Tags:              map[string]string{"environment": "dev", "owner": "secops", "cost center": "1234"},
+		BucketKmsKeyArn:   kmsArn,
+		LogKmsKeyArn:      kmsArn,
+		ExistingBucketArn: "arn:aws:s3:::my-flow-log-bucket",
+		Firehose:          defaultFirehose(),
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Load(full) =\n%+v\nwant\n%+v", got, want)
+	}
+	if !got.Enabled(stackconfig.S3Athena) || !got.Enabled(stackconfig.CloudWatchOpenSearch) || got.Enabled(stackconfig.FirehoseAthena) {
+		t.Errorf("Enabled() disagrees with Architectures %v", got.Architectures)
+	}
+}
+
+// defaultFirehose is the Firehose part of a config that sets no firehose key.
+func defaultFirehose() stackconfig.Firehose {
+	return stackconfig.Firehose{
+		FeedMode:              stackconfig.DefaultFirehoseFeedMode,
+		BufferSizeMB:          stackconfig.DefaultFirehoseBufferMB,
+		BufferIntervalSeconds: stackconfig.DefaultFirehoseBufferSecs,
+	}
+}
+
+// The defaults documented in Pulumi.yaml and the README, spelled out.
+func TestLoadDefaults(t *testing.T) {
+	want := &stackconfig.Config{
+		Architectures:       []stackconfig.Architecture{"s3-athena"},
+		TrafficType:         "ALL",
+		AggregationInterval: 600,
+		Fields:              flowlog.DefaultFields(),
+		S3FileFormat:        "parquet",
+		LogRetentionDays:    30,
+		DataRetentionDays:   365,
+		AthenaScanLimitMB:   1024,
+		Tags:                map[string]string{},
+		Firehose:            defaultFirehose(),
+	}
+	for name, values := range map[string]map[string]string{
+		"no keys":      {},
+		"blank values": {"architectures": " ", "trafficType": "", "aggregationInterval": "  ", "flowLogFields": "", "tags": " "},
+		"empty lists":  {"vpcIds": "[]", "flowLogFields": "[]", "alarmEmails": "[]", "alarmRules": "[]", "tags": "{}"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := stackconfig.Load(getter(values))
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Load =\n%+v\nwant\n%+v", got, want)
+			}
+		})
+	}
+}
+
+func TestLoadNormalizes(t *testing.T) {
+	got, err := stackconfig.Load(getter(map[string]string{
+		"architectures":       `["s3-athena","s3-athena","firehose-athena"]`,
+		"aggregationInterval": " 60 ",
+		"alarmRules":          `[{"name":"r","match":{"srcAddr":"10.1.2.3/24","dstAddr":"10.9.9.9/32"}}]`,
+	}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if want := []stackconfig.Architecture{stackconfig.S3Athena, stackconfig.FirehoseAthena}; !reflect.DeepEqual(got.Architectures, want) {
+		t.Errorf("Architectures = %v, want %v (each once, in order)", got.Architectures, want)
+	}
+	if got.AggregationInterval != 60 {
+		t.Errorf("AggregationInterval = %d", got.AggregationInterval)
+	}
+	if m := got.AlarmRules[0].Match; m.SrcAddr != "10.1.2.0/24" || m.DstAddr != "10.9.9.9/32" {
+		t.Errorf("CIDRs not masked: %+v", m)
+	}
+}
+
+// allErrors flattens the joined error Load returns.
+func allErrors(err error) []*stackconfig.Error {
+	var out []*stackconfig.Error
+	var walk func(error)
+	walk = func(err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		var ce *stackconfig.Error
+		if errors.As(err, &ce) {
+			out = append(out, ce)
+		}
+	}
+	walk(err)
+	return out
+}
+
+func TestLoadRejectsInvalidValues(t *testing.T) {
+	oneRule := func(rule string) map[string]string { return map[string]string{"alarmRules": "[" + rule + "]"} }
+	matchRule := func(match string) map[string]string {
+		return oneRule(`{"name":"r","match":` + match + `}`)
+	}
+	tests := []struct {
+		name    string
+		set     map[string]string // overrides of full
+		key     string            // short key the error must name
+		value   string            // the bad value, as the error shows it
+		allowed []string          // what the error must say is allowed
+	}{
+		{"unknown architecture", map[string]string{"architectures": `["s3-athena","cloudwatch"]`}, "architectures", `"cloudwatch"`, []string{"cloudwatch-opensearch", "s3-athena", "firehose-athena"}},
+		{"empty architectures", map[string]string{"architectures": `[]`}, "architectures", "[]", []string{"at least one of", "s3-athena"}},
+		{"architectures not a list", map[string]string{"architectures": `s3-athena`}, "architectures", `"s3-athena"`, []string{"a list of strings"}},
+		{"short VPC id", map[string]string{"vpcIds": `["vpc-123"]`}, "vpcIds", `"vpc-123"`, []string{"vpc-", "8 or 17 lowercase hex"}},
+		{"upper-case VPC id", map[string]string{"vpcIds": `["VPC-0123abcd"]`}, "vpcIds", `"VPC-0123abcd"`, []string{"8 or 17 lowercase hex"}},
+		{"subnet id for a VPC id", map[string]string{"vpcIds": `["subnet-0123abcd"]`}, "vpcIds", `"subnet-0123abcd"`, []string{"vpc-"}},
+		{"duplicate VPC id", map[string]string{"vpcIds": `["vpc-0123abcd","vpc-0123abcd"]`}, "vpcIds", `"vpc-0123abcd"`, []string{"each VPC id once"}},
+		{"interval 300", map[string]string{"aggregationInterval": "300"}, "aggregationInterval", "300", []string{"60 or 600"}},
+		{"interval not an integer", map[string]string{"aggregationInterval": "sixty"}, "aggregationInterval", `"sixty"`, []string{"60 or 600"}},
+		{"traffic type DENY", map[string]string{"trafficType": "DENY"}, "trafficType", `"DENY"`, []string{"ACCEPT, REJECT, ALL"}},
+		{"traffic type lower case", map[string]string{"trafficType": "all"}, "trafficType", `"all"`, []string{"ACCEPT, REJECT, ALL"}},
+		{"unknown field name", map[string]string{"flowLogFields": `["srcaddr","source-port"]`}, "flowLogFields", `"source-port"`, []string{"srcaddr", "pkt-srcaddr", "traffic-path"}},
+		{"duplicate field", map[string]string{"flowLogFields": `["srcaddr","dstport","dstport"]`}, "flowLogFields", "dstport", []string{"each field once"}},
+		{"file format", map[string]string{"s3FileFormat": "csv"}, "s3FileFormat", `"csv"`, []string{"parquet", "plain-text"}},
+		{"retention 31", map[string]string{"logRetentionDays": "31"}, "logRetentionDays", "31", []string{"30, 60", "3653"}},
+		{"retention not an integer", map[string]string{"logRetentionDays": "1 month"}, "logRetentionDays", `"1 month"`, []string{"30, 60"}},
+		{"data retention 0", map[string]string{"dataRetentionDays": "0"}, "dataRetentionDays", "0", []string{">= 1"}},
+		{"e-mail without @", map[string]string{"alarmEmails": `["not-an-email"]`}, "alarmEmails", `"not-an-email"`, []string{"secops@example.com"}},
+		{"e-mail without a dot in the domain", map[string]string{"alarmEmails": `["a@b"]`}, "alarmEmails", `"a@b"`, []string{"e-mail addresses"}},
+		{"e-mail with a display name", map[string]string{"alarmEmails": `["Name <a@b.com>"]`}, "alarmEmails", `"Name <a@b.com>"`, []string{"e-mail addresses"}},
+		{"bad IP in a rule", matchRule(`{"srcAddr":"10.0.0.256"}`), "alarmRules[0].match.srcAddr", `"10.0.0.256"`, []string{"IP address", "CIDR"}},
+		{"prefix longer than 32", matchRule(`{"dstAddr":"10.0.0.0/33"}`), "alarmRules[0].match.dstAddr", `"10.0.0.0/33"`, []string{"IP address", "CIDR"}},
+		{"CIDR a pattern cannot express", matchRule(`{"srcAddr":"10.0.0.0/20"}`), "alarmRules[0].match.srcAddr", `"10.0.0.0/20"`, []string{"/8, /16, /24 or /32"}},
+		{"IPv6 CIDR", matchRule(`{"srcAddr":"2001:db8::/32"}`), "alarmRules[0].match.srcAddr", `"2001:db8::/32"`, []string{"single IPv6 address"}},
+		{"match-anything CIDR", matchRule(`{"srcAddr":"0.0.0.0/0"}`), "alarmRules[0].match.srcAddr", `"0.0.0.0/0"`, []string{"longer than /0"}},
+		{"address not a string", matchRule(`{"srcAddr":10}`), "alarmRules[0].match.srcAddr", "10", []string{"as a string"}},
+		{"port -1", matchRule(`{"dstPort":-1}`), "alarmRules[0].match.dstPort", "-1", []string{"0-65535"}},
+		{"port 65536", matchRule(`{"srcPort":65536}`), "alarmRules[0].match.srcPort", "65536", []string{"0-65535"}},
+		{"port not whole", matchRule(`{"dstPort":22.5}`), "alarmRules[0].match.dstPort", "22.5", []string{"0-65535"}},
+		{"protocol by name", matchRule(`{"protocol":"tcp"}`), "alarmRules[0].match.protocol", "tcp", []string{"0-255", "6 = TCP"}},
+		{"protocol 256", matchRule(`{"protocol":256}`), "alarmRules[0].match.protocol", "256", []string{"0-255"}},
+		{"action DENY", matchRule(`{"action":"DENY"}`), "alarmRules[0].match.action", "DENY", []string{"ACCEPT, REJECT"}},
+		{"empty match", matchRule(`{}`), "alarmRules[0].match.", "{}", []string{"at least one of", "srcAddr"}},
+		{"unknown match key", matchRule(`{"dstport":22}`), "alarmRules[0].match.dstport", "22", []string{"srcAddr, dstAddr, srcPort, dstPort, protocol, action"}},
+		{"threshold 0", oneRule(`{"name":"r","match":{"dstPort":22},"threshold":0}`), "alarmRules[0].threshold", "0", []string{">= 1"}},
+		{"threshold a string", oneRule(`{"name":"r","match":{"dstPort":22},"threshold":"3"}`), "alarmRules[0].threshold", `"3"`, []string{">= 1"}},
+		{"period 90", oneRule(`{"name":"r","match":{"dstPort":22},"period":90}`), "alarmRules[0].period", "90", []string{"multiple of 60", "86400"}},
+		{"period 0", oneRule(`{"name":"r","match":{"dstPort":22},"period":0}`), "alarmRules[0].period", "0", []string{"multiple of 60"}},
+		{"period over a day", oneRule(`{"name":"r","match":{"dstPort":22},"period":86460}`), "alarmRules[0].period", "86460", []string{"86400"}},
+		{"evaluationPeriods 0", oneRule(`{"name":"r","match":{"dstPort":22},"evaluationPeriods":0}`), "alarmRules[0].evaluationPeriods", "0", []string{">= 1"}},
+		{"evaluation longer than a day", oneRule(`{"name":"r","match":{"dstPort":22},"period":3600,"evaluationPeriods":25}`), "alarmRules[0].evaluationPeriods", "25", []string{"at most one day"}},
+		{"unknown comparison", oneRule(`{"name":"r","match":{"dstPort":22},"comparison":"GreaterThan"}`), "alarmRules[0].comparison", `"GreaterThan"`, []string{"GreaterThanOrEqualToThreshold", "LessThanThreshold"}},
+		{"both match and pattern", oneRule(`{"name":"r","match":{"dstPort":22},"pattern":"[a, b]"}`), "alarmRules[0]", `"pattern":"[a, b]"`, []string{"exactly one of match", "pattern"}},
+		{"neither match nor pattern", oneRule(`{"name":"r","threshold":2}`), "alarmRules[0]", `"name":"r"`, []string{"exactly one of match", "pattern"}},
+		{"malformed pattern", oneRule(`{"name":"r","pattern":"version, srcaddr]"}`), "alarmRules[0].pattern", `"version, srcaddr]"`, []string{"filter pattern"}},
+		{"pattern too long", oneRule(`{"name":"r","pattern":"[` + strings.Repeat("a", 1030) + `]"}`), "alarmRules[0].pattern", "[aaaa", []string{"at most 1024"}},
+		{"duplicate rule names", map[string]string{"alarmRules": "[" + sshRule + "," + sshRule + "]"}, "alarmRules[1].name", `"ssh-reject-from-host"`, []string{"a name no other rule uses"}},
+		{"upper-case rule name", oneRule(`{"name":"SSH","match":{"dstPort":22}}`), "alarmRules[0].name", `"SSH"`, []string{"lowercase letters, digits and dashes"}},
+		{"underscore in rule name", oneRule(`{"name":"ssh_reject","match":{"dstPort":22}}`), "alarmRules[0].name", `"ssh_reject"`, []string{"lowercase letters"}},
+		{"missing rule name", oneRule(`{"match":{"dstPort":22}}`), "alarmRules[0].name", `""`, []string{"1-63"}},
+		{"rule name too long", oneRule(`{"name":"` + strings.Repeat("a", 64) + `","match":{"dstPort":22}}`), "alarmRules[0].name", strings.Repeat("a", 64), []string{"1-63"}},
+		{"unknown rule key", oneRule(`{"name":"r","match":{"dstPort":22},"treshold":3}`), "alarmRules[0]", `"treshold":3`, []string{"threshold", `unknown field "treshold"`}},
+		{"rules not a list", map[string]string{"alarmRules": `{"name":"r"}`}, "alarmRules", `{\"name\":\"r\"}`, []string{"a list of rule objects"}},
+		{"rule on a field not recorded", map[string]string{"flowLogFields": `["version","srcaddr","dstaddr","action","log-status"]`, "alarmRules": `[{"name":"r","match":{"srcAddr":"10.0.0.1","dstPort":22}}]`}, "alarmRules[0].match", "dstport", []string{"flowLogFields"}},
+		{"scan limit 5", map[string]string{"athenaScanLimitMb": "5"}, "athenaScanLimitMb", "5", []string{">= 10"}},
+		{"tags not JSON", map[string]string{"tags": `environment=dev`}, "tags", `"environment=dev"`, []string{"an object of string keys"}},
+		{"tag value not a string", map[string]string{"tags": `{"count":3}`}, "tags", `{\"count\":3}`, []string{"string values"}},
+		{"aws: tag key", map[string]string{"tags": `{"aws:createdBy":"me"}`}, "tags", `"aws:createdBy"`, []string{"not starting with aws:"}},
+		{"AWS: tag key", map[string]string{"tags": `{"AWS:x":"me"}`}, "tags", `"AWS:x"`, []string{"not starting with aws:"}},
+		{"tag value too long", map[string]string{"tags": `{"k":"` + strings.Repeat("v", 257) + `"}`}, "tags", strings.Repeat("v", 257), []string{"at most 256"}},
+		{"KMS alias for a key ARN", map[string]string{"bucketKmsKeyArn": "alias/flowlogs"}, "bucketKmsKeyArn", `"alias/flowlogs"`, []string{"arn:aws:kms:<region>:<account>:key/<id>"}},
+		{"S3 ARN for a KMS key", map[string]string{"logKmsKeyArn": "arn:aws:s3:::bucket"}, "logKmsKeyArn", `"arn:aws:s3:::bucket"`, []string{"arn:aws:kms:"}},
+		{"bucket name for a bucket ARN", map[string]string{"existingBucketArn": "my-flow-log-bucket"}, "existingBucketArn", `"my-flow-log-bucket"`, []string{"arn:aws:s3:::<bucket-name>"}},
+		{"bucket ARN without a name", map[string]string{"existingBucketArn": "arn:aws:s3:::"}, "existingBucketArn", `"arn:aws:s3:::"`, []string{"arn:aws:s3:::<bucket-name>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := stackconfig.Load(getter(with(full, tt.set)))
+			if err == nil {
+				t.Fatalf("Load succeeded: %+v", cfg)
+			}
+			if cfg != nil {
+				t.Errorf("Load returned a config with an error")
+			}
+			errs := allErrors(err)
+			if len(errs) != 1 {
+				t.Fatalf("want exactly one error, got %d: %v", len(errs), err)
+			}
+			e := errs[0]
+			fullKey := "vpc-flow-logs:" + tt.key
+			if e.Key != fullKey {
+				t.Errorf("Key = %q, want %q", e.Key, fullKey)
+			}
+			msg := err.Error()
+			for _, want := range append([]string{fullKey, tt.value}, tt.allowed...) {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q does not contain %q", msg, want)
+				}
+			}
+			if !strings.Contains(e.Value, tt.value) {
+				t.Errorf("Value = %q, want it to show %q", e.Value, tt.value)
+			}
+			for _, a := range tt.allowed {
+				if !strings.Contains(e.Allowed, a) {
+					t.Errorf("Allowed = %q, want it to mention %q", e.Allowed, a)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadReportsEveryError(t *testing.T) {
+	_, err := stackconfig.Load(getter(with(full, map[string]string{
+		"architectures":       `["nope"]`,
+		"trafficType":         "DENY",
+		"aggregationInterval": "300",
+		"alarmEmails":         `["not-an-email","ok@example.com","a@b"]`,
+		"alarmRules":          `[{"name":"BAD","match":{"dstPort":-1},"period":90}]`,
+		"existingBucketArn":   "bucket",
+	})))
+	if err == nil {
+		t.Fatal("Load succeeded")
+	}
+	var got []string
+	for _, e := range allErrors(err) {
+		got = append(got, e.Key+" "+e.Value)
+	}
+	want := []string{
+		`vpc-flow-logs:architectures "nope"`,
+		`vpc-flow-logs:trafficType "DENY"`,
+		`vpc-flow-logs:aggregationInterval 300`,
+		`vpc-flow-logs:alarmEmails "not-an-email"`,
+		`vpc-flow-logs:alarmEmails "a@b"`,
+		`vpc-flow-logs:alarmRules[0].name "BAD"`,
+		`vpc-flow-logs:alarmRules[0].match.dstPort -1`,
+		`vpc-flow-logs:alarmRules[0].period 90`,
+		`vpc-flow-logs:existingBucketArn "bucket"`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("errors =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// One line per problem, so the user sees them all at once.
+	if n := strings.Count(err.Error(), "\n") + 1; n != len(want) {
+		t.Errorf("error has %d lines, want %d:\n%v", n, len(want), err)
+	}
+}
+
+func TestMatchConditions(t *testing.T) {
+	eq := func(field, v string) flowlog.Condition { return flowlog.Condition{Field: field, Op: flowlog.OpEq, Value: v} }
+	tests := []struct {
+		name  string
+		match stackconfig.Match
+		want  []flowlog.Condition
+	}{
+		{"/8 is a one-octet prefix", stackconfig.Match{SrcAddr: "10.0.0.0/8"}, []flowlog.Condition{eq("srcaddr", "10.*")}},
+		{"/16 is a two-octet prefix", stackconfig.Match{SrcAddr: "10.1.0.0/16"}, []flowlog.Condition{eq("srcaddr", "10.1.*")}},
+		{"/24 is a three-octet prefix", stackconfig.Match{DstAddr: "192.168.7.0/24"}, []flowlog.Condition{eq("dstaddr", "192.168.7.*")}},
+		{"unmasked /24 uses the network", stackconfig.Match{DstAddr: "192.168.7.99/24"}, []flowlog.Condition{eq("dstaddr", "192.168.7.*")}},
+		{"/32 is the address", stackconfig.Match{SrcAddr: "10.0.0.155/32"}, []flowlog.Condition{eq("srcaddr", "10.0.0.155")}},
+		{"plain address", stackconfig.Match{SrcAddr: "10.0.0.155"}, []flowlog.Condition{eq("srcaddr", "10.0.0.155")}},
+		{"IPv6 /128 is the address", stackconfig.Match{SrcAddr: "2001:db8::1/128"}, []flowlog.Condition{eq("srcaddr", "2001:db8::1")}},
+		{
+			"every key, in format order",
+			stackconfig.Match{Action: "REJECT", Protocol: intp(6), DstPort: intp(22), SrcPort: intp(0), DstAddr: "10.0.1.0/24", SrcAddr: "10.0.0.155"},
+			[]flowlog.Condition{eq("srcaddr", "10.0.0.155"), eq("dstaddr", "10.0.1.*"), eq("srcport", "0"), eq("dstport", "22"), eq("protocol", "6"), eq("action", "REJECT")},
+		},
+		{"empty match", stackconfig.Match{}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.match.Conditions()
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Conditions() = %+v, want %+v", got, tt.want)
+			}
+			// The conditions must render for the default format.
+			if len(got) > 0 {
+				if _, err := flowlog.FilterPattern(flowlog.DefaultFields(), got); err != nil {
+					t.Errorf("FilterPattern: %v", err)
+				}
+			}
+		})
+	}
+}
