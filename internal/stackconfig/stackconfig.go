@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/filterpattern"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 )
 
@@ -474,11 +475,12 @@ func (l *loader) alarmRules(fields []flowlog.Field) []AlarmRule {
 		if rj.Match != nil {
 			r.Match = l.match(key+".match", rj.Match, fields)
 		}
-		if r.Pattern != "" && !(strings.HasPrefix(r.Pattern, "[") && strings.HasSuffix(r.Pattern, "]")) && !(strings.HasPrefix(r.Pattern, "{") && strings.HasSuffix(r.Pattern, "}")) && strings.ContainsAny(r.Pattern, "[]") {
-			l.fail(key+".pattern", quote(r.Pattern), "a CloudWatch Logs filter pattern, e.g. [version, account_id, ..., action=\"REJECT\", log_status]")
-		}
-		if len(r.Pattern) > 1024 {
+		if len(r.Pattern) > awslimits.MaxFilterPatternLength {
 			l.fail(key+".pattern", quote(r.Pattern[:40]+"..."), "a filter pattern of at most 1024 characters")
+		} else if r.Pattern != "" {
+			if _, err := filterpattern.Parse(r.Pattern); err != nil {
+				l.fail(key+".pattern", quote(r.Pattern), "a CloudWatch Logs space-delimited filter pattern such as [version, account_id, ..., action=\"REJECT\", log_status] ("+err.Error()+")")
+			}
 		}
 		r.Threshold = l.ruleInt(key+".threshold", rj.Threshold, 1, "an integer >= 1", func(n int) bool { return n >= 1 })
 		r.Period = l.ruleInt(key+".period", rj.Period, DefaultRulePeriod, "a multiple of 60 seconds, from 60 to 86400", func(n int) bool { return n >= 60 && n <= 86400 && n%60 == 0 })

@@ -354,7 +354,9 @@ func TestLoadReportsEveryError(t *testing.T) {
 }
 
 func TestMatchConditions(t *testing.T) {
-	eq := func(field, v string) flowlog.Condition { return flowlog.Condition{Field: field, Op: flowlog.OpEq, Value: v} }
+	eq := func(field, v string) flowlog.Condition {
+		return flowlog.Condition{Field: field, Op: flowlog.OpEq, Value: v}
+	}
 	tests := []struct {
 		name  string
 		match stackconfig.Match
