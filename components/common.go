@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -102,6 +103,22 @@ func serviceTrust(env awsEnv, service string, sourceArn any) map[string]any {
 		"Action":    "sts:AssumeRole",
 		"Condition": cond,
 	})
+}
+
+// oneOf reports a field whose value is not among the allowed ones.
+func oneOf[T comparable](field string, v T, allowed []T) error {
+	if slices.Contains(allowed, v) {
+		return nil
+	}
+	return fmt.Errorf("%s: %v is not one of %v", field, v, allowed)
+}
+
+// appendErr appends err when it is not nil.
+func appendErr(errs []error, err error) []error {
+	if err != nil {
+		return append(errs, err)
+	}
+	return errs
 }
 
 var arnRe = regexp.MustCompile(`^arn:aws[a-z-]*:([a-z0-9-]+):[a-z0-9-]*:[0-9]*:.+$`)

@@ -107,12 +107,8 @@ func (a *FirehosePipelineArgs) validate() error {
 		if len(a.VpcIDs) == 0 {
 			errs = append(errs, errors.New("VpcIDs: required in direct mode"))
 		}
-		if !slices.Contains(awslimits.TrafficTypes, a.TrafficType) {
-			errs = append(errs, fmt.Errorf("TrafficType: %q is not one of %v", a.TrafficType, awslimits.TrafficTypes))
-		}
-		if !slices.Contains(awslimits.AggregationIntervals, a.AggregationInterval) {
-			errs = append(errs, fmt.Errorf("AggregationInterval: %d is not one of %v", a.AggregationInterval, awslimits.AggregationIntervals))
-		}
+		errs = appendErr(errs, oneOf("TrafficType", a.TrafficType, awslimits.TrafficTypes))
+		errs = appendErr(errs, oneOf("AggregationInterval", a.AggregationInterval, awslimits.AggregationIntervals))
 	}
 	if a.FeedMode == FeedLambda {
 		if err := a.Forwarder.validate("Forwarder"); err != nil {
@@ -125,9 +121,7 @@ func (a *FirehosePipelineArgs) validate() error {
 	if a.BufferIntervalSeconds < 0 || a.BufferIntervalSeconds > 900 {
 		errs = append(errs, fmt.Errorf("BufferIntervalSeconds: %d is not between 0 and 900", a.BufferIntervalSeconds))
 	}
-	if !slices.Contains(awslimits.RetentionDays, a.RetentionDays) {
-		errs = append(errs, fmt.Errorf("RetentionDays: %d is not one of %v", a.RetentionDays, awslimits.RetentionDays))
-	}
+	errs = appendErr(errs, oneOf("RetentionDays", a.RetentionDays, awslimits.RetentionDays))
 	if err := validateArn("KmsKeyArn", a.KmsKeyArn, "kms"); err != nil {
 		errs = append(errs, err)
 	}

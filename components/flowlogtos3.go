@@ -3,7 +3,6 @@ package components
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -60,12 +59,8 @@ func (a *FlowLogToS3Args) validate() error {
 	if len(a.Fields) == 0 {
 		errs = append(errs, errors.New("Fields: at least one flow log field is required"))
 	}
-	if !slices.Contains(awslimits.TrafficTypes, a.TrafficType) {
-		errs = append(errs, fmt.Errorf("TrafficType: %q is not one of %v", a.TrafficType, awslimits.TrafficTypes))
-	}
-	if !slices.Contains(awslimits.AggregationIntervals, a.AggregationInterval) {
-		errs = append(errs, fmt.Errorf("AggregationInterval: %d is not one of %v", a.AggregationInterval, awslimits.AggregationIntervals))
-	}
+	errs = appendErr(errs, oneOf("TrafficType", a.TrafficType, awslimits.TrafficTypes))
+	errs = appendErr(errs, oneOf("AggregationInterval", a.AggregationInterval, awslimits.AggregationIntervals))
 	if a.FileFormat == "" {
 		a.FileFormat = awslimits.FileFormatParquet
 	}
