@@ -96,7 +96,9 @@ func TestDevStack(t *testing.T) {
 		}
 	}
 	want := []string{"alarmTopicArn", "flowLogGroupName", "demoVpcId", "s3AthenaBucket", "s3AthenaWorkgroup",
-		"s3AthenaDatabase", "s3AthenaTable", "s3AthenaNamedQueryIds", "alarmPatterns"}
+		"s3AthenaDatabase", "s3AthenaTable", "s3AthenaNamedQueryIds", "alarmPatterns",
+		"firehoseBucket", "firehoseStreamName", "firehoseWorkgroup", "firehoseDatabase", "firehoseTable",
+		"firehoseNamedQueryIds", "firehoseForwarderName", "firehoseDeadLetterQueueUrl"}
 	for _, k := range want {
 		if _, ok := r.outputs[k]; !ok {
 			t.Errorf("missing stack output %s", k)
@@ -301,5 +303,59 @@ func TestResourcesGrowLinearlyWithVPCs(t *testing.T) {
 	perVPC := c2 - c1
 	if perVPC <= 0 || c5-c1 != 4*perVPC {
 		t.Errorf("resources for 1, 2, 5 VPCs = %d, %d, %d: not linear", c1, c2, c5)
+	}
+}
+
+func TestFirehoseFeedModes(t *testing.T) {
+	for _, tc := range []struct {
+		mode                  string
+		archs                 string
+		functions, subs, logs int // per stack: Lambda functions, subscription filters, flow logs (1 VPC)
+	}{
+		{"lambda", `["s3-athena","firehose-athena"]`, 1, 1, 2},
+		{"subscription", `["s3-athena","firehose-athena"]`, 0, 1, 2},
+		{"direct", `["firehose-athena"]`, 0, 0, 1},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			r, err := deploy(t, with(devConfig(t), "firehoseFeedMode", tc.mode, "architectures", tc.archs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(r.ByType("aws:lambda/function:Function")); n != tc.functions {
+				t.Errorf("%d Lambda functions, want %d", n, tc.functions)
+			}
+			if n := len(r.ByType("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")); n != tc.subs {
+				t.Errorf("%d subscription filters, want %d", n, tc.subs)
+			}
+			perVPC, perGroup := limitsOf(r)
+			for vpc, n := range perVPC {
+				if n != tc.logs {
+					t.Errorf("VPC %s has %d flow logs, want %d", vpc, n, tc.logs)
+				}
+			}
+			for g, n := range perGroup {
+				if n > awslimits.MaxSubscriptionFiltersPerLogGroup {
+					t.Errorf("log group %s has %d subscription filters", g, n)
+				}
+			}
+			if tc.mode == "direct" && len(r.ByType("aws:cloudwatch/logGroup:LogGroup")) != 1 {
+				t.Error("direct feed alone needs no CloudWatch Logs flow log, only Firehose's delivery-error log group")
+			}
+		})
+	}
+}
+
+func TestDirectFeedWithS3AthenaExceedsFlowLogLimit(t *testing.T) {
+	r, err := deploy(t, with(devConfig(t), "firehoseFeedMode", "direct"))
+	if err == nil {
+		t.Fatal("direct feed + s3-athena + CloudWatch needs 3 flow logs per VPC; want an error")
+	}
+	for _, want := range []string{"vpc-flow-logs:firehoseFeedMode", "3 flow logs per VPC", "AWS allows 2"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if len(r.Resources) != 0 {
+		t.Errorf("%d resources registered", len(r.Resources))
 	}
 }

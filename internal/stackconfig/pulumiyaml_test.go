@@ -294,9 +294,9 @@ func TestDevStackLoads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load(dev): %v", err)
 	}
-	// What Pulumi.dev.yaml's comment promises: s3-athena on a demo VPC,
+	// What Pulumi.dev.yaml's comment promises: the implemented architectures on a demo VPC,
 	// one-minute aggregation and the two alarm rules of the mission.
-	if !reflect.DeepEqual(cfg.Architectures, []stackconfig.Architecture{stackconfig.S3Athena}) {
+	if !reflect.DeepEqual(cfg.Architectures, []stackconfig.Architecture{stackconfig.S3Athena, stackconfig.FirehoseAthena}) {
 		t.Errorf("Architectures = %v", cfg.Architectures)
 	}
 	if len(cfg.VpcIDs) != 0 {

@@ -1,0 +1,659 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/firehose"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/cwlogs"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/cwlogs/cwlogstest"
+)
+
+const testStream = "vpc-flow-logs"
+
+// testEnv is a Handler configured from a test environment, sending with the
+// real SDK client to a fakeFirehose, with a fake clock for its retries.
+type testEnv struct {
+	h     *Handler
+	fake  *fakeFirehose
+	clock *fakeClock
+	logs  *syncBuffer
+}
+
+func newTestEnv(t *testing.T, script func(n int, records [][]byte) outcome, env map[string]string) *testEnv {
+	t.Helper()
+	fake := &fakeFirehose{script: script}
+	client := fake.start(t)
+	vars := map[string]string{
+		EnvDeliveryStream: testStream,
+		EnvFlowLogFormat:  flowlog.LogFormat(flowlog.V2Fields()),
+		EnvMaxAttempts:    "5",
+		EnvCallTimeout:    "30s",
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cfg, err := LoadConfig(func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	h := NewHandler(cfg, client, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	clock := newFakeClock()
+	h.sender.Sleep, h.sender.Now = clock.Sleep, clock.Now
+	h.sender.Rand = func() float64 { return 0.5 }
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("function logs:\n%s", logs.String())
+		}
+	})
+	return &testEnv{h: h, fake: fake, clock: clock, logs: logs}
+}
+
+// invoke runs the handler on p, delivered as CloudWatch Logs does: the
+// Lambda event JSON is decoded into events.CloudwatchLogsEvent first.
+func (e *testEnv) invoke(t *testing.T, p *cwlogs.Payload) (Stats, error) {
+	t.Helper()
+	raw, err := cwlogstest.LambdaEvent(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.invokeRaw(t, raw)
+}
+
+func (e *testEnv) invokeRaw(t *testing.T, raw []byte) (Stats, error) {
+	t.Helper()
+	var ev events.CloudwatchLogsEvent
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return e.h.Process(ctx, ev.AWSLogs.Data)
+}
+
+// flowLogPayload is a realistic payload of n distinct default-format lines.
+func flowLogPayload(n int, seed uint64) *cwlogs.Payload {
+	p := cwlogstest.FlowLogPayload(n+n/10+10, seed)
+	seen := map[string]bool{}
+	events := p.Events[:0]
+	for _, e := range p.Events {
+		if !seen[e.Message] && len(events) < n {
+			seen[e.Message] = true
+			events = append(events, e)
+		}
+	}
+	p.Events = events
+	return p
+}
+
+// records is what the forwarder must send for events: each message and a
+// newline.
+func records(evs []cwlogs.Event) [][]byte {
+	out := make([][]byte, len(evs))
+	for i, e := range evs {
+		out[i] = []byte(e.Message + "\n")
+	}
+	return out
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// lines returns the JSON log lines with the given msg.
+func (s *syncBuffer) lines(t *testing.T, msg string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(s.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		if m["msg"] == msg {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func TestHandlerDeliversAll(t *testing.T) {
+	e := newTestEnv(t, nil, nil)
+	p := flowLogPayload(2000, 1)
+	st, err := e.invoke(t, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := records(p.Events)
+	e.fake.checkDelivery(t, want, true)
+	calls, delivered, _ := e.fake.snapshot()
+	if len(calls) != 4 {
+		t.Errorf("%d calls, want 4 batches of 500", len(calls))
+	}
+	for i := range want { // no failures: global order kept too
+		if !bytes.Equal(delivered[i], want[i]) {
+			t.Fatalf("record %d out of order", i)
+		}
+	}
+	if st.Events != 2000 || st.Records != 2000 || st.Send.Sent != 2000 || st.Send.Failed != 0 || st.Send.Retries != 0 {
+		t.Errorf("stats = %+v", st)
+	}
+	if len(e.clock.Sleeps()) != 0 {
+		t.Errorf("slept %v without failures", e.clock.Sleeps())
+	}
+	summary := e.logs.lines(t, "payload forwarded")
+	if len(summary) != 1 || summary[0]["sent"] != float64(2000) || summary[0]["log_group"] != cwlogstest.LogGroup ||
+		summary[0]["log_stream"] != p.LogStream || summary[0]["level"] != "INFO" {
+		t.Errorf("summary log = %v", summary)
+	}
+}
+
+// TestHandle calls the Lambda entry point itself.
+func TestHandle(t *testing.T) {
+	e := newTestEnv(t, nil, nil)
+	p := flowLogPayload(10, 2)
+	data, err := cwlogs.EncodeString(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.h.Handle(context.Background(), events.CloudwatchLogsEvent{AWSLogs: events.CloudwatchLogsRawData{Data: data}}); err != nil {
+		t.Fatal(err)
+	}
+	e.fake.checkDelivery(t, records(p.Events), true)
+}
+
+// TestHandlerBatchBytes sends records big enough that the 4 MiB per call
+// quota, not the 500 records, limits the batches.
+func TestHandlerBatchBytes(t *testing.T) {
+	e := newTestEnv(t, nil, nil)
+	p := flowLogPayload(1200, 3)
+	for i := range p.Events {
+		// Lengthen the interface id (a string field) to about 9 KB.
+		f := strings.Fields(p.Events[i].Message)
+		f[2] = fmt.Sprintf("eni-%d-%s", i, strings.Repeat("x", 9000))
+		p.Events[i].Message = strings.Join(f, " ")
+	}
+	st, err := e.invoke(t, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fake.checkDelivery(t, records(p.Events), true)
+	calls, _, _ := e.fake.snapshot()
+	total := 0
+	for _, c := range calls {
+		size := 0
+		for _, r := range c.records {
+			size += len(r)
+		}
+		if size > MaxBatchBytes || size < MaxBatchBytes-10000 && total+len(c.records) < 1200 {
+			t.Errorf("call of %d bytes: batches must be full up to 4 MiB", size)
+		}
+		total += len(c.records)
+	}
+	if len(calls) != 3 || st.Send.Sent != 1200 {
+		t.Errorf("%d calls, sent %d; want 3 calls of at most 4 MiB", len(calls), st.Send.Sent)
+	}
+}
+
+// TestHandlerCallFailures injects failures of whole calls, which must be
+// retried with backoff until the records are accepted.
+func TestHandlerCallFailures(t *testing.T) {
+	tests := []struct {
+		name string
+		fail outcome
+	}{
+		{"ServiceUnavailableException", throttle("ServiceUnavailableException")},
+		{"ThrottlingException", throttle("ThrottlingException")},
+		{"LimitExceededException", throttle("LimitExceededException")},
+		{"500 InternalFailure", serverError(http.StatusInternalServerError)},
+		{"503", serverError(http.StatusServiceUnavailable)},
+		{"502 HTML", outcome{status: http.StatusBadGateway, rawBody: "<html>Bad Gateway</html>", dropEntries: -1}},
+		{"timeout", outcome{stall: true}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// Calls 0 and 1 fail, and call 3 (a retry of the second batch).
+			e := newTestEnv(t, func(n int, _ [][]byte) outcome {
+				if n == 0 || n == 1 || n == 3 {
+					return tc.fail
+				}
+				return accept()
+			}, map[string]string{EnvCallTimeout: "200ms"}) // the fake stalls until then
+			p := flowLogPayload(700, 4)
+			st, err := e.invoke(t, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.fake.checkDelivery(t, records(p.Events), true)
+			calls, _, _ := e.fake.snapshot()
+			if len(calls) != 5 || st.Send.Calls != 5 || st.Send.Retries != 3 || st.Send.FailedCalls != 3 || st.Send.Sent != 700 {
+				t.Errorf("calls=%d stats=%+v", len(calls), st.Send)
+			}
+			// Retries re-send the same batch.
+			if len(calls[2].records) != 500 || len(calls[4].records) != 200 {
+				t.Errorf("batch sizes %d, %d", len(calls[2].records), len(calls[4].records))
+			}
+			// Backoff with jitter 0.5: 100ms*[0.75], 200ms*[0.75], then a new batch starts over.
+			want := []time.Duration{75 * time.Millisecond, 150 * time.Millisecond, 75 * time.Millisecond}
+			if got := e.clock.Sleeps(); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("sleeps = %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// TestHandlerPartialFailures fails some records of each call: only those are
+// sent again, in order, until all are accepted.
+func TestHandlerPartialFailures(t *testing.T) {
+	e := newTestEnv(t, func(n int, recs [][]byte) outcome {
+		if n >= 6 {
+			return accept()
+		}
+		return failRecords(func(i int) string {
+			switch {
+			case i%3 == 0:
+				return "ServiceUnavailableException"
+			case i%7 == 0:
+				return "InternalFailure"
+			}
+			return ""
+		})
+	}, map[string]string{EnvMaxAttempts: "10"})
+	p := flowLogPayload(1100, 5)
+	st, err := e.invoke(t, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := records(p.Events)
+	e.fake.checkDelivery(t, want, true)
+	calls, _, _ := e.fake.snapshot()
+	// Each retry carries exactly the records the previous call rejected.
+	for n := 1; n < len(calls); n++ {
+		prev, cur := calls[n-1], calls[n]
+		var rejected [][]byte
+		for i, ok := range prev.accepted {
+			if !ok {
+				rejected = append(rejected, prev.records[i])
+			}
+		}
+		if len(rejected) > 0 && fmt.Sprint(rejected) != fmt.Sprint(cur.records) {
+			t.Fatalf("call %d does not re-send exactly the %d records call %d rejected", n, len(rejected), n-1)
+		}
+	}
+	if st.Send.Sent != 1100 || st.Send.Retries == 0 || st.Send.RecordFailures != st.Send.RetriedRecords {
+		t.Errorf("stats = %+v", st.Send)
+	}
+}
+
+// TestHandlerMalformedResponse covers a response that lists fewer entries
+// than records were sent: the unlisted records are sent again.
+func TestHandlerMalformedResponse(t *testing.T) {
+	e := newTestEnv(t, func(n int, recs [][]byte) outcome {
+		if n == 0 {
+			o := failRecords(func(i int) string {
+				if i == 1 {
+					return "ServiceUnavailableException"
+				}
+				return ""
+			})
+			o.dropEntries = 5
+			return o
+		}
+		return accept()
+	}, nil)
+	p := flowLogPayload(8, 6)
+	if _, err := e.invoke(t, p); err != nil {
+		t.Fatal(err)
+	}
+	calls, _, _ := e.fake.snapshot()
+	if len(calls) != 2 || len(calls[1].records) != 4 {
+		t.Fatalf("calls = %d, retry of %d records, want 1 + 3 unlisted", len(calls), len(calls[1].records))
+	}
+	// Records 5-7 were accepted by the fake but not reported: resending
+	// them is the documented at-least-once behaviour, so check only that
+	// everything arrived and no reported record was sent again.
+	_, delivered, _ := e.fake.snapshot()
+	if len(delivered) != 8+3 {
+		t.Fatalf("delivered %d", len(delivered))
+	}
+}
+
+// TestHandlerPersistentFailure: records that are never accepted fail the
+// invocation after the configured attempts, and nothing accepted is re-sent.
+func TestHandlerPersistentFailure(t *testing.T) {
+	t.Run("throttled calls", func(t *testing.T) {
+		e := newTestEnv(t, func(int, [][]byte) outcome { return throttle("ServiceUnavailableException") }, map[string]string{EnvMaxAttempts: "3"})
+		p := flowLogPayload(700, 7)
+		st, err := e.invoke(t, p)
+		var se *SendError
+		if !errors.As(err, &se) || se.Failed != 700 || se.Records != 700 {
+			t.Fatalf("err = %v, want 700 of 700 failed", err)
+		}
+		if !strings.Contains(err.Error(), "700 of 700 records not delivered") || !strings.Contains(err.Error(), "ServiceUnavailableException") {
+			t.Errorf("error message %q", err)
+		}
+		e.fake.checkDelivery(t, records(p.Events), false)
+		if st.Send.Calls != 6 || st.Send.Failed != 700 || st.Send.Sent != 0 {
+			t.Errorf("stats = %+v", st.Send)
+		}
+		if got := e.logs.lines(t, "payload not fully delivered"); len(got) != 1 || got[0]["level"] != "ERROR" || got[0]["failed"] != float64(700) {
+			t.Errorf("summary = %v", got)
+		}
+	})
+	t.Run("one record always fails", func(t *testing.T) {
+		p := flowLogPayload(600, 8)
+		poison := p.Events[123].Message + "\n"
+		e := newTestEnv(t, func(n int, recs [][]byte) outcome {
+			return failRecords(func(i int) string {
+				if string(recs[i]) == poison {
+					return "KMS.ThrottlingException"
+				}
+				return ""
+			})
+		}, map[string]string{EnvMaxAttempts: "4"})
+		st, err := e.invoke(t, p)
+		var se *SendError
+		if !errors.As(err, &se) || se.Failed != 1 {
+			t.Fatalf("err = %v, want 1 record failed", err)
+		}
+		e.fake.checkDelivery(t, records(p.Events), false)
+		_, delivered, _ := e.fake.snapshot()
+		if len(delivered) != 599 || st.Send.Sent != 599 || st.Send.Calls != 2+3 {
+			t.Errorf("delivered %d, stats %+v", len(delivered), st.Send)
+		}
+	})
+}
+
+// TestHandlerDeadline: retries stop before the invocation's deadline, less
+// the margin, and the invocation fails.
+func TestHandlerDeadline(t *testing.T) {
+	e := newTestEnv(t, func(int, [][]byte) outcome { return throttle("ThrottlingException") },
+		map[string]string{EnvMaxAttempts: "100", EnvBackoffBase: "1s", EnvBackoffMax: "4s", EnvDeadlineMargin: "3s"})
+	p := flowLogPayload(50, 9)
+	raw, _ := cwlogstest.LambdaEvent(p)
+	var ev events.CloudwatchLogsEvent
+	json.Unmarshal(raw, &ev)
+	ctx, cancel := context.WithDeadline(context.Background(), e.clock.Now().Add(20*time.Second))
+	defer cancel()
+	st, err := e.h.Process(ctx, ev.AWSLogs.Data)
+	if !errors.Is(err, errDeadline) {
+		t.Fatalf("err = %v, want the deadline", err)
+	}
+	var slept time.Duration
+	for _, d := range e.clock.Sleeps() {
+		slept += d
+	}
+	if slept > 17*time.Second || slept < 10*time.Second {
+		t.Errorf("slept %v in all; the budget is 20s - 3s margin", slept)
+	}
+	if st.Send.Failed != 50 || st.Send.Calls < 4 {
+		t.Errorf("stats = %+v", st.Send)
+	}
+	e.fake.checkDelivery(t, records(p.Events), false)
+}
+
+func TestHandlerNonRetryableError(t *testing.T) {
+	e := newTestEnv(t, func(int, [][]byte) outcome {
+		return outcome{status: http.StatusBadRequest, errType: "ResourceNotFoundException", dropEntries: -1}
+	}, nil)
+	p := flowLogPayload(900, 10)
+	st, err := e.invoke(t, p)
+	if err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
+		t.Fatalf("err = %v", err)
+	}
+	if st.Send.Calls != 1 || st.Send.Failed != 900 || len(e.clock.Sleeps()) != 0 {
+		t.Errorf("stats = %+v; a non-retryable error must stop at once", st.Send)
+	}
+}
+
+func TestHandlerControlMessage(t *testing.T) {
+	e := newTestEnv(t, nil, nil)
+	p := &cwlogs.Payload{
+		MessageType: cwlogs.MessageTypeControl,
+		Owner:       "CloudwatchLogs",
+		Events:      []cwlogs.Event{{Timestamp: 1432826855000, Message: "CWL CONTROL MESSAGE: Checking health of destination Firehose."}},
+	}
+	st, err := e.invoke(t, p)
+	if err != nil || !st.Control || st.Records != 0 {
+		t.Fatalf("st = %+v, err = %v", st, err)
+	}
+	if calls, _, _ := e.fake.snapshot(); len(calls) != 0 {
+		t.Fatalf("%d calls for a control message", len(calls))
+	}
+	if len(e.logs.lines(t, "control message ignored")) != 1 {
+		t.Errorf("no log line for the control message")
+	}
+}
+
+// TestHandlerMalformedPayloads: undecodable payloads are logged (with their
+// source when it can be read) and counted; the invocation succeeds.
+func TestHandlerMalformedPayloads(t *testing.T) {
+	good := cwlogs.AppendJSON(nil, flowLogPayload(5, 11))
+	gz := gzipBytes(good)
+	tests := []struct {
+		name, data, reason, group string
+	}{
+		{"bad base64", "H4sI***", cwlogs.ReasonBase64, ""},
+		{"bad gzip", base64.StdEncoding.EncodeToString(good), cwlogs.ReasonGzip, ""},
+		{"truncated gzip", base64.StdEncoding.EncodeToString(gz[:len(gz)-9]), cwlogs.ReasonGzip, ""},
+		{"bad JSON", base64.StdEncoding.EncodeToString(gzipBytes(good[:len(good)/2])), cwlogs.ReasonJSON, cwlogstest.LogGroup},
+		{"not JSON", base64.StdEncoding.EncodeToString(gzipBytes([]byte("2 123456789012 eni-1 ACCEPT OK"))), cwlogs.ReasonJSON, ""},
+		{"unknown type", base64.StdEncoding.EncodeToString(gzipBytes([]byte(`{"messageType":"NEW_MESSAGE","logGroup":"g","logStream":"s","logEvents":[{"message":"m"}]}`))), "unknown_message_type", "g"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t, nil, nil)
+			raw, _ := json.Marshal(map[string]map[string]string{"awslogs": {"data": tc.data}})
+			st, err := e.invokeRaw(t, raw)
+			if err != nil {
+				t.Fatalf("err = %v; a malformed payload must not fail the invocation", err)
+			}
+			if st.BadPayload != tc.reason || st.LogGroup != tc.group {
+				t.Errorf("stats = %+v, want reason %q group %q", st, tc.reason, tc.group)
+			}
+			if calls, _, _ := e.fake.snapshot(); len(calls) != 0 {
+				t.Errorf("%d calls", len(calls))
+			}
+			logged := e.logs.lines(t, "malformed payload")
+			if len(logged) != 1 || logged[0]["malformed_payloads"] != float64(1) || logged[0]["log_group"] != tc.group {
+				t.Errorf("summary = %v", logged)
+			}
+		})
+	}
+}
+
+// TestHandlerMixedEvents: malformed events, lines that are not flow log
+// records and oversize lines are skipped, counted and logged; the good
+// events of the same payload still go out, in order.
+func TestHandlerMixedEvents(t *testing.T) {
+	e := newTestEnv(t, nil, nil)
+	good := flowLogPayload(30, 12)
+	var evs []cwlogs.Event
+	var want []cwlogs.Event
+	huge := strings.Fields(good.Events[0].Message)
+	huge[2] = "eni-" + strings.Repeat("f", MaxRecordBytes)
+	bad := []string{
+		"START RequestId: 1234 Version: $LATEST",
+		"2 123456789012 eni-0a1b2c3d4e5f67890 10.0.1.23 52.94.133.131 49152 443 6 12 2345 1718000040 ACCEPT OK", // a field short
+		"2 123456789012 eni-0a1b2c3d4e5f67890 10.0.1.999 52.94.133.131 49152 443 6 12 2345 1718000040 1718000095 ACCEPT OK",
+		"2 123456789012 eni-0a1b2c3d4e5f67890 10.0.1.23 52.94.133.131 49152 https 6 12 2345 1718000040 1718000095 ACCEPT OK",
+		"2 123456789012 eni-0a1b2c3d4e5f67890\n10.0.1.23 52.94.133.131 49152 443 6 12 2345 1718000040 1718000095 ACCEPT OK",
+		"",
+	}
+	for i, ev := range good.Events {
+		evs = append(evs, ev)
+		want = append(want, ev)
+		if i < len(bad) {
+			evs = append(evs, cwlogs.Event{ID: fmt.Sprintf("bad-%d", i), Timestamp: ev.Timestamp, Message: bad[i]})
+		}
+	}
+	// A trailing newline is not doubled.
+	evs[0].Message += "\n"
+	evs = append(evs, cwlogs.Event{ID: "huge", Message: strings.Join(huge, " ")})
+	good.Events = evs
+	js := cwlogs.AppendJSON(nil, good)
+	// Two malformed events the encoder cannot produce.
+	js = bytes.Replace(js, []byte(`"logEvents":[`), []byte(`"logEvents":[{"id":"no-message","timestamp":1},{"id":"numeric","message":42},`), 1)
+	raw, _ := json.Marshal(map[string]map[string]string{"awslogs": {"data": base64.StdEncoding.EncodeToString(gzipBytes(js))}})
+
+	st, err := e.invokeRaw(t, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fake.checkDelivery(t, records(want), true)
+	_, delivered, _ := e.fake.snapshot()
+	if string(delivered[0]) != want[0].Message+"\n" {
+		t.Errorf("first record %q", delivered[0])
+	}
+	wantSt := Stats{Events: 30 + len(bad) + 1 + 2, MalformedEvents: 2, NotFlowLog: len(bad), Oversize: 1, Records: 30}
+	if st.Events != wantSt.Events || st.MalformedEvents != 2 || st.NotFlowLog != len(bad) || st.Oversize != 1 || st.Records != 30 || st.Send.Sent != 30 {
+		t.Errorf("stats = %+v, want %+v", st, wantSt)
+	}
+	skipped := e.logs.lines(t, "log event is not a flow log record: skipped")
+	if len(skipped) != len(bad) || skipped[0]["event_id"] != "bad-0" || skipped[0]["log_group"] != cwlogstest.LogGroup || skipped[0]["log_stream"] != good.LogStream {
+		t.Errorf("skip logs = %v", skipped)
+	}
+	if m := e.logs.lines(t, "malformed log event skipped"); len(m) != 2 || m[1]["event_id"] != "numeric" || m[0]["event_id"] != "no-message" {
+		t.Errorf("malformed logs = %v", m)
+	}
+	if o := e.logs.lines(t, "flow log line too big for a Firehose record: dropped"); len(o) != 1 || o[0]["event_id"] != "huge" {
+		t.Errorf("oversize logs = %v", o)
+	}
+	summary := e.logs.lines(t, "payload forwarded")
+	if len(summary) != 1 || summary[0]["not_flow_log"] != float64(len(bad)) || summary[0]["malformed_events"] != float64(2) || summary[0]["oversize"] != float64(1) {
+		t.Errorf("summary = %v", summary)
+	}
+}
+
+// TestHandlerLogFlood: a misconfigured format logs a bounded number of lines.
+func TestHandlerLogFlood(t *testing.T) {
+	v3 := flowlog.LogFormat(append(flowlog.V2Fields(), flowlog.Catalog[14])) // + vpc-id
+	e := newTestEnv(t, nil, map[string]string{EnvFlowLogFormat: v3})
+	st, err := e.invoke(t, flowLogPayload(500, 13))
+	if err != nil || st.NotFlowLog != 500 || st.Records != 0 {
+		t.Fatalf("st = %+v, err = %v", st, err)
+	}
+	if n := len(e.logs.lines(t, "log event is not a flow log record: skipped")); n != maxDetailLogs {
+		t.Errorf("%d detail lines, want %d", n, maxDetailLogs)
+	}
+	if calls, _, _ := e.fake.snapshot(); len(calls) != 0 {
+		t.Errorf("%d calls with nothing to send", len(calls))
+	}
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
+// BenchmarkHandler measures the function's own work on a realistic payload:
+// decode, flow log validation and batching, with a Firehose that accepts
+// everything in memory (no HTTP, no SDK serialisation).
+func BenchmarkHandler(b *testing.B) {
+	p := cwlogstest.FlowLogPayload(2000, 1)
+	data, err := cwlogs.EncodeString(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := LoadConfig(func(k string) string {
+		return map[string]string{EnvDeliveryStream: testStream, EnvFlowLogFormat: flowlog.LogFormat(flowlog.V2Fields())}[k]
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := NewHandler(cfg, acceptAll{}, slog.New(slog.DiscardHandler))
+	ctx := context.Background()
+	b.SetBytes(int64(len(cwlogs.AppendJSON(nil, p))))
+	b.ReportAllocs()
+	for b.Loop() {
+		st, err := h.Process(ctx, data)
+		if err != nil || st.Send.Sent != 2000 {
+			b.Fatalf("%+v %v", st, err)
+		}
+	}
+	b.ReportMetric(testing.AllocsPerRun(5, func() { h.Process(ctx, data) })/2000, "allocs/record")
+}
+
+// recordingAPI accepts everything and keeps the records.
+type recordingAPI struct{ records [][]byte }
+
+func (r *recordingAPI) PutRecordBatch(ctx context.Context, in *firehose.PutRecordBatchInput, _ ...func(*firehose.Options)) (*firehose.PutRecordBatchOutput, error) {
+	for _, rec := range in.Records {
+		r.records = append(r.records, bytes.Clone(rec.Data))
+	}
+	return acceptAll{}.PutRecordBatch(ctx, in)
+}
+
+// FuzzProcess feeds arbitrary payload documents to the handler: it must not
+// panic or fail, every event must be accounted for, and every record sent
+// must be one valid flow log line with its newline.
+//
+//	go test -run '^$' -fuzz FuzzProcess -fuzztime 20s -fuzzminimizetime 5s ./lambda/forwarder/
+func FuzzProcess(f *testing.F) {
+	f.Add(cwlogs.AppendJSON(nil, flowLogPayload(3, 1)))
+	f.Add([]byte(`{"messageType":"DATA_MESSAGE","logEvents":[{"message":"2 1 eni-1 - - - - - - - 1 2 - NODATA\r\n"},{"message":"x\ny"},{"id":3}]}`))
+	f.Add([]byte(`{"messageType":"CONTROL_MESSAGE"}`))
+	fields := flowlog.V2Fields()
+	parser := flowlog.NewParser(fields)
+	api := &recordingAPI{}
+	h := NewHandler(Config{StreamName: testStream, Fields: fields, Send: DefaultSendConfig()}, api, slog.New(slog.DiscardHandler))
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	f.Fuzz(func(t *testing.T, js []byte) {
+		api.records = api.records[:0]
+		buf.Reset()
+		zw.Reset(&buf)
+		zw.Write(js)
+		zw.Close()
+		st, err := h.Process(context.Background(), base64.StdEncoding.EncodeToString(buf.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.BadPayload == "" && !st.Control && st.Records+st.NotFlowLog+st.Oversize+st.MalformedEvents != st.Events {
+			t.Fatalf("events not accounted for: %+v", st)
+		}
+		if len(api.records) != st.Records || st.Send.Sent != st.Records {
+			t.Fatalf("sent %d records, stats %+v", len(api.records), st)
+		}
+		var rec flowlog.Record
+		for _, r := range api.records {
+			line, ok := bytes.CutSuffix(r, []byte("\n"))
+			if !ok || bytes.ContainsAny(line, "\r\n") || parser.ParseInto(string(line), &rec) != nil {
+				t.Fatalf("bad record %q", r)
+			}
+		}
+	})
+}
