@@ -50,6 +50,9 @@ type subscriberArgs struct {
 	SecurityGroupIDs []pulumi.StringInput
 	AlarmTopicArn    pulumi.StringInput
 	Tags             map[string]string
+	// Role is the execution role when it must exist before the function
+	// (e.g. to be named as a domain's master user); nil creates one.
+	Role *iam.Role
 }
 
 type subscriber struct {
@@ -80,13 +83,11 @@ func newSubscriber(ctx *pulumi.Context, name string, env awsEnv, a subscriberArg
 	if err != nil {
 		return nil, err
 	}
-	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
-		Description:      pulumi.String("Execution role of " + name),
-		AssumeRolePolicy: policyJSON(serviceTrust(env, "lambda", nil)),
-		Tags:             NameTags(a.Tags, name+"-role"),
-	}, opt)
-	if err != nil {
-		return nil, err
+	role := a.Role
+	if role == nil {
+		if role, err = newLambdaRole(ctx, name, env, a.Tags, opt); err != nil {
+			return nil, err
+		}
 	}
 	stmts := []statement{
 		{
@@ -168,22 +169,7 @@ func newSubscriber(ctx *pulumi.Context, name string, env awsEnv, a subscriberArg
 	}
 
 	if a.LogGroupName != nil {
-		perm, err := lambda.NewPermission(ctx, name+"-invoke", &lambda.PermissionArgs{
-			Action:        pulumi.String("lambda:InvokeFunction"),
-			Function:      fn.Name,
-			Principal:     pulumi.String(env.servicePrincipal("logs")),
-			SourceArn:     pulumi.Sprintf("%s:*", a.LogGroupArn),
-			SourceAccount: pulumi.String(env.AccountID),
-		}, opt)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := cloudwatch.NewLogSubscriptionFilter(ctx, name+"-subscription", &cloudwatch.LogSubscriptionFilterArgs{
-			LogGroup:       a.LogGroupName,
-			FilterPattern:  pulumi.String(""),
-			DestinationArn: fn.Arn,
-			Distribution:   pulumi.String("ByLogStream"),
-		}, opt, pulumi.DependsOn([]pulumi.Resource{perm})); err != nil {
+		if err := subscribe(ctx, name, env, fn, a.LogGroupName, a.LogGroupArn, nil, opt); err != nil {
 			return nil, err
 		}
 	}
@@ -211,6 +197,38 @@ func newSubscriber(ctx *pulumi.Context, name string, env awsEnv, a subscriberArg
 	}
 	s.Alarms = []*cloudwatch.MetricAlarm{errorsAlarm, dlqAlarm}
 	return s, nil
+}
+
+// newLambdaRole is an execution role only Lambda of this account can assume.
+func newLambdaRole(ctx *pulumi.Context, name string, env awsEnv, tags map[string]string, opt pulumi.ResourceOption) (*iam.Role, error) {
+	return iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
+		Description:      pulumi.String("Execution role of " + name),
+		AssumeRolePolicy: policyJSON(serviceTrust(env, "lambda", nil)),
+		Tags:             NameTags(tags, name+"-role"),
+	}, opt)
+}
+
+// subscribe lets the flow-log log group invoke fn (only that log group of
+// this account) and adds the subscription filter. deps are resources that
+// must exist before records start to flow.
+func subscribe(ctx *pulumi.Context, name string, env awsEnv, fn *lambda.Function, logGroupName, logGroupArn pulumi.StringInput, deps []pulumi.Resource, opt pulumi.ResourceOption) error {
+	perm, err := lambda.NewPermission(ctx, name+"-invoke", &lambda.PermissionArgs{
+		Action:        pulumi.String("lambda:InvokeFunction"),
+		Function:      fn.Name,
+		Principal:     pulumi.String(env.servicePrincipal("logs")),
+		SourceArn:     pulumi.Sprintf("%s:*", logGroupArn),
+		SourceAccount: pulumi.String(env.AccountID),
+	}, opt)
+	if err != nil {
+		return err
+	}
+	_, err = cloudwatch.NewLogSubscriptionFilter(ctx, name+"-subscription", &cloudwatch.LogSubscriptionFilterArgs{
+		LogGroup:       logGroupName,
+		FilterPattern:  pulumi.String(""),
+		DestinationArn: fn.Arn,
+		Distribution:   pulumi.String("ByLogStream"),
+	}, opt, pulumi.DependsOn(append([]pulumi.Resource{perm}, deps...)))
+	return err
 }
 
 // opsAlarmArgs is an operational alarm on an AWS metric.

@@ -95,7 +95,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		rec.Provider = rpc.GetProvider()
 		rec.Dependencies = rpc.GetDependencies()
 	}
-	rec.URN = fmt.Sprintf("urn:pulumi:%s::%s::%s::%s", m.Stack, m.Project, args.TypeToken, args.Name)
+	rec.URN = fmt.Sprintf("urn:pulumi:%s::%s::%s::%s", m.Stack, m.Project, qualifiedType(rec.Parent, args.TypeToken), args.Name)
 	rec.Inputs = args.Inputs.Mappable()
 	m.mu.Lock()
 	m.Resources = append(m.Resources, rec)
@@ -148,11 +148,41 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		if n, ok := out["name"]; ok && n.IsString() {
 			name = n.StringValue()
 		}
-		set("arn", fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", service(args.TypeToken), Region, Account, strings.ToLower(lastSegment(args.TypeToken)), name))
+		set("arn", inventArn(args.TypeToken, name))
 	}
 	set("id", id)
 	rec.Outputs = out.Mappable()
 	return id, out, nil
+}
+
+// arnFormats are the real ARN shapes of the types whose ARN other
+// resources or policies reference; others get a generic service/type/name.
+var arnFormats = map[string]string{
+	"aws:secretsmanager/secret:Secret":                          "arn:aws:secretsmanager:%s:%s:secret:%s",
+	"aws:lambda/function:Function":                              "arn:aws:lambda:%s:%s:function:%s",
+	"aws:sns/topic:Topic":                                       "arn:aws:sns:%s:%s:%s",
+	"aws:sqs/queue:Queue":                                       "arn:aws:sqs:%s:%s:%s",
+	"aws:cloudwatch/logGroup:LogGroup":                          "arn:aws:logs:%s:%s:log-group:%s",
+	"aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": "arn:aws:firehose:%s:%s:deliverystream/%s",
+	"aws:opensearch/domain:Domain":                              "arn:aws:es:%s:%s:domain/%s",
+	"aws:cloudwatch/metricAlarm:MetricAlarm":                    "arn:aws:cloudwatch:%s:%s:alarm:%s",
+}
+
+func inventArn(token, name string) string {
+	if f, ok := arnFormats[token]; ok {
+		return fmt.Sprintf(f, Region, Account, name)
+	}
+	return fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", service(token), Region, Account, strings.ToLower(lastSegment(token)), name)
+}
+
+// qualifiedType is the URN type of a resource: its parent's qualified type
+// and its own joined by "$", as the engine builds it (the stack is omitted).
+func qualifiedType(parentURN, token string) string {
+	parts := strings.Split(parentURN, "::")
+	if len(parts) < 4 || parts[2] == "pulumi:pulumi:Stack" {
+		return token
+	}
+	return parts[2] + "$" + token
 }
 
 func lastSegment(token string) string {
@@ -186,6 +216,8 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"names": []any{Region + "a", Region + "b", Region + "c"}, "zoneIds": []any{"use1-az1", "use1-az2", "use1-az4"}, "id": Region,
 		}), nil
+	case "aws:secretsmanager/getRandomPassword:getRandomPassword":
+		return resource.NewPropertyMapFromMap(map[string]any{"randomPassword": "mock-password-not-secret-0123456789", "id": "pw"}), nil
 	case "aws:ec2/getAmi:getAmi":
 		return resource.NewPropertyMapFromMap(map[string]any{"id": "ami-0123456789abcdef0", "imageId": "ami-0123456789abcdef0", "architecture": "arm64"}), nil
 	}

@@ -1,0 +1,613 @@
+package components
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/opensearch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/bootstrap/objects"
+)
+
+// OpenSearchTLSPolicy is the domain endpoint's minimum TLS policy (TLS 1.2+).
+const OpenSearchTLSPolicy = "Policy-Min-TLS-1-2-2019-07"
+
+// OpenSearchStreamArgs configures OpenSearchStream.
+type OpenSearchStreamArgs struct {
+	// VpcID and SubnetIDs place the domain, the Lambdas and the access host
+	// in private subnets. The domain uses one subnet per node AZ (the first
+	// one, or the first two with ZoneAwareness).
+	VpcID     pulumi.StringInput
+	SubnetIDs []pulumi.StringInput
+	// ExistingDomainEndpoint and ExistingDomainArn use a domain you run
+	// instead of creating one; its access policy and security plugin must
+	// let IndexerRoleArn (an output) write.
+	ExistingDomainEndpoint string
+	ExistingDomainArn      string
+	// EngineVersion, InstanceType, InstanceCount, VolumeSizeGB and
+	// ZoneAwareness size the domain.
+	EngineVersion string
+	InstanceType  string
+	InstanceCount int
+	VolumeSizeGB  int
+	ZoneAwareness bool
+	// IndexPrefix names the daily indices <prefix>-YYYY.MM.DD; IndexRetentionDays
+	// is when the ISM policy deletes them.
+	IndexPrefix        string
+	IndexRetentionDays int
+	// Fields is the flow-log format: the index mapping and the parser follow it.
+	Fields []flowlog.Field
+	// LogGroupName and LogGroupArn: the shared flow-log log group.
+	LogGroupName pulumi.StringInput
+	LogGroupArn  pulumi.StringInput
+	// Indexer and Bootstrap are the built Lambda packages.
+	Indexer   LambdaCode
+	Bootstrap LambdaCode
+	// AccessHost adds an instance with no inbound ports and no key pair,
+	// reached with SSM Session Manager port forwarding.
+	AccessHost bool
+	// RetentionDays is the retention of the component's log groups.
+	RetentionDays int
+	AlarmTopicArn pulumi.StringInput
+	Tags          map[string]string
+}
+
+// OpenSearchStream indexes flow-log records from CloudWatch Logs into an
+// OpenSearch domain inside the VPC, applies the index template, ISM policy and
+// Dashboards objects from inside the VPC on deploy, and optionally provides a
+// private access path to Dashboards.
+type OpenSearchStream struct {
+	pulumi.ResourceState
+
+	DomainEndpoint pulumi.StringOutput `pulumi:"domainEndpoint"`
+	DomainArn      pulumi.StringOutput `pulumi:"domainArn"`
+	IndexerName    pulumi.StringOutput `pulumi:"indexerName"`
+	IndexerRoleArn pulumi.StringOutput `pulumi:"indexerRoleArn"`
+	// RejectsQueueURL holds documents OpenSearch refused (mapping errors), with the reason.
+	RejectsQueueURL pulumi.StringOutput `pulumi:"rejectsQueueUrl"`
+	// BootstrapResult is the bootstrap function's summary of what it applied.
+	BootstrapResult pulumi.StringOutput `pulumi:"bootstrapResult"`
+	// AccessCommand and DashboardsURL: how to open Dashboards through the access host.
+	AccessCommand pulumi.StringPtrOutput `pulumi:"accessCommand"`
+	DashboardsURL pulumi.StringPtrOutput `pulumi:"dashboardsUrl"`
+	// DashboardsPasswordCommand prints the password of the "dashboards" login.
+	DashboardsPasswordCommand pulumi.StringPtrOutput `pulumi:"dashboardsPasswordCommand"`
+}
+
+var (
+	indexPrefixRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	engineVersionRe = regexp.MustCompile(`^(OpenSearch_[0-9]+\.[0-9]+|Elasticsearch_7\.10)$`)
+)
+
+// AccessLocalPort is the local port of the Session Manager port forward.
+const AccessLocalPort = 8443
+
+func (a *OpenSearchStreamArgs) validate() error {
+	var errs []error
+	existing := a.ExistingDomainEndpoint != "" || a.ExistingDomainArn != ""
+	if a.VpcID == nil || len(a.SubnetIDs) == 0 {
+		errs = append(errs, errors.New("VpcID and SubnetIDs: required (the Lambdas and the domain run in the VPC)"))
+	}
+	if existing {
+		if a.ExistingDomainEndpoint == "" || a.ExistingDomainArn == "" {
+			errs = append(errs, errors.New("ExistingDomainEndpoint and ExistingDomainArn: set both or neither"))
+		}
+		if strings.Contains(a.ExistingDomainEndpoint, "://") {
+			errs = append(errs, fmt.Errorf("ExistingDomainEndpoint: %q must be a host name without scheme", a.ExistingDomainEndpoint))
+		}
+		errs = appendErr(errs, validateArn("ExistingDomainArn", a.ExistingDomainArn, "es"))
+		if a.AccessHost {
+			errs = append(errs, errors.New("AccessHost: only with a domain this component creates"))
+		}
+	} else {
+		if !engineVersionRe.MatchString(a.EngineVersion) {
+			errs = append(errs, fmt.Errorf("EngineVersion: %q is not like OpenSearch_2.17", a.EngineVersion))
+		}
+		if !strings.HasSuffix(a.InstanceType, ".search") {
+			errs = append(errs, fmt.Errorf("InstanceType: %q is not an OpenSearch instance type (*.search)", a.InstanceType))
+		}
+		if a.InstanceCount < 1 {
+			errs = append(errs, fmt.Errorf("InstanceCount: %d must be >= 1", a.InstanceCount))
+		}
+		if a.ZoneAwareness && (a.InstanceCount%2 != 0 || len(a.SubnetIDs) < 2) {
+			errs = append(errs, fmt.Errorf("ZoneAwareness: needs an even InstanceCount (have %d) and two subnets (have %d)", a.InstanceCount, len(a.SubnetIDs)))
+		}
+		if a.VolumeSizeGB < 10 {
+			errs = append(errs, fmt.Errorf("VolumeSizeGB: %d must be >= 10", a.VolumeSizeGB))
+		}
+	}
+	if !indexPrefixRe.MatchString(a.IndexPrefix) {
+		errs = append(errs, fmt.Errorf("IndexPrefix: %q must be lowercase letters, digits, - and _", a.IndexPrefix))
+	}
+	if a.IndexRetentionDays < 1 || a.IndexRetentionDays > 3650 {
+		errs = append(errs, fmt.Errorf("IndexRetentionDays: %d is not between 1 and 3650", a.IndexRetentionDays))
+	}
+	if len(a.Fields) == 0 {
+		errs = append(errs, errors.New("Fields: at least one flow log field is required"))
+	}
+	if a.LogGroupName == nil || a.LogGroupArn == nil {
+		errs = append(errs, errors.New("LogGroupName and LogGroupArn: required"))
+	}
+	errs = appendErr(errs, a.Indexer.validate("Indexer"))
+	errs = appendErr(errs, a.Bootstrap.validate("Bootstrap"))
+	errs = appendErr(errs, oneOf("RetentionDays", a.RetentionDays, awslimits.RetentionDays))
+	return errors.Join(errs...)
+}
+
+// NewOpenSearchStream creates the domain (unless one is given), the indexer,
+// the bootstrap invocation, the alarms and the optional access host.
+func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStreamArgs, opts ...pulumi.ResourceOption) (*OpenSearchStream, error) {
+	if args == nil {
+		return nil, errors.New("OpenSearchStream: args are required")
+	}
+	a := *args
+	if err := a.validate(); err != nil {
+		return nil, fmt.Errorf("OpenSearchStream %q: %w", name, err)
+	}
+	replicas := 0
+	if a.InstanceCount > 1 {
+		replicas = 1
+	}
+	bootInput, err := objects.NewInput(a.IndexPrefix, a.IndexRetentionDays, a.Fields, replicas)
+	if err != nil {
+		return nil, fmt.Errorf("OpenSearchStream %q: %w", name, err)
+	}
+	bootJSON, err := bootInput.JSON()
+	if err != nil {
+		return nil, err
+	}
+	c := &OpenSearchStream{}
+	if err := ctx.RegisterComponentResource(typeToken("OpenSearchStream"), name, c, opts...); err != nil {
+		return nil, err
+	}
+	env, err := lookupEnv(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(c)
+	existing := a.ExistingDomainArn != ""
+
+	// Clients (indexer, bootstrap, access host) share one security group; the
+	// domain and the VPC endpoints accept HTTPS from it and nothing else.
+	clients, err := ec2.NewSecurityGroup(ctx, name+"-clients", &ec2.SecurityGroupArgs{
+		VpcId:       a.VpcID,
+		Description: pulumi.String("Clients of the flow-log OpenSearch domain (" + name + ")"),
+		Tags:        NameTags(a.Tags, name+"-clients"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	endpointsSG, err := ec2.NewSecurityGroup(ctx, name+"-endpoints", &ec2.SecurityGroupArgs{
+		VpcId:       a.VpcID,
+		Description: pulumi.String("Interface endpoints used by " + name),
+		Tags:        NameTags(a.Tags, name+"-endpoints"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	httpsFrom := func(rname string, sg, from *ec2.SecurityGroup) error {
+		_, err := ec2.NewSecurityGroupRule(ctx, rname, &ec2.SecurityGroupRuleArgs{
+			Type: pulumi.String("ingress"), Protocol: pulumi.String("tcp"),
+			FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
+			SecurityGroupId: sg.ID(), SourceSecurityGroupId: from.ID(),
+			Description: pulumi.String("HTTPS from the domain's clients"),
+		}, parent)
+		return err
+	}
+	httpsTo := func(rname string, to pulumi.StringInput, desc string) error {
+		_, err := ec2.NewSecurityGroupRule(ctx, rname, &ec2.SecurityGroupRuleArgs{
+			Type: pulumi.String("egress"), Protocol: pulumi.String("tcp"),
+			FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
+			SecurityGroupId: clients.ID(), SourceSecurityGroupId: to,
+			Description: pulumi.String(desc),
+		}, parent)
+		return err
+	}
+	if err := httpsFrom(name+"-endpoints-https", endpointsSG, clients); err != nil {
+		return nil, err
+	}
+	if err := httpsTo(name+"-clients-to-endpoints", endpointsSG.ID(), "HTTPS to the VPC endpoints"); err != nil {
+		return nil, err
+	}
+	services := []string{"sqs"}
+	if a.AccessHost {
+		services = append(services, "ssm", "ssmmessages", "ec2messages", "secretsmanager")
+	}
+	for _, svc := range services {
+		if _, err := ec2.NewVpcEndpoint(ctx, name+"-"+svc, &ec2.VpcEndpointArgs{
+			VpcId:             a.VpcID,
+			ServiceName:       pulumi.String("com.amazonaws." + env.Region + "." + svc),
+			VpcEndpointType:   pulumi.String("Interface"),
+			SubnetIds:         pulumi.StringArray(a.SubnetIDs),
+			SecurityGroupIds:  pulumi.StringArray{endpointsSG.ID()},
+			PrivateDnsEnabled: pulumi.Bool(true),
+			Tags:              NameTags(a.Tags, name+"-"+svc),
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	var domainSG *ec2.SecurityGroup
+	domainArn := pulumi.String(a.ExistingDomainArn).ToStringOutput()
+	endpoint := pulumi.String(a.ExistingDomainEndpoint).ToStringOutput()
+	if !existing {
+		domainSG, err = ec2.NewSecurityGroup(ctx, name+"-domain-sg", &ec2.SecurityGroupArgs{
+			VpcId:       a.VpcID,
+			Description: pulumi.String("Flow-log OpenSearch domain: HTTPS from its clients only"),
+			Tags:        NameTags(a.Tags, name+"-domain"),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		if err := httpsFrom(name+"-domain-https", domainSG, clients); err != nil {
+			return nil, err
+		}
+		if err := httpsTo(name+"-clients-to-domain", domainSG.ID(), "HTTPS to the OpenSearch domain"); err != nil {
+			return nil, err
+		}
+	} else if _, err := ec2.NewSecurityGroupRule(ctx, name+"-clients-to-vpc", &ec2.SecurityGroupRuleArgs{
+		Type: pulumi.String("egress"), Protocol: pulumi.String("tcp"),
+		FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
+		SecurityGroupId: clients.ID(), CidrBlocks: pulumi.StringArray{pulumi.String("0.0.0.0/0")},
+		Description: pulumi.String("HTTPS to the existing OpenSearch domain"),
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	// Dead letters with their reason: documents OpenSearch refused.
+	rejects, err := sqs.NewQueue(ctx, name+"-rejects", &sqs.QueueArgs{
+		SqsManagedSseEnabled:    pulumi.Bool(true),
+		MessageRetentionSeconds: pulumi.Int(14 * 24 * 3600),
+		Tags:                    NameTags(a.Tags, name+"-rejects"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	// The bootstrap role exists first: it is the domain's IAM master user.
+	bootRole, err := newLambdaRole(ctx, name+"-bootstrap", env, a.Tags, parent)
+	if err != nil {
+		return nil, err
+	}
+	subnets := a.SubnetIDs
+	var accessRole *iam.Role
+	var host *ec2.Instance
+	var dashSecret *secretsmanager.Secret
+	if a.AccessHost {
+		accessRole, host, err = newAccessHost(ctx, name+"-access", env, a, subnets[0], clients, c)
+		if err != nil {
+			return nil, err
+		}
+		if dashSecret, err = newDashboardsSecret(ctx, name+"-dashboards-user", a.Tags, c); err != nil {
+			return nil, err
+		}
+	}
+
+	var domainDeps []pulumi.Resource
+	var domainResource *opensearch.Domain
+	if !existing {
+		domainSubnets := pulumi.StringArray{subnets[0]}
+		if a.ZoneAwareness {
+			domainSubnets = pulumi.StringArray{subnets[0], subnets[1]}
+		}
+		cluster := &opensearch.DomainClusterConfigArgs{
+			InstanceType:         pulumi.String(a.InstanceType),
+			InstanceCount:        pulumi.Int(a.InstanceCount),
+			ZoneAwarenessEnabled: pulumi.Bool(a.ZoneAwareness),
+		}
+		if a.ZoneAwareness {
+			cluster.ZoneAwarenessConfig = &opensearch.DomainClusterConfigZoneAwarenessConfigArgs{AvailabilityZoneCount: pulumi.Int(2)}
+		}
+		domain, err := opensearch.NewDomain(ctx, name+"-domain", &opensearch.DomainArgs{
+			EngineVersion: pulumi.String(a.EngineVersion),
+			ClusterConfig: cluster,
+			EbsOptions: &opensearch.DomainEbsOptionsArgs{
+				EbsEnabled: pulumi.Bool(true), VolumeSize: pulumi.Int(a.VolumeSizeGB), VolumeType: pulumi.String("gp3"),
+			},
+			VpcOptions: &opensearch.DomainVpcOptionsArgs{
+				SubnetIds:        domainSubnets,
+				SecurityGroupIds: pulumi.StringArray{domainSG.ID()},
+			},
+			EncryptAtRest:        &opensearch.DomainEncryptAtRestArgs{Enabled: pulumi.Bool(true)},
+			NodeToNodeEncryption: &opensearch.DomainNodeToNodeEncryptionArgs{Enabled: pulumi.Bool(true)},
+			DomainEndpointOptions: &opensearch.DomainDomainEndpointOptionsArgs{
+				EnforceHttps:      pulumi.Bool(true),
+				TlsSecurityPolicy: pulumi.String(OpenSearchTLSPolicy),
+			},
+			AdvancedSecurityOptions: &opensearch.DomainAdvancedSecurityOptionsArgs{
+				Enabled: pulumi.Bool(true),
+				// The internal database holds only the "dashboards" user the
+				// bootstrap creates for the browser login through the access host.
+				InternalUserDatabaseEnabled: pulumi.Bool(a.AccessHost),
+				AnonymousAuthEnabled:        pulumi.Bool(false),
+				// The bootstrap function is the IAM master: it alone configures the domain.
+				MasterUserOptions: &opensearch.DomainAdvancedSecurityOptionsMasterUserOptionsArgs{
+					MasterUserArn: bootRole.Arn,
+				},
+			},
+			Tags: NameTags(a.Tags, name+"-domain"),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		domainDeps = []pulumi.Resource{domain}
+		domainArn = domain.Arn
+		endpoint = domain.Endpoint
+		if err := domainAlarms(ctx, name, env, domain, a, parent); err != nil {
+			return nil, err
+		}
+		domainResource = domain
+	}
+
+	grant := []any{domainArn, pulumi.Sprintf("%s/*", domainArn)}
+	clientSGs := []pulumi.StringInput{clients.ID()}
+	indexer, err := newSubscriber(ctx, name+"-indexer", env, subscriberArgs{
+		Code:        a.Indexer,
+		Description: "Indexes flow-log records into OpenSearch (" + name + ")",
+		Environment: map[string]pulumi.StringInput{
+			"OPENSEARCH_ENDPOINT":   pulumi.Sprintf("https://%s", endpoint),
+			"INDEX_PREFIX":          pulumi.String(a.IndexPrefix),
+			"FLOW_LOG_FORMAT":       pulumi.String(flowlog.LogFormat(a.Fields)),
+			"DEAD_LETTER_QUEUE_URL": rejects.Url,
+		},
+		Statements: []statement{
+			{
+				"Sid": "WriteDocuments", "Effect": "Allow",
+				// GET: the client checks cluster health after a timeout.
+				"Action":   []any{"es:ESHttpGet", "es:ESHttpPost", "es:ESHttpPut"},
+				"Resource": grant,
+			},
+			{
+				"Sid": "DeadLetterRejects", "Effect": "Allow",
+				"Action": "sqs:SendMessage", "Resource": rejects.Arn,
+			},
+		},
+		// Subscribed below, once the bootstrap has applied the template.
+		Timeout: 120, MemoryMB: 512, RetentionDays: a.RetentionDays,
+		SubnetIDs: subnets, SecurityGroupIDs: clientSGs,
+		AlarmTopicArn: a.AlarmTopicArn, Tags: a.Tags,
+	}, c)
+	if err != nil {
+		return nil, err
+	}
+	bootStatements := []statement{{
+		"Sid": "AdministerDomain", "Effect": "Allow",
+		"Action":   []any{"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"},
+		"Resource": grant,
+	}}
+	if dashSecret != nil {
+		bootStatements = append(bootStatements, statement{
+			"Sid": "ReadDashboardsPassword", "Effect": "Allow",
+			"Action": "secretsmanager:GetSecretValue", "Resource": dashSecret.Arn,
+		})
+	}
+	boot, err := newSubscriber(ctx, name+"-bootstrap", env, subscriberArgs{
+		Code:        a.Bootstrap,
+		Description: "Applies the index template, ISM policy and Dashboards objects (" + name + ")",
+		Environment: map[string]pulumi.StringInput{
+			"OPENSEARCH_ENDPOINT": pulumi.Sprintf("https://%s", endpoint),
+		},
+		Statements: bootStatements,
+		Timeout:    300, MemoryMB: 256, RetentionDays: a.RetentionDays,
+		SubnetIDs: subnets, SecurityGroupIDs: clientSGs, Role: bootRole,
+		AlarmTopicArn: a.AlarmTopicArn, Tags: a.Tags,
+	}, c)
+	if err != nil {
+		return nil, err
+	}
+
+	if domainResource != nil {
+		domain := domainResource
+		principals := pulumi.Array{indexer.Role.Arn, bootRole.Arn}
+		if accessRole != nil {
+			principals = append(principals, accessRole.Arn)
+		}
+		dp, err := opensearch.NewDomainPolicy(ctx, name+"-domain-policy", &opensearch.DomainPolicyArgs{
+			DomainName: domain.DomainName,
+			AccessPolicies: policyJSON(policy(statement{
+				"Sid":       "IndexerBootstrapAndAccessPath",
+				"Effect":    "Allow",
+				"Principal": map[string]any{"AWS": principals},
+				"Action":    "es:ESHttp*",
+				"Resource":  pulumi.Sprintf("%s/*", domain.Arn),
+			})),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		domainDeps = append(domainDeps, dp)
+	}
+
+	// Apply the OpenSearch objects from inside the VPC. The input carries the
+	// objects' content hash: a change re-applies, an unchanged deploy does nothing.
+	// On a domain it creates, the bootstrap (the IAM master) also maps the
+	// indexer's role to a writer role and the access path to a reader role.
+	payload := pulumi.String(bootJSON).ToStringOutput()
+	hash := pulumi.String(bootInput.Hash).ToStringOutput()
+	if !existing {
+		readers := pulumi.StringArray{}
+		secretArn := pulumi.String("").ToStringOutput()
+		if accessRole != nil {
+			readers = append(readers, accessRole.Arn)
+		}
+		if dashSecret != nil {
+			secretArn = dashSecret.Arn
+		}
+		both := pulumi.All(indexer.Role.Arn, readers, secretArn).ApplyT(func(v []any) ([]string, error) {
+			var rs []string
+			for _, r := range v[1].([]string) {
+				rs = append(rs, r)
+			}
+			in, err := bootInput.WithAccess([]string{v[0].(string)}, rs, v[2].(string))
+			if err != nil {
+				return nil, err
+			}
+			js, err := in.JSON()
+			return []string{js, in.Hash}, err
+		}).(pulumi.StringArrayOutput)
+		payload, hash = both.Index(pulumi.Int(0)), both.Index(pulumi.Int(1))
+	}
+	inv, err := lambda.NewInvocation(ctx, name+"-bootstrap-apply", &lambda.InvocationArgs{
+		FunctionName: boot.Function.Name,
+		Input:        payload,
+		Triggers:     pulumi.StringMap{"hash": hash},
+	}, parent, pulumi.DependsOn(domainDeps))
+	if err != nil {
+		return nil, err
+	}
+
+	if err := subscribe(ctx, name+"-indexer", env, indexer.Function, a.LogGroupName, a.LogGroupArn,
+		[]pulumi.Resource{inv}, parent); err != nil {
+		return nil, err
+	}
+
+	c.DomainEndpoint = endpoint
+	c.DomainArn = domainArn
+	c.IndexerName = indexer.Function.Name
+	c.IndexerRoleArn = indexer.Role.Arn
+	c.RejectsQueueURL = rejects.Url
+	c.BootstrapResult = inv.Result
+	var none *string
+	c.AccessCommand = pulumi.ToOutput(none).(pulumi.StringPtrOutput)
+	c.DashboardsURL = c.AccessCommand
+	c.DashboardsPasswordCommand = c.AccessCommand
+	if host != nil {
+		c.AccessCommand = pulumi.Sprintf(
+			`aws ssm start-session --region %s --target %s --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters '{"host":["%s"],"portNumber":["443"],"localPortNumber":["%d"]}'`,
+			env.Region, host.ID(), endpoint, AccessLocalPort).ToStringPtrOutput()
+		c.DashboardsURL = pulumi.Sprintf("https://localhost:%d/_dashboards/", AccessLocalPort).ToStringPtrOutput()
+		c.DashboardsPasswordCommand = pulumi.Sprintf(
+			"aws secretsmanager get-secret-value --region %s --secret-id %s --query SecretString --output text",
+			env.Region, dashSecret.Arn).ToStringPtrOutput()
+	}
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"domainEndpoint":            c.DomainEndpoint,
+		"domainArn":                 c.DomainArn,
+		"indexerName":               c.IndexerName,
+		"indexerRoleArn":            c.IndexerRoleArn,
+		"rejectsQueueUrl":           c.RejectsQueueURL,
+		"bootstrapResult":           c.BootstrapResult,
+		"accessCommand":             c.AccessCommand,
+		"dashboardsUrl":             c.DashboardsURL,
+		"dashboardsPasswordCommand": c.DashboardsPasswordCommand,
+	})
+}
+
+// newDashboardsSecret holds the password of the internal "dashboards" user
+// the bootstrap creates. Secrets Manager generates it once; later deploys
+// keep it (rotate it in Secrets Manager and redeploy to apply).
+func newDashboardsSecret(ctx *pulumi.Context, name string, tags map[string]string, c pulumi.Resource) (*secretsmanager.Secret, error) {
+	parent := pulumi.Parent(c)
+	secret, err := secretsmanager.NewSecret(ctx, name, &secretsmanager.SecretArgs{
+		Description:          pulumi.String("Password of the OpenSearch Dashboards login \"dashboards\""),
+		RecoveryWindowInDays: pulumi.Int(7),
+		Tags:                 NameTags(tags, name),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	pw, err := secretsmanager.GetRandomPassword(ctx, &secretsmanager.GetRandomPasswordArgs{
+		PasswordLength:          pulumi.IntRef(32),
+		ExcludeCharacters:       pulumi.StringRef(`"'\\/@`),
+		RequireEachIncludedType: pulumi.BoolRef(true),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("generating the Dashboards password: %w", err)
+	}
+	if _, err := secretsmanager.NewSecretVersion(ctx, name+"-value", &secretsmanager.SecretVersionArgs{
+		SecretId:     secret.ID(),
+		SecretString: pulumi.ToSecret(pulumi.String(pw.RandomPassword)).(pulumi.StringOutput),
+	}, parent, pulumi.IgnoreChanges([]string{"secretString"})); err != nil {
+		return nil, err
+	}
+	return secret, nil
+}
+
+// domainAlarms are the domain health alarms AWS recommends, to the alarm topic.
+func domainAlarms(ctx *pulumi.Context, name string, env awsEnv, d *opensearch.Domain, a OpenSearchStreamArgs, parent pulumi.ResourceOption) error {
+	dims := pulumi.StringMap{"DomainName": d.DomainName, "ClientId": pulumi.String(env.AccountID)}
+	freeMB := float64(a.VolumeSizeGB*a.InstanceCount) * 1024 * 0.25
+	for _, al := range []opsAlarmArgs{
+		{Description: "OpenSearch cluster status is red: a primary shard is unassigned", Metric: "ClusterStatus.red", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, Period: 60},
+		{Description: "OpenSearch cluster status is yellow: a replica shard is unassigned", Metric: "ClusterStatus.yellow", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, Period: 60},
+		{Description: "OpenSearch free storage below 25%", Metric: "FreeStorageSpace", Statistic: "Minimum", Comparison: "LessThanOrEqualToThreshold", Threshold: freeMB, Period: 60},
+		{Description: "OpenSearch blocks writes (index writes blocked)", Metric: "ClusterIndexWritesBlocked", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, Period: 300},
+		{Description: "OpenSearch JVM memory pressure above 80%", Metric: "JVMMemoryPressure", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 80, Period: 300},
+	} {
+		al.Namespace, al.Dimensions, al.TopicArn, al.Tags = "AWS/ES", dims, a.AlarmTopicArn, a.Tags
+		alarmName := name + "-" + strings.ToLower(strings.ReplaceAll(al.Metric, ".", "-"))
+		if _, err := opsAlarm(ctx, alarmName, al, parent); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newAccessHost is a small instance with no inbound rule and no key pair; an
+// operator reaches Dashboards through SSM Session Manager port forwarding.
+func newAccessHost(ctx *pulumi.Context, name string, env awsEnv, a OpenSearchStreamArgs, subnet pulumi.StringInput, clients *ec2.SecurityGroup, c pulumi.Resource) (*iam.Role, *ec2.Instance, error) {
+	parent := pulumi.Parent(c)
+	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
+		Description: pulumi.String("Session Manager access host for the flow-log Dashboards"),
+		// No source condition: EC2 does not send aws:SourceAccount when an
+		// instance profile assumes the role, so the condition would lock it out.
+		AssumeRolePolicy: policyJSON(policy(statement{
+			"Effect":    "Allow",
+			"Principal": map[string]any{"Service": env.servicePrincipal("ec2")},
+			"Action":    "sts:AssumeRole",
+		})),
+		Tags: NameTags(a.Tags, name+"-role"),
+	}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := iam.NewRolePolicyAttachment(ctx, name+"-ssm", &iam.RolePolicyAttachmentArgs{
+		Role:      role.Name,
+		PolicyArn: pulumi.String(env.arn("iam", "", "aws", "policy/AmazonSSMManagedInstanceCore")),
+	}, parent); err != nil {
+		return nil, nil, err
+	}
+	profile, err := iam.NewInstanceProfile(ctx, name+"-profile", &iam.InstanceProfileArgs{
+		Role: role.Name, Tags: NameTags(a.Tags, name+"-profile"),
+	}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	ami, err := ec2.LookupAmi(ctx, &ec2.LookupAmiArgs{
+		MostRecent: pulumi.BoolRef(true),
+		Owners:     []string{"amazon"},
+		Filters: []ec2.GetAmiFilter{
+			{Name: "name", Values: []string{"al2023-ami-2023.*-arm64"}},
+			{Name: "architecture", Values: []string{"arm64"}},
+		},
+	}, parent)
+	if err != nil {
+		return nil, nil, fmt.Errorf("looking up the Amazon Linux 2023 arm64 AMI: %w", err)
+	}
+	host, err := ec2.NewInstance(ctx, name+"-host", &ec2.InstanceArgs{
+		Ami:                 pulumi.String(ami.Id),
+		InstanceType:        pulumi.String("t4g.nano"),
+		SubnetId:            subnet,
+		VpcSecurityGroupIds: pulumi.StringArray{clients.ID()},
+		IamInstanceProfile:  profile.Name,
+		MetadataOptions: &ec2.InstanceMetadataOptionsArgs{
+			HttpTokens: pulumi.String("required"), HttpEndpoint: pulumi.String("enabled"),
+		},
+		RootBlockDevice: &ec2.InstanceRootBlockDeviceArgs{Encrypted: pulumi.Bool(true), VolumeType: pulumi.String("gp3")},
+		Tags:            NameTags(a.Tags, name+"-host"),
+	}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	return role, host, nil
+}

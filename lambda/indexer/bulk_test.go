@@ -1,0 +1,326 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/indexer/document"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/cwlogs/cwlogstest"
+)
+
+// testBatch encodes n generated default-format records into a batch and
+// returns it with the "index/_id" keys of its documents.
+func testBatch(t *testing.T, n int, seed uint64) (*Batch, []string) {
+	t.Helper()
+	enc, err := document.NewEncoder(flowlog.V2Fields(), "cwl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{Parser: flowlog.NewParser(flowlog.V2Fields()), Encoder: enc}
+	h.prepare(cwlogstest.FlowLogPayload(n, seed))
+	if len(h.letters) != 0 || len(h.batch.Docs) != n {
+		t.Fatalf("prepared %d documents and %d dead letters from %d records", len(h.batch.Docs), len(h.letters), n)
+	}
+	keys := make([]string, n)
+	for i, d := range h.batch.Docs {
+		keys[i] = d.Index + "/" + d.ID
+	}
+	return &h.batch, keys
+}
+
+// checkAllIndexedOnce asserts that every key is stored and, unless
+// allowResend, was indexed exactly once; and that nothing else is stored.
+func checkAllIndexedOnce(t *testing.T, f *fakeOS, keys []string, res BulkResult, allowResend bool) {
+	t.Helper()
+	if res.Indexed != len(keys) || res.Sent != len(keys) || len(res.Failed) != 0 || len(res.Rejected) != 0 {
+		t.Fatalf("result %+v, want all %d indexed", summarize(res), len(keys))
+	}
+	if got := f.count(); got != len(keys) {
+		t.Fatalf("the domain holds %d documents, want %d", got, len(keys))
+	}
+	for _, k := range keys {
+		ops := f.opsOf(k)
+		if ops == 0 || (!allowResend && ops != 1) {
+			t.Fatalf("document %s indexed %d times", k, ops)
+		}
+	}
+}
+
+type resultSummary struct {
+	Sent, Indexed, Rejected, Failed, Requests, Resent int
+}
+
+func summarize(r BulkResult) resultSummary {
+	return resultSummary{r.Sent, r.Indexed, len(r.Rejected), len(r.Failed), r.Requests, r.Resent}
+}
+
+func newSender(f *fakeOS, t *testing.T, sl *recordingSleep) *BulkSender {
+	return &BulkSender{Client: f.client(t, 0), Sleep: sl.Sleep, Rand: func() float64 { return 0.5 }, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}
+}
+
+func TestSendSplitsByBodySize(t *testing.T) {
+	f := newFakeOS(t)
+	b, keys := testBatch(t, 300, 1)
+	sl := &recordingSleep{}
+	s := newSender(f, t, sl)
+	s.MaxBodyBytes = 16 << 10
+	res := s.Send(context.Background(), b)
+	checkAllIndexedOnce(t, f, keys, res, false)
+	if res.Requests < len(b.Body)/(16<<10) || res.Requests != f.requests {
+		t.Fatalf("%d requests (%d at the domain) for a %d-byte batch", res.Requests, f.requests, len(b.Body))
+	}
+	for _, n := range f.bodySizes {
+		if n > 16<<10 {
+			t.Fatalf("a request body has %d bytes, over the 16 KiB cap", n)
+		}
+	}
+	if sl.count() != 0 || res.Resent != 0 {
+		t.Fatalf("retried without failures: %d sleeps, %d resent", sl.count(), res.Resent)
+	}
+}
+
+func TestSendOversizedDocumentGoesAlone(t *testing.T) {
+	f := newFakeOS(t)
+	b, keys := testBatch(t, 5, 2)
+	sl := &recordingSleep{}
+	s := newSender(f, t, sl)
+	s.MaxBodyBytes = 10 // smaller than any document
+	res := s.Send(context.Background(), b)
+	checkAllIndexedOnce(t, f, keys, res, false)
+	if res.Requests != 5 {
+		t.Fatalf("%d requests, want one per document", res.Requests)
+	}
+}
+
+func TestSendRetriesThrottledAndServerErrorItems(t *testing.T) {
+	f := newFakeOS(t)
+	b, keys := testBatch(t, 120, 3)
+	f.onItem = func(key string, try int) (int, string, string) {
+		switch {
+		case strings.HasSuffix(key, "1") && try == 1:
+			return http.StatusTooManyRequests, "es_rejected_execution_exception", "rejected execution of coordinating operation"
+		case strings.HasSuffix(key, "2") && try <= 2:
+			return http.StatusServiceUnavailable, "unavailable_shards_exception", "primary shard is not active"
+		case strings.HasSuffix(key, "3") && try == 1:
+			return http.StatusInternalServerError, "exception", "boom"
+		}
+		return 0, "", ""
+	}
+	sl := &recordingSleep{}
+	s := newSender(f, t, sl)
+	res := s.Send(context.Background(), b)
+	checkAllIndexedOnce(t, f, keys, res, false)
+	if sl.count() != 2 {
+		t.Fatalf("%d backoff waits, want 2 (two retry rounds)", sl.count())
+	}
+	// Equal jitter with Rand() = 0.5: 3/4 of 100ms, then of 200ms.
+	if sl.delays[0] != 75*time.Millisecond || sl.delays[1] != 150*time.Millisecond {
+		t.Fatalf("backoff waits %v", sl.delays)
+	}
+	if res.Resent == 0 || res.Requests != 3 {
+		t.Fatalf("result %+v", summarize(res))
+	}
+}
+
+func TestSendDeadLettersMappingErrorsWithoutRetry(t *testing.T) {
+	f := newFakeOS(t)
+	b, keys := testBatch(t, 60, 4)
+	bad := map[string]bool{keys[3]: true, keys[17]: true, keys[42]: true}
+	f.onItem = func(key string, try int) (int, string, string) {
+		if bad[key] {
+			return http.StatusBadRequest, "mapper_parsing_exception", "failed to parse field [srcport] of type [integer]"
+		}
+		if key == keys[5] && try == 1 {
+			return http.StatusTooManyRequests, "es_rejected_execution_exception", "queue full"
+		}
+		return 0, "", ""
+	}
+	sl := &recordingSleep{}
+	res := newSender(f, t, sl).Send(context.Background(), b)
+	if res.Indexed != len(keys)-len(bad) || len(res.Rejected) != len(bad) || len(res.Failed) != 0 {
+		t.Fatalf("result %+v", summarize(res))
+	}
+	if res.Indexed+len(res.Rejected) != res.Sent {
+		t.Fatalf("indexed %d + rejected %d != sent %d", res.Indexed, len(res.Rejected), res.Sent)
+	}
+	for _, r := range res.Rejected {
+		key := r.Doc.Index + "/" + r.Doc.ID
+		if !bad[key] || r.Status != 400 || r.Type != "mapper_parsing_exception" || !strings.Contains(r.Reason, "srcport") {
+			t.Fatalf("rejection %+v", r)
+		}
+		if f.seenOf(key) != 1 {
+			t.Fatalf("rejected document %s sent %d times; mapping errors must not be retried", key, f.seenOf(key))
+		}
+	}
+	if got := f.count(); got != len(keys)-len(bad) {
+		t.Fatalf("the domain holds %d documents", got)
+	}
+	for _, k := range keys {
+		if !bad[k] && f.opsOf(k) != 1 {
+			t.Fatalf("document %s indexed %d times", k, f.opsOf(k))
+		}
+	}
+}
+
+func TestSendRetriesFailedRequests(t *testing.T) {
+	cases := []struct {
+		name string
+		// failures are the requests that fail; they fail by fail.
+		failures    int
+		fail        func(w http.ResponseWriter, r *http.Request)
+		afterIndex  bool // the domain indexes before the response is lost
+		allowResend bool
+	}{
+		{name: "503", failures: 2, fail: func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte(`{"error":{"type":"cluster_block_exception","reason":"blocked"},"status":503}`))
+		}},
+		{name: "429", failures: 1, fail: func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.Write([]byte(`{"error":{"type":"circuit_breaking_exception","reason":"[parent] Data too large"},"status":429}`))
+		}},
+		{name: "connection reset", failures: 2, fail: func(w http.ResponseWriter, r *http.Request) { resetConnection(w) }},
+		{name: "timeout", failures: 1, fail: func(w http.ResponseWriter, r *http.Request) { stall(r) }},
+		{name: "response lost after indexing", failures: 1, afterIndex: true, allowResend: true,
+			fail: func(w http.ResponseWriter, r *http.Request) { resetConnection(w) }},
+		{name: "timeout after indexing", failures: 1, afterIndex: true, allowResend: true,
+			fail: func(w http.ResponseWriter, r *http.Request) { stall(r) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeOS(t)
+			b, keys := testBatch(t, 80, 5)
+			hook := func(n int, w http.ResponseWriter, r *http.Request) bool {
+				if n <= tc.failures {
+					tc.fail(w, r)
+					return true
+				}
+				return false
+			}
+			if tc.afterIndex {
+				f.afterIndex = hook
+			} else {
+				f.onRequest = hook
+			}
+			sl := &recordingSleep{}
+			s := newSender(f, t, sl)
+			s.Client = f.client(t, 100*time.Millisecond)
+			res := s.Send(context.Background(), b)
+			checkAllIndexedOnce(t, f, keys, res, tc.allowResend)
+			if sl.count() != tc.failures || res.Requests != tc.failures+1 {
+				t.Fatalf("%d waits and %d requests for %d failures", sl.count(), res.Requests, tc.failures)
+			}
+			if tc.allowResend {
+				// The resend overwrote: same documents, version 2.
+				for _, k := range keys {
+					if f.opsOf(k) != 2 {
+						t.Fatalf("document %s indexed %d times, want 2 (overwritten)", k, f.opsOf(k))
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestSendGivesUpAfterMaxAttempts(t *testing.T) {
+	f := newFakeOS(t)
+	b, keys := testBatch(t, 20, 6)
+	f.onItem = func(key string, try int) (int, string, string) {
+		if key == keys[0] || key == keys[1] {
+			return http.StatusTooManyRequests, "es_rejected_execution_exception", "queue full"
+		}
+		return 0, "", ""
+	}
+	sl := &recordingSleep{}
+	s := newSender(f, t, sl)
+	s.MaxAttempts = 4
+	res := s.Send(context.Background(), b)
+	if res.Indexed != 18 || len(res.Failed) != 2 || len(res.Rejected) != 0 {
+		t.Fatalf("result %+v", summarize(res))
+	}
+	if sl.count() != 3 || f.seenOf(keys[0]) != 4 {
+		t.Fatalf("%d waits, %d tries; want 3 and 4", sl.count(), f.seenOf(keys[0]))
+	}
+	for _, e := range res.Failed {
+		if e.Status != 429 || e.Type != "es_rejected_execution_exception" {
+			t.Fatalf("failure %+v", e)
+		}
+	}
+	for _, k := range keys[2:] {
+		if f.opsOf(k) != 1 {
+			t.Fatalf("document %s indexed %d times", k, f.opsOf(k))
+		}
+	}
+}
+
+func TestSendDoesNotRetryRefusedRequest(t *testing.T) {
+	f := newFakeOS(t)
+	b, _ := testBatch(t, 10, 7)
+	f.onRequest = func(n int, w http.ResponseWriter, r *http.Request) bool {
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`{"message":"User: arn:aws:sts::123456789012:assumed-role/indexer is not authorized to perform: es:ESHttpPost"}`))
+		return true
+	}
+	sl := &recordingSleep{}
+	res := newSender(f, t, sl).Send(context.Background(), b)
+	if len(res.Failed) != 10 || res.Requests != 1 || sl.count() != 0 {
+		t.Fatalf("result %+v after %d waits", summarize(res), sl.count())
+	}
+	if res.Failed[0].Status != 403 || !strings.Contains(res.Failed[0].Reason, "not authorized") {
+		t.Fatalf("failure %+v", res.Failed[0])
+	}
+}
+
+func TestSendStopsRetryingNearTheDeadline(t *testing.T) {
+	f := newFakeOS(t)
+	b, _ := testBatch(t, 10, 8)
+	f.onRequest = func(n int, w http.ResponseWriter, r *http.Request) bool {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return true
+	}
+	sl := &recordingSleep{}
+	s := newSender(f, t, sl)
+	s.Reserve = time.Minute
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res := s.Send(ctx, b)
+	if len(res.Failed) != 10 || res.Requests != 1 || sl.count() != 0 {
+		t.Fatalf("result %+v after %d waits; want to give up at once", summarize(res), sl.count())
+	}
+}
+
+func TestSendStopsWhenContextEnds(t *testing.T) {
+	f := newFakeOS(t)
+	b, _ := testBatch(t, 40, 9)
+	ctx, cancel := context.WithCancel(context.Background())
+	var calls atomic.Int32
+	f.onRequest = func(n int, w http.ResponseWriter, r *http.Request) bool {
+		calls.Add(1)
+		cancel()
+		stall(r)
+		return true
+	}
+	s := &BulkSender{Client: f.client(t, 0), MaxBodyBytes: 4 << 10}
+	res := s.Send(ctx, b)
+	if len(res.Failed) != 40 || res.Indexed != 0 || calls.Load() != 1 {
+		t.Fatalf("result %+v after %d requests", summarize(res), calls.Load())
+	}
+}
+
+func TestBackoffBounds(t *testing.T) {
+	for _, r := range []float64{0, 0.999} {
+		s := &BulkSender{BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, Rand: func() float64 { return r }}
+		for attempt, full := range []time.Duration{100, 200, 400, 800, 1000, 1000} {
+			full *= time.Millisecond
+			d := s.backoff(attempt + 1)
+			if d < full/2 || d > full {
+				t.Fatalf("backoff(%d) = %v, want within [%v, %v]", attempt+1, d, full/2, full)
+			}
+		}
+	}
+}

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/indexer/document"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/cwlogs"
+)
+
+// ErrBadPayload is wrapped by the error of an invocation whose event is not
+// a decodable CloudWatch Logs subscription event. Retrying it cannot help;
+// the failed invocation's record (with the event) ends up in the function's
+// on-failure destination.
+var ErrBadPayload = errors.New("not a decodable CloudWatch Logs subscription event")
+
+// ErrNotIndexed is wrapped by the error of an invocation some of whose
+// documents could not be indexed or dead-lettered: the invocation fails so
+// that Lambda retries it (documents keep their _id, so the documents already
+// indexed are overwritten, not duplicated).
+var ErrNotIndexed = errors.New("documents not indexed")
+
+// retainBatchBytes bounds the batch buffer kept between invocations.
+const retainBatchBytes = 16 << 20
+
+// Handler is the indexer function. It implements lambda.Handler: Invoke
+// takes the raw subscription event {"awslogs":{"data":"..."}}.
+//
+// For each log event it parses the message with the field catalog's record
+// parser, builds the document (document.Encoder) and indexes it with the
+// _id of the event; what cannot be parsed, built or indexed for good goes to
+// the dead-letter sink with its reason. The invocation fails when documents
+// still fail after the sender's retries or dead letters cannot be sent.
+type Handler struct {
+	Parser      *flowlog.Parser
+	Encoder     *document.Encoder
+	Bulk        *BulkSender
+	DeadLetters DeadLetterSink
+	Log         *slog.Logger
+
+	// Lambda runs one invocation at a time per environment; the mutex keeps
+	// the reused buffers below safe should that change.
+	mu      sync.Mutex
+	dec     cwlogs.Decoder
+	jp      fastjson.Parser
+	rec     flowlog.Record
+	batch   Batch
+	letters []DeadLetter
+}
+
+// Summary is the outcome of one invocation (the function's response, and
+// its log line).
+type Summary struct {
+	MessageType string `json:"messageType"`
+	LogGroup    string `json:"logGroup,omitempty"`
+	LogStream   string `json:"logStream,omitempty"`
+	// Events is the number of log events in the payload, malformed ones included.
+	Events int `json:"events"`
+	// Documents is the number of documents built and sent to OpenSearch.
+	Documents int `json:"documents"`
+	// Indexed is the number of documents OpenSearch accepted.
+	Indexed int `json:"indexed"`
+	// DeadLettered counts dead letters by stage.
+	DeadLettered map[string]int `json:"deadLettered,omitempty"`
+	// DeadLetterError is set when dead letters could not be sent.
+	DeadLetterError string `json:"deadLetterError,omitempty"`
+	// Failed is the number of documents neither indexed nor dead-lettered.
+	Failed int `json:"failed"`
+	// FailReasons are up to five distinct reasons of the failures.
+	FailReasons []string `json:"failReasons,omitempty"`
+	// Requests is the number of _bulk requests; Resent the document resends.
+	Requests int `json:"requests"`
+	Resent   int `json:"resent"`
+	// DurationMS is the invocation's duration in milliseconds.
+	DurationMS int64 `json:"durationMs"`
+}
+
+// Invoke implements lambda.Handler.
+func (h *Handler) Invoke(ctx context.Context, event []byte) ([]byte, error) {
+	s, err := h.Handle(ctx, event)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(s)
+}
+
+// Handle processes one subscription event.
+func (h *Handler) Handle(ctx context.Context, event []byte) (Summary, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	began := time.Now()
+
+	p, err := h.decode(event)
+	if err != nil {
+		h.logger().Error("bad payload", "reason", cwlogs.Reason(err), "error", err)
+		return Summary{}, err
+	}
+	// The payload's strings alias the decoder's buffer: the summary,
+	// which outlives this call, gets copies.
+	s := Summary{MessageType: strings.Clone(p.MessageType), LogGroup: strings.Clone(p.LogGroup), LogStream: strings.Clone(p.LogStream), Events: len(p.Events) + len(p.Malformed)}
+	if p.IsControl() {
+		h.logger().Info("control message", "summary", s)
+		return s, nil
+	}
+	if !p.IsData() {
+		err := fmt.Errorf("%w: unknown messageType %q", ErrBadPayload, p.MessageType)
+		h.logger().Error("bad payload", "error", err)
+		return s, err
+	}
+
+	h.prepare(p)
+	s.Documents = len(h.batch.Docs)
+	res := h.Bulk.Send(ctx, &h.batch)
+	for _, r := range res.Rejected {
+		ev := &p.Events[r.Doc.Event]
+		d := DeadLetter{Stage: StageIndex, Reason: joinReason(r.Type, r.Reason), Status: r.Status, ErrorType: r.Type,
+			Index: r.Doc.Index, ID: r.Doc.ID, Timestamp: ev.Timestamp, LogGroup: p.LogGroup, LogStream: p.LogStream}
+		d.SetLine(ev.Message)
+		h.letters = append(h.letters, d)
+	}
+	s.Indexed, s.Requests, s.Resent, s.Failed = res.Indexed, res.Requests, res.Resent, len(res.Failed)
+	s.FailReasons = distinctReasons(res.Failed, 5)
+
+	var dlErr error
+	if len(h.letters) > 0 {
+		s.DeadLettered = make(map[string]int)
+		for _, d := range h.letters {
+			s.DeadLettered[d.Stage]++
+		}
+		if dlErr = h.DeadLetters.Send(ctx, h.letters); dlErr != nil {
+			s.DeadLetterError = dlErr.Error()
+		}
+	}
+	s.DurationMS = time.Since(began).Milliseconds()
+	h.release()
+
+	if s.Failed > 0 || dlErr != nil {
+		err := fmt.Errorf("%w: %d of %d documents failed (%v); dead letters: %v", ErrNotIndexed, s.Failed, s.Documents, s.FailReasons, dlErr)
+		h.logger().Error("invocation failed", "summary", s, "error", err)
+		return s, err
+	}
+	h.logger().Info("indexed", "summary", s)
+	return s, nil
+}
+
+// decode extracts awslogs.data from the event and decodes the payload.
+func (h *Handler) decode(event []byte) (*cwlogs.Payload, error) {
+	v, err := h.jp.ParseBytes(event)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the event is not JSON: %v", ErrBadPayload, err)
+	}
+	data := v.Get("awslogs", "data")
+	if data == nil || data.Type() != fastjson.TypeString {
+		return nil, fmt.Errorf("%w: the event has no string awslogs.data", ErrBadPayload)
+	}
+	b64, _ := data.StringBytes()
+	p, err := h.dec.Decode(b64)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadPayload, err)
+	}
+	return p, nil
+}
+
+// prepare parses and encodes the payload's events into h.batch, and puts
+// the events that cannot be indexed into h.letters.
+func (h *Handler) prepare(p *cwlogs.Payload) {
+	h.batch.Reset()
+	h.letters = h.letters[:0]
+	for _, m := range p.Malformed {
+		h.letters = append(h.letters, DeadLetter{Stage: StageEvent, Reason: "malformed log event: " + m.Reason, ID: m.ID, LogGroup: p.LogGroup, LogStream: p.LogStream})
+	}
+	for i := range p.Events {
+		ev := &p.Events[i]
+		if err := h.Parser.ParseInto(ev.Message, &h.rec); err != nil {
+			h.reject(p, ev, StageParse, err)
+			continue
+		}
+		start := len(h.batch.Body)
+		body, index, err := h.Encoder.Append(h.batch.Body, &h.rec, document.Meta{ID: ev.ID, Timestamp: ev.Timestamp, LogGroup: p.LogGroup, LogStream: p.LogStream})
+		if err != nil {
+			h.reject(p, ev, StageDocument, err)
+			continue
+		}
+		h.batch.Body = body
+		h.batch.Docs = append(h.batch.Docs, Doc{Start: start, End: len(body), Index: index, ID: ev.ID, Event: i})
+	}
+}
+
+func (h *Handler) reject(p *cwlogs.Payload, ev *cwlogs.Event, stage string, err error) {
+	d := DeadLetter{Stage: stage, Reason: err.Error(), ID: ev.ID, Timestamp: ev.Timestamp, LogGroup: p.LogGroup, LogStream: p.LogStream}
+	if index, ok := h.Encoder.Index(ev.Timestamp); ok && ev.ID != "" {
+		d.Index = index
+	}
+	d.SetLine(ev.Message)
+	h.letters = append(h.letters, d)
+}
+
+// release drops references into the payload and oversized buffers.
+func (h *Handler) release() {
+	clear(h.rec.Values)
+	clear(h.letters)
+	h.letters = h.letters[:0]
+	if cap(h.batch.Body) > retainBatchBytes {
+		h.batch = Batch{}
+	} else {
+		h.batch.Reset()
+	}
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
+}
+
+func joinReason(typ, reason string) string {
+	switch {
+	case typ == "":
+		return reason
+	case reason == "":
+		return typ
+	}
+	return typ + ": " + reason
+}
+
+func distinctReasons(errs []ItemError, n int) []string {
+	var out []string
+	seen := make(map[string]bool)
+	for _, e := range errs {
+		r := joinReason(e.Type, e.Reason)
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+			if len(out) == n {
+				break
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,324 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/indexer/document"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/cwlogs"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/cwlogs/cwlogstest"
+)
+
+var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// newTestHandler wires a Handler for default-format records to the fakes,
+// with the real OpenSearch and SQS clients.
+func newTestHandler(t *testing.T, os *fakeOS, q *fakeSQS) *Handler {
+	t.Helper()
+	enc, err := document.NewEncoder(flowlog.V2Fields(), "cwl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl := &recordingSleep{}
+	return &Handler{
+		Parser:      flowlog.NewParser(flowlog.V2Fields()),
+		Encoder:     enc,
+		Bulk:        &BulkSender{Client: os.client(t, 2*time.Second), Sleep: sl.Sleep, Rand: func() float64 { return 0.5 }},
+		DeadLetters: &SQSDeadLetters{Client: q.client(), QueueURL: testQueueURL, Sleep: sl.Sleep},
+		Log:         quietLog,
+	}
+}
+
+func lambdaEvent(t testing.TB, p *cwlogs.Payload) []byte {
+	t.Helper()
+	ev, err := cwlogstest.LambdaEvent(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+// rawLambdaEvent wraps an arbitrary payload document as CloudWatch Logs
+// would: gzip, base64, {"awslogs":{"data":...}}.
+func rawLambdaEvent(t testing.TB, payloadJSON []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(payloadJSON)
+	zw.Close()
+	ev, _ := json.Marshal(map[string]map[string]string{"awslogs": {"data": base64.StdEncoding.EncodeToString(buf.Bytes())}})
+	return ev
+}
+
+func keyOf(enc *document.Encoder, ev cwlogs.Event) string {
+	index, _ := enc.Index(ev.Timestamp)
+	return index + "/" + ev.ID
+}
+
+func TestHandlerIndexesAndDeadLetters(t *testing.T) {
+	os, q := newFakeOS(t), newFakeSQS(t)
+	h := newTestHandler(t, os, q)
+	p := cwlogstest.FlowLogPayload(300, 11)
+	// Events that cannot be indexed, each for a different reason.
+	p.Events[5].Message = "this is not a flow log record"
+	p.Events[6].Message = "2 123456789012 eni-0123 10.0.0.1 10.0.0.2 99999999999 443 6 1 40 1718000000 1718000060 ACCEPT OK"
+	p.Events[7].ID = ""
+	p.Events[8].Timestamp = -5
+	badPort := "2 123456789012 eni-0123 10.0.0.1 10.0.0.2 12345 443 6 1 40 1718000000 1718000060 ACCEPT OK"
+	p.Events[9].Message = badPort
+	wantStage := map[int]string{5: StageParse, 6: StageDocument, 7: StageDocument, 8: StageDocument, 10: StageIndex, 20: StageIndex}
+	rejected := map[string]bool{keyOf(h.Encoder, p.Events[10]): true, keyOf(h.Encoder, p.Events[20]): true}
+	throttled := keyOf(h.Encoder, p.Events[30])
+	os.onItem = func(key string, try int) (int, string, string) {
+		if rejected[key] {
+			return http.StatusBadRequest, "mapper_parsing_exception", "failed to parse field [dstaddr] of type [ip]"
+		}
+		if key == throttled && try == 1 {
+			return http.StatusTooManyRequests, "es_rejected_execution_exception", "rejected execution"
+		}
+		return 0, "", ""
+	}
+	ev := lambdaEvent(t, p)
+
+	s, err := h.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIndexed := 300 - len(wantStage)
+	if s.Events != 300 || s.Indexed != wantIndexed || s.Failed != 0 || s.Documents != 300-4 {
+		t.Fatalf("summary %+v", s)
+	}
+	if s.Indexed+sum(s.DeadLettered) != s.Events {
+		t.Fatalf("indexed %d + dead-lettered %v != events %d", s.Indexed, s.DeadLettered, s.Events)
+	}
+	if os.count() != wantIndexed {
+		t.Fatalf("the domain holds %d documents, want %d", os.count(), wantIndexed)
+	}
+	for i, e := range p.Events {
+		if _, bad := wantStage[i]; bad {
+			continue
+		}
+		key := keyOf(h.Encoder, e)
+		if os.opsOf(key) != 1 {
+			t.Fatalf("event %d indexed %d times", i, os.opsOf(key))
+		}
+		if i == 9 {
+			doc, _ := os.doc(key)
+			if doc["srcport"] != 12345.0 || doc["srcaddr"] != "10.0.0.1" || doc[document.EventIDField] != e.ID || doc[document.LogGroupField] != p.LogGroup || doc[document.LogStreamField] != p.LogStream {
+				t.Fatalf("document %v", doc)
+			}
+		}
+	}
+
+	letters := q.letters(t)
+	if len(letters) != len(wantStage) {
+		t.Fatalf("%d dead letters, want %d: %+v", len(letters), len(wantStage), letters)
+	}
+	byLine := map[string]DeadLetter{}
+	for _, d := range letters {
+		byLine[d.Line+"|"+d.ID] = d
+		if d.Reason == "" || d.LogGroup != p.LogGroup || d.LogStream != p.LogStream {
+			t.Fatalf("dead letter without reason or source: %+v", d)
+		}
+	}
+	for i, stage := range wantStage {
+		e := p.Events[i]
+		d, ok := byLine[e.Message+"|"+e.ID]
+		if !ok {
+			t.Fatalf("event %d not dead-lettered", i)
+		}
+		if d.Stage != stage {
+			t.Errorf("event %d dead-lettered at %q, want %q (%s)", i, d.Stage, stage, d.Reason)
+		}
+		if stage == StageIndex && (d.Status != 400 || d.ErrorType != "mapper_parsing_exception" || !strings.Contains(d.Reason, "[dstaddr]") || d.Index != "cwl-2024.06.10" || d.ID != e.ID) {
+			t.Errorf("index dead letter %+v", d)
+		}
+	}
+	if d := byLine[p.Events[6].Message+"|"+p.Events[6].ID]; !strings.Contains(d.Reason, "srcport") || !strings.Contains(d.Reason, "out of range") {
+		t.Errorf("dead letter reason %q", d.Reason)
+	}
+
+	// A replay (Lambda's async retry, or CloudWatch redelivering) overwrites.
+	s2, err := h.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.Indexed != wantIndexed || os.count() != wantIndexed {
+		t.Fatalf("after a replay: summary %+v, %d documents stored, want %d", s2, os.count(), wantIndexed)
+	}
+	for i, e := range p.Events {
+		if _, bad := wantStage[i]; !bad && os.opsOf(keyOf(h.Encoder, e)) != 2 {
+			t.Fatalf("event %d: %d index operations after a replay, want 2 (one overwrite)", i, os.opsOf(keyOf(h.Encoder, e)))
+		}
+	}
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func TestHandlerControlMessage(t *testing.T) {
+	os, q := newFakeOS(t), newFakeSQS(t)
+	h := newTestHandler(t, os, q)
+	p := &cwlogs.Payload{MessageType: cwlogs.MessageTypeControl, Owner: "CloudwatchLogs", LogGroup: "", LogStream: "",
+		Events: []cwlogs.Event{{ID: "", Timestamp: 1718000000000, Message: "CWL CONTROL MESSAGE: Checking health of destination Lambda function."}}}
+	s, err := h.Handle(context.Background(), lambdaEvent(t, p))
+	if err != nil || s.MessageType != cwlogs.MessageTypeControl || s.Documents != 0 {
+		t.Fatalf("summary %+v, error %v", s, err)
+	}
+	if os.requests != 0 || q.calls != 0 {
+		t.Fatalf("a control message made %d OpenSearch and %d SQS calls", os.requests, q.calls)
+	}
+}
+
+func TestHandlerRejectsUndecodablePayloads(t *testing.T) {
+	os, q := newFakeOS(t), newFakeSQS(t)
+	h := newTestHandler(t, os, q)
+	gz := func(s string) string {
+		var b bytes.Buffer
+		w := gzip.NewWriter(&b)
+		w.Write([]byte(s))
+		w.Close()
+		return base64.StdEncoding.EncodeToString(b.Bytes())
+	}
+	wrap := func(data string) string { return `{"awslogs":{"data":"` + data + `"}}` }
+	for name, ev := range map[string]string{
+		"empty":            "",
+		"not JSON":         "{not json",
+		"null":             "null",
+		"no awslogs":       `{"Records":[]}`,
+		"data not string":  `{"awslogs":{"data":42}}`,
+		"bad base64":       wrap("!!!not base64!!!"),
+		"not gzip":         wrap(base64.StdEncoding.EncodeToString([]byte("plain text"))),
+		"truncated gzip":   wrap(gz(`{"messageType":"DATA_MESSAGE","logEvents":[]}`)[:20]),
+		"gzip of not JSON": wrap(gz("hello")),
+		"no messageType":   wrap(gz(`{"logEvents":[]}`)),
+		"logEvents object": wrap(gz(`{"messageType":"DATA_MESSAGE","logEvents":{}}`)),
+		"unknown type":     wrap(gz(`{"messageType":"SOMETHING_ELSE","logEvents":[]}`)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := h.Handle(context.Background(), []byte(ev))
+			if !errors.Is(err, ErrBadPayload) {
+				t.Fatalf("error %v, want ErrBadPayload", err)
+			}
+		})
+	}
+	if os.requests != 0 || q.calls != 0 {
+		t.Fatalf("bad payloads made %d OpenSearch and %d SQS calls", os.requests, q.calls)
+	}
+}
+
+func TestHandlerDeadLettersMalformedEventsAndIndexesTheRest(t *testing.T) {
+	os, q := newFakeOS(t), newFakeSQS(t)
+	h := newTestHandler(t, os, q)
+	good := "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
+	payload := `{"messageType":"DATA_MESSAGE","owner":"123456789010","logGroup":"/vpc/flow-logs","logStream":"eni-1235b8ca123456789-all","subscriptionFilters":["f"],"logEvents":[` +
+		`{"id":"1001","timestamp":1418530070000,"message":"` + good + `"},` +
+		`{"id":"1002","timestamp":1418530070000,"message":42},` +
+		`"not an event",` +
+		`{"id":"1004","timestamp":"yesterday","message":"` + good + `"},` +
+		`{"id":"1005","timestamp":1418530070000},` +
+		`{"id":"1006","timestamp":1418530071000,"message":"` + strings.Replace(good, "ACCEPT", "REJECT", 1) + `"}]}`
+	s, err := h.Handle(context.Background(), rawLambdaEvent(t, []byte(payload)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Events != 6 || s.Indexed != 2 || s.DeadLettered[StageEvent] != 4 {
+		t.Fatalf("summary %+v", s)
+	}
+	if os.count() != 2 {
+		t.Fatalf("%d documents stored", os.count())
+	}
+	letters := q.letters(t)
+	if len(letters) != 4 {
+		t.Fatalf("%d dead letters", len(letters))
+	}
+	for _, d := range letters {
+		if d.Stage != StageEvent || !strings.HasPrefix(d.Reason, "malformed log event: ") {
+			t.Fatalf("dead letter %+v", d)
+		}
+	}
+}
+
+func TestHandlerFailsWhileDocumentsStillFail(t *testing.T) {
+	os, q := newFakeOS(t), newFakeSQS(t)
+	h := newTestHandler(t, os, q)
+	h.Bulk.MaxAttempts = 3
+	p := cwlogstest.FlowLogPayload(50, 12)
+	stuck := keyOf(h.Encoder, p.Events[0])
+	rejected := keyOf(h.Encoder, p.Events[1])
+	os.onItem = func(key string, try int) (int, string, string) {
+		switch key {
+		case stuck:
+			return http.StatusServiceUnavailable, "unavailable_shards_exception", "primary shard is not active"
+		case rejected:
+			return http.StatusBadRequest, "mapper_parsing_exception", "failed to parse"
+		}
+		return 0, "", ""
+	}
+	s, err := h.Handle(context.Background(), lambdaEvent(t, p))
+	if !errors.Is(err, ErrNotIndexed) {
+		t.Fatalf("error %v, want ErrNotIndexed", err)
+	}
+	if s.Failed != 1 || s.Indexed != 48 || s.DeadLettered[StageIndex] != 1 || !strings.Contains(s.FailReasons[0], "unavailable_shards_exception") {
+		t.Fatalf("summary %+v", s)
+	}
+	// The rejected document was dead-lettered even though the invocation fails.
+	if l := q.letters(t); len(l) != 1 || l[0].ID != p.Events[1].ID {
+		t.Fatalf("dead letters %+v", l)
+	}
+	// Lambda's retry succeeds once the shard is back: nothing is duplicated.
+	os.onItem = func(key string, try int) (int, string, string) {
+		if key == rejected {
+			return http.StatusBadRequest, "mapper_parsing_exception", "failed to parse"
+		}
+		return 0, "", ""
+	}
+	s, err = h.Handle(context.Background(), lambdaEvent(t, p))
+	if err != nil || s.Indexed != 49 || os.count() != 49 {
+		t.Fatalf("retry: summary %+v, error %v, %d stored", s, err, os.count())
+	}
+}
+
+func TestHandlerFailsWhenDeadLettersCannotBeSent(t *testing.T) {
+	os, q := newFakeOS(t), newFakeSQS(t)
+	h := newTestHandler(t, os, q)
+	q.onCall = func(int) int { return http.StatusBadRequest }
+	p := cwlogstest.FlowLogPayload(10, 13)
+	p.Events[3].Message = "garbage"
+	s, err := h.Handle(context.Background(), lambdaEvent(t, p))
+	if !errors.Is(err, ErrNotIndexed) || s.DeadLetterError == "" || s.Indexed != 9 {
+		t.Fatalf("summary %+v, error %v", s, err)
+	}
+	if !strings.Contains(err.Error(), "KmsAccessDenied") {
+		t.Fatalf("error %v does not carry SQS's reason", err)
+	}
+}
+
+func TestHandlerInvokeReturnsSummaryJSON(t *testing.T) {
+	os, q := newFakeOS(t), newFakeSQS(t)
+	h := newTestHandler(t, os, q)
+	out, err := h.Invoke(context.Background(), lambdaEvent(t, cwlogstest.FlowLogPayload(5, 14)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s Summary
+	if err := json.Unmarshal(out, &s); err != nil || s.Indexed != 5 {
+		t.Fatalf("response %s (%v)", out, err)
+	}
+}

@@ -1,0 +1,84 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/components"
+)
+
+// Main packages of the OpenSearch Lambdas.
+const (
+	IndexerPackage   = "./lambda/indexer"
+	BootstrapPackage = "./lambda/bootstrap"
+)
+
+// CloudWatchOpenSearch is the first architecture: VPC Flow Logs -> CloudWatch
+// Logs (the shared log group) -> indexer Lambda in the VPC -> OpenSearch
+// domain in private subnets -> Dashboards, with the index template, ISM
+// policy and saved objects applied from inside the VPC on deploy.
+func CloudWatchOpenSearch(ctx *pulumi.Context, sh *Shared) error {
+	cfg := sh.Config
+	o := cfg.OpenSearch
+	indexer, err := buildLambda(ctx, "indexer", IndexerPackage)
+	if err != nil {
+		return err
+	}
+	bootstrap, err := buildLambda(ctx, "bootstrap", BootstrapPackage)
+	if err != nil {
+		return err
+	}
+	var vpc pulumi.StringInput
+	var subnets []pulumi.StringInput
+	if sh.Network != nil {
+		vpc = sh.Network.VpcID
+		for _, s := range sh.Network.Subnets {
+			subnets = append(subnets, s)
+		}
+	} else {
+		if len(o.SubnetIDs) == 0 {
+			return fmt.Errorf("opensearchSubnetIds is required with vpcIds")
+		}
+		vpc = sh.VpcIDs[0]
+		for _, s := range o.SubnetIDs {
+			subnets = append(subnets, pulumi.String(s))
+		}
+	}
+	os, err := components.NewOpenSearchStream(ctx, "opensearch", &components.OpenSearchStreamArgs{
+		VpcID:                  vpc,
+		SubnetIDs:              subnets,
+		ExistingDomainEndpoint: o.ExistingEndpoint,
+		ExistingDomainArn:      o.ExistingArn,
+		EngineVersion:          o.EngineVersion,
+		InstanceType:           o.InstanceType,
+		InstanceCount:          o.InstanceCount,
+		VolumeSizeGB:           o.VolumeSizeGB,
+		ZoneAwareness:          o.ZoneAwareness,
+		IndexPrefix:            o.IndexPrefix,
+		IndexRetentionDays:     o.IndexRetentionDays,
+		Fields:                 cfg.Fields,
+		LogGroupName:           sh.CloudWatch.LogGroupName,
+		LogGroupArn:            sh.CloudWatch.LogGroupArn,
+		Indexer:                indexer,
+		Bootstrap:              bootstrap,
+		AccessHost:             o.AccessHost,
+		RetentionDays:          cfg.LogRetentionDays,
+		AlarmTopicArn:          sh.Alarms.TopicArn,
+		Tags:                   sh.Tags,
+	})
+	if err != nil {
+		return err
+	}
+	sh.export("opensearchEndpoint", os.DomainEndpoint)
+	sh.export("opensearchDomainArn", os.DomainArn)
+	sh.export("opensearchIndexerName", os.IndexerName)
+	sh.export("opensearchRejectsQueueUrl", os.RejectsQueueURL)
+	sh.export("opensearchBootstrapResult", os.BootstrapResult)
+	if o.AccessHost {
+		sh.export("dashboardsAccessCommand", os.AccessCommand)
+		sh.export("dashboardsUrl", os.DashboardsURL)
+		sh.export("dashboardsPasswordCommand", os.DashboardsPasswordCommand)
+	}
+	return nil
+}
