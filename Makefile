@@ -4,7 +4,7 @@ STACK ?= dev
 GO    ?= go
 PKGS  := ./...
 
-.PHONY: plan test vet fmt-check unit build
+.PHONY: plan test vet fmt-check unit build docs
 
 ## plan: offline plan of $(STACK) under Pulumi mocks (resource tree, counts)
 plan:
@@ -26,3 +26,7 @@ unit:
 ## build: compile the Pulumi program
 build:
 	$(GO) build -o /dev/null .
+
+## docs: regenerate README's configuration table from Pulumi.yaml
+docs:
+	$(GO) run ./cmd/configdoc .

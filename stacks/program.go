@@ -130,8 +130,9 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
 
 // architectures maps each architecture to its composition.
 var architectures = map[stackconfig.Architecture]func(*pulumi.Context, *Shared) error{
-	stackconfig.S3Athena:       S3Athena,
-	stackconfig.FirehoseAthena: FirehoseAthena,
+	stackconfig.CloudWatchOpenSearch: CloudWatchOpenSearch,
+	stackconfig.S3Athena:             S3Athena,
+	stackconfig.FirehoseAthena:       FirehoseAthena,
 }
 
 func implementedNames() string {

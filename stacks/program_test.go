@@ -73,6 +73,10 @@ func deploy(t testing.TB, cfg map[string]string) (*result, error) {
 	return res, err
 }
 
+// testSubnets are the private subnets the OpenSearch architecture needs when
+// the stack monitors existing VPCs.
+const testSubnets = `["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]`
+
 func with(cfg map[string]string, kv ...string) map[string]string {
 	out := map[string]string{}
 	for k, v := range cfg {
@@ -80,6 +84,9 @@ func with(cfg map[string]string, kv ...string) map[string]string {
 	}
 	for i := 0; i < len(kv); i += 2 {
 		out[stackconfig.Key(kv[i])] = kv[i+1]
+		if kv[i] == "vpcIds" {
+			out[stackconfig.Key("opensearchSubnetIds")] = testSubnets
+		}
 	}
 	return out
 }

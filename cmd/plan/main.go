@@ -1,7 +1,10 @@
 // Command plan runs the Pulumi program for a stack offline, under Pulumi's
 // mocks, and prints what it would register: one line per resource (type
-// token, name, parent) and a count per type. It needs no cloud account and no
-// Pulumi CLI. Invalid config prints the validation error and exits 1.
+// token, name, parent) and a count per type, then the results of the
+// security rules (internal/policy): the summary, every violation and every
+// waiver with its reason. It needs no cloud account and no Pulumi CLI.
+// Invalid config prints the validation error and exits 1; a rule violation
+// prints the plan and exits 1.
 //
 //	go run ./cmd/plan -stack dev
 package main
@@ -15,6 +18,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
 	"github.com/vpcflowlogs/vpc-flow-logs/stacks"
 )
@@ -38,8 +43,27 @@ func run(w io.Writer, dir, stack string) error {
 	if err != nil {
 		return err
 	}
+	// The program validated the same config; load it again for the waivers
+	// and what the rules expect (monitored VPCs, the log-group key).
+	c, err := stackconfig.Load(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok })
+	if err != nil {
+		return err
+	}
 	Print(w, m, proj.Name, stack)
+	rep := policy.EvaluateStack(m, c)
+	PrintRules(w, rep)
+	if rep.Failed() {
+		return fmt.Errorf("%d security rule violations and %d invalid waivers (listed above): fix them, or waive a rule in %s with a written reason",
+			len(rep.Violations), len(rep.InvalidWaivers), stackconfig.Key("policyWaivers"))
+	}
 	return nil
+}
+
+// PrintRules writes the security rule results: the summary line, each
+// violation, and each waiver with its reason and what it suppresses.
+func PrintRules(w io.Writer, rep policy.Report) {
+	fmt.Fprintf(w, "\nSecurity rules (README, \"Security rules\"):\n")
+	rep.Write(w)
 }
 
 // Print writes the resource list and the summary.

@@ -92,6 +92,18 @@ var pulumiTypes = map[string]struct{ typ, items string }{
 	"firehoseFeedMode":              {"string", ""},
 	"firehoseBufferSizeMb":          {"integer", ""},
 	"firehoseBufferIntervalSeconds": {"integer", ""},
+	"policyWaivers":                 {"object", ""},
+	"opensearchEngineVersion":       {"string", ""},
+	"opensearchInstanceType":        {"string", ""},
+	"opensearchInstanceCount":       {"integer", ""},
+	"opensearchVolumeSizeGb":        {"integer", ""},
+	"opensearchZoneAwareness":       {"boolean", ""},
+	"opensearchIndexPrefix":         {"string", ""},
+	"opensearchIndexRetentionDays":  {"integer", ""},
+	"opensearchSubnetIds":           {"array", "string"},
+	"opensearchExistingEndpoint":    {"string", ""},
+	"opensearchExistingArn":         {"string", ""},
+	"opensearchAccessHost":          {"boolean", ""},
 }
 
 func TestPulumiYAMLIsValidProject(t *testing.T) {
@@ -296,7 +308,7 @@ func TestDevStackLoads(t *testing.T) {
 	}
 	// What Pulumi.dev.yaml's comment promises: the implemented architectures on a demo VPC,
 	// one-minute aggregation and the two alarm rules of the mission.
-	if !reflect.DeepEqual(cfg.Architectures, []stackconfig.Architecture{stackconfig.S3Athena, stackconfig.FirehoseAthena}) {
+	if !reflect.DeepEqual(cfg.Architectures, []stackconfig.Architecture{stackconfig.CloudWatchOpenSearch, stackconfig.S3Athena, stackconfig.FirehoseAthena}) {
 		t.Errorf("Architectures = %v", cfg.Architectures)
 	}
 	if len(cfg.VpcIDs) != 0 {

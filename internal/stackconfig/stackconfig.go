@@ -22,6 +22,7 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/filterpattern"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	ruleids "github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
 )
 
 // Namespace is the Pulumi project name that prefixes every key.
@@ -58,6 +59,29 @@ type Config struct {
 	LogKmsKeyArn        string // "" = CloudWatch Logs default encryption
 	ExistingBucketArn   string // "" = create the flow-log bucket
 	Firehose            Firehose
+	OpenSearch          OpenSearch
+	// PolicyWaivers turns security rules (internal/policy) off for this
+	// stack: rule id -> the written reason. Nil when nothing is waived.
+	PolicyWaivers map[string]string
+}
+
+// OpenSearch configures the cloudwatch-opensearch architecture.
+type OpenSearch struct {
+	EngineVersion      string
+	InstanceType       string
+	InstanceCount      int
+	VolumeSizeGB       int
+	ZoneAwareness      bool
+	IndexPrefix        string
+	IndexRetentionDays int
+	// SubnetIDs are private subnets of VpcIDs[0] for the domain and the
+	// Lambdas; required when VpcIDs is set (the demo VPC brings its own).
+	SubnetIDs []string
+	// ExistingEndpoint and ExistingArn use a domain you run instead.
+	ExistingEndpoint string
+	ExistingArn      string
+	// AccessHost adds the Session Manager access host.
+	AccessHost bool
 }
 
 // Firehose configures the firehose-athena architecture.
@@ -163,6 +187,12 @@ const (
 	DefaultFirehoseFeedMode    = FeedLambda
 	DefaultFirehoseBufferMB    = 64
 	DefaultFirehoseBufferSecs  = 300
+	DefaultOpenSearchEngine    = "OpenSearch_2.17"
+	DefaultOpenSearchInstance  = "t3.small.search"
+	DefaultOpenSearchCount     = 1
+	DefaultOpenSearchVolumeGB  = 10
+	DefaultOpenSearchPrefix    = "cwl"
+	DefaultOpenSearchIndexDays = 14
 )
 
 // DefaultArchitectures is the cheapest useful setup.
@@ -382,10 +412,136 @@ func Load(get Getter) (*Config, error) {
 		}
 	}
 
+	c.OpenSearch = l.openSearch(c)
+
+	c.PolicyWaivers = l.policyWaivers()
+
 	if len(l.errs) > 0 {
 		return nil, errors.Join(l.errs...)
 	}
 	return c, nil
+}
+
+// policyWaivers reads rule id -> written reason (nil when nothing is
+// waived). A waiver must name a rule of the suite and say why it does not
+// apply; both are checked here, before anything is registered.
+func (l *loader) policyWaivers() map[string]string {
+	v, ok := l.raw("policyWaivers")
+	if !ok {
+		return nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(v), &m); err != nil {
+		l.fail("policyWaivers", quote(v), "an object of rule id to written reason, e.g. {\"vpc-flow-logs-enabled\": \"ACCEPT-only capture agreed with secops\"}")
+		return nil
+	}
+	var out map[string]string
+	for _, id := range sortedKeys(m) {
+		reason := strings.TrimSpace(m[id])
+		switch {
+		case !ruleids.Known(id):
+			l.fail("policyWaivers", quote(id), "rule ids of the security rules (README, \"Security rules\"): "+strings.Join(ruleids.All, ", "))
+		case reason == "":
+			l.fail("policyWaivers."+id, quote(m[id]), "a written reason why the rule does not apply to this stack")
+		default:
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[id] = reason
+		}
+	}
+	return out
+}
+
+var (
+	subnetIDRe      = regexp.MustCompile(`^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	engineVersionRe = regexp.MustCompile(`^(OpenSearch_[0-9]+\.[0-9]+|Elasticsearch_7\.10)$`)
+	indexPrefixRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	hostRe          = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$`)
+)
+
+func (l *loader) bool(key string, def bool) bool {
+	v, ok := l.raw(key)
+	if !ok {
+		return def
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		l.fail(key, quote(v), "true or false")
+		return def
+	}
+	return b
+}
+
+func (l *loader) openSearch(c *Config) OpenSearch {
+	o := OpenSearch{
+		EngineVersion: l.str("opensearchEngineVersion", DefaultOpenSearchEngine),
+		InstanceType:  l.str("opensearchInstanceType", DefaultOpenSearchInstance),
+		IndexPrefix:   l.str("opensearchIndexPrefix", DefaultOpenSearchPrefix),
+		ZoneAwareness: l.bool("opensearchZoneAwareness", false),
+		AccessHost:    l.bool("opensearchAccessHost", false),
+	}
+	if !engineVersionRe.MatchString(o.EngineVersion) {
+		l.fail("opensearchEngineVersion", quote(o.EngineVersion), "an engine version such as OpenSearch_2.17 (OpenSearch_X.Y or Elasticsearch_7.10)")
+	}
+	if !strings.HasSuffix(o.InstanceType, ".search") || strings.Count(o.InstanceType, ".") != 2 {
+		l.fail("opensearchInstanceType", quote(o.InstanceType), "an OpenSearch instance type such as t3.small.search or r7g.large.search")
+	}
+	if !indexPrefixRe.MatchString(o.IndexPrefix) {
+		l.fail("opensearchIndexPrefix", quote(o.IndexPrefix), "1-64 lowercase letters, digits, - and _, starting with a letter or digit")
+	}
+	if n, ok := l.int("opensearchInstanceCount", DefaultOpenSearchCount, "an integer >= 1"); ok {
+		o.InstanceCount = n
+		if n < 1 {
+			l.fail("opensearchInstanceCount", strconv.Itoa(n), "an integer >= 1")
+		}
+	}
+	if n, ok := l.int("opensearchVolumeSizeGb", DefaultOpenSearchVolumeGB, "an integer >= 10 (GiB)"); ok {
+		o.VolumeSizeGB = n
+		if n < 10 {
+			l.fail("opensearchVolumeSizeGb", strconv.Itoa(n), "an integer >= 10 (GiB)")
+		}
+	}
+	if n, ok := l.int("opensearchIndexRetentionDays", DefaultOpenSearchIndexDays, "1-3650 (days)"); ok {
+		o.IndexRetentionDays = n
+		if n < 1 || n > 3650 {
+			l.fail("opensearchIndexRetentionDays", strconv.Itoa(n), "1-3650 (days)")
+		}
+	}
+	if ids, ok := l.stringList("opensearchSubnetIds"); ok {
+		for _, id := range ids {
+			if !subnetIDRe.MatchString(id) {
+				l.fail("opensearchSubnetIds", quote(id), "subnet ids of the form subnet- followed by 8 or 17 lowercase hex digits")
+				continue
+			}
+			o.SubnetIDs = append(o.SubnetIDs, id)
+		}
+	}
+	o.ExistingEndpoint = l.str("opensearchExistingEndpoint", "")
+	o.ExistingArn = l.arn("opensearchExistingArn", "es", "arn:aws:es:<region>:<account>:domain/<name>")
+	if o.ExistingEndpoint != "" && !hostRe.MatchString(o.ExistingEndpoint) {
+		l.fail("opensearchExistingEndpoint", quote(o.ExistingEndpoint), "the domain's host name without scheme, e.g. vpc-flowlogs-abc123.us-east-1.es.amazonaws.com")
+	}
+	if (o.ExistingEndpoint == "") != (o.ExistingArn == "") {
+		l.fail("opensearchExistingEndpoint", quote(o.ExistingEndpoint), "set together with opensearchExistingArn, or neither")
+	}
+	if !c.Enabled(CloudWatchOpenSearch) {
+		return o
+	}
+	if len(c.VpcIDs) > 0 && len(o.SubnetIDs) == 0 {
+		l.fail("opensearchSubnetIds", "[]", "at least one private subnet of the first VPC in vpcIds (the demo VPC brings its own)")
+	}
+	subnets := len(o.SubnetIDs)
+	if len(c.VpcIDs) == 0 {
+		subnets = 2 // the demo VPC's private subnets
+	}
+	if o.ZoneAwareness && o.ExistingArn == "" && (o.InstanceCount%2 != 0 || subnets < 2) {
+		l.fail("opensearchZoneAwareness", "true", "only with an even opensearchInstanceCount and two subnets in two AZs")
+	}
+	if o.AccessHost && o.ExistingArn != "" {
+		l.fail("opensearchAccessHost", "true", "only with a domain this stack creates (not with opensearchExistingArn)")
+	}
+	return o
 }
 
 func (l *loader) arn(key, service, example string) string {

@@ -49,15 +49,19 @@ const (
 
 // full is a valid configuration that sets every key, like Pulumi.dev.yaml.
 var full = map[string]string{
-	"architectures":       `["s3-athena","cloudwatch-opensearch"]`,
-	"vpcIds":              `["vpc-0123abcd","vpc-0123456789abcdef0"]`,
-	"trafficType":         "REJECT",
-	"aggregationInterval": "60",
-	"flowLogFields":       `["version","srcaddr","dstaddr","srcport","dstport","protocol","action","log-status"]`,
-	"s3FileFormat":        "plain-text",
-	"logRetentionDays":    "14",
-	"dataRetentionDays":   "90",
-	"alarmEmails":         `["secops@example.com","oncall+vpc@sub.example.org"]`,
+	"architectures":           `["s3-athena","cloudwatch-opensearch"]`,
+	"vpcIds":                  `["vpc-0123abcd","vpc-0123456789abcdef0"]`,
+	"opensearchSubnetIds":     `["subnet-0123abcd","subnet-0123456789abcdef0"]`,
+	"opensearchAccessHost":    "true",
+	"opensearchZoneAwareness": "true",
+	"opensearchInstanceCount": "2",
+	"trafficType":             "REJECT",
+	"aggregationInterval":     "60",
+	"flowLogFields":           `["version","srcaddr","dstaddr","srcport","dstport","protocol","action","log-status"]`,
+	"s3FileFormat":            "plain-text",
+	"logRetentionDays":        "14",
+	"dataRetentionDays":       "90",
+	"alarmEmails":             `["secops@example.com","oncall+vpc@sub.example.org"]`,
 	"alarmRules": `[` + sshRule + `,` + httpRule + `,` +
 		`{"name":"net-scan","match":{"srcAddr":"192.168.7.9/16","dstAddr":"2001:db8::1"}},` +
 		`{"name":"raw-pattern","pattern":"[version, srcaddr, ...]","threshold":5,"period":600,"evaluationPeriods":3,"comparison":"GreaterThanThreshold"}]`,
@@ -115,12 +119,26 @@ func TestLoadFullConfig(t *testing.T) {
 		LogKmsKeyArn:      kmsArn,
 		ExistingBucketArn: "arn:aws:s3:::my-flow-log-bucket",
 		Firehose:          defaultFirehose(),
+		OpenSearch: func() stackconfig.OpenSearch {
+			o := defaultOpenSearch()
+			o.SubnetIDs = []string{"subnet-0123abcd", "subnet-0123456789abcdef0"}
+			o.AccessHost, o.ZoneAwareness, o.InstanceCount = true, true, 2
+			return o
+		}(),
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load(full) =\n%+v\nwant\n%+v", got, want)
 	}
 	if !got.Enabled(stackconfig.S3Athena) || !got.Enabled(stackconfig.CloudWatchOpenSearch) || got.Enabled(stackconfig.FirehoseAthena) {
 		t.Errorf("Enabled() disagrees with Architectures %v", got.Architectures)
+	}
+}
+
+// defaultOpenSearch is the OpenSearch part of a config that sets no opensearch key.
+func defaultOpenSearch() stackconfig.OpenSearch {
+	return stackconfig.OpenSearch{
+		EngineVersion: "OpenSearch_2.17", InstanceType: "t3.small.search", InstanceCount: 1,
+		VolumeSizeGB: 10, IndexPrefix: "cwl", IndexRetentionDays: 14,
 	}
 }
 
@@ -146,6 +164,7 @@ func TestLoadDefaults(t *testing.T) {
 		AthenaScanLimitMB:   1024,
 		Tags:                map[string]string{},
 		Firehose:            defaultFirehose(),
+		OpenSearch:          defaultOpenSearch(),
 	}
 	for name, values := range map[string]map[string]string{
 		"no keys":      {},
@@ -230,6 +249,18 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"unknown field name", map[string]string{"flowLogFields": `["srcaddr","source-port"]`}, "flowLogFields", `"source-port"`, []string{"srcaddr", "pkt-srcaddr", "traffic-path"}},
 		{"duplicate field", map[string]string{"flowLogFields": `["srcaddr","dstport","dstport"]`}, "flowLogFields", "dstport", []string{"each field once"}},
 		{"file format", map[string]string{"s3FileFormat": "csv"}, "s3FileFormat", `"csv"`, []string{"parquet", "plain-text"}},
+		{"opensearch engine", map[string]string{"opensearchEngineVersion": "2.17"}, "opensearchEngineVersion", `"2.17"`, []string{"OpenSearch_2.17"}},
+		{"opensearch instance type", map[string]string{"opensearchInstanceType": "t3.small"}, "opensearchInstanceType", `"t3.small"`, []string{"t3.small.search"}},
+		{"opensearch instance count", map[string]string{"opensearchInstanceCount": "0"}, "opensearchInstanceCount", "0", []string{">= 1"}},
+		{"opensearch volume", map[string]string{"opensearchVolumeSizeGb": "5"}, "opensearchVolumeSizeGb", "5", []string{">= 10"}},
+		{"opensearch index prefix", map[string]string{"opensearchIndexPrefix": "CWL"}, "opensearchIndexPrefix", `"CWL"`, []string{"lowercase"}},
+		{"opensearch index retention", map[string]string{"opensearchIndexRetentionDays": "0"}, "opensearchIndexRetentionDays", "0", []string{"1-3650"}},
+		{"opensearch subnet id", map[string]string{"opensearchSubnetIds": `["vpc-0123abcd","subnet-0123abcd"]`, "opensearchZoneAwareness": "false"}, "opensearchSubnetIds", `"vpc-0123abcd"`, []string{"subnet-"}},
+		{"opensearch no subnets with vpcIds", map[string]string{"opensearchSubnetIds": `[]`, "opensearchZoneAwareness": "false"}, "opensearchSubnetIds", "[]", []string{"private subnet"}},
+		{"opensearch zone awareness odd count", map[string]string{"opensearchInstanceCount": "3"}, "opensearchZoneAwareness", "true", []string{"even opensearchInstanceCount"}},
+		{"opensearch access host not a bool", map[string]string{"opensearchAccessHost": "yes"}, "opensearchAccessHost", `"yes"`, []string{"true or false"}},
+		{"opensearch endpoint with scheme", map[string]string{"opensearchExistingEndpoint": "https://x.es.amazonaws.com", "opensearchExistingArn": "arn:aws:es:us-east-1:123456789012:domain/x", "opensearchAccessHost": "false"}, "opensearchExistingEndpoint", `"https://x.es.amazonaws.com"`, []string{"without scheme"}},
+		{"opensearch endpoint without arn", map[string]string{"opensearchExistingEndpoint": "x.es.amazonaws.com"}, "opensearchExistingEndpoint", `"x.es.amazonaws.com"`, []string{"opensearchExistingArn"}},
 		{"retention 31", map[string]string{"logRetentionDays": "31"}, "logRetentionDays", "31", []string{"30, 60", "3653"}},
 		{"retention not an integer", map[string]string{"logRetentionDays": "1 month"}, "logRetentionDays", `"1 month"`, []string{"30, 60"}},
 		{"data retention 0", map[string]string{"dataRetentionDays": "0"}, "dataRetentionDays", "0", []string{">= 1"}},

@@ -1,7 +1,6 @@
 package stackfile
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,47 +8,49 @@ import (
 )
 
 // TestReadmeConfigTableMatchesPulumiYAML keeps the README's configuration
-// reference in step with Pulumi.yaml: every declared key has a row with its
-// type, default and description, and the table lists no other key.
+// reference generated from Pulumi.yaml: `make docs` rewrites it, and this
+// fails when the committed table is stale.
 func TestReadmeConfigTableMatchesPulumiYAML(t *testing.T) {
 	root := filepath.Join("..", "..")
 	p, err := LoadProject(root)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(p.Order) != len(p.Config) {
+		t.Fatalf("declaration order has %d keys, config %d", len(p.Order), len(p.Config))
+	}
 	b, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme := string(b)
-	rows := map[string]string{}
-	for _, line := range strings.Split(readme, "\n") {
-		if strings.HasPrefix(line, "| `") {
-			key := strings.SplitN(strings.TrimPrefix(line, "| `"), "`", 2)[0]
-			if _, ok := p.Config[key]; ok && rows[key] == "" {
-				rows[key] = line
-			}
+	want, err := ReplaceTable(string(b), ConfigTable(p, p.Order))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != want {
+		t.Error("README.md's configuration table is stale: run `make docs`")
+	}
+	for _, key := range p.Order {
+		if !strings.Contains(string(b), "| `"+key+"` |") {
+			t.Errorf("README lacks a row for %s", key)
 		}
 	}
-	for key, ck := range p.Config {
-		typ := ck.Type
-		if typ == "array" && ck.Items != nil {
-			typ = "array<" + ck.Items.Type + ">"
-		}
-		def := ""
-		switch d := ck.Default.(type) {
-		case string:
-			def = d
-			if d == "" {
-				def = `""`
-			}
-		default:
-			j, _ := json.Marshal(d)
-			def = string(j)
-		}
-		want := "| `" + key + "` | " + typ + " | `" + def + "` | " + ck.Description + " |"
-		if rows[key] != want {
-			t.Errorf("README row for %s\n got: %s\nwant: %s", key, rows[key], want)
+}
+
+// TestEveryKeyHasAnExample: each declared key appears in Pulumi.dev.yaml
+// (set or in a comment) or in a README example.
+func TestEveryKeyHasAnExample(t *testing.T) {
+	root := filepath.Join("..", "..")
+	p, err := LoadProject(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, _ := os.ReadFile(filepath.Join(root, "Pulumi.dev.yaml"))
+	readme, _ := os.ReadFile(filepath.Join(root, "README.md"))
+	for _, key := range p.Order {
+		full := p.Name + ":" + key
+		if !strings.Contains(string(dev), full) && !strings.Contains(string(readme), full) {
+			t.Errorf("no example for %s in Pulumi.dev.yaml or README.md", full)
 		}
 	}
 }

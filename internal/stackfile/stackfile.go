@@ -21,6 +21,35 @@ type Project struct {
 	Runtime     any                  `yaml:"runtime"`
 	Description string               `yaml:"description"`
 	Config      map[string]ConfigKey `yaml:"config"`
+	// Order is the config keys in declaration order.
+	Order []string `yaml:"-"`
+}
+
+// configOrder returns the keys of the config block in file order.
+func configOrder(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "config" {
+			var keys []string
+			m := root.Content[i+1]
+			for j := 0; j+1 < len(m.Content); j += 2 {
+				keys = append(keys, m.Content[j].Value)
+			}
+			return keys, nil
+		}
+	}
+	return nil, nil
 }
 
 // ConfigKey is one declared config key.
@@ -45,9 +74,15 @@ type Stack struct {
 // LoadProject reads Pulumi.yaml from dir.
 func LoadProject(dir string) (*Project, error) {
 	var p Project
-	if err := readYAML(filepath.Join(dir, "Pulumi.yaml"), &p); err != nil {
+	path := filepath.Join(dir, "Pulumi.yaml")
+	if err := readYAML(path, &p); err != nil {
 		return nil, err
 	}
+	order, err := configOrder(path)
+	if err != nil {
+		return nil, err
+	}
+	p.Order = order
 	if p.Name == "" {
 		return nil, fmt.Errorf("%s: project has no name", filepath.Join(dir, "Pulumi.yaml"))
 	}

@@ -1,0 +1,75 @@
+// Package ids names the security rules of internal/policy. It is a leaf
+// package (no imports) so that the config loader can check the rule ids of
+// policyWaivers without importing the rules themselves; a test in
+// internal/policy keeps this list and the rule set equal.
+package ids
+
+// Rule ids, grouped by service, in the order the rule suite reports them.
+const (
+	S3PublicAccessBlock    = "s3-public-access-block"
+	S3DefaultEncryption    = "s3-default-encryption"
+	S3TLSOnly              = "s3-tls-only"
+	S3NoACLs               = "s3-no-acls"
+	S3DataBucketVersioning = "s3-data-bucket-versioning"
+	S3DataBucketExpiry     = "s3-data-bucket-expiry"
+	S3DataBucketRetained   = "s3-data-bucket-retained"
+
+	LogsRetention = "logs-retention"
+	LogsKMS       = "logs-kms"
+
+	SNSEncrypted   = "sns-encrypted"
+	SQSEncrypted   = "sqs-encrypted"
+	KMSKeyRotation = "kms-key-rotation"
+
+	OpenSearchVPCOnly       = "opensearch-vpc-only"
+	OpenSearchEncryptAtRest = "opensearch-encryption-at-rest"
+	OpenSearchNodeToNode    = "opensearch-node-to-node-encryption"
+	OpenSearchHTTPS         = "opensearch-https-tls12"
+	OpenSearchFineGrained   = "opensearch-fine-grained-access"
+	OpenSearchNoOpenAccess  = "opensearch-no-open-access"
+
+	LambdaNotPublic        = "lambda-not-public"
+	LambdaSupportedRuntime = "lambda-supported-runtime"
+	LambdaOnFailure        = "lambda-on-failure-destination"
+	LambdaLogRetention     = "lambda-log-retention"
+
+	IAMNoWildcardAction     = "iam-no-wildcard-action"
+	IAMNoWildcardResource   = "iam-no-wildcard-resource"
+	IAMTrustSourceCondition = "iam-trust-source-condition"
+	ResourcePolicyNotPublic = "resource-policy-not-public"
+
+	FirehoseEncryption  = "firehose-encryption"
+	FirehoseErrorPrefix = "firehose-error-prefix"
+
+	AthenaResultsEncrypted = "athena-results-encrypted"
+	AthenaEnforceConfig    = "athena-enforce-configuration"
+	AthenaScanCutoff       = "athena-scan-cutoff"
+
+	VPCFlowLogs = "vpc-flow-logs-enabled"
+	EC2IMDSv2   = "ec2-imdsv2"
+)
+
+// All lists every rule id, in report order.
+var All = []string{
+	S3PublicAccessBlock, S3DefaultEncryption, S3TLSOnly, S3NoACLs,
+	S3DataBucketVersioning, S3DataBucketExpiry, S3DataBucketRetained,
+	LogsRetention, LogsKMS,
+	SNSEncrypted, SQSEncrypted, KMSKeyRotation,
+	OpenSearchVPCOnly, OpenSearchEncryptAtRest, OpenSearchNodeToNode,
+	OpenSearchHTTPS, OpenSearchFineGrained, OpenSearchNoOpenAccess,
+	LambdaNotPublic, LambdaSupportedRuntime, LambdaOnFailure, LambdaLogRetention,
+	IAMNoWildcardAction, IAMNoWildcardResource, IAMTrustSourceCondition, ResourcePolicyNotPublic,
+	FirehoseEncryption, FirehoseErrorPrefix,
+	AthenaResultsEncrypted, AthenaEnforceConfig, AthenaScanCutoff,
+	VPCFlowLogs, EC2IMDSv2,
+}
+
+// Known reports whether id names a rule.
+func Known(id string) bool {
+	for _, a := range All {
+		if a == id {
+			return true
+		}
+	}
+	return false
+}

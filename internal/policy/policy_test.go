@@ -1,0 +1,790 @@
+package policy_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/components"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
+	"github.com/vpcflowlogs/vpc-flow-logs/stacks"
+)
+
+const project = "vpc-flow-logs"
+
+// fixtureTime is when fixtures are evaluated, so the runtime-deprecation
+// rule gives the same answer on any day.
+var fixtureTime = time.Date(2026, time.January, 15, 0, 0, 0, 0, time.UTC)
+
+func root(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// devConfig is Pulumi.yaml + Pulumi.dev.yaml as the engine would pass them,
+// with short-key overrides.
+func devConfig(t testing.TB, kv ...string) map[string]string {
+	t.Helper()
+	_, cfg, err := stackfile.LoadConfig(root(t), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		cfg[stackconfig.Key(kv[i])] = kv[i+1]
+	}
+	return cfg
+}
+
+func load(t testing.TB, cfg map[string]string) (*stackconfig.Config, error) {
+	t.Helper()
+	return stackconfig.Load(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok })
+}
+
+// deploy runs stacks.Deploy under mocks with cfg.
+func deploy(t testing.TB, cfg map[string]string) *mockaws.Mocks {
+	t.Helper()
+	m, err := mockaws.Run(func(ctx *pulumi.Context) error {
+		_, err := stacks.Deploy(ctx)
+		return err
+	}, project, "dev", cfg)
+	if err != nil {
+		t.Fatalf("deploy: %v", err)
+	}
+	return m
+}
+
+func implementedJSON() string {
+	b, _ := json.Marshal(stacks.Implemented())
+	return string(b)
+}
+
+// ---------------------------------------------------------------------------
+// The suite over the real stacks: 0 violations.
+
+type stackCase struct {
+	name string
+	kv   []string // config overrides (short keys)
+}
+
+func stackCases() []stackCase {
+	cases := []stackCase{
+		{name: "dev as shipped"},
+		{name: "dev with every architecture", kv: []string{"architectures", implementedJSON()}},
+		{name: "every architecture on existing VPCs with KMS keys", kv: []string{
+			"architectures", implementedJSON(),
+			"vpcIds", `["vpc-0123456789abcdef0","vpc-11111111"]`,
+			"opensearchSubnetIds", `["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]`,
+			"bucketKmsKeyArn", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+			"logKmsKeyArn", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+		}},
+	}
+	for _, a := range stacks.Implemented() {
+		cases = append(cases, stackCase{name: string(a) + " alone", kv: []string{"architectures", `["` + string(a) + `"]`}})
+		if a == stackconfig.FirehoseAthena {
+			for _, mode := range []string{stackconfig.FeedSubscription, stackconfig.FeedDirect} {
+				cases = append(cases, stackCase{name: string(a) + " alone, " + mode + " feed",
+					kv: []string{"architectures", `["` + string(a) + `"]`, "firehoseFeedMode", mode}})
+			}
+		}
+	}
+	return cases
+}
+
+func TestStacksPassEveryRule(t *testing.T) {
+	for _, tc := range stackCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := devConfig(t, tc.kv...)
+			c, err := load(t, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := deploy(t, cfg)
+			rep := policy.EvaluateStack(m, c)
+			t.Log(rep.Summary())
+			if rep.Rules != len(ids.All) || rep.Resources == 0 {
+				t.Errorf("summary counts are off: %s", rep.Summary())
+			}
+			for _, v := range rep.Violations {
+				t.Errorf("%s", v)
+			}
+			if len(rep.Waived()) != 0 {
+				t.Errorf("the shipped config waives rules: %s", rep.Summary())
+			}
+		})
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Fixtures: each breaks one rule and must produce exactly that rule's violations.
+
+var (
+	baseOnce sync.Once
+	baseRun  *mockaws.Mocks
+	baseErr  error
+)
+
+// baseline is one mocked run of every implemented architecture plus the
+// hand-built compliant fragments below (an OpenSearch domain and its
+// policy, an EC2 instance), so fixtures for rules whose resources an
+// architecture may not create still start from a passing graph.
+func baseline(t *testing.T) *mockaws.Mocks {
+	t.Helper()
+	baseOnce.Do(func() {
+		cfg := devConfig(t, "architectures", implementedJSON(), "firehoseFeedMode", "lambda")
+		baseRun, baseErr = mockaws.Run(func(ctx *pulumi.Context) error {
+			_, err := stacks.Deploy(ctx)
+			return err
+		}, project, "dev", cfg)
+		if baseErr == nil {
+			addFragments(baseRun)
+		}
+	})
+	if baseErr != nil {
+		t.Fatalf("baseline deploy: %v", baseErr)
+	}
+	return clone(baseRun)
+}
+
+func addFragments(m *mockaws.Mocks) {
+	add(m, "aws:opensearch/domain:Domain", "fixture-domain", map[string]any{
+		"vpcOptions":              map[string]any{"subnetIds": []any{"subnet-0123456789abcdef0"}},
+		"encryptAtRest":           map[string]any{"enabled": true},
+		"nodeToNodeEncryption":    map[string]any{"enabled": true},
+		"domainEndpointOptions":   map[string]any{"enforceHttps": true, "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10"},
+		"advancedSecurityOptions": map[string]any{"enabled": true, "anonymousAuthEnabled": false},
+	}, map[string]any{"domainName": "fixture-domain-0000000"})
+	add(m, "aws:opensearch/domainPolicy:DomainPolicy", "fixture-domain-policy", map[string]any{
+		"domainName": "fixture-domain-0000000",
+		"accessPolicies": jsonString(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+			"Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::123456789012:role/indexer"},
+			"Action": "es:ESHttpPost", "Resource": "arn:aws:es:us-east-1:123456789012:domain/fixture-domain-0000000/*",
+		}}}),
+	}, nil)
+	add(m, "aws:ec2/instance:Instance", "fixture-host", map[string]any{
+		"instanceType":    "t4g.nano",
+		"metadataOptions": map[string]any{"httpTokens": "required"},
+	}, nil)
+}
+
+// add records a hand-built resource with the ids mockaws would invent.
+func add(m *mockaws.Mocks, typ, name string, inputs, outputs map[string]any) *mockaws.Resource {
+	out := map[string]any{}
+	for k, v := range inputs {
+		out[k] = v
+	}
+	physical := name + "-0000000"
+	out["id"], out["name"] = physical, physical
+	out["arn"] = "arn:aws:mock:us-east-1:123456789012:" + name
+	for k, v := range outputs {
+		out[k] = v
+	}
+	r := &mockaws.Resource{Type: typ, Name: name, Custom: true, Inputs: inputs, Outputs: out,
+		URN: "urn:pulumi:dev::vpc-flow-logs::" + typ + "::" + name, Parent: m.StackURN()}
+	m.Resources = append(m.Resources, r)
+	return r
+}
+
+func clone(m *mockaws.Mocks) *mockaws.Mocks {
+	c := mockaws.New(m.Project, m.Stack)
+	for _, r := range m.Resources {
+		cp := *r
+		cp.Inputs, _ = deepCopy(r.Inputs).(map[string]any)
+		cp.Outputs, _ = deepCopy(r.Outputs).(map[string]any)
+		c.Resources = append(c.Resources, &cp)
+	}
+	return c
+}
+
+func deepCopy(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = deepCopy(e)
+		}
+		return out
+	}
+	return v
+}
+
+func jsonString(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// res returns the resource with that logical name.
+func res(t *testing.T, m *mockaws.Mocks, name string) *mockaws.Resource {
+	t.Helper()
+	r := m.ByName(name)
+	if r == nil {
+		t.Fatalf("fixture needs resource %q, which the run does not have", name)
+	}
+	return r
+}
+
+// editPolicy rewrites the JSON policy document in r.Inputs[field].
+func editPolicy(t *testing.T, r *mockaws.Resource, field string, edit func(stmts []any) []any) {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(r.Input(field)), &doc); err != nil {
+		t.Fatalf("%s.%s: %v", r.Name, field, err)
+	}
+	doc["Statement"] = edit(doc["Statement"].([]any))
+	r.Inputs[field] = jsonString(doc)
+}
+
+func stmt(stmts []any, i int) map[string]any { return stmts[i].(map[string]any) }
+
+func set(m map[string]any, path string, v any) {
+	parts := strings.Split(path, ".")
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[p] = next
+		}
+		m = next
+	}
+	if v == nil {
+		delete(m, parts[len(parts)-1])
+	} else {
+		m[parts[len(parts)-1]] = v
+	}
+}
+
+// Names of resources in the baseline run the fixtures break.
+const (
+	flowLogBucket  = "s3-athena-flowlogs-bucket"
+	firehoseBucket = "firehose-bucket"
+	forwarder      = "firehose-forwarder"
+	workgroup      = "s3-athena-workgroup"
+	flowLogGroup   = "flowlogs-cw-logs"
+)
+
+type fixture struct {
+	name string
+	rule string
+	// breaks mutates the baseline (or builds its own record) and returns the
+	// options to evaluate with.
+	breaks func(t *testing.T, m *mockaws.Mocks) (*mockaws.Mocks, []policy.Option)
+}
+
+// mut is a fixture that only mutates the baseline.
+func mut(f func(t *testing.T, m *mockaws.Mocks)) func(*testing.T, *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
+	return func(t *testing.T, m *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
+		f(t, m)
+		return m, nil
+	}
+}
+
+func fixtures() []fixture {
+	return []fixture{
+		// S3
+		{"public access block half off", ids.S3PublicAccessBlock, mut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, flowLogBucket+"-public-access").Inputs["restrictPublicBuckets"] = false
+		})},
+		{"no public access block", ids.S3PublicAccessBlock, mut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, firehoseBucket+"-public-access").Inputs["bucket"] = "some-other-bucket"
+		})},
+		{"no default encryption", ids.S3DefaultEncryption, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, flowLogBucket+"-encryption").Inputs, "rules", []any{})
+		})},
+		{"TLS deny removed", ids.S3TLSOnly, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, flowLogBucket+"-policy"), "policy", func(s []any) []any { return s[1:] })
+		})},
+		{"TLS deny only on objects", ids.S3TLSOnly, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, firehoseBucket+"-policy"), "policy", func(s []any) []any {
+				st := stmt(s, 0)
+				st["Resource"] = st["Resource"].([]any)[1:]
+				return s
+			})
+		})},
+		{"ACLs enabled", ids.S3NoACLs, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, flowLogBucket+"-ownership").Inputs, "rule.objectOwnership", "BucketOwnerPreferred")
+		})},
+		{"ACL resource", ids.S3NoACLs, mut(func(t *testing.T, m *mockaws.Mocks) {
+			bucket := res(t, m, firehoseBucket).Outputs["bucket"]
+			add(m, "aws:s3/bucketAclV2:BucketAclV2", "fixture-acl", map[string]any{"bucket": bucket, "acl": "public-read"}, nil)
+		})},
+		{"data bucket not versioned", ids.S3DataBucketVersioning, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, flowLogBucket+"-versioning").Inputs, "versioningConfiguration.status", "Suspended")
+		})},
+		{"data bucket never expires", ids.S3DataBucketExpiry, mut(func(t *testing.T, m *mockaws.Mocks) {
+			lc := res(t, m, firehoseBucket+"-lifecycle")
+			lc.Inputs["rules"] = lc.Inputs["rules"].([]any)[:1] // keep only abort-incomplete-uploads
+		})},
+		{"data bucket not retained", ids.S3DataBucketRetained, mut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, flowLogBucket).RetainOnDelete = false
+		})},
+		{"data bucket force-destroyed", ids.S3DataBucketRetained, mut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, firehoseBucket).Inputs["forceDestroy"] = true
+		})},
+		// CloudWatch Logs
+		{"log group without retention", ids.LogsRetention, mut(func(t *testing.T, m *mockaws.Mocks) {
+			delete(res(t, m, flowLogGroup).Inputs, "retentionInDays")
+		})},
+		{"log group retention CloudWatch rejects", ids.LogsRetention, mut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, "firehose-delivery-logs").Inputs["retentionInDays"] = float64(45)
+		})},
+		{"configured log key not applied (baseline)", ids.LogsKMS, func(t *testing.T, m *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
+			return m, []policy.Option{policy.LogKmsKey("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")}
+		}},
+		{"configured log key not applied (FlowLogToCloudWatch run without it)", ids.LogsKMS, func(t *testing.T, _ *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
+			m := runComponent(t, func(ctx *pulumi.Context) error {
+				_, err := components.NewFlowLogToCloudWatch(ctx, "cw", &components.FlowLogToCloudWatchArgs{
+					VpcIDs: []pulumi.StringInput{pulumi.String("vpc-11111111")}, Fields: flowlog.DefaultFields(),
+					TrafficType: "ALL", AggregationInterval: 600, RetentionDays: 30,
+				})
+				return err
+			})
+			return m, []policy.Option{policy.LogKmsKey("arn:aws:kms:us-east-1:123456789012:key/other"), policy.MonitoredVPCs("vpc-11111111")}
+		}},
+		// SNS, SQS, KMS
+		{"topic unencrypted", ids.SNSEncrypted, mut(func(t *testing.T, m *mockaws.Mocks) {
+			delete(res(t, m, "alarms-topic").Inputs, "kmsMasterKeyId")
+		})},
+		{"dead-letter queue unencrypted", ids.SQSEncrypted, mut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, forwarder+"-dlq").Inputs["sqsManagedSseEnabled"] = false
+		})},
+		{"key without rotation", ids.KMSKeyRotation, mut(func(t *testing.T, m *mockaws.Mocks) {
+			delete(res(t, m, "alarms-key").Inputs, "enableKeyRotation")
+		})},
+		// OpenSearch (hand-built domain, pulumi-aws input shape)
+		{"domain with a public endpoint", ids.OpenSearchVPCOnly, mut(func(t *testing.T, m *mockaws.Mocks) {
+			delete(res(t, m, "fixture-domain").Inputs, "vpcOptions")
+		})},
+		{"domain unencrypted at rest", ids.OpenSearchEncryptAtRest, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, "fixture-domain").Inputs, "encryptAtRest.enabled", false)
+		})},
+		{"domain without node-to-node encryption", ids.OpenSearchNodeToNode, mut(func(t *testing.T, m *mockaws.Mocks) {
+			delete(res(t, m, "fixture-domain").Inputs, "nodeToNodeEncryption")
+		})},
+		{"domain allows TLS 1.0", ids.OpenSearchHTTPS, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, "fixture-domain").Inputs, "domainEndpointOptions.tlsSecurityPolicy", "Policy-Min-TLS-1-0-2019-07")
+		})},
+		{"domain allows plain HTTP", ids.OpenSearchHTTPS, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, "fixture-domain").Inputs, "domainEndpointOptions.enforceHttps", false)
+		})},
+		{"domain without fine-grained access control", ids.OpenSearchFineGrained, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, "fixture-domain").Inputs, "advancedSecurityOptions.enabled", false)
+		})},
+		{"domain policy open to everyone", ids.OpenSearchNoOpenAccess, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, "fixture-domain-policy"), "accessPolicies", func(s []any) []any {
+				stmt(s, 0)["Principal"] = map[string]any{"AWS": "*"}
+				return s
+			})
+		})},
+		{"domain accessPolicies open to everyone", ids.OpenSearchNoOpenAccess, mut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, "fixture-domain").Inputs["accessPolicies"] = jsonString(map[string]any{"Statement": []any{map[string]any{
+				"Effect": "Allow", "Principal": "*", "Action": "es:ESHttpGet", "Resource": "arn:aws:es:us-east-1:123456789012:domain/x/*",
+			}}})
+		})},
+		// Lambda
+		{"permission for everyone", ids.LambdaNotPublic, mut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, forwarder+"-invoke").Inputs["principal"] = "*"
+		})},
+		{"service permission without source", ids.LambdaNotPublic, mut(func(t *testing.T, m *mockaws.Mocks) {
+			p := res(t, m, forwarder+"-invoke")
+			delete(p.Inputs, "sourceArn")
+			delete(p.Inputs, "sourceAccount")
+		})},
+		{"unauthenticated function URL", ids.LambdaNotPublic, mut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, "aws:lambda/functionUrl:FunctionUrl", "fixture-url", map[string]any{
+				"functionName": res(t, m, forwarder).Outputs["name"], "authorizationType": "NONE",
+			}, nil)
+		})},
+		{"retired runtime", ids.LambdaSupportedRuntime, mut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, forwarder).Inputs["runtime"] = "go1.x"
+		})},
+		{"runtime past its deprecation date", ids.LambdaSupportedRuntime, func(t *testing.T, m *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
+			res(t, m, forwarder).Inputs["runtime"] = "nodejs20.x"
+			return m, []policy.Option{policy.At(time.Date(2026, time.May, 1, 0, 0, 0, 0, time.UTC))}
+		}},
+		{"no on-failure destination", ids.LambdaOnFailure, mut(func(t *testing.T, m *mockaws.Mocks) {
+			delete(res(t, m, forwarder+"-async").Inputs, "destinationConfig")
+		})},
+		{"function log group not declared", ids.LambdaLogRetention, mut(func(t *testing.T, m *mockaws.Mocks) {
+			delete(res(t, m, forwarder).Inputs, "loggingConfig") // falls back to /aws/lambda/<name>
+		})},
+		// IAM
+		{"Action *", ids.IAMNoWildcardAction, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, forwarder+"-role-policy"), "policy", func(s []any) []any {
+				stmt(s, 2)["Action"] = "*"
+				return s
+			})
+		})},
+		{"NotAction in an Allow", ids.IAMNoWildcardAction, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, "flowlogs-cw-role-policy"), "policy", func(s []any) []any {
+				st := stmt(s, 0)
+				st["NotAction"] = st["Action"]
+				delete(st, "Action")
+				return s
+			})
+		})},
+		{"unreadable policy", ids.IAMNoWildcardAction, mut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, "firehose-role-policy").Inputs["policy"] = "{not json"
+		})},
+		{"Resource * outside the allow-list", ids.IAMNoWildcardResource, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, forwarder+"-role-policy"), "policy", func(s []any) []any {
+				stmt(s, 2)["Resource"] = "*"
+				return s
+			})
+		})},
+		{"ENI actions mixed with another action on *", ids.IAMNoWildcardResource, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, forwarder+"-role-policy"), "policy", func(s []any) []any {
+				return append(s, map[string]any{"Effect": "Allow", "Resource": "*",
+					"Action": []any{"ec2:CreateNetworkInterface", "ec2:DescribeInstances"}})
+			})
+		})},
+		{"service trust without source condition", ids.IAMTrustSourceCondition, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, "flowlogs-cw-role"), "assumeRolePolicy", func(s []any) []any {
+				delete(stmt(s, 0), "Condition")
+				return s
+			})
+		})},
+		{"exempt service beside a service that must be conditioned", ids.IAMTrustSourceCondition, mut(func(t *testing.T, m *mockaws.Mocks) {
+			// ec2.amazonaws.com alone is exempt; listing lambda with it is not.
+			editPolicy(t, res(t, m, "flowlogs-cw-role"), "assumeRolePolicy", func(s []any) []any {
+				st := stmt(s, 0)
+				delete(st, "Condition")
+				st["Principal"] = map[string]any{"Service": []any{"ec2.amazonaws.com", "lambda.amazonaws.com"}}
+				return s
+			})
+		})},
+		{"bucket policy allows everyone", ids.ResourcePolicyNotPublic, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, flowLogBucket+"-policy"), "policy", func(s []any) []any {
+				arn := res(t, m, flowLogBucket).Outputs["arn"].(string)
+				return append(s, map[string]any{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": arn + "/*"})
+			})
+		})},
+		{"topic policy allows every account", ids.ResourcePolicyNotPublic, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, "alarms-topic-policy"), "policy", func(s []any) []any {
+				st := stmt(s, 0)
+				st["Principal"] = map[string]any{"AWS": "*"}
+				delete(st, "Condition")
+				return s
+			})
+		})},
+		// Firehose
+		{"stream unencrypted", ids.FirehoseEncryption, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, "firehose-stream").Inputs, "serverSideEncryption.enabled", false)
+		})},
+		{"no error prefix", ids.FirehoseErrorPrefix, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, "firehose-stream").Inputs, "extendedS3Configuration.errorOutputPrefix", nil)
+		})},
+		// Athena
+		{"results unencrypted", ids.AthenaResultsEncrypted, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, workgroup).Inputs, "configuration.resultConfiguration.encryptionConfiguration", nil)
+		})},
+		{"configuration not enforced", ids.AthenaEnforceConfig, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, workgroup).Inputs, "configuration.enforceWorkgroupConfiguration", false)
+		})},
+		{"no scan cutoff", ids.AthenaScanCutoff, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, "firehose-athena-workgroup").Inputs, "configuration.bytesScannedCutoffPerQuery", nil)
+		})},
+		// EC2
+		{"demo VPC logs only ACCEPT", ids.VPCFlowLogs, mut(func(t *testing.T, m *mockaws.Mocks) {
+			for _, fl := range m.ByType("aws:ec2/flowLog:FlowLog") {
+				fl.Inputs["trafficType"] = "ACCEPT"
+			}
+		})},
+		{"monitored VPCs without flow logs (FlowLogToS3 run)", ids.VPCFlowLogs, func(t *testing.T, _ *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
+			m := runComponent(t, func(ctx *pulumi.Context) error {
+				_, err := components.NewFlowLogToS3(ctx, "s3fl", &components.FlowLogToS3Args{
+					VpcIDs: []pulumi.StringInput{pulumi.String("vpc-11111111")}, Fields: flowlog.DefaultFields(),
+					TrafficType: "ACCEPT", AggregationInterval: 600, ExpirationDays: 30,
+				})
+				return err
+			})
+			return m, []policy.Option{policy.MonitoredVPCs("vpc-11111111", "vpc-22222222")}
+		}},
+		{"instance allows IMDSv1", ids.EC2IMDSv2, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, "fixture-host").Inputs, "metadataOptions.httpTokens", "optional")
+		})},
+	}
+}
+
+func runComponent(t *testing.T, program pulumi.RunFunc) *mockaws.Mocks {
+	t.Helper()
+	m, err := mockaws.Run(program, project, "test", nil)
+	if err != nil {
+		t.Fatalf("component run: %v", err)
+	}
+	return m
+}
+
+func TestBaselinePasses(t *testing.T) {
+	rep := policy.Evaluate(baseline(t), nil, policy.At(fixtureTime))
+	t.Log(rep.Summary())
+	for _, v := range rep.Violations {
+		t.Errorf("baseline: %s", v)
+	}
+}
+
+func TestEveryRuleHasAFailingFixture(t *testing.T) {
+	covered := map[string]bool{}
+	for _, f := range fixtures() {
+		covered[f.rule] = true
+		t.Run(f.rule+"/"+f.name, func(t *testing.T) {
+			m, opts := f.breaks(t, baseline(t))
+			rep := policy.Evaluate(m, nil, append([]policy.Option{policy.At(fixtureTime)}, opts...)...)
+			if len(rep.Violations) == 0 {
+				t.Fatalf("fixture breaks nothing: %s", rep.Summary())
+			}
+			for _, v := range rep.Violations {
+				if v.Rule != f.rule {
+					t.Errorf("fixture for %s also breaks %s", f.rule, v)
+				} else {
+					t.Log(v)
+				}
+			}
+			if !rep.Failed() {
+				t.Error("a report with violations must fail")
+			}
+		})
+	}
+	for _, r := range policy.Rules() {
+		if !covered[r.ID] {
+			t.Errorf("rule %s has no fixture that violates it", r.ID)
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Waivers.
+
+func TestWaiverTurnsARuleOffAndIsReported(t *testing.T) {
+	cfg := devConfig(t, "architectures", `["s3-athena"]`, "trafficType", "ACCEPT")
+	c, err := load(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := deploy(t, cfg)
+	rep := policy.EvaluateStack(m, c)
+	if !rep.Failed() || len(rep.Violations) == 0 {
+		t.Fatalf("ACCEPT-only capture must violate %s: %s", ids.VPCFlowLogs, rep.Summary())
+	}
+	for _, v := range rep.Violations {
+		if v.Rule != ids.VPCFlowLogs {
+			t.Errorf("unexpected %s", v)
+		}
+	}
+
+	const reason = "accepted traffic only, agreed with secops (ticket SEC-42)"
+	cfg[stackconfig.Key("policyWaivers")] = `{"` + ids.VPCFlowLogs + `": "` + reason + `"}`
+	c, err = load(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep = policy.EvaluateStack(deploy(t, cfg), c)
+	if rep.Failed() {
+		t.Fatalf("waived rule still fails: %s", rep.Summary())
+	}
+	w := rep.Waived()
+	if len(w) != 1 || w[0].Rule.ID != ids.VPCFlowLogs || w[0].Reason != reason || len(w[0].Violations) == 0 {
+		t.Fatalf("waivers = %+v", w)
+	}
+	if want := "0 violations, 1 waived (" + ids.VPCFlowLogs + ": " + reason + ")"; !strings.Contains(rep.Summary(), want) {
+		t.Errorf("summary %q lacks %q", rep.Summary(), want)
+	}
+	var out strings.Builder
+	rep.Write(&out)
+	if !strings.Contains(out.String(), "WAIVED    "+ids.VPCFlowLogs) || !strings.Contains(out.String(), reason) {
+		t.Errorf("report does not list the waiver with its reason:\n%s", out.String())
+	}
+	t.Log(rep.Summary())
+}
+
+func TestWaiverConfigIsValidated(t *testing.T) {
+	cases := map[string]struct{ value, key, bad string }{
+		"unknown rule":        {`{"s3-everything-ok": "because"}`, "vpc-flow-logs:policyWaivers", "s3-everything-ok"},
+		"empty reason":        {`{"` + ids.S3TLSOnly + `": "  "}`, "vpc-flow-logs:policyWaivers." + ids.S3TLSOnly, "a written reason"},
+		"not an object":       {`["` + ids.S3TLSOnly + `"]`, "vpc-flow-logs:policyWaivers", "an object of rule id to written reason"},
+		"reason not a string": {`{"` + ids.S3TLSOnly + `": true}`, "vpc-flow-logs:policyWaivers", "an object of rule id to written reason"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := load(t, devConfig(t, "policyWaivers", tc.value))
+			if err == nil {
+				t.Fatal("want a validation error")
+			}
+			if !strings.Contains(err.Error(), "config "+tc.key+":") || !strings.Contains(err.Error(), tc.bad) {
+				t.Errorf("error does not name %s and %q: %v", tc.key, tc.bad, err)
+			}
+		})
+	}
+	c, err := load(t, devConfig(t, "policyWaivers", `{"`+ids.S3TLSOnly+`": " reviewed "}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PolicyWaivers[ids.S3TLSOnly] != "reviewed" {
+		t.Errorf("PolicyWaivers = %v", c.PolicyWaivers)
+	}
+}
+
+func TestInvalidWaiversWaiveNothing(t *testing.T) {
+	m := baseline(t)
+	res(t, m, flowLogBucket).RetainOnDelete = false
+	rep := policy.Evaluate(m, map[string]string{ids.S3DataBucketRetained: " ", "no-such-rule": "x"}, policy.At(fixtureTime))
+	if len(rep.Violations) == 0 || len(rep.Waived()) != 0 {
+		t.Errorf("a waiver without a reason must not waive: %s", rep.Summary())
+	}
+	if len(rep.InvalidWaivers) != 2 || !rep.Failed() || !strings.Contains(rep.Summary(), "2 invalid waivers") {
+		t.Errorf("invalid waivers not reported: %s", rep.Summary())
+	}
+}
+
+// ---------------------------------------------------------------------------
+// The rule set, its ids and its documentation stay in step.
+
+func TestRuleIDsMatchTheLeafPackage(t *testing.T) {
+	var got []string
+	for _, r := range policy.Rules() {
+		got = append(got, r.ID)
+		if strings.TrimSpace(r.Description) == "" || r.Check == nil {
+			t.Errorf("rule %s lacks a description or a check", r.ID)
+		}
+		switch r.Severity {
+		case policy.Critical, policy.High, policy.Medium, policy.Low:
+		default:
+			t.Errorf("rule %s has severity %q", r.ID, r.Severity)
+		}
+		if _, ok := policy.RuleByID(r.ID); !ok {
+			t.Errorf("RuleByID(%s) fails", r.ID)
+		}
+	}
+	if !slices.Equal(got, ids.All) {
+		t.Errorf("rules and ids.All differ (stackconfig validates waivers against ids.All)\nrules: %v\nids:   %v", got, ids.All)
+	}
+	seen := map[string]bool{}
+	for _, id := range ids.All {
+		if seen[id] {
+			t.Errorf("duplicate rule id %s", id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestAllowListIsDocumented(t *testing.T) {
+	for _, a := range policy.WildcardResourceAllowList {
+		if a.Name == "" || len(a.Why) < 40 || (a.Kind == "" && len(a.Actions) == 0) {
+			t.Errorf("allow-list entry %+v must name what it allows and say why", a)
+		}
+	}
+}
+
+func TestReadmeListsEveryRule(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n## Security rules\n")
+	if !ok {
+		t.Fatal(`README.md has no "## Security rules" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	for _, id := range ids.All {
+		if !strings.Contains(section, "| `"+id+"` |") {
+			t.Errorf("README's Security rules table lacks a row for %s", id)
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// The graph links sub-resources to what they configure.
+
+func TestGraphLinks(t *testing.T) {
+	g := policy.NewGraph(baseline(t))
+	var retained, data []string
+	for _, b := range g.Buckets() {
+		if b.RetainOnDelete {
+			retained = append(retained, b.Name)
+		}
+	}
+	for _, b := range g.DataBuckets() {
+		data = append(data, b.Name)
+	}
+	// Data buckets are found by what reads them (not by the flag the
+	// retention rule checks), and they are exactly the retained ones.
+	if !slices.Equal(retained, data) || !slices.Contains(data, flowLogBucket) || !slices.Contains(data, firehoseBucket) {
+		t.Errorf("data buckets %v, retained buckets %v", data, retained)
+	}
+	results := g.ResultBuckets()
+	if len(results) != len(g.ByType("aws:athena/workgroup:Workgroup")) {
+		t.Errorf("result buckets %v", results)
+	}
+	for b := range results {
+		if b.RetainOnDelete || !strings.HasSuffix(b.Name, "-results") {
+			t.Errorf("%s is taken for a result bucket", b.Name)
+		}
+	}
+	bucket := g.Mocks.ByName(flowLogBucket)
+	for _, part := range []string{"-public-access", "-ownership", "-encryption", "-versioning", "-lifecycle", "-policy"} {
+		found := false
+		for _, r := range g.BucketParts(bucket, g.Mocks.ByName(flowLogBucket+part).Type) {
+			found = found || r.Name == flowLogBucket+part
+		}
+		if !found {
+			t.Errorf("%s%s is not linked to its bucket", flowLogBucket, part)
+		}
+	}
+	fn := g.Mocks.ByName(forwarder)
+	if lg := g.LogGroupNamed(policy.FunctionLogGroupName(fn)); lg == nil || lg.Name != forwarder+"-logs" {
+		t.Errorf("forwarder log group = %v", lg)
+	}
+	if cfgs := g.Referencing(fn, "functionName", "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"); len(cfgs) != 1 {
+		t.Errorf("forwarder invoke configs = %d", len(cfgs))
+	}
+	if !policy.FunctionRefers(fn.Outputs["arn"].(string)+":live", fn) || policy.FunctionRefers("other", fn) {
+		t.Error("FunctionRefers mismatches qualified ARNs")
+	}
+	dests := map[string]string{}
+	for fl, d := range g.FlowLogDestinations() {
+		dests[fl.Name] = d.Name
+	}
+	if dests["flowlogs-cw-vpc0"] != flowLogGroup || dests["s3-athena-flowlogs-vpc0"] != flowLogBucket {
+		t.Errorf("flow log destinations = %v", dests)
+	}
+	if got := policy.Get(map[string]any{"a": []any{map[string]any{"b": "x"}}}, "a.0.b"); got != "x" {
+		t.Errorf("Get = %v", got)
+	}
+	var kinds []policy.DocKind
+	for _, d := range g.Documents() {
+		if d.Err != nil {
+			t.Errorf("%s.%s: %v", d.Resource.Name, d.Field, d.Err)
+		}
+		if !slices.Contains(kinds, d.Kind) {
+			kinds = append(kinds, d.Kind)
+		}
+	}
+	for _, k := range []policy.DocKind{policy.Identity, policy.Trust, policy.ResourceBased, policy.KeyPolicy, policy.DomainAccess} {
+		if !slices.Contains(kinds, k) {
+			t.Errorf("no %s policy document found in the baseline", k)
+		}
+	}
+}

@@ -1,0 +1,135 @@
+package policy
+
+import (
+	"strings"
+	"time"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
+)
+
+// runtimeDeprecation is when AWS deprecates each Lambda runtime (from the
+// "Supported runtimes" table of the Lambda Developer Guide, lambda-runtimes.html,
+// "Deprecation date" column). A runtime missing here is unknown or already
+// retired (go1.x, provided, nodejs18.x, python3.9, ...). Update the table when
+// AWS announces a runtime or a date.
+var runtimeDeprecation = map[string]string{
+	"provided.al2023": "2029-06-30",
+	"provided.al2":    "2026-06-30",
+	"nodejs24.x":      "2028-04-30",
+	"nodejs22.x":      "2027-04-30",
+	"nodejs20.x":      "2026-04-30",
+	"python3.14":      "2029-06-30",
+	"python3.13":      "2029-06-30",
+	"python3.12":      "2028-10-31",
+	"python3.11":      "2026-06-30",
+	"python3.10":      "2026-06-30",
+	"java25":          "2029-06-30",
+	"java21":          "2029-06-30",
+	"java17":          "2026-06-30",
+	"java11":          "2026-06-30",
+	"java8.al2":       "2026-06-30",
+	"dotnet10":        "2028-11-14",
+	"dotnet8":         "2026-11-10",
+	"ruby3.4":         "2028-03-31",
+	"ruby3.3":         "2027-03-31",
+	"ruby3.2":         "2026-03-31",
+}
+
+// runtimeSupported reports whether AWS still supports runtime at t.
+func runtimeSupported(runtime string, t time.Time) (bool, string) {
+	date, ok := runtimeDeprecation[runtime]
+	if !ok {
+		return false, "is not a supported Lambda runtime"
+	}
+	end, _ := time.Parse(time.DateOnly, date)
+	if !t.Before(end) {
+		return false, "was deprecated on " + date
+	}
+	return true, ""
+}
+
+var lambdaRules = []Rule{
+	{
+		ID:          ids.LambdaNotPublic,
+		Severity:    Critical,
+		Description: `No Lambda function can be invoked by anyone: no permission grants "*", every permission for an AWS service names the source account or ARN (otherwise any account's resource of that service could invoke it), and no function URL has authorizationType NONE (FSBP Lambda.1).`,
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, p := range g.ByType(tPermission) {
+				principal := Str(p.Inputs["principal"])
+				switch {
+				case principal == "*" && Str(p.Inputs["principalOrgId"]) == "":
+					out = append(out, violation(p, "grants %s to principal \"*\"", Str(p.Inputs["action"])))
+				case isServicePrincipal(principal) && Str(p.Inputs["sourceAccount"]) == "" && Str(p.Inputs["sourceArn"]) == "":
+					out = append(out, violation(p, "grants %s to %s without sourceAccount or sourceArn: any account's %s resource could invoke the function", Str(p.Inputs["action"]), principal, principal))
+				case Str(p.Inputs["functionUrlAuthType"]) == "NONE":
+					out = append(out, violation(p, "grants unauthenticated function URL access (functionUrlAuthType NONE)"))
+				}
+			}
+			for _, u := range g.ByType(tFunctionURL) {
+				if Str(u.Inputs["authorizationType"]) != "AWS_IAM" {
+					out = append(out, violation(u, "function URL authorizationType is %s, not AWS_IAM", quoteOrUnset(Str(u.Inputs["authorizationType"]))))
+				}
+			}
+			return out
+		},
+	},
+	{
+		ID:          ids.LambdaSupportedRuntime,
+		Severity:    Medium,
+		Description: "Every zip-packaged Lambda function uses a runtime AWS supports on the evaluation date (a deprecated runtime gets no security patches) (FSBP Lambda.2).",
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, fn := range g.ByType(tFunction) {
+				if Str(fn.Inputs["packageType"]) == "Image" {
+					continue // the image brings its own runtime
+				}
+				rt := Str(fn.Inputs["runtime"])
+				if ok, why := runtimeSupported(rt, g.Now); !ok {
+					out = append(out, violation(fn, "runtime %s %s", quoteOrUnset(rt), why))
+				}
+			}
+			return out
+		},
+	},
+	{
+		ID:          ids.LambdaOnFailure,
+		Severity:    Medium,
+		Description: "Every Lambda function has an event invoke config with an on-failure destination, so an asynchronous event that fails every retry is kept, not dropped.",
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, fn := range g.ByType(tFunction) {
+				ok := false
+				for _, c := range g.ByType(tInvokeConfig) {
+					if FunctionRefers(c.Inputs["functionName"], fn) && Str(Get(c.Inputs, "destinationConfig.onFailure.destination")) != "" {
+						ok = true
+					}
+				}
+				if !ok {
+					out = append(out, violation(fn, "no event invoke config with destinationConfig.onFailure: failed async events are dropped"))
+				}
+			}
+			return out
+		},
+	},
+	{
+		ID:          ids.LambdaLogRetention,
+		Severity:    Medium,
+		Description: "Every Lambda function writes to a log group the stack declares (loggingConfig.logGroup, or /aws/lambda/<name>), so logs-retention governs it; otherwise Lambda creates one that never expires.",
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, fn := range g.ByType(tFunction) {
+				name := FunctionLogGroupName(fn)
+				if g.LogGroupNamed(name) == nil {
+					out = append(out, violation(fn, "log group %s is not declared in the stack: Lambda creates it with no retention", name))
+				}
+			}
+			return out
+		},
+	},
+}
+
+// isServicePrincipal reports whether p is an AWS service principal such as logs.amazonaws.com.
+func isServicePrincipal(p string) bool {
+	return strings.HasSuffix(p, ".amazonaws.com") || strings.HasSuffix(p, ".amazonaws.com.cn")
+}

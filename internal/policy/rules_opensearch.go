@@ -1,0 +1,125 @@
+package policy
+
+import (
+	"strings"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
+)
+
+// openSearchMinTLSPrefix is the prefix of the domain endpoint TLS policies
+// that refuse anything older than TLS 1.2 (Policy-Min-TLS-1-2-2019-07,
+// Policy-Min-TLS-1-2-PFS-2023-10, ...).
+const openSearchMinTLSPrefix = "Policy-Min-TLS-1-2-"
+
+// domainRule builds a rule that checks each aws:opensearch/domain:Domain.
+func domainRule(id string, sev Severity, desc string, problem func(in map[string]any) string) Rule {
+	return Rule{ID: id, Severity: sev, Description: desc, Check: func(g *Graph) []Violation {
+		var out []Violation
+		for _, d := range g.ByType(tDomain) {
+			if msg := problem(d.Inputs); msg != "" {
+				out = append(out, violation(d, "%s", msg))
+			}
+		}
+		return out
+	}}
+}
+
+var openSearchRules = []Rule{
+	domainRule(ids.OpenSearchVPCOnly, Critical,
+		"Every OpenSearch domain is reachable only inside a VPC: vpcOptions.subnetIds is not empty, so it has no public endpoint (FSBP OpenSearch.2).",
+		func(in map[string]any) string {
+			if len(List(Get(in, "vpcOptions.subnetIds"))) == 0 {
+				return "vpcOptions.subnetIds is empty: the domain has a public endpoint"
+			}
+			return ""
+		}),
+	domainRule(ids.OpenSearchEncryptAtRest, High,
+		"Every OpenSearch domain encrypts data at rest (encryptAtRest.enabled) (FSBP OpenSearch.1).",
+		func(in map[string]any) string {
+			if !IsTrue(Get(in, "encryptAtRest.enabled")) {
+				return "encryptAtRest.enabled is not true"
+			}
+			return ""
+		}),
+	domainRule(ids.OpenSearchNodeToNode, High,
+		"Every OpenSearch domain encrypts traffic between its nodes (nodeToNodeEncryption.enabled) (FSBP OpenSearch.3).",
+		func(in map[string]any) string {
+			if !IsTrue(Get(in, "nodeToNodeEncryption.enabled")) {
+				return "nodeToNodeEncryption.enabled is not true"
+			}
+			return ""
+		}),
+	domainRule(ids.OpenSearchHTTPS, High,
+		"Every OpenSearch domain endpoint enforces HTTPS with TLS 1.2 or later (domainEndpointOptions.enforceHttps and a "+openSearchMinTLSPrefix+"* tlsSecurityPolicy) (FSBP OpenSearch.8).",
+		func(in map[string]any) string {
+			var problems []string
+			if !IsTrue(Get(in, "domainEndpointOptions.enforceHttps")) {
+				problems = append(problems, "domainEndpointOptions.enforceHttps is not true")
+			}
+			if p := Str(Get(in, "domainEndpointOptions.tlsSecurityPolicy")); !strings.HasPrefix(p, openSearchMinTLSPrefix) {
+				problems = append(problems, "tlsSecurityPolicy "+quoteOrUnset(p)+" allows TLS older than 1.2")
+			}
+			return strings.Join(problems, "; ")
+		}),
+	domainRule(ids.OpenSearchFineGrained, High,
+		"Every OpenSearch domain uses fine-grained access control (advancedSecurityOptions.enabled) with anonymous access off (FSBP OpenSearch.7).",
+		func(in map[string]any) string {
+			if !IsTrue(Get(in, "advancedSecurityOptions.enabled")) {
+				return "advancedSecurityOptions.enabled is not true: no fine-grained access control"
+			}
+			if IsTrue(Get(in, "advancedSecurityOptions.anonymousAuthEnabled")) {
+				return "advancedSecurityOptions.anonymousAuthEnabled lets anyone in"
+			}
+			return ""
+		}),
+	{
+		ID:          ids.OpenSearchNoOpenAccess,
+		Severity:    Critical,
+		Description: `No OpenSearch access policy (the domain's accessPolicies or a DomainPolicy) allows "Principal": "*" or {"AWS": "*"} without a condition that restricts the caller (source account, ARN, VPC, IP or organization).`,
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, d := range g.Documents() {
+				if d.Kind != DomainAccess {
+					continue
+				}
+				if d.Err != nil {
+					out = append(out, violation(d.Resource, "%s is unreadable (%v): cannot prove it is not open", d.Field, d.Err))
+					continue
+				}
+				for i, s := range d.Statements {
+					if openAllow(s) {
+						out = append(out, violation(d.Resource, "%s %s allows any principal with no restricting condition", d.Field, s.Label(i)))
+					}
+				}
+			}
+			return out
+		},
+	},
+}
+
+// restrictingConditionKeys narrow a public principal to known callers.
+var restrictingConditionKeys = []string{
+	"aws:SourceAccount", "aws:SourceArn", "aws:SourceOwner", "aws:SourceOrgID", "aws:SourceOrgPaths",
+	"aws:SourceVpc", "aws:SourceVpce", "aws:SourceIp",
+	"aws:PrincipalAccount", "aws:PrincipalArn", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths",
+	"kms:CallerAccount",
+}
+
+// openAllow reports whether s allows anyone: a "*" principal (or a
+// NotPrincipal) without a condition that restricts the caller.
+func openAllow(s Statement) bool {
+	if !s.Allow() {
+		return false
+	}
+	if !s.Principal.Any && !s.NotPrincipal {
+		return false
+	}
+	return !s.HasConditionKey(restrictingConditionKeys...)
+}
+
+func quoteOrUnset(s string) string {
+	if s == "" {
+		return "(unset)"
+	}
+	return `"` + s + `"`
+}

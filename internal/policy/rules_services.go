@@ -1,0 +1,250 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
+)
+
+var logRules = []Rule{
+	{
+		ID:          ids.LogsRetention,
+		Severity:    Medium,
+		Description: "Every CloudWatch Logs log group sets a retention CloudWatch Logs accepts; without one, logs (and their cost) are kept forever (FSBP CloudWatch.16).",
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, lg := range g.ByType(tLogGroup) {
+				d, ok := Num(lg.Inputs["retentionInDays"])
+				if !ok || d == 0 {
+					out = append(out, violation(lg, "no retentionInDays: logs never expire"))
+				} else if !slices.Contains(awslimits.RetentionDays, int(d)) {
+					out = append(out, violation(lg, "retentionInDays %v is not a retention CloudWatch Logs accepts", d))
+				}
+			}
+			return out
+		},
+	},
+	{
+		ID:          ids.LogsKMS,
+		Severity:    Medium,
+		Description: "Where the stack configures a KMS key for flow-log log groups (logKmsKeyArn), every log group a flow log delivers to is encrypted with that key.",
+		Check: func(g *Graph) []Violation {
+			if g.LogKmsKeyArn == "" {
+				return nil
+			}
+			var out []Violation
+			seen := map[*mockaws.Resource]bool{}
+			for _, dest := range g.FlowLogDestinations() {
+				if dest.Type != tLogGroup || seen[dest] {
+					continue
+				}
+				seen[dest] = true
+				if got := Str(dest.Inputs["kmsKeyId"]); got != g.LogKmsKeyArn {
+					out = append(out, violation(dest, "flow-log log group is encrypted with %q, not the configured key %s", got, g.LogKmsKeyArn))
+				}
+			}
+			return out
+		},
+	},
+}
+
+var encryptionRules = []Rule{
+	{
+		ID:          ids.SNSEncrypted,
+		Severity:    Medium,
+		Description: "Every SNS topic is encrypted at rest with a KMS key (kmsMasterKeyId) (FSBP SNS.1).",
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, t := range g.ByType(tTopic) {
+				if Str(t.Inputs["kmsMasterKeyId"]) == "" {
+					out = append(out, violation(t, "no kmsMasterKeyId: the topic is not encrypted at rest"))
+				}
+			}
+			return out
+		},
+	},
+	{
+		ID:          ids.SQSEncrypted,
+		Severity:    Medium,
+		Description: "Every SQS queue (dead-letter queues hold failed records) is encrypted at rest, with SSE-SQS or a KMS key, declared explicitly (FSBP SQS.1).",
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, q := range g.ByType(tQueue) {
+				if !IsTrue(q.Inputs["sqsManagedSseEnabled"]) && Str(q.Inputs["kmsMasterKeyId"]) == "" {
+					out = append(out, violation(q, "neither sqsManagedSseEnabled nor kmsMasterKeyId is set"))
+				}
+			}
+			return out
+		},
+	},
+	{
+		ID:          ids.KMSKeyRotation,
+		Severity:    Medium,
+		Description: "Every symmetric customer-managed KMS key the stack creates rotates its key material yearly (enableKeyRotation) (FSBP KMS.4).",
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, k := range g.ByType(tKey) {
+				spec := Str(k.Inputs["customerMasterKeySpec"])
+				if spec == "" {
+					spec = Str(k.Inputs["keySpec"])
+				}
+				if spec != "" && spec != "SYMMETRIC_DEFAULT" {
+					continue // AWS rotates only symmetric encryption keys
+				}
+				if !IsTrue(k.Inputs["enableKeyRotation"]) {
+					out = append(out, violation(k, "enableKeyRotation is not true"))
+				}
+			}
+			return out
+		},
+	},
+}
+
+var firehoseRules = []Rule{
+	{
+		ID:          ids.FirehoseEncryption,
+		Severity:    Medium,
+		Description: "Every Firehose delivery stream fed directly (not from a Kinesis stream) encrypts records at rest (serverSideEncryption.enabled) (FSBP DataFirehose.1).",
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, s := range g.ByType(tFirehose) {
+				if s.Inputs["kinesisSourceConfiguration"] != nil {
+					continue // encryption is the source stream's
+				}
+				if !IsTrue(Get(s.Inputs, "serverSideEncryption.enabled")) {
+					out = append(out, violation(s, "serverSideEncryption.enabled is not true"))
+				}
+			}
+			return out
+		},
+	},
+	{
+		ID:          ids.FirehoseErrorPrefix,
+		Severity:    Low,
+		Description: "Every Firehose delivery stream writes failed records under an error output prefix of their own, apart from the data the Athena table reads.",
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, s := range g.ByType(tFirehose) {
+				path := firehoseS3Config(Str(s.Inputs["destination"]))
+				if Str(Get(s.Inputs, path+".errorOutputPrefix")) == "" {
+					out = append(out, violation(s, "%s.errorOutputPrefix is empty: failed records land among the data", path))
+				}
+			}
+			return out
+		},
+	},
+}
+
+// firehoseS3Config is the input path of a delivery stream's S3 settings.
+func firehoseS3Config(destination string) string {
+	switch destination {
+	case "extended_s3", "s3", "":
+		return "extendedS3Configuration"
+	case "http_endpoint":
+		return "httpEndpointConfiguration.s3Configuration"
+	}
+	return destination + "Configuration.s3Configuration"
+}
+
+var athenaRules = []Rule{
+	{
+		ID:          ids.AthenaResultsEncrypted,
+		Severity:    Medium,
+		Description: "Every Athena workgroup encrypts query results (SSE_S3, SSE_KMS or CSE_KMS).",
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, wg := range g.ByType(tWorkgroup) {
+				opt := Str(Get(wg.Inputs, "configuration.resultConfiguration.encryptionConfiguration.encryptionOption"))
+				if !slices.Contains([]string{"SSE_S3", "SSE_KMS", "CSE_KMS"}, opt) {
+					out = append(out, violation(wg, "query results are not encrypted (encryptionOption %q)", opt))
+				}
+			}
+			return out
+		},
+	},
+	{
+		ID:          ids.AthenaEnforceConfig,
+		Severity:    Medium,
+		Description: "Every Athena workgroup enforces its configuration (explicitly), so a client cannot override the result location, encryption or scan cutoff.",
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, wg := range g.ByType(tWorkgroup) {
+				if !IsTrue(Get(wg.Inputs, "configuration.enforceWorkgroupConfiguration")) {
+					out = append(out, violation(wg, "enforceWorkgroupConfiguration is not set to true"))
+				}
+			}
+			return out
+		},
+	},
+	{
+		ID:          ids.AthenaScanCutoff,
+		Severity:    Medium,
+		Description: fmt.Sprintf("Every Athena workgroup cuts a query off after a bytes-scanned limit (>= %d bytes, Athena's minimum), bounding the cost of one query.", awslimits.MinAthenaScanLimitBytes),
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, wg := range g.ByType(tWorkgroup) {
+				n, ok := Num(Get(wg.Inputs, "configuration.bytesScannedCutoffPerQuery"))
+				if !ok || n < awslimits.MinAthenaScanLimitBytes {
+					out = append(out, violation(wg, "no bytesScannedCutoffPerQuery of at least %d bytes", awslimits.MinAthenaScanLimitBytes))
+				}
+			}
+			return out
+		},
+	},
+}
+
+var ec2Rules = []Rule{
+	{
+		ID:       ids.VPCFlowLogs,
+		Severity: High,
+		Description: "Every monitored VPC (each VPC the stack creates and each of vpcIds) has a flow log that records rejected traffic (trafficType ALL or REJECT) (FSBP EC2.6). " +
+			"A stack that captures only ACCEPT must waive this rule with a reason.",
+		Check: func(g *Graph) []Violation {
+			logged := map[string][]string{} // VPC id -> traffic types
+			for _, fl := range g.ByType(tFlowLog) {
+				id, tt := Str(fl.Inputs["vpcId"]), Str(fl.Inputs["trafficType"])
+				if id != "" && !slices.Contains(logged[id], tt) {
+					logged[id] = append(logged[id], tt)
+				}
+			}
+			check := func(id string, report func(string) Violation) []Violation {
+				types := logged[id]
+				if len(types) == 0 {
+					return []Violation{report("no flow log")}
+				}
+				if !slices.Contains(types, "ALL") && !slices.Contains(types, "REJECT") {
+					return []Violation{report(fmt.Sprintf("flow logs record only %s traffic, not rejected traffic", strings.Join(types, ", ")))}
+				}
+				return nil
+			}
+			var out []Violation
+			for _, vpc := range g.ByType(tVpc) {
+				out = append(out, check(Str(vpc.Outputs["id"]), func(msg string) Violation { return violation(vpc, "%s", msg) })...)
+			}
+			for _, id := range g.MonitoredVPCs {
+				out = append(out, check(id, func(msg string) Violation {
+					return Violation{Type: tVpc, Name: id, Message: "monitored VPC (vpcIds): " + msg}
+				})...)
+			}
+			return out
+		},
+	},
+	{
+		ID:          ids.EC2IMDSv2,
+		Severity:    High,
+		Description: "Every EC2 instance and launch template requires IMDSv2 session tokens (metadataOptions.httpTokens = required) (FSBP EC2.8).",
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, r := range g.ByType(tInstance, tLaunchTemplate) {
+				if Str(Get(r.Inputs, "metadataOptions.httpTokens")) != "required" {
+					out = append(out, violation(r, "metadataOptions.httpTokens is not required: IMDSv1 is reachable"))
+				}
+			}
+			return out
+		},
+	},
+}
