@@ -6,7 +6,7 @@ PKGS  := ./...
 
 .PHONY: plan test vet fmt-check unit build docs
 
-## plan: offline plan of $(STACK) under Pulumi mocks (resource tree, counts)
+## plan: offline plan of $(STACK) under Pulumi mocks (resource tree, counts, security rules)
 plan:
 	$(GO) run ./cmd/plan -stack $(STACK)
 
