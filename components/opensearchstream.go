@@ -3,7 +3,6 @@ package components
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -17,6 +16,7 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/bootstrap/objects"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/indexer/document"
 )
 
 // OpenSearchTLSPolicy is the domain endpoint's minimum TLS policy (TLS 1.2+).
@@ -84,11 +84,6 @@ type OpenSearchStream struct {
 	DashboardsPasswordCommand pulumi.StringPtrOutput `pulumi:"dashboardsPasswordCommand"`
 }
 
-var (
-	indexPrefixRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-	engineVersionRe = regexp.MustCompile(`^(OpenSearch_[0-9]+\.[0-9]+|Elasticsearch_7\.10)$`)
-)
-
 // AccessLocalPort is the local port of the Session Manager port forward.
 const AccessLocalPort = 8443
 
@@ -110,7 +105,7 @@ func (a *OpenSearchStreamArgs) validate() error {
 			errs = append(errs, errors.New("AccessHost: only with a domain this component creates"))
 		}
 	} else {
-		if !engineVersionRe.MatchString(a.EngineVersion) {
+		if !awslimits.OpenSearchEngineVersion.MatchString(a.EngineVersion) {
 			errs = append(errs, fmt.Errorf("EngineVersion: %q is not like OpenSearch_2.17", a.EngineVersion))
 		}
 		if !strings.HasSuffix(a.InstanceType, ".search") {
@@ -126,8 +121,8 @@ func (a *OpenSearchStreamArgs) validate() error {
 			errs = append(errs, fmt.Errorf("VolumeSizeGB: %d must be >= 10", a.VolumeSizeGB))
 		}
 	}
-	if !indexPrefixRe.MatchString(a.IndexPrefix) {
-		errs = append(errs, fmt.Errorf("IndexPrefix: %q must be lowercase letters, digits, - and _", a.IndexPrefix))
+	if err := document.ValidateIndexPrefix(a.IndexPrefix); err != nil {
+		errs = append(errs, fmt.Errorf("IndexPrefix: %w", err))
 	}
 	if a.IndexRetentionDays < 1 || a.IndexRetentionDays > 3650 {
 		errs = append(errs, fmt.Errorf("IndexRetentionDays: %d is not between 1 and 3650", a.IndexRetentionDays))

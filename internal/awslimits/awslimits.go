@@ -2,6 +2,8 @@
 // the components check against, so the two can never disagree.
 package awslimits
 
+import "regexp"
+
 // RetentionDays are the retention periods CloudWatch Logs accepts for a log group.
 var RetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
@@ -38,3 +40,7 @@ var AlarmComparisons = []string{
 
 // MinAthenaScanLimitBytes is Athena's smallest per-query bytes-scanned cutoff (10 MB).
 const MinAthenaScanLimitBytes = 10_000_000
+
+// OpenSearchEngineVersion matches the engine versions an OpenSearch Service
+// domain accepts: OpenSearch_X.Y or the last Elasticsearch, 7.10.
+var OpenSearchEngineVersion = regexp.MustCompile(`^(OpenSearch_[0-9]+\.[0-9]+|Elasticsearch_7\.10)$`)

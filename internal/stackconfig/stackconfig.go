@@ -23,6 +23,7 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/filterpattern"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	ruleids "github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/indexer/document"
 )
 
 // Namespace is the Pulumi project name that prefixes every key.
@@ -454,10 +455,8 @@ func (l *loader) policyWaivers() map[string]string {
 }
 
 var (
-	subnetIDRe      = regexp.MustCompile(`^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	engineVersionRe = regexp.MustCompile(`^(OpenSearch_[0-9]+\.[0-9]+|Elasticsearch_7\.10)$`)
-	indexPrefixRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-	hostRe          = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$`)
+	subnetIDRe = regexp.MustCompile(`^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	hostRe     = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$`)
 )
 
 func (l *loader) bool(key string, def bool) bool {
@@ -481,14 +480,14 @@ func (l *loader) openSearch(c *Config) OpenSearch {
 		ZoneAwareness: l.bool("opensearchZoneAwareness", false),
 		AccessHost:    l.bool("opensearchAccessHost", false),
 	}
-	if !engineVersionRe.MatchString(o.EngineVersion) {
+	if !awslimits.OpenSearchEngineVersion.MatchString(o.EngineVersion) {
 		l.fail("opensearchEngineVersion", quote(o.EngineVersion), "an engine version such as OpenSearch_2.17 (OpenSearch_X.Y or Elasticsearch_7.10)")
 	}
 	if !strings.HasSuffix(o.InstanceType, ".search") || strings.Count(o.InstanceType, ".") != 2 {
 		l.fail("opensearchInstanceType", quote(o.InstanceType), "an OpenSearch instance type such as t3.small.search or r7g.large.search")
 	}
-	if !indexPrefixRe.MatchString(o.IndexPrefix) {
-		l.fail("opensearchIndexPrefix", quote(o.IndexPrefix), "1-64 lowercase letters, digits, - and _, starting with a letter or digit")
+	if document.ValidateIndexPrefix(o.IndexPrefix) != nil {
+		l.fail("opensearchIndexPrefix", quote(o.IndexPrefix), "1-200 lowercase letters, digits, '.', '_' and '-', starting with a letter or digit")
 	}
 	if n, ok := l.int("opensearchInstanceCount", DefaultOpenSearchCount, "an integer >= 1"); ok {
 		o.InstanceCount = n

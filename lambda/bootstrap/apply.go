@@ -18,6 +18,8 @@ import (
 	"github.com/opensearch-project/opensearch-go/v4"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/bootstrap/objects"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/wait"
 )
 
 // Outcomes of applying one object.
@@ -421,14 +423,7 @@ func (a *Applier) sleep(ctx context.Context, d time.Duration) error {
 	if a.Sleep != nil {
 		return a.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return wait.Sleep(ctx, d)
 }
 
 func (a *Applier) logger() *slog.Logger {
