@@ -2,11 +2,14 @@
 // mocks, and prints what it would register: one line per resource (type
 // token, name, parent) and a count per type, then the results of the
 // security rules (internal/policy): the summary, every violation and every
-// waiver with its reason. It needs no cloud account and no Pulumi CLI.
-// Invalid config prints the validation error and exits 1; a rule violation
-// prints the plan and exits 1.
+// waiver with its reason. Then a short summary per architecture (what data
+// goes where, retention, alarm e-mails, saved queries, dashboards; from the
+// graph internal/diagram draws) and a monthly cost range at -gb-per-day GB
+// of flow logs per day (internal/costs, prices in internal/costs/prices.json).
+// It needs no cloud account and no Pulumi CLI. Invalid config prints the
+// validation error and exits 1; a rule violation prints the plan and exits 1.
 //
-//	go run ./cmd/plan -stack dev
+//	go run ./cmd/plan -stack dev -gb-per-day 5
 package main
 
 import (
@@ -17,6 +20,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/costs"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/diagram"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
@@ -27,14 +32,27 @@ import (
 func main() {
 	stack := flag.String("stack", "dev", "stack whose Pulumi.<stack>.yaml to plan")
 	dir := flag.String("dir", ".", "project directory (holds Pulumi.yaml)")
+	gbPerDay := flag.Float64("gb-per-day", DefaultGBPerDay, "GB of flow-log records per day, all VPCs together, for the cost estimate")
 	flag.Parse()
-	if err := run(os.Stdout, *dir, *stack); err != nil {
+	if err := runWith(os.Stdout, *dir, *stack, *gbPerDay); err != nil {
 		fmt.Fprintln(os.Stderr, "plan failed:", err)
 		os.Exit(1)
 	}
 }
 
-func run(w io.Writer, dir, stack string) error {
+// DefaultGBPerDay is the flow-log volume the cost estimate assumes without -gb-per-day.
+const DefaultGBPerDay = 1.0
+
+func run(w io.Writer, dir, stack string) error { return runWith(w, dir, stack, DefaultGBPerDay) }
+
+func runWith(w io.Writer, dir, stack string, gbPerDay float64) error {
+	prices, err := costs.LoadPrices()
+	if err != nil {
+		return err
+	}
+	if !(gbPerDay >= 0) {
+		return fmt.Errorf("-gb-per-day must be >= 0, got %v", gbPerDay)
+	}
 	proj, cfg, err := stackfile.LoadConfig(dir, stack)
 	if err != nil {
 		return err
@@ -52,6 +70,14 @@ func run(w io.Writer, dir, stack string) error {
 	Print(w, m, proj.Name, stack)
 	rep := policy.EvaluateStack(m, c)
 	PrintRules(w, rep)
+	g := diagram.Build(m)
+	PrintSummary(w, g, c)
+	est, err := costs.New(g, prices, gbPerDay)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	est.Write(w)
 	if rep.Failed() {
 		return fmt.Errorf("%d security rule violations and %d invalid waivers (listed above): fix them, or waive a rule in %s with a written reason",
 			len(rep.Violations), len(rep.InvalidWaivers), stackconfig.Key("policyWaivers"))

@@ -8,7 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
+	"github.com/vpcflowlogs/vpc-flow-logs/stacks"
 )
 
 func TestPlanDevStack(t *testing.T) {
@@ -98,6 +101,10 @@ func TestPlanShowsWaivers(t *testing.T) {
 			t.Errorf("plan output lacks %q:\n%s", want, s)
 		}
 	}
+	// The summary tells that no one would get the alarms.
+	if want := "which nobody subscribes to: set vpc-flow-logs:alarmEmails"; !strings.Contains(flat(s), want) {
+		t.Errorf("plan output lacks %q:\n%s", want, s)
+	}
 }
 
 func TestPlanRejectsInvalidWaivers(t *testing.T) {
@@ -129,3 +136,82 @@ func TestPlanRejectsInvalidConfig(t *testing.T) {
 		t.Errorf("invalid config printed a plan:\n%s", out.String())
 	}
 }
+
+// TestPlanSummary: after the rules, the plan summarizes each architecture
+// from the mocked run (every alarm e-mail address and every saved query it
+// registers, the alarm rules, the dashboards) and estimates the monthly cost
+// at -gb-per-day.
+func TestPlanSummary(t *testing.T) {
+	root := filepath.Join("..", "..")
+	var out bytes.Buffer
+	if err := runWith(&out, root, "dev", 5); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	rules := strings.Index(s, "\nSecurity rules")
+	summary := strings.Index(s, "\nSummary of stack \"dev\"")
+	cost := strings.Index(s, "\nEstimated monthly cost at 5 GB/day of flow logs (150 GB/month), us-east-1 list prices of ")
+	if rules < 0 || summary < rules || cost < summary {
+		t.Fatalf("want rules, then summary, then cost estimate:\n%s", s)
+	}
+	for _, want := range []string{"\nshared\n", "\ncloudwatch-opensearch\n", "\ns3-athena\n", "\nfirehose-athena\n", "\n  total  "} {
+		if !strings.Contains(s, want) {
+			t.Errorf("plan lacks %q:\n%s", want, s[summary:])
+		}
+	}
+	for _, want := range []string{
+		"alarm rule: ssh-reject-from-host: metric filter alarms-ssh-reject-from-host on flowlogs-cw-logs, Sum ≥ 1 in 60 s -> alarms-topic",
+		"alarm rule: http-attempts: metric filter alarms-http-attempts on flowlogs-cw-logs, Sum ≥ 3 in 300 s -> alarms-topic",
+		"it sends to secops@example.com (each e-mail address must confirm the subscription)",
+		"data: VPC demo-vpc -> flow log s3-athena-flowlogs-vpc0 -> S3 bucket s3-athena-flowlogs-bucket -> Glue table s3-athena-table",
+		"kept: s3-athena-flowlogs-bucket expires after 90 days, retained on destroy",
+		"opensearch-domain indices cwl-YYYY.MM.DD deleted after 14 days (ISM)",
+		`dashboards: OpenSearch Dashboards "VPC flow logs" over cwl-* with 5 visualizations`,
+		"Assumptions (low / high estimate; internal/costs/prices.json):",
+	} {
+		if !strings.Contains(flat(s), want) {
+			t.Errorf("plan lacks %q:\n%s", want, s[summary:])
+		}
+	}
+	// Every e-mail address and saved query the mocked run registers is named.
+	proj, cfg, err := stackfile.LoadConfig(root, "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mockaws.Run(stacks.Program, proj.Name, "dev", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := map[string]bool{}
+	for _, w := range strings.FieldsFunc(s[summary:cost], func(r rune) bool { return r == ' ' || r == ',' || r == '\n' }) {
+		words[w] = true
+	}
+	for _, r := range m.ByType("aws:sns/topicSubscription:TopicSubscription") {
+		if r.Input("protocol") == "email" && !words[r.Input("endpoint")] {
+			t.Errorf("summary lacks the alarm e-mail %s", r.Input("endpoint"))
+		}
+	}
+	named := m.ByType("aws:athena/namedQuery:NamedQuery")
+	for _, r := range named {
+		if !words[r.Input("name")] {
+			t.Errorf("summary lacks the saved query %s", r.Input("name"))
+		}
+	}
+	if len(named) == 0 {
+		t.Error("the dev stack registers no saved queries")
+	}
+}
+
+func TestPlanRejectsNegativeVolume(t *testing.T) {
+	var out bytes.Buffer
+	err := runWith(&out, filepath.Join("..", ".."), "dev", -1)
+	if err == nil || !strings.Contains(err.Error(), "-gb-per-day") {
+		t.Fatalf("want an error naming -gb-per-day, got %v", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("a negative volume printed a plan:\n%s", out.String())
+	}
+}
+
+// flat is s with every run of white space (line wraps included) one space.
+func flat(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,252 @@
+package costs
+
+import (
+	"bytes"
+	"math"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/diagram"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
+	"github.com/vpcflowlogs/vpc-flow-logs/stacks"
+)
+
+var devGraph = sync.OnceValues(func() (*diagram.Graph, error) {
+	proj, cfg, err := stackfile.LoadConfig(filepath.Join("..", ".."), "dev")
+	if err != nil {
+		return nil, err
+	}
+	m, err := mockaws.Run(stacks.Program, proj.Name, "dev", cfg)
+	if err != nil {
+		return nil, err
+	}
+	return diagram.Build(m), nil
+})
+
+func estimate(t *testing.T, gbPerDay float64) *Estimate {
+	t.Helper()
+	g, err := devGraph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadPrices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(g, p, gbPerDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func near(a, b float64) bool {
+	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
+}
+
+func TestPriceTable(t *testing.T) {
+	p, err := LoadPrices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Date != "2026-11-23" || p.Region != "us-east-1" || p.Currency != "USD" {
+		t.Errorf("price table of %s %s %s", p.Date, p.Region, p.Currency)
+	}
+	for id, want := range map[string]float64{
+		"logs-vended-ingestion": 0.50, "logs-storage": 0.03, "vended-delivery-s3": 0.25,
+		"vended-parquet-conversion": 0.035, "s3-standard-storage": 0.023, "athena-scan": 5,
+		"firehose-ingestion": 0.029, "lambda-arm64-duration": 0.0000133334, "lambda-requests": 0.20,
+		"opensearch-gp3-storage": 0.122, "kms-key": 1, "vpc-endpoint-interface": 0.01,
+	} {
+		if got := p.Rate(id); got != want {
+			t.Errorf("%s: %v, want %v", id, got, want)
+		}
+	}
+	if r, _ := p.TypeRate("opensearch-instance", "t3.small.search"); r != 0.036 {
+		t.Errorf("t3.small.search: %v", r)
+	}
+	if r, _ := p.TypeRate("ec2-instance", "t4g.nano"); r != 0.0042 {
+		t.Errorf("t4g.nano: %v", r)
+	}
+}
+
+func TestParsePricesRejects(t *testing.T) {
+	for name, doc := range map[string]string{
+		"no date":       `{"region":"us-east-1","currency":"USD","daysPerMonth":30,"hoursPerMonth":730}`,
+		"unknown field": `{"date":"2026-11-23","colour":"red"}`,
+		"missing price": `{"date":"2026-11-23","region":"us-east-1","currency":"USD","daysPerMonth":30,"hoursPerMonth":730,"prices":{}}`,
+	} {
+		if _, err := ParsePrices([]byte(doc)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestTiers(t *testing.T) {
+	p, err := LoadPrices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ gb, want float64 }{
+		{0, 0},
+		{100, 50},
+		{10240, 5120},
+		{20000, 5120 + (20000-10240)*0.25},
+		{60000, 5120 + 20480*0.25 + 20480*0.10 + (60000-51200)*0.05},
+	} {
+		if got := p.Cost("logs-vended-ingestion", c.gb); !near(got, c.want) {
+			t.Errorf("CloudWatch Logs vended ingestion of %v GB: %v, want %v", c.gb, got, c.want)
+		}
+	}
+	if got := p.Cost("s3-standard-storage", 100); !near(got, 2.3) {
+		t.Errorf("flat price: %v", got)
+	}
+}
+
+// TestEstimateGrowsLinearly: below the first tier (10 TB a month) every
+// volume-priced line is proportional to GB/day, so each extra GB/day adds
+// the same amount, and the fixed part is what 0 GB/day costs.
+func TestEstimateGrowsLinearly(t *testing.T) {
+	e0, e1, e2, e4 := estimate(t, 0), estimate(t, 1), estimate(t, 2), estimate(t, 4)
+	for _, arch := range append([]string{""}, e1.Archs()...) {
+		t0, t1, t2, t4 := e0.Total(arch), e1.Total(arch), e2.Total(arch), e4.Total(arch)
+		for _, end := range []struct {
+			name           string
+			v0, v1, v2, v4 float64
+		}{{"low", t0.Low, t1.Low, t2.Low, t4.Low}, {"high", t0.High, t1.High, t2.High, t4.High}} {
+			step := end.v2 - end.v1
+			if !near(end.v4-end.v2, 2*step) {
+				t.Errorf("%q %s: 1, 2, 4 GB/day cost %v, %v, %v: not linear", arch, end.name, end.v1, end.v2, end.v4)
+			}
+			if arch == "" && (step <= 0 || end.v1 <= end.v0) {
+				t.Errorf("%s: the estimate does not grow with the volume: %v, %v, %v", end.name, end.v0, end.v1, end.v2)
+			}
+		}
+		if t1.Low > t1.High {
+			t.Errorf("%q: low %v above high %v", arch, t1.Low, t1.High)
+		}
+	}
+	// The fixed part: the OpenSearch domain, access host and endpoints.
+	fixed := e0.Total("cloudwatch-opensearch")
+	if fixed.Low < 26.28+3.066+73 || !near(fixed.Low, fixed.High) {
+		t.Errorf("fixed cloudwatch-opensearch cost %v", fixed)
+	}
+}
+
+func TestEstimateTiersBendAtVolume(t *testing.T) {
+	// 1,000 GB/day is 30 TB a month: CloudWatch Logs ingestion is past its first tier.
+	e := estimate(t, 1000)
+	var ingest Line
+	for _, l := range e.Lines {
+		if strings.HasPrefix(l.What, "CloudWatch Logs ingestion") {
+			ingest = l
+		}
+	}
+	if want := 10240*0.5 + (30000-10240)*0.25; !near(ingest.Cost.Low, want) {
+		t.Errorf("CloudWatch Logs ingestion of 30,000 GB: %v, want %v", ingest.Cost.Low, want)
+	}
+}
+
+func TestEstimateLines(t *testing.T) {
+	e := estimate(t, 5)
+	want := map[string]Range{
+		"CloudWatch Logs ingestion into flowlogs-cw-logs":   {75, 75},
+		"flow-log delivery to S3 s3-athena-flowlogs-bucket": {37.5, 37.5},
+		"Parquet conversion":                                {5.25, 5.25},
+		"OpenSearch opensearch-domain instances":            {26.28, 26.28},
+		"OpenSearch opensearch-domain storage":              {1.22, 1.22},
+		"EC2 opensearch-access-host":                        {3.066, 3.066},
+		"interface VPC endpoints":                           {73, 73},
+		// 150 GB in 400 / 200 byte records, each billed as 5 KB.
+		"Firehose ingestion into firehose-stream": {150 * 12.8 * 0.029, 150 * 25.6 * 0.029},
+	}
+	got := map[string]Line{}
+	for _, l := range e.Lines {
+		got[l.What] = l
+	}
+	for what, r := range want {
+		l, ok := got[what]
+		if !ok {
+			t.Errorf("no line %q", what)
+			continue
+		}
+		if !near(l.Cost.Low, r.Low) || !near(l.Cost.High, r.High) {
+			t.Errorf("%s: %v, want %v", what, l.Cost, r)
+		}
+	}
+	if a := got["CloudWatch Logs ingestion into flowlogs-cw-logs"].Arch; a != diagram.Shared {
+		t.Errorf("the shared flow log is priced under %q", a)
+	}
+	if a := got["Firehose ingestion into firehose-stream"].Arch; a != "firehose-athena" {
+		t.Errorf("Firehose is priced under %q", a)
+	}
+	if archs := e.Archs(); strings.Join(archs, " ") != "shared cloudwatch-opensearch s3-athena firehose-athena" {
+		t.Errorf("architectures %v", archs)
+	}
+}
+
+func TestWrite(t *testing.T) {
+	var b bytes.Buffer
+	estimate(t, 5).Write(&b)
+	s := b.String()
+	for _, want := range []string{
+		"Estimated monthly cost at 5 GB/day of flow logs (150 GB/month), us-east-1 list prices of 2026-11-23 (internal/costs/prices.json)",
+		"\n  shared ", "\n  s3-athena ", "\n  firehose-athena ", "\n  cloudwatch-opensearch ", "\n  total ",
+		"150 GB x $0.50/GB (vended logs, tiered)",
+		"Assumptions (low / high estimate; internal/costs/prices.json):",
+		"Not priced: ",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+func TestNegativeVolume(t *testing.T) {
+	g, err := devGraph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := LoadPrices()
+	if _, err := New(g, p, -1); err == nil {
+		t.Error("a negative volume was accepted")
+	}
+}
+
+// TestExistingResourcesAreNotPriced: a bucket or domain the stack does not
+// create is named as not priced; the delivery into it still is.
+func TestExistingResourcesAreNotPriced(t *testing.T) {
+	m, err := mockaws.Run(stacks.Program, "vpc-flow-logs", "test", map[string]string{
+		"vpc-flow-logs:architectures":              `["cloudwatch-opensearch","s3-athena"]`,
+		"vpc-flow-logs:vpcIds":                     `["vpc-0123456789abcdef0"]`,
+		"vpc-flow-logs:existingBucketArn":          "arn:aws:s3:::my-flow-log-bucket",
+		"vpc-flow-logs:opensearchSubnetIds":        `["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]`,
+		"vpc-flow-logs:opensearchExistingEndpoint": "vpc-flowlogs-abc123.us-east-1.es.amazonaws.com",
+		"vpc-flow-logs:opensearchExistingArn":      "arn:aws:es:us-east-1:123456789012:domain/flowlogs",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := LoadPrices()
+	e, err := New(diagram.Build(m), p, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	e.Write(&b)
+	s := b.String()
+	for _, want := range []string{
+		"flow-log delivery to S3 my-flow-log-bucket",
+		"Not priced: existing S3 bucket my-flow-log-bucket (not created by this stack); existing OpenSearch domain vpc-flowlogs-abc123.us-east-1.es.amazonaws.com (not created by this stack); ",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("estimate lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "OpenSearch opensearch-domain") {
+		t.Error("an existing domain is priced")
+	}
+}
