@@ -58,6 +58,9 @@ type AthenaTable struct {
 	NamedQueryIDs pulumi.StringMapOutput `pulumi:"namedQueryIds"`
 	StorageLayout pulumi.StringOutput    `pulumi:"storageLocationTemplate"`
 	QueryNames    []string
+
+	// ResultBucketArn is the result bucket's ARN (QuickSightAnalysis writes there).
+	ResultBucketArn pulumi.StringOutput `pulumi:"resultBucketArn"`
 }
 
 var glueNameRe = regexp.MustCompile(`^[a-z0-9_]{1,255}$`)
@@ -302,6 +305,7 @@ func NewAthenaTable(ctx *pulumi.Context, name string, args *AthenaTableArgs, opt
 	c.TableName = table.Name
 	c.WorkgroupName = wg.Name
 	c.ResultBucket = results.Bucket.Bucket
+	c.ResultBucketArn = results.Bucket.Arn
 	c.NamedQueryIDs = ids.ToStringMapOutput()
 	c.StorageLayout = template
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
@@ -309,6 +313,7 @@ func NewAthenaTable(ctx *pulumi.Context, name string, args *AthenaTableArgs, opt
 		"tableName":               c.TableName,
 		"workgroupName":           c.WorkgroupName,
 		"resultBucket":            c.ResultBucket,
+		"resultBucketArn":         c.ResultBucketArn,
 		"namedQueryIds":           c.NamedQueryIDs,
 		"storageLocationTemplate": c.StorageLayout,
 	})

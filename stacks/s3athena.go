@@ -46,6 +46,9 @@ func S3Athena(ctx *pulumi.Context, sh *Shared) error {
 	sh.export("s3AthenaTable", table.TableName)
 	sh.export("s3AthenaNamedQueryIds", table.NamedQueryIDs)
 	sh.export("alarmPatterns", sh.Alarms.Patterns)
+	if cfg.QuickSightPrincipalArn != "" {
+		return QuickSight(ctx, sh, s3fl, table)
+	}
 	return nil
 }
 
