@@ -151,6 +151,9 @@ func NewMetricAlarmSNS(ctx *pulumi.Context, name string, args *MetricAlarmSNSArg
 
 	// CloudWatch alarms cannot publish to a topic encrypted with the AWS
 	// managed SNS key, so the topic gets its own key that CloudWatch may use.
+	// Only publishers need the key: SNS decrypts before it delivers to e-mail,
+	// Lambda (SlackNotifier's webhook function) and HTTPS endpoints (AWS
+	// Chatbot), so subscribers get no grant here.
 	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
 		Description:       pulumi.String("Encrypts the flow-log alarm topic " + name),
 		EnableKeyRotation: pulumi.Bool(true),
