@@ -1,17 +1,20 @@
 # The two commands of the README: `make plan` and `make test`.
-# Everything they need comes from the Go module proxy; no cloud account, no Pulumi CLI.
+# Everything they need comes from the Go module proxy; no cloud account, no Pulumi CLI to install
+# (test-engine builds the pinned CLI from the proxy itself).
 STACK ?= dev
+GB_PER_DAY ?= 1
 GO    ?= go
 PKGS  := ./...
 
-.PHONY: plan test vet fmt-check unit build docs
+.PHONY: plan test test-engine vet fmt-check unit build docs
 
-## plan: offline plan of $(STACK) under Pulumi mocks (resource tree, counts, security rules)
+## plan: offline plan of $(STACK) under Pulumi mocks (resource tree, counts, security rules,
+## a summary per architecture and a monthly cost range at GB_PER_DAY GB/day of flow logs)
 plan:
-	$(GO) run ./cmd/plan -stack $(STACK)
+	$(GO) run ./cmd/plan -stack $(STACK) -gb-per-day $(GB_PER_DAY)
 
 ## test: everything CI checks
-test: fmt-check vet unit
+test: fmt-check vet lint-workflows unit test-engine
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -23,6 +26,15 @@ vet:
 unit:
 	$(GO) test -count=1 $(PKGS)
 
+## test-engine: the program under the real Pulumi engine, offline: preview, up,
+## a second preview and up with no changes, destroy, config type errors
+## (internal/enginetest). scripts/pulumi-cli.sh finds the pinned Pulumi CLI or
+## builds it once from the Go module proxy into a cache (several minutes).
+test-engine:
+	@cli="$$(GO="$(GO)" bash scripts/pulumi-cli.sh)" && \
+	$(GO) vet -tags enginetest ./internal/enginetest/... && \
+	PULUMI_CLI="$$cli" $(GO) test -tags enginetest -count=1 -timeout 30m -v ./internal/enginetest
+
 ## build: compile the Pulumi program
 build:
 	$(GO) build -o /dev/null .
@@ -30,3 +42,21 @@ build:
 ## docs: regenerate README's configuration table from Pulumi.yaml
 docs:
 	$(GO) run ./cmd/configdoc .
+
+.PHONY: diagram lint-workflows
+
+## diagram: draw the dev stack's resource graph from the mocked run of `make plan`:
+## docs/architecture.mmd and README's Mermaid block (a test keeps them fresh), and
+## docs/architecture.svg with Graphviz (scripts/install-graphviz.sh installs it)
+diagram:
+	bash scripts/install-graphviz.sh
+	$(GO) run ./cmd/diagram -stack dev -mermaid docs/architecture.mmd -readme README.md -dot .build/architecture.dot
+	dot -Tsvg -o docs/architecture.svg .build/architecture.dot
+
+## lint-workflows: check .github/workflows with actionlint, pinned and installed from the
+## Go module proxy by scripts/install-actionlint.sh (shellcheck/pyflakes integration off,
+## so the result does not depend on what else the machine has installed)
+lint-workflows:
+	@actionlint="$$(GO="$(GO)" bash scripts/install-actionlint.sh)" && \
+	"$$actionlint" -shellcheck= -pyflakes= .github/workflows/*.yml && \
+	echo "actionlint: .github/workflows/*.yml OK"

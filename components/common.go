@@ -1,4 +1,4 @@
-// Package components holds the project's six reusable Pulumi
+// Package components holds the project's reusable Pulumi
 // ComponentResources. Each one validates its own args, parents every child,
 // names children from its own name and registers its outputs. None reads stack
 // configuration or creates an AWS provider: pass providers with

@@ -60,6 +60,9 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
 	if err := PlanBudget(cfg).Check(); err != nil {
 		return nil, err
 	}
+	if err := CheckSecrets(cfg, ctx.IsConfigSecret); err != nil {
+		return nil, err
+	}
 	for _, a := range cfg.Architectures {
 		if _, ok := architectures[a]; !ok {
 			return nil, fmt.Errorf("config %s: architecture %q is not implemented yet; allowed: %s",
@@ -119,6 +122,9 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
 	}
 	sh.Alarms = alarms
 	sh.export("alarmTopicArn", alarms.TopicArn)
+	if err := SlackAlarms(ctx, sh); err != nil {
+		return nil, fmt.Errorf("slack alarms: %w", err)
+	}
 
 	for _, a := range cfg.Architectures {
 		if err := architectures[a](ctx, sh); err != nil {
@@ -133,6 +139,18 @@ var architectures = map[stackconfig.Architecture]func(*pulumi.Context, *Shared) 
 	stackconfig.CloudWatchOpenSearch: CloudWatchOpenSearch,
 	stackconfig.S3Athena:             S3Athena,
 	stackconfig.FirehoseAthena:       FirehoseAthena,
+}
+
+// CheckSecrets refuses a secret key (stackfile.SecretKeys) whose value the
+// engine did not pass as a secret: it would sit in plain text in the stack
+// file. Pulumi.yaml cannot mark such keys secret without making them required
+// in every stack, so the program checks it.
+func CheckSecrets(cfg *stackconfig.Config, isSecret func(key string) bool) error {
+	if cfg.Slack.Mode == stackconfig.SlackWebhook && !isSecret(stackconfig.Key("slackWebhookUrl")) {
+		return fmt.Errorf("config %s: the value is stored in plain text; allowed: a secret, set with pulumi config set --secret %s <url>",
+			stackconfig.Key("slackWebhookUrl"), stackconfig.Key("slackWebhookUrl"))
+	}
+	return nil
 }
 
 func implementedNames() string {

@@ -44,3 +44,15 @@ const MinAthenaScanLimitBytes = 10_000_000
 // OpenSearchEngineVersion matches the engine versions an OpenSearch Service
 // domain accepts: OpenSearch_X.Y or the last Elasticsearch, 7.10.
 var OpenSearchEngineVersion = regexp.MustCompile(`^(OpenSearch_[0-9]+\.[0-9]+|Elasticsearch_7\.10)$`)
+
+// QuickSightPrincipalArn matches the ARN of a QuickSight user or group, the
+// principals QuickSight permissions accept:
+// arn:aws:quicksight:<region>:<account>:(user|group)/<namespace>/<name>. The
+// region is the account's QuickSight identity region; the name of an
+// IAM-federated user holds a slash (<role>/<session>).
+var QuickSightPrincipalArn = regexp.MustCompile(`^arn:aws[a-z-]*:quicksight:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:(user|group)/[A-Za-z0-9._-]+/[^\s/][^\s]*$`)
+
+// QuickSightServiceRole is the IAM role QuickSight assumes to reach Athena,
+// Glue and S3 for every Athena data source of the account; QuickSight
+// creates it when the account subscribes.
+const QuickSightServiceRole = "aws-quicksight-service-role-v0"

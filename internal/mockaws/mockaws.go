@@ -141,6 +141,8 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("dashboardEndpoint", "vpc-"+physical+"."+Region+".es.amazonaws.com/_dashboards")
 	case "aws:lambda/invocation:Invocation":
 		set("result", `{"status":"applied"}`)
+	case "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration":
+		set("chatConfigurationArn", fmt.Sprintf("arn:aws:chatbot::%s:chat-configuration/slack-channel/%s", Account, physical))
 	}
 	set("name", physical)
 	if _, ok := out["arn"]; !ok {

@@ -2,6 +2,7 @@ package mockaws
 
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
@@ -13,6 +14,13 @@ func Run(program pulumi.RunFunc, project, stack string, config map[string]string
 	m := New(project, stack)
 	err := pulumi.RunErr(program, pulumi.WithMocks(project, stack, m), func(info *pulumi.RunInfo) {
 		info.Config = config
+		// The offline plan and the tests model a stack whose secret keys were
+		// set with --secret, as the engine would report them.
+		for _, k := range stackfile.SecretKeys {
+			if _, ok := config[project+":"+k]; ok {
+				info.ConfigSecretKeys = append(info.ConfigSecretKeys, project+":"+k)
+			}
+		}
 	})
 	return m, err
 }

@@ -131,7 +131,7 @@ func (r Report) Write(w io.Writer) {
 // Rules returns the suite, in report order (ids.All).
 func Rules() []Rule {
 	out := make([]Rule, 0, len(ids.All))
-	for _, group := range [][]Rule{s3Rules, logRules, encryptionRules, openSearchRules, lambdaRules, iamRules, firehoseRules, athenaRules, ec2Rules} {
+	for _, group := range [][]Rule{s3Rules, logRules, encryptionRules, openSearchRules, lambdaRules, iamRules, firehoseRules, athenaRules, quickSightRules, ec2Rules} {
 		out = append(out, group...)
 	}
 	return out

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/components"
@@ -93,7 +94,19 @@ func stackCases() []stackCase {
 			"bucketKmsKeyArn", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 			"logKmsKeyArn", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 		}},
+		{name: "alarms in Slack through AWS Chatbot", kv: []string{"slackMode", "chatbot", "slackWorkspaceId", "T07EA123LEP", "slackChannelId", "C07EZ1ABC23"}},
+		{name: "alarms in Slack through the webhook Lambda", kv: []string{"slackMode", "webhook", "slackWebhookUrl", "https://hooks.slack.com/services/T0TESTTEAM/B0TESTHOOK/s3cr3tT0kenValue0123456789"}},
 	}
+	cases = append(cases,
+		stackCase{name: "s3-athena with QuickSight", kv: []string{"architectures", `["s3-athena"]`, "quicksightPrincipalArn", qsPrincipal}},
+		stackCase{name: "every architecture with QuickSight and KMS keys", kv: []string{
+			"architectures", implementedJSON(), "quicksightPrincipalArn", qsPrincipal,
+			"bucketKmsKeyArn", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+		}},
+		stackCase{name: "s3-athena with QuickSight into an existing bucket", kv: []string{
+			"architectures", `["s3-athena"]`, "quicksightPrincipalArn", qsPrincipal, "existingBucketArn", "arn:aws:s3:::my-flow-log-bucket",
+		}},
+	)
 	for _, a := range stacks.Implemented() {
 		cases = append(cases, stackCase{name: string(a) + " alone", kv: []string{"architectures", `["` + string(a) + `"]`}})
 		if a == stackconfig.FirehoseAthena {
@@ -146,7 +159,7 @@ var (
 func baseline(t *testing.T) *mockaws.Mocks {
 	t.Helper()
 	baseOnce.Do(func() {
-		cfg := devConfig(t, "architectures", implementedJSON(), "firehoseFeedMode", "lambda")
+		cfg := devConfig(t, "architectures", implementedJSON(), "firehoseFeedMode", "lambda", "quicksightPrincipalArn", qsPrincipal)
 		baseRun, baseErr = mockaws.Run(func(ctx *pulumi.Context) error {
 			_, err := stacks.Deploy(ctx)
 			return err
@@ -284,6 +297,13 @@ const (
 	forwarder      = "firehose-forwarder"
 	workgroup      = "s3-athena-workgroup"
 	flowLogGroup   = "flowlogs-cw-logs"
+
+	// The QuickSight objects of the baseline and their owner.
+	qsPrincipal     = "arn:aws:quicksight:us-east-1:123456789012:group/default/flowlog-analysts"
+	qsDataSource    = "quicksight-athena"
+	qsDataSet       = "quicksight-dataset"
+	qsDashboard     = "quicksight-dashboard"
+	qsServicePolicy = "quicksight-service-policy"
 )
 
 type fixture struct {
@@ -374,6 +394,16 @@ func fixtures() []fixture {
 		{"key without rotation", ids.KMSKeyRotation, mut(func(t *testing.T, m *mockaws.Mocks) {
 			delete(res(t, m, "alarms-key").Inputs, "enableKeyRotation")
 		})},
+		{"secret version value in clear text", ids.SecretsEncryptedInState, mut(func(t *testing.T, m *mockaws.Mocks) {
+			versions := m.ByType("aws:secretsmanager/secretVersion:SecretVersion")
+			if len(versions) == 0 {
+				t.Fatal("the baseline has no secret version")
+			}
+			versions[0].Inputs["secretString"] = "hunter2-in-the-state"
+		})},
+		{"SecureString parameter in clear text", ids.SecretsEncryptedInState, mut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, "aws:ssm/parameter:Parameter", "fixture-parameter", map[string]any{"type": "SecureString", "value": "hunter2"}, nil)
+		})},
 		// OpenSearch (hand-built domain, pulumi-aws input shape)
 		{"domain with a public endpoint", ids.OpenSearchVPCOnly, mut(func(t *testing.T, m *mockaws.Mocks) {
 			delete(res(t, m, "fixture-domain").Inputs, "vpcOptions")
@@ -405,6 +435,15 @@ func fixtures() []fixture {
 			}}})
 		})},
 		// Lambda
+		{"Pulumi secret in a function's environment", ids.LambdaEnvNoSecrets, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, forwarder).Inputs, "environment.variables.API_TOKEN", &resource.Secret{Element: resource.NewStringProperty("t0ken")})
+		})},
+		{"webhook URL in a function's environment", ids.LambdaEnvNoSecrets, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, forwarder).Inputs, "environment.variables.SLACK_WEBHOOK", "https://hooks.slack.com/services/T0/B0/t0ken")
+		})},
+		{"URL with a password in a function's environment", ids.LambdaEnvNoSecrets, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, forwarder).Inputs, "environment.variables.DB_URL", "postgres://app:hunter2@db.internal:5432/app")
+		})},
 		{"permission for everyone", ids.LambdaNotPublic, mut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, forwarder+"-invoke").Inputs["principal"] = "*"
 		})},
@@ -507,6 +546,56 @@ func fixtures() []fixture {
 		{"no scan cutoff", ids.AthenaScanCutoff, mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, "firehose-athena-workgroup").Inputs, "configuration.bytesScannedCutoffPerQuery", nil)
 		})},
+		// QuickSight
+		{"data set shared with everyone", ids.QuickSightPermissionsScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+			stmt(policy.List(res(t, m, qsDataSet).Inputs["permissions"]), 0)["principal"] = "*"
+		})},
+		{"data source shared with a whole namespace", ids.QuickSightPermissionsScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+			stmt(policy.List(res(t, m, qsDataSource).Inputs["permissions"]), 0)["principal"] = "arn:aws:quicksight:us-east-1:123456789012:namespace/default"
+		})},
+		{"dashboard shared with another account", ids.QuickSightPermissionsScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editDesiredState(t, res(t, m, qsDashboard), func(st map[string]any) {
+				stmt(policy.List(st["Permissions"]), 0)["Principal"] = "arn:aws:quicksight:us-east-1:210987654321:user/default/outsider"
+			})
+		})},
+		{"wildcard QuickSight action", ids.QuickSightPermissionsScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+			stmt(policy.List(res(t, m, qsDataSet).Inputs["permissions"]), 0)["actions"] = []any{"quicksight:*"}
+		})},
+		{"unreadable dashboard state", ids.QuickSightPermissionsScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, qsDashboard).Inputs["desiredState"] = "{not json"
+		})},
+		{"data source without SSL", ids.QuickSightDataSourceSSL, mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, qsDataSource).Inputs, "sslProperties.disableSsl", true)
+		})},
+		{"service role reads every bucket", ids.QuickSightServiceRoleScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, qsServicePolicy), "policy", func(s []any) []any {
+				for _, st := range s {
+					if st.(map[string]any)["Sid"] == "ReadFlowLogs" {
+						st.(map[string]any)["Resource"] = "arn:aws:s3:::*/*"
+					}
+				}
+				return s
+			})
+		})},
+		{"service role with a service-wide action", ids.QuickSightServiceRoleScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, qsServicePolicy), "policy", func(s []any) []any {
+				stmt(s, 0)["Action"] = "athena:*"
+				return s
+			})
+		})},
+		{"AWS managed policy on the service role", ids.QuickSightServiceRoleScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "fixture-qs-managed", map[string]any{
+				"role": "aws-quicksight-service-role-v0", "policyArn": "arn:aws:iam::aws:policy/service-role/AWSQuicksightAthenaAccess",
+			}, nil)
+		})},
+		{"inline policy on the service role", ids.QuickSightServiceRoleScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, "aws:iam/rolePolicy:RolePolicy", "fixture-qs-inline", map[string]any{
+				"role": "aws-quicksight-service-role-v0",
+				"policy": jsonString(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+					"Effect": "Allow", "Action": "glue:GetTable", "Resource": "arn:aws:glue:us-east-1:123456789012:table/*",
+				}}}),
+			}, nil)
+		})},
 		// EC2
 		{"demo VPC logs only ACCEPT", ids.VPCFlowLogs, mut(func(t *testing.T, m *mockaws.Mocks) {
 			for _, fl := range m.ByType("aws:ec2/flowLog:FlowLog") {
@@ -527,6 +616,17 @@ func fixtures() []fixture {
 			set(res(t, m, "fixture-host").Inputs, "metadataOptions.httpTokens", "optional")
 		})},
 	}
+}
+
+// editDesiredState rewrites the JSON desired state of a Cloud Control resource.
+func editDesiredState(t *testing.T, r *mockaws.Resource, edit func(st map[string]any)) {
+	t.Helper()
+	var st map[string]any
+	if err := json.Unmarshal([]byte(r.Input("desiredState")), &st); err != nil {
+		t.Fatalf("%s.desiredState: %v", r.Name, err)
+	}
+	edit(st)
+	r.Inputs["desiredState"] = jsonString(st)
 }
 
 func runComponent(t *testing.T, program pulumi.RunFunc) *mockaws.Mocks {

@@ -38,6 +38,14 @@ var WildcardResourceAllowList = []WildcardResourceAllowance{
 			"ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
 		},
 	},
+	{
+		Name: "cloudwatch-metric-reads",
+		Why: "AWS Chatbot draws an alarm's metric graph in the Slack message with its channel role; these CloudWatch reads " +
+			"have no resource type in the Service Authorization Reference, so \"*\" is the only Resource a policy can name (read-only, no data beyond metrics).",
+		Actions: []string{
+			"cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics", "cloudwatch:GetMetricWidgetImage", "cloudwatch:ListMetrics",
+		},
+	},
 }
 
 // wildcardResourceAllowed returns the allowance that covers s in d, if any.
@@ -116,7 +124,8 @@ var iamRules = []Rule{
 		ID:       ids.IAMNoWildcardResource,
 		Severity: High,
 		Description: `No identity or resource policy has an Allow statement with Resource "*" (or NotResource), except the documented allow-list: ` +
-			`KMS key policies (Resource "*" means the key itself) and the Lambda VPC network-interface actions ec2:CreateNetworkInterface, ec2:DescribeNetworkInterfaces, ec2:DeleteNetworkInterface, ec2:AssignPrivateIpAddresses, ec2:UnassignPrivateIpAddresses.`,
+			`KMS key policies (Resource "*" means the key itself), the Lambda VPC network-interface actions ec2:CreateNetworkInterface, ec2:DescribeNetworkInterfaces, ec2:DeleteNetworkInterface, ec2:AssignPrivateIpAddresses, ec2:UnassignPrivateIpAddresses, ` +
+			`and the CloudWatch metric reads cloudwatch:GetMetricData, cloudwatch:GetMetricStatistics, cloudwatch:GetMetricWidgetImage, cloudwatch:ListMetrics (AWS Chatbot's alarm graphs; they have no resource type).`,
 		Check: func(g *Graph) []Violation {
 			var out []Violation
 			for _, d := range g.Documents() {

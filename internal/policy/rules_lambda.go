@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"net/url"
 	"strings"
 	"time"
 
@@ -127,6 +128,45 @@ var lambdaRules = []Rule{
 			return out
 		},
 	},
+	{
+		ID:       ids.LambdaEnvNoSecrets,
+		Severity: High,
+		Description: "No Lambda function's environment holds a Pulumi secret or a credential-bearing URL (a Slack webhook, a URL with a password): " +
+			"anyone allowed lambda:GetFunctionConfiguration reads environment variables in clear text; a function reads secrets from Secrets Manager at run time and gets only the secret's ARN.",
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, fn := range g.ByType(tFunction) {
+				vars, _ := Get(fn.Inputs, "environment.variables").(map[string]any)
+				for _, k := range sortedKeys(vars) {
+					v := vars[k]
+					switch {
+					case IsSecret(v):
+						out = append(out, violation(fn, "environment variable %s holds a Pulumi secret; pass a Secrets Manager ARN and read it at run time", k))
+					case credentialURL(Str(v)):
+						out = append(out, violation(fn, "environment variable %s holds a URL that carries a credential", k))
+					}
+				}
+			}
+			return out
+		},
+	},
+}
+
+// credentialURL reports whether s is a URL whose text is itself a
+// credential: an incoming-webhook URL (the path is the token) or a URL with
+// a password.
+func credentialURL(s string) bool {
+	for _, host := range []string{"hooks.slack.com/", "hooks.slack-gov.com/"} {
+		if strings.Contains(s, "://"+host) {
+			return true
+		}
+	}
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || u.User == nil {
+		return false
+	}
+	_, hasPassword := u.User.Password()
+	return hasPassword
 }
 
 // isServicePrincipal reports whether p is an AWS service principal such as logs.amazonaws.com.

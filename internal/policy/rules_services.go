@@ -102,6 +102,28 @@ var encryptionRules = []Rule{
 			return out
 		},
 	},
+	{
+		ID:       ids.SecretsEncryptedInState,
+		Severity: High,
+		Description: "Every Secrets Manager secret version's value (secretString, secretBinary) and every SSM SecureString parameter's value is a Pulumi secret, " +
+			"so the state file and the preview show it only encrypted; a plain input would be stored in the state in clear text.",
+		Check: func(g *Graph) []Violation {
+			var out []Violation
+			for _, v := range g.ByType(tSecretVersion) {
+				for _, k := range []string{"secretString", "secretBinary"} {
+					if val, ok := v.Inputs[k]; ok && val != nil && !IsSecret(val) {
+						out = append(out, violation(v, "%s is not a Pulumi secret: the state holds it in clear text (wrap it in pulumi.ToSecret)", k))
+					}
+				}
+			}
+			for _, p := range g.ByType(tSSMParameter) {
+				if Str(p.Inputs["type"]) == "SecureString" && p.Inputs["value"] != nil && !IsSecret(p.Inputs["value"]) {
+					out = append(out, violation(p, "SecureString value is not a Pulumi secret: the state holds it in clear text"))
+				}
+			}
+			return out
+		},
+	},
 }
 
 var firehoseRules = []Rule{

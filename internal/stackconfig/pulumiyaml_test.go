@@ -84,11 +84,16 @@ var pulumiTypes = map[string]struct{ typ, items string }{
 	"dataRetentionDays":             {"integer", ""},
 	"alarmEmails":                   {"array", "string"},
 	"alarmRules":                    {"array", "object"},
+	"slackMode":                     {"string", ""},
+	"slackWorkspaceId":              {"string", ""},
+	"slackChannelId":                {"string", ""},
+	"slackWebhookUrl":               {"string", ""},
 	"athenaScanLimitMb":             {"integer", ""},
 	"tags":                          {"object", ""},
 	"bucketKmsKeyArn":               {"string", ""},
 	"logKmsKeyArn":                  {"string", ""},
 	"existingBucketArn":             {"string", ""},
+	"quicksightPrincipalArn":        {"string", ""},
 	"firehoseFeedMode":              {"string", ""},
 	"firehoseBufferSizeMb":          {"integer", ""},
 	"firehoseBufferIntervalSeconds": {"integer", ""},
@@ -206,6 +211,23 @@ func TestPulumiYAMLDefaultsEqualGoDefaults(t *testing.T) {
 	}
 	if !reflect.DeepEqual(all, goDefaults) {
 		t.Errorf("all Pulumi.yaml defaults give\n%+v\nGo defaults give\n%+v", all, goDefaults)
+	}
+}
+
+// No key is declared `secret: true`: the engine would then require every
+// stack to set it (with or without a default, it refuses a stack that leaves
+// it unset). Secret keys (stackfile.SecretKeys) are checked by the program.
+func TestNoKeyIsDeclaredSecret(t *testing.T) {
+	proj := loadProject(t)
+	for name, ct := range proj.Config {
+		if ct.Secret {
+			t.Errorf("Pulumi.yaml declares %s secret: true; every stack would have to set it", name)
+		}
+	}
+	for _, k := range stackfile.SecretKeys {
+		if _, ok := proj.Config[k]; !ok {
+			t.Errorf("secret key %s is not declared in Pulumi.yaml", k)
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/mail"
 	"net/netip"
+	neturl "net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -61,9 +62,15 @@ type Config struct {
 	ExistingBucketArn   string // "" = create the flow-log bucket
 	Firehose            Firehose
 	OpenSearch          OpenSearch
+	// Slack is where alarm notifications go besides e-mail.
+	Slack Slack
 	// PolicyWaivers turns security rules (internal/policy) off for this
 	// stack: rule id -> the written reason. Nil when nothing is waived.
 	PolicyWaivers map[string]string
+
+	// QuickSightPrincipalArn is the QuickSight user or group that owns the
+	// QuickSight analysis of s3-athena; "" = no QuickSight objects.
+	QuickSightPrincipalArn string
 }
 
 // OpenSearch configures the cloudwatch-opensearch architecture.
@@ -104,6 +111,57 @@ const (
 
 // FeedModes lists the Firehose feed modes.
 var FeedModes = []string{FeedLambda, FeedSubscription, FeedDirect}
+
+// Slack configures alarm notifications in Slack (README, "Alarms in Slack").
+type Slack struct {
+	// Mode is none (default), chatbot (AWS Chatbot posts the alarm topic's
+	// notifications) or webhook (our Lambda posts readable messages to an
+	// incoming webhook).
+	Mode string
+	// WorkspaceID and ChannelID are the Slack workspace (team) and channel
+	// ids Chatbot posts to (mode chatbot).
+	WorkspaceID string
+	ChannelID   string
+	// WebhookURL is the incoming-webhook URL (mode webhook). It is a Pulumi
+	// secret: it prints as [secret] and goes to AWS only as a secret value.
+	WebhookURL Secret
+}
+
+// Slack modes.
+const (
+	SlackNone    = "none"
+	SlackChatbot = "chatbot"
+	SlackWebhook = "webhook"
+)
+
+// SlackModes lists the Slack modes.
+var SlackModes = []string{SlackNone, SlackChatbot, SlackWebhook}
+
+// Secret is a config value that must not be shown: fmt prints it as
+// [secret] (with %v, %+v, %s and %#v alike) and JSON encodes it the same, so
+// a config printed in a log, a test failure or an error never reveals it.
+// Reveal returns the value for the one place that needs it.
+type Secret string
+
+// redacted is how a set Secret prints.
+const redacted = "[secret]"
+
+// Reveal returns the secret value.
+func (s Secret) Reveal() string { return string(s) }
+
+// String implements fmt.Stringer.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+// GoString implements fmt.GoStringer (%#v).
+func (s Secret) GoString() string { return strconv.Quote(s.String()) }
+
+// MarshalJSON implements json.Marshaler.
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
 // Enabled reports whether architecture a is enabled.
 func (c *Config) Enabled(a Architecture) bool { return slices.Contains(c.Architectures, a) }
@@ -395,6 +453,7 @@ func Load(get Getter) (*Config, error) {
 	c.BucketKmsKeyArn = l.arn("bucketKmsKeyArn", "kms", "arn:aws:kms:<region>:<account>:key/<id>")
 	c.LogKmsKeyArn = l.arn("logKmsKeyArn", "kms", "arn:aws:kms:<region>:<account>:key/<id>")
 	c.ExistingBucketArn = l.arn("existingBucketArn", "s3", "arn:aws:s3:::<bucket-name>")
+	c.QuickSightPrincipalArn = l.quickSightPrincipal(c)
 
 	c.Firehose.FeedMode = l.str("firehoseFeedMode", DefaultFirehoseFeedMode)
 	if !slices.Contains(FeedModes, c.Firehose.FeedMode) {
@@ -414,6 +473,8 @@ func Load(get Getter) (*Config, error) {
 	}
 
 	c.OpenSearch = l.openSearch(c)
+
+	c.Slack = l.slack()
 
 	c.PolicyWaivers = l.policyWaivers()
 
@@ -452,6 +513,74 @@ func (l *loader) policyWaivers() map[string]string {
 		}
 	}
 	return out
+}
+
+// Slack ids as AWS Chatbot's API accepts them (SlackTeamId, SlackChannelId).
+var (
+	slackTeamIDRe    = regexp.MustCompile(`^[0-9A-Z]{1,255}$`)
+	slackChannelIDRe = regexp.MustCompile(`^[A-Za-z0-9]{1,255}$`)
+)
+
+// notShown stands in for a secret value in an error message.
+const notShown = "(secret, not shown)"
+
+// slack reads the Slack keys. The webhook URL is a secret: no error shows it.
+func (l *loader) slack() Slack {
+	s := Slack{
+		Mode:        l.str("slackMode", SlackNone),
+		WorkspaceID: strings.TrimSpace(l.str("slackWorkspaceId", "")),
+		ChannelID:   strings.TrimSpace(l.str("slackChannelId", "")),
+	}
+	if url, ok := l.raw("slackWebhookUrl"); ok {
+		s.WebhookURL = Secret(strings.TrimSpace(url))
+	}
+	if !slices.Contains(SlackModes, s.Mode) {
+		l.fail("slackMode", quote(s.Mode), strings.Join(SlackModes, ", "))
+	}
+	if s.WorkspaceID != "" && !slackTeamIDRe.MatchString(s.WorkspaceID) {
+		l.fail("slackWorkspaceId", quote(s.WorkspaceID), "a Slack workspace (team) id such as T07EA123LEP: upper-case letters and digits")
+	}
+	if s.ChannelID != "" && !slackChannelIDRe.MatchString(s.ChannelID) {
+		l.fail("slackChannelId", quote(s.ChannelID), "a Slack channel id such as C07EZ1ABC23 (the channel's id, not its #name)")
+	}
+	if s.WebhookURL != "" {
+		if why := webhookURLProblem(s.WebhookURL.Reveal()); why != "" {
+			l.fail("slackWebhookUrl", notShown, "an https:// Slack incoming-webhook URL such as https://hooks.slack.com/services/T000/B000/XXXX ("+why+")")
+		}
+	}
+	switch s.Mode {
+	case SlackChatbot:
+		if s.WorkspaceID == "" {
+			l.fail("slackWorkspaceId", `""`, "the Slack workspace id AWS Chatbot is authorized for (required with slackMode chatbot)")
+		}
+		if s.ChannelID == "" {
+			l.fail("slackChannelId", `""`, "the id of the Slack channel to post to (required with slackMode chatbot)")
+		}
+	case SlackWebhook:
+		if s.WebhookURL == "" {
+			l.fail("slackWebhookUrl", "(not set)", "the incoming-webhook URL, set as a secret: pulumi config set --secret "+Key("slackWebhookUrl")+" <url> (required with slackMode webhook)")
+		}
+	}
+	return s
+}
+
+// webhookURLProblem says what is wrong with an incoming-webhook URL, without
+// repeating any part of it ("" when it is fine).
+func webhookURLProblem(raw string) string {
+	u, err := neturl.Parse(raw)
+	switch {
+	case err != nil:
+		return "it is not a URL"
+	case u.Scheme != "https":
+		return "it must start with https://"
+	case u.Hostname() == "":
+		return "it has no host"
+	case u.User != nil:
+		return "it must not carry a user name or password"
+	case u.Path == "" || u.Path == "/":
+		return "it has no path; a webhook URL's path holds its token"
+	}
+	return ""
 }
 
 var (
@@ -541,6 +670,25 @@ func (l *loader) openSearch(c *Config) OpenSearch {
 		l.fail("opensearchAccessHost", "true", "only with a domain this stack creates (not with opensearchExistingArn)")
 	}
 	return o
+}
+
+// quickSightPrincipal reads the owner of the QuickSight analysis, which
+// only the s3-athena architecture has.
+func (l *loader) quickSightPrincipal(c *Config) string {
+	const key = "quicksightPrincipalArn"
+	v, ok := l.raw(key)
+	if !ok {
+		return ""
+	}
+	if !awslimits.QuickSightPrincipalArn.MatchString(v) {
+		l.fail(key, quote(v), "the ARN of a QuickSight user or group, arn:aws:quicksight:<region>:<account>:user/<namespace>/<name> or arn:aws:quicksight:<region>:<account>:group/<namespace>/<name>")
+		return ""
+	}
+	if !c.Enabled(S3Athena) {
+		l.fail(key, quote(v), "only with the s3-athena architecture, whose Athena table QuickSight reads: add s3-athena to architectures or leave "+key+" empty")
+		return ""
+	}
+	return v
 }
 
 func (l *loader) arn(key, service, example string) string {

@@ -72,6 +72,34 @@ var full = map[string]string{
 	"existingBucketArn": "arn:aws:s3:::my-flow-log-bucket",
 }
 
+const qsUser = "arn:aws:quicksight:us-east-1:123456789012:user/default/secops-analyst"
+
+// quicksightPrincipalArn takes QuickSight users and groups, including
+// IAM-federated users, whose names hold a slash; unset means no QuickSight.
+func TestLoadQuickSightPrincipal(t *testing.T) {
+	for _, arn := range []string{
+		qsUser,
+		"arn:aws:quicksight:eu-west-1:123456789012:group/default/flowlog-analysts",
+		"arn:aws:quicksight:us-east-1:123456789012:user/default/SecOpsRole/alice@example.com",
+		"arn:aws-us-gov:quicksight:us-gov-west-1:123456789012:user/analytics/bob",
+	} {
+		got, err := stackconfig.Load(getter(with(full, map[string]string{"quicksightPrincipalArn": arn})))
+		if err != nil {
+			t.Fatalf("Load(%s): %v", arn, err)
+		}
+		if got.QuickSightPrincipalArn != arn {
+			t.Errorf("QuickSightPrincipalArn = %q, want %q", got.QuickSightPrincipalArn, arn)
+		}
+	}
+	got, err := stackconfig.Load(getter(full))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.QuickSightPrincipalArn != "" {
+		t.Errorf("QuickSightPrincipalArn = %q without the key", got.QuickSightPrincipalArn)
+	}
+}
+
 func TestLoadFullConfig(t *testing.T) {
 	got, err := stackconfig.Load(getter(full))
 	if err != nil {
@@ -125,6 +153,7 @@ func TestLoadFullConfig(t *testing.T) {
 			o.AccessHost, o.ZoneAwareness, o.InstanceCount = true, true, 2
 			return o
 		}(),
+		Slack: defaultSlack(),
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load(full) =\n%+v\nwant\n%+v", got, want)
@@ -151,6 +180,9 @@ func defaultFirehose() stackconfig.Firehose {
 	}
 }
 
+// defaultSlack is the Slack part of a config that sets no slack key.
+func defaultSlack() stackconfig.Slack { return stackconfig.Slack{Mode: stackconfig.SlackNone} }
+
 // The defaults documented in Pulumi.yaml and the README, spelled out.
 func TestLoadDefaults(t *testing.T) {
 	want := &stackconfig.Config{
@@ -165,6 +197,7 @@ func TestLoadDefaults(t *testing.T) {
 		Tags:                map[string]string{},
 		Firehose:            defaultFirehose(),
 		OpenSearch:          defaultOpenSearch(),
+		Slack:               defaultSlack(),
 	}
 	for name, values := range map[string]map[string]string{
 		"no keys":      {},
@@ -311,6 +344,11 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"S3 ARN for a KMS key", map[string]string{"logKmsKeyArn": "arn:aws:s3:::bucket"}, "logKmsKeyArn", `"arn:aws:s3:::bucket"`, []string{"arn:aws:kms:"}},
 		{"bucket name for a bucket ARN", map[string]string{"existingBucketArn": "my-flow-log-bucket"}, "existingBucketArn", `"my-flow-log-bucket"`, []string{"arn:aws:s3:::<bucket-name>"}},
 		{"bucket ARN without a name", map[string]string{"existingBucketArn": "arn:aws:s3:::"}, "existingBucketArn", `"arn:aws:s3:::"`, []string{"arn:aws:s3:::<bucket-name>"}},
+		{"IAM role for a QuickSight principal", map[string]string{"quicksightPrincipalArn": "arn:aws:iam::123456789012:role/analyst"}, "quicksightPrincipalArn", `"arn:aws:iam::123456789012:role/analyst"`, []string{"user/<namespace>/<name>", "group/<namespace>/<name>"}},
+		{"QuickSight user without a namespace", map[string]string{"quicksightPrincipalArn": "arn:aws:quicksight:us-east-1:123456789012:user/alice"}, "quicksightPrincipalArn", `"arn:aws:quicksight:us-east-1:123456789012:user/alice"`, []string{"user/<namespace>/<name>"}},
+		{"QuickSight dashboard for a principal", map[string]string{"quicksightPrincipalArn": "arn:aws:quicksight:us-east-1:123456789012:dashboard/default/x"}, "quicksightPrincipalArn", `"arn:aws:quicksight:us-east-1:123456789012:dashboard/default/x"`, []string{"QuickSight user or group"}},
+		{"QuickSight principal without a region", map[string]string{"quicksightPrincipalArn": "arn:aws:quicksight::123456789012:user/default/alice"}, "quicksightPrincipalArn", `"arn:aws:quicksight::123456789012:user/default/alice"`, []string{"<region>:<account>"}},
+		{"QuickSight without s3-athena", map[string]string{"architectures": `["cloudwatch-opensearch"]`, "quicksightPrincipalArn": qsUser}, "quicksightPrincipalArn", `"` + qsUser + `"`, []string{"only with the s3-athena architecture"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

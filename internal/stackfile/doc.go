@@ -23,12 +23,18 @@ func ConfigTable(p *Project, order []string) string {
 		if typ == "array" && ck.Items != nil {
 			typ = "array<" + ck.Items.Type + ">"
 		}
+		if ck.Secret {
+			typ += ", secret"
+		}
 		fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s |\n", key, typ, renderDefault(ck.Default), ck.Description)
 	}
 	return b.String()
 }
 
 func renderDefault(v any) string {
+	if v == nil {
+		return "(none)" // secret keys have no default
+	}
 	if s, ok := v.(string); ok {
 		if s == "" {
 			return `""`

@@ -17,9 +17,10 @@ const (
 	LogsRetention = "logs-retention"
 	LogsKMS       = "logs-kms"
 
-	SNSEncrypted   = "sns-encrypted"
-	SQSEncrypted   = "sqs-encrypted"
-	KMSKeyRotation = "kms-key-rotation"
+	SNSEncrypted            = "sns-encrypted"
+	SQSEncrypted            = "sqs-encrypted"
+	KMSKeyRotation          = "kms-key-rotation"
+	SecretsEncryptedInState = "secrets-encrypted-in-state"
 
 	OpenSearchVPCOnly       = "opensearch-vpc-only"
 	OpenSearchEncryptAtRest = "opensearch-encryption-at-rest"
@@ -32,6 +33,7 @@ const (
 	LambdaSupportedRuntime = "lambda-supported-runtime"
 	LambdaOnFailure        = "lambda-on-failure-destination"
 	LambdaLogRetention     = "lambda-log-retention"
+	LambdaEnvNoSecrets     = "lambda-env-no-secrets"
 
 	IAMNoWildcardAction     = "iam-no-wildcard-action"
 	IAMNoWildcardResource   = "iam-no-wildcard-resource"
@@ -45,6 +47,10 @@ const (
 	AthenaEnforceConfig    = "athena-enforce-configuration"
 	AthenaScanCutoff       = "athena-scan-cutoff"
 
+	QuickSightPermissionsScoped = "quicksight-permissions-scoped"
+	QuickSightDataSourceSSL     = "quicksight-data-source-ssl"
+	QuickSightServiceRoleScoped = "quicksight-service-role-scoped"
+
 	VPCFlowLogs = "vpc-flow-logs-enabled"
 	EC2IMDSv2   = "ec2-imdsv2"
 )
@@ -54,13 +60,14 @@ var All = []string{
 	S3PublicAccessBlock, S3DefaultEncryption, S3TLSOnly, S3NoACLs,
 	S3DataBucketVersioning, S3DataBucketExpiry, S3DataBucketRetained,
 	LogsRetention, LogsKMS,
-	SNSEncrypted, SQSEncrypted, KMSKeyRotation,
+	SNSEncrypted, SQSEncrypted, KMSKeyRotation, SecretsEncryptedInState,
 	OpenSearchVPCOnly, OpenSearchEncryptAtRest, OpenSearchNodeToNode,
 	OpenSearchHTTPS, OpenSearchFineGrained, OpenSearchNoOpenAccess,
-	LambdaNotPublic, LambdaSupportedRuntime, LambdaOnFailure, LambdaLogRetention,
+	LambdaNotPublic, LambdaSupportedRuntime, LambdaOnFailure, LambdaLogRetention, LambdaEnvNoSecrets,
 	IAMNoWildcardAction, IAMNoWildcardResource, IAMTrustSourceCondition, ResourcePolicyNotPublic,
 	FirehoseEncryption, FirehoseErrorPrefix,
 	AthenaResultsEncrypted, AthenaEnforceConfig, AthenaScanCutoff,
+	QuickSightPermissionsScoped, QuickSightDataSourceSSL, QuickSightServiceRoleScoped,
 	VPCFlowLogs, EC2IMDSv2,
 }
 
