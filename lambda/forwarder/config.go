@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/envconfig"
 )
 
 // Environment variables read at cold start.
@@ -75,29 +76,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		cfg.Fields = fields
 	}
 
-	intVar := func(name string, dst *int, min, max int) {
-		v := strings.TrimSpace(getenv(name))
-		if v == "" {
-			return
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < min || n > max {
-			fail("%s=%q must be an integer from %d to %d", name, v, min, max)
-			return
-		}
-		*dst = n
-	}
+	intVar := func(name string, dst *int, min, max int) { envconfig.Int(getenv, fail, name, dst, min, max) }
 	durVar := func(name string, dst *time.Duration, min, max time.Duration) {
-		v := strings.TrimSpace(getenv(name))
-		if v == "" {
-			return
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d < min || d > max {
-			fail("%s=%q must be a duration from %s to %s, e.g. \"250ms\"", name, v, min, max)
-			return
-		}
-		*dst = d
+		envconfig.Duration(getenv, fail, name, dst, min, max)
 	}
 	intVar(EnvMaxAttempts, &cfg.Send.MaxAttempts, 1, 100)
 	durVar(EnvBackoffBase, &cfg.Send.BackoffBase, time.Millisecond, time.Minute)
@@ -108,11 +89,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		fail("%s (%s) must not be below %s (%s)", EnvBackoffMax, cfg.Send.BackoffMax, EnvBackoffBase, cfg.Send.BackoffBase)
 	}
 
-	if v := strings.TrimSpace(getenv(EnvLogLevel)); v != "" {
-		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
-			fail("%s=%q must be DEBUG, INFO, WARN or ERROR", EnvLogLevel, v)
-		}
-	}
+	envconfig.LogLevel(getenv, fail, EnvLogLevel, &cfg.LogLevel)
 
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("forwarder configuration: %w", err)

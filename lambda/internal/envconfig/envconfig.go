@@ -1,0 +1,52 @@
+// Package envconfig reads the bounded numeric and duration settings the Lambda
+// functions take from their environment, with one error wording for all.
+package envconfig
+
+import (
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Fail records one configuration problem (printf-style).
+type Fail func(format string, args ...any)
+
+// Int sets *dst from the variable name when it is set: an integer from min to
+// max, else a problem is recorded and *dst keeps its default.
+func Int(getenv func(string) string, fail Fail, name string, dst *int, min, max int) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		fail("%s=%q must be an integer from %d to %d", name, v, min, max)
+		return
+	}
+	*dst = n
+}
+
+// Duration sets *dst from the variable name when it is set: a Go duration
+// from min to max, else a problem is recorded and *dst keeps its default.
+func Duration(getenv func(string) string, fail Fail, name string, dst *time.Duration, min, max time.Duration) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < min || d > max {
+		fail("%s=%q must be a duration from %s to %s, e.g. \"250ms\"", name, v, min, max)
+		return
+	}
+	*dst = d
+}
+
+// LogLevel sets *dst from the variable name when it is set.
+func LogLevel(getenv func(string) string, fail Fail, name string, dst *slog.Level) {
+	if v := strings.TrimSpace(getenv(name)); v != "" {
+		if err := dst.UnmarshalText([]byte(v)); err != nil {
+			fail("%s=%q must be DEBUG, INFO, WARN or ERROR", name, v)
+		}
+	}
+}

@@ -1,0 +1,35 @@
+package envconfig
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestBoundsAndDefaults(t *testing.T) {
+	env := map[string]string{"N": "7", "BAD": "x", "BIG": "101", "D": "250ms", "DBAD": "1h", "L": "warn", "LBAD": "loud"}
+	getenv := func(k string) string { return env[k] }
+	var errs []string
+	fail := func(f string, a ...any) { errs = append(errs, fmt.Sprintf(f, a...)) }
+
+	n, bad, big, unset := 1, 1, 1, 3
+	Int(getenv, fail, "N", &n, 1, 100)
+	Int(getenv, fail, "BAD", &bad, 1, 100)
+	Int(getenv, fail, "BIG", &big, 1, 100)
+	Int(getenv, fail, "UNSET", &unset, 1, 100)
+	d, dbad := time.Second, time.Second
+	Duration(getenv, fail, "D", &d, time.Millisecond, time.Minute)
+	Duration(getenv, fail, "DBAD", &dbad, time.Millisecond, time.Minute)
+	l, lbad := slog.LevelInfo, slog.LevelInfo
+	LogLevel(getenv, fail, "L", &l)
+	LogLevel(getenv, fail, "LBAD", &lbad)
+
+	if n != 7 || bad != 1 || big != 1 || unset != 3 || d != 250*time.Millisecond || dbad != time.Second || l != slog.LevelWarn || lbad != slog.LevelInfo {
+		t.Errorf("values n=%d bad=%d big=%d unset=%d d=%s dbad=%s l=%s lbad=%s", n, bad, big, unset, d, dbad, l, lbad)
+	}
+	if len(errs) != 4 || !strings.Contains(errs[0], `BAD="x" must be an integer from 1 to 100`) || !strings.Contains(errs[2], "DBAD") || !strings.Contains(errs[3], "LBAD") {
+		t.Errorf("errors %q", errs)
+	}
+}
