@@ -1,11 +1,16 @@
 package flowlog
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"math/bits"
 	"net/netip"
+	"slices"
 	"strconv"
-	"strings"
+	"unsafe"
 )
 
 // Missing is how a flow log record marks a value that does not apply or could
@@ -29,6 +34,8 @@ type Record struct {
 	index  map[string]int
 	// Values are the raw tokens, one per field, in format order. "-" marks a missing value.
 	Values []string
+	// plain has bit i set when ParseInto found value i (i < 64) plain; see Plain.
+	plain uint64
 }
 
 // Fields returns the record's fields, in format order.
@@ -39,6 +46,21 @@ func (r *Record) Len() int { return len(r.Values) }
 
 // Missing reports whether value i is "-".
 func (r *Record) Missing(i int) bool { return r.Values[i] == Missing }
+
+// Plain reports whether Parse or ParseInto found value i present and in a
+// form that any encoder can copy as it is:
+//
+//   - a numeric value is a canonical integer: an optional minus sign and
+//     at most 18 digits, without leading zeros ("0" and "-0" excepted), so
+//     it fits in an int64 and reads as the same JSON number;
+//   - any other value is made of ASCII bytes from space (0x20) to 0x7f but
+//     '"' and '\\', so it is its own JSON string content.
+//
+// Plain is only a hint for fast paths: false says nothing about the value
+// (it is false for missing values, for values past the 64th, for records
+// not filled by a Parser and after an error). It describes the values as
+// the parser stored them: a caller that changes Values must not rely on it.
+func (r *Record) Plain(i int) bool { return uint(i) < 64 && r.plain&(1<<uint(i)) != 0 }
 
 // Int returns value i as an integer; ok is false when it is missing. Parse has
 // already checked that numeric values are integers.
@@ -71,15 +93,19 @@ func (r *Record) Status() string {
 type Parser struct {
 	fields []Field
 	index  map[string]int
+	// kinds[i] is fields[i].Kind, compact for the parse loop.
+	kinds []Kind
 }
 
 // NewParser returns a parser for lines with the given fields in this order.
 func NewParser(fields []Field) *Parser {
 	idx := make(map[string]int, len(fields))
+	kinds := make([]Kind, len(fields))
 	for i, f := range fields {
 		idx[f.Name] = i
+		kinds[i] = f.Kind
 	}
-	return &Parser{fields: append([]Field(nil), fields...), index: idx}
+	return &Parser{fields: append([]Field(nil), fields...), index: idx, kinds: kinds}
 }
 
 // Fields returns the parser's fields in order.
@@ -103,59 +129,599 @@ func (p *Parser) Parse(line string) (Record, error) {
 }
 
 // ParseInto is Parse reusing r's storage; hot loops call it with one Record.
+//
+// It reads the line once: each value is delimited, checked against its
+// field's kind and classified (Record.Plain) in the same pass (see
+// scanValue).
 func (p *Parser) ParseInto(line string, r *Record) error {
 	r.fields, r.index = p.fields, p.index
-	vals := r.Values[:0]
-	rest := strings.TrimRight(line, "\r\n")
-	for len(rest) > 0 {
-		// Flow log records separate values with single spaces; tolerate runs.
-		for len(rest) > 0 && rest[0] == ' ' {
-			rest = rest[1:]
-		}
-		if rest == "" {
-			break
-		}
-		end := strings.IndexByte(rest, ' ')
-		if end < 0 {
-			end = len(rest)
-		}
-		if len(vals) == len(p.fields) {
-			r.Values = vals
-			return fmt.Errorf("%w: more than %d fields", ErrNotFlowLog, len(p.fields))
-		}
-		vals = append(vals, rest[:end])
-		rest = rest[end:]
+	r.plain = 0
+	line = trimLineEnding(line)
+	s := p.scan(line, r.Values[:0])
+	r.Values = s.vals
+	switch {
+	case s.tooMany:
+		return fmt.Errorf("%w: more than %d fields", ErrNotFlowLog, len(p.kinds))
+	case len(s.vals) != len(p.kinds):
+		return fmt.Errorf("%w: %d fields, want %d", ErrNotFlowLog, len(s.vals), len(p.kinds))
+	case s.bad == badInteger:
+		return fmt.Errorf("%w: field %s=%q is not an integer", ErrNotFlowLog, p.fields[s.badAt].Name, s.vals[s.badAt])
+	case s.bad == badIP:
+		return fmt.Errorf("%w: field %s=%q is not an IP address", ErrNotFlowLog, p.fields[s.badAt].Name, s.vals[s.badAt])
 	}
-	r.Values = vals
-	if len(vals) != len(p.fields) {
-		return fmt.Errorf("%w: %d fields, want %d", ErrNotFlowLog, len(vals), len(p.fields))
+	r.plain = s.plain
+	return nil
+}
+
+// copyShort copies v, of 1 to 15 bytes, to dst as two overlapping blocks
+// of 8, 4, 2 or 1 bytes (the first and the last of v): no call, and branches
+// that go the same way for a field's values of the same length.
+func copyShort(dst unsafe.Pointer, v []byte) {
+	l := len(v)
+	switch {
+	case l >= 8:
+		*(*[8]byte)(unsafe.Add(dst, l-8)) = [8]byte(v[l-8:])
+		*(*[8]byte)(dst) = [8]byte(v)
+	case l >= 4:
+		*(*[4]byte)(unsafe.Add(dst, l-4)) = [4]byte(v[l-4:])
+		*(*[4]byte)(dst) = [4]byte(v)
+	case l >= 2:
+		*(*[2]byte)(unsafe.Add(dst, l-2)) = [2]byte(v[l-2:])
+		*(*[2]byte)(dst) = [2]byte(v)
+	default:
+		*(*byte)(dst) = v[0]
 	}
-	for i, v := range vals {
-		if v == Missing {
-			continue
+}
+
+// trimLineEnding drops the line ending ("\r\n", "\n", any run of both).
+func trimLineEnding(line string) string {
+	end := len(line)
+	for end > 0 && (line[end-1] == '\n' || line[end-1] == '\r') {
+		end--
+	}
+	return line[:end]
+}
+
+// TemplateField is how Parser.AppendPlain writes the value of one field:
+// Before, the value as it is, then After. A value longer than MaxLen (when
+// MaxLen is not zero) makes AppendPlain fail, to leave it to a slower path:
+// a JSON encoder, for one, may need to check the range of a long number.
+type TemplateField struct {
+	Before, After string
+	MaxLen        int
+}
+
+// Template is a layout of the values of a parser's records, made by
+// Parser.Template for Parser.AppendPlain. It is safe for concurrent use.
+type Template struct {
+	p      *Parser
+	fields []templateField
+	// fixed is the length of all the Befores and Afters.
+	fixed int
+}
+
+// templateField is a TemplateField prepared for block copies.
+type templateField struct {
+	// before is Before padded to 32 bytes, copied as one block; when
+	// Before is longer, beforeLen is -1 and beforeStr is copied instead.
+	before    [32]byte
+	beforeLen int
+	beforeStr string
+	// after is After (at most 8 bytes) padded, copied as one block.
+	after    [8]byte
+	afterLen int
+	maxLen   int
+	kind     Kind
+}
+
+// Template returns the template of records of p's format laid out as fields
+// says, one TemplateField per field of the format. After may not be longer
+// than 8 bytes.
+func (p *Parser) Template(fields []TemplateField) (*Template, error) {
+	if len(fields) != len(p.fields) {
+		return nil, fmt.Errorf("template of %d fields for a format of %d", len(fields), len(p.fields))
+	}
+	t := &Template{p: p, fields: make([]templateField, len(fields))}
+	for i, f := range fields {
+		tf := &t.fields[i]
+		if len(f.After) > len(tf.after) {
+			return nil, fmt.Errorf("field %s: After is longer than %d bytes", p.fields[i].Name, len(tf.after))
 		}
-		f := &p.fields[i]
-		switch f.Kind {
+		tf.beforeStr, tf.maxLen, tf.kind = f.Before, f.MaxLen, p.kinds[i]
+		tf.beforeLen = copy(tf.before[:], f.Before)
+		if len(f.Before) > len(tf.before) {
+			tf.beforeLen = -1
+		}
+		tf.afterLen = copy(tf.after[:], f.After)
+		if tf.maxLen <= 0 {
+			tf.maxLen = math.MaxInt
+		}
+		t.fixed += len(f.Before) + len(f.After)
+	}
+	return t, nil
+}
+
+// AppendPlain appends the values of line to dst laid out by t (a template of
+// p's), missing values ("-") left out, when the line is a record ParseInto
+// would accept and each of its other values is plain (see Record.Plain) and
+// no longer than its field's MaxLen. Otherwise it returns dst unchanged and
+// false: the caller takes the general path, ParseInto and whatever checks
+// and conversions values that are not plain need (and ParseInto reports
+// what is wrong with an invalid line).
+//
+// It is ParseInto and a copy of the values in one pass, without a Record:
+// the hot path of an encoder, for the records flow logs write (real ones
+// are all plain). Besides growing dst it does not allocate.
+func (p *Parser) AppendPlain(dst []byte, line string, t *Template) ([]byte, bool) {
+	if t.p != p {
+		return dst, false
+	}
+	line = trimLineEnding(line)
+	// Room for every write: the values take at most len(line) bytes, the
+	// Befores and Afters t.fixed, and block copies overrun the end by at
+	// most 32.
+	if need := t.fixed + len(line) + 32; cap(dst)-len(dst) < need {
+		dst = slices.Grow(dst, need)
+	}
+	w, ok := t.appendPlain(dst[len(dst):cap(dst)], unsafe.Slice(unsafe.StringData(line), len(line)))
+	if !ok {
+		return dst, false
+	}
+	return dst[:len(dst)+w], true
+}
+
+// appendPlain is AppendPlain of the line b into buf, which has room for all
+// the writes; it returns the number of bytes written.
+func (t *Template) appendPlain(buf []byte, b []byte) (w int, ok bool) {
+	// Writes go through base: their bounds are those AppendPlain checked,
+	// so that the compiler's checks of each one would be wasted work. So
+	// do block reads of the line, through line, each after a check.
+	base := unsafe.Pointer(unsafe.SliceData(buf))
+	line := unsafe.Pointer(unsafe.SliceData(b))
+	n := len(b)
+	pos := 0
+	for pos < n && b[pos] == ' ' {
+		pos++ // leading spaces
+	}
+	fields := t.fields
+	for i := range fields {
+		tf := &fields[i]
+		if pos >= n {
+			return 0, false // too few values
+		}
+		var end int
+		var plain bool
+		switch tf.kind {
 		case KindInt32, KindInt64, KindTime:
-			if !isInteger(v) {
-				return fmt.Errorf("%w: field %s=%q is not an integer", ErrNotFlowLog, f.Name, v)
+			// scanValue's, inlined for the common case.
+			ds := pos // the first digit
+			v := word(b, pos)
+			if byte(v) == '-' {
+				ds++
+				v = word(b, ds)
+			}
+			digits := bits.TrailingZeros64(firstNonDigit(v)) >> 3
+			if digits == 8 {
+				digits += bits.TrailingZeros64(firstNonDigit(word(b, ds+8))) >> 3
+			}
+			end = ds + digits
+			if end < n && b[end] != ' ' {
+				if end, ok, plain = scanValue(tf.kind, b, pos); !ok {
+					return 0, false
+				}
+			} else {
+				plain = digits > 0 && (byte(v) != '0' || digits == 1)
 			}
 		case KindIP:
-			if _, err := netip.ParseAddr(v); err != nil {
-				return fmt.Errorf("%w: field %s=%q is not an IP address", ErrNotFlowLog, f.Name, v)
+			if end, plain = scanIPv4(b, pos); !plain {
+				if end, ok, plain = scanIP(b, pos); !ok {
+					return 0, false
+				}
 			}
+		default:
+			// scanValue's, inlined.
+			var unplain uint64
+			end = pos
+			for {
+				u, sp := textLanes(spaceWord(b, end))
+				if sp != 0 {
+					// Only the lanes before the space count.
+					unplain |= u & (sp&-sp - 1)
+					end += bits.TrailingZeros64(sp) >> 3
+					break
+				}
+				unplain |= u
+				end += 8
+			}
+			plain = unplain == 0
+		}
+		if l := end - pos; l == 1 && b[pos] == '-' {
+			// Missing: left out.
+		} else if !plain || l > tf.maxLen {
+			return 0, false
+		} else {
+			if tf.beforeLen >= 0 {
+				*(*[32]byte)(unsafe.Add(base, w)) = tf.before
+				w += tf.beforeLen
+			} else {
+				w += copy(buf[w:], tf.beforeStr)
+			}
+			switch {
+			case l <= 16 && pos+16 <= n:
+				// The value's first 16 bytes are in the line: copy
+				// them as one block; the bytes past the value are
+				// overwritten next.
+				*(*[16]byte)(unsafe.Add(base, w)) = *(*[16]byte)(unsafe.Add(line, pos))
+			case l <= 32 && pos+32 <= n:
+				*(*[32]byte)(unsafe.Add(base, w)) = *(*[32]byte)(unsafe.Add(line, pos))
+			case l < 16:
+				// At the end of the line: two blocks of the value's
+				// own bytes, overlapping (see copyShort).
+				copyShort(unsafe.Add(base, w), b[pos:end])
+			default:
+				copy(buf[w:], b[pos:end])
+			}
+			w += l
+			*(*[8]byte)(unsafe.Add(base, w)) = tf.after
+			w += tf.afterLen
+		}
+		// The next value, after a space (or more).
+		pos = end + 1
+		for pos < n && b[pos] == ' ' {
+			pos++
 		}
 	}
-	return nil
+	if pos < n {
+		return 0, false // too many values
+	}
+	return w, true
+}
+
+// scanned is what a scan of a line found.
+type scanned struct {
+	vals []string
+	// plain has the bits of Record.plain.
+	plain uint64
+	// bad is the first failed value check (okValue if none) and badAt the
+	// value's position. A value that fails is reported only once the line's
+	// field count is known to be right, as a wrong count is the more telling
+	// error.
+	bad, badAt int
+	// tooMany is set when the line has more values than the format fields;
+	// the scan stops there.
+	tooMany bool
+}
+
+// Value checks.
+const (
+	okValue = iota
+	badInteger
+	badIP
+)
+
+// fail records a failed check of value i of kind k, unless one failed before.
+func (s *scanned) fail(i int, k Kind) {
+	if s.bad == okValue {
+		s.bad, s.badAt = badInteger, i
+		if k == KindIP {
+			s.bad = badIP
+		}
+	}
+}
+
+// scan splits line into values, checks them and classifies them.
+func (p *Parser) scan(line string, vals []string) (s scanned) {
+	b := unsafe.Slice(unsafe.StringData(line), len(line))
+	n := len(b)
+	kinds := p.kinds
+	// Values are stored by index into vals, sized for the format, rather
+	// than appended: no capacity check per value.
+	if cap(vals) < len(kinds) {
+		vals = make([]string, len(kinds))
+	}
+	vals = vals[:len(kinds)]
+	i := 0 // values found
+	pos := 0
+	for {
+		// Flow log records separate values with single spaces; tolerate runs.
+		for pos < n && b[pos] == ' ' {
+			pos++
+		}
+		if pos >= n {
+			break
+		}
+		if i == len(vals) {
+			s.tooMany = true
+			break
+		}
+		end, ok, plain := scanValue(kinds[i], b, pos)
+		if !ok {
+			s.fail(i, kinds[i])
+		}
+		if plain && i < 64 {
+			s.plain |= 1 << uint(i)
+		}
+		vals[i] = line[pos:end]
+		i++
+		pos = end
+	}
+	s.vals = vals[:i]
+	return s
+}
+
+// scanValue reads the value of a field of kind k at b[pos:], which is not a
+// space, and returns where it ends (at the next space or the end of b),
+// whether it is valid for the kind ("-" always is) and whether it is plain
+// (see Record.Plain; "-" never is).
+//
+// It reads eight bytes at a time into a uint64 (SWAR: each byte a lane, the
+// first byte the lowest) and tests all eight with a few arithmetic
+// operations: where a value ends is the first lane that fails the test of
+// its kind (a digit, a byte of text), so one test both delimits and checks
+// it. Unlike a loop over bytes, whose exit at a different byte in every
+// value the CPU cannot predict, this takes the same branches for every
+// valid record but for values that straddle a word boundary.
+func scanValue(k Kind, b []byte, pos int) (end int, ok, plain bool) {
+	n := len(b)
+	switch k {
+	case KindInt32, KindInt64, KindTime:
+		ds := pos // the first digit
+		if b[pos] == '-' {
+			ds++
+		}
+		// The digits end at the first lane that is not a digit.
+		digits := bits.TrailingZeros64(firstNonDigit(word(b, ds))) >> 3
+		if digits == 8 {
+			digits += bits.TrailingZeros64(firstNonDigit(word(b, ds+8))) >> 3
+		}
+		end = ds + digits
+		switch {
+		case end < n && b[end] != ' ':
+			// Not a digit, or more than 16 digits: strconv decides.
+			end = tokenEnd(b, end)
+			digits = end - ds
+			ok = isInteger(unsafe.String(&b[pos], end-pos))
+			return end, ok, ok && digits <= 18 && b[ds] != '0'
+		case digits == 0:
+			return end, true, false // "-": missing
+		}
+		return end, true, b[ds] != '0' || digits == 1
+	case KindIP:
+		if end, ok = scanIPv4(b, pos); ok {
+			return end, true, true
+		}
+		return scanIP(b, pos)
+	}
+	var unplain uint64
+	end = pos
+	for {
+		u, sp := textLanes(spaceWord(b, end))
+		if sp != 0 {
+			// Only the lanes before the space count.
+			unplain |= u & (sp&-sp - 1)
+			end += bits.TrailingZeros64(sp) >> 3
+			break
+		}
+		unplain |= u
+		end += 8
+	}
+	return end, true, unplain == 0 && (end-pos != 1 || b[pos] != '-')
+}
+
+// scanIP is scanValue for an IP value that scanIPv4 does not take: IPv6,
+// "-", or not an address.
+func scanIP(b []byte, pos int) (end int, ok, plain bool) {
+	end = tokenEnd(b, pos)
+	v := unsafe.String(&b[pos], end-pos)
+	if v == Missing {
+		return end, true, false
+	}
+	a, err := netip.ParseAddr(v)
+	if err != nil {
+		return end, false, false
+	}
+	// Only a zone (after '%') may hold other bytes than hex digits, ':'
+	// and '.'.
+	return end, true, a.Zone() == "" || isPlainText(v)
+}
+
+// tokenEnd returns the position of the first space in b at or after pos,
+// or len(b).
+func tokenEnd(b []byte, pos int) int {
+	if j := bytes.IndexByte(b[pos:], ' '); j >= 0 {
+		return pos + j
+	}
+	return len(b)
+}
+
+// SWAR constants: a byte repeated in every lane, and every lane's top bit.
+const (
+	lanes   = 0x0101010101010101
+	topBits = 0x8080808080808080
+)
+
+// word returns the eight bytes of b from pos on, with zero bytes past the
+// end of b.
+func word(b []byte, pos int) uint64 {
+	if pos+8 <= len(b) {
+		return binary.LittleEndian.Uint64(b[pos:])
+	}
+	return tailWord(b, pos)
+}
+
+// spaceWord is word with spaces past the end of b.
+func spaceWord(b []byte, pos int) uint64 {
+	if pos+8 <= len(b) {
+		return binary.LittleEndian.Uint64(b[pos:])
+	}
+	return spaceTail(b, pos)
+}
+
+// spaceTail is spaceWord near the end of b (out of line: the rare case).
+//
+//go:noinline
+func spaceTail(b []byte, pos int) uint64 {
+	if pos >= len(b) {
+		return lanes * ' '
+	}
+	return tailWord(b, pos) | lanes*' '<<(uint(len(b)-pos)*8)
+}
+
+// tailWord is word near the end of b (out of line: it is the rare case).
+//
+//go:noinline
+func tailWord(b []byte, pos int) uint64 {
+	switch {
+	case pos >= len(b):
+		return 0
+	case len(b) >= 8:
+		// The last eight bytes, shifted down to start at pos.
+		return binary.LittleEndian.Uint64(b[len(b)-8:]) >> (uint(pos+8-len(b)) * 8)
+	}
+	var t [8]byte
+	copy(t[:], b[pos:])
+	return binary.LittleEndian.Uint64(t[:])
+}
+
+// Lane tests: each returns the top bit of every lane of v that passes, and
+// no other bit. They are exact (no borrow between lanes).
+
+// zeroLanes tests for zero bytes.
+func zeroLanes(v uint64) uint64 {
+	return ^((v&(lanes*0x7f) + lanes*0x7f) | v) & topBits
+}
+
+func spaceLanes(v uint64) uint64 { return zeroLanes(v ^ (lanes * ' ')) }
+
+func dotLanes(v uint64) uint64 { return zeroLanes(v ^ (lanes * '.')) }
+
+// digitLanes tests for '0'-'9'.
+func digitLanes(v uint64) uint64 {
+	low := v & (lanes * 0x7f) // adding up to 0x80 cannot carry out of a lane
+	return (low + lanes*(0x80-'0')) &^ (low + lanes*(0x80-'9'-1)) &^ v & topBits
+}
+
+// firstZero has the top bit of the first zero byte of v set (and maybe of
+// later bytes), or is 0.
+func firstZero(v uint64) uint64 { return (v - lanes) &^ v & topBits }
+
+// firstNonDigit returns the top bit of the first lane of v that is not
+// '0'-'9' (and maybe of later lanes), or 0: cheaper than the exact
+// ^digitLanes(v) when only the first such lane counts.
+func firstNonDigit(v uint64) uint64 {
+	// Digit lanes become 0-9 without borrowing; the first lane below '0'
+	// borrows and gets its top bit set, one above '9' either has it set
+	// or reaches it when 0x76 is added.
+	t := v - lanes*'0'
+	return (t | (t + lanes*(0x80-10))) & topBits
+}
+
+// textLanes tests the bytes of text: space has the top bit of the first
+// space of v set, unplain that of its bytes a JSON string cannot hold as
+// they are (control characters, '"', '\\' and bytes of 0x80 and above).
+// Both are exact up to their first hit only, which is what the lanes before
+// the first space need: a wrong hit follows a true one, of the same test.
+func textLanes(v uint64) (unplain, space uint64) {
+	unplain = ((v-lanes*0x20)&^v | v | firstZero(v^(lanes*'"')) | firstZero(v^(lanes*'\\'))) & topBits
+	return unplain, firstZero(v ^ (lanes * ' '))
+}
+
+// movemask gathers the lane bits of a lane test into the low byte: lane k's
+// bit becomes bit k.
+func movemask(x uint64) uint64 {
+	return (x >> 7) * 0x0102040810204080 >> 56
+}
+
+// b2u is 1 for true; the compiler makes it a flag, not a branch.
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// scanIPv4 reads the value at b[pos:] as a dotted decimal IPv4 address in
+// the form netip.ParseAddr accepts: four decimal octets of at most 255,
+// without leading zeros. It returns where the address ends and true, or
+// false when the value is anything else (which may still be an IPv6
+// address, or "-"), or when the line ends within 19 bytes of pos: the caller
+// then asks netip.
+//
+// It finds the value's length, digits and dots in the sixteen bytes from
+// pos at once, one bit per byte, then checks each octet as a number made of
+// its digit bytes.
+func scanIPv4(b []byte, pos int) (end int, ok bool) {
+	if pos+19 > len(b) {
+		return pos, false // near the end: badOctet reads 4 bytes from an octet
+	}
+	v1, v2 := binary.LittleEndian.Uint64(b[pos:]), binary.LittleEndian.Uint64(b[pos+8:])
+	mask16 := func(x1, x2 uint64) uint64 { return movemask(x1) | movemask(x2)<<8 }
+	n := bits.TrailingZeros64(mask16(spaceLanes(v1), spaceLanes(v2)) | 1<<16) // the value's length
+	in := uint64(1)<<uint(n) - 1
+	digits := mask16(digitLanes(v1), digitLanes(v2)) & in
+	dots := mask16(dotLanes(v1), dotLanes(v2)) & in
+	// Digits and three dots, and no run of four digits: octets of at most
+	// three digits (badOctet rejects empty ones).
+	if n < 7 || n > 15 || digits|dots != in || bits.OnesCount64(dots) != 3 || digits&(digits>>1)&(digits>>2)&(digits>>3) != 0 {
+		return pos, false
+	}
+	d1 := bits.TrailingZeros64(dots)
+	dots &= dots - 1
+	d2 := bits.TrailingZeros64(dots)
+	dots &= dots - 1
+	d3 := bits.TrailingZeros64(dots)
+	v := b[pos : pos+19]
+	bad := badOctet(v, 0, d1) | badOctet(v, d1+1, d2) | badOctet(v, d2+1, d3) | badOctet(v, d3+1, n)
+	return pos + n, bad == 0
+}
+
+// Bounds of the octets of 1, 2 and 3 digits, as numbers made of their
+// bytes (the first byte highest): "0"-"9", "10"-"99", "100"-"255". Index 0,
+// an empty octet, has no number in range.
+var octetMin, octetMax = [4]uint32{0: 1, 1: '0', 2: '1'<<8 | '0', 3: '1'<<16 | '0'<<8 | '0'},
+	[4]uint32{0: 0, 1: '9', 2: '9'<<8 | '9', 3: '2'<<16 | '5'<<8 | '5'}
+
+// badOctet is 0 when the digits v[a:e] (of at most 3 bytes, a <= 15) are a
+// decimal octet without a leading zero, else 1.
+func badOctet(v []byte, a, e int) uint64 {
+	l := uint(e-a) & 3
+	// The first l bytes from a, the first byte highest (a shift by 32, for
+	// an empty octet, is 0).
+	x := binary.BigEndian.Uint32(v[a:]) >> ((4 - l) * 8)
+	return b2u(x < octetMin[l]) | b2u(x > octetMax[l])
 }
 
 // isInteger reports whether s is a base-10 integer that fits in an int64,
 // without a plus sign: the form flow logs write numbers in, and the form
-// Record.Int can always convert.
+// Record.Int can always convert. Integers of up to 18 digits always fit; only
+// longer ones go through strconv.ParseInt for the range check.
 func isInteger(s string) bool {
-	if s == "" || s[0] == '+' {
+	digits := s
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if digits == "" {
 		return false
+	}
+	for i := 0; i < len(digits); i++ {
+		if c := digits[i]; c < '0' || c > '9' {
+			return false
+		}
+	}
+	if len(digits) <= 18 {
+		return true
 	}
 	_, err := strconv.ParseInt(s, 10, 64)
 	return err == nil
+}
+
+// isPlainText reports whether s is made of bytes of 0x20 to 0x7f but '"'
+// and '\\'.
+func isPlainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

@@ -1,9 +1,13 @@
 package flowlog_test
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -284,6 +288,305 @@ func normalize(line string) string {
 	return strings.Join(toks, " ")
 }
 
+// refValue is the reference of a value check: what Parse accepts for a
+// field of kind k (ok) and whether Record.Plain holds, straight from the
+// definitions (strconv, net/netip, the JSON string grammar).
+func refValue(k flowlog.Kind, v string) (ok, plain bool) {
+	if v == flowlog.Missing {
+		return true, false
+	}
+	switch k {
+	case flowlog.KindInt32, flowlog.KindInt64, flowlog.KindTime:
+		if v == "" || v[0] == '+' {
+			return false, false
+		}
+		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+			return false, false
+		}
+		digits := strings.TrimPrefix(v, "-")
+		return true, len(digits) <= 18 && (digits[0] != '0' || len(digits) == 1)
+	case flowlog.KindIP:
+		if _, err := netip.ParseAddr(v); err != nil {
+			return false, false
+		}
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return true, false
+		}
+	}
+	return true, true
+}
+
+// refParse is the reference of Parse: the values of line, whether they
+// are a valid record of fields, and which values are plain.
+func refParse(fields []flowlog.Field, line string) (vals []string, ok bool, plain []bool) {
+	for _, v := range strings.Split(strings.TrimRight(line, "\r\n"), " ") {
+		if v != "" {
+			vals = append(vals, v)
+		}
+	}
+	if len(vals) != len(fields) {
+		return vals, false, nil
+	}
+	ok = true
+	plain = make([]bool, len(vals))
+	for i, f := range fields {
+		var good bool
+		good, plain[i] = refValue(f.Kind, vals[i])
+		ok = ok && good
+	}
+	return vals, ok, plain
+}
+
+// checkAgainstRef parses line with p and with refParse and fails on any
+// difference: acceptance, values, Plain, Int.
+func checkAgainstRef(t *testing.T, p *flowlog.Parser, line string) {
+	t.Helper()
+	r, err := p.Parse(line)
+	vals, ok, plain := refParse(p.Fields(), line)
+	if (err == nil) != ok {
+		t.Fatalf("Parse(%q) error = %v, the reference says valid = %v", line, err, ok)
+	}
+	if err != nil {
+		return
+	}
+	if !reflect.DeepEqual(r.Values, vals) {
+		t.Fatalf("Parse(%q) = %q, want %q", line, r.Values, vals)
+	}
+	for i, f := range p.Fields() {
+		if r.Plain(i) != plain[i] {
+			t.Fatalf("Parse(%q): Plain(%d) (%s=%q) = %v, want %v", line, i, f.Name, vals[i], r.Plain(i), plain[i])
+		}
+		if f.IsNumeric() && vals[i] != flowlog.Missing {
+			want, _ := strconv.ParseInt(vals[i], 10, 64)
+			if got, ok := r.Int(i); !ok || got != want {
+				t.Fatalf("Parse(%q): Int(%d) = %d, %v; want %d", line, i, got, ok, want)
+			}
+		}
+	}
+}
+
+// The parser reads eight bytes at a time: values are checked in every
+// position relative to an 8-byte boundary (the leading spaces shift them),
+// and at the end of the line, against the reference.
+func TestValuesAgreeWithReference(t *testing.T) {
+	ints := []string{
+		"0", "7", "-0", "-7", "00", "007", "-007", "10", "65535", "2147483647", "2147483648", "-2147483648",
+		"12345678", "123456789", "1234567890", "1418530070", "123456789012345", "1234567890123456",
+		"12345678901234567", "123456789012345678", "-123456789012345678", "012345678901234567",
+		"9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+		"09223372036854775807", "0000000000000000000001", "99999999999999999999", "-", "--", "-x", "+1", "1-", "1.0",
+		"1e3", "0x10", "1_000", "12a", "a12", "１", "1\t", "1\x00", "\xff1",
+	}
+	ips := []string{
+		"0.0.0.0", "1.2.3.4", "10.0.0.1", "172.31.16.139", "255.255.255.255", "256.1.1.1", "1.256.1.1",
+		"1.1.1.256", "1.1.1.300", "1.1.1.999", "1.1.1.250", "1.1.1.249", "1.1.1.260", "01.1.1.1", "1.01.1.1",
+		"1.1.1.01", "1.1.1.00", "0.0.0.00", "1.1.1", "1.1.1.1.1", "1..1.1", ".1.1.1", "1.1.1.", "1.1.1.1.",
+		"1111.1.1.1", "1.1.1.1111", "1.1.1.12345", "1.2.3.4a", "a.b.c.d", "1.2.3.-4", "1.2.3.4%eth0",
+		"123.123.123.123", "100.100.100.100", "199.200.201.255", "10.0.0.1/24", "::1", "::", "fe80::1%eth0",
+		"fe80::1%\"q\"", "2001:db8::1", "::ffff:10.0.0.1", "2600:1f18:abc:def::12", "1:2:3:4:5:6:7:8",
+		"1:2:3:4:5:6:7:8:9", "gggg::1", "-", "--", "x", "1.2.3.4.5.6.7.8.9",
+	}
+	texts := []string{
+		"ACCEPT", "OK", "eni-1235b8ca123456789", "123456789012", "-", "--", "a\"b", "a\\b", "tab\there",
+		"\x7f", "caf\xc3\xa9", "\xff", "\x00", "\x1f", "0123456789abcdef", "0123456789abcde\"",
+		"0123456789abcdef\x01", "a", "ab", "abcdefg", "abcdefgh", "abcdefghi",
+	}
+	cases := []struct {
+		kinds  []string // field names, one of each kind, and a filler
+		values []string
+	}{
+		{[]string{"bytes", "dstport", "start"}, ints},
+		{[]string{"srcaddr", "pkt-dstaddr"}, ips},
+		{[]string{"interface-id", "pkt-src-aws-service"}, texts},
+	}
+	for _, c := range cases {
+		for _, name := range c.kinds {
+			fs := mustFields(t, []string{"action", name, "log-status"})
+			p := flowlog.NewParser(fs)
+			last := flowlog.NewParser(mustFields(t, []string{"action", name}))
+			tp, tlast := plainTemplate(t, p, 0), plainTemplate(t, last, 0)
+			for _, v := range c.values {
+				for pad := 0; pad < 17; pad++ {
+					lead := strings.Repeat(" ", pad)
+					for _, line := range []string{lead + "ACCEPT " + v + " OK", lead + "ACCEPT " + v + " " + strings.Repeat("x", pad)} {
+						checkAgainstRef(t, p, line)
+						checkAppendPlain(t, p, tp, 0, line)
+					}
+					for _, line := range []string{lead + "ACCEPT " + v, lead + "ACCEPT " + v + "\r\n", strings.Repeat("x", pad+1) + " " + v} {
+						checkAgainstRef(t, last, line)
+						checkAppendPlain(t, last, tlast, 0, line)
+					}
+				}
+			}
+		}
+	}
+}
+
+// Every IPv4 address made of octets around the edges of the rules, in every
+// alignment, agrees with net/netip.
+func TestIPv4AgreesWithNetip(t *testing.T) {
+	octets := []string{"0", "1", "9", "00", "01", "10", "99", "099", "100", "199", "200", "249", "250", "255", "256", "259", "260", "300", "999", "0000", "1234", ""}
+	p := flowlog.NewParser(mustFields(t, []string{"srcaddr", "dstaddr"}))
+	var r flowlog.Record
+	for _, a := range octets {
+		for _, b := range octets {
+			for _, c := range octets {
+				for _, d := range octets {
+					ip := a + "." + b + "." + c + "." + d
+					_, err := netip.ParseAddr(ip)
+					for pad, line := range []string{ip + " " + ip, " " + ip + " 1.2.3.4", "   1.2.3.4 " + ip} {
+						if perr := p.ParseInto(line, &r); (perr == nil) != (err == nil) {
+							t.Fatalf("ParseInto(%q) error = %v, netip.ParseAddr(%q) error = %v", line, perr, ip, err)
+						}
+						if err == nil && (!r.Plain(0) || !r.Plain(1)) {
+							t.Fatalf("ParseInto(%q) (%d): Plain = %v, %v", line, pad, r.Plain(0), r.Plain(1))
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestPlain(t *testing.T) {
+	p := mustParser(t, exV5Format)
+	r, err := p.Parse(exV5Ingress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range r.Values {
+		if got, want := r.Plain(i), v != flowlog.Missing; got != want {
+			t.Errorf("Plain(%d) (%q) = %v, want %v", i, v, got, want)
+		}
+	}
+	if r.Plain(-1) || r.Plain(len(r.Values)) || r.Plain(64) {
+		t.Error("Plain out of range is true")
+	}
+	// A record built by hand, or after an error: nothing is plain.
+	hand := flowlog.Record{Values: strings.Fields(exAccept)}
+	if hand.Plain(0) {
+		t.Error("Plain of a record built by hand is true")
+	}
+	if err := p.ParseInto("garbage", &r); err == nil || r.Plain(0) {
+		t.Errorf("after error %v, Plain(0) = %v", err, r.Plain(0))
+	}
+}
+
+// plainTemplate is a template that writes every value as <name=value>.
+func plainTemplate(t testing.TB, p *flowlog.Parser, maxLen int) *flowlog.Template {
+	t.Helper()
+	tf := make([]flowlog.TemplateField, len(p.Fields()))
+	for i, f := range p.Fields() {
+		tf[i] = flowlog.TemplateField{Before: "<" + f.Name + "=", After: ">", MaxLen: maxLen}
+	}
+	if len(tf) > 0 {
+		// One Before longer than a block, one empty After.
+		tf[0].Before = strings.Repeat("#", 40) + tf[0].Before
+		tf[len(tf)-1].After = ""
+	}
+	tmpl, err := p.Template(tf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tmpl
+}
+
+// checkAppendPlain checks that AppendPlain takes line exactly when ParseInto
+// accepts it with plain values no longer than maxLen, and then writes the
+// values ParseInto finds.
+func checkAppendPlain(t *testing.T, p *flowlog.Parser, tmpl *flowlog.Template, maxLen int, line string) {
+	t.Helper()
+	r, err := p.Parse(line)
+	want := []byte("prefix")
+	take := err == nil
+	for i, f := range p.Fields() {
+		if err != nil {
+			break
+		}
+		v := r.Values[i]
+		if v == flowlog.Missing {
+			continue
+		}
+		if !r.Plain(i) || (maxLen > 0 && len(v) > maxLen) {
+			take = false
+			break
+		}
+		if i == 0 {
+			want = append(want, strings.Repeat("#", 40)...)
+		}
+		want = append(want, "<"+f.Name+"="+v...)
+		if i < len(r.Values)-1 {
+			want = append(want, '>')
+		}
+	}
+	got, ok := p.AppendPlain([]byte("prefix"), line, tmpl)
+	if ok != take {
+		t.Fatalf("AppendPlain(%q) ok = %v; ParseInto error %v, want ok = %v", line, ok, err, take)
+	}
+	if !ok {
+		want = []byte("prefix")
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("AppendPlain(%q) = %q, want %q", line, got, want)
+	}
+}
+
+func TestAppendPlain(t *testing.T) {
+	for _, tc := range []struct {
+		format string
+		lines  []string
+	}{
+		{flowlog.LogFormat(flowlog.V2Fields()), []string{exAccept, exReject, exNoData, exSkipData, exIPv6, exAccept + "\r\n",
+			"  " + strings.ReplaceAll(exAccept, " ", "   ") + "  ", exAccept + " extra", strings.TrimSuffix(exAccept, " OK"),
+			strings.Replace(exAccept, "ACCEPT", `"ACCEPT"`, 1), strings.Replace(exAccept, " 22 ", " 022 ", 1),
+			strings.Replace(exAccept, " 22 ", " 2x ", 1), strings.Replace(exAccept, "4249", "12345678901234567890", 1),
+			strings.Replace(exAccept, "4249", "1234567890123456789", 1), "", " ", "garbage"}},
+		{exV5Format, []string{exV5Ingress, exV5Egress}},
+		{exNATFormat, []string{exNATLine, "- - - - - -", "i-1 eni-1 fe80::1%eth0 10.0.0.1 - -"}},
+	} {
+		p := mustParser(t, tc.format)
+		for _, maxLen := range []int{0, 5} {
+			tmpl := plainTemplate(t, p, maxLen)
+			for _, line := range tc.lines {
+				checkAppendPlain(t, p, tmpl, maxLen, line)
+			}
+		}
+	}
+	// A template is for its parser only.
+	p1, p2 := flowlog.NewParser(flowlog.V2Fields()), flowlog.NewParser(flowlog.V2Fields())
+	if _, ok := p2.AppendPlain(nil, exAccept, plainTemplate(t, p1, 0)); ok {
+		t.Error("AppendPlain took another parser's template")
+	}
+	if _, err := p1.Template(nil); err == nil {
+		t.Error("Template of no fields for a format of 14: no error")
+	}
+	if _, err := p1.Template(make([]flowlog.TemplateField, 14)); err != nil {
+		t.Errorf("Template of empty fields: %v", err)
+	}
+	long := make([]flowlog.TemplateField, 14)
+	long[3].After = "123456789"
+	if _, err := p1.Template(long); err == nil {
+		t.Error("Template with a 9-byte After: no error")
+	}
+}
+
+func TestAppendPlainDoesNotAllocate(t *testing.T) {
+	p := flowlog.NewParser(flowlog.V2Fields())
+	tmpl := plainTemplate(t, p, 0)
+	buf := make([]byte, 0, 4096)
+	allocs := testing.AllocsPerRun(100, func() {
+		var ok bool
+		if buf, ok = p.AppendPlain(buf[:0], exAccept, tmpl); !ok {
+			t.Fatal("AppendPlain failed")
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("AppendPlain allocates %v times per line", allocs)
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		exAccept, exReject, exNoData, exSkipData, exIPv6, exV5Ingress, exV5Egress,
@@ -299,8 +602,14 @@ func FuzzParse(f *testing.F) {
 		flowlog.NewParser(flowlog.DefaultFields()),
 		flowlog.NewParser(mustFields(f, customNames)),
 	}
+	templates := make([]*flowlog.Template, len(parsers))
+	for i, p := range parsers {
+		templates[i] = plainTemplate(f, p, 9)
+	}
 	f.Fuzz(func(t *testing.T, line string) {
-		for _, p := range parsers {
+		for i, p := range parsers {
+			checkAgainstRef(t, p, line)
+			checkAppendPlain(t, p, templates[i], 9, line)
 			r, err := p.Parse(line)
 			if err != nil {
 				if !errors.Is(err, flowlog.ErrNotFlowLog) {
@@ -344,4 +653,69 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// benchLines returns n realistic default-format records: private, public
+// and IPv6 peers, varied ports and counters, a few NODATA rows.
+func benchLines(n int) []string {
+	r := rand.New(rand.NewPCG(1, 2))
+	lines := make([]string, n)
+	start := 1718000000
+	for i := range lines {
+		end := start + 30 + r.IntN(31)
+		if r.IntN(50) == 0 {
+			lines[i] = fmt.Sprintf("2 123456789012 eni-0a1b2c3d4e5f60718 - - - - - - - %d %d - NODATA", start, end)
+			continue
+		}
+		peer := fmt.Sprintf("%d.%d.%d.%d", []int{3, 10, 18, 52, 104, 151}[r.IntN(6)], r.IntN(256), r.IntN(256), 1+r.IntN(254))
+		if r.IntN(10) == 0 {
+			peer = fmt.Sprintf("2600:1f18:%x:%x::%x", r.IntN(0x10000), r.IntN(0x10000), 1+r.IntN(0xffff))
+		}
+		packets := 1 + r.IntN(40)
+		action := []string{"ACCEPT", "ACCEPT", "ACCEPT", "REJECT"}[r.IntN(4)]
+		lines[i] = fmt.Sprintf("2 123456789012 eni-0a1b2c3d4e5f60718 10.0.%d.%d %s %d %d %d %d %d %d %d %s OK",
+			r.IntN(256), 1+r.IntN(254), peer, 1024+r.IntN(64512), []int{443, 80, 22, 53, 3306}[r.IntN(5)], []int{6, 17, 1}[r.IntN(3)],
+			packets, packets*(40+r.IntN(1461)), start, end, action)
+	}
+	return lines
+}
+
+// BenchmarkParseInto measures the general path of the Lambda functions:
+// one reused Record, realistic default-format lines. MB/s are of line text.
+func BenchmarkParseInto(b *testing.B) {
+	lines := benchLines(2000)
+	p := flowlog.NewParser(flowlog.V2Fields())
+	var r flowlog.Record
+	benchLinesLoop(b, lines, func(l string) bool { return p.ParseInto(l, &r) == nil })
+}
+
+// BenchmarkAppendPlain measures the hot path of the indexer: lines to
+// values laid out by a template, in one pass.
+func BenchmarkAppendPlain(b *testing.B) {
+	lines := benchLines(2000)
+	p := flowlog.NewParser(flowlog.V2Fields())
+	tmpl := plainTemplate(b, p, 0)
+	buf := make([]byte, 0, 1<<20)
+	benchLinesLoop(b, lines, func(l string) bool {
+		var ok bool
+		buf, ok = p.AppendPlain(buf[:0], l, tmpl)
+		return ok
+	})
+}
+
+func benchLinesLoop(b *testing.B, lines []string, parse func(string) bool) {
+	size := 0
+	for _, l := range lines {
+		size += len(l)
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, l := range lines {
+			if !parse(l) {
+				b.Fatalf("%q refused", l)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(lines)), "ns/line")
 }

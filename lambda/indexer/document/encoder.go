@@ -1,9 +1,13 @@
 package document
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
+	"unsafe"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 )
@@ -49,7 +53,7 @@ type Encoder struct {
 	// specs[i] is how field i is written.
 	specs []fieldSpec
 	// The index name of the last day seen and its action-line prefix
-	// `{"index":{"_index":"<index>","_id":`, to avoid reformatting them.
+	// `{"index":{"_index":"<index>","_id":"`, to avoid reformatting them.
 	day       int64
 	dayIndex  string
 	dayAction []byte
@@ -57,9 +61,14 @@ type Encoder struct {
 	// `,"log_group":"...","log_stream":"...","event_id":`.
 	group, stream string
 	tail          []byte
-	// The last timestamp and its decimal digits.
-	ts       int64
-	tsDigits []byte
+	// The last timestamp and the text between the _id and the first field:
+	// `"}}\n{"@timestamp":<digits>` (from the _id's closing quote).
+	ts     int64
+	tsText []byte
+	// The template of AppendLine for the last parser seen (nil when its
+	// format is not the encoder's).
+	tmplParser *flowlog.Parser
+	tmpl       *flowlog.Template
 }
 
 // NewEncoder returns an encoder for records with these fields (in format
@@ -75,11 +84,21 @@ func NewEncoder(fields []flowlog.Field, prefix string) (*Encoder, error) {
 		return nil, err
 	}
 	e := &Encoder{prefix: prefix, fields: append([]flowlog.Field(nil), fields...), day: -1 << 62, ts: -1}
-	e.tsDigits = strconv.AppendInt(nil, e.ts, 10)
+	e.tsText = strconv.AppendInt(append(append(padded(), '"'), actionEnd...), e.ts, 10)
+	e.dayAction, e.tail = padded(), padded()
 	e.setSource("", "")
 	e.specs = make([]fieldSpec, len(fields))
 	for i, f := range fields {
-		e.specs[i] = fieldSpec{key: string(append(AppendString([]byte{','}, f.Column()), ':')), kind: f.Kind}
+		sp := &e.specs[i]
+		key := append(AppendString([]byte(`,`), f.Column()), ':')
+		sp.kind, sp.quoted, sp.plainMax = f.Kind, !f.IsNumeric(), math.MaxInt
+		if sp.quoted {
+			key = append(key, '"')
+		}
+		if f.Kind == flowlog.KindInt32 {
+			sp.plainMax = 9
+		}
+		sp.key = string(key)
 	}
 	return e, nil
 }
@@ -100,6 +119,7 @@ func (e *Encoder) Index(ms int64) (index string, ok bool) {
 	if day != e.day {
 		e.day, e.dayIndex = day, IndexName(e.prefix, ms)
 		e.dayAction = append(AppendString(append(e.dayAction[:0], actionStart...), e.dayIndex), actionID...)
+		e.dayAction = append(e.dayAction, '"') // see appendHead
 	}
 	return e.dayIndex, true
 }
@@ -116,16 +136,22 @@ func (e *Encoder) setSource(group, stream string) {
 
 // fieldSpec is how the encoder writes one field.
 type fieldSpec struct {
-	// key is `,"<column>":`.
-	key  string
-	kind flowlog.Kind
+	// key is `,"<column>":`, followed by `"` for a quoted (non-numeric)
+	// field: what comes before the value.
+	key string
+	// plainMax is the length up to which a plain value (see
+	// flowlog.Record.Plain) is copied as it is: 9 for an int32 (no digit
+	// count that could overflow it), no limit for other kinds.
+	plainMax int
+	quoted   bool
+	kind     flowlog.Kind
 }
 
 var (
 	actionStart = []byte(`{"index":{"_index":`)
 	actionID    = []byte(`,"_id":`)
-	actionEnd   = []byte("}}\n")
-	sourceStart = []byte(`{"` + TimestampField + `":`)
+	// actionEnd ends the action line and starts the source line.
+	actionEnd   = []byte("}}\n{\"" + TimestampField + `":`)
 	logGroupKey = []byte(`,"` + LogGroupField + `":`)
 	streamKey   = []byte(`,"` + LogStreamField + `":`)
 	eventIDKey  = []byte(`,"` + EventIDField + `":`)
@@ -140,55 +166,215 @@ func (e *Encoder) Append(dst []byte, rec *flowlog.Record, m Meta) ([]byte, strin
 	if len(rec.Values) != len(e.fields) {
 		return dst, "", fmt.Errorf("%w: record has %d values, the format %d fields", ErrBadValue, len(rec.Values), len(e.fields))
 	}
-	if m.ID == "" {
-		return dst, "", fmt.Errorf("%w: the event has no id", ErrBadValue)
-	}
-	if len(m.ID) > MaxIDLen {
-		return dst, "", fmt.Errorf("%w: the event id is longer than %d bytes", ErrBadValue, MaxIDLen)
-	}
-	index, ok := e.Index(m.Timestamp)
-	if !ok {
-		return dst, "", fmt.Errorf("%w: event timestamp %d is not a time between 1970 and 9999", ErrBadValue, m.Timestamp)
-	}
-	if m.LogGroup != e.group || m.LogStream != e.stream {
-		e.setSource(m.LogGroup, m.LogStream)
-	}
-	if m.Timestamp != e.ts {
-		e.ts, e.tsDigits = m.Timestamp, strconv.AppendInt(e.tsDigits[:0], m.Timestamp, 10)
-	}
 	n := len(dst)
-	dst = append(dst, e.dayAction...)
-	idStart := len(dst)
-	dst = AppendString(dst, m.ID)
-	idEnd := len(dst)
-	dst = append(dst, actionEnd...)
-
-	dst = append(dst, sourceStart...)
-	dst = append(dst, e.tsDigits...)
+	dst, index, id, err := e.appendHead(dst, m)
+	if err != nil {
+		return dst, "", err
+	}
 	specs := e.specs[:len(rec.Values)]
 	for i, v := range rec.Values {
+		sp := &specs[i]
+		if rec.Plain(i) && len(v) <= sp.plainMax {
+			// A value to copy as it is, between its key and, when
+			// quoted, its closing quote.
+			dst = append(dst, sp.key...)
+			dst = append(dst, v...)
+			if sp.quoted {
+				dst = append(dst, '"')
+			}
+			continue
+		}
 		if v == flowlog.Missing {
 			continue
 		}
-		sp := &specs[i]
-		dst = append(dst, sp.key...)
 		var err error
 		switch sp.kind {
 		case flowlog.KindInt32:
+			dst = append(dst, sp.key...)
 			dst, err = appendInteger(dst, v, 32)
 		case flowlog.KindInt64, flowlog.KindTime:
+			dst = append(dst, sp.key...)
 			dst, err = appendInteger(dst, v, 64)
 		default:
+			// AppendString writes its own quotes.
+			dst = append(dst, sp.key[:len(sp.key)-1]...)
 			dst = AppendString(dst, v)
 		}
 		if err != nil {
 			return dst[:n], "", fmt.Errorf("%w: field %s=%q: %v", ErrBadValue, e.fields[i].Name, v, err)
 		}
 	}
-	dst = append(dst, e.tail...)
-	dst = append(dst, dst[idStart:idEnd]...)
-	dst = append(dst, '}', '\n')
-	return dst, index, nil
+	return e.appendFoot(dst, id), index, nil
+}
+
+// AppendLine is the hot path of a parse with p and Append: it appends the
+// document of a flow log line and returns the extended buffer, the
+// document's index and true, when p's format is the encoder's, the metadata
+// is valid and p.AppendPlain takes the line (it is a valid record whose
+// values are all plain, as real flow log records are). The document is the
+// one Append makes of the record p parses from the line.
+//
+// Otherwise AppendLine returns dst unchanged, "" and false: the caller
+// takes the general path (p.ParseInto, then Append), which also reports
+// what is wrong, if anything.
+func (e *Encoder) AppendLine(dst []byte, p *flowlog.Parser, line string, m Meta) ([]byte, string, bool) {
+	if p != e.tmplParser {
+		e.tmplParser, e.tmpl = p, e.template(p)
+	}
+	if e.tmpl == nil {
+		return dst, "", false
+	}
+	n := len(dst)
+	dst, index, id, err := e.appendHead(dst, m)
+	if err != nil {
+		return dst, "", false
+	}
+	dst, ok := p.AppendPlain(dst, line, e.tmpl)
+	if !ok {
+		return dst[:n], "", false
+	}
+	return e.appendFoot(dst, id), index, true
+}
+
+// template returns the template of AppendLine for p, or nil when p's
+// format is not the encoder's.
+func (e *Encoder) template(p *flowlog.Parser) *flowlog.Template {
+	pf := p.Fields()
+	if len(pf) != len(e.fields) {
+		return nil
+	}
+	tf := make([]flowlog.TemplateField, len(pf))
+	for i, f := range pf {
+		if f.Name != e.fields[i].Name || f.Kind != e.fields[i].Kind {
+			return nil
+		}
+		sp := &e.specs[i]
+		tf[i].Before = sp.key
+		if sp.quoted {
+			tf[i].After = `"`
+		}
+		if sp.plainMax != math.MaxInt {
+			tf[i].MaxLen = sp.plainMax
+		}
+	}
+	t, err := p.Template(tf)
+	if err != nil {
+		return nil
+	}
+	return t
+}
+
+// appendHead checks the metadata and appends the action line and the start
+// of the source line, up to the @timestamp value. It returns the extended
+// buffer, the document's index and where the _id (as a JSON string) is in
+// it, or dst and the error.
+func (e *Encoder) appendHead(dst []byte, m Meta) (_ []byte, index string, id [2]int, err error) {
+	if m.ID == "" {
+		return dst, "", id, fmt.Errorf("%w: the event has no id", ErrBadValue)
+	}
+	if len(m.ID) > MaxIDLen {
+		return dst, "", id, fmt.Errorf("%w: the event id is longer than %d bytes", ErrBadValue, MaxIDLen)
+	}
+	index, ok := e.Index(m.Timestamp)
+	if !ok {
+		return dst, "", id, fmt.Errorf("%w: event timestamp %d is not a time between 1970 and 9999", ErrBadValue, m.Timestamp)
+	}
+	if !sameString(m.LogGroup, e.group) || !sameString(m.LogStream, e.stream) {
+		e.setSource(m.LogGroup, m.LogStream)
+	}
+	if m.Timestamp != e.ts {
+		e.ts, e.tsText = m.Timestamp, strconv.AppendInt(append(append(e.tsText[:0], '"'), actionEnd...), m.Timestamp, 10)
+	}
+	// dayAction ends in the _id's opening quote, tsText starts with its
+	// closing one: an id of digits, as CloudWatch Logs ids are, needs
+	// no escaping and goes in between; another is written by
+	// AppendString, quotes included.
+	if need := len(e.dayAction) + len(m.ID) + len(e.tsText) + blockLen; cap(dst)-len(dst) < need {
+		dst = slices.Grow(dst, need)
+	}
+	dst = appendBlock(dst, e.dayAction)
+	id[0] = len(dst) - 1
+	var digits bool
+	if dst, digits = appendDigitString(dst, m.ID); digits {
+		id[1] = len(dst) + 1
+		dst = appendBlock(dst, e.tsText)
+	} else {
+		dst = AppendString(dst[:id[0]], m.ID)
+		id[1] = len(dst)
+		dst = append(dst, e.tsText[1:]...)
+	}
+	return dst, index, id, nil
+}
+
+// blockLen is the size of the blocks appendBlock copies.
+const blockLen = 64
+
+// appendBlock is append(dst, src...) for the encoder's own cached texts,
+// whose buffers have room for blockLen bytes (see padded): one that fits
+// is copied as a fixed block of blockLen bytes when dst has the room, the
+// bytes past it being spare capacity.
+func appendBlock(dst, src []byte) []byte {
+	n := len(dst)
+	if len(src) > blockLen || cap(src) < blockLen || cap(dst)-n < blockLen {
+		return append(dst, src...)
+	}
+	*(*[blockLen]byte)(dst[n : n+blockLen]) = [blockLen]byte(src[:blockLen])
+	return dst[:n+len(src)]
+}
+
+// padded returns an empty buffer for a cached text, with room for a block.
+func padded() []byte { return make([]byte, 0, 2*blockLen) }
+
+// appendDigitString appends s and reports true if it is made of '0'-'9' and of
+// at least 8 bytes, else returns dst as it was and false. It copies and
+// tests eight bytes at a time, the last eight overlapping the previous.
+func appendDigitString(dst []byte, s string) ([]byte, bool) {
+	n := len(dst)
+	if len(s) < 8 || cap(dst)-n < len(s) {
+		return dst, false
+	}
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	out := dst[n : n+len(s)]
+	var notDigit uint64
+	for i := 0; i < len(b)-8; i += 8 {
+		v := binary.LittleEndian.Uint64(b[i:])
+		notDigit |= nonDigitLanes(v)
+		binary.LittleEndian.PutUint64(out[i:], v)
+	}
+	v := binary.LittleEndian.Uint64(b[len(b)-8:])
+	notDigit |= nonDigitLanes(v)
+	binary.LittleEndian.PutUint64(out[len(out)-8:], v)
+	if notDigit != 0 {
+		return dst, false
+	}
+	return dst[:n+len(s)], true
+}
+
+// nonDigitLanes is not 0 when a byte of v is not '0'-'9': digits become 0-9
+// without borrowing, a byte below '0' borrows and sets its top bit, one
+// above '9' has it set or reaches it when 0x76 is added. (Only the first
+// such byte is exact; enough for a test of all eight.)
+func nonDigitLanes(v uint64) uint64 {
+	t := v - lanes*'0'
+	return (t | (t + lanes*(0x80-10))) & topBits
+}
+
+// appendFoot ends the source line: log group and stream, and event_id, a
+// copy of the _id at id in dst.
+func (e *Encoder) appendFoot(dst []byte, id [2]int) []byte {
+	if need := len(e.tail) + id[1] - id[0] + 2 + blockLen; cap(dst)-len(dst) < need {
+		dst = slices.Grow(dst, need)
+	}
+	dst = appendBlock(dst, e.tail)
+	// The _id is in dst, which has room for a block after it.
+	dst = appendBlock(dst, dst[id[0]:id[1]:cap(dst)])
+	return append(dst, '}', '\n')
+}
+
+// sameString is a == b, quick when both are the same string (the log group
+// and stream of every event of a payload).
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
 
 var errNotInteger = errors.New("not an integer")

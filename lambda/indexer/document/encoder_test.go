@@ -207,3 +207,169 @@ func BenchmarkAppend(b *testing.B) {
 	}
 	b.SetBytes(int64(len(buf)))
 }
+
+// appendBoth encodes line with AppendLine and with ParseInto and Append,
+// and fails when AppendLine takes a line the general path does not encode
+// the same, or refuses one of plain values the general path encodes.
+func appendBoth(t *testing.T, e *Encoder, p *flowlog.Parser, line string, m Meta) (fast bool) {
+	t.Helper()
+	got, gotIndex, ok := e.AppendLine([]byte("prefix"), p, line, m)
+	var want []byte
+	var wantIndex string
+	r, perr := p.Parse(line)
+	var err error = perr
+	if err == nil {
+		want, wantIndex, err = e.Append([]byte("prefix"), &r, m)
+	}
+	if !ok {
+		if string(got) != "prefix" || gotIndex != "" {
+			t.Fatalf("AppendLine(%q) failed but returned %q, %q", line, got, gotIndex)
+		}
+		if err == nil {
+			plain := true
+			for i, v := range r.Values {
+				if v != flowlog.Missing && (!r.Plain(i) || e.specs[i].kind == flowlog.KindInt32 && len(v) > 9) {
+					plain = false
+				}
+			}
+			if plain {
+				t.Fatalf("AppendLine(%q, %+v) refused a record of plain values", line, m)
+			}
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatalf("AppendLine(%q, %+v) = %q, but the general path fails: %v", line, m, got, err)
+	}
+	if string(got) != string(want) || gotIndex != wantIndex {
+		t.Fatalf("AppendLine(%q, %+v) =\n%s %s\nthe general path\n%s %s", line, m, got, gotIndex, want, wantIndex)
+	}
+	return true
+}
+
+func TestAppendLineMatchesAppend(t *testing.T) {
+	v5, err := flowlog.ParseLogFormat("${version} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${start} ${end} ${type} ${packets} ${bytes} ${account-id} ${vpc-id} ${subnet-id} ${instance-id} ${interface-id} ${region} ${az-id} ${sublocation-type} ${sublocation-id} ${action} ${tcp-flags} ${pkt-srcaddr} ${pkt-dstaddr} ${pkt-src-aws-service} ${pkt-dst-aws-service} ${traffic-path} ${flow-direction} ${log-status}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metas := []Meta{
+		testMeta,
+		{ID: "1", Timestamp: 0, LogGroup: "g", LogStream: "s"},
+		{ID: "12345678", Timestamp: 1, LogGroup: `"q"`, LogStream: "\x01"},
+		{ID: "1234567x9", Timestamp: 86_400_000, LogGroup: "g", LogStream: "s"},
+		{ID: `id"with\quotes`, Timestamp: 1432826855000},
+		{ID: "3195310660696698337880902507980421114328961542429822156\xff", Timestamp: 1432826855000},
+		{ID: "", Timestamp: 1},
+		{ID: "1", Timestamp: -1},
+		{ID: strings.Repeat("1", MaxIDLen+1), Timestamp: 1},
+	}
+	for _, tc := range []struct {
+		fields []flowlog.Field
+		lines  []string
+		fast   bool // the first line takes the fast path
+	}{
+		{flowlog.V2Fields(), []string{
+			"2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+			"2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",
+			"2 123456789010 eni-1235b8ca123456789 2001:db8:1234:a100:8d6e:3477:df66:f105 2001:db8::1 34892 22 6 54 8855 1477913708 1477913820 ACCEPT OK",
+			"2 123456789010 eni-1 fe80::1%eth0 ::1 1 2 3 4 5 6 7 ACCEPT OK\r\n",
+			"2 1 \"q\" ::1 ::2 007 -0 2147483648 1 1 1 1 A\\B \x01",
+			"2 1 e 1.2.3.4 1.2.3.4 2147483647 -99999999 255 9223372036854775807 -9223372036854775808 0 0 X Y",
+			"2 1 e 1.2.3.4 1.2.3.4 1234567890 1 1 1 1 1 1 X Y",
+			"2 1 e 1.2.3.4 1.2.3.4 1 1 1 1 12345678901234567890 1 1 X Y",
+			"  2   1 e 1.2.3.4 1.2.3.4 1 1 1 1 1 1 1 X   Y  ",
+			"2 1 e 1.2.3.4 1.2.3.4 1 1 1 1 1 1 1 X",
+			"2 1 e 1.2.3.4 1.2.3.4 1 1 1 1 1 1 1 X Y Z",
+			"2 1 e 1.2.3.256 1.2.3.4 1 1 1 1 1 1 1 X Y",
+			"",
+		}, true},
+		{v5, []string{
+			"5 52.95.128.179 10.0.0.71 80 34210 6 1616729292 1616729349 IPv4 14 15044 123456789012 vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-0c50d5961bcb2d47b eni-1235b8ca123456789 ap-southeast-2 apse2-az3 - - ACCEPT 19 52.95.128.179 10.0.0.71 S3 - - ingress OK",
+			"5 10.0.0.71 52.95.128.179 34210 80 6 1616729292 1616729349 IPv4 7 471 123456789012 vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-0c50d5961bcb2d47b eni-1235b8ca123456789 ap-southeast-2 apse2-az3 - - ACCEPT 3 10.0.0.71 52.95.128.179 - S3 8 egress OK",
+		}, true},
+	} {
+		e := mustEncoder(t, tc.fields)
+		p := flowlog.NewParser(tc.fields)
+		for _, m := range metas {
+			for j, line := range tc.lines {
+				fast := appendBoth(t, e, p, line, m)
+				if j == 0 && m == testMeta && fast != tc.fast {
+					t.Errorf("AppendLine(%q) took the fast path: %v, want %v", line, fast, tc.fast)
+				}
+			}
+		}
+		// A parser of another format is refused.
+		other := flowlog.NewParser(flowlog.DefaultFields())
+		if _, _, ok := e.AppendLine(nil, other, tc.lines[0], testMeta); ok {
+			t.Error("AppendLine took a parser of another format")
+		}
+	}
+}
+
+func TestAppendLineDoesNotAllocate(t *testing.T) {
+	e := mustEncoder(t, flowlog.V2Fields())
+	p := flowlog.NewParser(flowlog.V2Fields())
+	line := "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
+	buf := make([]byte, 0, 4096)
+	allocs := testing.AllocsPerRun(100, func() {
+		var ok bool
+		if buf, _, ok = e.AppendLine(buf[:0], p, line, testMeta); !ok {
+			t.Fatal("AppendLine refused the line")
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("AppendLine allocates %v times per record", allocs)
+	}
+}
+
+func FuzzAppendLine(f *testing.F) {
+	f.Add("2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK", testMeta.ID, testMeta.Timestamp)
+	f.Add("2 1 \"q\" fe80::1%eth0 ::1 007 -0 2147483648 1 1 1 1 A\\B \x01", "\xff", int64(-1))
+	f.Add("2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA", "12345678", int64(0))
+	e := mustEncoder(f, flowlog.V2Fields())
+	p := flowlog.NewParser(flowlog.V2Fields())
+	f.Fuzz(func(t *testing.T, line, id string, ts int64) {
+		appendBoth(t, e, p, line, Meta{ID: id, Timestamp: ts, LogGroup: "/vpc/flow-logs", LogStream: "eni-1-all"})
+	})
+}
+
+// The _id and event_id are the event id as a JSON string, whether it is
+// made of digits (copied as it is) or needs escaping.
+func TestAppendIDs(t *testing.T) {
+	e := mustEncoder(t, flowlog.V2Fields())
+	rec := parse(t, flowlog.V2Fields(), "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK")
+	for _, id := range []string{"1", "1234567", "12345678", "123456789", "31953106606966983378809025079804211143289615424298221568",
+		"1234567/", "/2345678", "1234567:", "abc", `q"uote`, `back\slash`, "tab\t", "\xff\xfe", "ünï", "0000000000000000"} {
+		m := testMeta
+		m.ID = id
+		for _, line := range []string{"", "x"} {
+			var out []byte
+			var err error
+			if line == "" {
+				out, _, err = e.Append(nil, rec, m)
+			} else {
+				var ok bool
+				out, _, ok = e.AppendLine(nil, flowlog.NewParser(flowlog.V2Fields()), "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK", m)
+				if !ok {
+					t.Fatalf("AppendLine refused id %q", id)
+				}
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+			var action map[string]map[string]string
+			if err := json.Unmarshal([]byte(lines[0]), &action); err != nil {
+				t.Fatalf("id %q: action line %s: %v", id, lines[0], err)
+			}
+			var want string
+			_ = json.Unmarshal(AppendString(nil, id), &want) // id with invalid UTF-8 replaced
+			if got := action["index"]["_id"]; got != want {
+				t.Errorf("id %q: _id %q, want %q", id, got, want)
+			}
+			if got := source(t, out)[EventIDField]; got != want {
+				t.Errorf("id %q: event_id %q, want %q", id, got, want)
+			}
+		}
+	}
+}

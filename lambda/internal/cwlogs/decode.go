@@ -335,10 +335,15 @@ func (d *Decoder) decodeInPlace(js []byte) (*Payload, error) {
 // str returns the string at sp in js without copying it: an escaped string
 // is first unescaped in place, which only ever shrinks it.
 func (d *Decoder) str(js []byte, sp span) string {
-	n := sp.end - sp.start
-	if sp.esc {
-		n = len(appendUnescaped(js[sp.start:sp.start], js[sp.start:sp.end]))
+	if !sp.esc { // the common case, inlined
+		return unsafe.String(unsafe.SliceData(js[sp.start:sp.end]), sp.end-sp.start)
 	}
+	return d.strSlow(js, sp)
+}
+
+// strSlow is str for an escaped string.
+func (d *Decoder) strSlow(js []byte, sp span) string {
+	n := len(appendUnescaped(js[sp.start:sp.start], js[sp.start:sp.end]))
 	if n == 0 {
 		return ""
 	}

@@ -256,3 +256,30 @@ func TestDecodeMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// Events laid out as CloudWatch Logs writes them take the decoder's fast
+// path, which reads timestamps eight digits at a time: every length of
+// number, in every alignment, and what may follow it, match the reference.
+func TestDecodeFastPathTimestamps(t *testing.T) {
+	nums := []string{"", "0", "00", "01", "7", "-1", "1.5", "1e3"}
+	for n := 1; n <= 20; n++ {
+		nums = append(nums, "1234567890123456789012"[:n], "9876543210987654321098"[:n])
+	}
+	nums = append(nums, "9223372036854775807", "9223372036854775808", "0123456789")
+	for _, ts := range nums {
+		for pad := 0; pad < 9; pad++ {
+			for _, msg := range []string{"m", "", strings.Repeat("x", 20)} {
+				doc := `{"messageType":"D","logEvents":[{"id":"` + strings.Repeat("1", pad) + `","timestamp":` + ts + `,"message":"` + msg + `"},{"id":"2","timestamp":` + ts + `,"message":"m"}]}`
+				js := []byte(doc)
+				got, err := cwlogs.DecodeJSON(js)
+				want, ok := referenceDecode(js)
+				if ok != (err == nil) {
+					t.Fatalf("%s: DecodeJSON err = %v, reference ok = %v", doc, err, ok)
+				}
+				if ok && !reflect.DeepEqual(normalize(got), normalize(want)) {
+					t.Fatalf("%s:\n got %+v\nwant %+v", doc, normalize(got), normalize(want))
+				}
+			}
+		}
+	}
+}
