@@ -5,7 +5,6 @@ package stacks
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -62,12 +61,6 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
 	}
 	if err := CheckSecrets(cfg, ctx.IsConfigSecret); err != nil {
 		return nil, err
-	}
-	for _, a := range cfg.Architectures {
-		if _, ok := architectures[a]; !ok {
-			return nil, fmt.Errorf("config %s: architecture %q is not implemented yet; allowed: %s",
-				stackconfig.Key("architectures"), a, implementedNames())
-		}
 	}
 	tags := map[string]string{"project": stackconfig.Namespace, "stack": ctx.Stack()}
 	for k, v := range cfg.Tags {
@@ -151,16 +144,6 @@ func CheckSecrets(cfg *stackconfig.Config, isSecret func(key string) bool) error
 			stackconfig.Key("slackWebhookUrl"), stackconfig.Key("slackWebhookUrl"))
 	}
 	return nil
-}
-
-func implementedNames() string {
-	var names []string
-	for _, a := range stackconfig.AllArchitectures {
-		if _, ok := architectures[a]; ok {
-			names = append(names, string(a))
-		}
-	}
-	return strings.Join(names, ", ")
 }
 
 // AlarmRules converts validated config rules into component rules.

@@ -358,3 +358,11 @@ func TestDirectFeedWithS3AthenaExceedsFlowLogLimit(t *testing.T) {
 		t.Errorf("%d resources registered", len(r.Resources))
 	}
 }
+
+// Every architecture the config accepts has a composition, so Deploy needs no
+// "not implemented" path.
+func TestEveryArchitectureHasAComposition(t *testing.T) {
+	if got := Implemented(); len(got) != len(stackconfig.AllArchitectures) {
+		t.Errorf("compositions for %v, config accepts %v", got, stackconfig.AllArchitectures)
+	}
+}
