@@ -360,7 +360,7 @@ func TestDirectFeedWithS3AthenaExceedsFlowLogLimit(t *testing.T) {
 }
 
 // Every architecture the config accepts has a composition, so Deploy needs no
-// "not implemented" path.
+// fallback for an architecture without one.
 func TestEveryArchitectureHasAComposition(t *testing.T) {
 	if got := Implemented(); len(got) != len(stackconfig.AllArchitectures) {
 		t.Errorf("compositions for %v, config accepts %v", got, stackconfig.AllArchitectures)

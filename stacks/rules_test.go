@@ -2,8 +2,6 @@ package stacks_test
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,6 +10,7 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/components"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/filterpattern"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/lambdabuild"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
 	"github.com/vpcflowlogs/vpc-flow-logs/stacks"
@@ -29,30 +28,17 @@ type shipped struct {
 	patterns map[string]*filterpattern.Pattern
 }
 
-func goModDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = filepath.Dir(dir)
-	}
-}
-
 // loadShipped reads Pulumi.yaml + Pulumi.dev.yaml (with optional full-key
 // overrides), validates them with stackconfig, converts the rules with
 // stacks.AlarmRules and renders them with components.RenderPatterns for the
 // configured fields: the exact patterns the metric filters get.
 func loadShipped(t *testing.T, overrides map[string]string) shipped {
 	t.Helper()
-	_, values, err := stackfile.LoadConfig(goModDir(t), "dev")
+	root, err := lambdabuild.FindModuleRoot("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, values, err := stackfile.LoadConfig(root, "dev")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package stackconfig_test
 import (
 	"encoding/json"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -14,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/lambdabuild"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
 )
@@ -21,20 +21,11 @@ import (
 // moduleRoot is the directory of go.mod, where Pulumi.yaml lives.
 func moduleRoot(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	dir, err := lambdabuild.FindModuleRoot("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
+	return dir
 }
 
 // loadProject loads Pulumi.yaml the way the Pulumi CLI does: it is checked
