@@ -74,23 +74,23 @@ func glueName(s string) string {
 var PartitionKeys = []string{"year", "month", "day", "hour"}
 
 // ProjectionParameters are the table parameters that make Athena compute the
-// partitions from the Hive-style hourly layout under location.
-func ProjectionParameters(startYear int, template string) map[string]string {
+// hourly partitions from startYear on; the table adds the
+// storage.location.template (LocationTemplate of its location).
+func ProjectionParameters(startYear int) map[string]string {
 	return map[string]string{
-		"EXTERNAL":                  "TRUE",
-		"projection.enabled":        "true",
-		"projection.year.type":      "integer",
-		"projection.year.range":     fmt.Sprintf("%d,2099", startYear),
-		"projection.month.type":     "integer",
-		"projection.month.range":    "1,12",
-		"projection.month.digits":   "2",
-		"projection.day.type":       "integer",
-		"projection.day.range":      "1,31",
-		"projection.day.digits":     "2",
-		"projection.hour.type":      "integer",
-		"projection.hour.range":     "0,23",
-		"projection.hour.digits":    "2",
-		"storage.location.template": template,
+		"EXTERNAL":                "TRUE",
+		"projection.enabled":      "true",
+		"projection.year.type":    "integer",
+		"projection.year.range":   fmt.Sprintf("%d,2099", startYear),
+		"projection.month.type":   "integer",
+		"projection.month.range":  "1,12",
+		"projection.month.digits": "2",
+		"projection.day.type":     "integer",
+		"projection.day.range":    "1,31",
+		"projection.day.digits":   "2",
+		"projection.hour.type":    "integer",
+		"projection.hour.range":   "0,23",
+		"projection.hour.digits":  "2",
 	}
 }
 
@@ -197,7 +197,7 @@ func NewAthenaTable(ctx *pulumi.Context, name string, args *AthenaTableArgs, opt
 	}
 	template := a.Location.ToStringOutput().ApplyT(LocationTemplate).(pulumi.StringOutput)
 	params := pulumi.StringMap{}
-	for k, v := range ProjectionParameters(a.ProjectionStartYear, "") {
+	for k, v := range ProjectionParameters(a.ProjectionStartYear) {
 		params[k] = pulumi.String(v)
 	}
 	params["storage.location.template"] = template
