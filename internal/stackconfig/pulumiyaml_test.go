@@ -100,6 +100,8 @@ var pulumiTypes = map[string]struct{ typ, items string }{
 	"opensearchExistingEndpoint":    {"string", ""},
 	"opensearchExistingArn":         {"string", ""},
 	"opensearchAccessHost":          {"boolean", ""},
+	"opensearchServiceLinkedRole":   {"string", ""},
+	"opensearchVpcEndpoints":        {"string", ""},
 }
 
 func TestPulumiYAMLIsValidProject(t *testing.T) {

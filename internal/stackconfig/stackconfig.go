@@ -90,6 +90,47 @@ type OpenSearch struct {
 	ExistingArn      string
 	// AccessHost adds the Session Manager access host.
 	AccessHost bool
+	// ServiceLinkedRole is "create" (the stack creates the account's
+	// AWSServiceRoleForAmazonOpenSearchService, which a VPC domain needs) or
+	// "existing" (the account already has it; creating it again fails).
+	ServiceLinkedRole string
+	// VpcEndpoints is "auto" (interface endpoints with private DNS in the
+	// demo VPC, none in vpcIds), "create" (in vpcIds too) or "none".
+	VpcEndpoints string
+}
+
+// OpenSearch service-linked role modes (opensearchServiceLinkedRole).
+const (
+	ServiceLinkedRoleCreate   = "create"
+	ServiceLinkedRoleExisting = "existing"
+)
+
+// ServiceLinkedRoleModes lists the opensearchServiceLinkedRole values.
+var ServiceLinkedRoleModes = []string{ServiceLinkedRoleCreate, ServiceLinkedRoleExisting}
+
+// OpenSearch VPC endpoint modes (opensearchVpcEndpoints).
+const (
+	VpcEndpointsAuto   = "auto"
+	VpcEndpointsCreate = "create"
+	VpcEndpointsNone   = "none"
+)
+
+// VpcEndpointModes lists the opensearchVpcEndpoints values.
+var VpcEndpointModes = []string{VpcEndpointsAuto, VpcEndpointsCreate, VpcEndpointsNone}
+
+// CreatesOpenSearchEndpoints reports whether the cloudwatch-opensearch
+// architecture creates its interface VPC endpoints (with private DNS): always
+// in the demo VPC with "auto", in existing VPCs only with "create", since
+// private DNS takes over the service's name for every workload in the VPC.
+func (c *Config) CreatesOpenSearchEndpoints() bool {
+	switch c.OpenSearch.VpcEndpoints {
+	case VpcEndpointsCreate:
+		return true
+	case VpcEndpointsNone:
+		return false
+	default:
+		return len(c.VpcIDs) == 0
+	}
 }
 
 // Firehose configures the firehose-athena architecture.
@@ -252,6 +293,8 @@ const (
 	DefaultOpenSearchVolumeGB  = 10
 	DefaultOpenSearchPrefix    = "cwl"
 	DefaultOpenSearchIndexDays = 14
+	DefaultOpenSearchSLR       = ServiceLinkedRoleCreate
+	DefaultOpenSearchEndpoints = VpcEndpointsAuto
 )
 
 // DefaultArchitectures is the cheapest useful setup.
@@ -608,6 +651,15 @@ func (l *loader) openSearch(c *Config) OpenSearch {
 		IndexPrefix:   l.str("opensearchIndexPrefix", DefaultOpenSearchPrefix),
 		ZoneAwareness: l.bool("opensearchZoneAwareness", false),
 		AccessHost:    l.bool("opensearchAccessHost", false),
+
+		ServiceLinkedRole: l.str("opensearchServiceLinkedRole", DefaultOpenSearchSLR),
+		VpcEndpoints:      l.str("opensearchVpcEndpoints", DefaultOpenSearchEndpoints),
+	}
+	if !slices.Contains(ServiceLinkedRoleModes, o.ServiceLinkedRole) {
+		l.fail("opensearchServiceLinkedRole", quote(o.ServiceLinkedRole), "create (the stack creates AWSServiceRoleForAmazonOpenSearchService) or existing (the account already has it)")
+	}
+	if !slices.Contains(VpcEndpointModes, o.VpcEndpoints) {
+		l.fail("opensearchVpcEndpoints", quote(o.VpcEndpoints), "auto (endpoints in the demo VPC only), create (in vpcIds too) or none")
 	}
 	if !awslimits.OpenSearchEngineVersion.MatchString(o.EngineVersion) {
 		l.fail("opensearchEngineVersion", quote(o.EngineVersion), "an engine version such as OpenSearch_2.17 (OpenSearch_X.Y or Elasticsearch_7.10)")

@@ -168,6 +168,7 @@ func defaultOpenSearch() stackconfig.OpenSearch {
 	return stackconfig.OpenSearch{
 		EngineVersion: "OpenSearch_2.17", InstanceType: "t3.small.search", InstanceCount: 1,
 		VolumeSizeGB: 10, IndexPrefix: "cwl", IndexRetentionDays: 14,
+		ServiceLinkedRole: "create", VpcEndpoints: "auto",
 	}
 }
 
@@ -291,6 +292,8 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"opensearch subnet id", map[string]string{"opensearchSubnetIds": `["vpc-0123abcd","subnet-0123abcd"]`, "opensearchZoneAwareness": "false"}, "opensearchSubnetIds", `"vpc-0123abcd"`, []string{"subnet-"}},
 		{"opensearch no subnets with vpcIds", map[string]string{"opensearchSubnetIds": `[]`, "opensearchZoneAwareness": "false"}, "opensearchSubnetIds", "[]", []string{"private subnet"}},
 		{"opensearch zone awareness odd count", map[string]string{"opensearchInstanceCount": "3"}, "opensearchZoneAwareness", "true", []string{"even opensearchInstanceCount"}},
+		{"opensearch service-linked role mode", map[string]string{"opensearchServiceLinkedRole": "maybe"}, "opensearchServiceLinkedRole", `"maybe"`, []string{"create", "existing"}},
+		{"opensearch vpc endpoints mode", map[string]string{"opensearchVpcEndpoints": "all"}, "opensearchVpcEndpoints", `"all"`, []string{"auto", "create", "none"}},
 		{"opensearch access host not a bool", map[string]string{"opensearchAccessHost": "yes"}, "opensearchAccessHost", `"yes"`, []string{"true or false"}},
 		{"opensearch endpoint with scheme", map[string]string{"opensearchExistingEndpoint": "https://x.es.amazonaws.com", "opensearchExistingArn": "arn:aws:es:us-east-1:123456789012:domain/x", "opensearchAccessHost": "false"}, "opensearchExistingEndpoint", `"https://x.es.amazonaws.com"`, []string{"without scheme"}},
 		{"opensearch endpoint without arn", map[string]string{"opensearchExistingEndpoint": "x.es.amazonaws.com"}, "opensearchExistingEndpoint", `"x.es.amazonaws.com"`, []string{"opensearchExistingArn"}},
@@ -458,5 +461,26 @@ func TestMatchConditions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// opensearchVpcEndpoints: auto creates endpoints only in the demo VPC.
+func TestCreatesOpenSearchEndpoints(t *testing.T) {
+	for _, tc := range []struct {
+		mode string
+		vpcs []string
+		want bool
+	}{
+		{"auto", nil, true},
+		{"auto", []string{"vpc-0123456789abcdef0"}, false},
+		{"create", []string{"vpc-0123456789abcdef0"}, true},
+		{"create", nil, true},
+		{"none", nil, false},
+		{"none", []string{"vpc-0123456789abcdef0"}, false},
+	} {
+		c := &stackconfig.Config{VpcIDs: tc.vpcs, OpenSearch: stackconfig.OpenSearch{VpcEndpoints: tc.mode}}
+		if got := c.CreatesOpenSearchEndpoints(); got != tc.want {
+			t.Errorf("mode %s, vpcIds %v: CreatesOpenSearchEndpoints = %v, want %v", tc.mode, tc.vpcs, got, tc.want)
+		}
 	}
 }
