@@ -86,4 +86,4 @@ func FirehoseAthena(ctx *pulumi.Context, sh *Shared) error {
 }
 
 // firehoseQuery is the mission's query over the Firehose output.
-const firehoseQuery = "top-source-ports-10-0"
+const firehoseQuery = stackconfig.FirehoseQuery

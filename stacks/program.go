@@ -56,8 +56,11 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := PlanBudget(cfg).Check(); err != nil {
-		return nil, err
+	// Keys set for an architecture the stack does not enable: shown in preview.
+	for _, w := range cfg.Warnings {
+		if err := ctx.Log.Warn(w, nil); err != nil {
+			return nil, err
+		}
 	}
 	if err := CheckSecrets(cfg, ctx.IsConfigSecret); err != nil {
 		return nil, err

@@ -154,7 +154,7 @@ func TestFlowLogLimitsWithEveryArchitecture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := PlanBudget(c)
+	b := stackconfig.PlanBudget(c)
 	if err := b.Check(); err != nil {
 		t.Fatal(err)
 	}

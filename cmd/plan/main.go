@@ -2,7 +2,8 @@
 // mocks, and prints what it would register: one line per resource (type
 // token, name, parent) and a count per type, then the results of the
 // security rules (internal/policy): the summary, every violation and every
-// waiver with its reason. Then a short summary per architecture (what data
+// waiver with its reason, and any config warnings (keys set that nothing the
+// stack deploys reads). Then a short summary per architecture (what data
 // goes where, retention, alarm e-mails, saved queries, dashboards; from the
 // graph internal/diagram draws) and a monthly cost range at -gb-per-day GB
 // of flow logs per day (internal/costs, prices in internal/costs/prices.json).
@@ -68,6 +69,7 @@ func runWith(w io.Writer, dir, stack string, gbPerDay float64) error {
 		return err
 	}
 	Print(w, m, proj.Name, stack)
+	PrintWarnings(w, c.Warnings)
 	rep := policy.EvaluateStack(m, c)
 	PrintRules(w, rep)
 	g := diagram.Build(m)
@@ -83,6 +85,18 @@ func runWith(w io.Writer, dir, stack string, gbPerDay float64) error {
 			len(rep.Violations), len(rep.InvalidWaivers), stackconfig.Key("policyWaivers"))
 	}
 	return nil
+}
+
+// PrintWarnings writes the config warnings (keys set that nothing the stack
+// deploys reads), as `pulumi preview` shows them.
+func PrintWarnings(w io.Writer, warnings []string) {
+	if len(warnings) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nConfig warnings:\n")
+	for _, s := range warnings {
+		fmt.Fprintf(w, "  WARNING %s\n", s)
+	}
 }
 
 // PrintRules writes the security rule results: the summary line, each

@@ -215,3 +215,38 @@ func TestPlanRejectsNegativeVolume(t *testing.T) {
 
 // flat is s with every run of white space (line wraps included) one space.
 func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// A key that only a disabled architecture reads is shown as a warning.
+func TestPlanWarnsAboutUnusedKeys(t *testing.T) {
+	var out bytes.Buffer
+	dir := stackDir(t, "unused", "config:\n  vpc-flow-logs:architectures: [s3-athena]\n  vpc-flow-logs:opensearchInstanceType: r7g.large.search\n")
+	if err := run(&out, dir, "unused"); err != nil {
+		t.Fatal(err)
+	}
+	want := "WARNING config vpc-flow-logs:opensearchInstanceType is set but not used: only the cloudwatch-opensearch architecture reads it"
+	if !strings.Contains(out.String(), "Config warnings:\n  "+want) {
+		t.Errorf("plan output lacks %q:\n%s", want, out.String())
+	}
+}
+
+// Every stack file the repository ships plans offline with no rule violation
+// and no config warning (README, "The two commands": make plan STACK=<name>).
+func TestPlanEveryShippedStack(t *testing.T) {
+	root := filepath.Join("..", "..")
+	files, err := filepath.Glob(filepath.Join(root, "Pulumi.*.yaml"))
+	if err != nil || len(files) < 2 {
+		t.Fatalf("shipped stack files: %v (%v)", files, err)
+	}
+	for _, f := range files {
+		stack := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml")
+		t.Run(stack, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := run(&out, root, stack); err != nil {
+				t.Fatalf("make plan STACK=%s: %v\n%s", stack, err, out.String())
+			}
+			if strings.Contains(out.String(), "WARNING") {
+				t.Errorf("make plan STACK=%s warns:\n%s", stack, out.String())
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -338,5 +339,26 @@ func TestDevStackLoads(t *testing.T) {
 	}
 	if want := []string{"ssh-reject-from-host", "http-attempts"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("rules = %v, want %v", names, want)
+	}
+}
+
+// Every key of Pulumi.yaml is either read by every stack or listed in
+// stackconfig.ScopedKeys, so a key of a disabled architecture always warns.
+func TestEveryKeyIsScopedOrAlwaysRead(t *testing.T) {
+	always := []string{"architectures", "vpcIds", "trafficType", "aggregationInterval", "flowLogFields",
+		"logRetentionDays", "alarmEmails", "tags", "policyWaivers", "slackMode",
+		// an error, not a warning, without s3-athena (it needs the table)
+		"quicksightPrincipalArn"}
+	scoped := map[string]bool{}
+	for _, k := range stackconfig.ScopedKeys {
+		scoped[k.Name] = true
+	}
+	for name := range loadProject(t).Config {
+		if strings.Contains(name, ":") {
+			continue
+		}
+		if scoped[name] == slices.Contains(always, name) {
+			t.Errorf("config %s: list it in exactly one of stackconfig.ScopedKeys or the keys every stack reads", name)
+		}
 	}
 }

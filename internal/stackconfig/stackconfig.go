@@ -71,6 +71,11 @@ type Config struct {
 	// QuickSightPrincipalArn is the QuickSight user or group that owns the
 	// QuickSight analysis of s3-athena; "" = no QuickSight objects.
 	QuickSightPrincipalArn string
+
+	// Warnings are about keys that are set but that nothing the stack
+	// deploys reads (for example opensearch* without cloudwatch-opensearch).
+	// The program logs each in preview; the offline plan prints them.
+	Warnings []string
 }
 
 // OpenSearch configures the cloudwatch-opensearch architecture.
@@ -321,6 +326,8 @@ func Key(name string) string { return Namespace + ":" + name }
 type loader struct {
 	get  Getter
 	errs []error
+	// quiet skips the unused-key warnings (for the loads that compute them).
+	quiet bool
 }
 
 func (l *loader) fail(key, value, allowed string) {
@@ -380,8 +387,10 @@ var vpcIDRe = regexp.MustCompile(`^vpc-([0-9a-f]{8}|[0-9a-f]{17})$`)
 
 // Load reads and validates the configuration. It returns every problem found,
 // joined, so a user fixes them all in one go.
-func Load(get Getter) (*Config, error) {
-	l := &loader{get: get}
+func Load(get Getter) (*Config, error) { return load(get, false) }
+
+func load(get Getter, quiet bool) (*Config, error) {
+	l := &loader{get: get, quiet: quiet}
 	c := &Config{}
 
 	// architectures
@@ -521,8 +530,14 @@ func Load(get Getter) (*Config, error) {
 
 	c.PolicyWaivers = l.policyWaivers()
 
+	if len(l.errs) == 0 {
+		l.crossKey(c)
+	}
 	if len(l.errs) > 0 {
 		return nil, errors.Join(l.errs...)
+	}
+	if !l.quiet {
+		c.Warnings = l.unusedKeys(c)
 	}
 	return c, nil
 }

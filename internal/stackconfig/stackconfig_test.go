@@ -69,7 +69,6 @@ var full = map[string]string{
 	"tags":              `{"environment":"dev","owner":"secops","cost center":"1234"}`,
 	"bucketKmsKeyArn":   kmsArn,
 	"logKmsKeyArn":      kmsArn,
-	"existingBucketArn": "arn:aws:s3:::my-flow-log-bucket",
 }
 
 const qsUser = "arn:aws:quicksight:us-east-1:123456789012:user/default/secops-analyst"
@@ -145,7 +144,6 @@ func TestLoadFullConfig(t *testing.T) {
 		Tags:              map[string]string{"environment": "dev", "owner": "secops", "cost center": "1234"},
 		BucketKmsKeyArn:   kmsArn,
 		LogKmsKeyArn:      kmsArn,
-		ExistingBucketArn: "arn:aws:s3:::my-flow-log-bucket",
 		Firehose:          defaultFirehose(),
 		OpenSearch: func() stackconfig.OpenSearch {
 			o := defaultOpenSearch()

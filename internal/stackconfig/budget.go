@@ -1,10 +1,9 @@
-package stacks
+package stackconfig
 
 import (
 	"fmt"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
-	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 )
 
 // Budget is how many flow logs each monitored VPC gets and how many
@@ -19,25 +18,25 @@ type Budget struct {
 }
 
 // PlanBudget computes the budget of a config without registering anything.
-func PlanBudget(c *stackconfig.Config) Budget {
+func PlanBudget(c *Config) Budget {
 	var b Budget
 	if c.NeedsCloudWatchFlowLog() {
 		b.FlowLogDestinations = append(b.FlowLogDestinations, "cloud-watch-logs")
 	}
-	if c.Enabled(stackconfig.S3Athena) {
+	if c.Enabled(S3Athena) {
 		b.FlowLogDestinations = append(b.FlowLogDestinations, "s3")
 	}
-	if c.Enabled(stackconfig.FirehoseAthena) && c.Firehose.FeedMode == stackconfig.FeedDirect {
+	if c.Enabled(FirehoseAthena) && c.Firehose.FeedMode == FeedDirect {
 		b.FlowLogDestinations = append(b.FlowLogDestinations, "kinesis-data-firehose")
 	}
-	if c.Enabled(stackconfig.CloudWatchOpenSearch) {
+	if c.Enabled(CloudWatchOpenSearch) {
 		b.SubscriptionConsumer = append(b.SubscriptionConsumer, "opensearch-indexer")
 	}
-	if c.Enabled(stackconfig.FirehoseAthena) {
+	if c.Enabled(FirehoseAthena) {
 		switch c.Firehose.FeedMode {
-		case stackconfig.FeedLambda:
+		case FeedLambda:
 			b.SubscriptionConsumer = append(b.SubscriptionConsumer, "firehose-forwarder")
-		case stackconfig.FeedSubscription:
+		case FeedSubscription:
 			b.SubscriptionConsumer = append(b.SubscriptionConsumer, "firehose-stream")
 		}
 	}
@@ -50,11 +49,12 @@ func PlanBudget(c *stackconfig.Config) Budget {
 func (b Budget) Check() error {
 	if b.FlowLogsPerVPC > awslimits.MaxFlowLogsPerResource {
 		return fmt.Errorf("config %s and %s: this combination needs %d flow logs per VPC (%v); AWS allows %d per VPC; allowed: firehoseFeedMode lambda or subscription (sharing the CloudWatch Logs flow log), or fewer architectures",
-			stackconfig.Key("architectures"), stackconfig.Key("firehoseFeedMode"),
+			Key("architectures"), Key("firehoseFeedMode"),
 			b.FlowLogsPerVPC, b.FlowLogDestinations, awslimits.MaxFlowLogsPerResource)
 	}
 	if b.SubscriptionFilters > awslimits.MaxSubscriptionFiltersPerLogGroup {
-		return fmt.Errorf("this configuration needs %d subscription filters on the flow-log log group (%v); CloudWatch Logs allows %d",
+		return fmt.Errorf("config %s and %s: this combination needs %d subscription filters on the flow-log log group (%v); CloudWatch Logs allows %d per log group; allowed: fewer architectures that read the log group, or firehoseFeedMode direct",
+			Key("architectures"), Key("firehoseFeedMode"),
 			b.SubscriptionFilters, b.SubscriptionConsumer, awslimits.MaxSubscriptionFiltersPerLogGroup)
 	}
 	return nil
