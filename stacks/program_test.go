@@ -123,15 +123,7 @@ func TestDevStack(t *testing.T) {
 		t.Error("demo subnets must be in two AZs")
 	}
 	// Every taggable resource carries the configured tags.
-	for _, res := range r.Resources {
-		tags, ok := res.Inputs["tags"].(map[string]any)
-		if !ok {
-			continue
-		}
-		if tags["environment"] != "dev" || tags["project"] != project || tags["stack"] != "dev" {
-			t.Errorf("%s (%s) tags = %v", res.Name, res.Type, tags)
-		}
-	}
+	assertTagged(t, r, "")
 }
 
 // flowLogsPerVPC counts flow logs by the VPC they log, and subscription

@@ -135,28 +135,6 @@ func outputString(v any) string {
 	return fmt.Sprint(v)
 }
 
-// assertTagged checks the dev tags on every taggable resource named prefix-*.
-func assertTagged(t *testing.T, r *result, prefix string) {
-	t.Helper()
-	n := 0
-	for _, res := range r.Resources {
-		if !strings.HasPrefix(res.Name, prefix+"-") {
-			continue
-		}
-		tags, ok := res.Inputs["tags"].(map[string]any)
-		if !ok {
-			continue
-		}
-		n++
-		if tags["environment"] != "dev" || tags["project"] != project || tags["stack"] != "dev" {
-			t.Errorf("%s (%s) tags = %v", res.Name, res.Type, tags)
-		}
-	}
-	if n == 0 {
-		t.Errorf("no tagged %s-* resources", prefix)
-	}
-}
-
 func TestPlainTextWebhookIsRefused(t *testing.T) {
 	cfg, err := stackconfig.Load(func(k string) (string, bool) {
 		switch k {
