@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -20,11 +21,9 @@ const (
 	testSubnet = `["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]`
 )
 
-// variants are the dev stack and the configurations that declare resource
-// types the dev stack does not (or leaves out): each one is the dev config
-// with these keys changed.
+// variants are configurations that declare resource types the committed
+// stacks do not: each one is the dev config with these keys changed.
 var variants = map[string][]string{
-	"dev": nil,
 	"existing VPCs, bucket and log key": {
 		"vpcIds", testVPC, "opensearchSubnetIds", testSubnet, "opensearchVpcEndpoints", "create",
 		"existingBucketArn", "arn:aws:s3:::my-flow-log-bucket", "logKmsKeyArn", testKey,
@@ -58,8 +57,12 @@ func moduleRoot(t *testing.T) string {
 	return root
 }
 
-// plannedTypes plans every variant under mocks and returns the union of the
-// cloud resource types they declare.
+// committedStacks are the stack files in the repository; each is planned
+// as it is, besides the dev variants.
+var committedStacks = []string{"dev", "prod"}
+
+// plannedTypes plans every variant and committed stack under mocks and
+// returns the union of the cloud resource types they declare.
 func plannedTypes(t *testing.T, root string) []string {
 	t.Helper()
 	proj, dev, err := stackfile.LoadConfig(root, "dev")
@@ -72,6 +75,15 @@ func plannedTypes(t *testing.T, root string) []string {
 	}
 	sort.Strings(names)
 	union := map[string]bool{}
+	plan := func(what, stack string, cfg map[string]string) {
+		m, err := mockaws.Run(stacks.Program, proj.Name, stack, cfg)
+		if err != nil {
+			t.Fatalf("%s: the offline plan failed: %v", what, err)
+		}
+		for _, typ := range CloudTypes(m) {
+			union[typ] = true
+		}
+	}
 	for _, n := range names {
 		cfg := map[string]string{}
 		for k, v := range dev {
@@ -81,13 +93,14 @@ func plannedTypes(t *testing.T, root string) []string {
 		for i := 0; i < len(kv); i += 2 {
 			cfg[stackconfig.Key(kv[i])] = kv[i+1]
 		}
-		m, err := mockaws.Run(stacks.Program, proj.Name, "dev", cfg)
+		plan("dev variant "+strconv.Quote(n), "dev", cfg)
+	}
+	for _, stack := range committedStacks {
+		_, cfg, err := stackfile.LoadConfig(root, stack)
 		if err != nil {
-			t.Fatalf("variant %q: the offline plan failed: %v", n, err)
+			t.Fatal(err)
 		}
-		for _, typ := range CloudTypes(m) {
-			union[typ] = true
-		}
+		plan("stack "+stack, stack, cfg)
 	}
 	out := make([]string, 0, len(union))
 	for typ := range union {
