@@ -1,6 +1,7 @@
 package stackconfig_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -100,5 +101,23 @@ func TestUnusedKeysWarn(t *testing.T) {
 				t.Errorf("warnings %q, want one for each of %v", c.Warnings, tc.want)
 			}
 		})
+	}
+}
+
+// CloudWatch accepts a window of up to seven days when the period is an hour
+// or more, and up to one day below that.
+func TestAlarmWindowLimits(t *testing.T) {
+	for _, tc := range []struct {
+		period, evals int
+		ok            bool
+	}{
+		{300, 288, true}, {300, 289, false}, {3540, 24, true}, {3540, 25, false},
+		{3600, 25, true}, {3600, 168, true}, {3600, 169, false}, {86400, 7, true}, {86400, 8, false},
+	} {
+		rule := fmt.Sprintf(`[{"name":"r","match":{"dstPort":22},"period":%d,"evaluationPeriods":%d}]`, tc.period, tc.evals)
+		_, err := load(t, map[string]string{"alarmRules": rule})
+		if (err == nil) != tc.ok {
+			t.Errorf("period %d x %d: err = %v, want ok=%v", tc.period, tc.evals, err, tc.ok)
+		}
 	}
 }

@@ -855,8 +855,14 @@ func (l *loader) alarmRules(fields []flowlog.Field) []AlarmRule {
 		r.Threshold = l.ruleInt(key+".threshold", rj.Threshold, 1, "an integer >= 1", func(n int) bool { return n >= 1 })
 		r.Period = l.ruleInt(key+".period", rj.Period, DefaultRulePeriod, "a multiple of 60 seconds, from 60 to 86400", func(n int) bool { return n >= 60 && n <= 86400 && n%60 == 0 })
 		r.EvaluationPeriods = l.ruleInt(key+".evaluationPeriods", rj.EvaluationPeriods, DefaultEvaluationPeriods, "an integer >= 1", func(n int) bool { return n >= 1 })
-		if r.Period > 0 && r.EvaluationPeriods > 0 && r.Period*r.EvaluationPeriods > 86400 {
-			l.fail(key+".evaluationPeriods", strconv.Itoa(r.EvaluationPeriods), "period x evaluationPeriods of at most one day (86400 s)")
+		// PutMetricAlarm: period x evaluationPeriods at most 7 days (604,800 s),
+		// and at most one day (86,400 s) for periods under an hour.
+		// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+		if r.Period > 0 && r.EvaluationPeriods > 0 {
+			if limit := maxAlarmWindow(r.Period); r.Period*r.EvaluationPeriods > limit {
+				l.fail(key+".evaluationPeriods", strconv.Itoa(r.EvaluationPeriods), fmt.Sprintf(
+					"period x evaluationPeriods of at most %d s with a period of %d s (one day for periods under an hour, seven days otherwise)", limit, r.Period))
+			}
 		}
 		if r.Comparison == "" {
 			r.Comparison = DefaultComparison
@@ -866,6 +872,15 @@ func (l *loader) alarmRules(fields []flowlog.Field) []AlarmRule {
 		out = append(out, r)
 	}
 	return out
+}
+
+// maxAlarmWindow is the longest evaluation window (period x evaluation
+// periods) CloudWatch accepts for an alarm with this period.
+func maxAlarmWindow(period int) int {
+	if period < 3600 {
+		return 86400
+	}
+	return 604800
 }
 
 func (l *loader) ruleInt(key string, raw json.RawMessage, def int, allowed string, ok func(int) bool) int {
