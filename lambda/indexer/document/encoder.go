@@ -58,8 +58,11 @@ type Encoder struct {
 	dayIndex  string
 	dayAction []byte
 	// The last log group and stream and the source-line tail they make:
-	// `,"log_group":"...","log_stream":"...","event_id":`.
-	group, stream string
+	// `,"log_group":"...","log_stream":"...","event_id":`. The encoder owns
+	// these bytes: Meta's strings may be views of a buffer the caller
+	// reuses (cwlogs.Decoder's), whose bytes change under them after the
+	// call, so the cache must not keep them.
+	group, stream []byte
 	tail          []byte
 	// The last timestamp and the text between the _id and the first field:
 	// `"}}\n{"@timestamp":<digits>` (from the _id's closing quote).
@@ -124,9 +127,10 @@ func (e *Encoder) Index(ms int64) (index string, ok bool) {
 	return e.dayIndex, true
 }
 
-// setSource caches the source-line tail of a log group and stream.
+// setSource caches the source-line tail of a log group and stream, with
+// copies of their bytes.
 func (e *Encoder) setSource(group, stream string) {
-	e.group, e.stream = group, stream
+	e.group, e.stream = append(e.group[:0], group...), append(e.stream[:0], stream...)
 	t := append(e.tail[:0], logGroupKey...)
 	t = AppendString(t, group)
 	t = append(t, streamKey...)
@@ -279,7 +283,7 @@ func (e *Encoder) appendHead(dst []byte, m Meta) (_ []byte, index string, id [2]
 	if !ok {
 		return dst, "", id, fmt.Errorf("%w: event timestamp %d is not a time between 1970 and 9999", ErrBadValue, m.Timestamp)
 	}
-	if !sameString(m.LogGroup, e.group) || !sameString(m.LogStream, e.stream) {
+	if string(e.group) != m.LogGroup || string(e.stream) != m.LogStream {
 		e.setSource(m.LogGroup, m.LogStream)
 	}
 	if m.Timestamp != e.ts {
@@ -369,12 +373,6 @@ func (e *Encoder) appendFoot(dst []byte, id [2]int) []byte {
 	// The _id is in dst, which has room for a block after it.
 	dst = appendBlock(dst, dst[id[0]:id[1]:cap(dst)])
 	return append(dst, '}', '\n')
-}
-
-// sameString is a == b, quick when both are the same string (the log group
-// and stream of every event of a payload).
-func sameString(a, b string) bool {
-	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
 
 var errNotInteger = errors.New("not an integer")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 )
@@ -371,5 +372,42 @@ func TestAppendIDs(t *testing.T) {
 				t.Errorf("id %q: event_id %q, want %q", id, got, want)
 			}
 		}
+	}
+}
+
+// The metadata's strings may be views of a buffer the caller reuses, as
+// cwlogs.Decoder's are: when the bytes under them change between calls,
+// the next document carries the new source, not a cached copy of the old.
+func TestEncoderDoesNotKeepViewsOfTheMetadata(t *testing.T) {
+	e := mustEncoder(t, flowlog.V2Fields())
+	p := flowlog.NewParser(flowlog.V2Fields())
+	line := "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
+	buf := []byte("/vpc/flow-logs-aeni-0000000000000000a-all")
+	view := func() Meta {
+		m := testMeta
+		m.LogGroup, m.LogStream = unsafe.String(&buf[0], 16), unsafe.String(&buf[16], len(buf)-16)
+		return m
+	}
+	for i, next := range []string{"/vpc/flow-logs-beni-0000000000000000b-all", "/vpc/flow-logs-beni-0000000000000000c-all", "/vpc/flow-logs-aeni-0000000000000000a-all"} {
+		for _, fast := range []bool{true, false} {
+			m := view()
+			var out []byte
+			if fast {
+				var ok bool
+				if out, _, ok = e.AppendLine(nil, p, line, m); !ok {
+					t.Fatal("AppendLine refused the line")
+				}
+			} else {
+				var err error
+				if out, _, err = e.Append(nil, parse(t, flowlog.V2Fields(), line), m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			src := source(t, out)
+			if src[LogGroupField] != string(buf[:16]) || src[LogStreamField] != string(buf[16:]) {
+				t.Fatalf("round %d (fast %v): log_group %v, log_stream %v, want %s and %s", i, fast, src[LogGroupField], src[LogStreamField], buf[:16], buf[16:])
+			}
+		}
+		copy(buf, next)
 	}
 }
