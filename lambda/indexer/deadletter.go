@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,52 +35,191 @@ const (
 	StageIndex = "index"
 )
 
-// MaxDeadLetterLine bounds the original line kept in a dead letter, so that
-// a message always fits in an SQS message.
-const MaxDeadLetterLine = 32 << 10
+// MaxMessageBytes is the largest SQS message the sink writes: 256 KiB, the
+// default maximum message size of a queue (MaximumMessageSize, 262,144
+// bytes, https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html)
+// and the most every queue accepts whatever its setting.
+const MaxMessageBytes = 256 << 10
+
+// Caps on the parts of a dead letter other than its line, in bytes before
+// JSON escaping. A capped value ends in a marker (see capText) and is listed
+// in the message's "truncated". With every escaped character counted six
+// bytes, the capped parts take at most 6*(4 KiB + 5*1 KiB) = 54 KiB of a
+// message, which leaves lineBudget for the line.
+const (
+	maxReasonBytes = 4 << 10
+	maxNameBytes   = 1 << 10 // error type, index, id, log group, log stream
+	// lineBudget is the JSON-escaped size of the line (or of its base64)
+	// in one message.
+	lineBudget = 160 << 10
+)
 
 // DeadLetter is a log event that will never be indexed, with the reason.
-// It is sent to the dead-letter queue as this JSON object.
+// The sink writes it as one or more SQS messages (see Messages).
 type DeadLetter struct {
 	// Stage is where the event was refused: StageEvent, StageParse,
 	// StageDocument or StageIndex.
-	Stage string `json:"stage"`
+	Stage string
 	// Reason says why, e.g. "mapper_parsing_exception: failed to parse field [srcport]".
-	Reason string `json:"reason"`
+	Reason string
 	// Status is OpenSearch's item status (StageIndex only).
-	Status int `json:"status,omitempty"`
+	Status int
 	// ErrorType is OpenSearch's error type (StageIndex only).
-	ErrorType string `json:"error_type,omitempty"`
+	ErrorType string
 	// Index and ID are the document's _index and _id, when known.
-	Index string `json:"index,omitempty"`
-	ID    string `json:"id,omitempty"`
+	Index, ID string
 	// Timestamp is the event time in epoch milliseconds.
-	Timestamp int64 `json:"timestamp,omitempty"`
+	Timestamp int64
 	// LogGroup and LogStream name the CloudWatch Logs source.
-	LogGroup  string `json:"log_group,omitempty"`
-	LogStream string `json:"log_stream,omitempty"`
-	// Line is the original log line (at most MaxDeadLetterLine bytes).
-	Line string `json:"line"`
-	// LineTruncated is set when Line was cut to MaxDeadLetterLine bytes.
-	LineTruncated bool `json:"line_truncated,omitempty"`
+	LogGroup, LogStream string
+	// Line is the original log line, whole: it may be a view of the
+	// payload, valid for the invocation.
+	Line string
 }
 
-// SetLine stores line, cut to MaxDeadLetterLine bytes on a rune boundary and
-// with the few characters SQS refuses (U+FFFE, U+FFFF) replaced. Control
-// characters and invalid UTF-8 need no care: JSON encoding escapes or
-// replaces them.
-func (d *DeadLetter) SetLine(line string) {
-	if len(line) > MaxDeadLetterLine {
-		cut := MaxDeadLetterLine
-		for cut > 0 && !utf8.RuneStart(line[cut]) {
-			cut--
+// DeadLetterMessage is one SQS message of a dead letter, a JSON object. A
+// dead letter whose line does not fit one message is split into Parts
+// messages that carry the same metadata and consecutive pieces of the line
+// (Part 1 to Parts): the line is the concatenation of the pieces in Part
+// order, LineBytes long, and its SHA-256 is LineSHA256 (which, with the
+// event id, also tells which messages belong together).
+type DeadLetterMessage struct {
+	Stage     string `json:"stage"`
+	Reason    string `json:"reason"`
+	Status    int    `json:"status,omitempty"`
+	ErrorType string `json:"error_type,omitempty"`
+	Index     string `json:"index,omitempty"`
+	ID        string `json:"id,omitempty"`
+	Timestamp int64  `json:"timestamp,omitempty"`
+	LogGroup  string `json:"log_group,omitempty"`
+	LogStream string `json:"log_stream,omitempty"`
+	// Line is the line (or this message's piece of it) as text; a line
+	// that is not valid UTF-8, or holds a character SQS refuses (U+FFFE,
+	// U+FFFF), is in LineBase64 instead, byte for byte.
+	Line       string `json:"line,omitempty"`
+	LineBase64 string `json:"line_base64,omitempty"`
+	// LineBytes is the length of the whole line.
+	LineBytes int `json:"line_bytes"`
+	// Part and Parts number the pieces of a split line (both 0 when the
+	// line is whole in this message); LineSHA256 is the whole line's
+	// SHA-256, in hex, when it is split.
+	Part       int    `json:"part,omitempty"`
+	Parts      int    `json:"parts,omitempty"`
+	LineSHA256 string `json:"line_sha256,omitempty"`
+	// Truncated names the fields cut to their cap (their text then ends
+	// in a marker saying how long they were): never the line.
+	Truncated []string `json:"truncated,omitempty"`
+}
+
+// Messages appends the SQS message bodies of d to dst: one, or one per
+// piece of a line too long for one message. Every body is at most
+// MaxMessageBytes long.
+func (d *DeadLetter) Messages(dst []string) ([]string, error) {
+	m := DeadLetterMessage{Status: d.Status, Timestamp: d.Timestamp, LineBytes: len(d.Line)}
+	for _, f := range []struct {
+		dst   *string
+		src   string
+		limit int
+		name  string
+	}{
+		{&m.Stage, d.Stage, maxNameBytes, "stage"},
+		{&m.Reason, d.Reason, maxReasonBytes, "reason"},
+		{&m.ErrorType, d.ErrorType, maxNameBytes, "error_type"},
+		{&m.Index, d.Index, maxNameBytes, "index"},
+		{&m.ID, d.ID, maxNameBytes, "id"},
+		{&m.LogGroup, d.LogGroup, maxNameBytes, "log_group"},
+		{&m.LogStream, d.LogStream, maxNameBytes, "log_stream"},
+	} {
+		var cut bool
+		*f.dst, cut = capText(f.src, f.limit)
+		if cut {
+			m.Truncated = append(m.Truncated, f.name)
 		}
-		line, d.LineTruncated = line[:cut], true
 	}
-	if strings.ContainsAny(line, "\uFFFE\uFFFF") {
-		line = strings.NewReplacer("\uFFFE", "\uFFFD", "\uFFFF", "\uFFFD").Replace(line)
+	text := utf8.ValidString(d.Line) && !strings.ContainsAny(d.Line, "\uFFFE\uFFFF")
+	var pieces []string
+	if text {
+		pieces = splitText(d.Line, lineBudget)
+	} else {
+		pieces = splitBytes(d.Line, lineBudget/4*3)
 	}
-	d.Line = line
+	if len(pieces) > 1 {
+		sum := sha256.Sum256([]byte(d.Line))
+		m.Parts, m.LineSHA256 = len(pieces), hex.EncodeToString(sum[:])
+	}
+	for i, piece := range pieces {
+		if m.Parts > 0 {
+			m.Part = i + 1
+		}
+		if text {
+			m.Line = piece
+		} else {
+			m.LineBase64 = base64.StdEncoding.EncodeToString([]byte(piece))
+		}
+		b, err := json.Marshal(&m)
+		if err != nil {
+			return dst, fmt.Errorf("encoding a dead letter: %w", err)
+		}
+		if len(b) > MaxMessageBytes { // the caps above rule it out
+			return dst, fmt.Errorf("a dead letter message of %d bytes exceeds the SQS limit of %d", len(b), MaxMessageBytes)
+		}
+		dst = append(dst, string(b))
+	}
+	return dst, nil
+}
+
+// capText returns s if it is at most limit bytes long, else its first bytes
+// (cut on a rune boundary) and a marker that says how long s was, within
+// limit bytes in all. Characters SQS refuses (U+FFFE, U+FFFF) become
+// U+FFFD; invalid UTF-8 becomes U+FFFD when the message is JSON-encoded.
+func capText(s string, limit int) (string, bool) {
+	cut := false
+	if len(s) > limit {
+		marker := fmt.Sprintf("…[truncated: %d bytes in all]", len(s))
+		n := max(limit-len(marker), 0)
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s, cut = s[:n]+marker, true
+	}
+	if strings.ContainsAny(s, "\uFFFE\uFFFF") {
+		s = strings.NewReplacer("\uFFFE", "\uFFFD", "\uFFFF", "\uFFFD").Replace(s)
+	}
+	return s, cut
+}
+
+// splitText splits valid UTF-8 into pieces, on rune boundaries, whose JSON
+// encoding takes at most budget bytes: a rune counts its UTF-8 length, or
+// six bytes if encoding/json may escape it (\u00XX, \u2028, and the HTML
+// characters < > &), an over-estimate for \" and \\.
+func splitText(s string, budget int) []string {
+	if len(s)*6 <= budget {
+		return []string{s}
+	}
+	var out []string
+	start, size := 0, 0
+	for i, r := range s {
+		n := utf8.RuneLen(r)
+		if r < 0x20 || r == '"' || r == '\\' || r == '<' || r == '>' || r == '&' || r == '\u2028' || r == '\u2029' {
+			n = 6
+		}
+		if size+n > budget {
+			out = append(out, s[start:i])
+			start, size = i, 0
+		}
+		size += n
+	}
+	return append(out, s[start:])
+}
+
+// splitBytes splits s into pieces of at most n bytes.
+func splitBytes(s string, n int) []string {
+	out := make([]string, 0, len(s)/n+1)
+	for len(s) > n {
+		out = append(out, s[:n])
+		s = s[n:]
+	}
+	return append(out, s)
 }
 
 // DeadLetterSink stores dead letters durably.
@@ -117,19 +259,19 @@ type SQSDeadLetters struct {
 	Rand func() float64
 }
 
-// Send sends every letter; it returns an error naming how many could not be
-// sent.
+// Send sends every letter, as one or more messages each (see
+// DeadLetter.Messages); it returns an error naming how many messages could
+// not be sent.
 func (q *SQSDeadLetters) Send(ctx context.Context, letters []DeadLetter) error {
 	if len(letters) == 0 {
 		return nil
 	}
-	bodies := make([]string, len(letters))
+	var bodies []string
 	for i := range letters {
-		b, err := json.Marshal(&letters[i])
-		if err != nil {
-			return fmt.Errorf("encoding dead letter %d: %w", i, err)
+		var err error
+		if bodies, err = letters[i].Messages(bodies); err != nil {
+			return fmt.Errorf("dead letter %d: %w", i, err)
 		}
-		bodies[i] = string(b)
 	}
 	var errs []error
 	failed := 0
@@ -146,7 +288,7 @@ func (q *SQSDeadLetters) Send(ctx context.Context, letters []DeadLetter) error {
 		start = end
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d dead letters not sent to %s: %w", failed, len(letters), q.QueueURL, errors.Join(errs...))
+		return fmt.Errorf("%d of %d dead-letter messages (of %d dead letters) not sent to %s: %w", failed, len(bodies), len(letters), q.QueueURL, errors.Join(errs...))
 	}
 	return nil
 }

@@ -3,37 +3,23 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 )
-
-func TestSetLineTruncatesOnARuneBoundary(t *testing.T) {
-	var d DeadLetter
-	line := strings.Repeat("é", MaxDeadLetterLine) // two bytes each
-	d.SetLine(line)
-	if !d.LineTruncated || len(d.Line) > MaxDeadLetterLine || !utf8.ValidString(d.Line) {
-		t.Fatalf("truncated=%v len=%d valid=%v", d.LineTruncated, len(d.Line), utf8.ValidString(d.Line))
-	}
-	d = DeadLetter{}
-	d.SetLine("short\uFFFEline\uFFFF")
-	if d.LineTruncated || d.Line != "short\uFFFDline\uFFFD" {
-		t.Fatalf("line %q", d.Line)
-	}
-}
 
 func TestSQSDeadLettersBatchesByCountAndSize(t *testing.T) {
 	q := newFakeSQS(t)
 	sink := &SQSDeadLetters{Client: q.client(), QueueURL: testQueueURL}
 	var letters []DeadLetter
 	for i := 0; i < 25; i++ {
-		d := DeadLetter{Stage: StageParse, Reason: "bad", ID: strings.Repeat("1", 56)}
-		d.SetLine(strings.Repeat("x", 100))
+		d := DeadLetter{Stage: StageParse, Reason: "bad", ID: strings.Repeat("1", 56), Line: strings.Repeat("x", 100)}
 		letters = append(letters, d)
 	}
 	for i := 0; i < 12; i++ { // 40 KiB each: at most 6 fit in 256 KiB
-		d := DeadLetter{Stage: StageParse, Reason: "big", ID: "2"}
-		d.SetLine(strings.Repeat("\x01", 6800)) // escaped to \u0001: 40 KiB of JSON
+		d := DeadLetter{Stage: StageParse, Reason: "big", ID: "2", Line: strings.Repeat("\x01", 6800)} // escaped to \u0001: 40 KiB of JSON
 		letters = append(letters, d)
 	}
 	if err := sink.Send(context.Background(), letters); err != nil {
@@ -100,7 +86,55 @@ func TestSQSDeadLettersGivesUp(t *testing.T) {
 	sl := &recordingSleep{}
 	sink := &SQSDeadLetters{Client: q.client(), QueueURL: testQueueURL, Sleep: sl.Sleep, MaxAttempts: 3}
 	err := sink.Send(context.Background(), []DeadLetter{{Stage: StageParse, Reason: "r"}, {Stage: StageParse, Reason: "s"}})
-	if err == nil || !strings.Contains(err.Error(), "2 of 2 dead letters not sent") || q.calls != 3 || sl.count() != 2 {
+	if err == nil || !strings.Contains(err.Error(), "2 of 2 dead-letter messages (of 2 dead letters) not sent") || q.calls != 3 || sl.count() != 2 {
 		t.Fatalf("error %v after %d calls and %d waits", err, q.calls, sl.count())
+	}
+}
+
+// Every part of a dead letter is capped, and the line, however long and
+// whatever its characters, is split so that every message fits SQS and
+// the pieces rebuild it byte for byte.
+func TestDeadLetterMessagesFitSQS(t *testing.T) {
+	worst := strings.Repeat("<\x01é\u2028", 30<<10) // every rune escaped to six bytes but é
+	huge := strings.Repeat("&", 300<<10)
+	for name, d := range map[string]DeadLetter{
+		"parse error quoting a 250 KB value": {Stage: StageParse, Reason: "not a flow log record: field srcport=\"" + strings.Repeat("9", 250_000) + "\" is not an integer",
+			ID: strings.Repeat("1", 56), LogGroup: "/vpc/flow-logs", LogStream: "eni-0123456789abcdef0-all", Line: "2 123 eni-1 10.0.0.1 10.0.0.2 " + strings.Repeat("9", 250_000) + " 443 6 1 40 1 2 ACCEPT OK"},
+		"escapes everywhere":                       {Stage: StageIndex, Reason: huge, ErrorType: huge, Index: huge, ID: huge, LogGroup: huge, LogStream: huge, Line: worst},
+		"invalid UTF-8 and SQS-refused characters": {Stage: StageParse, Reason: "bad\uFFFE", Line: strings.Repeat("\xff\uFFFF", 200<<10)},
+		"a line of exactly one message":            {Stage: StageParse, Reason: "r", Line: strings.Repeat("x", lineBudget)},
+		"a line one byte over":                     {Stage: StageParse, Reason: "r", Line: strings.Repeat("\x01", lineBudget/6+1)},
+		"empty line":                               {Stage: StageEvent, Reason: "malformed log event"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			bodies, err := d.Messages(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := &fakeSQS{t: t, messages: bodies}
+			for i, b := range bodies {
+				if len(b) > MaxMessageBytes {
+					t.Fatalf("message %d of %d is %d bytes", i+1, len(bodies), len(b))
+				}
+				if strings.ContainsAny(b, "\uFFFE\uFFFF") || !utf8.ValidString(b) {
+					t.Fatalf("message %d holds characters SQS refuses", i+1)
+				}
+			}
+			got := q.letters(t)
+			if len(got) != 1 || got[0].Line != d.Line {
+				t.Fatalf("%d letters; line rebuilt: %v", len(got), len(got) == 1 && got[0].Line == d.Line)
+			}
+			var m DeadLetterMessage
+			_ = json.Unmarshal([]byte(bodies[0]), &m)
+			for _, f := range []struct{ name, in, out string }{{"reason", d.Reason, m.Reason}, {"log_group", d.LogGroup, m.LogGroup}, {"id", d.ID, m.ID}} {
+				cut := slices.Contains(m.Truncated, f.name)
+				if cut != (f.out != f.in && len(f.in) > maxNameBytes) && f.name != "reason" {
+					t.Errorf("%s: truncated %v for a %d-byte value", f.name, cut, len(f.in))
+				}
+				if cut && !strings.HasSuffix(f.out, fmt.Sprintf("…[truncated: %d bytes in all]", len(f.in))) {
+					t.Errorf("%s cut without its marker: ...%q", f.name, f.out[max(0, len(f.out)-60):])
+				}
+			}
+		})
 	}
 }

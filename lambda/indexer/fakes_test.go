@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -298,6 +301,16 @@ func (f *fakeSQS) serve(w http.ResponseWriter, r *http.Request) {
 	size := 0
 	for _, e := range in.Entries {
 		size += len(e.MessageBody)
+		if len(e.MessageBody) > MaxMessageBytes {
+			f.t.Errorf("a %d-byte message, over SQS's %d", len(e.MessageBody), MaxMessageBytes)
+		}
+	}
+	if size > sqsMaxBatchBytes {
+		f.t.Errorf("a %d-byte batch, over SQS's %d", size, sqsMaxBatchBytes)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"__type":"com.amazonaws.sqs#BatchRequestTooLong","message":"batch too long"}`)
+		return
 	}
 	f.mu.Lock()
 	f.calls++
@@ -337,18 +350,75 @@ func (f *fakeSQS) serve(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(out)
 }
 
-// letters decodes the stored dead letters.
+// letters decodes the stored dead letters, joining the pieces of split
+// lines (whose every message must be there, with the same metadata) as a
+// reader of the queue would, and checking each line's length and hash.
 func (f *fakeSQS) letters(t *testing.T) []DeadLetter {
 	t.Helper()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make([]DeadLetter, len(f.messages))
-	for i, m := range f.messages {
-		if err := json.Unmarshal([]byte(m), &out[i]); err != nil {
+	var out []DeadLetter
+	split := map[string][]DeadLetterMessage{}
+	var order []string
+	for i, raw := range f.messages {
+		var m DeadLetterMessage
+		if err := json.Unmarshal([]byte(raw), &m); err != nil {
 			t.Fatalf("dead letter %d is not JSON: %v", i, err)
 		}
+		if m.Parts == 0 {
+			out = append(out, joinPieces(t, []DeadLetterMessage{m}))
+			continue
+		}
+		key := m.ID + "|" + m.LineSHA256
+		if split[key] == nil {
+			order = append(order, key)
+		}
+		split[key] = append(split[key], m)
+	}
+	for _, key := range order {
+		out = append(out, joinPieces(t, split[key]))
 	}
 	return out
+}
+
+// joinPieces rebuilds a dead letter from its messages.
+func joinPieces(t *testing.T, ms []DeadLetterMessage) DeadLetter {
+	t.Helper()
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Part < ms[j].Part })
+	var line strings.Builder
+	for i, m := range ms {
+		if m.Parts != 0 && (m.Part != i+1 || m.Parts != len(ms)) {
+			t.Fatalf("piece %d of %d is numbered %d of %d", i+1, len(ms), m.Part, m.Parts)
+		}
+		if m.Line != "" && m.LineBase64 != "" {
+			t.Fatalf("a message with both line and line_base64")
+		}
+		if m.LineBase64 != "" {
+			b, err := base64.StdEncoding.DecodeString(m.LineBase64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			line.Write(b)
+		} else {
+			line.WriteString(m.Line)
+		}
+		a, b := ms[0], m
+		a.Line, a.LineBase64, a.Part, b.Line, b.LineBase64, b.Part = "", "", 0, "", "", 0
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("pieces of one dead letter differ: %+v and %+v", a, b)
+		}
+	}
+	m := ms[0]
+	if line.Len() != m.LineBytes {
+		t.Fatalf("rebuilt line of %d bytes, the message says %d", line.Len(), m.LineBytes)
+	}
+	if m.Parts != 0 {
+		if sum := sha256.Sum256([]byte(line.String())); hex.EncodeToString(sum[:]) != m.LineSHA256 {
+			t.Fatalf("rebuilt line's SHA-256 differs from line_sha256")
+		}
+	}
+	return DeadLetter{Stage: m.Stage, Reason: m.Reason, Status: m.Status, ErrorType: m.ErrorType, Index: m.Index, ID: m.ID,
+		Timestamp: m.Timestamp, LogGroup: m.LogGroup, LogStream: m.LogStream, Line: line.String()}
 }
 
 // recordingSleep records the backoff waits instead of sleeping.

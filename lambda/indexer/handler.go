@@ -123,8 +123,7 @@ func (h *Handler) Handle(ctx context.Context, event []byte) (Summary, error) {
 	for _, r := range res.Rejected {
 		ev := &p.Events[r.Doc.Event]
 		d := DeadLetter{Stage: StageIndex, Reason: joinReason(r.Type, r.Reason), Status: r.Status, ErrorType: r.Type,
-			Index: r.Doc.Index, ID: r.Doc.ID, Timestamp: ev.Timestamp, LogGroup: p.LogGroup, LogStream: p.LogStream}
-		d.SetLine(ev.Message)
+			Index: r.Doc.Index, ID: r.Doc.ID, Timestamp: ev.Timestamp, LogGroup: p.LogGroup, LogStream: p.LogStream, Line: ev.Message}
 		h.letters = append(h.letters, d)
 	}
 	s.Indexed, s.Requests, s.Resent, s.Failed = res.Indexed, res.Requests, res.Resent, len(res.Failed)
@@ -204,11 +203,10 @@ func (h *Handler) prepare(p *cwlogs.Payload) {
 }
 
 func (h *Handler) reject(p *cwlogs.Payload, ev *cwlogs.Event, stage string, err error) {
-	d := DeadLetter{Stage: stage, Reason: err.Error(), ID: ev.ID, Timestamp: ev.Timestamp, LogGroup: p.LogGroup, LogStream: p.LogStream}
+	d := DeadLetter{Stage: stage, Reason: err.Error(), ID: ev.ID, Timestamp: ev.Timestamp, LogGroup: p.LogGroup, LogStream: p.LogStream, Line: ev.Message}
 	if index, ok := h.Encoder.Index(ev.Timestamp); ok && ev.ID != "" {
 		d.Index = index
 	}
-	d.SetLine(ev.Message)
 	h.letters = append(h.letters, d)
 }
 

@@ -322,3 +322,29 @@ func TestHandlerInvokeReturnsSummaryJSON(t *testing.T) {
 		t.Fatalf("response %s (%v)", out, err)
 	}
 }
+
+// A parse error quoting a 250 KB value: its dead letter fits SQS (the
+// reason capped with a marker, the line split into pieces that rebuild
+// it), so the invocation succeeds with the good documents indexed once.
+func TestHandlerDeadLetterAtTheSQSLimit(t *testing.T) {
+	os, q := newFakeOS(t), newFakeSQS(t)
+	h := newTestHandler(t, os, q)
+	p := cwlogstest.FlowLogPayload(50, 3)
+	long := "2 123456789012 eni-0123 10.0.0.1 10.0.0.2 " + strings.Repeat("7", 250_000) + " 443 6 1 40 1718000000 1718000060 ACCEPT OK"
+	p.Events[17].Message = long
+	s, err := h.Handle(context.Background(), lambdaEvent(t, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Indexed != 49 || s.DeadLettered[StageParse] != 1 || s.Indexed+sum(s.DeadLettered) != s.Events || os.count() != 49 {
+		t.Fatalf("summary %+v, %d documents stored", s, os.count())
+	}
+	letters := q.letters(t)
+	if len(letters) != 1 || letters[0].Line != long || letters[0].ID != p.Events[17].ID || len(letters[0].Reason) > maxReasonBytes ||
+		!strings.Contains(letters[0].Reason, "truncated: ") {
+		t.Fatalf("%d letters; line rebuilt %v; reason of %d bytes", len(letters), len(letters) == 1 && letters[0].Line == long, len(letters[0].Reason))
+	}
+	if len(q.messages) < 2 {
+		t.Fatalf("the 250 KB line went in %d message(s)", len(q.messages))
+	}
+}
