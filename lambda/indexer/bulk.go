@@ -109,10 +109,19 @@ type BulkSender struct {
 	// sender waits between d/2 and d, d = min(MaxDelay, BaseDelay*2^(k-1)).
 	// Zero means DefaultBaseDelay and DefaultMaxDelay.
 	BaseDelay, MaxDelay time.Duration
-	// Reserve is the time left before the context's deadline below which
-	// the sender stops retrying, so that the caller can still dead-letter
-	// and report. Zero means DefaultReserve; negative disables the check.
+	// RequestTimeout bounds one _bulk request; zero means
+	// DefaultRequestTimeout. Each request is further cut off Reserve
+	// before the context's deadline.
+	RequestTimeout time.Duration
+	// Reserve is kept free before the context's deadline: no request and
+	// no backoff wait reaches into it, so that the caller can still
+	// dead-letter and report before Lambda stops the function. When the
+	// invocation starts with less than twice the reserve, half the time
+	// left is kept instead (as the forwarder does). Zero means
+	// DefaultReserve; negative disables the check.
 	Reserve time.Duration
+	// Now tells the time; nil means time.Now.
+	Now func() time.Time
 	// Sleep waits for d or until ctx is done; nil means SleepContext.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Rand returns a number in [0, 1) for the jitter; nil means math/rand/v2.
@@ -120,7 +129,17 @@ type BulkSender struct {
 
 	scratch []byte
 	pending []Doc
+	// cutoff is when the current Send's requests and waits must end.
+	cutoff    time.Time
+	hasCutoff bool
 }
+
+// DefaultRequestTimeout bounds one _bulk request unless configured.
+const DefaultRequestTimeout = 30 * time.Second
+
+// errDeadline is the failure of the documents that were not (re)sent because
+// the invocation's deadline, less the reserve, was reached.
+var errDeadline = errors.New("no time left before the invocation deadline")
 
 // SleepContext waits for d or until ctx is done, whichever is first.
 func SleepContext(ctx context.Context, d time.Duration) error {
@@ -142,13 +161,31 @@ var bulkFilterPath = []string{"errors", "items.*._id", "items.*.status", "items.
 // are used up, when ctx is done or when the deadline is within Reserve.
 func (s *BulkSender) Send(ctx context.Context, b *Batch) BulkResult {
 	res := BulkResult{Sent: len(b.Docs)}
+	s.cutoff, s.hasCutoff = time.Time{}, false
+	if d, ok := ctx.Deadline(); ok && s.Reserve >= 0 {
+		reserve := s.Reserve
+		if reserve == 0 {
+			reserve = DefaultReserve
+		}
+		s.cutoff, s.hasCutoff = d.Add(-min(reserve, d.Sub(s.now())/2)), true
+	}
 	pending := append(s.pending[:0], b.Docs...)
 	var retry []Doc
 	var lastErr []ItemError // why each document of retry failed last
 	maxAttempts := s.maxAttempts()
 	for attempt := 1; len(pending) > 0; attempt++ {
 		retry, lastErr = retry[:0], lastErr[:0]
+		outOfTime := false
 		for start := 0; start < len(pending); {
+			if s.hasCutoff && !s.now().Before(s.cutoff) {
+				// No time left for this request or the rest.
+				for _, d := range pending[start:] {
+					retry = append(retry, d)
+					lastErr = append(lastErr, ItemError{Doc: d, Type: "deadline", Reason: errDeadline.Error()})
+				}
+				outOfTime = true
+				break
+			}
 			end := s.chunkEnd(pending, start)
 			chunk := pending[start:end]
 			start = end
@@ -173,12 +210,12 @@ func (s *BulkSender) Send(ctx context.Context, b *Batch) BulkResult {
 		if len(retry) == 0 {
 			break
 		}
-		if attempt >= maxAttempts || ctx.Err() != nil {
+		if attempt >= maxAttempts || ctx.Err() != nil || outOfTime {
 			res.Failed = append(res.Failed, lastErr...)
 			break
 		}
 		d := s.backoff(attempt)
-		if s.tooLate(ctx, d) {
+		if s.tooLate(d) {
 			res.Failed = append(res.Failed, lastErr...)
 			break
 		}
@@ -233,6 +270,16 @@ func (s *BulkSender) body(all []byte, chunk []Doc) []byte {
 // sendChunk sends one request and records its outcome in res; it returns
 // the documents to retry with the reason they failed.
 func (s *BulkSender) sendChunk(ctx context.Context, all []byte, chunk []Doc, res *BulkResult) (retry []ItemError) {
+	timeout := s.RequestTimeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	deadline := s.now().Add(timeout)
+	if s.hasCutoff && s.cutoff.Before(deadline) {
+		deadline = s.cutoff // Send checked that it is still ahead
+	}
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
 	body := s.body(all, chunk)
 	resp, err := s.Client.Bulk(ctx, opensearchapi.BulkReq{
 		Body:   bytes.NewReader(body),
@@ -335,18 +382,17 @@ func (s *BulkSender) backoff(attempt int) time.Duration {
 	return d/2 + time.Duration(s.rand()*float64(d/2))
 }
 
-// tooLate reports whether waiting d would leave less than Reserve before
-// ctx's deadline.
-func (s *BulkSender) tooLate(ctx context.Context, d time.Duration) bool {
-	reserve := s.Reserve
-	if reserve == 0 {
-		reserve = DefaultReserve
+// tooLate reports whether waiting d would reach the cutoff, Reserve before
+// the context's deadline.
+func (s *BulkSender) tooLate(d time.Duration) bool {
+	return s.hasCutoff && !s.now().Add(d).Before(s.cutoff)
+}
+
+func (s *BulkSender) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
 	}
-	if reserve < 0 {
-		return false
-	}
-	deadline, ok := ctx.Deadline()
-	return ok && time.Until(deadline) < d+reserve
+	return time.Now()
 }
 
 func (s *BulkSender) sleep(ctx context.Context, d time.Duration) error {

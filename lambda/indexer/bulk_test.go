@@ -4,9 +4,12 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/opensearch-project/opensearch-go/v4/opensearchapi"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/indexer/document"
@@ -285,7 +288,9 @@ func TestSendStopsRetryingNearTheDeadline(t *testing.T) {
 	}
 	sl := &recordingSleep{}
 	s := newSender(f, t, sl)
-	s.Reserve = time.Minute
+	// 30s left with a reserve of a minute: half the time left is kept,
+	// and the first wait (20s or more) would reach into it.
+	s.Reserve, s.BaseDelay, s.MaxDelay = time.Minute, 40*time.Second, 40*time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	res := s.Send(ctx, b)
@@ -322,5 +327,107 @@ func TestBackoffBounds(t *testing.T) {
 				t.Fatalf("backoff(%d) = %v, want within [%v, %v]", attempt+1, d, full/2, full)
 			}
 		}
+	}
+}
+
+// fakeClock is a clock that only moves when a test moves it: by a backoff
+// wait (Sleep) or by a request's simulated latency.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.Advance(d)
+	return ctx.Err()
+}
+
+// deadlineRecorder wraps the real client: it records the deadline of every
+// request's context and then lets the fake clock run for latency, as a
+// slow domain would.
+type deadlineRecorder struct {
+	BulkAPI
+	clock     *fakeClock
+	latency   time.Duration
+	deadlines []time.Time
+}
+
+func (r *deadlineRecorder) Bulk(ctx context.Context, req opensearchapi.BulkReq) (*opensearchapi.BulkResp, error) {
+	d, ok := ctx.Deadline()
+	if !ok {
+		d = time.Time{}
+	}
+	r.deadlines = append(r.deadlines, d)
+	resp, err := r.BulkAPI.Bulk(ctx, req)
+	r.clock.Advance(r.latency)
+	return resp, err
+}
+
+// Every request, retries included, is cut off Reserve before the
+// invocation's deadline, and no request starts after that: the caller keeps
+// the reserve to dead-letter and report. (The request timeout alone used to
+// bound a request, so a retry could outlive the invocation.) The clock is a
+// fake one that starts an hour ahead of the real one, so that the contexts'
+// real deadlines never pass during the test.
+func TestSendCapsEveryRequestByTheDeadline(t *testing.T) {
+	f := newFakeOS(t)
+	f.onRequest = func(n int, w http.ResponseWriter, r *http.Request) bool {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return true
+	}
+	b, _ := testBatch(t, 30, 12)
+	start := time.Now().Add(time.Hour).Truncate(time.Second)
+	for _, tc := range []struct {
+		name             string
+		left, reserve    time.Duration
+		timeout, latency time.Duration
+		cutoff           time.Duration // after start
+	}{
+		{"timeout longer than the time left", 20 * time.Second, 3 * time.Second, 30 * time.Second, 4 * time.Second, 17 * time.Second},
+		{"short timeouts, slow answers", 20 * time.Second, 3 * time.Second, 5 * time.Second, 5 * time.Second, 17 * time.Second},
+		{"less than twice the reserve left", 4 * time.Second, 3 * time.Second, 30 * time.Second, time.Second, 2 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := &fakeClock{now: start}
+			rec := &deadlineRecorder{BulkAPI: f.client(t, 0), clock: clock, latency: tc.latency}
+			s := &BulkSender{Client: rec, MaxBodyBytes: 2 << 10, MaxAttempts: 20, BaseDelay: 500 * time.Millisecond, MaxDelay: 2 * time.Second,
+				RequestTimeout: tc.timeout, Reserve: tc.reserve, Now: clock.Now, Sleep: clock.Sleep, Rand: func() float64 { return 0 }}
+			ctx, cancel := context.WithDeadline(context.Background(), start.Add(tc.left))
+			defer cancel()
+			res := s.Send(ctx, b)
+			cutoff := start.Add(tc.cutoff)
+			if len(res.Failed) != 30 || res.Indexed != 0 || len(rec.deadlines) < 2 {
+				t.Fatalf("result %+v after %d requests", summarize(res), len(rec.deadlines))
+			}
+			for i, d := range rec.deadlines {
+				if d.IsZero() || d.After(cutoff) {
+					t.Fatalf("request %d has deadline %v, after the cutoff %v", i, d.Sub(start), tc.cutoff)
+				}
+			}
+			if first := rec.deadlines[0]; !first.Equal(start.Add(min(tc.timeout, tc.cutoff))) {
+				t.Fatalf("first request's deadline %v after the start, want %v", first.Sub(start), min(tc.timeout, tc.cutoff))
+			}
+			// The requests start before the cutoff (each takes latency).
+			if last := start.Add(time.Duration(len(rec.deadlines)-1) * tc.latency); last.After(cutoff) {
+				t.Fatalf("%d requests of %v each: the last started after the cutoff", len(rec.deadlines), tc.latency)
+			}
+			for _, e := range res.Failed {
+				if e.Type != "deadline" && e.Type != "request" {
+					t.Fatalf("failure %+v", e)
+				}
+			}
+		})
 	}
 }

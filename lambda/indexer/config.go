@@ -32,12 +32,10 @@ const (
 	// EnvBulkMaxAttempts is the number of tries of a document (default 6).
 	EnvBulkMaxAttempts = "BULK_MAX_ATTEMPTS"
 	// EnvRequestTimeout bounds one OpenSearch request, as a Go duration
-	// (default 30s).
+	// (default 30s); each request is also cut off before the invocation's
+	// deadline (BulkSender.Reserve).
 	EnvRequestTimeout = "OPENSEARCH_REQUEST_TIMEOUT"
 )
-
-// DefaultRequestTimeout bounds one _bulk request unless configured.
-const DefaultRequestTimeout = 30 * time.Second
 
 // Config is the indexer's configuration, read from the environment.
 type Config struct {

@@ -61,7 +61,7 @@ func NewHandlerFromEnv(ctx context.Context, lookup func(string) (string, bool), 
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	client, err := osclient.New(osclient.Options{Endpoint: cfg.Endpoint, AWS: awsCfg, RequestTimeout: cfg.RequestTimeout, Transport: deps.OpenSearchTransport})
+	client, err := osclient.New(osclient.Options{Endpoint: cfg.Endpoint, AWS: awsCfg, Transport: deps.OpenSearchTransport})
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func NewHandlerFromEnv(ctx context.Context, lookup func(string) (string, bool), 
 	return &Handler{
 		Parser:      flowlog.NewParser(cfg.Fields),
 		Encoder:     enc,
-		Bulk:        &BulkSender{Client: client, MaxBodyBytes: cfg.BulkMaxBytes, MaxAttempts: cfg.BulkMaxAttempts},
+		Bulk:        &BulkSender{Client: client, MaxBodyBytes: cfg.BulkMaxBytes, MaxAttempts: cfg.BulkMaxAttempts, RequestTimeout: cfg.RequestTimeout},
 		DeadLetters: &SQSDeadLetters{Client: sqs.NewFromConfig(awsCfg, deps.SQSOptions...), QueueURL: cfg.DeadLetterQueueURL},
 		Log:         log,
 	}, nil
