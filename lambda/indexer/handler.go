@@ -69,8 +69,15 @@ type Summary struct {
 	Documents int `json:"documents"`
 	// Indexed is the number of documents OpenSearch accepted.
 	Indexed int `json:"indexed"`
-	// DeadLettered counts dead letters by stage.
+	// DeadLettered counts the events written to the dead-letter queue, by
+	// stage.
 	DeadLettered map[string]int `json:"deadLettered,omitempty"`
+	// Unsent is the number of events to dead-letter whose letters were not
+	// written: because documents failed (the invocation fails, and the
+	// event, retried by Lambda and finally kept in the on-failure queue,
+	// still holds them) or because the queue refused them
+	// (DeadLetterError).
+	Unsent int `json:"unsent,omitempty"`
 	// DeadLetterError is set when dead letters could not be sent.
 	DeadLetterError string `json:"deadLetterError,omitempty"`
 	// Failed is the number of documents neither indexed nor dead-lettered.
@@ -129,21 +136,31 @@ func (h *Handler) Handle(ctx context.Context, event []byte) (Summary, error) {
 	s.Indexed, s.Requests, s.Resent, s.Failed = res.Indexed, res.Requests, res.Resent, len(res.Failed)
 	s.FailReasons = distinctReasons(res.Failed, 5)
 
+	// Every event ends in one place: indexed, dead-lettered, or (when
+	// documents still fail) left in the event that the failed invocation
+	// hands back to Lambda. Dead letters are written only when no document
+	// failed: otherwise the retry would write them again, and the event
+	// that finally lands in the on-failure queue holds their lines anyway.
 	var dlErr error
-	if len(h.letters) > 0 {
+	switch {
+	case len(h.letters) == 0:
+	case s.Failed > 0:
+		s.Unsent = len(h.letters)
+	default:
+		if dlErr = h.DeadLetters.Send(ctx, h.letters); dlErr != nil {
+			s.DeadLetterError, s.Unsent = dlErr.Error(), len(h.letters)
+			break
+		}
 		s.DeadLettered = make(map[string]int)
 		for _, d := range h.letters {
 			s.DeadLettered[d.Stage]++
-		}
-		if dlErr = h.DeadLetters.Send(ctx, h.letters); dlErr != nil {
-			s.DeadLetterError = dlErr.Error()
 		}
 	}
 	s.DurationMS = time.Since(began).Milliseconds()
 	h.release()
 
 	if s.Failed > 0 || dlErr != nil {
-		err := fmt.Errorf("%w: %d of %d documents failed (%v); dead letters: %v", ErrNotIndexed, s.Failed, s.Documents, s.FailReasons, dlErr)
+		err := fmt.Errorf("%w: %d of %d documents failed (%v); %d dead letters not written: %v", ErrNotIndexed, s.Failed, s.Documents, s.FailReasons, s.Unsent, dlErr)
 		h.logger().Error("invocation failed", "summary", s, "error", err)
 		return s, err
 	}

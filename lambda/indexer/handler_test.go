@@ -275,11 +275,13 @@ func TestHandlerFailsWhileDocumentsStillFail(t *testing.T) {
 	if !errors.Is(err, ErrNotIndexed) {
 		t.Fatalf("error %v, want ErrNotIndexed", err)
 	}
-	if s.Failed != 1 || s.Indexed != 48 || s.DeadLettered[StageIndex] != 1 || !strings.Contains(s.FailReasons[0], "unavailable_shards_exception") {
+	if s.Failed != 1 || s.Indexed != 48 || s.Unsent != 1 || len(s.DeadLettered) != 0 || !strings.Contains(s.FailReasons[0], "unavailable_shards_exception") {
 		t.Fatalf("summary %+v", s)
 	}
-	// The rejected document was dead-lettered even though the invocation fails.
-	if l := q.letters(t); len(l) != 1 || l[0].ID != p.Events[1].ID {
+	checkAccounted(t, s)
+	// The rejected document is not dead-lettered by the failing invocation:
+	// the retry does it, once.
+	if l := q.letters(t); len(l) != 0 {
 		t.Fatalf("dead letters %+v", l)
 	}
 	// Lambda's retry succeeds once the shard is back: nothing is duplicated.
@@ -293,6 +295,19 @@ func TestHandlerFailsWhileDocumentsStillFail(t *testing.T) {
 	if err != nil || s.Indexed != 49 || os.count() != 49 {
 		t.Fatalf("retry: summary %+v, error %v, %d stored", s, err, os.count())
 	}
+	checkAccounted(t, s)
+	if l := q.letters(t); len(l) != 1 || l[0].ID != p.Events[1].ID {
+		t.Fatalf("dead letters %+v", l)
+	}
+}
+
+// checkAccounted asserts the summary's accounting: every event is indexed,
+// dead-lettered, left unsent in a failed invocation's event, or failed.
+func checkAccounted(t *testing.T, s Summary) {
+	t.Helper()
+	if s.Indexed+sum(s.DeadLettered)+s.Unsent+s.Failed != s.Events {
+		t.Fatalf("indexed %d + dead-lettered %v + unsent %d + failed %d != %d events", s.Indexed, s.DeadLettered, s.Unsent, s.Failed, s.Events)
+	}
 }
 
 func TestHandlerFailsWhenDeadLettersCannotBeSent(t *testing.T) {
@@ -302,9 +317,10 @@ func TestHandlerFailsWhenDeadLettersCannotBeSent(t *testing.T) {
 	p := cwlogstest.FlowLogPayload(10, 13)
 	p.Events[3].Message = "garbage"
 	s, err := h.Handle(context.Background(), lambdaEvent(t, p))
-	if !errors.Is(err, ErrNotIndexed) || s.DeadLetterError == "" || s.Indexed != 9 {
+	if !errors.Is(err, ErrNotIndexed) || s.DeadLetterError == "" || s.Indexed != 9 || s.Unsent != 1 {
 		t.Fatalf("summary %+v, error %v", s, err)
 	}
+	checkAccounted(t, s)
 	if !strings.Contains(err.Error(), "KmsAccessDenied") {
 		t.Fatalf("error %v does not carry SQS's reason", err)
 	}
