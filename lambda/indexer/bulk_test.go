@@ -175,32 +175,35 @@ func TestSendRetriesFailedRequests(t *testing.T) {
 		name string
 		// failures are the requests that fail; they fail by fail.
 		failures    int
-		fail        func(w http.ResponseWriter, r *http.Request)
+		fail        func(g *giveUp, w http.ResponseWriter, r *http.Request)
 		afterIndex  bool // the domain indexes before the response is lost
 		allowResend bool
 	}{
-		{name: "503", failures: 2, fail: func(w http.ResponseWriter, r *http.Request) {
+		{name: "503", failures: 2, fail: func(g *giveUp, w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			w.Write([]byte(`{"error":{"type":"cluster_block_exception","reason":"blocked"},"status":503}`))
 		}},
-		{name: "429", failures: 1, fail: func(w http.ResponseWriter, r *http.Request) {
+		{name: "429", failures: 1, fail: func(g *giveUp, w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusTooManyRequests)
 			w.Write([]byte(`{"error":{"type":"circuit_breaking_exception","reason":"[parent] Data too large"},"status":429}`))
 		}},
-		{name: "connection reset", failures: 2, fail: func(w http.ResponseWriter, r *http.Request) { resetConnection(w) }},
-		{name: "timeout", failures: 1, fail: func(w http.ResponseWriter, r *http.Request) { stall(r) }},
+		{name: "connection reset", failures: 2, fail: func(g *giveUp, w http.ResponseWriter, r *http.Request) { resetConnection(w) }},
+		{name: "timeout", failures: 1, fail: func(g *giveUp, w http.ResponseWriter, r *http.Request) { g.stall(r) }},
 		{name: "response lost after indexing", failures: 1, afterIndex: true, allowResend: true,
-			fail: func(w http.ResponseWriter, r *http.Request) { resetConnection(w) }},
+			fail: func(g *giveUp, w http.ResponseWriter, r *http.Request) { resetConnection(w) }},
 		{name: "timeout after indexing", failures: 1, afterIndex: true, allowResend: true,
-			fail: func(w http.ResponseWriter, r *http.Request) { stall(r) }},
+			fail: func(g *giveUp, w http.ResponseWriter, r *http.Request) { g.stall(r) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeOS(t)
 			b, keys := testBatch(t, 80, 5)
+			// A timeout is the client giving up on a stalled request,
+			// without a real timer (see giveUp).
+			g := &giveUp{BulkAPI: f.client(t, 0)}
 			hook := func(n int, w http.ResponseWriter, r *http.Request) bool {
 				if n <= tc.failures {
-					tc.fail(w, r)
+					tc.fail(g, w, r)
 					return true
 				}
 				return false
@@ -212,7 +215,7 @@ func TestSendRetriesFailedRequests(t *testing.T) {
 			}
 			sl := &recordingSleep{}
 			s := newSender(f, t, sl)
-			s.Client = f.client(t, 100*time.Millisecond)
+			s.Client = g
 			res := s.Send(context.Background(), b)
 			checkAllIndexedOnce(t, f, keys, res, tc.allowResend)
 			if sl.count() != tc.failures || res.Requests != tc.failures+1 {
