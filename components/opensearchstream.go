@@ -368,7 +368,7 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 			},
 		},
 		// Subscribed below, once the bootstrap has applied the template.
-		Timeout: 120, MemoryMB: 512, RetentionDays: a.RetentionDays,
+		Timeout: 120, MemoryMB: 768, RetentionDays: a.RetentionDays,
 		SubnetIDs: subnets, SecurityGroupIDs: clientSGs,
 		AlarmTopicArn: a.AlarmTopicArn, Tags: a.Tags,
 	}, c)
