@@ -378,38 +378,45 @@ func BenchmarkStageParseEncode(b *testing.B) {
 	}
 }
 
-// The benchmark payload is realistic: every record takes the hot path, and
-// the body is the one the general path makes.
+// The benchmark payloads are realistic: every record takes the hot path,
+// and the body is the one the general path makes.
 func TestBenchPayloadTakesTheHotPath(t *testing.T) {
-	d := benchPayload()
-	var dec cwlogs.Decoder
-	p, err := dec.DecodeGzip(d.gz)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pr := flowlog.NewParser(flowlog.V2Fields())
-	enc, err := document.NewEncoder(flowlog.V2Fields(), "cwl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rec flowlog.Record
-	for i := range p.Events {
-		ev := &p.Events[i]
-		m := document.Meta{ID: ev.ID, Timestamp: ev.Timestamp, LogGroup: p.LogGroup, LogStream: p.LogStream}
-		fast, _, ok := enc.AppendLine(nil, pr, ev.Message, m)
-		if !ok {
-			t.Fatalf("AppendLine refused %q", ev.Message)
-		}
-		if err := pr.ParseInto(ev.Message, &rec); err != nil {
-			t.Fatal(err)
-		}
-		general, _, err := enc.Append(nil, &rec, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(fast, general) {
-			t.Fatalf("%q: AppendLine\n%s\nAppend\n%s", ev.Message, fast, general)
-		}
+	for _, bc := range benchCases {
+		t.Run(bc.name, func(t *testing.T) {
+			d := bc.data()
+			var dec cwlogs.Decoder
+			p, err := dec.DecodeGzip(d.gz)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Events) != benchRecords || len(p.Malformed) != 0 {
+				t.Fatalf("%d events, %d malformed", len(p.Events), len(p.Malformed))
+			}
+			pr := flowlog.NewParser(bc.fields)
+			enc, err := document.NewEncoder(bc.fields, "cwl")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rec flowlog.Record
+			for i := range p.Events {
+				ev := &p.Events[i]
+				m := document.Meta{ID: ev.ID, Timestamp: ev.Timestamp, LogGroup: p.LogGroup, LogStream: p.LogStream}
+				fast, _, ok := enc.AppendLine(nil, pr, ev.Message, m)
+				if !ok {
+					t.Fatalf("AppendLine refused %q", ev.Message)
+				}
+				if err := pr.ParseInto(ev.Message, &rec); err != nil {
+					t.Fatal(err)
+				}
+				general, _, err := enc.Append(nil, &rec, m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(fast, general) {
+					t.Fatalf("%q: AppendLine\n%s\nAppend\n%s", ev.Message, fast, general)
+				}
+			}
+		})
 	}
 }
 
