@@ -1,17 +1,75 @@
-// Package filterpattern evaluates Amazon CloudWatch Logs space-delimited
-// filter patterns (the `[field1, field2=value, ...]` form) against log lines.
+// Package filterpattern parses and evaluates Amazon CloudWatch Logs filter
+// patterns - the syntax of metric filters, subscription filters, filter log
+// events and Live Tail - against log events, without calling AWS.
 //
-// It exists so that tests can prove that each metric-filter rule shipped by
-// this project matches the VPC Flow Log records it is meant to match and no
-// others, without calling AWS. Only the space-delimited form is supported;
-// unstructured term patterns (`ERROR -WARN`) and JSON patterns (`{ $.a = 1 }`)
-// are rejected by [Parse] with a clear error.
+// It exists so that configuration can refuse an invalid raw alarm-rule
+// pattern before any resource is registered (naming the position and the
+// reason), and so that tests can prove that each metric-filter rule matches
+// the VPC Flow Log records it is meant to match and no others.
 //
-// # Syntax (as documented by AWS)
+// The reference is the CloudWatch Logs User Guide, "Filter pattern syntax
+// for metric filters, subscription filters, filter log events, and Live
+// Tail" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html)
+// and its sub-pages on regular expressions
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/regex-expressions.html),
+// unstructured, JSON and space-delimited log events. Every documented
+// example is a test case (syntax_test.go, filterpattern_test.go).
 //
-// The reference is "Using filter patterns to match terms in space-delimited
-// log events" in the CloudWatch Logs User Guide
-// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html).
+// [Parse] decides the kind of a pattern by its first non-blank character:
+// '[' starts a space-delimited pattern, '{' a JSON pattern, anything else is
+// a term pattern ([Pattern.Kind]).
+//
+// # Limits (checked by Parse)
+//
+//   - A filter pattern is at most 1024 characters (the FilterPattern
+//     constraint of PutMetricFilter,
+//     https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html).
+//   - A space-delimited or JSON pattern holds at most 2 regular expressions;
+//     a regular-expression term pattern is one regular expression.
+//   - A regular expression may use only letters, digits, the symbols
+//     `_ # = @ / ; , -` and the operators `^ $ ? [ ] { } | \ * + .`: no
+//     parentheses, no blanks, no multi-byte characters.
+//   - "There is a maximum of 5 filter patterns containing regex for each log
+//     group when creating metric filters or subscription filters": that limit
+//     spans patterns, so Parse cannot check it; [Pattern.Regexps] lets the
+//     caller count (internal/stackconfig does, for alarmRules).
+//
+// # Term patterns (unstructured log events)
+//
+//   - A term is a run of letters, digits and '_' (`ERROR`), or any text in
+//     double quotes (`"10.0.0.155"`, `"Failed to process"`), with `\"` and
+//     `\\` escapes. "Terms that include characters other than alphanumeric
+//     or underscore must be placed inside double quotes": an unquoted term
+//     with another character is a syntax error.
+//   - A term matches an event that contains it anywhere, case sensitively
+//     (`ERROR` matches "Exiting with ERRORCODE: -1"). Every plain term must
+//     occur; a term prefixed with '-' must not occur; of the terms prefixed
+//     with '?' at least one must occur. Blanks separate terms and may follow
+//     a prefix (the guide writes `"ERROR" - "Exiting"`).
+//   - `%regex%` alone is a regular-expression pattern, searched for anywhere
+//     in the event.
+//   - The empty (or blank) pattern matches every event, as for subscription
+//     filters and FilterLogEvents.
+//
+// # JSON patterns
+//
+//   - `{ SELECTOR OP VALUE }`, combined with && and || (&& binds tighter; ()
+//     group). A selector starts at the root `$` with a property and goes on
+//     with `.name` (letters, digits, '-', '_') and `[index]`:
+//     `$.users[0].email`, `$.coordinates[0][1]`.
+//   - Tests: `= / !=` a string (quoted, or unquoted with leading/trailing
+//     `*` wildcards: `123.123.*`), `= != < <= > >=` a number (`10e-3`,
+//     `+1000`, `55.5`), `= / !=` a `%regex%`, `= *` (any value), `IS NULL`,
+//     `IS TRUE`, `IS FALSE`, `NOT EXISTS`.
+//   - An event matches when it is one JSON object and the expression holds.
+//     A selector that points to an array or object fails both = and != (the
+//     guide's `{$.users = 1}` / `{$.users != 1}` example); so does a value of
+//     the wrong type: a string test on a number, a numeric test on a string
+//     ("400"), and any test but NOT EXISTS on a missing property.
+//   - Unquoted string values may not hold '@', '$', '\' or non-ASCII
+//     characters ("must be enclosed in double quotes").
+//
+// # Space-delimited patterns
 //
 //   - A pattern is enclosed in square brackets and lists comma-separated
 //     fields: `[ip, user, username, timestamp, request, status_code, bytes]`.
@@ -33,7 +91,7 @@
 //     compound expressions: () > && > ||.
 //   - A value between percent signs is a regular expression:
 //     `url=%/service/resource/[0-9]+$%`. It may use only the characters the
-//     doc allows (letters, digits, `_ # = @ / ; , - :` and the operators
+//     doc allows (letters, digits, `_ # = @ / ; , -` and the operators
 //     `^ $ ? [ ] { } | \ * + .`; no parentheses, no multi-byte characters),
 //     and a pattern may contain at most 2 regular expressions.
 //   - Matching is case sensitive.
@@ -57,6 +115,19 @@
 //
 // # Choices where the AWS documentation is silent
 //
+//   - Term patterns: a quoted term is one phrase (it must occur as written,
+//     blanks included); a %regex% cannot be mixed with terms; a term takes
+//     one prefix ('?-x' is an error); "?" terms combine with plain and "-"
+//     terms as described above (all plain terms, no "-" term, one "?" term).
+//   - JSON patterns: keywords (IS, NULL, TRUE, FALSE, NOT, EXISTS) are upper
+//     case; `= *` matches a string, number or boolean but not null, arrays or
+//     objects; `!= *` matches nothing; a %regex% tests strings only; numbers
+//     compare numerically (`= 400` matches 400.0).
+//   - `[]` (no fields) matches every event, like `[...]`.
+//   - The guide's older paragraph on OR matching in space-delimited filters
+//     (`[w1=!ERROR&&w1=!WARN, w2]` "matches lines containing both") is
+//     contradicted by its own current examples and uses `=!`, which is not
+//     an operator; this package follows the current examples.
 //   - Field count. When the pattern has no `...`, a line with fewer fields
 //     than the pattern never matches, and a line with more fields than the
 //     pattern is matched with the LAST pattern field taking the rest of the
@@ -116,9 +187,46 @@ const maxRegexps = 2
 // Pattern is a compiled space-delimited filter pattern. It is immutable and
 // safe for concurrent use.
 type Pattern struct {
-	src      string
+	src    string
+	kind   Kind
+	nRegex int // regular expressions (%...%) in the pattern
+
+	// KindDelimited
 	slots    []slot
 	ellipsis int // index of the "..." slot, or -1
+
+	// KindTerms
+	terms *termPattern
+
+	// KindJSON
+	json jsonNode
+}
+
+// Kind is the form of a filter pattern.
+type Kind int
+
+const (
+	// KindTerms is a pattern over unstructured text: terms, quoted phrases,
+	// ?OR terms, -excluded terms, a standalone %regex%, or the empty
+	// pattern (which matches every event).
+	KindTerms Kind = iota
+	// KindJSON is a `{ $.selector op value ... }` pattern over JSON events.
+	KindJSON
+	// KindDelimited is a `[field, field=value, ...]` pattern over
+	// space-delimited events.
+	KindDelimited
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindTerms:
+		return "terms"
+	case KindJSON:
+		return "JSON"
+	case KindDelimited:
+		return "space-delimited"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
 // slot is one comma-separated element of the pattern.
@@ -139,25 +247,68 @@ type SyntaxError struct {
 }
 
 func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("filterpattern: column %d: %s", e.Column, e.Msg)
+	return fmt.Sprintf("filterpattern: at column %d: %s", e.Column, e.Msg)
 }
 
-// Parse compiles a space-delimited pattern such as
-// `[version, srcaddr="10.0.0.155", dstport=22, ...]`.
-// It returns a *SyntaxError describing the position and what was expected
-// when the pattern is malformed or uses syntax this package does not
-// evaluate.
+// Parse compiles a filter pattern of any kind: a space-delimited pattern
+// such as `[version, srcaddr="10.0.0.155", dstport=22, ...]`, a JSON
+// pattern such as `{ $.action = "REJECT" }`, or a term pattern such as
+// `REJECT -"172.31."` or `%^2 [0-9]+%`. The first non-blank character
+// decides the kind: '[' space-delimited, '{' JSON, anything else terms.
+// It returns a *SyntaxError giving the position and the reason when the
+// pattern is malformed or exceeds a limit CloudWatch Logs enforces.
 func Parse(pattern string) (*Pattern, error) {
 	ps := &parser{src: pattern}
 	if n := utf8.RuneCountInString(pattern); n > maxLength {
 		return nil, ps.errorf(0, "pattern is %d characters long; CloudWatch Logs accepts at most %d", n, maxLength)
 	}
-	p, err := ps.parsePattern()
+	if !utf8.ValidString(pattern) {
+		i := 0
+		for i < len(pattern) {
+			r, size := utf8.DecodeRuneInString(pattern[i:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			i += size
+		}
+		return nil, ps.errorf(i, "the pattern is not valid UTF-8")
+	}
+	ps.skipSpace()
+	var p *Pattern
+	var err error
+	switch ps.peek() {
+	case '[':
+		p, err = ps.parsePattern()
+	case '{':
+		p, err = ps.parseJSONPattern()
+	default:
+		p, err = ps.parseTermPattern()
+	}
 	if err != nil {
 		return nil, err
 	}
 	p.src = pattern
+	p.nRegex = ps.nRegex
 	return p, nil
+}
+
+// Kind reports the form of the pattern.
+func (p *Pattern) Kind() Kind {
+	if p == nil {
+		return KindTerms
+	}
+	return p.kind
+}
+
+// Regexps reports how many regular expressions (%...%) the pattern
+// contains. CloudWatch Logs allows at most 5 filter patterns containing a
+// regular expression per log group, counting metric and subscription
+// filters (see the package documentation).
+func (p *Pattern) Regexps() int {
+	if p == nil {
+		return 0
+	}
+	return p.nRegex
 }
 
 // MustParse is like [Parse] but panics if the pattern is malformed. It is
@@ -178,10 +329,12 @@ func (p *Pattern) String() string {
 	return p.src
 }
 
-// Fields returns the field names in pattern order. The ellipsis is not
-// included; the unnamed field created by a trailing comma is reported as "".
+// Fields returns the field names of a space-delimited pattern in pattern
+// order. The ellipsis is not included; the unnamed field created by a
+// trailing comma is reported as "". Term and JSON patterns have no fields
+// (nil).
 func (p *Pattern) Fields() []string {
-	if p == nil {
+	if p == nil || p.kind != KindDelimited {
 		return nil
 	}
 	names := make([]string, 0, len(p.slots))
@@ -193,12 +346,22 @@ func (p *Pattern) Fields() []string {
 	return names
 }
 
-// Match reports whether the log line satisfies the pattern. See the package
-// documentation for how the line is split into fields. A nil Pattern matches
-// nothing.
+// Match reports whether the log event (one line) satisfies the pattern. See
+// the package documentation for how each kind of pattern reads the event. A
+// nil Pattern matches nothing.
 func (p *Pattern) Match(line string) bool {
-	if p == nil || len(p.slots) == 0 {
+	if p == nil {
 		return false
+	}
+	switch p.kind {
+	case KindTerms:
+		return p.terms.match(line)
+	case KindJSON:
+		return matchJSON(p.json, line)
+	}
+	if len(p.slots) == 0 {
+		// `[]`: no fields, no conditions.
+		return true
 	}
 	toks := tokenize(line)
 	if p.ellipsis < 0 {
@@ -482,19 +645,11 @@ func (ps *parser) skipSpace() {
 	}
 }
 
+// parsePattern parses a space-delimited pattern; ps.pos is at its '['.
 func (ps *parser) parsePattern() (*Pattern, error) {
-	ps.skipSpace()
-	switch {
-	case ps.eof():
-		return nil, ps.errorf(ps.pos, "empty pattern; expected '[' to start a space-delimited pattern")
-	case ps.peek() == '{':
-		return nil, ps.errorf(ps.pos, "JSON filter patterns ({...}) are not supported; expected '[' to start a space-delimited pattern")
-	case ps.peek() != '[':
-		return nil, ps.errorf(ps.pos, "expected '[' to start a space-delimited pattern, found %s (unstructured term patterns are not supported)", ps.found(ps.pos))
-	}
 	open := ps.pos
 	ps.pos++
-	p := &Pattern{ellipsis: -1}
+	p := &Pattern{kind: KindDelimited, ellipsis: -1}
 	seen := map[string]int{} // field name -> offset of first use
 	for {
 		ps.skipSpace()
@@ -513,7 +668,13 @@ func (ps *parser) parsePattern() (*Pattern, error) {
 			case c == ',':
 				return nil, ps.errorf(start, "empty field: expected a field name or '...' before ','")
 			case c == ']' && len(p.slots) == 0:
-				return nil, ps.errorf(start, "pattern has no fields: expected a field name or '...'")
+				// `[]`: a pattern without fields.
+				ps.pos++
+				ps.skipSpace()
+				if !ps.eof() {
+					return nil, ps.errorf(ps.pos, "unexpected %s after the closing ']'", ps.found(ps.pos))
+				}
+				return p, nil
 			case c != ']':
 				return nil, ps.errorf(ps.pos, "expected a field name or '...', found %s", ps.found(ps.pos))
 			}
@@ -775,7 +936,7 @@ func (ps *parser) quoted() (string, error) {
 
 // regexAllowed lists the non-alphanumeric characters the doc permits in a
 // filter-pattern regular expression.
-const regexAllowed = `_#=@/;,-:^$?[]{}|\*+.`
+const regexAllowed = `_#=@/;,-^$?[]{}|\*+.`
 
 // regex reads a %...% regular expression at ps.pos.
 func (ps *parser) regex() (*regexp.Regexp, error) {
@@ -803,7 +964,7 @@ func (ps *parser) regex() (*regexp.Regexp, error) {
 	}
 	ps.nRegex++
 	if ps.nRegex > maxRegexps {
-		return nil, ps.errorf(open, "a pattern may contain at most %d regular expressions", maxRegexps)
+		return nil, ps.errorf(open, "a space-delimited or JSON pattern may contain at most %d regular expressions", maxRegexps)
 	}
 	re, err := regexp.Compile(body)
 	if err != nil {

@@ -1,0 +1,398 @@
+package filterpattern
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// The documented examples of the CloudWatch Logs User Guide, "Filter pattern
+// syntax for metric filters, subscription filters, filter log events and
+// Live Tail"
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html,
+// with its sub-pages on unstructured, JSON and space-delimited events and
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/regex-expressions.html),
+// and of the archived source of the guide
+// (github.com/awsdocs/amazon-cloudwatch-logs-user-guide, doc_source/FilterAndPatternSyntax.md).
+// Each case is a documented pattern, a documented event and the documented
+// outcome.
+
+// docCase is one pattern against several events, with the outcome per event.
+type docCase struct {
+	pattern string
+	kind    Kind
+	events  []string
+	want    []bool
+}
+
+func runDocCases(t *testing.T, cases []docCase) {
+	t.Helper()
+	for _, tc := range cases {
+		p, err := Parse(tc.pattern)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tc.pattern, err)
+			continue
+		}
+		if p.Kind() != tc.kind {
+			t.Errorf("Parse(%q).Kind() = %v, want %v", tc.pattern, p.Kind(), tc.kind)
+		}
+		if len(tc.events) != len(tc.want) {
+			t.Fatalf("%q: %d events, %d outcomes", tc.pattern, len(tc.events), len(tc.want))
+		}
+		for i, ev := range tc.events {
+			if got := p.Match(ev); got != tc.want[i] {
+				t.Errorf("Parse(%q).Match(%q) = %v, want %v", tc.pattern, ev, got, tc.want[i])
+			}
+		}
+	}
+}
+
+func TestDocTermExamples(t *testing.T) {
+	errEvents := []string{
+		`[ERROR] A fatal exception has occurred`,
+		`Exiting with ERRORCODE: -1`,
+	}
+	exceptionEvents := []string{
+		`[ERROR] Caught IllegalArgumentException`,
+		`[ERROR] Unhandled Exception`,
+		`[ERROR] A fatal exception has occurred`, // lower-case "exception": matching is case sensitive
+	}
+	phraseEvents := []string{
+		`[WARN] Failed to process the request`,
+		`[ERROR] Unable to continue: Failed to process the request`,
+		`[WARN] Failed to process`,
+	}
+	// "OR pattern matching": ERROR matches 1 and 2, ?ERROR ?WARN all three,
+	// ERROR WARN only 1, ERROR -WARN only 2.
+	orEvents := []string{`ERROR WARN message`, `ERROR message`, `WARN message`}
+	runDocCases(t, []docCase{
+		// Example 1: a single term; a term matches inside a word (ERRORCODE).
+		{`"ERROR"`, KindTerms, errEvents, []bool{true, true}},
+		{`ERROR`, KindTerms, errEvents, []bool{true, true}},
+		// Example 2: include a term and exclude a term, written in the guide
+		// as "ERROR" - "Exiting".
+		{`"ERROR" - "Exiting"`, KindTerms, errEvents, []bool{true, false}},
+		{`"ERROR" -"Exiting"`, KindTerms, errEvents, []bool{true, false}},
+		// Example 3: multiple terms must all appear.
+		{`ERROR Exception`, KindTerms, exceptionEvents, []bool{true, true, false}},
+		{`Failed to process the request`, KindTerms, phraseEvents, []bool{true, true, false}},
+		// OR pattern matching.
+		{`ERROR`, KindTerms, orEvents, []bool{true, true, false}},
+		{`?ERROR ?WARN`, KindTerms, orEvents, []bool{true, true, true}},
+		{`ERROR WARN`, KindTerms, orEvents, []bool{true, false, false}},
+		{`ERROR -WARN`, KindTerms, orEvents, []bool{false, true, false}},
+	})
+}
+
+func TestDocRegexExamples(t *testing.T) {
+	events := []string{
+		`[ERROR 401] UNAUTHORIZED REQUEST`,
+		`[SUCCESS 200] AUTHORIZED REQUEST`,
+		`[ERROR 403] FORBIDDEN`,
+	}
+	runDocCases(t, []docCase{
+		// %AUTHORIZED% returns both events that contain the keyword.
+		{`%AUTHORIZED%`, KindTerms, events, []bool{true, true, false}},
+		// "%\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}% to match any IP address format"
+		{`%\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}%`, KindTerms,
+			[]string{`connection from 10.0.0.155 refused`, `connection from host-a refused`}, []bool{true, false}},
+		// "%[Ee]rror|[Ff]ail% to catch both Error/error and Fail/fail"
+		{`%[Ee]rror|[Ff]ail%`, KindTerms,
+			[]string{`an error occurred`, `Error`, `job failed`, `Fail`, `all good`, `ERROR`}, []bool{true, true, true, true, false, false}},
+	})
+	// "%something!% would be rejected since '!' is not supported."
+	if _, err := Parse(`%something!%`); err == nil || !strings.Contains(err.Error(), `'!' is not supported`) {
+		t.Errorf("Parse(%%something!%%) = %v, want the '!' refused", err)
+	}
+}
+
+// The JSON event of "Matching terms in JSON log events".
+const docJSONEvent = `{
+  "eventType": "UpdateTrail",
+  "sourceIPAddress": "111.111.111.111",
+  "arrayKey": [
+        "value",
+        "another value"
+  ],
+  "objectList": [
+       {
+         "name": "a",
+         "id": 1
+       },
+       {
+         "name": "b",
+         "id": 2
+       }
+  ],
+  "SomeObject": null,
+  "ThisFlag": true
+}`
+
+// The JSON event of "JSON compound conditions".
+const docCompoundEvent = `{
+    "user": {
+        "id": 1,
+        "email": "John.Stiles@example.com"
+    },
+    "users": [
+        {
+         "id": 2,
+         "email": "John.Doe@example.com"
+        },
+        {
+         "id": 3,
+         "email": "Jane.Doe@example.com"
+        }
+    ],
+    "actions": [
+        "GET",
+        "PUT",
+        "DELETE"
+    ],
+    "coordinates": [
+        [0, 1, 2],
+        [4, 5, 6],
+        [7, 8, 9]
+    ]
+}`
+
+func TestDocJSONExamples(t *testing.T) {
+	one := func(ev string, want bool) ([]string, []bool) { return []string{ev}, []bool{want} }
+	ev, yes := one(docJSONEvent, true)
+	_, no := one(docJSONEvent, false)
+	cev := []string{docCompoundEvent}
+	foo := []string{`{"foo": "bar"}`, `{"foo": "baz"}`}
+	runDocCases(t, []docCase{
+		// "The following filters would match".
+		{`{ $.eventType = "UpdateTrail" }`, KindJSON, ev, yes},
+		{`{ $.sourceIPAddress != 123.123.* }`, KindJSON, ev, yes},
+		{`{ $.arrayKey[0] = "value" }`, KindJSON, ev, yes},
+		{`{ $.objectList[1].id = 2 }`, KindJSON, ev, yes},
+		{`{ $.SomeObject IS NULL }`, KindJSON, ev, yes},
+		{`{ $.SomeOtherObject NOT EXISTS }`, KindJSON, ev, yes},
+		{`{ $.ThisFlag IS TRUE }`, KindJSON, ev, yes},
+		// Their counterparts, which must not match the same event.
+		{`{ $.eventType = "DeleteTrail" }`, KindJSON, ev, no},
+		{`{ $.sourceIPAddress != 111.111.* }`, KindJSON, ev, no},
+		{`{ $.arrayKey[1] = "value" }`, KindJSON, ev, no},
+		{`{ $.objectList[0].id = 2 }`, KindJSON, ev, no},
+		{`{ $.eventType IS NULL }`, KindJSON, ev, no},
+		{`{ $.SomeObject NOT EXISTS }`, KindJSON, ev, no},
+		{`{ $.ThisFlag IS FALSE }`, KindJSON, ev, no},
+		// "If arrayKey is not an array this will be false."
+		{`{ $.eventType[0] = "value" }`, KindJSON, ev, no},
+		// "If the items in objectList are not objects or do not have an id
+		// property, this will be false."
+		{`{ $.arrayKey[0].id = 2 }`, KindJSON, ev, no},
+		// OR in JSON filters: {$.foo = bar} matches event 1, {$.foo = baz }
+		// event 2, {$.foo = bar || $.foo = baz } both.
+		{`{$.foo = bar}`, KindJSON, foo, []bool{true, false}},
+		{`{$.foo = baz }`, KindJSON, foo, []bool{false, true}},
+		{`{$.foo = bar || $.foo = baz }`, KindJSON, foo, []bool{true, true}},
+		// "JSON compound conditions", with the documented outcomes.
+		{`{ ($.user.id = 1) && ($.users[0].email = "John.Doe@example.com") }`, KindJSON, cev, []bool{true}},
+		{`{ ($.user.id = 2 && $.users[0].email = "nonmatch") || $.actions[2] = "GET" }`, KindJSON, cev, []bool{false}},
+		{`{ $.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = nonmatch && $.actions[2] = nomatch }`, KindJSON, cev, []bool{true}},
+		{`{ ($.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = nonmatch) && $.actions[2] = nomatch }`, KindJSON, cev, []bool{false}},
+		{`{ $.coordinates[2][0] = 7 }`, KindJSON, cev, []bool{true}},
+		// "both {$.users = 1} and {$.users != 1} will fail to match a log
+		// event where users is an array".
+		{`{$.users = 1}`, KindJSON, []string{`{"users": [1, 2, 3]}`}, []bool{false}},
+		{`{$.users != 1}`, KindJSON, []string{`{"users": [1, 2, 3]}`}, []bool{false}},
+		// Wildcards: "*Event will match PutEvent and GetEvent. Event* will
+		// match EventId and EventName. Ev*ent will only match the actual
+		// string Ev*ent."
+		{`{ $.name = *Event }`, KindJSON, []string{`{"name":"PutEvent"}`, `{"name":"GetEvent"}`, `{"name":"EventId"}`}, []bool{true, true, false}},
+		{`{ $.name = Event* }`, KindJSON, []string{`{"name":"EventId"}`, `{"name":"EventName"}`, `{"name":"PutEvent"}`}, []bool{true, true, false}},
+		{`{ $.name = Ev*ent }`, KindJSON, []string{`{"name":"Ev*ent"}`, `{"name":"EvXent"}`}, []bool{true, false}},
+		// Publishing numerical values: { $.latency = * } selects events that
+		// carry a latency.
+		{`{ $.latency = * }`, KindJSON, []string{`{"latency": 120}`, `{"other": 1}`}, []bool{true, false}},
+	})
+}
+
+func TestDocJSONNumericExamples(t *testing.T) {
+	runDocCases(t, []docCase{
+		{`{ $.latency >= 500 }`, KindJSON, []string{`{"latency": 500}`, `{"latency": 499.9}`, `{"latency": "500"}`}, []bool{true, false, false}},
+		{`{ $.numbers[0] < 10e3 }`, KindJSON, []string{`{"numbers": [9999]}`, `{"numbers": [10000]}`}, []bool{true, false}},
+		{`{ $.numbers[0] < 10e-3 }`, KindJSON, []string{`{"numbers": [0.001]}`, `{"numbers": [0.01]}`}, []bool{true, false}},
+		{`{ $.processes[4].averageRuntime <= 55.5 }`, KindJSON, []string{`{"processes": [{},{},{},{},{"averageRuntime": 55.5}]}`, `{"processes": [{"averageRuntime": 1}]}`}, []bool{true, false}},
+		{`{ $.errorCode = 400 }`, KindJSON, []string{`{"errorCode": 400}`, `{"errorCode": 400.0}`, `{"errorCode": 401}`}, []bool{true, true, false}},
+		{`{ $.errorCode != 500 }`, KindJSON, []string{`{"errorCode": 400}`, `{"errorCode": 500}`, `{"other": 1}`}, []bool{true, false, false}},
+		{`{ $.latency > +1000 }`, KindJSON, []string{`{"latency": 1001}`, `{"latency": 1000}`}, []bool{true, false}},
+	})
+}
+
+// VPC Flow Log records (default format) under each kind of raw rule, as
+// the README's "Alarm rules" section shows them.
+func TestFlowLogPatternKinds(t *testing.T) {
+	flows := []string{flowSSHAccept, flowSSHReject, flowRDPReject, flowICMPIn, flowBig, flowNoData}
+	runDocCases(t, []docCase{
+		{`"REJECT"`, KindTerms, flows, []bool{false, true, true, false, false, false}},
+		// Every REJECT record above involves a 172.31. address.
+		{`REJECT -"172.31."`, KindTerms, flows, []bool{false, false, false, false, false, false}},
+		{`REJECT -"172.31.9."`, KindTerms, flows, []bool{false, true, false, false, false, false}},
+		{`?"10.0.0.155" ?"198.51.100.7"`, KindTerms, flows, []bool{false, true, false, false, true, false}},
+		{`%172\.31\.[0-9]+\.[0-9]+%`, KindTerms, flows, []bool{true, true, true, true, false, false}},
+		{`[]`, KindDelimited, flows, []bool{true, true, true, true, true, true}},
+		{`[...]`, KindDelimited, flows, []bool{true, true, true, true, true, true}},
+		{`[..., action = REJECT, logstatus]`, KindDelimited, flows, []bool{false, true, true, false, false, false}},
+		// Flow log lines are not JSON: a JSON pattern matches none of them.
+		{`{ $.action = "REJECT" }`, KindJSON, flows, []bool{false, false, false, false, false, false}},
+		// The empty pattern matches every event.
+		{``, KindTerms, flows, []bool{true, true, true, true, true, true}},
+	})
+}
+
+func TestTermSemantics(t *testing.T) {
+	runMatchCases(t, []matchCase{
+		{"case sensitive", `error`, `ERROR`, false},
+		{"quoted phrase is one term", `"Failed to process"`, `Failed process to`, false},
+		{"quoted phrase", `"Failed to process"`, `x Failed to process y`, true},
+		{"quoted escape", `"say \"hi\""`, `they say "hi"`, true},
+		{"or with and", `REJECT ?"10.0.0.155" ?"10.0.0.156"`, `10.0.0.156 REJECT`, true},
+		{"or with and, and missing", `REJECT ?"10.0.0.155" ?"10.0.0.156"`, `10.0.0.156 ACCEPT`, false},
+		{"or with and, or missing", `REJECT ?"10.0.0.155" ?"10.0.0.156"`, `10.0.0.157 REJECT`, false},
+		{"excluded or", `?A ?B -C`, `A C`, false},
+		{"only exclusions", `-ERROR -WARN`, `INFO ok`, true},
+		{"only exclusions, hit", `-ERROR -WARN`, `WARN ok`, false},
+		{"blank pattern", "  \t ", `anything`, true},
+		{"regex unanchored", `%ERR%`, `xERRx`, true},
+		{"regex anchored", `%^ERR$%`, `xERRx`, false},
+	})
+}
+
+func TestJSONSemantics(t *testing.T) {
+	runMatchCases(t, []matchCase{
+		{"not json", `{ $.a = 1 }`, `a=1`, false},
+		{"json array root", `{ $.a = 1 }`, `[{"a":1}]`, false},
+		{"two json values", `{ $.a = 1 }`, `{"a":1} {"a":1}`, false},
+		{"trailing blank ok", `{ $.a = 1 }`, "{\"a\":1}\n", true},
+		{"string vs number", `{ $.a = "1" }`, `{"a":1}`, false},
+		{"number vs string", `{ $.a = 1 }`, `{"a":"1"}`, false},
+		{"!= on missing", `{ $.a != x }`, `{"b":"x"}`, false},
+		{"!= on other", `{ $.a != x }`, `{"a":"y"}`, true},
+		{"regex", `{ $.a = %^10\.% }`, `{"a":"10.0.0.1"}`, true},
+		{"regex negated", `{ $.a != %^10\.% }`, `{"a":"10.0.0.1"}`, false},
+		{"star any string", `{ $.a = * }`, `{"a":""}`, true},
+		{"star not null", `{ $.a = * }`, `{"a":null}`, false},
+		{"star not object", `{ $.a = * }`, `{"a":{}}`, false},
+		{"is null on missing", `{ $.a IS NULL }`, `{}`, false},
+		{"not exists under a string", `{ $.a.b NOT EXISTS }`, `{"a":"x"}`, true},
+		{"index past end", `{ $.a[3] NOT EXISTS }`, `{"a":[1]}`, true},
+		{"hyphen and underscore names", `{ $.my-key.sub_key = v }`, `{"my-key":{"sub_key":"v"}}`, true},
+		{"&& binds tighter", `{ $.a = 1 || $.a = 2 && $.a = 3 }`, `{"a":1}`, true},
+		{"parentheses", `{ ($.a = 1 || $.a = 2) && $.a = 3 }`, `{"a":1}`, false},
+		{"no spaces", `{$.a=1&&$.b=x}`, `{"a":1,"b":"x"}`, true},
+		{"quoted value with @", `{ $.e = "a@b.c" }`, `{"e":"a@b.c"}`, true},
+	})
+}
+
+func TestSyntaxErrorsOfEveryKind(t *testing.T) {
+	tests := []struct {
+		name    string
+		pattern string
+		column  int
+		msg     string
+	}{
+		// Terms.
+		{"unquoted ip", `10.0.0.155`, 3, `character '.' in an unquoted term: a term with characters other than letters, digits and '_' must be in double quotes, as in "10.0.0.155"`},
+		{"unquoted symbol", `REJECT -172.31.`, 12, `must be in double quotes, as in "172.31."`},
+		{"leading symbol", `ERROR :x`, 7, `character ':' in an unquoted term`},
+		{"unterminated quote", `ERROR "REJECT`, 7, "unterminated quoted value"},
+		{"no blank after quote", `"a"b`, 4, "expected a blank between terms, found 'b'"},
+		{"no blank before quote", `a"b"`, 2, `expected a blank between terms, found '"'`},
+		{"two prefixes", `?-x`, 2, "a term takes one prefix"},
+		{"dangling prefix", `ERROR -`, 7, `"-" must be followed by a term`},
+		{"regex among terms", `ERROR %x%`, 7, "a regular expression must be the whole pattern"},
+		{"terms after regex", `%x% ERROR`, 5, "a regular expression pattern must be the whole pattern"},
+		{"unterminated standalone regex", `%^2 [0-9]`, 1, "unterminated regular expression"},
+		{"unterminated regex in field", `[srcaddr = %10\.0, ...]`, 12, "unterminated regular expression"},
+		{"regex with blank", `%a b%`, 3, `character ' ' is not supported`},
+		// ':' is not among the symbols the regex page lists.
+		{"regex with colon", `%a:b%`, 3, `character ':' is not supported`},
+		{"regex with parentheses", `%(a|b)%`, 2, "parentheses are not supported"},
+		{"invalid utf-8", "ERROR \xff", 7, "not valid UTF-8"},
+		// JSON.
+		{"empty json", `{ }`, 3, "empty JSON pattern"},
+		{"unclosed json", `{ $.a = 1`, 10, "expected '}' to close the '{' at column 1"},
+		{"no selector", `{ a = 1 }`, 3, "expected a selector starting with '$'"},
+		{"bare dollar", `{ $ = 1 }`, 4, "expected '.' and a property name after '$'"},
+		{"index first", `{ $[0] = 1 }`, 4, "an array index must follow a property"},
+		{"empty name", `{ $.= 1 }`, 5, "expected a property name after '.'"},
+		{"bad index", `{ $.a[x] = 1 }`, 7, "expected an array index"},
+		{"unclosed index", `{ $.a[1 = 1 }`, 8, "expected ']' to close the '[' at column 6"},
+		{"missing operator", `{ $.a 1 }`, 7, "expected a comparison operator"},
+		{"relational string", `{ $.a > abc }`, 9, `operator ">" needs a number, found "abc"`},
+		{"relational quoted", `{ $.a < "5" }`, 7, `operator "<" needs a number`},
+		{"relational regex", `{ $.a >= %5% }`, 7, "cannot be used with a regular expression"},
+		{"unquoted at sign", `{ $.e = a@b.c }`, 10, `character '@' in an unquoted value: put the value "a@b.c" in double quotes`},
+		{"is what", `{ $.a IS MAYBE }`, 10, "expected NULL, TRUE or FALSE after IS"},
+		{"not what", `{ $.a NOT THERE }`, 11, "expected EXISTS after NOT"},
+		{"junk after json", `{ $.a = 1 } x`, 13, "unexpected 'x' after the closing '}'"},
+		{"single ampersand", `{ $.a = 1 & $.b = 2 }`, 11, "expected '&&', '||' or '}', found '&'"},
+		{"dangling and", `{ $.a = 1 && }`, 14, "expected a selector starting with '$'"},
+		{"unclosed paren", `{ ($.a = 1 }`, 12, "expected ')' to close the '(' at column 3"},
+		{"double equals json", `{ $.a == 1 }`, 7, "'==' is not an operator"},
+		{"three regexes json", `{ $.a = %x% && $.b = %y% && $.c = %z% }`, 35, "at most 2 regular expressions"},
+		{"missing value json", `{ $.a = }`, 9, `expected a value after "=", found '}'`},
+		// Space-delimited.
+		{"junk after empty brackets", `[] x`, 4, "unexpected 'x' after the closing ']'"},
+		{"unclosed empty brackets", `[`, 2, "expected ',' or ']', found end of pattern"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(tc.pattern)
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("Parse(%q) = %v, want a *SyntaxError containing %q", tc.pattern, err, tc.msg)
+			}
+			if !strings.Contains(se.Msg, tc.msg) {
+				t.Errorf("Parse(%q) error %q, want it to contain %q", tc.pattern, se.Msg, tc.msg)
+			}
+			if se.Column != tc.column {
+				t.Errorf("Parse(%q) error %q at column %d, want column %d", tc.pattern, se.Msg, se.Column, tc.column)
+			}
+		})
+	}
+}
+
+func TestErrorNamesColumnAndReason(t *testing.T) {
+	_, err := Parse(`[srcaddr = %10\.0, ...]`)
+	if err == nil || err.Error() != `filterpattern: at column 12: unterminated regular expression: no closing '%'` {
+		t.Errorf("error = %v", err)
+	}
+}
+
+func TestKindAndRegexps(t *testing.T) {
+	tests := []struct {
+		pattern string
+		kind    Kind
+		regexps int
+	}{
+		{``, KindTerms, 0},
+		{`ERROR`, KindTerms, 0},
+		{`%ERROR%`, KindTerms, 1},
+		{`{ $.a = %x% || $.b = %y% }`, KindJSON, 2},
+		{`{ $.a = 1 }`, KindJSON, 0},
+		{`[a = %x%, b = %y%]`, KindDelimited, 2},
+		{`[]`, KindDelimited, 0},
+	}
+	for _, tc := range tests {
+		p := MustParse(tc.pattern)
+		if p.Kind() != tc.kind || p.Regexps() != tc.regexps {
+			t.Errorf("Parse(%q): kind %v with %d regexps, want %v with %d", tc.pattern, p.Kind(), p.Regexps(), tc.kind, tc.regexps)
+		}
+		if tc.kind != KindDelimited && p.Fields() != nil {
+			t.Errorf("Parse(%q).Fields() = %q, want nil", tc.pattern, p.Fields())
+		}
+	}
+	if got := MustParse(`[]`).Fields(); got == nil || len(got) != 0 {
+		t.Errorf("Fields of [] = %#v, want an empty list", got)
+	}
+	for k, want := range map[Kind]string{KindTerms: "terms", KindJSON: "JSON", KindDelimited: "space-delimited", Kind(9): "Kind(9)"} {
+		if k.String() != want {
+			t.Errorf("Kind(%d).String() = %q, want %q", int(k), k.String(), want)
+		}
+	}
+}
