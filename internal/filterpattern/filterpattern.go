@@ -180,9 +180,17 @@ import (
 // CloudWatch Logs accepts (the FilterPattern constraint of PutMetricFilter).
 const maxLength = 1024
 
-// maxRegexps is the documented quota of regular expressions per delimited
-// filter pattern.
+// maxRegexps is the documented quota of regular expressions per
+// space-delimited or JSON filter pattern.
 const maxRegexps = 2
+
+// MaxRegexPatternsPerLogGroup is the CloudWatch Logs quota of filter
+// patterns containing a regular expression per log group, counting metric
+// filters and subscription filters
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html;
+// PutMetricFilter: "a quota of five regular expression patterns per log group",
+// https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html).
+const MaxRegexPatternsPerLogGroup = 5
 
 // Pattern is a compiled space-delimited filter pattern. It is immutable and
 // safe for concurrent use.

@@ -823,6 +823,7 @@ func (l *loader) alarmRules(fields []flowlog.Field) []AlarmRule {
 	}
 	var out []AlarmRule
 	seen := map[string]bool{}
+	var withRegex []string // raw rules whose pattern holds a %regex%
 	for i, raw := range raws {
 		key := fmt.Sprintf("alarmRules[%d]", i)
 		var rj ruleJSON
@@ -848,8 +849,10 @@ func (l *loader) alarmRules(fields []flowlog.Field) []AlarmRule {
 		if len(r.Pattern) > awslimits.MaxFilterPatternLength {
 			l.fail(key+".pattern", quote(r.Pattern[:40]+"..."), "a filter pattern of at most 1024 characters")
 		} else if r.Pattern != "" {
-			if _, err := filterpattern.Parse(r.Pattern); err != nil {
-				l.fail(key+".pattern", quote(r.Pattern), "a CloudWatch Logs space-delimited filter pattern such as [version, account_id, ..., action=\"REJECT\", log_status] ("+err.Error()+")")
+			if p, err := filterpattern.Parse(r.Pattern); err != nil {
+				l.fail(key+".pattern", quote(r.Pattern), rawPatternAllowed+"; this one is invalid: "+err.Error())
+			} else if p.Regexps() > 0 {
+				withRegex = append(withRegex, r.Name)
 			}
 		}
 		r.Threshold = l.ruleInt(key+".threshold", rj.Threshold, 1, "an integer >= 1", func(n int) bool { return n >= 1 })
@@ -871,6 +874,18 @@ func (l *loader) alarmRules(fields []flowlog.Field) []AlarmRule {
 		}
 		out = append(out, r)
 	}
+	// Every rule's metric filter sits on the one flow-log log group, and
+	// CloudWatch Logs allows "a maximum of 5 filter patterns containing regex
+	// for each log group when creating metric filters or subscription
+	// filters" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html).
+	// The subscription filters this program puts on that group match
+	// everything (pattern ""), so the raw rules are the only patterns that can
+	// hold a regular expression.
+	if len(withRegex) > filterpattern.MaxRegexPatternsPerLogGroup {
+		l.fail("alarmRules", fmt.Sprintf("%d rules with a regular expression in their pattern (%s)", len(withRegex), strings.Join(withRegex, ", ")),
+			fmt.Sprintf("at most %d rules whose pattern contains a %%regular expression%%: CloudWatch Logs allows %d filter patterns with a regular expression per log group, and every rule's metric filter is on the flow-log log group",
+				filterpattern.MaxRegexPatternsPerLogGroup, filterpattern.MaxRegexPatternsPerLogGroup))
+	}
 	return out
 }
 
@@ -882,6 +897,14 @@ func maxAlarmWindow(period int) int {
 	}
 	return 604800
 }
+
+// rawPatternAllowed says what a raw alarm-rule pattern may be.
+const rawPatternAllowed = `a CloudWatch Logs filter pattern (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html) of at most 1024 characters: ` +
+	`terms such as REJECT -"172.31." or ?"10.0.0.155" ?"10.0.0.156" (quote any term with characters other than letters, digits and _), ` +
+	`a regular expression such as %10\.0\.0\.[0-9]+%, ` +
+	`a JSON pattern such as { $.action = "REJECT" && $.bytes > 1000 }, ` +
+	`or a space-delimited pattern such as [version, account_id, ..., action="REJECT", log_status]; ` +
+	`a space-delimited or JSON pattern holds at most 2 regular expressions`
 
 func (l *loader) ruleInt(key string, raw json.RawMessage, def int, allowed string, ok func(int) bool) int {
 	if len(raw) == 0 || string(raw) == "null" {
