@@ -120,3 +120,21 @@ func TestRawRulesRegexPatternsPerLogGroup(t *testing.T) {
 		t.Errorf("Allowed = %q", e.Allowed)
 	}
 }
+
+// Flow log records are text: a JSON pattern is valid and deploys, but its
+// metric filter counts nothing, which Load says in a warning.
+func TestRawRuleJSONPatternWarns(t *testing.T) {
+	cfg, err := stackconfig.Load(getter(with(full, map[string]string{"alarmRules": rawRules(`REJECT`, `{ $.action = "REJECT" }`, `[..., action = REJECT, log_status]`)})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range cfg.Warnings {
+		if strings.Contains(w, "JSON pattern") {
+			got = append(got, w)
+		}
+	}
+	if len(got) != 1 || !strings.Contains(got[0], "alarmRules[1].pattern") || !strings.Contains(got[0], "count nothing") {
+		t.Errorf("JSON-pattern warnings = %q, want one naming alarmRules[1].pattern", got)
+	}
+}

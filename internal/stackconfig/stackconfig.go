@@ -328,6 +328,9 @@ type loader struct {
 	errs []error
 	// quiet skips the unused-key warnings (for the loads that compute them).
 	quiet bool
+	// notes are warnings about valid values that will not do what they seem
+	// to (a JSON pattern over flow log text).
+	notes []string
 }
 
 func (l *loader) fail(key, value, allowed string) {
@@ -537,7 +540,7 @@ func load(get Getter, quiet bool) (*Config, error) {
 		return nil, errors.Join(l.errs...)
 	}
 	if !l.quiet {
-		c.Warnings = l.unusedKeys(c)
+		c.Warnings = append(l.unusedKeys(c), l.notes...)
 	}
 	return c, nil
 }
@@ -851,8 +854,13 @@ func (l *loader) alarmRules(fields []flowlog.Field) []AlarmRule {
 		} else if r.Pattern != "" {
 			if p, err := filterpattern.Parse(r.Pattern); err != nil {
 				l.fail(key+".pattern", quote(r.Pattern), rawPatternAllowed+"; this one is invalid: "+err.Error())
-			} else if p.Regexps() > 0 {
-				withRegex = append(withRegex, r.Name)
+			} else {
+				if p.Regexps() > 0 {
+					withRegex = append(withRegex, r.Name)
+				}
+				if p.Kind() == filterpattern.KindJSON {
+					l.notes = append(l.notes, fmt.Sprintf("config %s is a JSON pattern, but VPC flow log records reach CloudWatch Logs as space-delimited text, which no JSON pattern matches: its metric filter will count nothing (use a term, regular-expression or [...] pattern)", Key(key+".pattern")))
+				}
 			}
 		}
 		r.Threshold = l.ruleInt(key+".threshold", rj.Threshold, 1, "an integer >= 1", func(n int) bool { return n >= 1 })
