@@ -858,6 +858,8 @@ func (l *loader) alarmRules(fields []flowlog.Field) []AlarmRule {
 				if p.Regexps() > 0 {
 					withRegex = append(withRegex, r.Name)
 				}
+				// "Each record is a string with fields separated by spaces"
+				// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html).
 				if p.Kind() == filterpattern.KindJSON {
 					l.notes = append(l.notes, fmt.Sprintf("config %s is a JSON pattern, but VPC flow log records reach CloudWatch Logs as space-delimited text, which no JSON pattern matches: its metric filter will count nothing (use a term, regular-expression or [...] pattern)", Key(key+".pattern")))
 				}
