@@ -463,8 +463,11 @@ func TestMustParsePanics(t *testing.T) {
 
 func TestNilPattern(t *testing.T) {
 	var p *Pattern
-	if p.Match("x") || p.Fields() != nil || p.String() != "" {
+	if p.Match("x") || p.Fields() != nil || p.String() != "" || p.Regexps() != 0 {
 		t.Error("nil *Pattern should match nothing and have no fields")
+	}
+	if (&Pattern{}).Match("x") {
+		t.Error("a zero Pattern should match nothing")
 	}
 }
 

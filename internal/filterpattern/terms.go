@@ -14,6 +14,9 @@ type termPattern struct {
 }
 
 func (t *termPattern) match(line string) bool {
+	if t == nil { // a zero Pattern, not from Parse
+		return false
+	}
 	if t.re != nil {
 		return t.re.MatchString(line)
 	}
