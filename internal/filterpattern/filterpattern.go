@@ -12,8 +12,11 @@
 // Tail" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html)
 // and its sub-pages on regular expressions
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/regex-expressions.html),
-// unstructured, JSON and space-delimited log events. Every documented
-// example is a test case (syntax_test.go, filterpattern_test.go).
+// unstructured, JSON and space-delimited log events, and the guide's
+// archived source (github.com/awsdocs/amazon-cloudwatch-logs-user-guide,
+// doc_source/FilterAndPatternSyntax.md). Every documented example found in
+// them is a test case with its documented outcome (syntax_test.go,
+// filterpattern_test.go).
 //
 // [Parse] decides the kind of a pattern by its first non-blank character:
 // '[' starts a space-delimited pattern, '{' a JSON pattern, anything else is
