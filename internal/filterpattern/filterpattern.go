@@ -127,10 +127,15 @@
 //     objects; `!= *` matches nothing; a %regex% tests strings only; numbers
 //     compare numerically (`= 400` matches 400.0).
 //   - `[]` (no fields) matches every event, like `[...]`.
-//   - The guide's older paragraph on OR matching in space-delimited filters
-//     (`[w1=!ERROR&&w1=!WARN, w2]` "matches lines containing both") is
-//     contradicted by its own current examples and uses `=!`, which is not
-//     an operator; this package follows the current examples.
+//   - The guide's paragraph on OR matching in space-delimited filters gives
+//     outcomes its own rule contradicts: `[w1=ERROR, w2]` "matches pattern 2
+//     because ERROR is the first word" though event 1 (`ERROR WARN
+//     message`) starts with ERROR too, and `[w1!=ERROR&&w1!=WARN, w2]`
+//     "matches lines containing both ERROR and WARN (pattern 1)", whose
+//     first word is ERROR (an older revision even wrote `=!`, which is not
+//     an operator). This package follows the rule and the guide's other
+//     w1/w2 examples: w1 is the first field and the last field takes the
+//     rest of the line (TestDocDelimitedOrExamples).
 //   - Field count. When the pattern has no `...`, a line with fewer fields
 //     than the pattern never matches, and a line with more fields than the
 //     pattern is matched with the LAST pattern field taking the rest of the

@@ -66,7 +66,10 @@ func TestDocTermExamples(t *testing.T) {
 	// ERROR WARN only 1, ERROR -WARN only 2.
 	orEvents := []string{`ERROR WARN message`, `ERROR message`, `WARN message`}
 	runDocCases(t, []docCase{
-		// Example 1: a single term; a term matches inside a word (ERRORCODE).
+		// "Example 1: Match everything: The filter pattern "" matches all
+		// log events."
+		{`""`, KindTerms, append(append([]string{}, errEvents...), orEvents...), []bool{true, true, true, true, true}},
+		// Example 2 (single term); a term matches inside a word (ERRORCODE).
 		{`"ERROR"`, KindTerms, errEvents, []bool{true, true}},
 		{`ERROR`, KindTerms, errEvents, []bool{true, true}},
 		// Example 2: include a term and exclude a term, written in the guide
@@ -81,6 +84,26 @@ func TestDocTermExamples(t *testing.T) {
 		{`?ERROR ?WARN`, KindTerms, orEvents, []bool{true, true, true}},
 		{`ERROR WARN`, KindTerms, orEvents, []bool{true, false, false}},
 		{`ERROR -WARN`, KindTerms, orEvents, []bool{false, true, false}},
+	})
+}
+
+// "OR pattern matching in space-delimited filters". The guide says
+// [w1=ERROR, w2] matches event 2 "because ERROR is the first word" and
+// [w1=ERROR || w1=WARN, w2] events 2 and 3, although event 1 starts with
+// ERROR too; and that [w1!=ERROR&&w1!=WARN, w2] "matches lines containing
+// both ERROR and WARN (pattern 1)", whose first word is ERROR. We follow the
+// stated rule (w1 is the first word, the last field takes the rest of the
+// line), which gives event 1 to the first two patterns and no event to the
+// third; the package doc records the choice.
+func TestDocDelimitedOrExamples(t *testing.T) {
+	events := []string{`ERROR WARN message`, `ERROR message`, `WARN message`}
+	runDocCases(t, []docCase{
+		{`[w1=ERROR, w2]`, KindDelimited, events, []bool{true, true, false}},
+		{`[w1=ERROR || w1=WARN, w2]`, KindDelimited, events, []bool{true, true, true}},
+		{`[w1!=ERROR&&w1!=WARN, w2]`, KindDelimited, events, []bool{false, false, false}},
+		// "status_code = 403 || status_code = 404"
+		{`[ip, user, username, timestamp, request, status_code = 403 || status_code = 404, bytes]`, KindDelimited,
+			[]string{apache1, apache4}, []bool{false, true}},
 	})
 }
 
