@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -35,6 +36,9 @@ const (
 	EnvDeadlineMargin = "DEADLINE_MARGIN"
 	// EnvLogLevel is DEBUG, INFO (default), WARN or ERROR.
 	EnvLogLevel = "LOG_LEVEL"
+	// EnvDeadLetterQueueURL is the SQS queue that receives what cannot be
+	// delivered, as DeadLetter messages (required).
+	EnvDeadLetterQueueURL = "DEAD_LETTER_QUEUE_URL"
 )
 
 // Config is the forwarder's validated configuration.
@@ -47,6 +51,8 @@ type Config struct {
 	Send SendConfig
 	// LogLevel is the minimum level logged.
 	LogLevel slog.Level
+	// DeadLetterQueueURL is the SQS queue of dead letters.
+	DeadLetterQueueURL string
 }
 
 // streamNamePattern is Firehose's rule for stream names.
@@ -67,6 +73,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		fail("%s=%q is not a Firehose stream name (1-64 of a-z A-Z 0-9 _ . -)", EnvDeliveryStream, cfg.StreamName)
 	}
 	cfg.Send.StreamName = cfg.StreamName
+
+	cfg.DeadLetterQueueURL = strings.TrimSpace(getenv(EnvDeadLetterQueueURL))
+	if err := validateQueueURL(cfg.DeadLetterQueueURL); err != nil {
+		fail("%s: %v", EnvDeadLetterQueueURL, err)
+	}
 
 	if format := strings.TrimSpace(getenv(EnvFlowLogFormat)); format == "" {
 		fail("%s is required: the flow log format, e.g. %q", EnvFlowLogFormat, flowlog.LogFormat(flowlog.V2Fields()))
@@ -95,4 +106,19 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("forwarder configuration: %w", err)
 	}
 	return cfg, nil
+}
+
+// validateQueueURL checks an SQS queue URL, https://sqs.<region>.<domain>/<account>/<queue>.
+func validateQueueURL(s string) error {
+	if s == "" {
+		return errors.New("required: the SQS queue URL for dead letters")
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("%q is not an https:// SQS queue URL", s)
+	}
+	if parts := strings.Split(strings.Trim(u.Path, "/"), "/"); len(parts) != 2 || parts[0] == "" || parts[1] == "" {
+		return fmt.Errorf("%q is not a queue URL of the form https://sqs.<region>.amazonaws.com/<account>/<queue>", s)
+	}
+	return nil
 }

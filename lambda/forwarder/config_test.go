@@ -13,20 +13,20 @@ func env(m map[string]string) func(string) string { return func(k string) string
 
 func TestLoadConfigDefaults(t *testing.T) {
 	format := flowlog.LogFormat(flowlog.DefaultFields())
-	cfg, err := LoadConfig(env(map[string]string{EnvDeliveryStream: "flow-logs.v1", EnvFlowLogFormat: " " + format + " "}))
+	cfg, err := LoadConfig(env(map[string]string{EnvDeliveryStream: "flow-logs.v1", EnvFlowLogFormat: " " + format + " ", EnvDeadLetterQueueURL: testQueueURL}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	def := DefaultSendConfig()
 	def.StreamName = "flow-logs.v1"
-	if cfg.StreamName != "flow-logs.v1" || cfg.Send != def || cfg.LogLevel != slog.LevelInfo || flowlog.LogFormat(cfg.Fields) != format {
+	if cfg.StreamName != "flow-logs.v1" || cfg.Send != def || cfg.DeadLetterQueueURL != testQueueURL || cfg.LogLevel != slog.LevelInfo || flowlog.LogFormat(cfg.Fields) != format {
 		t.Fatalf("cfg = %+v", cfg)
 	}
 }
 
 func TestLoadConfigOverrides(t *testing.T) {
 	cfg, err := LoadConfig(env(map[string]string{
-		EnvDeliveryStream: "s", EnvFlowLogFormat: "${version} ${srcaddr}",
+		EnvDeliveryStream: "s", EnvFlowLogFormat: "${version} ${srcaddr}", EnvDeadLetterQueueURL: testQueueURL,
 		EnvMaxAttempts: "3", EnvBackoffBase: "20ms", EnvBackoffMax: "2s",
 		EnvCallTimeout: "5s", EnvDeadlineMargin: "0s", EnvLogLevel: "debug",
 	}))
@@ -50,7 +50,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		t.Fatal("no error")
 	}
 	for _, want := range []string{
-		"DELIVERY_STREAM_NAME is required", `unknown flow log field "bogus"`, `MAX_ATTEMPTS="0"`,
+		"DELIVERY_STREAM_NAME is required", "DEAD_LETTER_QUEUE_URL: required", `unknown flow log field "bogus"`, `MAX_ATTEMPTS="0"`,
 		`BACKOFF_BASE="fast"`, `CALL_TIMEOUT="-1s"`, `LOG_LEVEL="LOUD"`,
 	} {
 		if !strings.Contains(err.Error(), want) {
@@ -58,6 +58,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		}
 	}
 	for _, bad := range []map[string]string{
+		{EnvDeliveryStream: "s", EnvFlowLogFormat: "${version}", EnvDeadLetterQueueURL: "http://sqs.us-east-1.amazonaws.com/1/q"},
+		{EnvDeliveryStream: "s", EnvFlowLogFormat: "${version}", EnvDeadLetterQueueURL: "https://sqs.us-east-1.amazonaws.com/q"},
 		{EnvDeliveryStream: "has space", EnvFlowLogFormat: "${version}"},
 		{EnvDeliveryStream: strings.Repeat("a", 65), EnvFlowLogFormat: "${version}"},
 		{EnvDeliveryStream: "s"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -46,6 +47,16 @@ type outcome struct {
 	// dropEntries truncates RequestResponses to this many entries (a
 	// malformed response); -1 keeps them all.
 	dropEntries int
+	// reset closes the connection without an answer, before accepting
+	// anything.
+	reset bool
+	// truncate accepts the records, then sends half of the answer and
+	// closes the connection: the client cannot know they were accepted.
+	truncate bool
+	// slow delays the answer (the client's timeout is far longer).
+	slow time.Duration
+	// zeroFailedPutCount answers FailedPutCount 0 whatever the entries say.
+	zeroFailedPutCount bool
 }
 
 // fakeCall is one PutRecordBatch request and what was accepted from it.
@@ -126,17 +137,25 @@ func (f *fakeFirehose) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case out.stall:
 		call.outcome = "stall"
+	case out.reset:
+		call.outcome = "reset"
 	case out.status != 0:
 		call.outcome = fmt.Sprintf("%d %s", out.status, out.errType)
 	}
 	f.mu.Unlock()
 
+	if out.slow > 0 {
+		time.Sleep(out.slow)
+	}
 	switch {
 	case out.stall:
 		select {
 		case <-r.Context().Done():
 		case <-time.After(10 * time.Second):
 		}
+		return
+	case out.reset:
+		resetConn(w)
 		return
 	case out.rawBody != "":
 		w.WriteHeader(out.status)
@@ -177,9 +196,34 @@ func (f *fakeFirehose) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if out.dropEntries >= 0 && out.dropEntries < len(resp.RequestResponses) {
 		resp.RequestResponses = resp.RequestResponses[:out.dropEntries]
 	}
+	if out.zeroFailedPutCount {
+		resp.FailedPutCount = 0
+	}
+	body, _ := json.Marshal(resp)
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-RequestId", fmt.Sprintf("req-%d", n))
-	json.NewEncoder(w).Encode(resp)
+	if out.truncate {
+		call.outcome = "accepted, answer truncated"
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		w.WriteHeader(http.StatusOK)
+		w.Write(body[:len(body)/2])
+		w.(http.Flusher).Flush()
+		resetConn(w)
+		return
+	}
+	w.Write(body)
+}
+
+// resetConn closes the request's connection at once (RST where it can).
+func resetConn(w http.ResponseWriter) {
+	c, _, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		panic(err)
+	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	c.Close()
 }
 
 func writeError(w http.ResponseWriter, status int, errType string) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,51 +22,82 @@ import (
 const maxDetailLogs = 10
 
 // Handler is the forwarder Lambda function. For each CloudWatch Logs
-// subscription payload it sends every flow log line to Firehose as one
-// newline-terminated record.
+// subscription payload it packs the flow log lines, each with its newline,
+// into as few Firehose records as the 1,000 KiB record quota allows, and
+// sends them with PutRecordBatch. The objects Firehose writes to S3 are the
+// same lines in the same order, whether they came one per record or packed.
 //
-// What it does with payloads that are not all good:
+// Every input ends in exactly one place: delivered to Firehose, or written
+// to the function's dead-letter queue (DEAD_LETTER_QUEUE_URL) as one or
+// more DeadLetter messages that carry the reason and the input itself:
 //
-//   - A CONTROL_MESSAGE (CloudWatch Logs checking the destination) is
-//     ignored.
+//   - A CONTROL_MESSAGE (CloudWatch Logs checking the destination) carries
+//     no log data and is ignored.
 //   - A payload that cannot be decoded (bad base64, gzip or JSON, or an
-//     unknown message type) is logged with its log group and stream when
-//     they can be read, and counted; the invocation succeeds, because a
-//     retry would decode the same bytes the same way.
-//   - Log events that are malformed, are not lines of the configured flow
-//     log format (FLOW_LOG_FORMAT), or contain line breaks are logged with
-//     their group, stream and event id, counted, and left out; the other
-//     events of the payload still go out.
-//   - A line too big for a Firehose record (over 1,000 KiB with its newline)
-//     is logged, counted and dropped, and does not fail the invocation: the
-//     quota cannot be raised, so every retry would fail the same way and the
-//     payload's good records would be re-sent each time; a flow log record
-//     is never near that size, so such a line is not flow log data anyway.
+//     unknown message type): ReasonBadPayload, with the payload as
+//     received.
+//   - Log events that do not have the documented shape:
+//     ReasonMalformedEvents, with the payload as received and their
+//     indexes; the payload's other events go on.
+//   - Lines that are not records of the configured format (or contain a
+//     line break): ReasonNotFlowLog, with the lines.
+//   - A line too big for a Firehose record: ReasonOversize, with the line.
 //   - Records that Firehose still has not accepted after the Sender's
-//     retries fail the invocation, so Lambda's asynchronous retries and the
-//     function's on-failure destination take over. (Those retries re-send
-//     the whole payload, including records accepted the first time.)
+//     retries, or that there was no time left to send: ReasonFirehoseRefused,
+//     with their lines.
+//
+// The invocation succeeds once everything is delivered or dead-lettered,
+// so Lambda does not retry it and re-send what Firehose had accepted. It
+// fails only when dead letters cannot be written; Lambda's retries (which
+// re-send the whole payload) and the on-failure destination take over.
 type Handler struct {
-	parser   *flowlog.Parser
-	sender   *Sender
-	logger   *slog.Logger
-	decoders sync.Pool // of *cwlogs.Decoder
+	parser  *flowlog.Parser
+	sender  *Sender
+	dlq     DeadLetterWriter
+	logger  *slog.Logger
+	scratch sync.Pool // of *scratch
+	// maxRecordBytes bounds a packed record; MaxRecordBytes unless a
+	// test lowers it.
+	maxRecordBytes int
 }
 
-// NewHandler returns the function's handler for cfg, sending with api.
-func NewHandler(cfg Config, api FirehoseAPI, logger *slog.Logger) *Handler {
+// DeadLetterWriter stores dead-letter message bodies durably;
+// *DeadLetterQueue is the SQS one.
+type DeadLetterWriter interface {
+	Write(ctx context.Context, bodies []string) error
+}
+
+// scratch is the per-invocation working memory, recycled between
+// invocations: the decoder and the buffers records are packed into.
+type scratch struct {
+	d       *cwlogs.Decoder
+	buf     []byte   // good lines, each with its newline
+	records [][]byte // slices of buf
+	bad     []byte   // not-flow-log lines, each with its newline
+}
+
+// maxScratchBytes bounds the buffers kept between invocations.
+const maxScratchBytes = 8 << 20
+
+// NewHandler returns the function's handler for cfg, sending with api and
+// dead-lettering with dlq.
+func NewHandler(cfg Config, api FirehoseAPI, dlq DeadLetterWriter, logger *slog.Logger) *Handler {
 	return &Handler{
-		parser: flowlog.NewParser(cfg.Fields),
-		sender: &Sender{API: api, Config: cfg.Send, Logger: logger},
-		logger: logger,
-		decoders: sync.Pool{New: func() any {
-			return cwlogs.NewDecoder()
+		parser:         flowlog.NewParser(cfg.Fields),
+		sender:         &Sender{API: api, Config: cfg.Send, Logger: logger},
+		dlq:            dlq,
+		logger:         logger,
+		maxRecordBytes: MaxRecordBytes,
+		scratch: sync.Pool{New: func() any {
+			return &scratch{d: cwlogs.NewDecoder()}
 		}},
 	}
 }
 
 // Stats counts what one invocation did. It is logged as the invocation's
-// summary line.
+// summary line. For a data payload, Events = DeliveredLines + RefusedLines
+// + NotFlowLog + Oversize + MalformedEvents: every event is counted in
+// exactly one place.
 type Stats struct {
 	LogGroup, LogStream string
 	// BadPayload is why the payload could not be decoded (a cwlogs.Reason
@@ -74,9 +106,22 @@ type Stats struct {
 	// Control is set for a CONTROL_MESSAGE, which is ignored.
 	Control bool
 	// Events is the number of log events in the payload, malformed ones
-	// included; MalformedEvents, NotFlowLog and Oversize count those left
-	// out, and Records those handed to Firehose.
-	Events, MalformedEvents, NotFlowLog, Oversize, Records int
+	// included.
+	Events int
+	// MalformedEvents, NotFlowLog and Oversize count the events
+	// dead-lettered before sending.
+	MalformedEvents, NotFlowLog, Oversize int
+	// Lines is the number of flow log lines handed to Firehose, packed
+	// into Records records.
+	Lines, Records int
+	// DeliveredLines were accepted by Firehose; RefusedLines were not and
+	// were dead-lettered (ReasonFirehoseRefused).
+	DeliveredLines, RefusedLines int
+	// DeadLetters is the number of dead-letter messages written.
+	DeadLetters int
+	// DeadLetterError is set when dead letters could not be written: the
+	// invocation then fails.
+	DeadLetterError bool
 	// Send is what the Sender did with the records.
 	Send SendResult
 }
@@ -90,26 +135,27 @@ func (h *Handler) Handle(ctx context.Context, ev events.CloudwatchLogsEvent) err
 }
 
 // Process forwards the payload in data (the event's awslogs.data) and
-// returns what it did. The error is non-nil only when records could not be
-// delivered.
+// returns what it did. The error is non-nil only when dead letters could
+// not be written.
 func (h *Handler) Process(ctx context.Context, data string) (Stats, error) {
 	start := time.Now()
 	var st Stats
-	d := h.decoders.Get().(*cwlogs.Decoder)
-	defer h.decoders.Put(d)
+	sc := h.scratch.Get().(*scratch)
+	defer h.putScratch(sc)
 
-	p, err := d.DecodeString(data) // valid until d is used again
+	p, err := sc.d.DecodeString(data) // valid until sc.d is used again
 	if err != nil {
 		st.BadPayload = cwlogs.Reason(err)
 		var de *cwlogs.DecodeError
 		if errors.As(err, &de) {
 			st.LogGroup, st.LogStream = de.LogGroup, de.LogStream
 		}
-		h.logger.Error("malformed payload: not forwarded",
+		h.logger.Error("malformed payload: dead-lettered",
 			slog.String("log_group", st.LogGroup), slog.String("log_stream", st.LogStream),
 			slog.String("reason", st.BadPayload), slog.Int("data_bytes", len(data)), slog.Any("error", err))
-		h.logSummary(st, start, nil)
-		return st, nil
+		l := &letters{}
+		l.add(DeadLetter{Reason: ReasonBadPayload, Detail: st.BadPayload + ": " + err.Error(), LogGroup: st.LogGroup, LogStream: st.LogStream}, data)
+		return h.finish(ctx, &st, start, l)
 	}
 	// Stats outlives the decoder's buffer.
 	st.LogGroup, st.LogStream = strings.Clone(p.LogGroup), strings.Clone(p.LogStream)
@@ -122,70 +168,200 @@ func (h *Handler) Process(ctx context.Context, data string) (Stats, error) {
 		return st, nil
 	case !p.IsData():
 		st.BadPayload = "unknown_message_type"
-		h.logger.Error("malformed payload: unknown message type, not forwarded",
+		h.logger.Error("malformed payload: unknown message type, dead-lettered",
 			slog.String("log_group", st.LogGroup), slog.String("log_stream", st.LogStream),
 			slog.String("message_type", p.MessageType), slog.Int("events", st.Events))
-		h.logSummary(st, start, nil)
-		return st, nil
+		l := &letters{}
+		l.add(DeadLetter{Reason: ReasonBadPayload, Detail: st.BadPayload + ": " + strconv.Quote(p.MessageType),
+			LogGroup: st.LogGroup, LogStream: st.LogStream}, data)
+		return h.finish(ctx, &st, start, l)
 	}
 
-	records := h.records(p, &st)
+	l := &letters{}
+	if len(p.Malformed) > 0 {
+		h.malformed(p, &st, data, l)
+	}
+	records := h.records(p, &st, sc, l)
 	res, err := h.sender.Send(ctx, records)
 	st.Send = res
-	h.logSummary(st, start, err)
+	st.DeliveredLines = st.Lines
 	if err != nil {
-		return st, fmt.Errorf("forwarder: log group %s, stream %s: %w", st.LogGroup, st.LogStream, err)
+		var se *SendError
+		if !errors.As(err, &se) { // not expected: treat every record as refused
+			se = &SendError{Undelivered: []Undelivered{{Records: records, Err: err}}}
+		}
+		for _, u := range se.Undelivered {
+			h.refused(u, &st, l)
+		}
+		h.logger.Warn("records refused by Firehose: dead-lettered",
+			slog.String("log_group", st.LogGroup), slog.String("log_stream", st.LogStream),
+			slog.Int("lines", st.RefusedLines), slog.Int("records", res.Failed), slog.Any("error", err))
 	}
-	return st, nil
+	return h.finish(ctx, &st, start, l)
 }
 
-// records turns the payload's flow log lines into Firehose records, each
-// the line and a newline, all in one allocation, in payload order. The
-// events left out are counted in st and logged.
-func (h *Handler) records(p *cwlogs.Payload, st *Stats) [][]byte {
+// putScratch returns sc to the pool, dropping buffers that grew too big to
+// keep and every reference into the last payload.
+func (h *Handler) putScratch(sc *scratch) {
+	clear(sc.records)
+	sc.buf, sc.records, sc.bad = sc.buf[:0], sc.records[:0], sc.bad[:0]
+	if cap(sc.buf) > maxScratchBytes {
+		sc.buf = nil
+	}
+	if cap(sc.bad) > maxScratchBytes {
+		sc.bad = nil
+	}
+	if cap(sc.records) > maxScratchBytes/64 {
+		sc.records = nil
+	}
+	h.scratch.Put(sc)
+}
+
+// letters collects the dead-letter bodies of one invocation.
+type letters struct {
+	bodies []string
+	err    error
+}
+
+func (l *letters) add(hdr DeadLetter, data string) {
+	b, err := makeLetters(hdr, data, 0)
+	if err != nil {
+		l.err = errors.Join(l.err, err)
+		return
+	}
+	l.bodies = append(l.bodies, b...)
+}
+
+// finish writes the dead letters, logs the summary and returns the
+// invocation's result.
+func (h *Handler) finish(ctx context.Context, st *Stats, start time.Time, l *letters) (Stats, error) {
+	err := l.err
+	if err == nil && len(l.bodies) > 0 && h.dlq == nil {
+		err = errors.New("no dead-letter queue configured")
+	}
+	if err == nil && len(l.bodies) > 0 {
+		err = h.dlq.Write(ctx, l.bodies)
+	}
+	if err == nil {
+		st.DeadLetters = len(l.bodies)
+	} else {
+		st.DeadLetterError = true
+		err = fmt.Errorf("forwarder: log group %s, stream %s: %w", st.LogGroup, st.LogStream, err)
+	}
+	h.logSummary(*st, start, err)
+	return *st, err
+}
+
+// malformed dead-letters the payload for its malformed events, listing
+// them; its good events go on.
+func (h *Handler) malformed(p *cwlogs.Payload, st *Stats, data string, l *letters) {
+	var detail strings.Builder
+	fmt.Fprintf(&detail, "%d malformed log events (index in logEvents: reason):", len(p.Malformed))
 	for i, m := range p.Malformed {
 		st.MalformedEvents++
+		if detail.Len() < MaxDetailBytes {
+			fmt.Fprintf(&detail, " %d: %s;", m.Index, m.Reason)
+		}
 		if i < maxDetailLogs {
-			h.logger.Warn("malformed log event skipped",
+			h.logger.Warn("malformed log event: dead-lettered with its payload",
 				slog.String("log_group", p.LogGroup), slog.String("log_stream", p.LogStream),
 				slog.String("event_id", m.ID), slog.Int("index", m.Index), slog.String("reason", m.Reason))
 		}
 	}
+	l.add(DeadLetter{Reason: ReasonMalformedEvents, Detail: detail.String(), LogGroup: st.LogGroup, LogStream: st.LogStream,
+		Lines: len(p.Malformed)}, data)
+}
 
+// refused dead-letters the lines of records Firehose did not accept.
+func (h *Handler) refused(u Undelivered, st *Stats, l *letters) {
+	size := 0
+	for _, r := range u.Records {
+		size += len(r)
+	}
+	var sb strings.Builder
+	sb.Grow(size)
+	for _, r := range u.Records {
+		sb.Write(r)
+	}
+	lines := strings.Count(sb.String(), "\n")
+	st.RefusedLines += lines
+	st.DeliveredLines -= lines
+	l.add(DeadLetter{Reason: ReasonFirehoseRefused, Detail: u.Err.Error(), LogGroup: st.LogGroup, LogStream: st.LogStream,
+		Lines: lines}, sb.String())
+}
+
+// records packs the payload's flow log lines, each with its newline, into
+// records of at most h.maxRecordBytes, in payload order, and dead-letters
+// the events that are not flow log lines or too big.
+func (h *Handler) records(p *cwlogs.Payload, st *Stats, sc *scratch, l *letters) [][]byte {
 	size := 0
 	for i := range p.Events {
 		size += len(p.Events[i].Message) + 1
 	}
-	buf := make([]byte, 0, size)
-	records := make([][]byte, 0, len(p.Events))
+	buf := sc.buf[:0]
+	if cap(buf) < size { // one allocation: records alias buf
+		buf = make([]byte, 0, size)
+	}
+	records := sc.records[:0]
+	bad := sc.bad[:0]
+	badLines, badDetail := 0, ""
+	recStart := 0
 	var rec flowlog.Record
 	for i := range p.Events {
 		e := &p.Events[i]
 		line := strings.TrimRight(e.Message, "\r\n")
-		err := h.parseLine(line, &rec)
-		if err != nil {
+		if err := h.parseLine(line, &rec); err != nil {
 			st.NotFlowLog++
 			if st.NotFlowLog <= maxDetailLogs {
-				h.logger.Warn("log event is not a flow log record: skipped",
+				h.logger.Warn("log event is not a flow log record: dead-lettered",
 					slog.String("log_group", p.LogGroup), slog.String("log_stream", p.LogStream),
 					slog.String("event_id", e.ID), slog.Any("error", err), slog.String("line", truncate(line, 256)))
 			}
+			detail := fmt.Sprintf("event %s: %v", e.ID, err)
+			if errors.Is(err, errLineBreak) {
+				// Its own letter: joined with others it would read as
+				// several lines.
+				l.add(DeadLetter{Reason: ReasonNotFlowLog, Detail: detail, LogGroup: st.LogGroup, LogStream: st.LogStream, Lines: 1}, line+"\n")
+				continue
+			}
+			if badLines == 0 {
+				badDetail = detail
+			}
+			badLines++
+			bad = append(bad, line...)
+			bad = append(bad, '\n')
 			continue
 		}
 		if len(line)+1 > MaxRecordBytes {
 			st.Oversize++
 			if st.Oversize <= maxDetailLogs {
-				h.logger.Warn("flow log line too big for a Firehose record: dropped",
+				h.logger.Warn("flow log line too big for a Firehose record: dead-lettered",
 					slog.String("log_group", p.LogGroup), slog.String("log_stream", p.LogStream),
 					slog.String("event_id", e.ID), slog.Int("bytes", len(line)+1), slog.Int("max_bytes", MaxRecordBytes))
 			}
+			l.add(DeadLetter{Reason: ReasonOversize,
+				Detail:   fmt.Sprintf("event %s: %d bytes with its newline, over the %d-byte Firehose record quota", e.ID, len(line)+1, MaxRecordBytes),
+				LogGroup: st.LogGroup, LogStream: st.LogStream, Lines: 1}, line+"\n")
 			continue
 		}
-		n := len(buf)
+		if len(buf)-recStart+len(line)+1 > h.maxRecordBytes && len(buf) > recStart {
+			records = append(records, buf[recStart:len(buf):len(buf)])
+			recStart = len(buf)
+		}
 		buf = append(buf, line...)
 		buf = append(buf, '\n')
-		records = append(records, buf[n:len(buf):len(buf)])
+		st.Lines++
 	}
+	if len(buf) > recStart {
+		records = append(records, buf[recStart:len(buf):len(buf)])
+	}
+	if badLines > 0 {
+		if badLines > 1 {
+			badDetail += fmt.Sprintf(" (first of %d lines)", badLines)
+		}
+		l.add(DeadLetter{Reason: ReasonNotFlowLog, Detail: badDetail, LogGroup: st.LogGroup, LogStream: st.LogStream, Lines: badLines}, string(bad))
+	}
+	sc.buf, sc.records, sc.bad = buf, records, bad
 	st.Records = len(records)
 	return records
 }
@@ -202,25 +378,32 @@ func (h *Handler) parseLine(line string, rec *flowlog.Record) error {
 }
 
 // logSummary writes the invocation's summary line: INFO when everything
-// went out, ERROR when records could not be delivered.
+// went out, WARN when something was dead-lettered, ERROR when dead letters
+// could not be written (the invocation fails).
 func (h *Handler) logSummary(st Stats, start time.Time, err error) {
 	level, msg := slog.LevelInfo, "payload forwarded"
 	switch {
 	case err != nil:
-		level, msg = slog.LevelError, "payload not fully delivered"
+		level, msg = slog.LevelError, "dead letters not written"
 	case st.BadPayload != "":
-		msg = "malformed payload"
+		level, msg = slog.LevelWarn, "malformed payload"
+	case st.DeadLetters > 0:
+		level, msg = slog.LevelWarn, "payload forwarded with dead letters"
 	}
 	attrs := []slog.Attr{
 		slog.String("log_group", st.LogGroup),
 		slog.String("log_stream", st.LogStream),
 		slog.Int("events", st.Events),
+		slog.Int("lines", st.Lines),
 		slog.Int("records", st.Records),
-		slog.Int("sent", st.Send.Sent),
-		slog.Int("failed", st.Send.Failed),
+		slog.Int("delivered_lines", st.DeliveredLines),
+		slog.Int("refused_lines", st.RefusedLines),
 		slog.Int("malformed_events", st.MalformedEvents),
 		slog.Int("not_flow_log", st.NotFlowLog),
 		slog.Int("oversize", st.Oversize),
+		slog.Int("dead_letters", st.DeadLetters),
+		slog.Int("sent", st.Send.Sent),
+		slog.Int("failed", st.Send.Failed),
 		slog.Int("calls", st.Send.Calls),
 		slog.Int("retries", st.Send.Retries),
 		slog.Int("retried_records", st.Send.RetriedRecords),

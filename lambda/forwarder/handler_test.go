@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -26,10 +25,12 @@ import (
 const testStream = "vpc-flow-logs"
 
 // testEnv is a Handler configured from a test environment, sending with the
-// real SDK client to a fakeFirehose, with a fake clock for its retries.
+// real SDK clients to a fakeFirehose and a fakeSQS, with a fake clock for
+// its retries.
 type testEnv struct {
 	h     *Handler
 	fake  *fakeFirehose
+	sqs   *fakeSQS
 	clock *fakeClock
 	logs  *syncBuffer
 }
@@ -38,11 +39,14 @@ func newTestEnv(t *testing.T, script func(n int, records [][]byte) outcome, env 
 	t.Helper()
 	fake := &fakeFirehose{script: script}
 	client := fake.start(t)
+	fsqs := &fakeSQS{}
+	sqsClient := fsqs.start(t)
 	vars := map[string]string{
-		EnvDeliveryStream: testStream,
-		EnvFlowLogFormat:  flowlog.LogFormat(flowlog.V2Fields()),
-		EnvMaxAttempts:    "5",
-		EnvCallTimeout:    "30s",
+		EnvDeliveryStream:     testStream,
+		EnvFlowLogFormat:      flowlog.LogFormat(flowlog.V2Fields()),
+		EnvDeadLetterQueueURL: testQueueURL,
+		EnvMaxAttempts:        "5",
+		EnvCallTimeout:        "30s",
 	}
 	for k, v := range env {
 		vars[k] = v
@@ -52,7 +56,8 @@ func newTestEnv(t *testing.T, script func(n int, records [][]byte) outcome, env 
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	h := NewHandler(cfg, client, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	h := NewHandler(cfg, client, nil, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	h.dlq = &DeadLetterQueue{API: sqsClient, QueueURL: cfg.DeadLetterQueueURL, Sender: h.sender}
 	clock := newFakeClock()
 	h.sender.Sleep, h.sender.Now = clock.Sleep, clock.Now
 	h.sender.Rand = func() float64 { return 0.5 }
@@ -61,7 +66,27 @@ func newTestEnv(t *testing.T, script func(n int, records [][]byte) outcome, env 
 			t.Logf("function logs:\n%s", logs.String())
 		}
 	})
-	return &testEnv{h: h, fake: fake, clock: clock, logs: logs}
+	return &testEnv{h: h, fake: fake, sqs: fsqs, clock: clock, logs: logs}
+}
+
+// unpacked makes the handler send every line as its own record, as the
+// forwarder did before packing: the Sender tests below count records and
+// batches line by line.
+func (e *testEnv) unpacked() *testEnv {
+	e.h.maxRecordBytes = 1
+	return e
+}
+
+// checkAccounting checks that every event of a data payload is counted in
+// exactly one place.
+func checkAccounting(t *testing.T, st Stats) {
+	t.Helper()
+	if got := st.DeliveredLines + st.RefusedLines + st.NotFlowLog + st.Oversize + st.MalformedEvents; got != st.Events {
+		t.Errorf("events not accounted for: %d in the payload, %d counted: %+v", st.Events, got, st)
+	}
+	if st.Lines != st.DeliveredLines+st.RefusedLines {
+		t.Errorf("lines %d != delivered %d + refused %d", st.Lines, st.DeliveredLines, st.RefusedLines)
+	}
 }
 
 // invoke runs the handler on p, delivered as CloudWatch Logs does: the
@@ -147,8 +172,101 @@ func (s *syncBuffer) lines(t *testing.T, msg string) []map[string]any {
 	return out
 }
 
-func TestHandlerDeliversAll(t *testing.T) {
+// joined is the text the forwarder must deliver for events, in order: each
+// message and a newline.
+func joined(evs []cwlogs.Event) string {
+	var sb strings.Builder
+	for _, e := range evs {
+		sb.WriteString(strings.TrimRight(e.Message, "\r\n"))
+		sb.WriteByte('\n')
+	}
+	return sb.String()
+}
+
+// concat is the text of records in order: what Firehose writes to S3.
+func concat(recs [][]byte) string {
+	return string(bytes.Join(recs, nil))
+}
+
+// TestHandlerPacksLines: a 2,000-line payload goes out as one or two
+// records, every record a run of whole lines within the 1,000 KiB quota, and
+// the records concatenated are the input lines with their newlines, byte
+// for byte, in order.
+func TestHandlerPacksLines(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		fields  []flowlog.Field
+		records int
+	}{
+		{"default format", flowlog.V2Fields(), 1},
+		{"all fields", flowlog.Catalog, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t, nil, map[string]string{EnvFlowLogFormat: flowlog.LogFormat(tc.fields)})
+			p := flowLogPayloadFields(2000, 1, tc.fields)
+			st, err := e.invoke(t, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls, delivered, violations := e.fake.snapshot()
+			if len(violations) > 0 {
+				t.Fatal(violations)
+			}
+			if got, want := concat(delivered), joined(p.Events); got != want {
+				t.Fatalf("S3 would hold %d bytes that differ from the %d bytes of input lines", len(got), len(want))
+			}
+			if len(delivered) != tc.records || len(calls) != 1 || st.Records != tc.records {
+				t.Errorf("%d records in %d calls, want %d in 1 (payload %d bytes of lines)", len(delivered), len(calls), tc.records, len(joined(p.Events)))
+			}
+			for i, r := range delivered {
+				if len(r) > MaxRecordBytes || r[len(r)-1] != '\n' {
+					t.Errorf("record %d: %d bytes, ends %q", i, len(r), r[len(r)-1])
+				}
+			}
+			if st.Events != 2000 || st.Lines != 2000 || st.DeliveredLines != 2000 || st.DeadLetters != 0 {
+				t.Errorf("stats = %+v", st)
+			}
+			checkAccounting(t, st)
+		})
+	}
+}
+
+// TestPackBoundaries: lines fill a record up to exactly the quota and the
+// next line starts a new record; a line of exactly the quota (with its
+// newline) goes alone.
+func TestPackBoundaries(t *testing.T) {
 	e := newTestEnv(t, nil, nil)
+	base := flowLogPayload(4, 40)
+	line := func(i, size int) string {
+		f := strings.Fields(base.Events[i].Message)
+		f[2] = "eni-"
+		s := strings.Join(f, " ")
+		f[2] = "eni-" + strings.Repeat("a", size-len(s)-1) // -1: the newline
+		return strings.Join(f, " ")
+	}
+	half := MaxRecordBytes / 2
+	p := &cwlogs.Payload{MessageType: cwlogs.MessageTypeData, LogGroup: cwlogstest.LogGroup, LogStream: "s", Events: []cwlogs.Event{
+		{ID: "1", Message: line(0, half)}, {ID: "2", Message: line(1, half)}, // exactly one record
+		{ID: "3", Message: line(2, MaxRecordBytes)}, // alone
+		{ID: "4", Message: line(3, 200)},
+	}}
+	st, err := e.invoke(t, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, delivered, _ := e.fake.snapshot()
+	var sizes []int
+	for _, r := range delivered {
+		sizes = append(sizes, len(r))
+	}
+	if fmt.Sprint(sizes) != fmt.Sprint([]int{MaxRecordBytes, MaxRecordBytes, 200}) || concat(delivered) != joined(p.Events) {
+		t.Errorf("record sizes %v", sizes)
+	}
+	checkAccounting(t, st)
+}
+
+func TestHandlerDeliversAll(t *testing.T) {
+	e := newTestEnv(t, nil, nil).unpacked()
 	p := flowLogPayload(2000, 1)
 	st, err := e.invoke(t, p)
 	if err != nil {
@@ -168,11 +286,12 @@ func TestHandlerDeliversAll(t *testing.T) {
 	if st.Events != 2000 || st.Records != 2000 || st.Send.Sent != 2000 || st.Send.Failed != 0 || st.Send.Retries != 0 {
 		t.Errorf("stats = %+v", st)
 	}
+	checkAccounting(t, st)
 	if len(e.clock.Sleeps()) != 0 {
 		t.Errorf("slept %v without failures", e.clock.Sleeps())
 	}
 	summary := e.logs.lines(t, "payload forwarded")
-	if len(summary) != 1 || summary[0]["sent"] != float64(2000) || summary[0]["log_group"] != cwlogstest.LogGroup ||
+	if len(summary) != 1 || summary[0]["delivered_lines"] != float64(2000) || summary[0]["log_group"] != cwlogstest.LogGroup ||
 		summary[0]["log_stream"] != p.LogStream || summary[0]["level"] != "INFO" {
 		t.Errorf("summary log = %v", summary)
 	}
@@ -189,39 +308,53 @@ func TestHandle(t *testing.T) {
 	if err := e.h.Handle(context.Background(), events.CloudwatchLogsEvent{AWSLogs: events.CloudwatchLogsRawData{Data: data}}); err != nil {
 		t.Fatal(err)
 	}
-	e.fake.checkDelivery(t, records(p.Events), true)
+	_, delivered, _ := e.fake.snapshot()
+	if concat(delivered) != joined(p.Events) {
+		t.Error("delivered text differs from the input")
+	}
 }
 
 // TestHandlerBatchBytes sends records big enough that the 4 MiB per call
-// quota, not the 500 records, limits the batches.
+// quota, not the 500 records, limits the batches, packed or not.
 func TestHandlerBatchBytes(t *testing.T) {
-	e := newTestEnv(t, nil, nil)
-	p := flowLogPayload(1200, 3)
-	for i := range p.Events {
-		// Lengthen the interface id (a string field) to about 9 KB.
-		f := strings.Fields(p.Events[i].Message)
-		f[2] = fmt.Sprintf("eni-%d-%s", i, strings.Repeat("x", 9000))
-		p.Events[i].Message = strings.Join(f, " ")
-	}
-	st, err := e.invoke(t, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.fake.checkDelivery(t, records(p.Events), true)
-	calls, _, _ := e.fake.snapshot()
-	total := 0
-	for _, c := range calls {
-		size := 0
-		for _, r := range c.records {
-			size += len(r)
-		}
-		if size > MaxBatchBytes || size < MaxBatchBytes-10000 && total+len(c.records) < 1200 {
-			t.Errorf("call of %d bytes: batches must be full up to 4 MiB", size)
-		}
-		total += len(c.records)
-	}
-	if len(calls) != 3 || st.Send.Sent != 1200 {
-		t.Errorf("%d calls, sent %d; want 3 calls of at most 4 MiB", len(calls), st.Send.Sent)
+	for _, packed := range []bool{false, true} {
+		t.Run(fmt.Sprint("packed=", packed), func(t *testing.T) {
+			e := newTestEnv(t, nil, nil)
+			if !packed {
+				e.unpacked()
+			}
+			p := flowLogPayload(1200, 3)
+			for i := range p.Events {
+				// Lengthen the interface id (a string field) to about 9 KB.
+				f := strings.Fields(p.Events[i].Message)
+				f[2] = fmt.Sprintf("eni-%d-%s", i, strings.Repeat("x", 9000))
+				p.Events[i].Message = strings.Join(f, " ")
+			}
+			st, err := e.invoke(t, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls, delivered, _ := e.fake.snapshot()
+			if !packed {
+				e.fake.checkDelivery(t, records(p.Events), true)
+			}
+			if concat(delivered) != joined(p.Events) {
+				t.Fatal("delivered text differs from the input")
+			}
+			for _, c := range calls {
+				size := 0
+				for _, r := range c.records {
+					size += len(r)
+				}
+				if size > MaxBatchBytes || len(c.records) > MaxBatchRecords {
+					t.Errorf("call of %d records, %d bytes", len(c.records), size)
+				}
+			}
+			if len(calls) != 3 || st.DeliveredLines != 1200 {
+				t.Errorf("%d calls, delivered %d; want 3 calls of at most 4 MiB", len(calls), st.DeliveredLines)
+			}
+			checkAccounting(t, st)
+		})
 	}
 }
 
@@ -238,7 +371,8 @@ func TestHandlerCallFailures(t *testing.T) {
 		{"500 InternalFailure", serverError(http.StatusInternalServerError)},
 		{"503", serverError(http.StatusServiceUnavailable)},
 		{"502 HTML", outcome{status: http.StatusBadGateway, rawBody: "<html>Bad Gateway</html>", dropEntries: -1}},
-		{"timeout", outcome{stall: true}},
+		{"reset before the answer", outcome{reset: true, dropEntries: -1}},
+		{"truncated answer", outcome{truncate: true, dropEntries: -1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -248,15 +382,24 @@ func TestHandlerCallFailures(t *testing.T) {
 					return tc.fail
 				}
 				return accept()
-			}, map[string]string{EnvCallTimeout: "200ms"}) // the fake stalls until then
+			}, nil).unpacked()
 			p := flowLogPayload(700, 4)
 			st, err := e.invoke(t, p)
 			if err != nil {
 				t.Fatal(err)
 			}
-			e.fake.checkDelivery(t, records(p.Events), true)
-			calls, _, _ := e.fake.snapshot()
-			if len(calls) != 5 || st.Send.Calls != 5 || st.Send.Retries != 3 || st.Send.FailedCalls != 3 || st.Send.Sent != 700 {
+			calls, delivered, _ := e.fake.snapshot()
+			if tc.fail.truncate {
+				// The fake accepted the records of a truncated answer: the
+				// retry delivers them again, the one duplicate the protocol
+				// cannot rule out.
+				if dups := countDuplicates(delivered); dups != 500+500+200 || len(delivered) != 700+dups {
+					t.Errorf("%d records delivered, %d duplicates", len(delivered), dups)
+				}
+			} else {
+				e.fake.checkDelivery(t, records(p.Events), true)
+			}
+			if len(calls) != 5 || st.Send.Calls != 5 || st.Send.Retries != 3 || st.Send.FailedCalls != 3 || st.DeliveredLines != 700 {
 				t.Errorf("calls=%d stats=%+v", len(calls), st.Send)
 			}
 			// Retries re-send the same batch.
@@ -268,8 +411,22 @@ func TestHandlerCallFailures(t *testing.T) {
 			if got := e.clock.Sleeps(); fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("sleeps = %v, want %v", got, want)
 			}
+			checkAccounting(t, st)
 		})
 	}
+}
+
+// countDuplicates counts records delivered more than once.
+func countDuplicates(recs [][]byte) int {
+	seen := map[string]bool{}
+	n := 0
+	for _, r := range recs {
+		if seen[string(r)] {
+			n++
+		}
+		seen[string(r)] = true
+	}
+	return n
 }
 
 // TestHandlerPartialFailures fails some records of each call: only those are
@@ -288,7 +445,7 @@ func TestHandlerPartialFailures(t *testing.T) {
 			}
 			return ""
 		})
-	}, map[string]string{EnvMaxAttempts: "10"})
+	}, map[string]string{EnvMaxAttempts: "10"}).unpacked()
 	p := flowLogPayload(1100, 5)
 	st, err := e.invoke(t, p)
 	if err != nil {
@@ -313,6 +470,36 @@ func TestHandlerPartialFailures(t *testing.T) {
 	if st.Send.Sent != 1100 || st.Send.Retries == 0 || st.Send.RecordFailures != st.Send.RetriedRecords {
 		t.Errorf("stats = %+v", st.Send)
 	}
+	checkAccounting(t, st)
+}
+
+// TestHandlerErrorCodeWithZeroFailedPutCount: an answer that says
+// FailedPutCount 0 but gives some entries an ErrorCode did not accept those
+// records; they are sent again.
+func TestHandlerErrorCodeWithZeroFailedPutCount(t *testing.T) {
+	e := newTestEnv(t, func(n int, recs [][]byte) outcome {
+		if n == 0 {
+			o := failRecords(func(i int) string {
+				if i%2 == 1 {
+					return "ServiceUnavailableException"
+				}
+				return ""
+			})
+			o.zeroFailedPutCount = true
+			return o
+		}
+		return accept()
+	}, nil).unpacked()
+	p := flowLogPayload(10, 41)
+	st, err := e.invoke(t, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fake.checkDelivery(t, records(p.Events), true)
+	calls, _, _ := e.fake.snapshot()
+	if len(calls) != 2 || len(calls[1].records) != 5 || st.DeliveredLines != 10 || st.DeadLetters != 0 {
+		t.Errorf("%d calls, stats %+v", len(calls), st)
+	}
 }
 
 // TestHandlerMalformedResponse covers a response that lists fewer entries
@@ -330,7 +517,7 @@ func TestHandlerMalformedResponse(t *testing.T) {
 			return o
 		}
 		return accept()
-	}, nil)
+	}, nil).unpacked()
 	p := flowLogPayload(8, 6)
 	if _, err := e.invoke(t, p); err != nil {
 		t.Fatal(err)
@@ -348,25 +535,36 @@ func TestHandlerMalformedResponse(t *testing.T) {
 	}
 }
 
-// TestHandlerPersistentFailure: records that are never accepted fail the
-// invocation after the configured attempts, and nothing accepted is re-sent.
+// refusedText is the text of the ReasonFirehoseRefused dead letters.
+func refusedText(t *testing.T, e *testEnv) string {
+	t.Helper()
+	return strings.Join(reassemble(t, e.sqs.letters(t))[ReasonFirehoseRefused], "")
+}
+
+// TestHandlerPersistentFailure: records that are never accepted go to the
+// dead-letter queue after the configured attempts, the invocation succeeds,
+// and nothing accepted is re-sent.
 func TestHandlerPersistentFailure(t *testing.T) {
 	t.Run("throttled calls", func(t *testing.T) {
-		e := newTestEnv(t, func(int, [][]byte) outcome { return throttle("ServiceUnavailableException") }, map[string]string{EnvMaxAttempts: "3"})
+		e := newTestEnv(t, func(int, [][]byte) outcome { return throttle("ServiceUnavailableException") }, map[string]string{EnvMaxAttempts: "3"}).unpacked()
 		p := flowLogPayload(700, 7)
 		st, err := e.invoke(t, p)
-		var se *SendError
-		if !errors.As(err, &se) || se.Failed != 700 || se.Records != 700 {
-			t.Fatalf("err = %v, want 700 of 700 failed", err)
-		}
-		if !strings.Contains(err.Error(), "700 of 700 records not delivered") || !strings.Contains(err.Error(), "ServiceUnavailableException") {
-			t.Errorf("error message %q", err)
+		if err != nil {
+			t.Fatalf("err = %v; refused records are dead-lettered", err)
 		}
 		e.fake.checkDelivery(t, records(p.Events), false)
-		if st.Send.Calls != 6 || st.Send.Failed != 700 || st.Send.Sent != 0 {
-			t.Errorf("stats = %+v", st.Send)
+		if st.Send.Calls != 6 || st.Send.Failed != 700 || st.Send.Sent != 0 || st.RefusedLines != 700 || st.DeliveredLines != 0 {
+			t.Errorf("stats = %+v", st)
 		}
-		if got := e.logs.lines(t, "payload not fully delivered"); len(got) != 1 || got[0]["level"] != "ERROR" || got[0]["failed"] != float64(700) {
+		if refusedText(t, e) != joined(p.Events) {
+			t.Error("dead letters do not hold the refused lines in order")
+		}
+		letters := e.sqs.letters(t)
+		if !strings.Contains(letters[0].Detail, "ServiceUnavailableException") || letters[0].LogGroup != cwlogstest.LogGroup {
+			t.Errorf("letter %+v", letters[0])
+		}
+		checkAccounting(t, st)
+		if got := e.logs.lines(t, "payload forwarded with dead letters"); len(got) != 1 || got[0]["refused_lines"] != float64(700) {
 			t.Errorf("summary = %v", got)
 		}
 	})
@@ -380,25 +578,50 @@ func TestHandlerPersistentFailure(t *testing.T) {
 				}
 				return ""
 			})
-		}, map[string]string{EnvMaxAttempts: "4"})
+		}, map[string]string{EnvMaxAttempts: "4"}).unpacked()
 		st, err := e.invoke(t, p)
-		var se *SendError
-		if !errors.As(err, &se) || se.Failed != 1 {
-			t.Fatalf("err = %v, want 1 record failed", err)
+		if err != nil {
+			t.Fatal(err)
 		}
 		e.fake.checkDelivery(t, records(p.Events), false)
 		_, delivered, _ := e.fake.snapshot()
-		if len(delivered) != 599 || st.Send.Sent != 599 || st.Send.Calls != 2+3 {
-			t.Errorf("delivered %d, stats %+v", len(delivered), st.Send)
+		if len(delivered) != 599 || st.Send.Sent != 599 || st.Send.Calls != 2+3 || st.RefusedLines != 1 {
+			t.Errorf("delivered %d, stats %+v", len(delivered), st)
 		}
+		if refusedText(t, e) != poison {
+			t.Errorf("dead letter %q", refusedText(t, e))
+		}
+		checkAccounting(t, st)
+	})
+	t.Run("packed record refused", func(t *testing.T) {
+		e := newTestEnv(t, func(int, [][]byte) outcome {
+			return failRecords(func(int) string { return "ServiceUnavailableException" })
+		}, map[string]string{EnvMaxAttempts: "2"})
+		p := flowLogPayload(4000, 9)
+		st, err := e.invoke(t, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// About 400 KB of lines: more than one SQS message, split after
+		// whole lines.
+		letters := e.sqs.letters(t)
+		if len(letters) < 2 || refusedText(t, e) != joined(p.Events) {
+			t.Fatalf("%d letters", len(letters))
+		}
+		for _, l := range letters {
+			if !strings.HasSuffix(l.Data, "\n") || l.Lines != 4000 {
+				t.Errorf("part %d/%d does not end after a whole line (lines %d)", l.Part, l.Parts, l.Lines)
+			}
+		}
+		checkAccounting(t, st)
 	})
 }
 
 // TestHandlerDeadline: retries stop before the invocation's deadline, less
-// the margin, and the invocation fails.
+// the margin; the records go to the dead-letter queue within the margin.
 func TestHandlerDeadline(t *testing.T) {
 	e := newTestEnv(t, func(int, [][]byte) outcome { return throttle("ThrottlingException") },
-		map[string]string{EnvMaxAttempts: "100", EnvBackoffBase: "1s", EnvBackoffMax: "4s", EnvDeadlineMargin: "3s"})
+		map[string]string{EnvMaxAttempts: "100", EnvBackoffBase: "1s", EnvBackoffMax: "4s", EnvDeadlineMargin: "3s"}).unpacked()
 	p := flowLogPayload(50, 9)
 	raw, _ := cwlogstest.LambdaEvent(p)
 	var ev events.CloudwatchLogsEvent
@@ -406,8 +629,8 @@ func TestHandlerDeadline(t *testing.T) {
 	ctx, cancel := context.WithDeadline(context.Background(), e.clock.Now().Add(20*time.Second))
 	defer cancel()
 	st, err := e.h.Process(ctx, ev.AWSLogs.Data)
-	if !errors.Is(err, errDeadline) {
-		t.Fatalf("err = %v, want the deadline", err)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var slept time.Duration
 	for _, d := range e.clock.Sleeps() {
@@ -416,8 +639,11 @@ func TestHandlerDeadline(t *testing.T) {
 	if slept > 17*time.Second || slept < 10*time.Second {
 		t.Errorf("slept %v in all; the budget is 20s - 3s margin", slept)
 	}
-	if st.Send.Failed != 50 || st.Send.Calls < 4 {
-		t.Errorf("stats = %+v", st.Send)
+	if st.Send.Failed != 50 || st.Send.Calls < 4 || st.RefusedLines != 50 {
+		t.Errorf("stats = %+v", st)
+	}
+	if l := e.sqs.letters(t); len(l) != 1 || !strings.Contains(l[0].Detail, errDeadline.Error()) {
+		t.Errorf("letters %+v", l)
 	}
 	e.fake.checkDelivery(t, records(p.Events), false)
 }
@@ -425,14 +651,20 @@ func TestHandlerDeadline(t *testing.T) {
 func TestHandlerNonRetryableError(t *testing.T) {
 	e := newTestEnv(t, func(int, [][]byte) outcome {
 		return outcome{status: http.StatusBadRequest, errType: "ResourceNotFoundException", dropEntries: -1}
-	}, nil)
+	}, nil).unpacked()
 	p := flowLogPayload(900, 10)
 	st, err := e.invoke(t, p)
-	if err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
-		t.Fatalf("err = %v", err)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if st.Send.Calls != 1 || st.Send.Failed != 900 || len(e.clock.Sleeps()) != 0 {
 		t.Errorf("stats = %+v; a non-retryable error must stop at once", st.Send)
+	}
+	if refusedText(t, e) != joined(p.Events) {
+		t.Error("dead letters do not hold every line")
+	}
+	if l := e.sqs.letters(t); !strings.Contains(l[0].Detail, "ResourceNotFoundException") {
+		t.Errorf("detail %q", l[0].Detail)
 	}
 }
 
@@ -450,13 +682,17 @@ func TestHandlerControlMessage(t *testing.T) {
 	if calls, _, _ := e.fake.snapshot(); len(calls) != 0 {
 		t.Fatalf("%d calls for a control message", len(calls))
 	}
+	if len(e.sqs.letters(t)) != 0 {
+		t.Error("a control message was dead-lettered")
+	}
 	if len(e.logs.lines(t, "control message ignored")) != 1 {
 		t.Errorf("no log line for the control message")
 	}
 }
 
-// TestHandlerMalformedPayloads: undecodable payloads are logged (with their
-// source when it can be read) and counted; the invocation succeeds.
+// TestHandlerMalformedPayloads: undecodable payloads go to the dead-letter
+// queue as received, with the reason and their source when it can be read;
+// the invocation succeeds.
 func TestHandlerMalformedPayloads(t *testing.T) {
 	good := cwlogs.AppendJSON(nil, flowLogPayload(5, 11))
 	gz := gzipBytes(good)
@@ -478,14 +714,19 @@ func TestHandlerMalformedPayloads(t *testing.T) {
 			if err != nil {
 				t.Fatalf("err = %v; a malformed payload must not fail the invocation", err)
 			}
-			if st.BadPayload != tc.reason || st.LogGroup != tc.group {
+			if st.BadPayload != tc.reason || st.LogGroup != tc.group || st.DeadLetters != 1 {
 				t.Errorf("stats = %+v, want reason %q group %q", st, tc.reason, tc.group)
 			}
 			if calls, _, _ := e.fake.snapshot(); len(calls) != 0 {
 				t.Errorf("%d calls", len(calls))
 			}
+			letters := e.sqs.letters(t)
+			if len(letters) != 1 || letters[0].Reason != ReasonBadPayload || letters[0].Data != tc.data ||
+				letters[0].LogGroup != tc.group || !strings.Contains(letters[0].Detail, tc.reason) {
+				t.Errorf("letters = %+v", letters)
+			}
 			logged := e.logs.lines(t, "malformed payload")
-			if len(logged) != 1 || logged[0]["malformed_payloads"] != float64(1) || logged[0]["log_group"] != tc.group {
+			if len(logged) != 1 || logged[0]["malformed_payloads"] != float64(1) || logged[0]["log_group"] != tc.group || logged[0]["dead_letters"] != float64(1) {
 				t.Errorf("summary = %v", logged)
 			}
 		})
@@ -493,8 +734,8 @@ func TestHandlerMalformedPayloads(t *testing.T) {
 }
 
 // TestHandlerMixedEvents: malformed events, lines that are not flow log
-// records and oversize lines are skipped, counted and logged; the good
-// events of the same payload still go out, in order.
+// records and oversize lines are dead-lettered with their reason and the
+// original; the good events of the same payload still go out, in order.
 func TestHandlerMixedEvents(t *testing.T) {
 	e := newTestEnv(t, nil, nil)
 	good := flowLogPayload(30, 12)
@@ -509,6 +750,7 @@ func TestHandlerMixedEvents(t *testing.T) {
 		"2 123456789012 eni-0a1b2c3d4e5f67890 10.0.1.23 52.94.133.131 49152 https 6 12 2345 1718000040 1718000095 ACCEPT OK",
 		"2 123456789012 eni-0a1b2c3d4e5f67890\n10.0.1.23 52.94.133.131 49152 443 6 12 2345 1718000040 1718000095 ACCEPT OK",
 		"",
+		"caf\xe9 \x00 not UTF-8",
 	}
 	for i, ev := range good.Events {
 		evs = append(evs, ev)
@@ -524,50 +766,72 @@ func TestHandlerMixedEvents(t *testing.T) {
 	js := cwlogs.AppendJSON(nil, good)
 	// Two malformed events the encoder cannot produce.
 	js = bytes.Replace(js, []byte(`"logEvents":[`), []byte(`"logEvents":[{"id":"no-message","timestamp":1},{"id":"numeric","message":42},`), 1)
-	raw, _ := json.Marshal(map[string]map[string]string{"awslogs": {"data": base64.StdEncoding.EncodeToString(gzipBytes(js))}})
+	data := base64.StdEncoding.EncodeToString(gzipBytes(js))
+	raw, _ := json.Marshal(map[string]map[string]string{"awslogs": {"data": data}})
 
 	st, err := e.invokeRaw(t, raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.fake.checkDelivery(t, records(want), true)
 	_, delivered, _ := e.fake.snapshot()
-	if string(delivered[0]) != want[0].Message+"\n" {
-		t.Errorf("first record %q", delivered[0])
+	if concat(delivered) != joined(want) {
+		t.Errorf("delivered %q", concat(delivered))
 	}
-	wantSt := Stats{Events: 30 + len(bad) + 1 + 2, MalformedEvents: 2, NotFlowLog: len(bad), Oversize: 1, Records: 30}
-	if st.Events != wantSt.Events || st.MalformedEvents != 2 || st.NotFlowLog != len(bad) || st.Oversize != 1 || st.Records != 30 || st.Send.Sent != 30 {
-		t.Errorf("stats = %+v, want %+v", st, wantSt)
+	if st.Events != 30+len(bad)+1+2 || st.MalformedEvents != 2 || st.NotFlowLog != len(bad) || st.Oversize != 1 || st.DeliveredLines != 30 {
+		t.Errorf("stats = %+v", st)
 	}
-	skipped := e.logs.lines(t, "log event is not a flow log record: skipped")
-	if len(skipped) != len(bad) || skipped[0]["event_id"] != "bad-0" || skipped[0]["log_group"] != cwlogstest.LogGroup || skipped[0]["log_stream"] != good.LogStream {
-		t.Errorf("skip logs = %v", skipped)
+	checkAccounting(t, st)
+	got := reassemble(t, e.sqs.letters(t))
+	// The line with a line break has its own letter; the others share one.
+	var wantBad []string
+	for _, b := range bad {
+		if !strings.Contains(b, "\n") {
+			wantBad = append(wantBad, b+"\n")
+		}
 	}
-	if m := e.logs.lines(t, "malformed log event skipped"); len(m) != 2 || m[1]["event_id"] != "numeric" || m[0]["event_id"] != "no-message" {
+	notFlow := got[ReasonNotFlowLog]
+	if len(notFlow) != 2 || notFlow[1] != strings.Join(wantBad, "") || notFlow[0] != bad[4]+"\n" {
+		t.Errorf("not-flow-log letters %q", notFlow)
+	}
+	if o := got[ReasonOversize]; len(o) != 1 || o[0] != strings.Join(huge, " ")+"\n" {
+		t.Errorf("oversize letters: %d", len(o))
+	}
+	if m := got[ReasonMalformedEvents]; len(m) != 1 || m[0] != data {
+		t.Errorf("malformed-events letters %q", m)
+	}
+	for _, l := range e.sqs.letters(t) {
+		if l.Reason == ReasonMalformedEvents && !strings.Contains(l.Detail, `0: log event has no "message"`) {
+			t.Errorf("detail %q", l.Detail)
+		}
+	}
+	if m := e.logs.lines(t, "malformed log event: dead-lettered with its payload"); len(m) != 2 || m[1]["event_id"] != "numeric" {
 		t.Errorf("malformed logs = %v", m)
 	}
-	if o := e.logs.lines(t, "flow log line too big for a Firehose record: dropped"); len(o) != 1 || o[0]["event_id"] != "huge" {
-		t.Errorf("oversize logs = %v", o)
-	}
-	summary := e.logs.lines(t, "payload forwarded")
-	if len(summary) != 1 || summary[0]["not_flow_log"] != float64(len(bad)) || summary[0]["malformed_events"] != float64(2) || summary[0]["oversize"] != float64(1) {
+	summary := e.logs.lines(t, "payload forwarded with dead letters")
+	if len(summary) != 1 || summary[0]["not_flow_log"] != float64(len(bad)) || summary[0]["malformed_events"] != float64(2) ||
+		summary[0]["oversize"] != float64(1) || summary[0]["dead_letters"] != float64(len(e.sqs.letters(t))) {
 		t.Errorf("summary = %v", summary)
 	}
 }
 
-// TestHandlerLogFlood: a misconfigured format logs a bounded number of lines.
+// TestHandlerLogFlood: a misconfigured format logs a bounded number of lines
+// and dead-letters the lines in as few messages as fit.
 func TestHandlerLogFlood(t *testing.T) {
 	v3 := flowlog.LogFormat(append(flowlog.V2Fields(), flowlog.Catalog[14])) // + vpc-id
 	e := newTestEnv(t, nil, map[string]string{EnvFlowLogFormat: v3})
-	st, err := e.invoke(t, flowLogPayload(500, 13))
+	p := flowLogPayload(500, 13)
+	st, err := e.invoke(t, p)
 	if err != nil || st.NotFlowLog != 500 || st.Records != 0 {
 		t.Fatalf("st = %+v, err = %v", st, err)
 	}
-	if n := len(e.logs.lines(t, "log event is not a flow log record: skipped")); n != maxDetailLogs {
+	if n := len(e.logs.lines(t, "log event is not a flow log record: dead-lettered")); n != maxDetailLogs {
 		t.Errorf("%d detail lines, want %d", n, maxDetailLogs)
 	}
 	if calls, _, _ := e.fake.snapshot(); len(calls) != 0 {
 		t.Errorf("%d calls with nothing to send", len(calls))
+	}
+	if got := reassemble(t, e.sqs.letters(t))[ReasonNotFlowLog]; len(got) != 1 || got[0] != joined(p.Events) || st.DeadLetters != 1 {
+		t.Errorf("%d letters", st.DeadLetters)
 	}
 }
 
@@ -579,8 +843,16 @@ func gzipBytes(b []byte) []byte {
 	return buf.Bytes()
 }
 
+// memoryDLQ keeps dead letters in memory.
+type memoryDLQ struct{ bodies []string }
+
+func (m *memoryDLQ) Write(_ context.Context, bodies []string) error {
+	m.bodies = append(m.bodies, bodies...)
+	return nil
+}
+
 // BenchmarkHandler measures the function's own work on a realistic payload:
-// decode, flow log validation and batching, with a Firehose that accepts
+// decode, flow log validation and packing, with a Firehose that accepts
 // everything in memory (no HTTP, no SDK serialisation).
 func BenchmarkHandler(b *testing.B) {
 	p := cwlogstest.FlowLogPayload(2000, 1)
@@ -588,23 +860,27 @@ func BenchmarkHandler(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg, err := LoadConfig(func(k string) string {
-		return map[string]string{EnvDeliveryStream: testStream, EnvFlowLogFormat: flowlog.LogFormat(flowlog.V2Fields())}[k]
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	h := NewHandler(cfg, acceptAll{}, slog.New(slog.DiscardHandler))
+	h := NewHandler(benchConfig(b, flowlog.V2Fields()), acceptAll{}, &memoryDLQ{}, slog.New(slog.DiscardHandler))
 	ctx := context.Background()
 	b.SetBytes(int64(len(cwlogs.AppendJSON(nil, p))))
 	b.ReportAllocs()
 	for b.Loop() {
 		st, err := h.Process(ctx, data)
-		if err != nil || st.Send.Sent != 2000 {
+		if err != nil || st.DeliveredLines != 2000 {
 			b.Fatalf("%+v %v", st, err)
 		}
 	}
 	b.ReportMetric(testing.AllocsPerRun(5, func() { h.Process(ctx, data) })/2000, "allocs/record")
+}
+
+func benchConfig(tb testing.TB, fields []flowlog.Field) Config {
+	cfg, err := LoadConfig(func(k string) string {
+		return map[string]string{EnvDeliveryStream: testStream, EnvFlowLogFormat: flowlog.LogFormat(fields), EnvDeadLetterQueueURL: testQueueURL}[k]
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cfg
 }
 
 // recordingAPI accepts everything and keeps the records.
@@ -618,8 +894,9 @@ func (r *recordingAPI) PutRecordBatch(ctx context.Context, in *firehose.PutRecor
 }
 
 // FuzzProcess feeds arbitrary payload documents to the handler: it must not
-// panic or fail, every event must be accounted for, and every record sent
-// must be one valid flow log line with its newline.
+// panic or fail, every event must be accounted for, every record sent must
+// be whole valid flow log lines with their newlines, and every dead letter
+// must fit in an SQS message.
 //
 //	go test -run '^$' -fuzz FuzzProcess -fuzztime 20s -fuzzminimizetime 5s ./lambda/forwarder/
 func FuzzProcess(f *testing.F) {
@@ -629,11 +906,12 @@ func FuzzProcess(f *testing.F) {
 	fields := flowlog.V2Fields()
 	parser := flowlog.NewParser(fields)
 	api := &recordingAPI{}
-	h := NewHandler(Config{StreamName: testStream, Fields: fields, Send: DefaultSendConfig()}, api, slog.New(slog.DiscardHandler))
+	dlq := &memoryDLQ{}
+	h := NewHandler(Config{StreamName: testStream, Fields: fields, Send: DefaultSendConfig()}, api, dlq, slog.New(slog.DiscardHandler))
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	f.Fuzz(func(t *testing.T, js []byte) {
-		api.records = api.records[:0]
+		api.records, dlq.bodies = api.records[:0], dlq.bodies[:0]
 		buf.Reset()
 		zw.Reset(&buf)
 		zw.Write(js)
@@ -642,17 +920,30 @@ func FuzzProcess(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.BadPayload == "" && !st.Control && st.Records+st.NotFlowLog+st.Oversize+st.MalformedEvents != st.Events {
-			t.Fatalf("events not accounted for: %+v", st)
+		if st.BadPayload == "" && !st.Control {
+			checkAccounting(t, st)
 		}
-		if len(api.records) != st.Records || st.Send.Sent != st.Records {
+		if len(api.records) != st.Records || st.DeliveredLines != st.Lines {
 			t.Fatalf("sent %d records, stats %+v", len(api.records), st)
 		}
 		var rec flowlog.Record
 		for _, r := range api.records {
-			line, ok := bytes.CutSuffix(r, []byte("\n"))
-			if !ok || bytes.ContainsAny(line, "\r\n") || parser.ParseInto(string(line), &rec) != nil {
-				t.Fatalf("bad record %q", r)
+			if len(r) > MaxRecordBytes {
+				t.Fatalf("record of %d bytes", len(r))
+			}
+			for _, line := range strings.SplitAfter(string(r), "\n") {
+				if line == "" {
+					continue
+				}
+				l, ok := strings.CutSuffix(line, "\n")
+				if !ok || strings.ContainsAny(l, "\r\n") || parser.ParseInto(l, &rec) != nil {
+					t.Fatalf("bad line %q", line)
+				}
+			}
+		}
+		for _, b := range dlq.bodies {
+			if len(b) > MaxDeadLetterBytes || !validSQSText(b) {
+				t.Fatalf("dead letter of %d bytes", len(b))
 			}
 		}
 	})

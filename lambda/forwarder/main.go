@@ -3,16 +3,18 @@
 // stream.
 //
 // It decodes each subscription payload (base64, gzip, JSON) with the
-// cwlogs decoder, ignores CONTROL_MESSAGE payloads, and sends every event
-// whose message is a line of the configured flow log format as one
-// newline-terminated record with PutRecordBatch, batching within the
-// Firehose quotas and retrying only what was not accepted (see Sender and
-// Handler). It runs on the provided.al2023 runtime (arm64), built with
+// cwlogs decoder, ignores CONTROL_MESSAGE payloads, packs every event whose
+// message is a line of the configured flow log format, with its newline,
+// into records of up to 1,000 KiB and sends them with PutRecordBatch,
+// batching within the Firehose quotas and retrying only what was not
+// accepted. Whatever cannot be delivered goes to the SQS dead-letter queue
+// with its reason (see Handler, Sender and DeadLetter). It runs on the provided.al2023 runtime (arm64), built with
 // -tags lambda.norpc.
 //
 // Configuration (environment, validated at cold start):
 //
 //	DELIVERY_STREAM_NAME  Firehose stream name (required)
+//	DEAD_LETTER_QUEUE_URL SQS queue URL for dead letters (required)
 //	FLOW_LOG_FORMAT       flow log format, "${version} ${account-id} ..." (required)
 //	MAX_ATTEMPTS          PutRecordBatch attempts per batch (default 8)
 //	BACKOFF_BASE          first retry delay before jitter (default 100ms)
@@ -35,6 +37,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
 func main() {
@@ -48,7 +51,8 @@ func main() {
 	if err != nil {
 		fatal(logger, "loading AWS configuration", err)
 	}
-	h := NewHandler(cfg, NewFirehoseClient(awsCfg), logger)
+	h := NewHandler(cfg, NewFirehoseClient(awsCfg), nil, logger)
+	h.dlq = &DeadLetterQueue{API: NewSQSClient(awsCfg), QueueURL: cfg.DeadLetterQueueURL, Sender: h.sender}
 	logger.Debug("forwarder ready", slog.String("stream", cfg.StreamName), slog.Int("fields", len(cfg.Fields)))
 	lambda.Start(h.Handle)
 }
@@ -61,6 +65,15 @@ func NewFirehoseClient(awsCfg aws.Config, optFns ...func(*firehose.Options)) *fi
 		o.Retryer = aws.NopRetryer{}
 	}}, optFns...)
 	return firehose.NewFromConfig(awsCfg, opts...)
+}
+
+// NewSQSClient returns the dead-letter queue's client, without SDK retries
+// for the same reason as NewFirehoseClient.
+func NewSQSClient(awsCfg aws.Config, optFns ...func(*sqs.Options)) *sqs.Client {
+	opts := append([]func(*sqs.Options){func(o *sqs.Options) {
+		o.Retryer = aws.NopRetryer{}
+	}}, optFns...)
+	return sqs.NewFromConfig(awsCfg, opts...)
 }
 
 // fatal logs a cold-start failure and exits; Lambda reports the init error.

@@ -106,6 +106,9 @@ type SendError struct {
 	Stream          string
 	// Err is the last failure seen (a call error or a record error code).
 	Err error
+	// Undelivered lists every record not accepted, in order, with the
+	// failure that stopped its batch.
+	Undelivered []Undelivered
 }
 
 func (e *SendError) Error() string {
@@ -149,6 +152,7 @@ func (s *Sender) Send(ctx context.Context, records [][]byte) (SendResult, error)
 	}
 
 	var lastErr error
+	var undelivered []Undelivered
 	for rest := records; len(rest) > 0; {
 		n := nextBatch(rest, maxRecords, maxBytes)
 		batch := rest[:n]
@@ -157,17 +161,28 @@ func (s *Sender) Send(ctx context.Context, records [][]byte) (SendResult, error)
 		if err == nil {
 			continue
 		}
-		res.Failed += failed
+		res.Failed += len(failed)
+		undelivered = append(undelivered, Undelivered{Records: failed, Err: err})
 		lastErr = err
 		if errors.Is(err, errDeadline) || errors.Is(err, errPermanent) || ctx.Err() != nil {
-			res.Failed += len(rest) // no time, or no point, for the rest
+			// No time, or no point, for the rest: never sent.
+			if len(rest) > 0 {
+				res.Failed += len(rest)
+				undelivered = append(undelivered, Undelivered{Records: rest, Err: fmt.Errorf("not sent: %w", err)})
+			}
 			break
 		}
 	}
 	if res.Failed > 0 {
-		return res, &SendError{Failed: res.Failed, Records: res.Records, Stream: cfg.StreamName, Err: lastErr}
+		return res, &SendError{Failed: res.Failed, Records: res.Records, Stream: cfg.StreamName, Err: lastErr, Undelivered: undelivered}
 	}
 	return res, nil
+}
+
+// Undelivered is records that Firehose did not accept, and why.
+type Undelivered struct {
+	Records [][]byte
+	Err     error
 }
 
 // errPermanent marks a call error that retrying cannot fix.
@@ -184,8 +199,8 @@ type sendRun struct {
 }
 
 // sendBatch sends one batch until every record is accepted, and otherwise
-// returns how many were not, with the reason.
-func (r *sendRun) sendBatch(batch [][]byte) (failed int, err error) {
+// returns those that were not, with the reason.
+func (r *sendRun) sendBatch(batch [][]byte) (failed [][]byte, err error) {
 	cfg := r.s.Config
 	pending := batch
 	var lastErr error
@@ -197,7 +212,7 @@ func (r *sendRun) sendBatch(batch [][]byte) (failed int, err error) {
 		if r.hasDeadline {
 			left := r.deadline.Sub(r.s.now())
 			if left <= 0 {
-				return len(pending), deadlineError(lastErr)
+				return pending, deadlineError(lastErr)
 			}
 			timeout = min(timeout, left)
 		}
@@ -210,9 +225,9 @@ func (r *sendRun) sendBatch(batch [][]byte) (failed int, err error) {
 		if err != nil {
 			if !retryableCallError(r.ctx, err) {
 				if cerr := r.ctx.Err(); cerr != nil {
-					return len(pending), fmt.Errorf("%w: %w", cerr, err)
+					return pending, fmt.Errorf("%w: %w", cerr, err)
 				}
-				return len(pending), fmt.Errorf("%w: %w", errPermanent, err)
+				return pending, fmt.Errorf("%w: %w", errPermanent, err)
 			}
 			r.res.FailedCalls++
 			lastErr = err
@@ -222,23 +237,23 @@ func (r *sendRun) sendBatch(batch [][]byte) (failed int, err error) {
 			pending, recErr = failedRecords(pending, out)
 			r.res.Sent += before - len(pending)
 			if len(pending) == 0 {
-				return 0, nil
+				return nil, nil
 			}
 			r.res.RecordFailures += len(pending)
 			lastErr = recErr
 		}
 		if attempt >= max(cfg.MaxAttempts, 1) {
-			return len(pending), fmt.Errorf("gave up after %d attempts: %w", attempt, lastErr)
+			return pending, fmt.Errorf("gave up after %d attempts: %w", attempt, lastErr)
 		}
 		delay := backoff(attempt, cfg.BackoffBase, cfg.BackoffMax, r.s.rand())
 		if r.hasDeadline && !r.s.now().Add(delay).Before(r.deadline) {
-			return len(pending), deadlineError(lastErr)
+			return pending, deadlineError(lastErr)
 		}
 		r.s.logger().Debug("retrying PutRecordBatch",
 			slog.Int("attempt", attempt+1), slog.Int("records", len(pending)),
 			slog.Duration("backoff", delay), slog.Any("error", lastErr))
 		if err := r.s.sleep(r.ctx, delay); err != nil {
-			return len(pending), err
+			return pending, err
 		}
 	}
 }
@@ -270,14 +285,11 @@ func (r *sendRun) put(recs [][]byte, timeout time.Duration) (*firehose.PutRecord
 }
 
 // failedRecords returns the records of sent that the response did not
-// accept, in their original order. When FailedPutCount is 0 every record was
-// accepted. Otherwise a record failed if its response entry has an
-// ErrorCode, or if the response has no entry for it (a malformed response:
-// resending is safer than losing it).
+// accept, in their original order, deciding entry by entry: a record failed
+// if its response entry has an ErrorCode, whatever FailedPutCount says, or
+// if the response has no entry for it (a malformed response: resending is
+// safer than losing it).
 func failedRecords(sent [][]byte, out *firehose.PutRecordBatchOutput) ([][]byte, *RecordError) {
-	if aws.ToInt32(out.FailedPutCount) == 0 {
-		return nil, nil
-	}
 	var failed [][]byte
 	recErr := &RecordError{}
 	for i, rec := range sent {
@@ -293,6 +305,9 @@ func failedRecords(sent [][]byte, out *firehose.PutRecordBatchOutput) ([][]byte,
 			recErr.Code, recErr.Message = "MissingResponseEntry", "response listed fewer records than were sent"
 		}
 		failed = append(failed, rec)
+	}
+	if len(failed) == 0 {
+		return nil, nil
 	}
 	recErr.Count = len(failed)
 	return failed, recErr
