@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -162,8 +163,10 @@ func makeLetters(hdr DeadLetter, data string, maxBytes int) ([]string, error) {
 	hdr.Detail = capText(hdr.Detail, MaxDetailBytes)
 	hdr.LogGroup = capText(hdr.LogGroup, MaxDetailBytes)
 	hdr.LogStream = capText(hdr.LogStream, MaxDetailBytes)
-	sum := sha256.Sum256([]byte(hdr.Reason + "\x00" + data))
-	hdr.ID = hex.EncodeToString(sum[:12])
+	sum := sha256.New()
+	io.WriteString(sum, hdr.Reason+"\x00")
+	io.WriteString(sum, data)
+	hdr.ID = hex.EncodeToString(sum.Sum(nil)[:12])
 	hdr.Encoding = EncodingText
 	if !textSafe(data) {
 		hdr.Encoding = EncodingBase64

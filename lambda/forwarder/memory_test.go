@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/firehose"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/lambdasize"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/cwlogs"
+)
+
+// largestFitting returns the awslogs.data of the largest payload build
+// makes whose Lambda event stays within the asynchronous invocation limit,
+// and its decompressed size.
+func largestFitting(tb testing.TB, build func(n int) *cwlogs.Payload) (data string, decompressed int) {
+	enc := func(n int) (string, int) {
+		p := build(n)
+		d, err := cwlogs.EncodeString(p)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return d, len(cwlogs.AppendJSON(nil, p))
+	}
+	// The event is {"awslogs":{"data":"..."}}: 24 bytes around the data.
+	room := lambdasize.MaxAsyncPayloadBytes - 24
+	d, _ := enc(20000)
+	n := int(float64(room) / float64(len(d)) * 20000)
+	for {
+		d, size := enc(n)
+		if len(d) <= room {
+			return d, size
+		}
+		n -= n / 50
+	}
+}
+
+// largestPayload is the largest payload of realistic default-format lines.
+func largestPayload(tb testing.TB) (string, int) {
+	return largestFitting(tb, func(n int) *cwlogs.Payload { return flowLogPayload(n, 77) })
+}
+
+// compressiblePayload is the largest payload CloudWatch Logs can deliver
+// once decompressed: the shortest valid line repeated, with sequential ids,
+// compresses best, so the most of it fits in an invocation.
+func compressiblePayload(tb testing.TB) (string, int) {
+	line := "2 123456789012 eni-0a1b2c3d4e5f67890 - - - - - - - 1718000040 1718000095 - NODATA"
+	return largestFitting(tb, func(n int) *cwlogs.Payload {
+		p := flowLogPayload(1, 1)
+		p.Events = make([]cwlogs.Event, n)
+		for i := range p.Events {
+			p.Events[i] = cwlogs.Event{ID: fmt.Sprintf("%056d", i), Timestamp: 1718000040000, Message: line}
+		}
+		return p
+	})
+}
+
+// peakHeapBound returns an upper bound of the heap used while f runs: the
+// live heap before plus everything f allocates, with the collector off so
+// that nothing is reused.
+func peakHeapBound(f func()) uint64 {
+	runtime.GC()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return before.HeapAlloc + (after.TotalAlloc - before.TotalAlloc)
+}
+
+// refuseAll is a Firehose that accepts nothing.
+type refuseAll struct{}
+
+func (refuseAll) PutRecordBatch(context.Context, *firehose.PutRecordBatchInput, ...func(*firehose.Options)) (*firehose.PutRecordBatchOutput, error) {
+	return nil, errThrottled
+}
+
+// TestPeakHeapOfLargestPayload: the forwarder's heap for the largest
+// payload CloudWatch Logs can deliver stays under half the function's
+// memory, on the delivery path and on the dead-letter path (every record
+// refused), warm or cold. Two payloads, each the largest whose event fits
+// in an asynchronous invocation (1 MB): one of realistic lines (about
+// 750 KB of gzip, 7 MB of JSON), and one of the shortest line repeated,
+// which compresses best and so is the largest once decompressed (about
+// 45 MB of JSON).
+func TestPeakHeapOfLargestPayload(t *testing.T) {
+	limit := uint64(lambdasize.ForwarderMemoryMB) << 20 / 2
+	for _, payload := range []func(testing.TB) (string, int){largestPayload, compressiblePayload} {
+		data, decompressed := payload(t)
+		raw, _ := base64.StdEncoding.DecodeString(data)
+		for _, api := range []FirehoseAPI{acceptAll{}, refuseAll{}} {
+			cfg := benchConfig(t, flowlog.V2Fields())
+			cfg.Send.MaxAttempts = 1
+			dlq := &memoryDLQ{}
+			h := NewHandler(cfg, api, dlq, slog.New(slog.DiscardHandler))
+			var st Stats
+			cold := peakHeapBound(func() { st, _ = h.Process(context.Background(), data) })
+			dlq.bodies = nil
+			warm := peakHeapBound(func() { st, _ = h.Process(context.Background(), data) })
+			t.Logf("%T: %d events, %d KB gzip, %d KB decompressed: peak heap <= %d MB cold, %d MB warm (limit %d MB)",
+				api, st.Events, len(raw)>>10, decompressed>>10, cold>>20, warm>>20, limit>>20)
+			if st.Events == 0 || st.DeliveredLines+st.RefusedLines != st.Events {
+				t.Fatalf("stats %+v", st)
+			}
+			if cold > limit || warm > limit {
+				t.Errorf("peak heap %d MB cold, %d MB warm: over half of %d MB", cold>>20, warm>>20, lambdasize.ForwarderMemoryMB)
+			}
+		}
+	}
+}
