@@ -9,10 +9,12 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kinesis"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/lambdasize"
 )
 
 // Ways to feed the delivery stream.
@@ -76,9 +78,12 @@ type FirehosePipeline struct {
 	StreamArn  pulumi.StringOutput `pulumi:"streamArn"`
 	// Location is the S3 URI above the hourly partitions, for AthenaTable.
 	Location pulumi.StringOutput `pulumi:"location"`
-	// ForwarderName and DeadLetterQueueURL are set in lambda mode.
-	ForwarderName      pulumi.StringPtrOutput `pulumi:"forwarderName"`
-	DeadLetterQueueURL pulumi.StringPtrOutput `pulumi:"deadLetterQueueUrl"`
+	// ForwarderName, DeadLetterQueueURL (the on-failure destination of
+	// failed invocations) and ForwarderDeadLettersURL (the records and
+	// inputs the forwarder could not deliver) are set in lambda mode.
+	ForwarderName           pulumi.StringPtrOutput `pulumi:"forwarderName"`
+	DeadLetterQueueURL      pulumi.StringPtrOutput `pulumi:"deadLetterQueueUrl"`
+	ForwarderDeadLettersURL pulumi.StringPtrOutput `pulumi:"forwarderDeadLettersUrl"`
 }
 
 func (a *FirehosePipelineArgs) validate() error {
@@ -286,31 +291,65 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 
 	var none *string
 	forwarderName := pulumi.ToOutput(none).(pulumi.StringPtrOutput)
-	dlqURL := forwarderName
+	dlqURL, deadLettersURL := forwarderName, forwarderName
 	switch a.FeedMode {
 	case FeedLambda:
+		// What the forwarder cannot deliver (records Firehose still refuses
+		// after its retries, undecodable payloads, lines not in the format)
+		// goes here as replayable messages, so that the invocation succeeds
+		// and Lambda does not re-send what Firehose had accepted.
+		deadLetters, err := sqs.NewQueue(ctx, name+"-forwarder-dead-letters", &sqs.QueueArgs{
+			SqsManagedSseEnabled:    pulumi.Bool(true),
+			MessageRetentionSeconds: pulumi.Int(14 * 24 * 3600),
+			Tags:                    NameTags(a.Tags, name+"-forwarder-dead-letters"),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
 		sub, err := newSubscriber(ctx, name+"-forwarder", env, subscriberArgs{
 			Code:        a.Forwarder,
 			Description: "Forwards flow-log records from CloudWatch Logs to Firehose " + name,
 			Environment: map[string]pulumi.StringInput{
-				"DELIVERY_STREAM_NAME": stream.Name,
-				"FLOW_LOG_FORMAT":      pulumi.String(flowlog.LogFormat(a.Fields)),
+				"DELIVERY_STREAM_NAME":  stream.Name,
+				"FLOW_LOG_FORMAT":       pulumi.String(flowlog.LogFormat(a.Fields)),
+				"DEAD_LETTER_QUEUE_URL": deadLetters.Url,
 			},
-			Statements: []statement{{
-				"Sid":      "PutToOneStream",
-				"Effect":   "Allow",
-				"Action":   "firehose:PutRecordBatch",
-				"Resource": stream.Arn,
-			}},
-			Timeout: 120, MemoryMB: 256, RetentionDays: a.RetentionDays,
+			Statements: []statement{
+				{
+					"Sid":      "PutToOneStream",
+					"Effect":   "Allow",
+					"Action":   "firehose:PutRecordBatch",
+					"Resource": stream.Arn,
+				},
+				{
+					"Sid":      "DeadLetters",
+					"Effect":   "Allow",
+					"Action":   "sqs:SendMessage",
+					"Resource": deadLetters.Arn,
+				},
+			},
+			// Memory from the forwarder's peak heap for the largest payload
+			// (lambda/forwarder TestPeakHeapOfLargestPayload).
+			Timeout: 120, MemoryMB: lambdasize.ForwarderMemoryMB, RetentionDays: a.RetentionDays,
 			LogGroupName: a.LogGroupName, LogGroupArn: a.LogGroupArn,
 			AlarmTopicArn: a.AlarmTopicArn, Tags: a.Tags,
 		}, c)
 		if err != nil {
 			return nil, err
 		}
+		if _, err := opsAlarm(ctx, name+"-forwarder-dead-letters-depth", opsAlarmArgs{
+			Description: "The forwarder of " + name + " dead-lettered flow-log data it could not deliver; inspect and replay " +
+				name + "-forwarder-dead-letters (see the README, Guarantees)",
+			Namespace: "AWS/SQS", Metric: "ApproximateNumberOfMessagesVisible", Statistic: "Maximum",
+			Dimensions: pulumi.StringMap{"QueueName": deadLetters.Name},
+			Comparison: "GreaterThanThreshold", Threshold: 0,
+			TopicArn: a.AlarmTopicArn, Tags: a.Tags,
+		}, parent); err != nil {
+			return nil, err
+		}
 		forwarderName = sub.Function.Name.ToStringPtrOutput()
 		dlqURL = sub.DLQ.Url.ToStringPtrOutput()
+		deadLettersURL = deadLetters.Url.ToStringPtrOutput()
 	case FeedSubscription:
 		logsRole, err := iam.NewRole(ctx, name+"-logs-role", &iam.RoleArgs{
 			Description: pulumi.String("Lets CloudWatch Logs put subscription data into " + name),
@@ -363,12 +402,14 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 	c.Location = pulumi.Sprintf("s3://%s/flowlogs/", bucket.Bucket.Bucket)
 	c.ForwarderName = forwarderName
 	c.DeadLetterQueueURL = dlqURL
+	c.ForwarderDeadLettersURL = deadLettersURL
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"bucketName":         c.BucketName,
-		"streamName":         c.StreamName,
-		"streamArn":          c.StreamArn,
-		"location":           c.Location,
-		"forwarderName":      c.ForwarderName,
-		"deadLetterQueueUrl": c.DeadLetterQueueURL,
+		"bucketName":              c.BucketName,
+		"streamName":              c.StreamName,
+		"streamArn":               c.StreamArn,
+		"location":                c.Location,
+		"forwarderName":           c.ForwarderName,
+		"deadLetterQueueUrl":      c.DeadLetterQueueURL,
+		"forwarderDeadLettersUrl": c.ForwarderDeadLettersURL,
 	})
 }

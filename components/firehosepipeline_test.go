@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/lambdasize"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 )
 
@@ -116,7 +117,27 @@ func TestFirehosePipelineLambdaFeed(t *testing.T) {
 	if sub.Input("logGroup") != "flow-logs-group" || sub.Input("destinationArn") != fn.Outputs["arn"] {
 		t.Errorf("subscription %v", sub.Inputs)
 	}
-	for _, n := range []string{"fh-forwarder-errors", "fh-forwarder-dlq-depth"} {
+	// Dead letters: their own encrypted queue, kept 14 days, its URL in the
+	// environment, SendMessage on it alone, an alarm on its depth.
+	dl := mustGet(t, m, "fh-forwarder-dead-letters")
+	if dl.Inputs["sqsManagedSseEnabled"] != true || dl.Inputs["messageRetentionSeconds"] != float64(14*24*3600) {
+		t.Errorf("dead-letter queue %v", dl.Inputs)
+	}
+	if vars["DEAD_LETTER_QUEUE_URL"] != dl.Outputs["url"] || vars["DEAD_LETTER_QUEUE_URL"] == nil {
+		t.Errorf("DEAD_LETTER_QUEUE_URL = %v, want %v", vars["DEAD_LETTER_QUEUE_URL"], dl.Outputs["url"])
+	}
+	send := statementBySid(t, pol, "DeadLetters")
+	if send["Action"] != "sqs:SendMessage" || send["Resource"] != dl.Outputs["arn"] {
+		t.Errorf("dead-letter grant %v", send)
+	}
+	depth := mustGet(t, m, "fh-forwarder-dead-letters-depth")
+	if depth.Input("metricName") != "ApproximateNumberOfMessagesVisible" || asMap(depth.Inputs["dimensions"])["QueueName"] != dl.Outputs["name"] {
+		t.Errorf("dead-letter alarm %v", depth.Inputs)
+	}
+	if fn.Inputs["memorySize"] != float64(lambdasize.ForwarderMemoryMB) {
+		t.Errorf("memory %v", fn.Inputs["memorySize"])
+	}
+	for _, n := range []string{"fh-forwarder-errors", "fh-forwarder-dlq-depth", "fh-forwarder-dead-letters-depth"} {
 		a := mustGet(t, m, n)
 		if acts := a.Inputs["alarmActions"].([]any); len(acts) != 1 || acts[0] != "arn:aws:sns:us-east-1:123456789012:alarms" {
 			t.Errorf("%s actions %v", n, acts)

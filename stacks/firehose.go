@@ -81,6 +81,7 @@ func FirehoseAthena(ctx *pulumi.Context, sh *Shared) error {
 	if cfg.Firehose.FeedMode == stackconfig.FeedLambda {
 		sh.export("firehoseForwarderName", fp.ForwarderName)
 		sh.export("firehoseDeadLetterQueueUrl", fp.DeadLetterQueueURL)
+		sh.export("firehoseForwarderDeadLettersUrl", fp.ForwarderDeadLettersURL)
 	}
 	return nil
 }

@@ -105,7 +105,7 @@ func TestDevStack(t *testing.T) {
 	want := []string{"alarmTopicArn", "flowLogGroupName", "demoVpcId", "s3AthenaBucket", "s3AthenaWorkgroup",
 		"s3AthenaDatabase", "s3AthenaTable", "s3AthenaNamedQueryIds", "alarmPatterns",
 		"firehoseBucket", "firehoseStreamName", "firehoseWorkgroup", "firehoseDatabase", "firehoseTable",
-		"firehoseNamedQueryIds", "firehoseForwarderName", "firehoseDeadLetterQueueUrl"}
+		"firehoseNamedQueryIds", "firehoseForwarderName", "firehoseDeadLetterQueueUrl", "firehoseForwarderDeadLettersUrl"}
 	for _, k := range want {
 		if _, ok := r.outputs[k]; !ok {
 			t.Errorf("missing stack output %s", k)
