@@ -160,8 +160,14 @@ func TestEstimateLines(t *testing.T) {
 		"OpenSearch opensearch-domain storage":              {1.22, 1.22},
 		"EC2 opensearch-access-host":                        {3.066, 3.066},
 		"interface VPC endpoints":                           {73, 73},
-		// 150 GB in 400 / 200 byte records, each billed as 5 KB.
-		"Firehose ingestion into firehose-stream": {150 * 12.8 * 0.029, 150 * 25.6 * 0.029},
+		// 150 GB in invocations of 2 MB / 0.25 MB, packed into records of
+		// up to 1,000 KiB, each rounded up to 5 KB (5,120 bytes):
+		// 2 MB = 2,097,152 B = 2 full records of 1,024,000 B + 49,152 B
+		// billed as 51,200 B; 0.25 MB = 262,144 B billed as 266,240 B.
+		"Firehose ingestion into firehose-stream": {
+			150 * (2*1024000.0 + 51200) / 2097152 * 0.029,
+			150 * 266240.0 / 262144 * 0.029,
+		},
 	}
 	got := map[string]Line{}
 	for _, l := range e.Lines {

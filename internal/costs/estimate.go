@@ -274,29 +274,45 @@ func (x *estimator) fedByParquet(n *diagram.Node) bool {
 	return false
 }
 
-// firehose prices a stream's ingestion. Records the forwarder sends are
-// single flow-log lines, each billed as at least 5 KB; a subscription or a
-// flow log delivers batches, billed by size.
+// firehoseMaxRecordBytes is the largest Firehose record, 1,000 KiB.
+// https://docs.aws.amazon.com/firehose/latest/APIReference/API_Record.html
+const firehoseMaxRecordBytes = 1000 << 10
+
+// firehose prices a stream's ingestion, which bills every record rounded up
+// to the next 5 KB. The forwarder packs the lines of one invocation (one
+// subscription batch) into records of up to 1,000 KiB, so a batch of B
+// bytes is floor(B / 1,000 KiB) full records and one more of the rest,
+// rounded up; a subscription or a flow log delivers batches, billed by
+// size.
 func (x *estimator) firehose(n *diagram.Node) {
 	p, e := x.p, x.e
 	rate := p.Rate("firehose-ingestion")
 	if x.fedBy(n, tFunction) {
-		a := x.assume("recordBytes")
-		inc := p.Prices["firehose-ingestion"].IncrementKB * 1024
-		billed := func(recordBytes float64) float64 {
-			if inc == 0 {
-				return 1
-			}
-			return math.Ceil(recordBytes/inc) * inc / recordBytes
+		a := x.assume("lambdaMBPerInvocation")
+		billed := func(batchMB float64) float64 {
+			return packedBilledFactor(batchMB*(1<<20), p.Prices["firehose-ingestion"].IncrementKB*1024)
 		}
 		x.line(n.Arch, "Firehose ingestion into "+n.Name,
-			fmt.Sprintf("%s in %s B records, each billed as %g KB (x%.1f / x%.1f) x %s/GB", gb(e.GBPerMonth), lowHigh(a),
-				p.Prices["firehose-ingestion"].IncrementKB, billed(a.Low), billed(a.High), price(rate)),
+			fmt.Sprintf("%s in %s MB invocations packed into records of up to 1,000 KiB, each billed rounded up to %g KB (x%.4f / x%.4f) x %s/GB",
+				gb(e.GBPerMonth), lowHigh(a), p.Prices["firehose-ingestion"].IncrementKB, billed(a.Low), billed(a.High), price(rate)),
 			Range{p.Cost("firehose-ingestion", e.GBPerMonth*billed(a.Low)), p.Cost("firehose-ingestion", e.GBPerMonth*billed(a.High))})
 		return
 	}
 	x.line(n.Arch, "Firehose ingestion into "+n.Name, fmt.Sprintf("%s x %s/GB", gb(e.GBPerMonth), price(rate)),
 		both(p.Cost("firehose-ingestion", e.GBPerMonth)))
+}
+
+// packedBilledFactor is the billed size of batch bytes packed into records
+// of up to firehoseMaxRecordBytes, each rounded up to inc bytes, over the
+// batch's size.
+func packedBilledFactor(batch, inc float64) float64 {
+	if inc == 0 || batch <= 0 {
+		return 1
+	}
+	full := math.Floor(batch / firehoseMaxRecordBytes)
+	rest := batch - full*firehoseMaxRecordBytes
+	billed := full*math.Ceil(firehoseMaxRecordBytes/inc)*inc + math.Ceil(rest/inc)*inc
+	return billed / batch
 }
 
 // lambda prices a function a subscription invokes with every batch.

@@ -72,7 +72,7 @@ var (
 		"cloudwatch-custom-metric", "secretsmanager-secret",
 	}
 	assumptionIDs = []string{
-		"storedFractionLogs", "storedFractionParquet", "storedFractionGzip", "recordBytes",
+		"storedFractionLogs", "storedFractionParquet", "storedFractionGzip",
 		"lambdaMBPerInvocation", "lambdaSecondsPerInvocation", "athenaQueriesPerDay", "alarmEmailsPerMonth",
 	}
 )
