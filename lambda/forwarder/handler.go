@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	"github.com/valyala/fastjson"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/cwlogs"
@@ -70,6 +70,7 @@ type DeadLetterWriter interface {
 // scratch is the per-invocation working memory, recycled between
 // invocations: the decoder and the buffers records are packed into.
 type scratch struct {
+	event   fastjson.Parser // the Lambda event
 	d       *cwlogs.Decoder
 	buf     []byte   // good lines, each with its newline
 	records [][]byte // slices of buf
@@ -126,30 +127,62 @@ type Stats struct {
 	Send SendResult
 }
 
-// Handle is the Lambda entry point. Only the base64 string of the event is
-// decoded by the runtime's encoding/json; the payload itself goes through
-// the fast cwlogs decoder.
-func (h *Handler) Handle(ctx context.Context, ev events.CloudwatchLogsEvent) error {
-	_, err := h.Process(ctx, ev.AWSLogs.Data)
-	return err
+// Invoke is the Lambda entry point (lambda.Handler): it receives the raw
+// event, {"awslogs":{"data":"..."}}, reads data with fastjson straight from
+// the event's bytes, and forwards the payload (see Process). An event that
+// is not of that shape is dead-lettered as it is (ReasonBadPayload). The
+// response is empty: CloudWatch Logs invokes the function asynchronously.
+func (h *Handler) Invoke(ctx context.Context, event []byte) ([]byte, error) {
+	sc := h.scratch.Get().(*scratch)
+	defer h.putScratch(sc)
+	v, err := sc.event.ParseBytes(event)
+	var b64 []byte
+	if err == nil {
+		data := v.Get("awslogs", "data")
+		if data == nil || data.Type() != fastjson.TypeString {
+			err = errors.New(`no string "awslogs.data"`)
+		} else {
+			b64, _ = data.StringBytes() // valid until sc.event is used again
+		}
+	}
+	if err != nil {
+		start := time.Now()
+		st := Stats{BadPayload: reasonBadEvent}
+		h.logger.Error("malformed event: dead-lettered", slog.Int("event_bytes", len(event)), slog.Any("error", err))
+		l := &letters{}
+		l.add(DeadLetter{Reason: ReasonBadPayload, Detail: reasonBadEvent + ": " + err.Error()}, string(event))
+		_, err = h.finish(ctx, &st, start, l)
+		return nil, err
+	}
+	_, err = h.process(ctx, sc, func() (*cwlogs.Payload, error) { return sc.d.Decode(b64) }, func() string { return string(b64) })
+	return nil, err
 }
+
+// reasonBadEvent is Stats.BadPayload for an event without awslogs.data.
+const reasonBadEvent = "bad_event"
 
 // Process forwards the payload in data (the event's awslogs.data) and
 // returns what it did. The error is non-nil only when dead letters could
 // not be written.
 func (h *Handler) Process(ctx context.Context, data string) (Stats, error) {
-	start := time.Now()
-	var st Stats
 	sc := h.scratch.Get().(*scratch)
 	defer h.putScratch(sc)
+	return h.process(ctx, sc, func() (*cwlogs.Payload, error) { return sc.d.DecodeString(data) }, func() string { return data })
+}
 
-	p, err := sc.d.DecodeString(data) // valid until sc.d is used again
+// process decodes the payload with decode and forwards it; raw returns the
+// payload as received, for a dead letter.
+func (h *Handler) process(ctx context.Context, sc *scratch, decode func() (*cwlogs.Payload, error), raw func() string) (Stats, error) {
+	start := time.Now()
+	var st Stats
+	p, err := decode() // valid until sc.d is used again
 	if err != nil {
 		st.BadPayload = cwlogs.Reason(err)
 		var de *cwlogs.DecodeError
 		if errors.As(err, &de) {
 			st.LogGroup, st.LogStream = de.LogGroup, de.LogStream
 		}
+		data := raw()
 		h.logger.Error("malformed payload: dead-lettered",
 			slog.String("log_group", st.LogGroup), slog.String("log_stream", st.LogStream),
 			slog.String("reason", st.BadPayload), slog.Int("data_bytes", len(data)), slog.Any("error", err))
@@ -173,13 +206,13 @@ func (h *Handler) Process(ctx context.Context, data string) (Stats, error) {
 			slog.String("message_type", p.MessageType), slog.Int("events", st.Events))
 		l := &letters{}
 		l.add(DeadLetter{Reason: ReasonBadPayload, Detail: st.BadPayload + ": " + strconv.Quote(p.MessageType),
-			LogGroup: st.LogGroup, LogStream: st.LogStream}, data)
+			LogGroup: st.LogGroup, LogStream: st.LogStream}, raw())
 		return h.finish(ctx, &st, start, l)
 	}
 
 	l := &letters{}
 	if len(p.Malformed) > 0 {
-		h.malformed(p, &st, data, l)
+		h.malformed(p, &st, raw(), l)
 	}
 	records := h.records(p, &st, sc, l)
 	res, err := h.sender.Send(ctx, records)

@@ -297,20 +297,36 @@ func TestHandlerDeliversAll(t *testing.T) {
 	}
 }
 
-// TestHandle calls the Lambda entry point itself.
-func TestHandle(t *testing.T) {
+// TestInvoke calls the Lambda entry point itself with raw events.
+func TestInvoke(t *testing.T) {
 	e := newTestEnv(t, nil, nil)
 	p := flowLogPayload(10, 2)
-	data, err := cwlogs.EncodeString(p)
+	event, err := cwlogstest.LambdaEvent(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.h.Handle(context.Background(), events.CloudwatchLogsEvent{AWSLogs: events.CloudwatchLogsRawData{Data: data}}); err != nil {
-		t.Fatal(err)
+	if out, err := e.h.Invoke(context.Background(), event); err != nil || out != nil {
+		t.Fatal(out, err)
 	}
 	_, delivered, _ := e.fake.snapshot()
 	if concat(delivered) != joined(p.Events) {
 		t.Error("delivered text differs from the input")
+	}
+	// Events without awslogs.data are dead-lettered as they are.
+	bad := []string{`{"awslogs":{}}`, `{"awslogs":{"data":42}}`, `not json`, `[]`}
+	for _, ev := range bad {
+		if _, err := e.h.Invoke(context.Background(), []byte(ev)); err != nil {
+			t.Fatalf("%s: %v", ev, err)
+		}
+	}
+	got := reassemble(t, e.sqs.letters(t))[ReasonBadPayload]
+	if fmt.Sprint(got) != fmt.Sprint(bad) {
+		t.Errorf("dead letters %q, want %q", got, bad)
+	}
+	for _, l := range e.sqs.letters(t) {
+		if !strings.HasPrefix(l.Detail, reasonBadEvent+": ") {
+			t.Errorf("detail %q", l.Detail)
+		}
 	}
 }
 

@@ -54,7 +54,7 @@ func main() {
 	h := NewHandler(cfg, NewFirehoseClient(awsCfg), nil, logger)
 	h.dlq = &DeadLetterQueue{API: NewSQSClient(awsCfg), QueueURL: cfg.DeadLetterQueueURL, Sender: h.sender}
 	logger.Debug("forwarder ready", slog.String("stream", cfg.StreamName), slog.Int("fields", len(cfg.Fields)))
-	lambda.Start(h.Handle)
+	lambda.Start(h)
 }
 
 // NewFirehoseClient returns the Firehose client the function uses. The SDK's

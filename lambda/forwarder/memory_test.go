@@ -74,6 +74,17 @@ func peakHeapBound(f func()) uint64 {
 	return before.HeapAlloc + (after.TotalAlloc - before.TotalAlloc)
 }
 
+// allocatedBy returns what f allocates, with the collector off.
+func allocatedBy(f func()) uint64 {
+	runtime.GC()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
 // refuseAll is a Firehose that accepts nothing.
 type refuseAll struct{}
 
