@@ -43,6 +43,20 @@ build:
 docs:
 	$(GO) run ./cmd/configdoc .
 
+.PHONY: bench
+
+## bench: the data-path speed benchmarks, each measuring its pipeline and gunzip alone in
+## one loop, printed as one table (medians over BENCH_COUNT runs) with the targets of
+## issue 13: forwarder >= 0.80 of gunzip alone, indexer >= 0.70. Not part of `make test`.
+BENCH_COUNT ?= 5
+BENCH_TIME  ?= 20x
+BENCH       ?= ForwarderVsGunzip|PipelineVsGunzip
+bench: SHELL := bash
+bench:
+	@mkdir -p .build && set -o pipefail && $(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCH_TIME) -count $(BENCH_COUNT) \
+		./lambda/forwarder/ ./lambda/indexer/ | tee .build/bench.txt | \
+		$(GO) run ./cmd/benchtable -target lambda/forwarder=0.80 -target lambda/indexer=0.70
+
 .PHONY: diagram lint-workflows
 
 ## diagram: draw the dev stack's resource graph from the mocked run of `make plan`:
