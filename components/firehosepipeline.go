@@ -242,8 +242,15 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 		s3conf.KmsKeyArn = pulumi.String(a.KmsKeyArn)
 	}
 	if a.FeedMode == FeedSubscription {
-		// CloudWatch Logs sends gzip'd JSON envelopes; Firehose unpacks them and
-		// keeps one newline-terminated message per log event.
+		// CloudWatch Logs sends gzip'd JSON envelopes; Firehose decompresses
+		// them and, with message extraction, keeps only the log events'
+		// messages. https://docs.aws.amazon.com/firehose/latest/dev/writing-with-cloudwatch-logs.html
+		// https://docs.aws.amazon.com/firehose/latest/dev/Message_extraction.html
+		// Whether extraction ends each message with a newline is not stated
+		// in the pages consulted; Firehose itself adds no delimiter between
+		// records (https://docs.aws.amazon.com/firehose/latest/dev/basic-deliver.html),
+		// and AppendDelimiterToRecord would add one per record, not per
+		// message, so it is not used here.
 		s3conf.ProcessingConfiguration = &kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationArgs{
 			Enabled: pulumi.Bool(true),
 			Processors: kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorArray{
