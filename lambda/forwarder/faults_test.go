@@ -189,3 +189,19 @@ func TestFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestHandlerDeadLetterFailure: when the dead letters cannot be written the
+// invocation fails (so that Lambda retries it), and says so.
+func TestHandlerDeadLetterFailure(t *testing.T) {
+	e := newTestEnv(t, func(int, [][]byte) outcome { return throttle("ServiceUnavailableException") }, map[string]string{EnvMaxAttempts: "2"})
+	e.sqs.script = func(int, []string) sqsOutcome {
+		return sqsOutcome{status: http.StatusBadRequest, errType: "com.amazonaws.sqs#KmsAccessDenied"}
+	}
+	st, err := e.invoke(t, flowLogPayload(100, 60))
+	if err == nil || !st.DeadLetterError || st.DeadLetters != 0 || !strings.Contains(err.Error(), "KmsAccessDenied") {
+		t.Fatalf("st = %+v, err = %v", st, err)
+	}
+	if got := e.logs.lines(t, "dead letters not written"); len(got) != 1 || got[0]["level"] != "ERROR" || got[0]["refused_lines"] != float64(100) {
+		t.Errorf("summary = %v", got)
+	}
+}
