@@ -64,8 +64,12 @@ type Result struct {
 // may answer 503 for a while.
 type Applier struct {
 	Client *opensearch.Client
-	// Secrets reads the Dashboards user's password; needed only when the
-	// input names a secret.
+	// NewBasicAuthClient returns a client for the same domain that sends
+	// HTTP basic authentication instead of signing: the security step uses
+	// it as the internal master user when the input names its secret.
+	NewBasicAuthClient func(user, password string) (*opensearch.Client, error)
+	// Secrets reads the Dashboards user's and the master user's
+	// passwords; needed only when the input names a secret.
 	Secrets SecretGetter
 	// MaxAttempts is the number of tries of a request; zero means 6.
 	MaxAttempts int

@@ -13,7 +13,131 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/bootstrap/objects"
 )
+
+// bootstrapArn is the bootstrap function's role: the IAM master by default.
+const bootstrapArn = "arn:aws:iam::123456789012:role/flowlogs-bootstrap-role-7g8h9i"
+
+// caller is who a request authenticates as.
+type caller struct {
+	// role is the IAM role of a signed request; user the internal user
+	// of a basic-auth request.
+	role, user string
+	master     bool
+}
+
+func (c caller) String() string {
+	if c.user != "" {
+		return "user " + c.user
+	}
+	return "role " + c.role
+}
+
+// internalMaster makes the master the internal user name with password pw,
+// which turns the internal user database (basic authentication) on; the
+// IAM roles then have only what their mappings give them.
+func (f *fakeDomain) internalMaster(name, pw string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.iamMaster, f.masterUser, f.masterPassword = "", name, pw
+}
+
+// signer adds an access key that signs as role.
+func (f *fakeDomain) signer(keyID, role string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.keyRoles[keyID] = role
+}
+
+// mappedTo reports whether the role mapping of role names c, by backend
+// role or by user. f.mu is held.
+func (f *fakeDomain) mappedTo(role string, c caller) bool {
+	m := f.roleMappings[role]
+	for _, v := range asStrings(m["backend_roles"]) {
+		if c.role != "" && v == c.role {
+			return true
+		}
+	}
+	for _, v := range asStrings(m["users"]) {
+		if c.user != "" && v == c.user {
+			return true
+		}
+	}
+	return false
+}
+
+func asStrings(v any) []string {
+	var out []string
+	switch l := v.(type) {
+	case []any:
+		for _, x := range l {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+	case []string:
+		out = l
+	}
+	return out
+}
+
+// authenticate says who the request is: a signed request is its key's
+// IAM role (an unknown key is refused, as IAM would); a basic-auth request
+// is an internal user, only when the internal user database is on (the
+// master is internal). f.mu is held.
+func (f *fakeDomain) authenticate(r *http.Request) (caller, int, string) {
+	auth := r.Header.Get("Authorization")
+	if user, pw, ok := r.BasicAuth(); ok {
+		if f.masterUser == "" {
+			return caller{}, 401, `{"Message":"basic authentication is not enabled: the internal user database is off"}`
+		}
+		if user == f.masterUser && pw == f.masterPassword {
+			return caller{user: user, master: true}, 0, ""
+		}
+		if u, found := f.internalUsers[user]; found && u.password == pw {
+			return caller{user: user}, 0, ""
+		}
+		return caller{}, 401, "Unauthorized"
+	}
+	if rest, ok := strings.CutPrefix(auth, "AWS4-HMAC-SHA256 Credential="); ok {
+		keyID, _, _ := strings.Cut(rest, "/")
+		if !strings.Contains(auth, "/es/aws4_request") {
+			f.t.Errorf("%s %s signed for another service: %q", r.Method, r.URL.Path, auth)
+		}
+		role, known := f.keyRoles[keyID]
+		if !known {
+			return caller{}, 403, `{"message":"The security token included in the request is invalid."}`
+		}
+		return caller{role: role, master: role != "" && role == f.iamMaster}, 0, ""
+	}
+	f.t.Errorf("%s %s is anonymous: neither signed nor basic auth (%q)", r.Method, r.URL.Path, auth)
+	return caller{}, 401, osError(401, "security_exception", "no credentials: anonymous is not authorized")
+}
+
+// auth authenticates and authorizes a request as fine-grained access
+// control does, and records who made it. The security plugin's API is for
+// the master (or the security_manager role) only; everything else here
+// needs all_access. It returns a status and body to refuse with, or 0.
+// f.mu is held.
+func (f *fakeDomain) auth(r *http.Request) (int, string) {
+	c, status, msg := f.authenticate(r)
+	if status != 0 {
+		return status, msg
+	}
+	switch {
+	case c.master:
+	case strings.HasPrefix(r.URL.Path, securityAPI+"/"):
+		if !f.mappedTo("security_manager", c) {
+			return 403, fmt.Sprintf(`{"status":"FORBIDDEN","message":"No permission to access REST API: %s does not have any role privileged for admin access"}`, c)
+		}
+	case !f.mappedTo(objects.AdminRole, c):
+		return 403, osError(403, "security_exception", fmt.Sprintf("no permissions for [%s %s] and %s", r.Method, r.URL.Path, c))
+	}
+	f.auths = append(f.auths, r.Method+" "+r.URL.Path+" by "+c.String())
+	return 0, ""
+}
 
 // fakeUser is an internal user of the fake security plugin.
 type fakeUser struct {

@@ -24,13 +24,19 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/indexer/osclient"
 )
 
-var testAWS = aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "")}
+// testKeyID is the access key of testAWS, the bootstrap function's role.
+const testKeyID = "AKIDEXAMPLE"
+
+var testAWS = aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider(testKeyID, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "")}
 
 // fakeDomain is an OpenSearch domain with Dashboards that speaks the APIs
 // the bootstrap uses: index templates, index mappings, ISM policies (with
 // optimistic concurrency), ISM add/change_policy, the Dashboards saved
 // objects import and the security plugin's roles, role mappings and
-// internal users. It checks SigV4 signing on every request.
+// internal users. It authenticates and authorizes every request as a
+// domain with fine-grained access control would (see auth in
+// fake_security_test.go): SigV4-signed requests by IAM role, HTTP basic
+// authentication by internal user (only with an internal master user).
 type fakeDomain struct {
 	t   *testing.T
 	srv *httptest.Server
@@ -54,6 +60,16 @@ type fakeDomain struct {
 	roles         map[string]map[string]any
 	roleMappings  map[string]map[string]any
 	internalUsers map[string]*fakeUser
+
+	// keyRoles maps the access key id a request is signed with to the
+	// caller's IAM role ARN; iamMaster is the IAM master's role ARN (""
+	// when the master is the internal user masterUser, which turns the
+	// internal user database, and so basic authentication, on).
+	keyRoles                   map[string]string
+	iamMaster                  string
+	masterUser, masterPassword string
+	// auths lists "METHOD path by <who>" for every authorized request.
+	auths []string
 
 	// fail, if set, may fail the n-th request (1-based) to "METHOD path"
 	// with a status and body.
@@ -92,7 +108,9 @@ type Reference struct {
 func newFakeDomain(t *testing.T) *fakeDomain {
 	f := &fakeDomain{t: t, templates: map[string]json.RawMessage{}, indices: map[string]map[string]any{},
 		policies: map[string]*storedPolicy{}, managed: map[string]managedIndex{}, savedObjects: map[string]savedObject{}, requests: map[string]int{},
-		roles: map[string]map[string]any{}, roleMappings: map[string]map[string]any{}, internalUsers: map[string]*fakeUser{}}
+		roles: map[string]map[string]any{}, roleMappings: map[string]map[string]any{}, internalUsers: map[string]*fakeUser{},
+		// By default the test credentials are the bootstrap role, the IAM master.
+		keyRoles: map[string]string{testKeyID: bootstrapArn}, iamMaster: bootstrapArn}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -106,7 +124,7 @@ func (f *fakeDomain) applier(t *testing.T, sleeps *[]time.Duration) *Applier {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Applier{Client: c.Client, MaxAttempts: 4, BaseDelay: time.Second, Log: quietLog,
+	return &Applier{Client: c.Client, NewBasicAuthClient: basicAuthClient(f.srv.URL, 0, nil), MaxAttempts: 4, BaseDelay: time.Second, Log: quietLog,
 		Sleep: func(ctx context.Context, d time.Duration) error {
 			if sleeps != nil {
 				*sleeps = append(*sleeps, d)
@@ -149,18 +167,22 @@ func (f *fakeDomain) matching(pattern string) []string {
 
 func (f *fakeDomain) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	if auth := r.Header.Get("Authorization"); !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") || !strings.Contains(auth, "/es/aws4_request") {
-		f.t.Errorf("%s %s not SigV4-signed for es: %q", r.Method, r.URL.Path, auth)
-	}
-	if sum := sha256.Sum256(body); r.Header.Get("X-Amz-Content-Sha256") != hex.EncodeToString(sum[:]) {
-		f.t.Errorf("%s %s: X-Amz-Content-Sha256 does not match the body", r.Method, r.URL.Path)
+	if strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
+		if sum := sha256.Sum256(body); r.Header.Get("X-Amz-Content-Sha256") != hex.EncodeToString(sum[:]) {
+			f.t.Errorf("%s %s: X-Amz-Content-Sha256 does not match the body", r.Method, r.URL.Path)
+		}
 	}
 	key := r.Method + " " + r.URL.Path
 	f.mu.Lock()
 	f.requests[key]++
 	f.order = append(f.order, key)
 	n := f.requests[key]
+	status, msg := f.auth(r)
 	f.mu.Unlock()
+	if status != 0 {
+		writeJSON(w, status, msg)
+		return
+	}
 	if f.fail != nil {
 		if status, msg := f.fail(key, n); status != 0 {
 			writeJSON(w, status, msg)

@@ -29,6 +29,8 @@ type Summary struct {
 	WriterBackendRoles      []string `json:"writerBackendRoles,omitempty"`
 	ReaderBackendRoles      []string `json:"readerBackendRoles,omitempty"`
 	DashboardsUserSecretArn string   `json:"dashboardsUserSecretArn,omitempty"`
+	MasterUserSecretArn     string   `json:"masterUserSecretArn,omitempty"`
+	AdminBackendRoles       []string `json:"adminBackendRoles,omitempty"`
 	// Skipped says why nothing was applied (a delete in the AWS
 	// provider's CRUD lifecycle mode), if so.
 	Skipped    string `json:"skipped,omitempty"`
@@ -72,7 +74,8 @@ func (h *Handler) Handle(ctx context.Context, in objects.Input) (Summary, error)
 		return Summary{}, fmt.Errorf("the input's hash %s is not the hash %s of the objects this function builds: the function's code and the Pulumi program are of different versions", in.Hash, o.Hash)
 	}
 	s := Summary{IndexPrefix: o.Input.IndexPrefix, RetentionDays: o.Input.RetentionDays, Fields: o.Input.Fields,
-		WriterBackendRoles: o.Input.WriterBackendRoles, ReaderBackendRoles: o.Input.ReaderBackendRoles, DashboardsUserSecretArn: o.Input.DashboardsUserSecretArn}
+		WriterBackendRoles: o.Input.WriterBackendRoles, ReaderBackendRoles: o.Input.ReaderBackendRoles, DashboardsUserSecretArn: o.Input.DashboardsUserSecretArn,
+		MasterUserSecretArn: o.Input.MasterUserSecretArn, AdminBackendRoles: o.Input.AdminBackendRoles}
 	s.Result, err = h.Applier.Apply(ctx, o)
 	s.DurationMS = time.Since(began).Milliseconds()
 	if err != nil {

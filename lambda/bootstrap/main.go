@@ -4,7 +4,11 @@
 // user, whose password it reads from Secrets Manager), the index template
 // whose mappings come from the field catalog, the ISM retention policy,
 // and the Dashboards saved objects (index pattern, visualisations,
-// dashboard). Its role is the domain's IAM master user.
+// dashboard). Its role is the domain's IAM master user, or, on a domain
+// whose master user is internal (the Dashboards login path), it reads the
+// master's password from Secrets Manager, sends the security plugin's API
+// requests with basic authentication as the master (mapping its own role
+// to all_access first) and signs every other request.
 //
 // The domain is private, so the Pulumi program cannot reach it; it invokes
 // this function, which runs in the VPC, through aws.lambda.Invocation with
@@ -29,6 +33,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/opensearch-project/opensearch-go/v4"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/indexer/osclient"
 )
@@ -83,5 +88,31 @@ func NewHandlerFromEnv(ctx context.Context, lookup func(string) (string, bool), 
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{Applier: &Applier{Client: c.Client, Secrets: secretsmanager.NewFromConfig(awsCfg), Log: log}, Log: log}, nil
+	return &Handler{Applier: &Applier{
+		Client:             c.Client,
+		NewBasicAuthClient: basicAuthClient(endpoint, timeout, transport),
+		Secrets:            secretsmanager.NewFromConfig(awsCfg),
+		Log:                log,
+	}, Log: log}, nil
+}
+
+// basicAuthClient returns a factory of clients for endpoint that send HTTP
+// basic authentication (the internal master user) instead of signing, with
+// the same timeout and transport as the signing client and no retries of
+// their own.
+func basicAuthClient(endpoint string, timeout time.Duration, transport http.RoundTripper) func(user, password string) (*opensearch.Client, error) {
+	return func(user, password string) (*opensearch.Client, error) {
+		tr := transport
+		if tr == nil {
+			tr = http.DefaultTransport.(*http.Transport).Clone()
+		}
+		return opensearch.NewClient(opensearch.Config{
+			Addresses:      []string{endpoint},
+			Username:       user,
+			Password:       password,
+			Transport:      tr,
+			DisableRetry:   true,
+			RequestTimeout: timeout,
+		})
+	}
 }

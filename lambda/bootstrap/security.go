@@ -50,8 +50,21 @@ type SecurityResult struct {
 // Dashboards user. The writer's role and mapping come first, so that the
 // indexer can write even if a later step (such as reading the secret)
 // fails.
+//
+// On a domain whose master user is internal (s.MasterUserSecretArn set),
+// only the master may change the security configuration, so these requests
+// use HTTP basic authentication as the master; the first mapping adds the
+// function's own role to all_access so that its signed requests may apply
+// the other objects.
 func (a *Applier) applySecurity(ctx context.Context, s *objects.Security) (SecurityResult, error) {
 	r := SecurityResult{Roles: map[string]string{}, RoleMappings: map[string]string{}}
+	if s.MasterUserSecretArn != "" {
+		master, err := a.asMaster(ctx, s.MasterUserSecretArn)
+		if err != nil {
+			return r, fmt.Errorf("master user %s: %w", objects.MasterUser, err)
+		}
+		a = master
+	}
 	for _, role := range s.Roles {
 		outcome, err := a.applyRole(ctx, role)
 		if err != nil {
@@ -246,6 +259,26 @@ func (a *Applier) applyDashboardsUser(ctx context.Context, secretArn string) (st
 	}
 	a.logger().Info("internal user password set", "user", objects.DashboardsUser, "secret", secretArn, "secretVersionId", versionID, "outcome", outcome)
 	return outcome, nil
+}
+
+// asMaster returns a copy of the Applier whose requests use HTTP basic
+// authentication as objects.MasterUser with the password in secretArn
+// instead of SigV4 signing.
+func (a *Applier) asMaster(ctx context.Context, secretArn string) (*Applier, error) {
+	if a.NewBasicAuthClient == nil {
+		return nil, errors.New("no basic-auth client factory")
+	}
+	password, _, err := a.readPassword(ctx, secretArn)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.NewBasicAuthClient(objects.MasterUser, password)
+	if err != nil {
+		return nil, fmt.Errorf("creating the basic-auth client: %w", err)
+	}
+	m := *a
+	m.Client = c
+	return &m, nil
 }
 
 // readPassword reads the secret's current version: its SecretString is the

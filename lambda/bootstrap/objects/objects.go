@@ -25,7 +25,7 @@ import (
 
 // Version is mixed into the hash; bump it when the way objects are applied
 // changes without any object changing.
-const Version = 2
+const Version = 3
 
 // Defaults and limits of an Input.
 const (
@@ -51,6 +51,14 @@ const (
 	// DashboardsUser is the internal user whose password is the secret
 	// DashboardsUserSecretArn names.
 	DashboardsUser = "dashboards"
+	// AdminRole is the built-in role with every permission (not the
+	// security plugin's API); the bootstrap's own IAM role is added to its
+	// mapping on a domain whose master user is internal.
+	AdminRole = "all_access"
+	// MasterUser is the name of the internal master user of a domain with
+	// the internal user database (the browser login path); its password
+	// is the secret MasterUserSecretArn names.
+	MasterUser = "flowlogs-master"
 	// ManagedBy marks what the bootstrap manages.
 	ManagedBy = "vpc-flow-logs bootstrap"
 )
@@ -105,12 +113,30 @@ type Input struct {
 	// a JSON object with a "password" key), who gets the same roles as
 	// the readers. The secret's value is never part of the input.
 	DashboardsUserSecretArn string `json:"dashboardsUserSecretArn,omitempty"`
+
+	// The master fields, for a domain whose master user is the internal
+	// user MasterUser (the internal user database is on, so people can log
+	// in to Dashboards with a password). On such a domain only the master
+	// may change the security configuration, and the function's own IAM
+	// role has no permission until it is mapped.
+
+	// MasterUserSecretArn is a Secrets Manager secret whose SecretString
+	// is MasterUser's password (or a JSON object with a "password" key).
+	// The function sends the security plugin's API requests with HTTP
+	// basic authentication as MasterUser; every other request is signed
+	// with its IAM role.
+	MasterUserSecretArn string `json:"masterUserSecretArn,omitempty"`
+	// AdminBackendRoles are the IAM role ARNs added to the all_access
+	// mapping (the function's own role), so that its signed requests may
+	// apply the template, the ISM policy and the saved objects.
+	AdminBackendRoles []string `json:"adminBackendRoles,omitempty"`
 }
 
 // HasAccess reports whether the input has any access field, that is
 // whether the bootstrap manages the security plugin's configuration.
 func (in Input) HasAccess() bool {
-	return len(in.WriterBackendRoles) > 0 || len(in.ReaderBackendRoles) > 0 || in.DashboardsUserSecretArn != ""
+	return len(in.WriterBackendRoles) > 0 || len(in.ReaderBackendRoles) > 0 || in.DashboardsUserSecretArn != "" ||
+		in.MasterUserSecretArn != "" || len(in.AdminBackendRoles) > 0
 }
 
 // normalizeRoles trims, checks, sorts and deduplicates a list of IAM role
@@ -170,9 +196,18 @@ func (in *Input) Normalize() ([]flowlog.Field, error) {
 	errs = append(errs, roleErrs...)
 	in.ReaderBackendRoles, roleErrs = normalizeRoles("readerBackendRoles", in.ReaderBackendRoles)
 	errs = append(errs, roleErrs...)
+	in.AdminBackendRoles, roleErrs = normalizeRoles("adminBackendRoles", in.AdminBackendRoles)
+	errs = append(errs, roleErrs...)
 	in.DashboardsUserSecretArn = strings.TrimSpace(in.DashboardsUserSecretArn)
 	if in.DashboardsUserSecretArn != "" && !secretArnRe.MatchString(in.DashboardsUserSecretArn) {
 		errs = append(errs, fmt.Errorf("dashboardsUserSecretArn: %q is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)", in.DashboardsUserSecretArn))
+	}
+	in.MasterUserSecretArn = strings.TrimSpace(in.MasterUserSecretArn)
+	if in.MasterUserSecretArn != "" && !secretArnRe.MatchString(in.MasterUserSecretArn) {
+		errs = append(errs, fmt.Errorf("masterUserSecretArn: %q is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)", in.MasterUserSecretArn))
+	}
+	if (in.MasterUserSecretArn == "") != (len(in.AdminBackendRoles) == 0) {
+		errs = append(errs, errors.New("masterUserSecretArn and adminBackendRoles: set both or neither (on a domain with an internal master user the function maps its own role, given in adminBackendRoles, with the master's password)"))
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid bootstrap input: %w", errors.Join(errs...))
@@ -225,6 +260,9 @@ type Security struct {
 	// _plugins/_security/api/internalusers/<DashboardsUser> with the
 	// secret's password.
 	DashboardsUserSecretArn string `json:"dashboardsUserSecretArn,omitempty"`
+	// MasterUserSecretArn, when set: the security API requests use HTTP
+	// basic authentication as MasterUser with the secret's password.
+	MasterUserSecretArn string `json:"masterUserSecretArn,omitempty"`
 }
 
 // SecurityRole is a security plugin role the bootstrap owns.
@@ -262,7 +300,7 @@ func buildSecurity(in Input, indexPattern string) (*Security, error) {
 	if !in.HasAccess() {
 		return nil, nil
 	}
-	s := &Security{DashboardsUserSecretArn: in.DashboardsUserSecretArn}
+	s := &Security{DashboardsUserSecretArn: in.DashboardsUserSecretArn, MasterUserSecretArn: in.MasterUserSecretArn}
 	for _, r := range []SecurityRole{
 		{
 			Name:               WriterRole,
@@ -310,6 +348,11 @@ func buildSecurity(in Input, indexPattern string) (*Security, error) {
 		{Role: WriterRole, BackendRoles: nonNil(slices.Clone(in.WriterBackendRoles)), Users: []string{}, Description: managed},
 		{Role: ReaderRole, BackendRoles: nonNil(slices.Clone(in.ReaderBackendRoles)), Users: readerUsers, Description: managed},
 		{Role: DashboardsUserRole, BackendRoles: nonNil(slices.Clone(in.ReaderBackendRoles)), Users: slices.Clone(readerUsers), Merge: true},
+	}
+	if len(in.AdminBackendRoles) > 0 {
+		// First, so that a failure later in the security step does not
+		// leave the function unable to apply the other objects next time.
+		s.Mappings = append([]RoleMapping{{Role: AdminRole, BackendRoles: slices.Clone(in.AdminBackendRoles), Users: []string{}, Merge: true}}, s.Mappings...)
 	}
 	return s, nil
 }
@@ -454,6 +497,25 @@ func (in Input) WithAccess(writers, readers []string, secretArn string) (Input, 
 	in.WriterBackendRoles = slices.Clone(writers)
 	in.ReaderBackendRoles = slices.Clone(readers)
 	in.DashboardsUserSecretArn = secretArn
+	in.Hash = ""
+	o, err := Build(in)
+	if err != nil {
+		return Input{}, err
+	}
+	out := o.Input
+	out.Hash = o.Hash
+	return out, nil
+}
+
+// WithMaster returns the input with the master fields set (replacing any
+// it had), normalized and with its Hash recomputed: for a domain whose
+// master user is the internal MasterUser, secretArn holds its password and
+// adminRoles (the function's own role) are mapped to all_access. Empty
+// arguments clear the fields (a domain whose master is the function's IAM
+// role).
+func (in Input) WithMaster(secretArn string, adminRoles []string) (Input, error) {
+	in.MasterUserSecretArn = secretArn
+	in.AdminBackendRoles = slices.Clone(adminRoles)
 	in.Hash = ""
 	o, err := Build(in)
 	if err != nil {

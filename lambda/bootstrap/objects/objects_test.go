@@ -273,3 +273,61 @@ func TestWithAccessRejectsBadARNs(t *testing.T) {
 		t.Fatalf("other partitions: %v", err)
 	}
 }
+
+func TestWithMaster(t *testing.T) {
+	const (
+		indexer = "arn:aws:iam::123456789012:role/flowlogs-indexer"
+		boot    = "arn:aws:iam::123456789012:role/flowlogs-bootstrap"
+		master  = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:flowlogs-master-AbCdEf"
+	)
+	base, err := NewInput("cwl", 14, flowlog.DefaultFields(), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	access, err := base.WithAccess([]string{indexer}, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := access.WithMaster(master, []string{" " + boot, boot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := ComputeHash(in); in.Hash != h || in.Hash == access.Hash {
+		t.Fatalf("hash %s, recomputed %s, without master %s", in.Hash, h, access.Hash)
+	}
+	if !reflect.DeepEqual(in.AdminBackendRoles, []string{boot}) || !reflect.DeepEqual(in.WriterBackendRoles, []string{indexer}) {
+		t.Fatalf("input %+v", in)
+	}
+	js, _ := in.JSON()
+	for _, k := range []string{`"masterUserSecretArn":"` + master + `"`, `"adminBackendRoles":["` + boot + `"]`} {
+		if !strings.Contains(js, k) {
+			t.Errorf("JSON %s lacks %s", js, k)
+		}
+	}
+	s := build(t, in).Security
+	// The function's own role is mapped first, added to the shared mapping.
+	if s.MasterUserSecretArn != master || len(s.Mappings) != 4 ||
+		!reflect.DeepEqual(s.Mappings[0], RoleMapping{Role: AdminRole, BackendRoles: []string{boot}, Users: []string{}, Merge: true}) {
+		t.Fatalf("security %+v", s)
+	}
+	// Clearing the master fields gives the IAM-master input back.
+	back, err := in.WithMaster("", nil)
+	if err != nil || back.Hash != access.Hash {
+		t.Fatalf("cleared: %v, hash %s, want %s", err, back.Hash, access.Hash)
+	}
+	// A master's secret alone, or an admin role alone, is refused.
+	for _, bad := range []struct {
+		secret string
+		roles  []string
+		want   string
+	}{
+		{master, nil, "set both or neither"},
+		{"", []string{boot}, "set both or neither"},
+		{"arn:aws:ssm:eu-west-1:123456789012:parameter/x", []string{boot}, "masterUserSecretArn"},
+		{master, []string{"bootstrap"}, "adminBackendRoles"},
+	} {
+		if _, err := access.WithMaster(bad.secret, bad.roles); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("WithMaster(%q, %v): error %v, want %q", bad.secret, bad.roles, err, bad.want)
+		}
+	}
+}
