@@ -54,8 +54,31 @@ type OpenSearchStreamArgs struct {
 	Indexer   LambdaCode
 	Bootstrap LambdaCode
 	// AccessHost adds an instance with no inbound ports and no key pair,
-	// reached with SSM Session Manager port forwarding.
+	// reached with SSM Session Manager port forwarding, and makes the
+	// domain one a person can log in to from a browser: the internal user
+	// database is on, the master user is the internal user
+	// objects.MasterUser (password generated into Secrets Manager), the
+	// "dashboards" user logs in with a password, and the domain access
+	// policy does not require signed requests; the domain's security group
+	// (HTTPS from the clients' group only) and fine-grained access control
+	// decide who gets in. Without it the master is the bootstrap's IAM
+	// role and the access policy names the functions' roles.
 	AccessHost bool
+	// VpcEndpoints creates interface VPC endpoints with private DNS for
+	// what the clients call inside AWS: SQS (the indexer's rejects queue)
+	// and, with AccessHost, Secrets Manager (the bootstrap) and SSM, SSM
+	// messages and EC2 messages (the access host). Private DNS takes those
+	// service names over for every workload of the VPC, so create them only
+	// in a VPC the stack owns; without them the clients may send HTTPS
+	// anywhere, to reach the services through a NAT gateway or the VPC's
+	// own endpoints.
+	VpcEndpoints bool
+	// ServiceLinkedRole creates the account's
+	// AWSServiceRoleForAmazonOpenSearchService, which a VPC domain needs;
+	// it is one per account, so leave it off where it exists. It is kept
+	// when the stack is destroyed (other domains may use it). Only with a
+	// domain this component creates.
+	ServiceLinkedRole bool
 	// RetentionDays is the retention of the component's log groups.
 	RetentionDays int
 	AlarmTopicArn pulumi.StringInput
@@ -103,6 +126,9 @@ func (a *OpenSearchStreamArgs) validate() error {
 		errs = appendErr(errs, validateArn("ExistingDomainArn", a.ExistingDomainArn, "es"))
 		if a.AccessHost {
 			errs = append(errs, errors.New("AccessHost: only with a domain this component creates"))
+		}
+		if a.ServiceLinkedRole {
+			errs = append(errs, errors.New("ServiceLinkedRole: only with a domain this component creates"))
 		}
 	} else {
 		if !awslimits.OpenSearchEngineVersion.MatchString(a.EngineVersion) {
@@ -182,14 +208,6 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 	if err != nil {
 		return nil, err
 	}
-	endpointsSG, err := ec2.NewSecurityGroup(ctx, name+"-endpoints", &ec2.SecurityGroupArgs{
-		VpcId:       a.VpcID,
-		Description: pulumi.String("Interface endpoints used by " + name),
-		Tags:        NameTags(a.Tags, name+"-endpoints"),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
 	httpsFrom := func(rname string, sg, from *ec2.SecurityGroup) error {
 		_, err := ec2.NewSecurityGroupRule(ctx, rname, &ec2.SecurityGroupRuleArgs{
 			Type: pulumi.String("ingress"), Protocol: pulumi.String("tcp"),
@@ -208,26 +226,8 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 		}, parent)
 		return err
 	}
-	if err := httpsFrom(name+"-endpoints-https", endpointsSG, clients); err != nil {
-		return nil, err
-	}
-	if err := httpsTo(name+"-clients-to-endpoints", endpointsSG.ID(), "HTTPS to the VPC endpoints"); err != nil {
-		return nil, err
-	}
-	services := []string{"sqs"}
-	if a.AccessHost {
-		services = append(services, "ssm", "ssmmessages", "ec2messages", "secretsmanager")
-	}
-	for _, svc := range services {
-		if _, err := ec2.NewVpcEndpoint(ctx, name+"-"+svc, &ec2.VpcEndpointArgs{
-			VpcId:             a.VpcID,
-			ServiceName:       pulumi.String("com.amazonaws." + env.Region + "." + svc),
-			VpcEndpointType:   pulumi.String("Interface"),
-			SubnetIds:         pulumi.StringArray(a.SubnetIDs),
-			SecurityGroupIds:  pulumi.StringArray{endpointsSG.ID()},
-			PrivateDnsEnabled: pulumi.Bool(true),
-			Tags:              NameTags(a.Tags, name+"-"+svc),
-		}, parent); err != nil {
+	if a.VpcEndpoints {
+		if err := newClientEndpoints(ctx, name, env, a, clients, httpsFrom, httpsTo, parent); err != nil {
 			return nil, err
 		}
 	}
@@ -250,13 +250,25 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 		if err := httpsTo(name+"-clients-to-domain", domainSG.ID(), "HTTPS to the OpenSearch domain"); err != nil {
 			return nil, err
 		}
-	} else if _, err := ec2.NewSecurityGroupRule(ctx, name+"-clients-to-vpc", &ec2.SecurityGroupRuleArgs{
-		Type: pulumi.String("egress"), Protocol: pulumi.String("tcp"),
-		FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
-		SecurityGroupId: clients.ID(), CidrBlocks: pulumi.StringArray{pulumi.String("0.0.0.0/0")},
-		Description: pulumi.String("HTTPS to the existing OpenSearch domain"),
-	}, parent); err != nil {
-		return nil, err
+	}
+	// Without endpoints of their own the clients reach SQS, Secrets Manager
+	// and Session Manager through the VPC's NAT gateway or its own
+	// endpoints, whose addresses the stack does not know; an existing
+	// domain's address it does not know either. One rule serves both (a
+	// second, identical rule would be refused as a duplicate).
+	if existing || !a.VpcEndpoints {
+		desc, rname := "HTTPS to AWS service endpoints (NAT gateway or the VPC's own endpoints)", name+"-clients-to-aws"
+		if existing {
+			desc, rname = "HTTPS to the existing OpenSearch domain and AWS service endpoints", name+"-clients-to-vpc"
+		}
+		if _, err := ec2.NewSecurityGroupRule(ctx, rname, &ec2.SecurityGroupRuleArgs{
+			Type: pulumi.String("egress"), Protocol: pulumi.String("tcp"),
+			FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
+			SecurityGroupId: clients.ID(), CidrBlocks: pulumi.StringArray{pulumi.String("0.0.0.0/0")},
+			Description: pulumi.String(desc),
+		}, parent); err != nil {
+			return nil, err
+		}
 	}
 
 	// Dead letters with their reason: documents OpenSearch refused.
@@ -277,13 +289,17 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 	subnets := a.SubnetIDs
 	var accessRole *iam.Role
 	var host *ec2.Instance
-	var dashSecret *secretsmanager.Secret
+	var dashSecret, masterSecret *secretsmanager.Secret
+	var masterPassword pulumi.StringOutput
 	if a.AccessHost {
 		accessRole, host, err = newAccessHost(ctx, name+"-access", env, a, subnets[0], clients, c)
 		if err != nil {
 			return nil, err
 		}
-		if dashSecret, err = newDashboardsSecret(ctx, name+"-dashboards-user", a.Tags, c); err != nil {
+		if dashSecret, _, err = newPasswordSecret(ctx, name+"-dashboards-user", `Password of the OpenSearch Dashboards login "`+objects.DashboardsUser+`"`, a.Tags, c); err != nil {
+			return nil, err
+		}
+		if masterSecret, masterPassword, err = newPasswordSecret(ctx, name+"-master-user", `Password of the OpenSearch master user "`+objects.MasterUser+`" (the bootstrap function applies the security configuration with it)`, a.Tags, c); err != nil {
 			return nil, err
 		}
 	}
@@ -291,6 +307,20 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 	var domainDeps []pulumi.Resource
 	var domainResource *opensearch.Domain
 	if !existing {
+		// A VPC domain needs the service-linked role; the domain waits for it.
+		// https://docs.aws.amazon.com/opensearch-service/latest/developerguide/slr-aos.html
+		domainOpts := []pulumi.ResourceOption{parent}
+		if a.ServiceLinkedRole {
+			slr, err := iam.NewServiceLinkedRole(ctx, name+"-service-linked-role", &iam.ServiceLinkedRoleArgs{
+				AwsServiceName: pulumi.String(OpenSearchServicePrincipal),
+			}, parent, pulumi.RetainOnDelete(true))
+			if err != nil {
+				return nil, err
+			}
+			domainOpts = append(domainOpts, pulumi.DependsOn([]pulumi.Resource{slr}))
+		}
+		security, securityOpts := domainSecurity(a, bootRole, masterPassword)
+		domainOpts = append(domainOpts, securityOpts...)
 		domainSubnets := pulumi.StringArray{subnets[0]}
 		if a.ZoneAwareness {
 			domainSubnets = pulumi.StringArray{subnets[0], subnets[1]}
@@ -319,19 +349,9 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 				EnforceHttps:      pulumi.Bool(true),
 				TlsSecurityPolicy: pulumi.String(OpenSearchTLSPolicy),
 			},
-			AdvancedSecurityOptions: &opensearch.DomainAdvancedSecurityOptionsArgs{
-				Enabled: pulumi.Bool(true),
-				// The internal database holds only the "dashboards" user the
-				// bootstrap creates for the browser login through the access host.
-				InternalUserDatabaseEnabled: pulumi.Bool(a.AccessHost),
-				AnonymousAuthEnabled:        pulumi.Bool(false),
-				// The bootstrap function is the IAM master: it alone configures the domain.
-				MasterUserOptions: &opensearch.DomainAdvancedSecurityOptionsMasterUserOptionsArgs{
-					MasterUserArn: bootRole.Arn,
-				},
-			},
-			Tags: NameTags(a.Tags, name+"-domain"),
-		}, parent)
+			AdvancedSecurityOptions: security,
+			Tags:                    NameTags(a.Tags, name+"-domain"),
+		}, domainOpts...)
 		if err != nil {
 			return nil, err
 		}
@@ -382,8 +402,9 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 	}}
 	if dashSecret != nil {
 		bootStatements = append(bootStatements, statement{
-			"Sid": "ReadDashboardsPassword", "Effect": "Allow",
-			"Action": "secretsmanager:GetSecretValue", "Resource": dashSecret.Arn,
+			"Sid": "ReadPasswords", "Effect": "Allow",
+			"Action":   "secretsmanager:GetSecretValue",
+			"Resource": []any{dashSecret.Arn, masterSecret.Arn},
 		})
 	}
 	boot, err := newSubscriber(ctx, name+"-bootstrap", env, subscriberArgs{
@@ -403,19 +424,27 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 
 	if domainResource != nil {
 		domain := domainResource
-		principals := pulumi.Array{indexer.Role.Arn, bootRole.Arn}
-		if accessRole != nil {
-			principals = append(principals, accessRole.Arn)
+		// IAM-only: the access policy names the roles, so every request must
+		// be signed. With the browser login the policy must not require
+		// signing, or the browser's basic-auth requests are refused before
+		// fine-grained access control sees them: AWS recommends such a policy
+		// with fine-grained access control; the security group admits only
+		// the clients' group, and fine-grained access control authenticates
+		// every request (signed ones by IAM role, the others by password).
+		// https://docs.aws.amazon.com/opensearch-service/latest/developerguide/fgac.html#fgac-access-policies
+		st := statement{
+			"Sid":       "IndexerAndBootstrap",
+			"Effect":    "Allow",
+			"Principal": map[string]any{"AWS": pulumi.Array{indexer.Role.Arn, bootRole.Arn}},
+			"Action":    "es:ESHttp*",
+			"Resource":  pulumi.Sprintf("%s/*", domain.Arn),
+		}
+		if a.AccessHost {
+			st["Sid"], st["Principal"] = "FineGrainedAccessControlDecides", map[string]any{"AWS": "*"}
 		}
 		dp, err := opensearch.NewDomainPolicy(ctx, name+"-domain-policy", &opensearch.DomainPolicyArgs{
-			DomainName: domain.DomainName,
-			AccessPolicies: policyJSON(policy(statement{
-				"Sid":       "IndexerBootstrapAndAccessPath",
-				"Effect":    "Allow",
-				"Principal": map[string]any{"AWS": principals},
-				"Action":    "es:ESHttp*",
-				"Resource":  pulumi.Sprintf("%s/*", domain.Arn),
-			})),
+			DomainName:     domain.DomainName,
+			AccessPolicies: policyJSON(policy(st)),
 		}, parent)
 		if err != nil {
 			return nil, err
@@ -432,13 +461,14 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 	if !existing {
 		readers := pulumi.StringArray{}
 		secretArn := pulumi.String("").ToStringOutput()
+		masterArn := pulumi.String("").ToStringOutput()
 		if accessRole != nil {
 			readers = append(readers, accessRole.Arn)
 		}
 		if dashSecret != nil {
-			secretArn = dashSecret.Arn
+			secretArn, masterArn = dashSecret.Arn, masterSecret.Arn
 		}
-		both := pulumi.All(indexer.Role.Arn, readers, secretArn).ApplyT(func(v []any) ([]string, error) {
+		both := pulumi.All(indexer.Role.Arn, readers, secretArn, masterArn, bootRole.Arn).ApplyT(func(v []any) ([]string, error) {
 			var rs []string
 			for _, r := range v[1].([]string) {
 				rs = append(rs, r)
@@ -446,6 +476,13 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 			in, err := bootInput.WithAccess([]string{v[0].(string)}, rs, v[2].(string))
 			if err != nil {
 				return nil, err
+			}
+			if master := v[3].(string); master != "" {
+				// An internal master: the bootstrap maps its own role with the
+				// master's password before it signs anything else.
+				if in, err = in.WithMaster(master, []string{v[4].(string)}); err != nil {
+					return nil, err
+				}
 			}
 			js, err := in.JSON()
 			return []string{js, in.Hash}, err
@@ -498,18 +535,104 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 	})
 }
 
-// newDashboardsSecret holds the password of the internal "dashboards" user
-// the bootstrap creates. Secrets Manager generates it once; later deploys
-// keep it (rotate it in Secrets Manager and redeploy to apply).
-func newDashboardsSecret(ctx *pulumi.Context, name string, tags map[string]string, c pulumi.Resource) (*secretsmanager.Secret, error) {
+// OpenSearchServicePrincipal is the service of the OpenSearch
+// service-linked role AWSServiceRoleForAmazonOpenSearchService.
+// https://docs.aws.amazon.com/opensearch-service/latest/developerguide/slr-aos.html
+const OpenSearchServicePrincipal = "opensearchservice.amazonaws.com"
+
+// MasterPasswordInput is the domain input that holds the internal master
+// user's password; it is ignored after creation, like the secret's value,
+// so that a later deploy (which draws a new random password) shows no diff
+// and never changes the master's password behind the secret's back.
+const MasterPasswordInput = "advancedSecurityOptions.masterUserOptions.masterUserPassword"
+
+// domainSecurity is the domain's fine-grained access control. The
+// OpenSearch API takes a MasterUserARN only with the internal user
+// database off, and a MasterUserName and MasterUserPassword only with it
+// on (https://docs.aws.amazon.com/opensearch-service/latest/APIReference/API_MasterUserOptions.html).
+// With the access host the internal database is on (people log in with a
+// password) and the master is the internal objects.MasterUser; otherwise
+// the master is the bootstrap function's IAM role.
+func domainSecurity(a OpenSearchStreamArgs, bootRole *iam.Role, masterPassword pulumi.StringOutput) (*opensearch.DomainAdvancedSecurityOptionsArgs, []pulumi.ResourceOption) {
+	s := &opensearch.DomainAdvancedSecurityOptionsArgs{
+		Enabled:                     pulumi.Bool(true),
+		AnonymousAuthEnabled:        pulumi.Bool(false),
+		InternalUserDatabaseEnabled: pulumi.Bool(a.AccessHost),
+	}
+	if !a.AccessHost {
+		s.MasterUserOptions = &opensearch.DomainAdvancedSecurityOptionsMasterUserOptionsArgs{MasterUserArn: bootRole.Arn}
+		return s, nil
+	}
+	s.MasterUserOptions = &opensearch.DomainAdvancedSecurityOptionsMasterUserOptionsArgs{
+		MasterUserName:     pulumi.String(objects.MasterUser),
+		MasterUserPassword: pulumi.ToSecret(masterPassword).(pulumi.StringOutput),
+	}
+	return s, []pulumi.ResourceOption{pulumi.IgnoreChanges([]string{MasterPasswordInput})}
+}
+
+// newClientEndpoints creates the interface endpoints (private DNS) the
+// clients need in a VPC without a NAT gateway, behind a security group
+// that admits HTTPS from the clients only.
+func newClientEndpoints(ctx *pulumi.Context, name string, env awsEnv, a OpenSearchStreamArgs, clients *ec2.SecurityGroup,
+	httpsFrom func(string, *ec2.SecurityGroup, *ec2.SecurityGroup) error, httpsTo func(string, pulumi.StringInput, string) error, parent pulumi.ResourceOption) error {
+	endpointsSG, err := ec2.NewSecurityGroup(ctx, name+"-endpoints", &ec2.SecurityGroupArgs{
+		VpcId:       a.VpcID,
+		Description: pulumi.String("Interface endpoints used by " + name),
+		Tags:        NameTags(a.Tags, name+"-endpoints"),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	if err := httpsFrom(name+"-endpoints-https", endpointsSG, clients); err != nil {
+		return err
+	}
+	if err := httpsTo(name+"-clients-to-endpoints", endpointsSG.ID(), "HTTPS to the VPC endpoints"); err != nil {
+		return err
+	}
+	for _, svc := range EndpointServices(a.AccessHost) {
+		if _, err := ec2.NewVpcEndpoint(ctx, name+"-"+svc, &ec2.VpcEndpointArgs{
+			VpcId:             a.VpcID,
+			ServiceName:       pulumi.String("com.amazonaws." + env.Region + "." + svc),
+			VpcEndpointType:   pulumi.String("Interface"),
+			SubnetIds:         pulumi.StringArray(a.SubnetIDs),
+			SecurityGroupIds:  pulumi.StringArray{endpointsSG.ID()},
+			PrivateDnsEnabled: pulumi.Bool(true),
+			Tags:              NameTags(a.Tags, name+"-"+svc),
+		}, parent); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EndpointServices are the services the clients call inside AWS: SQS (the
+// indexer's rejects queue) and, with the access host, Session Manager
+// (ssm, ssmmessages, ec2messages) and Secrets Manager (the bootstrap reads
+// the passwords).
+func EndpointServices(accessHost bool) []string {
+	services := []string{"sqs"}
+	if accessHost {
+		services = append(services, "ssm", "ssmmessages", "ec2messages", "secretsmanager")
+	}
+	return services
+}
+
+// newPasswordSecret holds a generated password: of the internal
+// "dashboards" user the bootstrap creates, or of the internal master user.
+// Secrets Manager generates it once; later deploys keep it (rotate the
+// Dashboards password in Secrets Manager and redeploy to apply). It returns
+// the secret and the password drawn in this run (used only by resources
+// that ignore later changes to it).
+func newPasswordSecret(ctx *pulumi.Context, name, description string, tags map[string]string, c pulumi.Resource) (*secretsmanager.Secret, pulumi.StringOutput, error) {
 	parent := pulumi.Parent(c)
+	var none pulumi.StringOutput
 	secret, err := secretsmanager.NewSecret(ctx, name, &secretsmanager.SecretArgs{
-		Description:          pulumi.String("Password of the OpenSearch Dashboards login \"dashboards\""),
+		Description:          pulumi.String(description),
 		RecoveryWindowInDays: pulumi.Int(7),
 		Tags:                 NameTags(tags, name),
 	}, parent)
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	pw, err := secretsmanager.GetRandomPassword(ctx, &secretsmanager.GetRandomPasswordArgs{
 		PasswordLength:          pulumi.IntRef(32),
@@ -517,15 +640,16 @@ func newDashboardsSecret(ctx *pulumi.Context, name string, tags map[string]strin
 		RequireEachIncludedType: pulumi.BoolRef(true),
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("generating the Dashboards password: %w", err)
+		return nil, none, fmt.Errorf("generating the password of %s: %w", name, err)
 	}
+	value := pulumi.ToSecret(pulumi.String(pw.RandomPassword)).(pulumi.StringOutput)
 	if _, err := secretsmanager.NewSecretVersion(ctx, name+"-value", &secretsmanager.SecretVersionArgs{
 		SecretId:     secret.ID(),
-		SecretString: pulumi.ToSecret(pulumi.String(pw.RandomPassword)).(pulumi.StringOutput),
+		SecretString: value,
 	}, parent, pulumi.IgnoreChanges([]string{"secretString"})); err != nil {
-		return nil, err
+		return nil, none, err
 	}
-	return secret, nil
+	return secret, value, nil
 }
 
 // domainAlarms are the domain health alarms AWS recommends, to the alarm topic.

@@ -6,6 +6,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/components"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 )
 
 // Main packages of the OpenSearch Lambdas.
@@ -63,9 +64,12 @@ func CloudWatchOpenSearch(ctx *pulumi.Context, sh *Shared) error {
 		Indexer:                indexer,
 		Bootstrap:              bootstrap,
 		AccessHost:             o.AccessHost,
-		RetentionDays:          cfg.LogRetentionDays,
-		AlarmTopicArn:          sh.Alarms.TopicArn,
-		Tags:                   sh.Tags,
+		VpcEndpoints:           cfg.CreatesOpenSearchEndpoints(),
+		// One per account: "existing" declares nothing (see README).
+		ServiceLinkedRole: o.ExistingArn == "" && o.ServiceLinkedRole == stackconfig.ServiceLinkedRoleCreate,
+		RetentionDays:     cfg.LogRetentionDays,
+		AlarmTopicArn:     sh.Alarms.TopicArn,
+		Tags:              sh.Tags,
 	})
 	if err != nil {
 		return err

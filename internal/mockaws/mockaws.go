@@ -36,6 +36,8 @@ type Resource struct {
 	RetainOnDelete bool
 	Provider       string
 	Dependencies   []string
+	// IgnoreChanges are the input paths the resource's ignoreChanges option names.
+	IgnoreChanges []string
 }
 
 // Input returns the named input as a string ("" when absent or not a string).
@@ -94,6 +96,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		rec.RetainOnDelete = rpc.GetRetainOnDelete()
 		rec.Provider = rpc.GetProvider()
 		rec.Dependencies = rpc.GetDependencies()
+		rec.IgnoreChanges = rpc.GetIgnoreChanges()
 	}
 	rec.URN = fmt.Sprintf("urn:pulumi:%s::%s::%s::%s", m.Stack, m.Project, qualifiedType(rec.Parent, args.TypeToken), args.Name)
 	rec.Inputs = args.Inputs.Mappable()
