@@ -181,7 +181,7 @@ func addFragments(m *mockaws.Mocks) {
 		"nodeToNodeEncryption":    map[string]any{"enabled": true},
 		"domainEndpointOptions":   map[string]any{"enforceHttps": true, "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10"},
 		"advancedSecurityOptions": map[string]any{"enabled": true, "anonymousAuthEnabled": false},
-	}, map[string]any{"domainName": "fixture-domain-0000000"})
+	}, map[string]any{"domainName": "fixture-domain-0000000", "arn": "arn:aws:es:us-east-1:123456789012:domain/fixture-domain-0000000"})
 	add(m, "aws:opensearch/domainPolicy:DomainPolicy", "fixture-domain-policy", map[string]any{
 		"domainName": "fixture-domain-0000000",
 		"accessPolicies": jsonString(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
@@ -423,12 +423,30 @@ func fixtures() []fixture {
 		{"domain without fine-grained access control", ids.OpenSearchFineGrained, mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, "fixture-domain").Inputs, "advancedSecurityOptions.enabled", false)
 		})},
-		{"domain policy open to everyone", ids.OpenSearchNoOpenAccess, mut(func(t *testing.T, m *mockaws.Mocks) {
-			editPolicy(t, res(t, m, "fixture-domain-policy"), "accessPolicies", func(s []any) []any {
+		{"domain policy open to everyone, on a domain the stack does not declare", ids.OpenSearchNoOpenAccess, mut(func(t *testing.T, m *mockaws.Mocks) {
+			p := res(t, m, "fixture-domain-policy")
+			p.Inputs["domainName"] = "someone-elses-domain"
+			editPolicy(t, p, "accessPolicies", func(s []any) []any {
 				stmt(s, 0)["Principal"] = map[string]any{"AWS": "*"}
+				stmt(s, 0)["Resource"] = "arn:aws:es:us-east-1:123456789012:domain/someone-elses-domain/*"
 				return s
 			})
 		})},
+		{"domain policy open to everyone beyond the HTTP API", ids.OpenSearchNoOpenAccess, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, "fixture-domain-policy"), "accessPolicies", func(s []any) []any {
+				stmt(s, 0)["Principal"] = map[string]any{"AWS": "*"}
+				stmt(s, 0)["Action"] = "es:*"
+				return s
+			})
+		})},
+		{"open domain policy with NotPrincipal", ids.OpenSearchNoOpenAccess, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, "fixture-domain-policy"), "accessPolicies", func(s []any) []any {
+				delete(stmt(s, 0), "Principal")
+				stmt(s, 0)["NotPrincipal"] = map[string]any{"AWS": "arn:aws:iam::123456789012:role/indexer"}
+				return s
+			})
+		})},
+		// Open on the domain itself, but for another domain's resources.
 		{"domain accessPolicies open to everyone", ids.OpenSearchNoOpenAccess, mut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, "fixture-domain").Inputs["accessPolicies"] = jsonString(map[string]any{"Statement": []any{map[string]any{
 				"Effect": "Allow", "Principal": "*", "Action": "es:ESHttpGet", "Resource": "arn:aws:es:us-east-1:123456789012:domain/x/*",
@@ -636,6 +654,49 @@ func runComponent(t *testing.T, program pulumi.RunFunc) *mockaws.Mocks {
 		t.Fatalf("component run: %v", err)
 	}
 	return m
+}
+
+// An open principal passes opensearch-no-open-access only on a VPC domain
+// with fine-grained access control and anonymous access off (the access
+// policy AWS recommends with fine-grained access control); each clause
+// that fails flags it again. The other domain rules flag the same
+// mutations too, so this test reads only this rule's violations.
+func TestOpenDomainPolicyOnlyWhereFineGrainedAccessControlDecides(t *testing.T) {
+	open := func(t *testing.T) *mockaws.Mocks {
+		m := baseline(t)
+		editPolicy(t, res(t, m, "fixture-domain-policy"), "accessPolicies", func(s []any) []any {
+			stmt(s, 0)["Principal"] = map[string]any{"AWS": "*"}
+			stmt(s, 0)["Action"] = "es:ESHttp*"
+			return s
+		})
+		return m
+	}
+	openAccess := func(m *mockaws.Mocks) []policy.Violation {
+		var out []policy.Violation
+		for _, v := range policy.Evaluate(m, nil, policy.At(fixtureTime)).Violations {
+			if v.Rule == ids.OpenSearchNoOpenAccess {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	if v := openAccess(open(t)); len(v) != 0 {
+		t.Fatalf("the recommended open policy on a private domain with fine-grained access control is flagged: %v", v)
+	}
+	for name, mutate := range map[string]func(in map[string]any){
+		"public domain":              func(in map[string]any) { delete(in, "vpcOptions") },
+		"no fine-grained access":     func(in map[string]any) { set(in, "advancedSecurityOptions.enabled", false) },
+		"anonymous access on":        func(in map[string]any) { set(in, "advancedSecurityOptions.anonymousAuthEnabled", true) },
+		"fine-grained access absent": func(in map[string]any) { delete(in, "advancedSecurityOptions") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := open(t)
+			mutate(res(t, m, "fixture-domain").Inputs)
+			if v := openAccess(m); len(v) != 1 {
+				t.Errorf("violations %v, want the open policy flagged", v)
+			}
+		})
+	}
 }
 
 func TestBaselinePasses(t *testing.T) {

@@ -75,7 +75,9 @@ var openSearchRules = []Rule{
 	{
 		ID:          ids.OpenSearchNoOpenAccess,
 		Severity:    Critical,
-		Description: `No OpenSearch access policy (the domain's accessPolicies or a DomainPolicy) allows "Principal": "*" or {"AWS": "*"} without a condition that restricts the caller (source account, ARN, VPC, IP or organization).`,
+		Description: `No OpenSearch access policy (the domain's accessPolicies or a DomainPolicy) allows "Principal": "*" or {"AWS": "*"} without a condition that restricts the caller (source account, ARN, VPC, IP or organization), ` +
+			`except the policy AWS recommends with fine-grained access control: on a domain of the stack that is in a VPC (vpcOptions.subnetIds), has fine-grained access control on and anonymous access off, ` +
+			`allowing only that domain's HTTP API (es:ESHttp* actions on <domain ARN>/*); there the domain's security group and fine-grained access control decide who gets in.`,
 		Check: func(g *Graph) []Violation {
 			var out []Violation
 			for _, d := range g.Documents() {
@@ -87,7 +89,7 @@ var openSearchRules = []Rule{
 					continue
 				}
 				for i, s := range d.Statements {
-					if openAllow(s) {
+					if openAllow(s) && !fineGrainedDecides(g, d, s) {
 						out = append(out, violation(d.Resource, "%s %s allows any principal with no restricting condition", d.Field, s.Label(i)))
 					}
 				}
@@ -95,6 +97,54 @@ var openSearchRules = []Rule{
 			return out
 		},
 	},
+}
+
+// fineGrainedDecides reports whether an open statement s of the access
+// policy d is the one AWS recommends for a domain with fine-grained access
+// control: an access policy that names IAM principals makes every request
+// need a SigV4 signature, which refuses the basic-auth logins of the
+// internal user database before fine-grained access control sees them, so
+// with fine-grained access control AWS recommends an access policy that
+// does not require signed requests
+// (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/fgac.html#fgac-access-policies).
+// That is safe only where the network and fine-grained access control
+// keep everyone else out: the governed domain is one of the stack's, in a
+// VPC, with fine-grained access control on and anonymous access off, and
+// the statement allows only that domain's HTTP API (es:ESHttp* on its
+// subresources), never its configuration API.
+func fineGrainedDecides(g *Graph, d Document, s Statement) bool {
+	if s.NotPrincipal || s.NotAction || s.NotResource || len(s.Actions) == 0 || len(s.Resources) == 0 {
+		return false
+	}
+	domain := d.Resource
+	if domain.Type != tDomain {
+		domain = nil
+		for _, dom := range g.ByType(tDomain) {
+			if Refers(Get(d.Resource.Inputs, "domainName"), dom) {
+				domain = dom
+			}
+		}
+	}
+	if domain == nil {
+		return false // a domain the stack does not declare: nothing proves it private
+	}
+	in := domain.Inputs
+	if len(List(Get(in, "vpcOptions.subnetIds"))) == 0 || !IsTrue(Get(in, "advancedSecurityOptions.enabled")) ||
+		IsTrue(Get(in, "advancedSecurityOptions.anonymousAuthEnabled")) {
+		return false
+	}
+	for _, a := range s.Actions {
+		if !strings.HasPrefix(strings.ToLower(a), "es:eshttp") {
+			return false
+		}
+	}
+	arn := Str(domain.Outputs["arn"])
+	for _, r := range s.Resources {
+		if arn == "" || (r != arn && r != arn+"/*") {
+			return false
+		}
+	}
+	return true
 }
 
 // restrictingConditionKeys narrow a public principal to known callers.
