@@ -73,8 +73,8 @@ var openSearchRules = []Rule{
 			return ""
 		}),
 	{
-		ID:          ids.OpenSearchNoOpenAccess,
-		Severity:    Critical,
+		ID:       ids.OpenSearchNoOpenAccess,
+		Severity: Critical,
 		Description: `No OpenSearch access policy (the domain's accessPolicies or a DomainPolicy) allows "Principal": "*" or {"AWS": "*"} without a condition that restricts the caller (source account, ARN, VPC, IP or organization), ` +
 			`except the policy AWS recommends with fine-grained access control: on a domain of the stack that is in a VPC (vpcOptions.subnetIds), has fine-grained access control on and anonymous access off, ` +
 			`allowing only that domain's HTTP API (es:ESHttp* actions on <domain ARN>/*); there the domain's security group and fine-grained access control decide who gets in.`,
