@@ -17,5 +17,5 @@
 // the dev stack plans the resources the offline plan registers, `up` resolves
 // every stack output, a second preview and `up` in a fresh process report no
 // changes (reproducible Lambda archives, stable inputs), and `destroy` keeps
-// the data buckets (retain on delete).
+// the data buckets and the OpenSearch service-linked role (retain on delete).
 package enginetest

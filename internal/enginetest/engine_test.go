@@ -396,8 +396,13 @@ func TestEngine(t *testing.T) {
 			}
 			results[strings.SplitN(strings.TrimPrefix(loc, "s3://"), "/", 2)[0]] = true
 		}
-		var data, resultBuckets []string
+		var data, resultBuckets, kept []string
 		for _, r := range before {
+			// The OpenSearch service-linked role is one per account and may
+			// serve other domains: it is retained too.
+			if r.Type == "aws:iam/serviceLinkedRole:ServiceLinkedRole" {
+				kept = append(kept, r.URN)
+			}
 			if r.Type == "aws:s3/bucketV2:BucketV2" {
 				if results[r.ID] {
 					resultBuckets = append(resultBuckets, r.URN)
@@ -406,8 +411,8 @@ func TestEngine(t *testing.T) {
 				}
 			}
 		}
-		if len(data) == 0 || len(resultBuckets) == 0 {
-			t.Fatalf("the dev stack should have data and query-result buckets; data %v, results %v", data, resultBuckets)
+		if len(data) == 0 || len(resultBuckets) == 0 || len(kept) != 1 {
+			t.Fatalf("the dev stack should have data and query-result buckets and the OpenSearch service-linked role; data %v, results %v, service-linked roles %v", data, resultBuckets, kept)
 		}
 
 		res, err := dev.Destroy(ctx, optdestroy.Color("never"), optdestroy.SuppressProgress())
@@ -419,10 +424,11 @@ func TestEngine(t *testing.T) {
 		for _, r := range provider.Live() {
 			live = append(live, r.URN)
 		}
+		kept = append(kept, data...)
 		sort.Strings(live)
-		sort.Strings(data)
-		if !reflect.DeepEqual(live, data) {
-			t.Errorf("after destroy the fake cloud holds %v, want exactly the data buckets %v", live, data)
+		sort.Strings(kept)
+		if !reflect.DeepEqual(live, kept) {
+			t.Errorf("after destroy the fake cloud holds %v, want exactly the data buckets and the service-linked role %v", live, kept)
 		}
 		deleted := map[string]bool{}
 		for _, op := range provider.Ops() {
@@ -440,8 +446,8 @@ func TestEngine(t *testing.T) {
 				t.Errorf("destroy kept query-result bucket %s (results are a cache; only data buckets are retained)", u)
 			}
 		}
-		if len(deleted) != custom-len(data) {
-			t.Errorf("destroy deleted %d resources, want %d (all but the %d data buckets)", len(deleted), custom-len(data), len(data))
+		if len(deleted) != custom-len(kept) {
+			t.Errorf("destroy deleted %d resources, want %d (all but the %d data buckets and the service-linked role)", len(deleted), custom-len(kept), len(data))
 		}
 	})
 
