@@ -1,7 +1,11 @@
 package stacks
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -134,5 +138,36 @@ func TestOpenSearchLoginModes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The README's login steps are the path the code builds: the outputs they
+// run exist under those names, and the URL, port and user names are the
+// component's.
+func TestReadmeLoginStepsMatchTheCode(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(moduleRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n### Logging in to Dashboards\n")
+	if !ok {
+		t.Fatal(`README.md has no "### Logging in to Dashboards" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n### ")
+	r := openSearchOnly(t)
+	for _, k := range []string{"dashboardsAccessCommand", "dashboardsPasswordCommand"} {
+		if !strings.Contains(section, "$(pulumi stack output "+k+")") || !r.keys[k] {
+			t.Errorf("step `$(pulumi stack output %s)`: in README %v, exported %v", k, strings.Contains(section, k), r.keys[k])
+		}
+	}
+	url := fmt.Sprintf("https://localhost:%d/_dashboards/", components.AccessLocalPort)
+	for _, w := range []string{"`dashboardsUrl`", url, "user `" + objects.DashboardsUser + "`", "`" + objects.MasterUser + "`",
+		fmt.Sprintf("local port %d", components.AccessLocalPort), "AWS-StartPortForwardingSessionToRemoteHost"} {
+		if !strings.Contains(section, w) {
+			t.Errorf("the login section does not say %q", w)
+		}
+	}
+	if !r.keys["dashboardsUrl"] {
+		t.Error("dashboardsUrl is not exported")
 	}
 }
