@@ -281,7 +281,8 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 		return nil, err
 	}
 
-	// The bootstrap role exists first: it is the domain's IAM master user.
+	// The bootstrap role exists first: it is the domain's IAM master user
+	// (without the access host) or is mapped to all_access by the bootstrap.
 	bootRole, err := newLambdaRole(ctx, name+"-bootstrap", env, a.Tags, parent)
 	if err != nil {
 		return nil, err
@@ -454,8 +455,9 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 
 	// Apply the OpenSearch objects from inside the VPC. The input carries the
 	// objects' content hash: a change re-applies, an unchanged deploy does nothing.
-	// On a domain it creates, the bootstrap (the IAM master) also maps the
-	// indexer's role to a writer role and the access path to a reader role.
+	// On a domain it creates, the bootstrap (the IAM master, or acting as the
+	// internal master with its password) also maps the indexer's role to a
+	// writer role and the access path to a reader role.
 	payload := pulumi.String(bootJSON).ToStringOutput()
 	hash := pulumi.String(bootInput.Hash).ToStringOutput()
 	if !existing {

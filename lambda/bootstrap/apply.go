@@ -58,7 +58,9 @@ type Result struct {
 	Warnings []string `json:"warnings,omitempty"`
 }
 
-// Applier applies objects to a domain through SigV4-signed requests.
+// Applier applies objects to a domain through SigV4-signed requests (the
+// security step, on a domain whose master user is internal, through HTTP
+// basic authentication as that master).
 // Requests that fail with a connection error or a 429/502/503/504 status
 // are retried with jittered exponential backoff: a new domain's Dashboards
 // may answer 503 for a while.
