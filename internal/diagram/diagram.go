@@ -176,6 +176,7 @@ const (
 	tTopic        = "aws:sns/topic:Topic"
 	tTopicSub     = "aws:sns/topicSubscription:TopicSubscription"
 	tInstance     = "aws:ec2/instance:Instance"
+	tSGRule       = "aws:ec2/securityGroupRule:SecurityGroupRule"
 	tProfile      = "aws:iam/instanceProfile:InstanceProfile"
 	tQSDataSource = "aws:quicksight/dataSource:DataSource"
 	tQSDataSet    = "aws:quicksight/dataSet:DataSet"
@@ -653,9 +654,27 @@ func (b *builder) edges(custom []*mockaws.Resource) {
 		}
 	}
 
-	// Clients an OpenSearch access policy lets in: an instance reaches the
-	// domain through its instance profile's role (a function's own edge
-	// comes from its environment).
+	// Instances the network lets in: the domain's security group admits
+	// HTTPS from a group the instance is in (the access host's path, whose
+	// requests fine-grained access control authenticates; a function's own
+	// edge comes from its environment).
+	for _, domain := range byType[tDomain] {
+		for _, sg := range list(get(domain.Inputs, "vpcOptions.securityGroupIds")) {
+			for _, rule := range byType[tSGRule] {
+				if str(rule.Inputs["type"]) != "ingress" || str(rule.Inputs["securityGroupId"]) != str(sg) {
+					continue
+				}
+				from := str(rule.Inputs["sourceSecurityGroupId"])
+				for _, inst := range byType[tInstance] {
+					if from != "" && slices.Contains(list(inst.Inputs["vpcSecurityGroupIds"]), any(from)) {
+						b.edge(inst, domain, "HTTPS, port forward", false)
+					}
+				}
+			}
+		}
+	}
+	// Clients an OpenSearch access policy names: an instance reaches the
+	// domain through its instance profile's role.
 	for _, p := range byType[tDomainPolicy] {
 		domain := ix.resolve(str(p.Inputs["domainName"]))
 		for _, role := range principals(str(p.Inputs["accessPolicies"])) {
