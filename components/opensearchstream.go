@@ -312,8 +312,11 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 		// https://docs.aws.amazon.com/opensearch-service/latest/developerguide/slr-aos.html
 		domainOpts := []pulumi.ResourceOption{parent}
 		if a.ServiceLinkedRole {
+			// IAM tags service-linked roles too:
+			// https://docs.aws.amazon.com/IAM/latest/APIReference/API_TagRole.html
 			slr, err := iam.NewServiceLinkedRole(ctx, name+"-service-linked-role", &iam.ServiceLinkedRoleArgs{
 				AwsServiceName: pulumi.String(OpenSearchServicePrincipal),
+				Tags:           NameTags(a.Tags, name+"-service-linked-role"),
 			}, parent, pulumi.RetainOnDelete(true))
 			if err != nil {
 				return nil, err
