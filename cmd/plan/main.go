@@ -3,17 +3,21 @@
 // token, name, parent) and a count per type, then the results of the
 // security rules (internal/policy): the summary, every violation and every
 // waiver with its reason, and any config warnings (keys set that nothing the
-// stack deploys reads). Then a short summary per architecture (what data
+// stack deploys reads); then the deployability rules (what AWS would
+// refuse): their summary and every violation. Then a short summary per
+// architecture (what data
 // goes where, retention, alarm e-mails, saved queries, dashboards; from the
 // graph internal/diagram draws) and a monthly cost range at -gb-per-day GB
 // of flow logs per day (internal/costs, prices in internal/costs/prices.json).
 // It needs no cloud account and no Pulumi CLI. Invalid config prints the
-// validation error and exits 1; a rule violation prints the plan and exits 1.
+// validation error and exits 1; a rule violation (security or
+// deployability) prints the plan and exits 1.
 //
 //	go run ./cmd/plan -stack dev -gb-per-day 5
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -72,6 +76,8 @@ func runWith(w io.Writer, dir, stack string, gbPerDay float64) error {
 	PrintWarnings(w, c.Warnings)
 	rep := policy.EvaluateStack(m, c)
 	PrintRules(w, rep)
+	dep := policy.EvaluateDeployabilityStack(m, c)
+	PrintDeployability(w, dep)
 	g := diagram.Build(m)
 	PrintSummary(w, g, c)
 	est, err := costs.New(g, prices, gbPerDay)
@@ -80,11 +86,16 @@ func runWith(w io.Writer, dir, stack string, gbPerDay float64) error {
 	}
 	fmt.Fprintln(w)
 	est.Write(w)
+	var errs []error
 	if rep.Failed() {
-		return fmt.Errorf("%d security rule violations and %d invalid waivers (listed above): fix them, or waive a rule in %s with a written reason",
-			len(rep.Violations), len(rep.InvalidWaivers), stackconfig.Key("policyWaivers"))
+		errs = append(errs, fmt.Errorf("%d security rule violations and %d invalid waivers (listed above): fix them, or waive a rule in %s with a written reason",
+			len(rep.Violations), len(rep.InvalidWaivers), stackconfig.Key("policyWaivers")))
 	}
-	return nil
+	if dep.Failed() {
+		errs = append(errs, fmt.Errorf("%d deployability rule violations (listed above): AWS would refuse them during pulumi up, so they cannot be waived",
+			len(dep.Violations)))
+	}
+	return errors.Join(errs...)
 }
 
 // PrintWarnings writes the config warnings (keys set that nothing the stack
@@ -103,6 +114,13 @@ func PrintWarnings(w io.Writer, warnings []string) {
 // violation, and each waiver with its reason and what it suppresses.
 func PrintRules(w io.Writer, rep policy.Report) {
 	fmt.Fprintf(w, "\nSecurity rules (README, \"Security rules\"):\n")
+	rep.Write(w)
+}
+
+// PrintDeployability writes the deployability rule results: the summary
+// line and each violation (these rules cannot be waived).
+func PrintDeployability(w io.Writer, rep policy.DeployReport) {
+	fmt.Fprintf(w, "\nDeployability rules (README, \"Deployability rules\"):\n")
 	rep.Write(w)
 }
 

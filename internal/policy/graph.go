@@ -61,6 +61,9 @@ type Graph struct {
 	// LogKmsKeyArn is the key configured for the flow-log log groups ("" = none).
 	LogKmsKeyArn string
 
+	// What the deployability rules read from the config (rules_deploy.go).
+	slrExists, foreignEndpointsOK bool
+
 	resources []*mockaws.Resource
 	byType    map[string][]*mockaws.Resource
 	docs      []Document

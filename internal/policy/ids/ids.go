@@ -80,3 +80,30 @@ func Known(id string) bool {
 	}
 	return false
 }
+
+// Deployability rule ids: what AWS (or the aws provider) refuses, checked
+// over the same graph. They cannot be waived (AWS refuses regardless), so
+// they are not in All, which lists the waivable security rules.
+const (
+	DeployNameLimits               = "deploy-name-limits"
+	DeployOpenSearchMasterUser     = "deploy-opensearch-master-user"
+	DeployOpenSearchFGAC           = "deploy-opensearch-fgac-prerequisites"
+	DeployOpenSearchSLR            = "deploy-opensearch-service-linked-role"
+	DeployEndpointPrivateDNS       = "deploy-endpoint-private-dns"
+	DeployKMSGrants                = "deploy-kms-key-grants"
+	DeployMetricFilterPattern      = "deploy-filter-pattern"
+	DeploySubscriptionFilters      = "deploy-subscription-filters-per-log-group"
+	DeployRegexPatternsPerLogGroup = "deploy-regex-patterns-per-log-group"
+	DeployFlowLogsPerVPC           = "deploy-flow-logs-per-vpc"
+	DeployAthenaScanCutoff         = "deploy-athena-scan-cutoff-minimum"
+	DeployGlueProjection           = "deploy-glue-projection-bounds"
+)
+
+// Deploy lists every deployability rule id, in report order.
+var Deploy = []string{
+	DeployNameLimits,
+	DeployOpenSearchMasterUser, DeployOpenSearchFGAC, DeployOpenSearchSLR,
+	DeployEndpointPrivateDNS, DeployKMSGrants,
+	DeployMetricFilterPattern, DeploySubscriptionFilters, DeployRegexPatternsPerLogGroup,
+	DeployFlowLogsPerVPC, DeployAthenaScanCutoff, DeployGlueProjection,
+}

@@ -1,0 +1,275 @@
+package awsconstraints
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
+)
+
+// Constraint ids: the per-resource deployability rules of internal/policy
+// (package ids names every rule).
+const (
+	NameLimits           = ids.DeployNameLimits
+	OpenSearchMasterUser = ids.DeployOpenSearchMasterUser
+	OpenSearchFGAC       = ids.DeployOpenSearchFGAC
+	MetricFilterPattern  = ids.DeployMetricFilterPattern
+	AthenaScanCutoff     = ids.DeployAthenaScanCutoff
+	GlueProjection       = ids.DeployGlueProjection
+)
+
+// Violation is one thing AWS (or the provider) refuses about a resource.
+type Violation struct {
+	Constraint string // one of the constraint ids above
+	Property   string // the input at fault, dotted ("advancedSecurityOptions.masterUserOptions")
+	Message    string
+	Doc        string // the AWS page behind the constraint
+}
+
+func (v Violation) String() string {
+	return fmt.Sprintf("%s: %s: %s (%s)", v.Constraint, v.Property, v.Message, v.Doc)
+}
+
+// AWS pages behind the constraints that are not names.
+const (
+	DocMasterUserOptions = "https://docs.aws.amazon.com/opensearch-service/latest/APIReference/API_MasterUserOptions.html"
+	DocFGAC              = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/fgac.html"
+	DocPutMetricFilter   = "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html"
+	DocWorkGroupConfig   = "https://docs.aws.amazon.com/athena/latest/APIReference/API_WorkGroupConfiguration.html"
+	DocProjectionTypes   = "https://docs.aws.amazon.com/athena/latest/ug/partition-projection-supported-types.html"
+)
+
+// Type tokens of the resources with constraints beyond their name.
+const (
+	tDomain       = "aws:opensearch/domain:Domain"
+	tMetricFilter = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
+	tSubscription = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
+	tWorkgroup    = "aws:athena/workgroup:Workgroup"
+	tTable        = "aws:glue/catalogTable:CatalogTable"
+)
+
+// CheckResource returns what AWS or the provider refuses about one resource
+// of type typ with logical name logical and these inputs (plain values). An
+// input that is absent or not yet known is not judged.
+func CheckResource(typ, logical string, inputs map[string]any) []Violation {
+	out := checkName(typ, logical, inputs)
+	switch typ {
+	case tDomain:
+		out = append(out, checkDomain(inputs)...)
+	case tMetricFilter, tSubscription:
+		out = append(out, checkFilterPattern(typ, inputs)...)
+	case tWorkgroup:
+		out = append(out, checkWorkgroup(inputs)...)
+	case tTable:
+		out = append(out, checkProjection(inputs)...)
+	}
+	return out
+}
+
+func get(v any, path string) any {
+	for _, seg := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[seg]
+	}
+	return v
+}
+
+func isTrue(v any) bool { b, ok := v.(bool); return ok && b }
+
+func isFalse(v any) bool { b, ok := v.(bool); return ok && !b }
+
+func nonEmpty(v any) bool { s, ok := v.(string); return ok && s != "" }
+
+// checkDomain: MasterUserARN only with the internal user database off,
+// MasterUserName and MasterUserPassword only with it on (and then both),
+// and fine-grained access control only with encryption at rest,
+// node-to-node encryption and HTTPS enforced.
+func checkDomain(in map[string]any) []Violation {
+	aso, _ := get(in, "advancedSecurityOptions").(map[string]any)
+	if aso == nil || !isTrue(aso["enabled"]) {
+		return nil
+	}
+	var out []Violation
+	mu := func(format string, args ...any) {
+		out = append(out, Violation{Constraint: OpenSearchMasterUser, Property: "advancedSecurityOptions.masterUserOptions",
+			Doc: DocMasterUserOptions, Message: fmt.Sprintf(format, args...)})
+	}
+	internal := aso["internalUserDatabaseEnabled"]
+	arn := get(aso, "masterUserOptions.masterUserArn")
+	name := get(aso, "masterUserOptions.masterUserName")
+	pass := get(aso, "masterUserOptions.masterUserPassword")
+	switch {
+	case isTrue(internal):
+		if nonEmpty(arn) {
+			mu("masterUserArn is set with internalUserDatabaseEnabled true; an IAM master user is only allowed with the internal user database off")
+		}
+		if (name == nil) != (pass == nil) || (name == nil && !nonEmpty(arn)) {
+			mu("internalUserDatabaseEnabled true needs masterUserName and masterUserPassword")
+		}
+	default:
+		if name != nil || pass != nil {
+			mu("masterUserName/masterUserPassword are set with internalUserDatabaseEnabled %s; they are only allowed with the internal user database on", boolWord(internal))
+		}
+		if !nonEmpty(arn) && name == nil {
+			mu("fine-grained access control with the internal user database off needs masterUserArn (an IAM role or user)")
+		}
+	}
+	fgac := func(prop, what string) {
+		out = append(out, Violation{Constraint: OpenSearchFGAC, Property: prop, Doc: DocFGAC,
+			Message: "fine-grained access control requires " + what})
+	}
+	if !isTrue(get(in, "encryptAtRest.enabled")) {
+		fgac("encryptAtRest.enabled", "encryption at rest")
+	}
+	if !isTrue(get(in, "nodeToNodeEncryption.enabled")) {
+		fgac("nodeToNodeEncryption.enabled", "node-to-node encryption")
+	}
+	if !isTrue(get(in, "domainEndpointOptions.enforceHttps")) {
+		fgac("domainEndpointOptions.enforceHttps", "HTTPS enforced on the domain endpoint")
+	}
+	return out
+}
+
+func boolWord(v any) string {
+	if isFalse(v) {
+		return "false"
+	}
+	return "unset (false)"
+}
+
+// RegexCount counts the regular expressions (%...% outside double quotes)
+// in a CloudWatch Logs filter pattern.
+func RegexCount(pattern string) int {
+	n, quoted, open := 0, false, false
+	for i := 0; i < len(pattern); i++ {
+		c := pattern[i]
+		switch {
+		case c == '\\' && i+1 < len(pattern):
+			i++
+		case c == '"' && !open:
+			quoted = !quoted
+		case c == '%' && !quoted:
+			if open {
+				n++
+			}
+			open = !open
+		}
+	}
+	return n
+}
+
+// MaxRegexPerPattern and MaxRegexPerLogGroup are CloudWatch Logs' quotas of
+// regular expressions in one filter pattern and in the filter patterns of
+// one log group (PutMetricFilter, PutSubscriptionFilter).
+const (
+	MaxRegexPerPattern  = 2
+	MaxRegexPerLogGroup = 5
+)
+
+// FilterPatternInput is the input that holds the filter pattern of a
+// metric filter ("pattern") or a subscription filter ("filterPattern").
+func FilterPatternInput(typ string) string {
+	if typ == tSubscription {
+		return "filterPattern"
+	}
+	return "pattern"
+}
+
+func checkFilterPattern(typ string, in map[string]any) []Violation {
+	key := FilterPatternInput(typ)
+	p, ok := in[key].(string)
+	if !ok {
+		return nil
+	}
+	var out []Violation
+	v := func(format string, args ...any) {
+		out = append(out, Violation{Constraint: MetricFilterPattern, Property: key, Doc: DocPutMetricFilter, Message: fmt.Sprintf(format, args...)})
+	}
+	if n := len(p); n > awslimits.MaxFilterPatternLength {
+		v("the filter pattern is %d characters; CloudWatch Logs accepts at most %d", n, awslimits.MaxFilterPatternLength)
+	}
+	if n := RegexCount(p); n > MaxRegexPerPattern {
+		v("the filter pattern has %d regular expressions; CloudWatch Logs accepts at most %d in one pattern", n, MaxRegexPerPattern)
+	}
+	return out
+}
+
+func checkWorkgroup(in map[string]any) []Violation {
+	c, ok := get(in, "configuration.bytesScannedCutoffPerQuery").(float64)
+	if !ok || c >= awslimits.MinAthenaScanLimitBytes {
+		return nil
+	}
+	return []Violation{{Constraint: AthenaScanCutoff, Property: "configuration.bytesScannedCutoffPerQuery", Doc: DocWorkGroupConfig,
+		Message: fmt.Sprintf("bytesScannedCutoffPerQuery %.0f is below Athena's minimum of %d bytes", c, awslimits.MinAthenaScanLimitBytes)}}
+}
+
+// checkProjection: with projection.enabled, every partition key has a
+// projection type, every integer range is "min,max" with min <= max, and
+// every digits value is a positive integer; a storage.location.template
+// names every partition key.
+func checkProjection(in map[string]any) []Violation {
+	params, _ := in["parameters"].(map[string]any)
+	if params == nil || !strings.EqualFold(str(params["projection.enabled"]), "true") {
+		return nil
+	}
+	var out []Violation
+	v := func(key, format string, args ...any) {
+		out = append(out, Violation{Constraint: GlueProjection, Property: "parameters." + key, Doc: DocProjectionTypes, Message: fmt.Sprintf(format, args...)})
+	}
+	var keys []string
+	for _, k := range listOf(in["partitionKeys"]) {
+		if name := str(get(k, "name")); name != "" {
+			keys = append(keys, name)
+		}
+	}
+	tmpl, hasTmpl := params["storage.location.template"].(string)
+	for _, k := range keys {
+		typ := str(params["projection."+k+".type"])
+		if typ == "" {
+			v("projection."+k+".type", "partition key %s has no projection type", k)
+		}
+		if hasTmpl && !strings.Contains(tmpl, "${"+k+"}") {
+			v("storage.location.template", "the template does not use ${%s}", k)
+		}
+		if typ == "integer" {
+			rangeKey := "projection." + k + ".range"
+			lo, hi, err := intRange(str(params[rangeKey]))
+			switch {
+			case err != nil:
+				v(rangeKey, "%v", err)
+			case lo > hi:
+				v(rangeKey, "the range %d,%d is empty: its minimum is above its maximum", lo, hi)
+			}
+		}
+		if d, ok := params["projection."+k+".digits"]; ok {
+			if n, err := strconv.Atoi(str(d)); err != nil || n < 1 {
+				v("projection."+k+".digits", "digits %q is not a positive integer", str(d))
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Property < out[j].Property })
+	return out
+}
+
+func intRange(s string) (int64, int64, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 2 {
+		return 0, 0, fmt.Errorf("range %q is not two comma-separated integers", s)
+	}
+	lo, err1 := strconv.ParseInt(strings.TrimSpace(parts[0]), 10, 64)
+	hi, err2 := strconv.ParseInt(strings.TrimSpace(parts[1]), 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("range %q is not two comma-separated integers", s)
+	}
+	return lo, hi, nil
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+func listOf(v any) []any { l, _ := v.([]any); return l }
