@@ -14,6 +14,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awsconstraints"
 )
 
 // Account and Region are what the mocked AWS answers for caller identity and region.
@@ -108,7 +110,14 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	}
 
 	out := args.Inputs.Copy()
+	// The name the aws provider would give the resource: its name input,
+	// its name prefix plus what the provider appends, or Pulumi's auto-name
+	// (<logical name>-<7 random characters>, lowercased for buckets, "_"
+	// and 8 letters for Glue), as internal/awsconstraints models it per type.
 	physical := args.Name + "-" + shortHash(args.Name)
+	if p, ok := awsconstraints.PhysicalName(args.TypeToken, args.Name, rec.Inputs); ok && p.Source != "explicit" {
+		physical = p.Name
+	}
 	set := func(k string, v any) {
 		if _, ok := out[resource.PropertyKey(k)]; !ok {
 			out[resource.PropertyKey(k)] = resource.NewPropertyValue(v)

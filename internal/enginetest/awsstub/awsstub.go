@@ -4,7 +4,11 @@
 // PULUMI_DEBUG_PROVIDERS=aws:<port>, so no provider binary and no AWS
 // account are needed.
 //
-// It accepts every resource, echoes inputs as outputs and invents ids, names
+// Its Check refuses a resource the way the real provider or AWS would, from
+// the constraint table of internal/awsconstraints (a name too long after
+// auto-naming, an OpenSearch master user the domain's settings do not
+// allow, ...), so the engine stops before it creates anything. It accepts
+// every other resource, echoes inputs as outputs and invents ids, names
 // and ARNs the way internal/mockaws does (so an engine run and the offline
 // plan see the same values), answers the invokes the program makes (region,
 // caller identity, partition, availability zones, AMI lookup,
@@ -31,6 +35,7 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awsconstraints"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 )
 
@@ -75,6 +80,8 @@ type Provider struct {
 	live  map[string]*Resource
 	ops   []Op
 	calls map[string]int // RPC name -> count
+	// refused are the URNs whose Check failed.
+	refused []string
 }
 
 // New returns a stand-in with an empty fake cloud.
@@ -213,10 +220,64 @@ func (p *Provider) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pul
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true}, nil
 }
 
-// Check accepts every input as given.
+// Check refuses what the real provider or AWS would refuse about one
+// resource, from the constraint table of internal/awsconstraints (names
+// after auto-naming, OpenSearch master user and fine-grained access
+// control, filter patterns, the Athena cutoff, Glue projection): it returns
+// one CheckFailure per violation, as a provider's Check reports invalid
+// inputs, and the engine stops before it creates anything. Valid inputs are
+// returned as given. An input not yet known (a preview) is not judged.
 func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
 	p.count("Check")
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
+	news, err := unmarshal(req.GetNews(), "check.news")
+	if err != nil {
+		return nil, err
+	}
+	urn := resource.URN(req.GetUrn())
+	var failures []*pulumirpc.CheckFailure
+	for _, v := range awsconstraints.CheckResource(urn.Type().String(), urn.Name(), Plain(news)) {
+		failures = append(failures, &pulumirpc.CheckFailure{Property: v.Property, Reason: v.Message + " (" + v.Doc + ")"})
+	}
+	if len(failures) > 0 {
+		p.mu.Lock()
+		p.refused = append(p.refused, req.GetUrn())
+		p.mu.Unlock()
+	}
+	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
+}
+
+// Refused returns the URNs whose Check failed, in order.
+func (p *Provider) Refused() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.refused...)
+}
+
+// unknown stands for an input whose value is not known yet: it is no
+// string, number or map, so no constraint judges it.
+type unknown struct{}
+
+// Plain converts inputs to the plain values internal/awsconstraints reads:
+// secrets are unwrapped, an unknown value (computed, or an output not yet
+// known) becomes a value no constraint judges.
+func Plain(pm resource.PropertyMap) map[string]any {
+	var replv func(resource.PropertyValue) (any, bool)
+	replv = func(v resource.PropertyValue) (any, bool) {
+		switch {
+		case v.IsComputed():
+			return unknown{}, true
+		case v.IsOutput():
+			o := v.OutputValue()
+			if !o.Known {
+				return unknown{}, true
+			}
+			return o.Element.MapRepl(nil, replv), true
+		case v.IsSecret():
+			return v.SecretValue().Element.MapRepl(nil, replv), true
+		}
+		return nil, false
+	}
+	return pm.MapRepl(nil, replv)
 }
 
 // Diff compares old inputs with new inputs, top-level key by key; an unknown
