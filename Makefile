@@ -8,7 +8,7 @@ PKGS  := ./...
 
 .PHONY: plan test test-engine vet fmt-check unit build docs
 
-## plan: offline plan of $(STACK) under Pulumi mocks (resource tree, counts, security rules,
+## plan: offline plan of $(STACK) under Pulumi mocks (resource tree, counts, security and deployability rules,
 ## a summary per architecture and a monthly cost range at GB_PER_DAY GB/day of flow logs)
 plan:
 	$(GO) run ./cmd/plan -stack $(STACK) -gb-per-day $(GB_PER_DAY)

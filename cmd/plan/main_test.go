@@ -45,6 +45,24 @@ func TestPlanDevStack(t *testing.T) {
 	if strings.Contains(s, "VIOLATION") {
 		t.Errorf("the dev stack breaks a rule:\n%s", s[rules:])
 	}
+	// The deployability rules follow on their own line: 0 violations.
+	deploy := strings.Index(s, "\nDeployability rules")
+	want = fmt.Sprintf("\ndeployability: %d rules, ", len(policy.DeployRules()))
+	if deploy < rules || !strings.Contains(s[max(deploy, 0):], want) || !strings.Contains(s, " resources checked, 0 violations\n") {
+		t.Errorf("plan lacks the deployability line %q... after the security rules:\n%s", want, s[max(rules, 0):])
+	}
+}
+
+func TestPrintDeployability(t *testing.T) {
+	var out bytes.Buffer
+	PrintDeployability(&out, policy.DeployReport{Rules: 12, Resources: 3, Violations: []policy.Violation{{
+		Rule: "deploy-name-limits", Severity: policy.Critical, Type: "aws:iam/role:Role", Name: "r", Message: "too long",
+	}}})
+	want := "\nDeployability rules (README, \"Deployability rules\"):\ndeployability: 12 rules, 3 resources checked, 1 violations\n" +
+		"  VIOLATION deploy-name-limits [critical] r (aws:iam/role:Role): too long\n"
+	if out.String() != want {
+		t.Errorf("got\n%q\nwant\n%q", out.String(), want)
+	}
 }
 
 // stackDir is a project directory with the real Pulumi.yaml and one stack file.

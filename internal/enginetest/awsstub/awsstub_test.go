@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -134,5 +135,67 @@ func TestChangedKeys(t *testing.T) {
 		if got := ChangedKeys(tc.olds, tc.news); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: ChangedKeys = %v, want %v", name, got, tc.want)
 		}
+	}
+}
+
+// Check refuses what the real provider refuses (an auto-name over the
+// provider's cap, in its words) and AWS refuses (an OpenSearch master user
+// the domain's settings do not allow), accepts valid inputs unchanged, and
+// does not judge a value that is not known yet.
+func TestCheckRefusesWhatAWSRefuses(t *testing.T) {
+	ctx := context.Background()
+	p, c := client(t)
+	check := func(urn string, news resource.PropertyMap) *pulumirpc.CheckResponse {
+		t.Helper()
+		res, err := c.Check(ctx, &pulumirpc.CheckRequest{Urn: urn, News: props(t, news)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	roleURN := func(name string) string {
+		return "urn:pulumi:dev::vpc-flow-logs::aws:iam/role:Role::" + name
+	}
+	long := roleURN("a-role-whose-logical-name-is-far-too-long-for-iam-after-autonaming")
+	res := check(long, resource.PropertyMap{"assumeRolePolicy": resource.NewProperty("{}")})
+	if f := res.GetFailures(); len(f) != 1 || f[0].GetProperty() != "name" ||
+		!strings.Contains(f[0].GetReason(), "plus 7 random chars is longer than maximum length 64") {
+		t.Errorf("failures = %v", f)
+	}
+
+	ok := resource.PropertyMap{"assumeRolePolicy": resource.NewProperty("{}")}
+	res = check(roleURN("short"), ok)
+	if len(res.GetFailures()) != 0 {
+		t.Errorf("a short role name failed: %v", res.GetFailures())
+	}
+	if got, err := unmarshal(res.GetInputs(), "test"); err != nil || !got.DeepEquals(ok) {
+		t.Errorf("inputs = %v, %v; want them unchanged", got, err)
+	}
+
+	// An explicit name that is not known yet is not judged.
+	res = check(long, resource.PropertyMap{"name": resource.MakeComputed(resource.NewProperty(""))})
+	if len(res.GetFailures()) != 0 {
+		t.Errorf("an unknown name failed: %v", res.GetFailures())
+	}
+
+	domain := resource.NewPropertyMapFromMap(map[string]any{
+		"encryptAtRest":         map[string]any{"enabled": true},
+		"nodeToNodeEncryption":  map[string]any{"enabled": true},
+		"domainEndpointOptions": map[string]any{"enforceHttps": true},
+		"advancedSecurityOptions": map[string]any{
+			"enabled": true, "internalUserDatabaseEnabled": true,
+			"masterUserOptions": map[string]any{"masterUserArn": "arn:aws:iam::123456789012:role/admin"},
+		},
+	})
+	domain["advancedSecurityOptions"].ObjectValue()["masterUserOptions"] = resource.MakeSecret(domain["advancedSecurityOptions"].ObjectValue()["masterUserOptions"])
+	res = check("urn:pulumi:dev::vpc-flow-logs::aws:opensearch/domain:Domain::search", domain)
+	if f := res.GetFailures(); len(f) != 1 || !strings.Contains(f[0].GetReason(), "masterUserArn is set with internalUserDatabaseEnabled true") {
+		t.Errorf("failures = %v", f)
+	}
+	if got := p.Refused(); len(got) != 2 || got[0] != long {
+		t.Errorf("Refused = %v", got)
+	}
+	if len(p.Ops()) != 0 {
+		t.Errorf("Check changed the fake cloud: %v", p.Ops())
 	}
 }
