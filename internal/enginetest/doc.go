@@ -16,6 +16,8 @@
 // schema and rejects a value of the wrong type naming the key, the preview of
 // the dev stack plans the resources the offline plan registers, `up` resolves
 // every stack output, a second preview and `up` in a fresh process report no
-// changes (reproducible Lambda archives, stable inputs), and `destroy` keeps
-// the data buckets and the OpenSearch service-linked role (retain on delete).
+// changes (reproducible Lambda archives, stable inputs), `destroy` keeps
+// the data buckets and the OpenSearch service-linked role (retain on delete),
+// and a stack that breaks a constraint AWS enforces (internal/awsconstraints)
+// fails in the stand-in's Check before anything is created.
 package enginetest
