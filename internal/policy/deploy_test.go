@@ -7,6 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/components"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
@@ -280,5 +284,31 @@ func TestReadmeListsEveryDeployRule(t *testing.T) {
 		if !strings.Contains(section, row) {
 			t.Errorf("README's Deployability rules table lacks the row of %s:\n%s", r.ID, row)
 		}
+	}
+}
+
+// A long component name reaches every child's logical name and so its
+// auto-name: the name rule catches it before AWS (or the provider) would.
+func TestLongComponentNameIsCaught(t *testing.T) {
+	name := "flowlogs-to-cloudwatch-for-the-production-network-account-vpcs"
+	m := runComponent(t, func(ctx *pulumi.Context) error {
+		_, err := components.NewFlowLogToCloudWatch(ctx, name, &components.FlowLogToCloudWatchArgs{
+			VpcIDs: []pulumi.StringInput{pulumi.String("vpc-11111111")}, Fields: flowlog.DefaultFields(),
+			TrafficType: "ALL", AggregationInterval: 600, RetentionDays: 30,
+		})
+		return err
+	})
+	rep := policy.EvaluateDeployability(m)
+	found := false
+	for _, v := range rep.Violations {
+		if v.Rule != ids.DeployNameLimits {
+			t.Errorf("unexpected %s", v)
+		}
+		if v.Type == "aws:iam/role:Role" && strings.Contains(v.Message, "longer than maximum length 64") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the role of a component named %q (%d characters) is not caught: %s", name, len(name), rep.Summary())
 	}
 }
