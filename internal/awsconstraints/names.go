@@ -300,9 +300,9 @@ func checkName(typ, logical string, inputs map[string]any) []Violation {
 				prefix, a.RandLen, a.MaxLen, logical)}
 		}
 	case "prefix":
-		if max := rule.Max - prefixSuffixLen; len(p.Name)-prefixSuffixLen > max {
+		if room := rule.Max - prefixSuffixLen; len(p.Name)-prefixSuffixLen > room {
 			return []Violation{v("%s %q is %d characters; the provider appends %d, so at most %d fit the %d-character limit",
-				p.Field, p.Name[:len(p.Name)-prefixSuffixLen], len(p.Name)-prefixSuffixLen, prefixSuffixLen, max, rule.Max)}
+				p.Field, p.Name[:len(p.Name)-prefixSuffixLen], len(p.Name)-prefixSuffixLen, prefixSuffixLen, room, rule.Max)}
 		}
 	}
 	what := fmt.Sprintf("%s %q", p.Field, p.Name)

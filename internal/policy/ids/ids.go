@@ -1,7 +1,8 @@
-// Package ids names the security rules of internal/policy. It is a leaf
-// package (no imports) so that the config loader can check the rule ids of
-// policyWaivers without importing the rules themselves; a test in
-// internal/policy keeps this list and the rule set equal.
+// Package ids names the security rules and the deployability rules of
+// internal/policy. It is a leaf package (no imports) so that the config
+// loader can check the rule ids of policyWaivers, and internal/awsconstraints
+// can name its constraints, without importing the rules themselves; tests in
+// internal/policy keep these lists and the rule sets equal.
 package ids
 
 // Rule ids, grouped by service, in the order the rule suite reports them.
