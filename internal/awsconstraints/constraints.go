@@ -69,22 +69,40 @@ func CheckResource(typ, logical string, inputs map[string]any) []Violation {
 	return out
 }
 
+// Unknown stands for an input whose value is not known yet (a preview):
+// callers that convert provider inputs put it where a value is computed, and
+// no constraint judges it. Any other value (a secret included) is known.
+type Unknown struct{}
+
 func get(v any, path string) any {
 	for _, seg := range strings.Split(path, ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
+		switch m := v.(type) {
+		case map[string]any:
+			v = m[seg]
+		case nil:
 			return nil
+		default:
+			// Unknown, or a value whose inside is hidden (a secret in the
+			// mocked graph): nothing below it can be judged.
+			return Unknown{}
 		}
-		v = m[seg]
 	}
 	return v
 }
 
+// known reports whether v is not Unknown.
+func known(v any) bool { _, u := v.(Unknown); return !u }
+
+// present reports whether v is set: not absent and not an empty string (a
+// secret counts, whatever it holds).
+func present(v any) bool { s, isStr := v.(string); return v != nil && (!isStr || s != "") }
+
+// isOff reports whether v is known to be off: absent or false.
+func isOff(v any) bool { return v == nil || isFalse(v) }
+
 func isTrue(v any) bool { b, ok := v.(bool); return ok && b }
 
 func isFalse(v any) bool { b, ok := v.(bool); return ok && !b }
-
-func nonEmpty(v any) bool { s, ok := v.(string); return ok && s != "" }
 
 // checkDomain: MasterUserARN only with the internal user database off,
 // MasterUserName and MasterUserPassword only with it on (and then both),
@@ -96,6 +114,22 @@ func checkDomain(in map[string]any) []Violation {
 		return nil
 	}
 	var out []Violation
+	out = append(out, checkMasterUser(aso)...)
+	fgac := func(prop, what string) {
+		if isOff(get(in, prop)) {
+			out = append(out, Violation{Constraint: OpenSearchFGAC, Property: prop, Doc: DocFGAC,
+				Message: "fine-grained access control requires " + what})
+		}
+	}
+	fgac("encryptAtRest.enabled", "encryption at rest")
+	fgac("nodeToNodeEncryption.enabled", "node-to-node encryption")
+	fgac("domainEndpointOptions.enforceHttps", "HTTPS enforced on the domain endpoint")
+	return out
+}
+
+// checkMasterUser judges the master user only when every value it reads is known.
+func checkMasterUser(aso map[string]any) []Violation {
+	var out []Violation
 	mu := func(format string, args ...any) {
 		out = append(out, Violation{Constraint: OpenSearchMasterUser, Property: "advancedSecurityOptions.masterUserOptions",
 			Doc: DocMasterUserOptions, Message: fmt.Sprintf(format, args...)})
@@ -104,34 +138,26 @@ func checkDomain(in map[string]any) []Violation {
 	arn := get(aso, "masterUserOptions.masterUserArn")
 	name := get(aso, "masterUserOptions.masterUserName")
 	pass := get(aso, "masterUserOptions.masterUserPassword")
+	for _, v := range []any{internal, arn, name, pass} {
+		if !known(v) {
+			return nil
+		}
+	}
 	switch {
 	case isTrue(internal):
-		if nonEmpty(arn) {
+		if present(arn) {
 			mu("masterUserArn is set with internalUserDatabaseEnabled true; an IAM master user is only allowed with the internal user database off")
 		}
-		if (name == nil) != (pass == nil) || (name == nil && !nonEmpty(arn)) {
+		if present(name) != present(pass) || (!present(name) && !present(arn)) {
 			mu("internalUserDatabaseEnabled true needs masterUserName and masterUserPassword")
 		}
 	default:
-		if name != nil || pass != nil {
+		if present(name) || present(pass) {
 			mu("masterUserName/masterUserPassword are set with internalUserDatabaseEnabled %s; they are only allowed with the internal user database on", boolWord(internal))
 		}
-		if !nonEmpty(arn) && name == nil {
+		if !present(arn) && !present(name) {
 			mu("fine-grained access control with the internal user database off needs masterUserArn (an IAM role or user)")
 		}
-	}
-	fgac := func(prop, what string) {
-		out = append(out, Violation{Constraint: OpenSearchFGAC, Property: prop, Doc: DocFGAC,
-			Message: "fine-grained access control requires " + what})
-	}
-	if !isTrue(get(in, "encryptAtRest.enabled")) {
-		fgac("encryptAtRest.enabled", "encryption at rest")
-	}
-	if !isTrue(get(in, "nodeToNodeEncryption.enabled")) {
-		fgac("nodeToNodeEncryption.enabled", "node-to-node encryption")
-	}
-	if !isTrue(get(in, "domainEndpointOptions.enforceHttps")) {
-		fgac("domainEndpointOptions.enforceHttps", "HTTPS enforced on the domain endpoint")
 	}
 	return out
 }

@@ -265,3 +265,22 @@ func TestGlueProjection(t *testing.T) {
 		})
 	}
 }
+
+// Values not known yet (a preview) are not judged: an unknown master user
+// ARN or encryption setting is no violation.
+func TestUnknownValuesAreNotJudged(t *testing.T) {
+	in := domain()
+	aso := in["advancedSecurityOptions"].(map[string]any)
+	aso["internalUserDatabaseEnabled"] = true
+	aso["masterUserOptions"] = map[string]any{"masterUserArn": Unknown{}}
+	in["encryptAtRest"] = Unknown{}
+	in["nodeToNodeEncryption"] = map[string]any{"enabled": Unknown{}}
+	if vs := CheckResource("aws:opensearch/domain:Domain", "search", in); len(vs) != 0 {
+		t.Errorf("unknown values judged: %v", vs)
+	}
+	// Once known, the same domain is refused.
+	aso["masterUserOptions"] = map[string]any{"masterUserArn": "arn:aws:iam::123456789012:role/admin"}
+	if vs := CheckResource("aws:opensearch/domain:Domain", "search", in); len(vs) != 1 || vs[0].Constraint != OpenSearchMasterUser {
+		t.Errorf("known values: %v", vs)
+	}
+}

@@ -253,10 +253,6 @@ func (p *Provider) Refused() []string {
 	return append([]string(nil), p.refused...)
 }
 
-// unknown stands for an input whose value is not known yet: it is no
-// string, number or map, so no constraint judges it.
-type unknown struct{}
-
 // Plain converts inputs to the plain values internal/awsconstraints reads:
 // secrets are unwrapped, an unknown value (computed, or an output not yet
 // known) becomes a value no constraint judges.
@@ -265,11 +261,11 @@ func Plain(pm resource.PropertyMap) map[string]any {
 	replv = func(v resource.PropertyValue) (any, bool) {
 		switch {
 		case v.IsComputed():
-			return unknown{}, true
+			return awsconstraints.Unknown{}, true
 		case v.IsOutput():
 			o := v.OutputValue()
 			if !o.Known {
-				return unknown{}, true
+				return awsconstraints.Unknown{}, true
 			}
 			return o.Element.MapRepl(nil, replv), true
 		case v.IsSecret():
