@@ -208,28 +208,36 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 	if err != nil {
 		return nil, err
 	}
+	// netDeps is the network path the clients use (security-group rules,
+	// endpoints): the bootstrap invocation waits for it, or its first call
+	// could time out against a rule or endpoint that does not exist yet.
+	var netDeps []pulumi.Resource
 	httpsFrom := func(rname string, sg, from *ec2.SecurityGroup) error {
-		_, err := ec2.NewSecurityGroupRule(ctx, rname, &ec2.SecurityGroupRuleArgs{
+		r, err := ec2.NewSecurityGroupRule(ctx, rname, &ec2.SecurityGroupRuleArgs{
 			Type: pulumi.String("ingress"), Protocol: pulumi.String("tcp"),
 			FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
 			SecurityGroupId: sg.ID(), SourceSecurityGroupId: from.ID(),
 			Description: pulumi.String("HTTPS from the domain's clients"),
 		}, parent)
+		netDeps = append(netDeps, r)
 		return err
 	}
 	httpsTo := func(rname string, to pulumi.StringInput, desc string) error {
-		_, err := ec2.NewSecurityGroupRule(ctx, rname, &ec2.SecurityGroupRuleArgs{
+		r, err := ec2.NewSecurityGroupRule(ctx, rname, &ec2.SecurityGroupRuleArgs{
 			Type: pulumi.String("egress"), Protocol: pulumi.String("tcp"),
 			FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
 			SecurityGroupId: clients.ID(), SourceSecurityGroupId: to,
 			Description: pulumi.String(desc),
 		}, parent)
+		netDeps = append(netDeps, r)
 		return err
 	}
 	if a.VpcEndpoints {
-		if err := newClientEndpoints(ctx, name, env, a, clients, httpsFrom, httpsTo, parent); err != nil {
+		eps, err := newClientEndpoints(ctx, name, env, a, clients, httpsFrom, httpsTo, parent)
+		if err != nil {
 			return nil, err
 		}
+		netDeps = append(netDeps, eps...)
 	}
 
 	var domainSG *ec2.SecurityGroup
@@ -497,8 +505,10 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 	inv, err := lambda.NewInvocation(ctx, name+"-bootstrap-apply", &lambda.InvocationArgs{
 		FunctionName: boot.Function.Name,
 		Input:        payload,
-		Triggers:     pulumi.StringMap{"hash": hash},
-	}, parent, pulumi.DependsOn(domainDeps))
+		// The domain's identity is a trigger too: a replaced domain (a new ARN
+		// and endpoint) starts empty and needs every object applied again.
+		Triggers: pulumi.StringMap{"hash": hash, "domainArn": domainArn, "endpoint": endpoint},
+	}, parent, pulumi.DependsOn(append(domainDeps, netDeps...)))
 	if err != nil {
 		return nil, err
 	}
@@ -579,23 +589,24 @@ func domainSecurity(a OpenSearchStreamArgs, bootRole *iam.Role, masterPassword p
 // clients need in a VPC without a NAT gateway, behind a security group
 // that admits HTTPS from the clients only.
 func newClientEndpoints(ctx *pulumi.Context, name string, env awsEnv, a OpenSearchStreamArgs, clients *ec2.SecurityGroup,
-	httpsFrom func(string, *ec2.SecurityGroup, *ec2.SecurityGroup) error, httpsTo func(string, pulumi.StringInput, string) error, parent pulumi.ResourceOption) error {
+	httpsFrom func(string, *ec2.SecurityGroup, *ec2.SecurityGroup) error, httpsTo func(string, pulumi.StringInput, string) error, parent pulumi.ResourceOption) ([]pulumi.Resource, error) {
 	endpointsSG, err := ec2.NewSecurityGroup(ctx, name+"-endpoints", &ec2.SecurityGroupArgs{
 		VpcId:       a.VpcID,
 		Description: pulumi.String("Interface endpoints used by " + name),
 		Tags:        NameTags(a.Tags, name+"-endpoints"),
 	}, parent)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := httpsFrom(name+"-endpoints-https", endpointsSG, clients); err != nil {
-		return err
+		return nil, err
 	}
 	if err := httpsTo(name+"-clients-to-endpoints", endpointsSG.ID(), "HTTPS to the VPC endpoints"); err != nil {
-		return err
+		return nil, err
 	}
+	var eps []pulumi.Resource
 	for _, svc := range EndpointServices(a.AccessHost) {
-		if _, err := ec2.NewVpcEndpoint(ctx, name+"-"+svc, &ec2.VpcEndpointArgs{
+		ep, err := ec2.NewVpcEndpoint(ctx, name+"-"+svc, &ec2.VpcEndpointArgs{
 			VpcId:             a.VpcID,
 			ServiceName:       pulumi.String("com.amazonaws." + env.Region + "." + svc),
 			VpcEndpointType:   pulumi.String("Interface"),
@@ -603,11 +614,13 @@ func newClientEndpoints(ctx *pulumi.Context, name string, env awsEnv, a OpenSear
 			SecurityGroupIds:  pulumi.StringArray{endpointsSG.ID()},
 			PrivateDnsEnabled: pulumi.Bool(true),
 			Tags:              NameTags(a.Tags, name+"-"+svc),
-		}, parent); err != nil {
-			return err
+		}, parent)
+		if err != nil {
+			return nil, err
 		}
+		eps = append(eps, ep)
 	}
-	return nil
+	return eps, nil
 }
 
 // EndpointServices are the services the clients call inside AWS: SQS (the
@@ -660,7 +673,10 @@ func newPasswordSecret(ctx *pulumi.Context, name, description string, tags map[s
 // domainAlarms are the domain health alarms AWS recommends, to the alarm topic.
 func domainAlarms(ctx *pulumi.Context, name string, env awsEnv, d *opensearch.Domain, a OpenSearchStreamArgs, parent pulumi.ResourceOption) error {
 	dims := pulumi.StringMap{"DomainName": d.DomainName, "ClientId": pulumi.String(env.AccountID)}
-	freeMB := float64(a.VolumeSizeGB*a.InstanceCount) * 1024 * 0.25
+	// FreeStorageSpace's Minimum is the fullest node's free space, so the
+	// threshold is 25% of one node's volume, as AWS recommends
+	// (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/cloudwatch-alarms.html).
+	freeMB := float64(a.VolumeSizeGB) * 1024 * 0.25
 	for _, al := range []opsAlarmArgs{
 		{Description: "OpenSearch cluster status is red: a primary shard is unassigned", Metric: "ClusterStatus.red", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, Period: 60},
 		{Description: "OpenSearch cluster status is yellow: a replica shard is unassigned", Metric: "ClusterStatus.yellow", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, Period: 60},
@@ -729,7 +745,9 @@ func newAccessHost(ctx *pulumi.Context, name string, env awsEnv, a OpenSearchStr
 		},
 		RootBlockDevice: &ec2.InstanceRootBlockDeviceArgs{Encrypted: pulumi.Bool(true), VolumeType: pulumi.String("gp3")},
 		Tags:            NameTags(a.Tags, name+"-host"),
-	}, parent)
+		// The AMI is read only at launch: without ignoring it, every new
+		// Amazon Linux release the most-recent lookup finds would replace the host.
+	}, parent, pulumi.IgnoreChanges([]string{"ami"}))
 	if err != nil {
 		return nil, nil, err
 	}
