@@ -53,7 +53,8 @@ type FirehosePipelineArgs struct {
 	Fields []flowlog.Field
 	// Forwarder is the built forwarder Lambda (lambda mode).
 	Forwarder LambdaCode
-	// BufferSizeMB (1-128) and BufferIntervalSeconds (0-900) tune delivery batching.
+	// BufferSizeMB (1-128) and BufferIntervalSeconds (0-900) tune delivery
+	// batching; BufferIntervalSeconds 0 is zero buffering, not a default.
 	BufferSizeMB          int
 	BufferIntervalSeconds int
 	// ExpirationDays expires delivered objects (0: never).
@@ -93,9 +94,6 @@ func (a *FirehosePipelineArgs) validate() error {
 	}
 	if a.BufferSizeMB == 0 {
 		a.BufferSizeMB = 64
-	}
-	if a.BufferIntervalSeconds == 0 {
-		a.BufferIntervalSeconds = 300
 	}
 	if !slices.Contains(FeedModes, a.FeedMode) {
 		errs = append(errs, fmt.Errorf("FeedMode: %q is not one of %v", a.FeedMode, FeedModes))

@@ -216,3 +216,18 @@ func TestFirehosePipelineRejectsBadArgs(t *testing.T) {
 		})
 	}
 }
+
+// A buffer interval of 0 (zero buffering, which Firehose accepts) reaches the
+// stream as 0: it is not a default to replace.
+func TestFirehoseZeroBufferInterval(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		a := firehoseArgs(FeedLambda)
+		a.BufferIntervalSeconds = 0
+		_, err := NewFirehosePipeline(ctx, "fh", a)
+		return err
+	})
+	s3c := asMap(mustGet(t, m, "fh-stream").Inputs["extendedS3Configuration"])
+	if s3c["bufferingInterval"] != float64(0) {
+		t.Errorf("bufferingInterval %v, want 0", s3c["bufferingInterval"])
+	}
+}

@@ -226,7 +226,8 @@ func subscribe(ctx *pulumi.Context, name string, env awsEnv, fn *lambda.Function
 		LogGroup:       logGroupName,
 		FilterPattern:  pulumi.String(""),
 		DestinationArn: fn.Arn,
-		Distribution:   pulumi.String("ByLogStream"),
+		// No distribution: it applies only to Kinesis data stream destinations
+		// (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutSubscriptionFilter.html).
 	}, opt, pulumi.DependsOn(append([]pulumi.Resource{perm}, deps...)))
 	return err
 }
