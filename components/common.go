@@ -90,19 +90,23 @@ func policy(stmts ...statement) map[string]any {
 	return map[string]any{"Version": "2012-10-17", "Statement": list}
 }
 
-// serviceTrust is a trust policy that lets one AWS service assume a role, only
-// on behalf of this account and, when sourceArn is set, only for that resource.
-func serviceTrust(env awsEnv, service string, sourceArn any) map[string]any {
-	cond := map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": env.AccountID}}
-	if sourceArn != nil {
-		cond["ArnLike"] = map[string]any{"aws:SourceArn": sourceArn}
-	}
-	return policy(statement{
+// serviceTrust is a trust policy that lets one AWS service assume a role,
+// with exactly the condition that service's own documentation shows in the
+// trust policy for this use (nil when it shows none). A condition key the
+// service does not send when it assumes the role makes every assumption fail
+// at run time, not at deploy time, so no key is added on principle; the rule
+// iam-trust-source-condition (internal/policy.TrustForms) holds each service
+// to its documented form and cites the page.
+func serviceTrust(env awsEnv, service string, condition map[string]any) map[string]any {
+	st := statement{
 		"Effect":    "Allow",
 		"Principal": map[string]any{"Service": env.servicePrincipal(service)},
 		"Action":    "sts:AssumeRole",
-		"Condition": cond,
-	})
+	}
+	if condition != nil {
+		st["Condition"] = condition
+	}
+	return policy(st)
 }
 
 // oneOf reports a field whose value is not among the allowed ones.

@@ -171,12 +171,14 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 		return nil, err
 	}
 
-	// Firehose is auto-named <name>-<suffix>: the trust condition names it.
-	streamArnPattern := env.arn("firehose", env.Region, env.AccountID, "deliverystream/"+name+"-*")
 	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
-		Description:      pulumi.String("Lets the delivery stream " + name + " write to its bucket"),
-		AssumeRolePolicy: policyJSON(serviceTrust(env, "firehose", streamArnPattern)),
-		Tags:             NameTags(a.Tags, name+"-role"),
+		Description: pulumi.String("Lets the delivery stream " + name + " write to its bucket"),
+		// Firehose documents sts:ExternalId = the account id as its trust condition
+		// (https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3).
+		AssumeRolePolicy: policyJSON(serviceTrust(env, "firehose", map[string]any{
+			"StringEquals": map[string]any{"sts:ExternalId": env.AccountID},
+		})),
+		Tags: NameTags(a.Tags, name+"-role"),
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -358,8 +360,11 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 	case FeedSubscription:
 		logsRole, err := iam.NewRole(ctx, name+"-logs-role", &iam.RoleArgs{
 			Description: pulumi.String("Lets CloudWatch Logs put subscription data into " + name),
-			AssumeRolePolicy: policyJSON(serviceTrust(env, "logs",
-				env.arn("logs", env.Region, env.AccountID, "*"))),
+			// CloudWatch Logs documents aws:SourceArn on its log groups for this role
+			// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html#FirehoseExample).
+			AssumeRolePolicy: policyJSON(serviceTrust(env, "logs", map[string]any{
+				"StringLike": map[string]any{"aws:SourceArn": env.arn("logs", env.Region, env.AccountID, "*")},
+			})),
 			Tags: NameTags(a.Tags, name+"-logs-role"),
 		}, parent)
 		if err != nil {

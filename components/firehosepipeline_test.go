@@ -57,11 +57,11 @@ func TestFirehosePipelineStream(t *testing.T) {
 	if !mustGet(t, m, "fh-bucket").RetainOnDelete {
 		t.Error("Firehose data bucket must be retained")
 	}
+	// Firehose's documented trust condition: sts:ExternalId = the account id, nothing else.
 	trust := policyDoc(t, mustGet(t, m, "fh-role"), "assumeRolePolicy")
 	cond := asMap(asMap(trust["Statement"].([]any)[0])["Condition"])
-	if asMap(cond["StringEquals"])["aws:SourceAccount"] != mockaws.Account ||
-		asMap(cond["ArnLike"])["aws:SourceArn"] != "arn:aws:firehose:us-east-1:123456789012:deliverystream/fh-*" {
-		t.Errorf("firehose trust conditions %v", cond)
+	if len(cond) != 1 || len(asMap(cond["StringEquals"])) != 1 || asMap(cond["StringEquals"])["sts:ExternalId"] != mockaws.Account {
+		t.Errorf("firehose trust conditions %v, want only StringEquals sts:ExternalId = %s", cond, mockaws.Account)
 	}
 	pol := policyDoc(t, mustGet(t, m, "fh-role-policy"), "policy")
 	write := statementBySid(t, pol, "WriteDataAndErrors")
@@ -90,6 +90,11 @@ func TestFirehosePipelineLambdaFeed(t *testing.T) {
 	vars := asMap(asMap(fn.Inputs["environment"])["variables"])
 	if vars["FLOW_LOG_FORMAT"] != flowlog.LogFormat(flowlog.DefaultFields()) || !strings.HasPrefix(str(vars["DELIVERY_STREAM_NAME"]), "fh-stream") {
 		t.Errorf("environment %v", vars)
+	}
+	// Lambda documents no trust condition for an execution role.
+	trust := asMap(policyDoc(t, mustGet(t, m, "fh-forwarder-role"), "assumeRolePolicy")["Statement"].([]any)[0])
+	if asMap(trust["Principal"])["Service"] != "lambda.amazonaws.com" || trust["Condition"] != nil {
+		t.Errorf("forwarder execution role trust %v, want lambda.amazonaws.com and no condition", trust)
 	}
 	pol := policyDoc(t, mustGet(t, m, "fh-forwarder-role-policy"), "policy")
 	put := statementBySid(t, pol, "PutToOneStream")
@@ -170,8 +175,10 @@ func TestFirehosePipelineSubscriptionFeed(t *testing.T) {
 	}
 	trust := policyDoc(t, mustGet(t, m, "fh-logs-role"), "assumeRolePolicy")
 	st := asMap(trust["Statement"].([]any)[0])
-	if asMap(st["Principal"])["Service"] != "logs.amazonaws.com" || asMap(asMap(st["Condition"])["StringEquals"])["aws:SourceAccount"] != mockaws.Account {
-		t.Errorf("logs trust %v", st)
+	// CloudWatch Logs' documented trust condition: aws:SourceArn on this account's log groups, nothing else.
+	if cond := asMap(st["Condition"]); asMap(st["Principal"])["Service"] != "logs.amazonaws.com" || len(cond) != 1 ||
+		len(asMap(cond["StringLike"])) != 1 || asMap(cond["StringLike"])["aws:SourceArn"] != "arn:aws:logs:us-east-1:123456789012:*" {
+		t.Errorf("logs trust %v, want only StringLike aws:SourceArn = arn:aws:logs:us-east-1:123456789012:*", st)
 	}
 }
 

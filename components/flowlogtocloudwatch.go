@@ -93,8 +93,12 @@ func NewFlowLogToCloudWatch(ctx *pulumi.Context, name string, args *FlowLogToClo
 
 	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
 		Description: pulumi.String("Lets VPC Flow Logs of this account deliver to one log group"),
-		AssumeRolePolicy: policyJSON(serviceTrust(env, "vpc-flow-logs",
-			env.arn("ec2", env.Region, env.AccountID, "vpc-flow-log/*"))),
+		// The trust condition VPC Flow Logs documents: the flow log's account and ARN
+		// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html).
+		AssumeRolePolicy: policyJSON(serviceTrust(env, "vpc-flow-logs", map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": env.AccountID},
+			"ArnLike":      map[string]any{"aws:SourceArn": env.arn("ec2", env.Region, env.AccountID, "vpc-flow-log/*")},
+		})),
 		Tags: NameTags(a.Tags, name+"-role"),
 	}, parent)
 	if err != nil {

@@ -188,7 +188,9 @@ var chatbotNameRe = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 func newChatbotChannel(ctx *pulumi.Context, name string, env awsEnv, a SlackNotifierArgs, c *SlackNotifier) (*chatbot.SlackChannelConfiguration, error) {
 	parent := pulumi.Parent(c)
 	role, err := iam.NewRole(ctx, name+"-chatbot-role", &iam.RoleArgs{
-		Description:      pulumi.String("Role AWS Chatbot assumes for the Slack channel of " + name + ": CloudWatch reads only"),
+		Description: pulumi.String("Role AWS Chatbot assumes for the Slack channel of " + name + ": CloudWatch reads only"),
+		// AWS Chatbot documents no trust condition for a channel role
+		// (https://docs.aws.amazon.com/chatbot/latest/adminguide/getting-started.html#AWS::Chatbot::Role).
 		AssumeRolePolicy: policyJSON(serviceTrust(env, "chatbot", nil)),
 		Tags:             NameTags(a.Tags, name+"-chatbot-role"),
 	}, parent)

@@ -199,7 +199,12 @@ func newSubscriber(ctx *pulumi.Context, name string, env awsEnv, a subscriberArg
 	return s, nil
 }
 
-// newLambdaRole is an execution role only Lambda of this account can assume.
+// newLambdaRole is the execution role of one function. Its trust policy has
+// no condition: Lambda's documentation shows none for execution roles, and a
+// condition Lambda does not satisfy when it assumes the role fails every
+// invocation at run time
+// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html).
+// Who may give the role to a function is decided by iam:PassRole.
 func newLambdaRole(ctx *pulumi.Context, name string, env awsEnv, tags map[string]string, opt pulumi.ResourceOption) (*iam.Role, error) {
 	return iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
 		Description:      pulumi.String("Execution role of " + name),

@@ -323,6 +323,36 @@ func mut(f func(t *testing.T, m *mockaws.Mocks)) func(*testing.T, *mockaws.Mocks
 }
 
 func fixtures() []fixture {
+	return append(staticFixtures(), trustFormFixtures()...)
+}
+
+// trustFormFixtures give every row of policy.TrustForms a failing fixture: a
+// role that trusts the service with the blanket aws:SourceAccount condition,
+// which is the documented form of none of them.
+func trustFormFixtures() []fixture {
+	var out []fixture
+	for _, f := range policy.TrustForms {
+		out = append(out, fixture{f.Service + " trusted with the blanket aws:SourceAccount condition", ids.IAMTrustSourceCondition,
+			mut(func(t *testing.T, m *mockaws.Mocks) {
+				trustRole(m, "fixture-trust-"+f.Service, f.Service+".amazonaws.com",
+					map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": mockaws.Account}})
+			})})
+	}
+	return out
+}
+
+// trustRole adds a role that lets one service principal assume it under condition (none when nil).
+func trustRole(m *mockaws.Mocks, name, principal string, condition map[string]any) *mockaws.Resource {
+	st := map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": principal}, "Action": "sts:AssumeRole"}
+	if condition != nil {
+		st["Condition"] = condition
+	}
+	return add(m, "aws:iam/role:Role", name, map[string]any{
+		"assumeRolePolicy": jsonString(map[string]any{"Version": "2012-10-17", "Statement": []any{st}}),
+	}, map[string]any{"arn": "arn:aws:iam::" + mockaws.Account + ":role/" + name})
+}
+
+func staticFixtures() []fixture {
 	return []fixture{
 		// S3
 		{"public access block half off", ids.S3PublicAccessBlock, mut(func(t *testing.T, m *mockaws.Mocks) {
@@ -518,20 +548,43 @@ func fixtures() []fixture {
 					"Action": []any{"ec2:CreateNetworkInterface", "ec2:DescribeInstances"}})
 			})
 		})},
-		{"service trust without source condition", ids.IAMTrustSourceCondition, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"flow-log role trust without its documented condition", ids.IAMTrustSourceCondition, mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, "flowlogs-cw-role"), "assumeRolePolicy", func(s []any) []any {
 				delete(stmt(s, 0), "Condition")
 				return s
 			})
 		})},
-		{"exempt service beside a service that must be conditioned", ids.IAMTrustSourceCondition, mut(func(t *testing.T, m *mockaws.Mocks) {
-			// ec2.amazonaws.com alone is exempt; listing lambda with it is not.
-			editPolicy(t, res(t, m, "flowlogs-cw-role"), "assumeRolePolicy", func(s []any) []any {
-				st := stmt(s, 0)
-				delete(st, "Condition")
-				st["Principal"] = map[string]any{"Service": []any{"ec2.amazonaws.com", "lambda.amazonaws.com"}}
+		{"Lambda execution role trust with aws:SourceAccount", ids.IAMTrustSourceCondition, mut(func(t *testing.T, m *mockaws.Mocks) {
+			// The form every role had before: Lambda documents no condition.
+			editPolicy(t, res(t, m, forwarder+"-role"), "assumeRolePolicy", func(s []any) []any {
+				stmt(s, 0)["Condition"] = map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": mockaws.Account}}
 				return s
 			})
+		})},
+		{"Firehose role trust with aws:Source* instead of sts:ExternalId", ids.IAMTrustSourceCondition, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, "firehose-role"), "assumeRolePolicy", func(s []any) []any {
+				stmt(s, 0)["Condition"] = map[string]any{
+					"StringEquals": map[string]any{"aws:SourceAccount": mockaws.Account},
+					"ArnLike":      map[string]any{"aws:SourceArn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/firehose-*"},
+				}
+				return s
+			})
+		})},
+		{"Firehose role trust with another account's external id", ids.IAMTrustSourceCondition, mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, "firehose-role"), "assumeRolePolicy", func(s []any) []any {
+				stmt(s, 0)["Condition"] = map[string]any{"StringEquals": map[string]any{"sts:ExternalId": "210987654321"}}
+				return s
+			})
+		})},
+		{"two services with different documented forms in one statement", ids.IAMTrustSourceCondition, mut(func(t *testing.T, m *mockaws.Mocks) {
+			// The flow-log condition is right for vpc-flow-logs and wrong for ec2.
+			editPolicy(t, res(t, m, "flowlogs-cw-role"), "assumeRolePolicy", func(s []any) []any {
+				stmt(s, 0)["Principal"] = map[string]any{"Service": []any{"vpc-flow-logs.amazonaws.com", "ec2.amazonaws.com"}}
+				return s
+			})
+		})},
+		{"service with no documented trust form", ids.IAMTrustSourceCondition, mut(func(t *testing.T, m *mockaws.Mocks) {
+			trustRole(m, "fixture-trust-unknown", "states.amazonaws.com", nil)
 		})},
 		{"bucket policy allows everyone", ids.ResourcePolicyNotPublic, mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, flowLogBucket+"-policy"), "policy", func(s []any) []any {
@@ -856,6 +909,52 @@ func TestAllowListIsDocumented(t *testing.T) {
 		if a.Name == "" || len(a.Why) < 40 || (a.Kind == "" && len(a.Actions) == 0) {
 			t.Errorf("allow-list entry %+v must name what it allows and say why", a)
 		}
+	}
+}
+
+func TestTrustFormsAreDocumented(t *testing.T) {
+	seen := map[string]bool{}
+	for _, f := range policy.TrustForms {
+		if f.Service == "" || strings.Contains(f.Service, ".") || seen[f.Service] {
+			t.Errorf("trust form %+v: Service must be a unique principal name without its DNS suffix", f)
+		}
+		seen[f.Service] = true
+		if len(f.Why) < 40 || !strings.HasPrefix(f.Doc, "https://docs.aws.amazon.com/") {
+			t.Errorf("trust form %s must say why and cite the AWS page that shows the trust policy", f.Service)
+		}
+		for _, k := range f.AccountKeys {
+			if !slices.Contains(f.Keys, k) {
+				t.Errorf("trust form %s: account key %s is not one of its keys %v", f.Service, k, f.Keys)
+			}
+		}
+	}
+}
+
+// TestTrustFormsAcceptTheirDocumentedForm keeps the allow-list satisfiable:
+// a role in exactly the documented form of its service passes the rule.
+func TestTrustFormsAcceptTheirDocumentedForm(t *testing.T) {
+	for _, f := range policy.TrustForms {
+		t.Run(f.Service, func(t *testing.T) {
+			var cond map[string]any
+			if len(f.Keys) > 0 {
+				like := map[string]any{}
+				for _, k := range f.Keys {
+					like[k] = "arn:aws:mock:us-east-1:" + mockaws.Account + ":*"
+					if slices.Contains(f.AccountKeys, k) {
+						like[k] = mockaws.Account
+					}
+				}
+				cond = map[string]any{"StringLike": like}
+			}
+			m := mockaws.New(project, "dev")
+			trustRole(m, "fixture-trust", f.Service+".amazonaws.com", cond)
+			rep := policy.Evaluate(m, nil, policy.At(fixtureTime))
+			for _, v := range rep.Violations {
+				if v.Rule == ids.IAMTrustSourceCondition {
+					t.Errorf("the documented form fails: %s", v)
+				}
+			}
+		})
 	}
 }
 

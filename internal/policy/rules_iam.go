@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -73,25 +75,136 @@ func allIn(actions, allowed []string) bool {
 // isWildcardAction reports whether an action pattern matches every action of every service.
 func isWildcardAction(a string) bool { return a == "*" || a == "*:*" }
 
-// trustSourceKeys are the condition keys that bind a service's role
-// assumption to this account or to one resource (confused-deputy protection).
-var trustSourceKeys = []string{"aws:SourceAccount", "aws:SourceArn"}
-
-// trustConditionExempt are service principals that do not pass
-// aws:SourceAccount/aws:SourceArn when they assume a role, so the condition
-// would deny every assumption: EC2 assumes an instance profile's role on the
-// instance's behalf without these keys. Each entry names why.
-var trustConditionExempt = map[string]string{
-	"ec2.amazonaws.com": "EC2 instance profiles: EC2 does not send aws:SourceAccount or aws:SourceArn when it assumes the role",
+// TrustForm is how one AWS service's own documentation writes the trust
+// policy of a role that service assumes: the condition keys it shows, or none.
+// A key the service does not send when it assumes the role denies every
+// assumption, and that shows only at run time (a function that never runs, a
+// channel that never posts), so the rule holds each service to exactly its
+// documented form, no more and no less.
+type TrustForm struct {
+	// Service is the service principal without its partition's DNS suffix
+	// ("vpc-flow-logs" for vpc-flow-logs.amazonaws.com).
+	Service string
+	// Keys are the condition keys the documented trust policy tests (all of
+	// them, and no other); empty when the documentation shows no condition.
+	Keys []string
+	// AccountKeys are those of Keys whose value must be the role's own
+	// account id.
+	AccountKeys []string
+	// Why says what the documentation shows and why this form.
+	Why string
+	// Doc is the AWS page that shows the trust policy.
+	Doc string
 }
 
-func allExempt(services []string) bool {
-	for _, s := range services {
-		if _, ok := trustConditionExempt[s]; !ok {
-			return false
+// TrustForms is the allow-list of service principals a role may trust, each
+// with its documented condition form. A service missing here is a violation
+// until someone looks up its documentation and adds a row.
+var TrustForms = []TrustForm{
+	{
+		Service: "vpc-flow-logs",
+		Keys:    []string{"aws:SourceAccount", "aws:SourceArn"}, AccountKeys: []string{"aws:SourceAccount"},
+		Why: "VPC Flow Logs documents aws:SourceAccount (the flow log's owner) and aws:SourceArn (the flow log, " +
+			"arn:<partition>:ec2:<region>:<account>:vpc-flow-log/*) in the trust policy of the role that publishes to CloudWatch Logs.",
+		Doc: "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html",
+	},
+	{
+		Service: "logs",
+		Keys:    []string{"aws:SourceArn"},
+		Why: "CloudWatch Logs documents aws:SourceArn (StringLike arn:<partition>:logs:<region>:<account>:*) in the trust policy " +
+			"of the role a subscription filter uses to put records into Firehose or Kinesis.",
+		Doc: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html#FirehoseExample",
+	},
+	{
+		Service: "firehose",
+		Keys:    []string{"sts:ExternalId"}, AccountKeys: []string{"sts:ExternalId"},
+		Why: "Firehose documents sts:ExternalId equal to the account id in the trust policy of a delivery stream's role " +
+			"(\"This ensures that only you can request Firehose to assume the IAM role\"); it shows no aws:Source* key there.",
+		Doc: "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3",
+	},
+	{
+		Service: "lambda",
+		Why: "Lambda documents the execution role's trust policy with the lambda.amazonaws.com principal and no condition; " +
+			"a condition Lambda does not satisfy when it assumes the role fails every invocation. Who may give the role to a " +
+			"function is governed by iam:PassRole instead.",
+		Doc: "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
+	},
+	{
+		Service: "chatbot",
+		Why: "AWS Chatbot documents the channel role's trust policy with the chatbot.amazonaws.com principal and no condition; " +
+			"a condition it does not satisfy leaves the channel silent when an alarm fires.",
+		Doc: "https://docs.aws.amazon.com/chatbot/latest/adminguide/getting-started.html#AWS::Chatbot::Role",
+	},
+	{
+		Service: "ec2",
+		Why: "EC2 assumes an instance profile's role on the instance's behalf; the documented trust policy has the " +
+			"ec2.amazonaws.com principal and no condition, and a condition EC2 does not satisfy leaves the instance without credentials.",
+		Doc: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html",
+	},
+}
+
+// describe is the documented condition in a message.
+func (f TrustForm) describe() string {
+	if len(f.Keys) == 0 {
+		return "no condition"
+	}
+	return "the condition keys " + strings.Join(f.Keys, " and ")
+}
+
+// trustForm returns the documented form of a service principal, if listed.
+func trustForm(principal string) (TrustForm, bool) {
+	name, _, _ := strings.Cut(principal, ".")
+	for _, f := range TrustForms {
+		if f.Service == name {
+			return f, true
 		}
 	}
-	return true
+	return TrustForm{}, false
+}
+
+// trustProblems returns what keeps statement s from being form f's documented
+// trust policy; account is the role's own account id ("" when unknown).
+func trustProblems(s Statement, f TrustForm, account string) []string {
+	var out []string
+	var have []string // as written, in a stable order
+	for _, op := range sortedKeys(s.Condition) {
+		kv, _ := s.Condition[op].(map[string]any)
+		have = append(have, sortedKeys(kv)...)
+	}
+	for _, k := range f.Keys {
+		if !slices.ContainsFunc(have, func(h string) bool { return strings.EqualFold(h, k) }) {
+			out = append(out, "lacks "+k)
+		}
+	}
+	for _, k := range have {
+		if !slices.ContainsFunc(f.Keys, func(want string) bool { return strings.EqualFold(want, k) }) {
+			out = append(out, "tests "+k+", which it does not document")
+		}
+	}
+	for _, k := range f.AccountKeys {
+		for _, v := range conditionValues(s, k) {
+			if (account != "" && v != account) || !accountIDRe.MatchString(v) {
+				out = append(out, fmt.Sprintf("tests %s = %q, not the role's account id", k, v))
+			}
+		}
+	}
+	return out
+}
+
+var accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
+
+// conditionValues returns the values statement s tests key against, under any operator.
+func conditionValues(s Statement, key string) []string {
+	var out []string
+	for _, kv := range s.Condition {
+		m, _ := kv.(map[string]any)
+		for k, v := range m {
+			if strings.EqualFold(k, key) {
+				out = append(out, strings1(v)...)
+			}
+		}
+	}
+	return out
 }
 
 var iamRules = []Rule{
@@ -150,19 +263,35 @@ var iamRules = []Rule{
 		},
 	},
 	{
-		ID:          ids.IAMTrustSourceCondition,
-		Severity:    High,
-		Description: "Every role trust policy statement that lets an AWS service assume the role tests aws:SourceAccount or aws:SourceArn, so no other account can make the service act with this role (cross-service confused deputy); services that do not send these keys (ec2.amazonaws.com for instance profiles) are exempt by name.",
+		ID:       ids.IAMTrustSourceCondition,
+		Severity: High,
+		Description: "Every role trust policy statement that lets an AWS service assume the role has exactly the condition that " +
+			"service's own documentation shows for its trust policy (the allow-list TrustForms, one row per service with the page): " +
+			"vpc-flow-logs aws:SourceAccount and aws:SourceArn; logs aws:SourceArn; firehose sts:ExternalId = the account id; " +
+			"lambda, chatbot and ec2 none. A missing key lets another account's resource make the service act with the role " +
+			"(confused deputy); a key the service does not send denies every assumption at run time; a service not in the list is a violation until its documented form is added.",
 		Check: func(g *Graph) []Violation {
 			var out []Violation
 			for _, d := range g.Documents() {
 				if d.Kind != Trust || d.Err != nil {
 					continue
 				}
+				account := arnAccount(Str(d.Resource.Outputs["arn"]))
 				for i, s := range d.Statements {
-					if s.Allow() && len(s.Principal.Service) > 0 && !allExempt(s.Principal.Service) && !s.HasConditionKey(trustSourceKeys...) {
-						out = append(out, violation(d.Resource, "%s %s lets %s assume the role without an aws:SourceAccount or aws:SourceArn condition",
-							d.Field, s.Label(i), strings.Join(s.Principal.Service, ", ")))
+					if !s.Allow() {
+						continue
+					}
+					for _, svc := range s.Principal.Service {
+						f, ok := trustForm(svc)
+						if !ok {
+							out = append(out, violation(d.Resource, "%s %s lets %s assume the role, a service with no documented trust form in the rule's allow-list (policy.TrustForms)",
+								d.Field, s.Label(i), svc))
+							continue
+						}
+						if p := trustProblems(s, f, account); len(p) > 0 {
+							out = append(out, violation(d.Resource, "%s %s lets %s assume the role but %s; its documentation (%s) shows %s",
+								d.Field, s.Label(i), svc, strings.Join(p, ", "), f.Doc, f.describe()))
+						}
 					}
 				}
 			}
