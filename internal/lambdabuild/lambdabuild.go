@@ -2,9 +2,15 @@
 // provided.al2023 runtime on arm64 and packages them as reproducible zip files.
 //
 // The Pulumi program calls Build during `pulumi preview` and `pulumi up`, so no
-// manual pre-build step is needed. The same source always yields a
-// byte-identical zip, which keeps the archive hash (and with it the Lambda's
-// source_code_hash) stable: a second `pulumi up` shows no diff.
+// manual pre-build step is needed. The same source and the same Go toolchain
+// always yield a byte-identical zip, which keeps the archive hash (and with it
+// the Lambda's source_code_hash) stable: a second `pulumi up` shows no diff.
+//
+// The toolchain is part of the binary (the runtime and standard library are
+// compiled in), so Build only builds with the toolchain go.mod pins (its
+// toolchain line, or an exact go line) and fails with a clear message
+// otherwise: a deploy from a machine with another Go patch release would
+// otherwise replace every function's code.
 package lambdabuild
 
 import (
@@ -19,10 +25,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/mod/modfile"
 )
 
 // Package is a built Lambda deployment package.
@@ -34,6 +43,8 @@ type Package struct {
 	// SHA256 is the base64-encoded SHA-256 of the zip bytes, the form Lambda's
 	// source_code_hash (sourceCodeHash) uses.
 	SHA256 string
+	// GoVersion is the toolchain that compiled the binary (go.mod's pin), e.g. "go1.26.8".
+	GoVersion string
 }
 
 // Options controls where Build looks for the module and writes its output.
@@ -73,7 +84,11 @@ const (
 //
 //	-trimpath -buildvcs=false -tags lambda.norpc -ldflags "-s -w -buildid="
 //
-// so the binary depends only on the source and the toolchain. The zip is
+// so the binary depends only on the source and the toolchain. Before it
+// builds, it asks the go command (`go env GOVERSION`, same directory and
+// environment) which toolchain it runs and fails unless that is the one
+// go.mod pins (PinnedToolchain), naming both and how to get the pinned one.
+// The zip is
 // deterministic (fixed timestamp, mode 0755, Deflate) and written atomically
 // (temporary file and rename). A failing compile returns an error naming
 // pkgPath and including the compiler output.
@@ -83,6 +98,76 @@ const (
 // context is cancelled is not memoised, so a later call can try again.
 func Build(ctx context.Context, name, pkgPath string, opts Options) (Package, error) {
 	return defaultBuilder.build(ctx, name, pkgPath, opts)
+}
+
+// PinnedToolchain returns the Go toolchain the module at moduleDir pins for
+// building Lambdas, e.g. "go1.26.8": go.mod's toolchain line when it has one,
+// otherwise its go line, which must then name a release exactly (1.26.8, not
+// 1.26: "go 1.26" admits any 1.26.x, and each gives a different archive).
+func PinnedToolchain(moduleDir string) (string, error) {
+	path := filepath.Join(moduleDir, "go.mod")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("lambdabuild: reading the toolchain pin: %w", err)
+	}
+	f, err := modfile.Parse(path, data, nil)
+	if err != nil {
+		return "", fmt.Errorf("lambdabuild: reading the toolchain pin: %w", err)
+	}
+	if f.Toolchain != nil && f.Toolchain.Name != "" && f.Toolchain.Name != "default" {
+		return f.Toolchain.Name, nil
+	}
+	if f.Go == nil || !exactGoVersion.MatchString(f.Go.Version) {
+		got := "no go line"
+		if f.Go != nil {
+			got = "go " + f.Go.Version
+		}
+		return "", fmt.Errorf("lambdabuild: %s pins no exact Go toolchain (%s); Lambda archives are reproducible only with one toolchain: "+
+			"write the release in full (go 1.26.8) or add a toolchain line (toolchain go1.26.8)", path, got)
+	}
+	return "go" + f.Go.Version, nil
+}
+
+// exactGoVersion is a go line naming one release: 1.26.8, not 1.26 or 1.26rc1.
+var exactGoVersion = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+
+// checkToolchain fails unless the go command, run as the build will run it,
+// is the toolchain go.mod pins.
+func (b *builder) checkToolchain(ctx context.Context, goTool, moduleDir string, env []string, name string) (string, error) {
+	want, err := PinnedToolchain(moduleDir)
+	if err != nil {
+		return "", err
+	}
+	goVersion := b.goVersion
+	if goVersion == nil {
+		goVersion = execGoVersion
+	}
+	got, err := goVersion(ctx, goTool, moduleDir, env)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return "", fmt.Errorf("lambdabuild: building %s: %w", name, ctxErr)
+		}
+		return "", fmt.Errorf("lambdabuild: finding the Go toolchain that would build Lambda %q (go.mod pins %s): %w", name, want, err)
+	}
+	if got != want {
+		return "", fmt.Errorf("lambdabuild: Lambda %q must be built with %s, the toolchain go.mod pins, but the go command here is %s; "+
+			"a binary embeds its toolchain, so this archive would differ from one built elsewhere and a deploy would replace every function. "+
+			"Install %s, or set GOTOOLCHAIN=%s to let the go command fetch it", name, want, got, want, want)
+	}
+	return got, nil
+}
+
+// execGoVersion asks the go command which toolchain it runs in dir under env
+// (after any GOTOOLCHAIN switch go.mod asks for).
+func execGoVersion(ctx context.Context, goTool, dir string, env []string) (string, error) {
+	out, err := execRun(ctx, goTool, dir, env, []string{"env", "GOVERSION"})
+	if err != nil {
+		if msg := trimOutput(out); msg != "" {
+			return "", fmt.Errorf("%w\n%s", err, msg)
+		}
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 // FindModuleRoot returns the nearest directory at or above start that contains
@@ -120,6 +205,9 @@ func hasGoMod(dir string) bool {
 // runFunc runs the go tool with args in dir and env, returning its combined output.
 type runFunc func(ctx context.Context, goTool, dir string, env, args []string) ([]byte, error)
 
+// goVersionFunc reports the toolchain the go tool runs in dir under env.
+type goVersionFunc func(ctx context.Context, goTool, dir string, env []string) (string, error)
+
 func execRun(ctx context.Context, goTool, dir string, env, args []string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, goTool, args...)
 	cmd.Dir = dir
@@ -135,8 +223,9 @@ func execRun(ctx context.Context, goTool, dir string, env, args []string) ([]byt
 // builder memoises builds; the package-level Build uses defaultBuilder and
 // tests use their own.
 type builder struct {
-	run  runFunc      // nil means execRun
-	runs atomic.Int64 // number of times `go build` was started
+	run       runFunc       // nil means execRun
+	goVersion goVersionFunc // nil means execGoVersion
+	runs      atomic.Int64  // number of times `go build` was started
 
 	mu    sync.Mutex
 	calls map[string]*call // keyed by absolute zip path
@@ -232,6 +321,12 @@ func (b *builder) compileAndZip(ctx context.Context, name, pkgPath, moduleDir, o
 	}
 	defer os.RemoveAll(tmpDir)
 
+	env := buildEnv(os.Environ())
+	goVersion, err := b.checkToolchain(ctx, goTool, moduleDir, env, name)
+	if err != nil {
+		return Package{}, err
+	}
+
 	binPath := filepath.Join(tmpDir, binaryName)
 	args := append([]string{"build"}, buildFlags...)
 	args = append(args, "-o", binPath, pkgPath)
@@ -241,7 +336,7 @@ func (b *builder) compileAndZip(ctx context.Context, name, pkgPath, moduleDir, o
 		run = execRun
 	}
 	b.runs.Add(1)
-	out, err := run(ctx, goTool, moduleDir, buildEnv(os.Environ()), args)
+	out, err := run(ctx, goTool, moduleDir, env, args)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return Package{}, fmt.Errorf("lambdabuild: building %s (%s): %w", pkgPath, name, ctxErr)
@@ -257,7 +352,7 @@ func (b *builder) compileAndZip(ctx context.Context, name, pkgPath, moduleDir, o
 	if err != nil {
 		return Package{}, fmt.Errorf("lambdabuild: packaging %s (%s): %w", pkgPath, name, err)
 	}
-	return Package{Name: name, ZipPath: zipPath, SHA256: sum}, nil
+	return Package{Name: name, ZipPath: zipPath, SHA256: sum, GoVersion: goVersion}, nil
 }
 
 // writeZip writes a deterministic zip holding binPath as the single entry

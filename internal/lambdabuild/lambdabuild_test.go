@@ -11,11 +11,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 const helloSrc = `package main
@@ -23,12 +26,19 @@ const helloSrc = `package main
 func main() { println("hello from lambda") }
 `
 
+// localToolchain is the Go toolchain running the tests ("go1.26.8"); the
+// throwaway modules pin it, so the real builds below pass the toolchain check.
+var localToolchain = strings.Fields(runtime.Version())[0]
+
+// goLine is the go.mod line that pins localToolchain exactly.
+var goLine = "go " + strings.TrimPrefix(localToolchain, "go") + "\n"
+
 // newModule creates a throwaway module (module example.com/x, no deps) whose
 // main package ./fn has the given source, and returns the module root.
 func newModule(t *testing.T, src string) string {
 	t.Helper()
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/x\n\ngo 1.26\n")
+	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/x\n\n"+goLine)
 	writeFile(t, filepath.Join(dir, "fn", "main.go"), src)
 	return dir
 }
@@ -412,7 +422,7 @@ func TestNormalizePkgPath(t *testing.T) {
 
 func TestFindModuleRoot(t *testing.T) {
 	root := t.TempDir()
-	writeFile(t, filepath.Join(root, "go.mod"), "module example.com/x\n")
+	writeFile(t, filepath.Join(root, "go.mod"), "module example.com/x\n\n"+goLine)
 	nested := filepath.Join(root, "a", "b", "c")
 	// A directory named go.mod does not count.
 	if err := os.MkdirAll(filepath.Join(nested, "go.mod"), 0o755); err != nil {
@@ -448,5 +458,149 @@ func TestFindModuleRootMissing(t *testing.T) {
 	}
 	if _, err := FindModuleRoot(dir); err == nil || !strings.Contains(err.Error(), "no go.mod") {
 		t.Fatalf("err = %v, want a no go.mod error", err)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// The toolchain pin.
+
+func TestPinnedToolchain(t *testing.T) {
+	for gomod, want := range map[string]string{
+		"go 1.26.8\n":                     "go1.26.8",
+		"go 1.26\ntoolchain go1.26.8\n":   "go1.26.8",
+		"go 1.26.8\ntoolchain go1.26.9\n": "go1.26.9",
+	} {
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/x\n\n"+gomod)
+		if got, err := PinnedToolchain(dir); err != nil || got != want {
+			t.Errorf("go.mod %q: PinnedToolchain = %q, %v; want %q", gomod, got, err, want)
+		}
+	}
+	// A go line that admits several releases pins nothing.
+	for _, gomod := range []string{"go 1.26\n", "go 1.27rc1\n", ""} {
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/x\n\n"+gomod)
+		if got, err := PinnedToolchain(dir); err == nil || !strings.Contains(err.Error(), "toolchain go1.26.8") {
+			t.Errorf("go.mod %q: PinnedToolchain = %q, %v; want an error that says how to pin", gomod, got, err)
+		}
+	}
+}
+
+// TestOtherToolchainFailsBeforeBuilding: an archive built with another Go
+// release than go.mod pins would differ from CI's and replace every function
+// on deploy, so the build stops, naming both toolchains and the remedy.
+func TestOtherToolchainFailsBeforeBuilding(t *testing.T) {
+	dir := newModule(t, helloSrc)
+	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/x\n\ngo 1.26.8\n")
+	var versionEnv, buildEnv []string
+	b := builder{
+		run: func(ctx context.Context, goTool, d string, env, args []string) ([]byte, error) {
+			buildEnv = env
+			return fakeRun(nil)(ctx, goTool, d, env, args)
+		},
+		goVersion: func(_ context.Context, _, d string, env []string) (string, error) {
+			if d != dir {
+				t.Errorf("go env ran in %s, want the module root %s", d, dir)
+			}
+			versionEnv = env
+			return "go1.26.9", nil
+		},
+	}
+	_, err := b.build(context.Background(), "fn", "./fn", Options{ModuleDir: dir})
+	if err == nil {
+		t.Fatal("a build with go1.26.9 of a module pinned to go1.26.8 succeeded")
+	}
+	for _, want := range []string{"go1.26.8", "go1.26.9", "go.mod", "GOTOOLCHAIN=go1.26.8"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if b.runs.Load() != 0 {
+		t.Errorf("go build ran %d times despite the toolchain mismatch", b.runs.Load())
+	}
+	if _, statErr := os.Stat(filepath.Join(dir, ".build", "lambda", "fn.zip")); !errors.Is(statErr, os.ErrNotExist) {
+		t.Errorf("a refused build left a zip behind (stat: %v)", statErr)
+	}
+
+	// With the pinned toolchain it builds, under the very environment the
+	// version was asked with (so GOTOOLCHAIN and the like are the same).
+	b2 := builder{run: b.run, goVersion: func(_ context.Context, _, _ string, env []string) (string, error) {
+		versionEnv = env
+		return "go1.26.8", nil
+	}}
+	p, err := b2.build(context.Background(), "fn", "./fn", Options{ModuleDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.GoVersion != "go1.26.8" {
+		t.Errorf("GoVersion = %q, want go1.26.8", p.GoVersion)
+	}
+	if !slices.Equal(versionEnv, buildEnv) {
+		t.Errorf("go env GOVERSION ran with\n%q\nbut go build with\n%q", versionEnv, buildEnv)
+	}
+}
+
+// TestRealToolchainIsChecked runs the real go command: its GOVERSION must be
+// compared, so a module pinned to a release the machine does not run fails.
+func TestRealToolchainIsChecked(t *testing.T) {
+	dir := newModule(t, helloSrc)
+	t.Setenv("GOTOOLCHAIN", "local") // never download the other release
+	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/x\n\ngo 1.26.0\ntoolchain go1.26.99\n")
+	b := builder{run: fakeRun(nil)}
+	_, err := b.build(context.Background(), "fn", "./fn", Options{ModuleDir: dir})
+	if err == nil || !strings.Contains(err.Error(), "go1.26.99") || !strings.Contains(err.Error(), localToolchain) {
+		t.Fatalf("err = %v, want a mismatch between go1.26.99 and %s", err, localToolchain)
+	}
+}
+
+// TestRepositoryPinsOneToolchain: this repository's go.mod pins an exact
+// toolchain and every actions/setup-go step of the workflows installs that one
+// (go-version-file: go.mod, which setup-go v6 resolves to the toolchain line,
+// else the go line), so CI and a laptop with the pinned release build the
+// same archives. A workflow that names its own version ("1.26" installs the
+// newest 1.26.x) would fail the Lambda build instead of drifting silently.
+func TestRepositoryPinsOneToolchain(t *testing.T) {
+	root, err := FindModuleRoot("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := PinnedToolchain(root); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.yml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no workflows found under %s (%v)", root, err)
+	}
+	steps := 0
+	for _, f := range files {
+		var wf struct {
+			Jobs map[string]struct {
+				Steps []struct {
+					Uses string            `yaml:"uses"`
+					With map[string]string `yaml:"with"`
+				} `yaml:"steps"`
+			} `yaml:"jobs"`
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(data, &wf); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for name, job := range wf.Jobs {
+			for _, s := range job.Steps {
+				if !strings.HasPrefix(s.Uses, "actions/setup-go@") {
+					continue
+				}
+				steps++
+				if s.With["go-version-file"] != "go.mod" || s.With["go-version"] != "" {
+					t.Errorf("%s, job %s: setup-go with %v; want go-version-file: go.mod and no go-version", filepath.Base(f), name, s.With)
+				}
+			}
+		}
+	}
+	if steps == 0 {
+		t.Error("no actions/setup-go step found: the test reads the workflows wrongly")
 	}
 }
