@@ -23,8 +23,12 @@ fmt-check:
 vet:
 	$(GO) vet $(PKGS)
 
+## unit: every package's tests under the race detector: a test that reads a
+## value another goroutine writes without synchronisation fails whenever both
+## accesses happen, not only when the scheduling goes wrong; -timeout covers
+## the slower race build and run
 unit:
-	$(GO) test -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 ## test-engine: the program under the real Pulumi engine, offline: preview, up,
 ## a second preview and up with no changes, destroy, config type errors

@@ -23,14 +23,11 @@ func s3Args() *FlowLogToS3Args {
 }
 
 func TestFlowLogToS3(t *testing.T) {
-	var location string
+	var c *FlowLogToS3
 	m := run(t, func(ctx *pulumi.Context) error {
-		c, err := NewFlowLogToS3(ctx, "fl", s3Args())
-		if err != nil {
-			return err
-		}
-		c.Location.ApplyT(func(s string) string { location = s; return s })
-		return nil
+		var err error
+		c, err = NewFlowLogToS3(ctx, "fl", s3Args())
+		return err
 	})
 	assertComponentTree(t, m, "vpcflowlogs:index:FlowLogToS3", "fl")
 
@@ -119,6 +116,7 @@ func TestFlowLogToS3(t *testing.T) {
 	}
 
 	wantLoc := "s3://fl-bucket-"
+	location := str(await(t, c.Location))
 	if !strings.HasPrefix(location, wantLoc) || !strings.HasSuffix(location, "/AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/") {
 		t.Errorf("location = %q", location)
 	}

@@ -1,11 +1,13 @@
 package components
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 )
@@ -18,6 +20,29 @@ func run(t *testing.T, program pulumi.RunFunc) *mockaws.Mocks {
 		t.Fatalf("program failed: %v", err)
 	}
 	return m
+}
+
+// await returns the resolved value of o, a component output, after the mocked
+// run has returned. It blocks until o resolves (under mocks every output does),
+// through the SDK's own synchronisation: reading a variable that an ApplyT
+// callback sets instead races with the callback, which the run does not wait
+// for when the output depends on no resource (a constant pulumi.Sprintf).
+func await(t *testing.T, o pulumi.Output) any {
+	t.Helper()
+	r, err := internals.UnsafeAwaitOutput(context.Background(), o)
+	if err != nil {
+		t.Fatalf("output failed: %v", err)
+	}
+	if !r.Known {
+		t.Fatal("output is unknown under mocks")
+	}
+	if p, ok := r.Value.(*string); ok {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	return r.Value
 }
 
 // mustGet returns the resource with that logical name or fails.

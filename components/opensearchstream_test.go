@@ -45,15 +45,11 @@ func byTypeName(t *testing.T, m *mockaws.Mocks, typ, name string) *mockaws.Resou
 }
 
 func TestOpenSearchStreamDomain(t *testing.T) {
-	var cmd, url string
+	var c *OpenSearchStream
 	m := run(t, func(ctx *pulumi.Context) error {
-		c, err := NewOpenSearchStream(ctx, "os", osArgs())
-		if err != nil {
-			return err
-		}
-		c.AccessCommand.ApplyT(func(s *string) string { cmd = *s; return *s })
-		c.DashboardsURL.ApplyT(func(s *string) string { url = *s; return *s })
-		return nil
+		var err error
+		c, err = NewOpenSearchStream(ctx, "os", osArgs())
+		return err
 	})
 	assertComponentTree(t, m, "vpcflowlogs:index:OpenSearchStream", "os")
 
@@ -119,6 +115,7 @@ func TestOpenSearchStreamDomain(t *testing.T) {
 	if asMap(host.Inputs["metadataOptions"])["httpTokens"] != "required" || asMap(host.Inputs["rootBlockDevice"])["encrypted"] != true {
 		t.Errorf("access host hardening %v", host.Inputs)
 	}
+	cmd, url := str(await(t, c.AccessCommand)), str(await(t, c.DashboardsURL))
 	if !strings.Contains(cmd, "AWS-StartPortForwardingSessionToRemoteHost") || !strings.Contains(cmd, `"localPortNumber":["8443"]`) ||
 		!strings.Contains(cmd, "--target os-access-host") {
 		t.Errorf("access command %q", cmd)

@@ -393,13 +393,20 @@ func TestQuickSightKmsAndIDPrefix(t *testing.T) {
 	if st := desiredState(t, mustGet(t, m, "qs-dashboard")); st["DashboardId"] != "vpcflowlogs-prod-dashboard" {
 		t.Errorf("dashboard id %v", st["DashboardId"])
 	}
-	pulumi.All(c.DashboardID, c.DashboardURL, c.DashboardArn).ApplyT(func(v []any) error {
-		if v[0] != "vpcflowlogs-prod-dashboard" || v[1] != "https://us-east-1.quicksight.aws.amazon.com/sn/dashboards/vpcflowlogs-prod-dashboard" ||
-			v[2] != "arn:aws:quicksight:us-east-1:123456789012:dashboard/vpcflowlogs-prod-dashboard" {
-			t.Errorf("outputs %v", v)
+	// Awaited, not asserted inside an ApplyT callback that may run after the test has ended.
+	for _, o := range []struct {
+		name string
+		out  pulumi.Output
+		want string
+	}{
+		{"DashboardID", c.DashboardID, "vpcflowlogs-prod-dashboard"},
+		{"DashboardURL", c.DashboardURL, "https://us-east-1.quicksight.aws.amazon.com/sn/dashboards/vpcflowlogs-prod-dashboard"},
+		{"DashboardArn", c.DashboardArn, "arn:aws:quicksight:us-east-1:123456789012:dashboard/vpcflowlogs-prod-dashboard"},
+	} {
+		if got := await(t, o.out); got != o.want {
+			t.Errorf("%s = %v, want %s", o.name, got, o.want)
 		}
-		return nil
-	})
+	}
 }
 
 // With fewer fields, visuals and calculated fields whose fields are not

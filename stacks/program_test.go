@@ -1,16 +1,17 @@
 package stacks
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
@@ -49,27 +50,35 @@ type result struct {
 	outputs map[string]any
 }
 
-// deploy runs Deploy under mocks and resolves every output it returns.
+// deploy runs Deploy under mocks and resolves every output it returns. The
+// outputs are awaited after the run through the SDK (internals.UnsafeAwaitOutput),
+// not read from variables ApplyT callbacks set: the run does not wait for a
+// callback on an output that depends on no resource, so such a read races.
 func deploy(t testing.TB, cfg map[string]string) (*result, error) {
 	t.Helper()
 	res := &result{outputs: map[string]any{}}
-	var mu sync.Mutex
+	var outs map[string]pulumi.Output
 	m, err := mockaws.Run(func(ctx *pulumi.Context) error {
-		outs, err := Deploy(ctx)
+		deployed, err := Deploy(ctx)
 		if err != nil {
 			return err
 		}
-		for k, v := range outs {
-			pulumi.ToOutput(v).ApplyT(func(x any) any {
-				mu.Lock()
-				res.outputs[k] = x
-				mu.Unlock()
-				return x
-			})
+		outs = map[string]pulumi.Output{}
+		for k, v := range deployed {
+			outs[k] = pulumi.ToOutput(v)
 		}
 		return nil
 	}, project, "dev", cfg)
 	res.Mocks = m
+	for k, o := range outs {
+		r, awaitErr := internals.UnsafeAwaitOutput(context.Background(), o)
+		if awaitErr != nil {
+			t.Fatalf("output %s: %v", k, awaitErr)
+		}
+		if r.Known { // an unknown output is left out, as an ApplyT callback would never see it
+			res.outputs[k] = r.Value
+		}
+	}
 	return res, err
 }
 
