@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -33,8 +34,10 @@ type reply struct {
 	status     int
 	body       string
 	retryAfter string
-	// stall holds the post until the client gives up: the fake calls
-	// onStall (the fake clock's expire), which times the post out.
+	// stall times the post out: the fake answers at once with a marker that
+	// the test client's transport (stallTransport) turns into the error the
+	// client gives when a post's timeout ends, so no real timer decides which
+	// post times out (a slow good post on a loaded machine could too).
 	stall bool
 }
 
@@ -48,10 +51,9 @@ type fakeSlack struct {
 	srv    *httptest.Server
 	script func(n int) reply
 
-	mu      sync.Mutex
-	posts   []map[string]any
-	closed  bool
-	onStall func() // called when a scripted stall begins
+	mu     sync.Mutex
+	posts  []map[string]any
+	closed bool
 }
 
 func newFakeSlack(t *testing.T, script func(n int) reply) *fakeSlack {
@@ -85,7 +87,6 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		f.t.Errorf("post is not a webhook message: %v %s", err, body)
 	}
 	f.posts = append(f.posts, msg)
-	onStall := f.onStall
 	f.mu.Unlock()
 
 	rep := ok()
@@ -93,14 +94,8 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		rep = f.script(n)
 	}
 	if rep.stall {
-		if onStall != nil {
-			onStall()
-		}
-		select {
-		case <-r.Context().Done():
-		case <-time.After(10 * time.Second):
-			f.t.Error("a stalled post was not abandoned by the client")
-		}
+		w.Header().Set(stallHeader, "1")
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	if rep.retryAfter != "" {
@@ -181,73 +176,11 @@ func (s *fakeSecrets) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// fakeClock is the Poster's clock: Sleep records the delay and moves Now;
-// WithTimeout gives each post a context that only expire ends (no timer), so
-// whether a post times out depends on the script, never on how fast the
-// machine is.
+// fakeClock is the Poster's clock: Sleep records the delay and moves Now.
 type fakeClock struct {
 	mu     sync.Mutex
 	now    time.Time
 	sleeps []time.Duration
-	calls  map[*callCtx]time.Duration // posts in flight and their timeouts
-}
-
-// callCtx is one post's timeout context under the fake clock. It ends with
-// context.DeadlineExceeded when the clock expires it, with its parent's error
-// when the parent ends, or with context.Canceled when the Poster is done.
-type callCtx struct {
-	context.Context // the parent: Deadline and Value
-	done            chan struct{}
-	mu              sync.Mutex
-	err             error
-}
-
-func (c *callCtx) Done() <-chan struct{} { return c.done }
-
-func (c *callCtx) Err() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.err
-}
-
-func (c *callCtx) end(err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.err == nil {
-		c.err = err
-		close(c.done)
-	}
-}
-
-func (c *fakeClock) WithTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	call := &callCtx{Context: parent, done: make(chan struct{})}
-	stop := context.AfterFunc(parent, func() { call.end(parent.Err()) })
-	c.mu.Lock()
-	if c.calls == nil {
-		c.calls = map[*callCtx]time.Duration{}
-	}
-	c.calls[call] = d
-	c.mu.Unlock()
-	return call, func() {
-		stop()
-		call.end(context.Canceled)
-		c.mu.Lock()
-		delete(c.calls, call)
-		c.mu.Unlock()
-	}
-}
-
-// expire ends every post in flight as its timeout would (DeadlineExceeded)
-// and moves Now past the longest of those timeouts.
-func (c *fakeClock) expire() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var longest time.Duration
-	for call, d := range c.calls {
-		call.end(context.DeadlineExceeded)
-		longest = max(longest, d)
-	}
-	c.now = c.now.Add(longest)
 }
 
 func (c *fakeClock) Now() time.Time {
@@ -307,11 +240,10 @@ func newTestEnv(t *testing.T, script func(n int) reply, post PostConfig) *testEn
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clock := &fakeClock{now: time.Now()}
-	poster := NewPoster(slack.srv.Client(), urls, post, logger)
-	poster.Sleep, poster.Now, poster.WithTimeout = clock.Sleep, clock.Now, clock.WithTimeout
-	slack.mu.Lock()
-	slack.onStall = clock.expire
-	slack.mu.Unlock()
+	client := slack.srv.Client()
+	client.Transport = stallTransport{client.Transport}
+	poster := NewPoster(client, urls, post, logger)
+	poster.Sleep, poster.Now = clock.Sleep, clock.Now
 	poster.Rand = func() float64 { return 0.5 }
 	cfg := Config{LogGroup: testLogGroup, Fields: testFormatter().Fields, Region: "us-east-1"}
 	env := &testEnv{h: NewHandler(cfg, poster, logger), slack: slack, secrets: secrets, urls: urls, clock: clock, logs: logs}
@@ -336,4 +268,20 @@ func (e *testEnv) assertNoSecret(t *testing.T, err error) {
 			t.Errorf("the webhook URL leaks:\n%s", s)
 		}
 	}
+}
+
+// stallHeader marks the fake's answer to a post it stalls.
+const stallHeader = "X-Fake-Stall"
+
+// stallTransport reports a stalled post as the HTTP client does when the
+// post's context times out: no response and context.DeadlineExceeded.
+type stallTransport struct{ http.RoundTripper }
+
+func (s stallTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := s.RoundTripper.RoundTrip(r)
+	if err == nil && resp.Header.Get(stallHeader) != "" {
+		resp.Body.Close()
+		return nil, fmt.Errorf("fake Slack: no answer before the post's timeout: %w", context.DeadlineExceeded)
+	}
+	return resp, err
 }

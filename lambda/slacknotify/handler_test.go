@@ -14,9 +14,9 @@ import (
 
 // fastPost is the default posting behaviour (a 10 s call timeout). The
 // timeout cases are fast anyway and independent of the machine's speed: a
-// post times out when the fake Slack stalls it and the fake clock expires it
-// (newTestEnv), never by a real timer, so a slow post on a loaded machine
-// cannot time out and a stalled one does not wait 10 s.
+// post times out when the fake Slack stalls it (stallTransport), never by a
+// real timer, so a slow post on a loaded machine cannot time out and a
+// stalled one does not wait 10 s.
 func fastPost() PostConfig {
 	return DefaultPostConfig()
 }

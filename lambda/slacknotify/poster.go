@@ -46,13 +46,10 @@ type Poster struct {
 	URLs   URLSource
 	Config PostConfig
 	Logger *slog.Logger
-	// Sleep, Now, WithTimeout and Rand are the clock and jitter, replaceable
-	// in tests: WithTimeout bounds one post (context.WithTimeout), so a test
-	// can end a stalled post on cue instead of racing a real timer.
-	Sleep       func(ctx context.Context, d time.Duration) error
-	Now         func() time.Time
-	WithTimeout func(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc)
-	Rand        func() float64
+	// Sleep, Now and Rand are the clock and jitter, replaceable in tests.
+	Sleep func(ctx context.Context, d time.Duration) error
+	Now   func() time.Time
+	Rand  func() float64
 }
 
 // PostError is a message that could not be posted.
@@ -152,11 +149,7 @@ func (p *Poster) Post(ctx context.Context, payload []byte) error {
 
 // try posts once within timeout.
 func (p *Poster) try(ctx context.Context, webhook string, payload []byte, timeout time.Duration, red redactor) attempt {
-	withTimeout := p.WithTimeout
-	if withTimeout == nil {
-		withTimeout = context.WithTimeout
-	}
-	ctx, cancel := withTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, webhook, bytes.NewReader(payload))
 	if err != nil {
@@ -210,6 +203,5 @@ func backoff(n int, base, max time.Duration, r float64) time.Duration {
 
 // NewPoster returns a Poster with the real clock.
 func NewPoster(client *http.Client, urls URLSource, cfg PostConfig, logger *slog.Logger) *Poster {
-	return &Poster{Client: client, URLs: urls, Config: cfg, Logger: logger,
-		Sleep: wait.Sleep, Now: time.Now, WithTimeout: context.WithTimeout, Rand: rand.Float64}
+	return &Poster{Client: client, URLs: urls, Config: cfg, Logger: logger, Sleep: wait.Sleep, Now: time.Now, Rand: rand.Float64}
 }
