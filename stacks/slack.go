@@ -1,6 +1,9 @@
 package stacks
 
 import (
+	"slices"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/components"
@@ -40,7 +43,17 @@ func SlackAlarms(ctx *pulumi.Context, sh *Shared) error {
 		}
 		args.Code = code
 	}
-	n, err := components.NewSlackNotifier(ctx, "slack", args)
+	var opts []pulumi.ResourceOption
+	if s.Mode == stackconfig.SlackChatbot {
+		p, err := chatbotProvider(ctx, s.ChatbotRegion)
+		if err != nil {
+			return err
+		}
+		if p != nil {
+			opts = append(opts, pulumi.Providers(p))
+		}
+	}
+	n, err := components.NewSlackNotifier(ctx, "slack", args, opts...)
 	if err != nil {
 		return err
 	}
@@ -53,4 +66,40 @@ func SlackAlarms(ctx *pulumi.Context, sh *Shared) error {
 		sh.export("slackWebhookSecretArn", n.WebhookSecretArn)
 	}
 	return nil
+}
+
+// chatbotProvider returns an aws provider for the region the Chatbot channel
+// configuration must be created in, or nil when that is the stack's own
+// region. The AWS Chatbot API exists only in stackconfig.ChatbotRegions
+// (https://docs.aws.amazon.com/chatbot/latest/APIReference/Welcome.html); a
+// channel configuration may name a topic in any region. The explicit provider
+// takes aws:profile from the stack, as the default provider does.
+func chatbotProvider(ctx *pulumi.Context, want string) (*aws.Provider, error) {
+	reg, err := aws.GetRegion(ctx, &aws.GetRegionArgs{})
+	if err != nil {
+		return nil, err
+	}
+	want = ChatbotRegion(reg.Name, want)
+	if want == reg.Name {
+		return nil, nil
+	}
+	args := &aws.ProviderArgs{Region: pulumi.String(want)}
+	if profile, ok := ctx.GetConfig("aws:profile"); ok && profile != "" {
+		args.Profile = pulumi.String(profile)
+	}
+	return aws.NewProvider(ctx, "slack-chatbot-"+want, args)
+}
+
+// ChatbotRegion is the region of the Chatbot channel configuration for a
+// stack in stackRegion: the configured one, else the stack's region when
+// Chatbot serves it, else the first of stackconfig.ChatbotRegions.
+func ChatbotRegion(stackRegion, configured string) string {
+	switch {
+	case configured != "":
+		return configured
+	case slices.Contains(stackconfig.ChatbotRegions, stackRegion):
+		return stackRegion
+	default:
+		return stackconfig.ChatbotRegions[0]
+	}
 }

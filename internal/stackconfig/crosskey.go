@@ -107,6 +107,7 @@ var ScopedKeys = []scopedKey{
 	{"opensearchVpcEndpoints", anyOf(CloudWatchOpenSearch), "the cloudwatch-opensearch architecture"},
 	{"slackWorkspaceId", func(c *Config) bool { return c.Slack.Mode == SlackChatbot }, "slackMode chatbot"},
 	{"slackChannelId", func(c *Config) bool { return c.Slack.Mode == SlackChatbot }, "slackMode chatbot"},
+	{"slackChatbotRegion", func(c *Config) bool { return c.Slack.Mode == SlackChatbot }, "slackMode chatbot"},
 	{"slackWebhookUrl", func(c *Config) bool { return c.Slack.Mode == SlackWebhook }, "slackMode webhook"},
 }
 

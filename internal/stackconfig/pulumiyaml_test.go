@@ -79,6 +79,7 @@ var pulumiTypes = map[string]struct{ typ, items string }{
 	"slackMode":                     {"string", ""},
 	"slackWorkspaceId":              {"string", ""},
 	"slackChannelId":                {"string", ""},
+	"slackChatbotRegion":            {"string", ""},
 	"slackWebhookUrl":               {"string", ""},
 	"athenaScanLimitMb":             {"integer", ""},
 	"tags":                          {"object", ""},

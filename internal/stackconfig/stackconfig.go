@@ -168,6 +168,10 @@ type Slack struct {
 	// ids Chatbot posts to (mode chatbot).
 	WorkspaceID string
 	ChannelID   string
+	// ChatbotRegion is where the channel configuration is created: the
+	// Chatbot API is served only in ChatbotRegions. "" = the stack's region
+	// if Chatbot serves it, else the first of ChatbotRegions.
+	ChatbotRegion string
 	// WebhookURL is the incoming-webhook URL (mode webhook). It is a Pulumi
 	// secret: it prints as [secret] and goes to AWS only as a secret value.
 	WebhookURL Secret
@@ -179,6 +183,10 @@ const (
 	SlackChatbot = "chatbot"
 	SlackWebhook = "webhook"
 )
+
+// ChatbotRegions are the only regions with an AWS Chatbot API
+// (https://docs.aws.amazon.com/chatbot/latest/APIReference/Welcome.html).
+var ChatbotRegions = []string{"us-west-2", "us-east-2", "eu-west-1", "ap-southeast-1"}
 
 // SlackModes lists the Slack modes.
 var SlackModes = []string{SlackNone, SlackChatbot, SlackWebhook}
@@ -591,6 +599,11 @@ func (l *loader) slack() Slack {
 		Mode:        l.str("slackMode", SlackNone),
 		WorkspaceID: strings.TrimSpace(l.str("slackWorkspaceId", "")),
 		ChannelID:   strings.TrimSpace(l.str("slackChannelId", "")),
+
+		ChatbotRegion: strings.TrimSpace(l.str("slackChatbotRegion", "")),
+	}
+	if s.ChatbotRegion != "" && !slices.Contains(ChatbotRegions, s.ChatbotRegion) {
+		l.fail("slackChatbotRegion", quote(s.ChatbotRegion), "empty (the stack's region if AWS Chatbot serves it, else "+ChatbotRegions[0]+") or a region whose AWS Chatbot API exists: "+strings.Join(ChatbotRegions, ", "))
 	}
 	if url, ok := l.raw("slackWebhookUrl"); ok {
 		s.WebhookURL = Secret(strings.TrimSpace(url))
