@@ -13,7 +13,11 @@ type secureBucketArgs struct {
 	// ExpirationDays expires current objects (and noncurrent versions) after
 	// this many days; 0 keeps them forever.
 	ExpirationDays int
-	// Retain keeps the bucket when the stack is destroyed (data buckets).
+	// Retain keeps the bucket when the stack is destroyed (data buckets),
+	// and with it every setting that protects it: the public access block,
+	// ownership controls, default encryption, versioning, lifecycle and the
+	// TLS-only policy. Without them the kept data would sit in a bucket that
+	// never expires anything and allows plain-HTTP requests.
 	Retain bool
 	// ExtraStatements are added to the bucket policy after the TLS-only deny;
 	// they receive the bucket ARN.
@@ -30,15 +34,13 @@ type secureBucket struct {
 }
 
 func newSecureBucket(ctx *pulumi.Context, name string, args secureBucketArgs, parent pulumi.Resource) (*secureBucket, error) {
-	opts := []pulumi.ResourceOption{pulumi.Parent(parent)}
-	bucketOpts := append([]pulumi.ResourceOption{}, opts...)
-	if args.Retain {
-		bucketOpts = append(bucketOpts, pulumi.RetainOnDelete(true))
-	}
+	// A retained bucket keeps its protective settings: each is retained too,
+	// so `pulumi destroy` only forgets them (README, "Destroying the stack").
+	opts := []pulumi.ResourceOption{pulumi.Parent(parent), pulumi.RetainOnDelete(args.Retain)}
 	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
 		ForceDestroy: pulumi.Bool(!args.Retain),
 		Tags:         NameTags(args.Tags, name),
-	}, bucketOpts...)
+	}, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -379,7 +380,7 @@ func TestEngine(t *testing.T) {
 		}
 	})
 
-	step("destroy keeps the data buckets", func(t *testing.T) {
+	step("destroy keeps the data buckets and their protection", func(t *testing.T) {
 		before := provider.Live()
 		// Athena query-result buckets are the buckets a workgroup writes
 		// results to; every other bucket holds flow-log data.
@@ -396,23 +397,52 @@ func TestEngine(t *testing.T) {
 			}
 			results[strings.SplitN(strings.TrimPrefix(loc, "s3://"), "/", 2)[0]] = true
 		}
-		var data, resultBuckets, kept []string
+		data := map[string]string{} // bucket name -> URN
+		var resultBuckets, serviceLinked []string
 		for _, r := range before {
 			// The OpenSearch service-linked role is one per account and may
 			// serve other domains: it is retained too.
 			if r.Type == "aws:iam/serviceLinkedRole:ServiceLinkedRole" {
-				kept = append(kept, r.URN)
+				serviceLinked = append(serviceLinked, r.URN)
 			}
 			if r.Type == "aws:s3/bucketV2:BucketV2" {
 				if results[r.ID] {
 					resultBuckets = append(resultBuckets, r.URN)
 				} else {
-					data = append(data, r.URN)
+					data[r.ID] = r.URN
 				}
 			}
 		}
-		if len(data) == 0 || len(resultBuckets) == 0 || len(kept) != 1 {
-			t.Fatalf("the dev stack should have data and query-result buckets and the OpenSearch service-linked role; data %v, results %v, service-linked roles %v", data, resultBuckets, kept)
+		if len(data) == 0 || len(resultBuckets) == 0 || len(serviceLinked) != 1 {
+			t.Fatalf("the dev stack should have data and query-result buckets and the OpenSearch service-linked role; data %v, results %v, service-linked roles %v",
+				data, resultBuckets, serviceLinked)
+		}
+		// A retained data bucket keeps every setting that protects it (README,
+		// "Destroying the stack"): each is a resource whose bucket input is the
+		// bucket's name.
+		kept := append([]string{}, serviceLinked...)
+		protection := map[string]map[string]string{} // bucket -> type -> URN
+		for _, r := range before {
+			if !slices.Contains(protectiveTypes, r.Type) {
+				continue
+			}
+			b, _ := r.Inputs.Mappable()["bucket"].(string)
+			if _, ok := data[b]; !ok {
+				continue
+			}
+			if protection[b] == nil {
+				protection[b] = map[string]string{}
+			}
+			protection[b][r.Type] = r.URN
+			kept = append(kept, r.URN)
+		}
+		for b, urn := range data {
+			kept = append(kept, urn)
+			for _, typ := range protectiveTypes {
+				if protection[b][typ] == "" {
+					t.Errorf("data bucket %s has no %s before destroy", urn, typ)
+				}
+			}
 		}
 
 		res, err := dev.Destroy(ctx, optdestroy.Color("never"), optdestroy.SuppressProgress())
@@ -424,11 +454,10 @@ func TestEngine(t *testing.T) {
 		for _, r := range provider.Live() {
 			live = append(live, r.URN)
 		}
-		kept = append(kept, data...)
 		sort.Strings(live)
 		sort.Strings(kept)
 		if !reflect.DeepEqual(live, kept) {
-			t.Errorf("after destroy the fake cloud holds %v, want exactly the data buckets and the service-linked role %v", live, kept)
+			t.Errorf("after destroy the fake cloud holds %v, want exactly the data buckets, their protective settings and the service-linked role %v", live, kept)
 		}
 		deleted := map[string]bool{}
 		for _, op := range provider.Ops() {
@@ -436,9 +465,9 @@ func TestEngine(t *testing.T) {
 				deleted[op.URN] = true
 			}
 		}
-		for _, u := range data {
+		for _, u := range kept {
 			if deleted[u] {
-				t.Errorf("destroy deleted data bucket %s", u)
+				t.Errorf("destroy deleted %s, which is retained (a data bucket, one of its protective settings or the service-linked role)", u)
 			}
 		}
 		for _, u := range resultBuckets {
@@ -447,7 +476,7 @@ func TestEngine(t *testing.T) {
 			}
 		}
 		if len(deleted) != custom-len(kept) {
-			t.Errorf("destroy deleted %d resources, want %d (all but the %d data buckets and the service-linked role)", len(deleted), custom-len(kept), len(data))
+			t.Errorf("destroy deleted %d resources, want %d (all but the %d retained resources)", len(deleted), custom-len(kept), len(kept))
 		}
 	})
 
@@ -524,6 +553,17 @@ func mapValue(m *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// protectiveTypes are the settings that keep a bucket private, encrypted,
+// TLS-only, versioned and expiring; a retained bucket keeps each of them.
+var protectiveTypes = []string{
+	"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+	"aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+	"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+	"aws:s3/bucketVersioningV2:BucketVersioningV2",
+	"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+	"aws:s3/bucketPolicy:BucketPolicy",
 }
 
 var (
