@@ -238,3 +238,31 @@ func TestFirehoseZeroBufferInterval(t *testing.T) {
 		t.Errorf("bufferingInterval %v, want 0", s3c["bufferingInterval"])
 	}
 }
+
+// TestFirehosePipelineKMS: with a bucket key the stream writes SSE-KMS
+// objects, and its role may use the key, through S3 only.
+func TestFirehosePipelineKMS(t *testing.T) {
+	const key = "arn:aws:kms:us-east-1:123456789012:key/abcd"
+	m := run(t, func(ctx *pulumi.Context) error {
+		a := firehoseArgs(FeedSubscription)
+		a.KmsKeyArn = key
+		_, err := NewFirehosePipeline(ctx, "fh", a)
+		return err
+	})
+	s3c := asMap(mustGet(t, m, "fh-stream").Inputs["extendedS3Configuration"])
+	if s3c["kmsKeyArn"] != key {
+		t.Errorf("stream writes with key %v, want %s", s3c["kmsKeyArn"], key)
+	}
+	sse := asMap(asMap(mustGet(t, m, "fh-bucket-encryption").Inputs["rules"].([]any)[0])["applyServerSideEncryptionByDefault"])
+	if sse["sseAlgorithm"] != "aws:kms" || sse["kmsMasterKeyId"] != key {
+		t.Errorf("bucket encryption %v", sse)
+	}
+	st := statementBySid(t, policyDoc(t, mustGet(t, m, "fh-role-policy"), "policy"), "BucketKey")
+	actions := st["Action"].([]any)
+	if st["Resource"] != key || len(actions) != 2 || actions[0] != "kms:GenerateDataKey" || actions[1] != "kms:Decrypt" {
+		t.Errorf("role's key statement %v", st)
+	}
+	if asMap(asMap(st["Condition"])["StringEquals"])["kms:ViaService"] != "s3.us-east-1.amazonaws.com" {
+		t.Errorf("role may use the key outside S3: %v", st["Condition"])
+	}
+}

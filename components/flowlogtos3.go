@@ -1,6 +1,7 @@
 package components
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -29,6 +30,9 @@ type FlowLogToS3Args struct {
 	// policy must already let delivery.logs.amazonaws.com write.
 	ExistingBucketArn string
 	// KmsKeyArn encrypts the created bucket with SSE-KMS; "" uses SSE-S3.
+	// The component does not own the key: its key policy must let the log
+	// delivery service use it (LogDeliveryKeyStatement), and the component
+	// warns with the exact statement at every preview and update.
 	KmsKeyArn string
 	// ExpirationDays expires flow-log objects after this many days (0: never).
 	ExpirationDays int
@@ -98,6 +102,13 @@ func NewFlowLogToS3(ctx *pulumi.Context, name string, args *FlowLogToS3Args, opt
 	env, err := lookupEnv(ctx, c)
 	if err != nil {
 		return nil, err
+	}
+
+	if a.KmsKeyArn != "" {
+		if err := ctx.Log.Warn(LogDeliveryKeyWarning(a.KmsKeyArn, env.Partition, env.Region, env.AccountID),
+			&pulumi.LogArgs{Resource: c}); err != nil {
+			return nil, err
+		}
 	}
 
 	var bucketArn, bucketName pulumi.StringOutput
@@ -183,4 +194,53 @@ func NewFlowLogToS3(ctx *pulumi.Context, name string, args *FlowLogToS3Args, opt
 		"location":   c.Location,
 		"logFormat":  c.LogFormat,
 	})
+}
+
+// keyStatement is a key-policy statement with its keys in the order the AWS
+// documentation shows them.
+type keyStatement struct {
+	Sid       string              `json:"Sid"`
+	Effect    string              `json:"Effect"`
+	Principal map[string][]string `json:"Principal"`
+	Action    []string            `json:"Action"`
+	Resource  string              `json:"Resource"`
+	Condition map[string]any      `json:"Condition"`
+}
+
+// LogDeliveryKeyStatement is the statement the key policy of a customer
+// managed KMS key needs so that VPC Flow Logs, which delivers to S3 as the
+// log delivery service, can write to a bucket encrypted with it (SSE-KMS):
+// https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-cmk-policy.html
+// and https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html#AWS-logs-SSE-KMS-S3
+// (flow logs are the original vended logs, so aws:SourceArn is
+// arn:<partition>:logs:<region>:<account>:*, as in the bucket policy).
+// Without it delivery fails: S3 cannot encrypt what the service puts.
+func LogDeliveryKeyStatement(partition, region, account string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(keyStatement{
+		Sid:       "Allow Logs Delivery to use the key",
+		Effect:    "Allow",
+		Principal: map[string][]string{"Service": {"delivery.logs.amazonaws.com"}},
+		Action:    []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"},
+		Resource:  "*",
+		Condition: map[string]any{
+			"StringEquals": map[string][]string{"aws:SourceAccount": {account}},
+			"ArnLike":      map[string][]string{"aws:SourceArn": {fmt.Sprintf("arn:%s:logs:%s:%s:*", partition, region, account)}},
+		},
+	}); err != nil { // a fixed struct of strings always encodes
+		panic(err)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// LogDeliveryKeyWarning is what FlowLogToS3 says when its bucket is
+// encrypted with a key it does not own.
+func LogDeliveryKeyWarning(keyArn, partition, region, account string) string {
+	return fmt.Sprintf("bucketKmsKeyArn %s encrypts the flow-log bucket. This program does not own the key: "+
+		"its key policy must let VPC Flow Logs deliver with it, or no flow log reaches S3. Add this statement to the key policy "+
+		"(https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-cmk-policy.html; README, \"KMS keys\"):\n%s",
+		keyArn, LogDeliveryKeyStatement(partition, region, account))
 }

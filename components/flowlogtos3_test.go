@@ -1,12 +1,17 @@
 package components
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/lambdabuild"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 )
 
@@ -179,5 +184,53 @@ func TestFlowLogToS3RejectsBadArgs(t *testing.T) {
 				t.Errorf("invalid args registered %d resources", len(m.Resources))
 			}
 		})
+	}
+}
+
+// TestLogDeliveryKeyStatement: the statement FlowLogToS3 asks for when the
+// bucket uses a key it does not own is the one the VPC Flow Logs guide gives
+// (flow-logs-s3-cmk-policy), with the stack's account and region filled in.
+func TestLogDeliveryKeyStatement(t *testing.T) {
+	var st map[string]any
+	if err := json.Unmarshal([]byte(LogDeliveryKeyStatement("aws", "eu-west-1", "210987654321")), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st["Effect"] != "Allow" || st["Resource"] != "*" {
+		t.Errorf("statement %v", st)
+	}
+	if got := strings1(asMap(st["Principal"])["Service"]); !slices.Equal(got, []string{"delivery.logs.amazonaws.com"}) {
+		t.Errorf("principal %v", got)
+	}
+	want := []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"}
+	if got := strings1(st["Action"]); !slices.Equal(got, want) {
+		t.Errorf("actions %v, want %v", got, want)
+	}
+	cond := asMap(st["Condition"])
+	if got := strings1(asMap(cond["StringEquals"])["aws:SourceAccount"]); !slices.Equal(got, []string{"210987654321"}) {
+		t.Errorf("aws:SourceAccount %v", got)
+	}
+	if got := strings1(asMap(cond["ArnLike"])["aws:SourceArn"]); !slices.Equal(got, []string{"arn:aws:logs:eu-west-1:210987654321:*"}) {
+		t.Errorf("aws:SourceArn %v", got)
+	}
+
+	w := LogDeliveryKeyWarning("arn:aws:kms:eu-west-1:210987654321:key/k", "aws", "eu-west-1", "210987654321")
+	for _, s := range []string{"arn:aws:kms:eu-west-1:210987654321:key/k", LogDeliveryKeyStatement("aws", "eu-west-1", "210987654321"),
+		"https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-cmk-policy.html"} {
+		if !strings.Contains(w, s) {
+			t.Errorf("warning lacks %q:\n%s", s, w)
+		}
+	}
+
+	// The README shows the same statement, with placeholders.
+	root, err := lambdabuild.FindModuleRoot("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if placeholder := LogDeliveryKeyStatement("aws", "<region>", "<account-id>"); !strings.Contains(string(readme), placeholder) {
+		t.Errorf("README, \"KMS keys\", does not show the key-policy statement:\n%s", placeholder)
 	}
 }
