@@ -18,7 +18,7 @@ import (
 // AthenaTableArgs configures AthenaTable.
 type AthenaTableArgs struct {
 	// Location is the S3 URI under which the Hive-style hourly partitions
-	// year=YYYY/month=MM/day=DD/hour=HH/ start; it ends with "/".
+	// year=YYYY/month=MM/day=DD/hour=HH/ start (UTC); it ends with "/".
 	Location pulumi.StringInput
 	// Fields are the columns, in file order.
 	Fields []flowlog.Field
@@ -31,7 +31,8 @@ type AthenaTableArgs struct {
 	// underscores) and "flow_logs".
 	DatabaseName string
 	TableName    string
-	// ProjectionStartYear is the first year partition projection enumerates.
+	// ProjectionStartYear is the first year partition projection enumerates
+	// (from January 1, 00:00 UTC); the projection ends at the current hour.
 	ProjectionStartYear int
 	// ScanLimitMB is the workgroup's bytes-scanned cutoff per query, in MB (>= 10).
 	ScanLimitMB int
@@ -70,33 +71,48 @@ func glueName(s string) string {
 	return strings.ToLower(strings.NewReplacer("-", "_", ".", "_").Replace(s))
 }
 
-// PartitionKeys are the projected partition columns of every flow-log table.
-var PartitionKeys = []string{"year", "month", "day", "hour"}
+// PartitionKeys are the projected partition columns of every flow-log
+// table: one string column, athenaqueries.PartitionColumn ("datehour"),
+// whose value is the S3 prefix of one hour, "year=2026/month=12/day=02/hour=05".
+var PartitionKeys = []string{athenaqueries.PartitionColumn}
+
+// PartitionFormat is the Java DateTimeFormatter pattern of a PartitionKeys
+// value: the Hive-style hourly prefix that flow logs delivered to S3 with
+// Hive-compatible prefixes and per-hour partitions write under
+// .../aws-region=<region>/
+// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-path.html)
+// and that FirehoseDataPrefix writes under flowlogs/. The quoted parts are
+// literal text; the value is UTC, as both writers' prefixes are.
+const PartitionFormat = "'year='yyyy'/month='MM'/day='dd'/hour='HH"
 
 // ProjectionParameters are the table parameters that make Athena compute the
-// hourly partitions from startYear on; the table adds the
+// hourly partitions from startYear up to the current hour, never beyond it:
+// a date projection whose range ends at NOW, one partition per HOURS
+// interval
+// (https://docs.aws.amazon.com/athena/latest/ug/partition-projection-supported-types.html#partition-projection-date-type).
+// A query without a partition predicate thus enumerates the hours since
+// startYear, not every hour to 2099. The table adds the
 // storage.location.template (LocationTemplate of its location).
 func ProjectionParameters(startYear int) map[string]string {
+	col := "projection." + athenaqueries.PartitionColumn
 	return map[string]string{
-		"EXTERNAL":                "TRUE",
-		"projection.enabled":      "true",
-		"projection.year.type":    "integer",
-		"projection.year.range":   fmt.Sprintf("%d,2099", startYear),
-		"projection.month.type":   "integer",
-		"projection.month.range":  "1,12",
-		"projection.month.digits": "2",
-		"projection.day.type":     "integer",
-		"projection.day.range":    "1,31",
-		"projection.day.digits":   "2",
-		"projection.hour.type":    "integer",
-		"projection.hour.range":   "0,23",
-		"projection.hour.digits":  "2",
+		"EXTERNAL":             "TRUE",
+		"projection.enabled":   "true",
+		col + ".type":          "date",
+		col + ".format":        PartitionFormat,
+		col + ".range":         fmt.Sprintf("year=%d/month=01/day=01/hour=00,NOW", startYear),
+		col + ".interval":      "1",
+		col + ".interval.unit": "HOURS",
 	}
 }
 
-// LocationTemplate appends the hourly partition layout to a location.
+// LocationTemplate appends the hourly partition to a location: the
+// projected value is the whole "year=.../month=.../day=.../hour=..." prefix.
+// The template holds a placeholder for every partition column and ends with
+// "/", as Athena requires
+// (https://docs.aws.amazon.com/athena/latest/ug/partition-projection-setting-up.html).
 func LocationTemplate(location string) string {
-	return location + "year=${year}/month=${month}/day=${day}/hour=${hour}/"
+	return location + "${" + athenaqueries.PartitionColumn + "}/"
 }
 
 func (a *AthenaTableArgs) defaults(name string) {
@@ -193,7 +209,11 @@ func NewAthenaTable(ctx *pulumi.Context, name string, args *AthenaTableArgs, opt
 	}
 	keys := glue.CatalogTablePartitionKeyArray{}
 	for _, k := range PartitionKeys {
-		keys = append(keys, glue.CatalogTablePartitionKeyArgs{Name: pulumi.String(k), Type: pulumi.String("int")})
+		// A date-projected column is a string in queries: the projection only
+		// formats the values (Athena guide, "Understand partition key and
+		// partition projection data types",
+		// https://docs.aws.amazon.com/athena/latest/ug/partition-projection-kinesis-firehose-example-choosing-partition-keys.html).
+		keys = append(keys, glue.CatalogTablePartitionKeyArgs{Name: pulumi.String(k), Type: pulumi.String("string")})
 	}
 	template := a.Location.ToStringOutput().ApplyT(LocationTemplate).(pulumi.StringOutput)
 	params := pulumi.StringMap{}

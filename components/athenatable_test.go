@@ -1,8 +1,10 @@
 package components
 
 import (
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -54,29 +56,34 @@ func TestAthenaTableParquet(t *testing.T) {
 		t.Errorf("SerDe %v", sd["serDeInfo"])
 	}
 	params := asMap(tbl.Inputs["parameters"])
+	// One date-projected partition column whose range ends at the current
+	// hour: a query without a partition predicate enumerates the hours since
+	// the start year, never the years to come.
 	want := map[string]string{
-		"projection.enabled":        "true",
-		"projection.year.type":      "integer",
-		"projection.year.range":     "2024,2099",
-		"projection.month.range":    "1,12",
-		"projection.month.digits":   "2",
-		"projection.day.range":      "1,31",
-		"projection.day.digits":     "2",
-		"projection.hour.range":     "0,23",
-		"projection.hour.digits":    "2",
-		"storage.location.template": testLocation + "year=${year}/month=${month}/day=${day}/hour=${hour}/",
+		"projection.enabled":                "true",
+		"projection.datehour.type":          "date",
+		"projection.datehour.format":        "'year='yyyy'/month='MM'/day='dd'/hour='HH",
+		"projection.datehour.range":         "year=2024/month=01/day=01/hour=00,NOW",
+		"projection.datehour.interval":      "1",
+		"projection.datehour.interval.unit": "HOURS",
+		"storage.location.template":         testLocation + "${datehour}/",
 	}
 	for k, v := range want {
 		if params[k] != v {
 			t.Errorf("parameter %s = %v, want %s", k, params[k], v)
 		}
 	}
-	var keys []string
-	for _, k := range tbl.Inputs["partitionKeys"].([]any) {
-		keys = append(keys, str(asMap(k)["name"]))
+	for k, v := range params {
+		if strings.HasPrefix(k, "projection.") && !strings.HasPrefix(k, "projection.datehour.") && k != "projection.enabled" {
+			t.Errorf("parameter %s = %v projects a column that is not a partition key", k, v)
+		}
+		if strings.Contains(str(v), "2099") {
+			t.Errorf("parameter %s = %v: the projection must end at NOW", k, v)
+		}
 	}
-	if strings.Join(keys, ",") != "year,month,day,hour" {
-		t.Errorf("partition keys %v", keys)
+	keys := tbl.Inputs["partitionKeys"].([]any)
+	if len(keys) != 1 || asMap(keys[0])["name"] != "datehour" || asMap(keys[0])["type"] != "string" {
+		t.Errorf("partition keys %v, want datehour string (a date-projected key is a string in queries)", keys)
 	}
 
 	wg := mustGet(t, m, "flow-tbl-workgroup")
@@ -157,5 +164,96 @@ func TestAthenaTableRejectsBadArgs(t *testing.T) {
 				t.Fatalf("err = %v, %d resources registered", err, len(m.Resources))
 			}
 		})
+	}
+}
+
+// renderJavaPattern formats t with the subset of Java DateTimeFormatter
+// patterns PartitionFormat uses: 'quoted literals', yyyy, MM, dd, HH.
+func renderJavaPattern(tb testing.TB, pattern string, t time.Time) string {
+	tb.Helper()
+	var b strings.Builder
+	for i := 0; i < len(pattern); {
+		switch {
+		case pattern[i] == '\'':
+			j := strings.IndexByte(pattern[i+1:], '\'')
+			if j < 0 {
+				tb.Fatalf("unterminated quote in %q", pattern)
+			}
+			b.WriteString(pattern[i+1 : i+1+j])
+			i += j + 2
+		case strings.HasPrefix(pattern[i:], "yyyy"):
+			b.WriteString(t.Format("2006"))
+			i += 4
+		case strings.HasPrefix(pattern[i:], "MM"):
+			b.WriteString(t.Format("01"))
+			i += 2
+		case strings.HasPrefix(pattern[i:], "dd"):
+			b.WriteString(t.Format("02"))
+			i += 2
+		case strings.HasPrefix(pattern[i:], "HH"):
+			b.WriteString(t.Format("15"))
+			i += 2
+		default:
+			if c := pattern[i]; (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') {
+				tb.Fatalf("pattern letter %q of %q not handled", c, pattern)
+			}
+			b.WriteByte(pattern[i])
+			i++
+		}
+	}
+	return b.String()
+}
+
+// renderMySQLFormat formats t with Athena's date_format specifiers %Y %m %d %H.
+func renderMySQLFormat(tb testing.TB, format string, t time.Time) string {
+	tb.Helper()
+	r := strings.NewReplacer("%Y", t.Format("2006"), "%m", t.Format("01"), "%d", t.Format("02"), "%H", t.Format("15"))
+	out := r.Replace(format)
+	if strings.Contains(out, "%") {
+		tb.Fatalf("specifier of %q not handled", format)
+	}
+	return out
+}
+
+// renderFirehosePrefix evaluates the !{timestamp:...} expressions of a
+// Firehose prefix.
+func renderFirehosePrefix(tb testing.TB, prefix string, t time.Time) string {
+	tb.Helper()
+	re := regexp.MustCompile(`!\{timestamp:([^}]*)\}`)
+	return re.ReplaceAllStringFunc(prefix, func(m string) string {
+		return renderJavaPattern(tb, re.FindStringSubmatch(m)[1], t)
+	})
+}
+
+// TestPartitionLayoutAgrees: one hour has the same partition value in the
+// projection (PartitionFormat and its range start), in the saved queries'
+// window (date_format) and in the S3 prefixes both writers use, and Athena
+// finds its objects where the writers put them.
+func TestPartitionLayoutAgrees(t *testing.T) {
+	when := time.Date(2026, time.December, 2, 5, 0, 0, 0, time.UTC)
+	const want = "year=2026/month=12/day=02/hour=05"
+	if got := renderJavaPattern(t, PartitionFormat, when); got != want {
+		t.Errorf("projection format gives %q, want %q", got, want)
+	}
+	if got := renderMySQLFormat(t, athenaqueries.PartitionSQLFormat, when); got != want {
+		t.Errorf("saved queries' date_format gives %q, want %q", got, want)
+	}
+	start := strings.SplitN(ProjectionParameters(2024)["projection.datehour.range"], ",", 2)[0]
+	if jan := time.Date(2024, time.January, 1, 0, 0, 0, 0, time.UTC); start != renderJavaPattern(t, PartitionFormat, jan) {
+		t.Errorf("range start %q is not in the projection's format", start)
+	}
+	// Firehose: flowlogs/<value>/...; the table's location is s3://<bucket>/flowlogs/.
+	if got := renderFirehosePrefix(t, FirehoseDataPrefix, when); got != "flowlogs/"+want+"/" {
+		t.Errorf("Firehose writes under %q, the table reads flowlogs/%s/", got, want)
+	}
+	// S3 flow logs with Hive-compatible prefixes and per-hour partitions:
+	// <location>year=YYYY/month=MM/day=DD/hour=HH/ (flow-logs-s3-path).
+	loc := strings.Replace(LocationTemplate(testLocation), "${datehour}", want, 1)
+	if loc != testLocation+"year=2026/month=12/day=02/hour=05/" {
+		t.Errorf("the table reads %q", loc)
+	}
+	if !strings.Contains(athenaqueries.Window, athenaqueries.PartitionColumn+" >= date_format(") ||
+		!strings.Contains(athenaqueries.Window, "'"+athenaqueries.PartitionSQLFormat+"'") {
+		t.Errorf("saved queries' window %q does not bound %s in its format", athenaqueries.Window, athenaqueries.PartitionColumn)
 	}
 }

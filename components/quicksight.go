@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/quicksight"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/athenaqueries"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 )
@@ -79,7 +80,8 @@ var quickSightTypes = map[string]string{"int": "INTEGER", "bigint": "INTEGER", "
 
 // QuickSightColumns are the data set's input columns: the table's columns
 // (flowlog.GlueColumns, in file order) and then its projected partition
-// columns, which a filter can use to bound what Athena scans.
+// column (a string, like every date-projected column), from which the
+// partition_time calculated field is derived for the dashboard's time filter.
 func QuickSightColumns(fields []flowlog.Field) ([]QuickSightColumn, error) {
 	var out []QuickSightColumn
 	for _, c := range flowlog.GlueColumns(fields) {
@@ -90,7 +92,7 @@ func QuickSightColumns(fields []flowlog.Field) ([]QuickSightColumn, error) {
 		out = append(out, QuickSightColumn{Name: c.Name, Type: t})
 	}
 	for _, k := range PartitionKeys {
-		out = append(out, QuickSightColumn{Name: k, Type: "INTEGER"})
+		out = append(out, QuickSightColumn{Name: k, Type: "STRING"})
 	}
 	return out, nil
 }
@@ -102,7 +104,31 @@ type QuickSightCalculatedField struct {
 	Needs []string
 }
 
+// partitionGoLayout is PartitionFormat as a Go time layout (a test keeps
+// the two equal).
+const partitionGoLayout = "year=2006/month=01/day=02/hour=15"
+
+// QuickSightPartitionTime is the calculated field holding the start of the
+// hour a record's partition covers, as a QuickSight date: the pieces of the
+// partition value ("year=2026/month=12/day=02/hour=05") cut out with
+// substring (1-based) and parsed with parseDate
+// (https://docs.aws.amazon.com/quicksight/latest/user/parseDate-function.html).
+// The dashboard filters on it, so Athena only reads the partitions of the
+// window.
+var QuickSightPartitionTime = QuickSightCalculatedField{
+	ID: "partition-time", Name: "partition_time", Expression: partitionTimeExpression(),
+}
+
+func partitionTimeExpression() string {
+	part := func(ref string) string {
+		return fmt.Sprintf("substring({%s}, %d, %d)", athenaqueries.PartitionColumn, strings.Index(partitionGoLayout, ref)+1, len(ref))
+	}
+	return fmt.Sprintf("parseDate(concat(%s, '-', %s, '-', %s, ' ', %s, ':00:00'), 'yyyy-MM-dd HH:mm:ss')",
+		part("2006"), part("01"), part("02"), part("15"))
+}
+
 var allCalculatedFields = []QuickSightCalculatedField{
+	QuickSightPartitionTime,
 	{ID: "protocol-name", Name: "protocol_name", Needs: []string{"protocol"},
 		Expression: "ifelse({protocol} = 6, 'TCP', {protocol} = 17, 'UDP', {protocol} = 1, 'ICMP', toString({protocol}))"},
 	{ID: "flow-duration-seconds", Name: "flow_duration_seconds", Needs: []string{"start", "end"},
@@ -271,10 +297,46 @@ func quickSightDefinition(visuals []QuickSightVisual, dataSetArn pulumi.StringOu
 	return map[string]any{
 		"DataSetIdentifierDeclarations": []any{map[string]any{"Identifier": quickSightDataSetIdentifier, "DataSetArn": dataSetArn}},
 		"Sheets": []any{map[string]any{
-			"SheetId": "flow-logs", "Name": "VPC flow logs",
+			"SheetId": quickSightSheetID, "Name": "VPC flow logs",
 			"Visuals": list,
 			"Layouts": []any{map[string]any{"Configuration": map[string]any{"GridLayout": map[string]any{"Elements": elements}}}},
 		}},
+		"FilterGroups": []any{quickSightWindowFilterGroup()},
+	}
+}
+
+const quickSightSheetID = "flow-logs"
+
+// QuickSightWindowHours is the time window every visual of the dashboard
+// reads: the last athenaqueries.WindowHours hours, the window of the saved
+// queries.
+const QuickSightWindowHours = athenaqueries.WindowHours
+
+// quickSightWindowFilterGroup filters every visual of the sheet to the
+// partitions of the last QuickSightWindowHours hours: a relative-dates filter
+// on partition_time (AWS::QuickSight::Dashboard FilterGroup and
+// RelativeDatesFilter,
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-quicksight-dashboard-filtergroup.html,
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-quicksight-dashboard-relativedatesfilter.html).
+// Direct query turns it into a predicate on the partition column, so a
+// visual never makes Athena read more than the window's partitions.
+func quickSightWindowFilterGroup() map[string]any {
+	return map[string]any{
+		"FilterGroupId": "partition-window",
+		"CrossDataset":  "SINGLE_DATASET",
+		"Status":        "ENABLED",
+		"ScopeConfiguration": map[string]any{"SelectedSheets": map[string]any{
+			"SheetVisualScopingConfigurations": []any{map[string]any{"SheetId": quickSightSheetID, "Scope": "ALL_VISUALS"}},
+		}},
+		"Filters": []any{map[string]any{"RelativeDatesFilter": map[string]any{
+			"FilterId":                "partition-window-last-hours",
+			"Column":                  qsColumn(QuickSightPartitionTime.Name),
+			"AnchorDateConfiguration": map[string]any{"AnchorOption": "NOW"},
+			"TimeGranularity":         "HOUR",
+			"RelativeDateType":        "LAST",
+			"RelativeDateValue":       QuickSightWindowHours,
+			"NullOption":              "NON_NULLS_ONLY",
+		}}},
 	}
 }
 

@@ -3,9 +3,12 @@ package components
 import (
 	"encoding/json"
 	"maps"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -154,13 +157,14 @@ func TestQuickSightAnalysis(t *testing.T) {
 			t.Errorf("column %d = %s %s, want %s %s (catalog order)", i, order[i], types[order[i]], f.Column(), want)
 		}
 	}
-	if got := order[len(fields):]; !slices.Equal(got, PartitionKeys) {
-		t.Errorf("partition columns %v", got)
+	if got := order[len(fields):]; !slices.Equal(got, PartitionKeys) || types["datehour"] != "STRING" {
+		t.Errorf("partition columns %v (%s), want datehour STRING", got, types["datehour"])
 	}
 	wantCalc := map[string][]string{
 		"protocol_name":         {"ifelse(", "{protocol} = 6, 'TCP'", "{protocol} = 17, 'UDP'", "{protocol} = 1, 'ICMP'"},
 		"flow_duration_seconds": {"{end} - {start}"},
 		"flow_date":             {"epochDate({start})"},
+		"partition_time":        {"parseDate(", "{datehour}"},
 	}
 	if len(calculated) != len(wantCalc) {
 		t.Errorf("calculated fields %v", calculated)
@@ -201,6 +205,7 @@ func TestQuickSightAnalysis(t *testing.T) {
 	}
 	ident := asMap(decls[0])["Identifier"]
 	visuals := visualsOf(t, def)
+	assertWindowFilter(t, def, c.Visuals)
 	wantVisuals := map[string]string{
 		"bytes-by-destination": "BarChartVisual", "bytes-by-source": "BarChartVisual",
 		"accept-reject": "PieChartVisual", "flows-per-interface": "BarChartVisual",
@@ -428,12 +433,14 @@ func TestQuickSightSkipsVisualsOfUnrecordedFields(t *testing.T) {
 	}
 	ds := mustGet(t, m, "qs-dataset")
 	order, _, calculated := dataSetColumns(t, ds)
-	if !slices.Equal(order, []string{"version", "srcaddr", "dstaddr", "bytes", "start", "action", "year", "month", "day", "hour"}) {
+	if !slices.Equal(order, []string{"version", "srcaddr", "dstaddr", "bytes", "start", "action", "datehour"}) {
 		t.Errorf("columns %v", order)
 	}
-	if len(calculated) != 1 || calculated["flow_date"] == "" {
-		t.Errorf("calculated %v, want only flow_date (protocol and end are not recorded)", calculated)
+	if len(calculated) != 2 || calculated["flow_date"] == "" || calculated["partition_time"] == "" {
+		t.Errorf("calculated %v, want only flow_date and partition_time (protocol and end are not recorded)", calculated)
 	}
+	// The time window applies whatever fields are recorded.
+	assertWindowFilter(t, asMap(desiredState(t, mustGet(t, m, "qs-dashboard"))["Definition"]), c.Visuals)
 	visuals := visualsOf(t, asMap(desiredState(t, mustGet(t, m, "qs-dashboard"))["Definition"]))
 	if len(visuals) != 4 {
 		t.Errorf("%d visuals", len(visuals))
@@ -489,5 +496,86 @@ func TestQuickSightColumnsCoverTheCatalog(t *testing.T) {
 	}
 	if len(cols) != len(flowlog.Catalog)+len(PartitionKeys) {
 		t.Errorf("%d columns", len(cols))
+	}
+}
+
+// assertWindowFilter checks the dashboard's definition has one enabled
+// filter group that keeps every visual of its one sheet to the last
+// QuickSightWindowHours hours of partition_time, a calculated field of the
+// declared data set.
+func assertWindowFilter(t *testing.T, def map[string]any, visualIDs []string) {
+	t.Helper()
+	sheets := def["Sheets"].([]any)
+	if len(sheets) != 1 {
+		t.Fatalf("%d sheets", len(sheets))
+	}
+	sheetID := asMap(sheets[0])["SheetId"]
+	ident := asMap(def["DataSetIdentifierDeclarations"].([]any)[0])["Identifier"]
+	groups, _ := def["FilterGroups"].([]any)
+	if len(groups) != 1 {
+		t.Fatalf("filter groups %v, want one: without it a visual scans every projected partition", def["FilterGroups"])
+	}
+	g := asMap(groups[0])
+	if g["Status"] != "ENABLED" || g["CrossDataset"] != "SINGLE_DATASET" || str(g["FilterGroupId"]) == "" {
+		t.Errorf("filter group %v", g)
+	}
+	scopes := asMap(asMap(g["ScopeConfiguration"])["SelectedSheets"])["SheetVisualScopingConfigurations"].([]any)
+	if len(scopes) != 1 || asMap(scopes[0])["SheetId"] != sheetID || asMap(scopes[0])["Scope"] != "ALL_VISUALS" {
+		t.Errorf("filter scope %v, want every visual of sheet %v (%v)", scopes, sheetID, visualIDs)
+	}
+	filters := g["Filters"].([]any)
+	if len(filters) != 1 {
+		t.Fatalf("filters %v", filters)
+	}
+	f := asMap(asMap(filters[0])["RelativeDatesFilter"])
+	if f == nil {
+		t.Fatalf("filter %v is not a RelativeDatesFilter", filters[0])
+	}
+	col := asMap(f["Column"])
+	if col["ColumnName"] != QuickSightPartitionTime.Name || col["DataSetIdentifier"] != ident {
+		t.Errorf("window filter on %v, want %s of %v", col, QuickSightPartitionTime.Name, ident)
+	}
+	if f["RelativeDateType"] != "LAST" || f["TimeGranularity"] != "HOUR" || f["RelativeDateValue"] != float64(QuickSightWindowHours) ||
+		asMap(f["AnchorDateConfiguration"])["AnchorOption"] != "NOW" || f["NullOption"] != "NON_NULLS_ONLY" || str(f["FilterId"]) == "" {
+		t.Errorf("window filter %v, want the last %d hours", f, QuickSightWindowHours)
+	}
+}
+
+// TestQuickSightPartitionTime: partition_time cuts year, month, day and hour
+// out of the partition value (QuickSight's substring is 1-based) and parses
+// them into the start of that hour.
+func TestQuickSightPartitionTime(t *testing.T) {
+	when := time.Date(2026, time.December, 2, 5, 0, 0, 0, time.UTC)
+	value := when.Format(partitionGoLayout)
+	if value != "year=2026/month=12/day=02/hour=05" || value != renderJavaPattern(t, PartitionFormat, when) {
+		t.Fatalf("partition value %q; Java pattern gives %q", value, renderJavaPattern(t, PartitionFormat, when))
+	}
+	expr := QuickSightPartitionTime.Expression
+	m := regexp.MustCompile(`^parseDate\(concat\((.*)\), '([^']*)'\)$`).FindStringSubmatch(expr)
+	if m == nil || m[2] != "yyyy-MM-dd HH:mm:ss" {
+		t.Fatalf("expression %q is not parseDate(concat(...), 'yyyy-MM-dd HH:mm:ss')", expr)
+	}
+	var out strings.Builder
+	sub := regexp.MustCompile(`^substring\(\{datehour\}, (\d+), (\d+)\)$`)
+	args := regexp.MustCompile(`substring\(\{datehour\}, \d+, \d+\)|'[^']*'`).FindAllString(m[1], -1)
+	if strings.Join(args, ", ") != m[1] {
+		t.Fatalf("concat arguments %q are not substrings of datehour and literals", m[1])
+	}
+	for _, arg := range args {
+		if lit, ok := strings.CutPrefix(arg, "'"); ok {
+			out.WriteString(strings.TrimSuffix(lit, "'"))
+			continue
+		}
+		sm := sub.FindStringSubmatch(arg)
+		if sm == nil {
+			t.Fatalf("argument %q of concat", arg)
+		}
+		start, _ := strconv.Atoi(sm[1])
+		n, _ := strconv.Atoi(sm[2])
+		out.WriteString(value[start-1 : start-1+n])
+	}
+	got, err := time.Parse("2006-01-02 15:04:05", out.String())
+	if err != nil || !got.Equal(when) {
+		t.Errorf("partition_time of %q = %q (%v), want %v", value, out.String(), err, when)
 	}
 }

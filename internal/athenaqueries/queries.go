@@ -5,6 +5,7 @@
 package athenaqueries
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -12,8 +13,8 @@ import (
 )
 
 // Query is one saved Athena query template. In SQL, {{table}} is replaced by
-// the fully qualified table and {{window}} by a partition predicate (the
-// current day), so every query prunes partitions and scans little.
+// the fully qualified table and {{window}} by a partition predicate (the last
+// 24 hours), so every query prunes partitions and scans little.
 type Query struct {
 	Name        string
 	Description string
@@ -202,8 +203,27 @@ LIMIT 100`,
 	},
 }
 
-// Window is the partition predicate that replaces {{window}}: today's partitions.
-const Window = "year = year(current_date) AND month = month(current_date) AND day = day_of_month(current_date)"
+// PartitionColumn is the one projected partition column of every flow-log
+// table: a string holding the S3 prefix of one hour, e.g.
+// "year=2026/month=12/day=02/hour=05" (components.AthenaTable projects it as
+// a date ending at NOW). In queries it is a string: compare it with strings
+// in this format, which sort in time order.
+const PartitionColumn = "datehour"
+
+// PartitionSQLFormat renders a timestamp as a PartitionColumn value with
+// Athena's date_format (MySQL specifiers; other characters are literal):
+// https://trino.io/docs/current/functions/datetime.html#mysql-date-functions
+const PartitionSQLFormat = "year=%Y/month=%m/day=%d/hour=%H"
+
+// WindowHours is how far back the saved queries look.
+const WindowHours = 24
+
+// Window is the partition predicate that replaces {{window}}: the partitions
+// of the last WindowHours hours (UTC, the time zone of Athena sessions and of
+// the S3 prefixes). Athena computes the bound once per query and projects
+// only the partitions at or after it.
+var Window = fmt.Sprintf("%s >= date_format(current_timestamp - interval '%d' hour, '%s')",
+	PartitionColumn, WindowHours, PartitionSQLFormat)
 
 // Applicable returns the queries whose fields are all recorded.
 func Applicable(fields []flowlog.Field) []Query {

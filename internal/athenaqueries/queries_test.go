@@ -14,7 +14,7 @@ var identRe = regexp.MustCompile(`[a-z_]+`)
 // sqlWords are SQL keywords, functions and aliases the queries use.
 var sqlWords = strings.Fields(`select from where and or as group by order desc limit in is not null like count sum
 	day_of_week from_unixtime current_date year month day hour day_of_month total_bytes total_packets flows
-	interface_id_ table window`)
+	interface_id_ table window datehour date_format current_timestamp interval`)
 
 // TestQueriesReadOnlyTheColumnsTheyDeclare: every column a query reads is in
 // Needs, so Applicable never deploys a query that fails on a missing column.
@@ -64,6 +64,27 @@ func TestApplicableFollowsRecordedFields(t *testing.T) {
 			if f, _ := flowlog.Lookup(n); f.Version > 2 {
 				t.Errorf("%s applies to v2 fields but needs %s", q.Name, n)
 			}
+		}
+	}
+}
+
+// TestWindowComparesTheStringPartition: the partition column is a string
+// (a date-projected column), so every query bounds it with a string in the
+// projection's format; comparing it with a number (year = year(current_date))
+// fails in Athena.
+func TestWindowComparesTheStringPartition(t *testing.T) {
+	want := "datehour >= date_format(current_timestamp - interval '24' hour, 'year=%Y/month=%m/day=%d/hour=%H')"
+	if Window != want {
+		t.Errorf("Window = %q, want %q", Window, want)
+	}
+	num := regexp.MustCompile(`\b(year|month|day|hour)\s*(=|<|>)`)
+	for _, q := range All {
+		sql := q.Render("db", "tbl")
+		if !strings.Contains(sql, want) {
+			t.Errorf("%s does not bound the partitions: %s", q.Name, sql)
+		}
+		if m := num.FindString(regexp.MustCompile(`'[^']*'`).ReplaceAllString(sql, "''")); m != "" {
+			t.Errorf("%s compares %q, a partition column the table no longer has", q.Name, m)
 		}
 	}
 }
