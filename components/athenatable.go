@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/athena"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/glue"
@@ -150,8 +151,9 @@ func (a *AthenaTableArgs) validate() error {
 	if a.ScanLimitMB*1_000_000 < awslimits.MinAthenaScanLimitBytes {
 		errs = append(errs, fmt.Errorf("ScanLimitMB: %d is below Athena's minimum of 10 MB", a.ScanLimitMB))
 	}
-	if a.ProjectionStartYear < 2015 || a.ProjectionStartYear > 2099 {
-		errs = append(errs, fmt.Errorf("ProjectionStartYear: %d is not between 2015 and 2099", a.ProjectionStartYear))
+	// The range ends at NOW and must start before it, or every query fails.
+	if now := time.Now().UTC().Year(); a.ProjectionStartYear < 2015 || a.ProjectionStartYear > now {
+		errs = append(errs, fmt.Errorf("ProjectionStartYear: %d is not between 2015 and the current year %d (the projection ends at the current hour)", a.ProjectionStartYear, now))
 	}
 	if a.ResultExpirationDays < 1 {
 		errs = append(errs, fmt.Errorf("ResultExpirationDays: %d must be >= 1", a.ResultExpirationDays))

@@ -151,6 +151,7 @@ func TestAthenaTableRejectsBadArgs(t *testing.T) {
 		"unknown query": func(a *AthenaTableArgs) { a.Queries = []string{"nope"} },
 		"query fields":  func(a *AthenaTableArgs) { a.Fields = flowlog.V2Fields(); a.Queries = []string{"ipv6-bytes"} },
 		"no location":   func(a *AthenaTableArgs) { a.Location = nil },
+		"future start":  func(a *AthenaTableArgs) { a.ProjectionStartYear = time.Now().UTC().Year() + 1 },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
