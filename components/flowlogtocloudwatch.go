@@ -104,7 +104,9 @@ func NewFlowLogToCloudWatch(ctx *pulumi.Context, name string, args *FlowLogToClo
 	if err != nil {
 		return nil, err
 	}
-	if _, err := iam.NewRolePolicy(ctx, name+"-role-policy", &iam.RolePolicyArgs{
+	// The flow logs wait for the role's policy: a flow log whose role cannot
+	// yet write reports its first deliveries as failed ("Access error").
+	rp, err := iam.NewRolePolicy(ctx, name+"-role-policy", &iam.RolePolicyArgs{
 		Role: role.ID(),
 		Policy: policyJSON(policy(statement{
 			"Sid":      "DeliverToOneLogGroup",
@@ -112,7 +114,8 @@ func NewFlowLogToCloudWatch(ctx *pulumi.Context, name string, args *FlowLogToClo
 			"Action":   []any{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
 			"Resource": []any{lg.Arn, pulumi.Sprintf("%s:*", lg.Arn)},
 		})),
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return nil, err
 	}
 
@@ -128,7 +131,7 @@ func NewFlowLogToCloudWatch(ctx *pulumi.Context, name string, args *FlowLogToClo
 			LogFormat:              pulumi.String(format),
 			MaxAggregationInterval: pulumi.Int(a.AggregationInterval),
 			Tags:                   NameTags(a.Tags, fmt.Sprintf("%s-vpc%d", name, i)),
-		}, parent)
+		}, parent, pulumi.DependsOn([]pulumi.Resource{rp}))
 		if err != nil {
 			return nil, err
 		}

@@ -112,6 +112,7 @@ func NewFlowLogToS3(ctx *pulumi.Context, name string, args *FlowLogToS3Args, opt
 	}
 
 	var bucketArn, bucketName pulumi.StringOutput
+	var flowLogDeps []pulumi.Resource
 	if a.ExistingBucketArn != "" {
 		bucketArn = pulumi.String(a.ExistingBucketArn).ToStringOutput()
 		bucketName = pulumi.String(a.ExistingBucketArn[strings.LastIndex(a.ExistingBucketArn, ":")+1:]).ToStringOutput()
@@ -157,6 +158,11 @@ func NewFlowLogToS3(ctx *pulumi.Context, name string, args *FlowLogToS3Args, opt
 			return nil, err
 		}
 		bucketArn, bucketName = b.Bucket.Arn, b.Bucket.Bucket
+		// Log delivery writes the bucket policy itself when a flow log is
+		// created and finds no delivery statement; creating the flow logs after
+		// the program's policy (which has them) means AWS leaves it alone
+		// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-V2-S3.html).
+		flowLogDeps = append(flowLogDeps, b.Policy)
 	}
 
 	format := flowlog.LogFormat(a.Fields)
@@ -175,7 +181,7 @@ func NewFlowLogToS3(ctx *pulumi.Context, name string, args *FlowLogToS3Args, opt
 				PerHourPartition:         pulumi.Bool(true),
 			},
 			Tags: NameTags(a.Tags, fmt.Sprintf("%s-vpc%d", name, i)),
-		}, pulumi.Parent(c))
+		}, pulumi.Parent(c), pulumi.DependsOn(flowLogDeps))
 		if err != nil {
 			return nil, err
 		}
