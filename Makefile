@@ -29,6 +29,8 @@ vet:
 ## the slower race build and run
 unit:
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+	@# Allocation budgets once more without -race (under it sync.Pool drops items at random).
+	$(GO) test -count=1 -run 'Alloc' $(PKGS)
 
 ## test-engine: the program under the real Pulumi engine, offline: preview, up,
 ## a second preview and up with no changes, destroy, config type errors

@@ -2,6 +2,7 @@ package awsconstraints
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -236,7 +237,8 @@ func checkWorkgroup(in map[string]any) []Violation {
 }
 
 // checkProjection: with projection.enabled, every partition key has a
-// projection type, every integer range is "min,max" with min <= max, and
+// projection type, every date projection is bounded by NOW
+// (checkDateProjection), every integer range is "min,max" with min <= max, and
 // every digits value is a positive integer; a storage.location.template
 // names every partition key.
 func checkProjection(in map[string]any) []Violation {
@@ -263,6 +265,9 @@ func checkProjection(in map[string]any) []Violation {
 		if hasTmpl && !strings.Contains(tmpl, "${"+k+"}") {
 			v("storage.location.template", "the template does not use ${%s}", k)
 		}
+		if typ == "date" {
+			out = append(out, checkDateProjection(params, "projection."+k)...)
+		}
 		if typ == "integer" {
 			rangeKey := "projection." + k + ".range"
 			lo, hi, err := intRange(str(params[rangeKey]))
@@ -280,6 +285,34 @@ func checkProjection(in map[string]any) []Violation {
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Property < out[j].Property })
+	return out
+}
+
+// dateUnits are the interval units a date projection accepts.
+var dateUnits = []string{"YEARS", "MONTHS", "WEEKS", "DAYS", "HOURS", "MINUTES", "SECONDS", "MILLISECONDS"}
+
+// checkDateProjection: a date projection has a format, a range "start,end"
+// whose end is relative to NOW (a fixed end far ahead makes a query without a
+// partition filter enumerate partitions that cannot exist yet, the unbounded
+// projection this rule exists to catch), and an interval unit Athena knows.
+func checkDateProjection(params map[string]any, col string) []Violation {
+	var out []Violation
+	v := func(key, format string, args ...any) {
+		out = append(out, Violation{Constraint: GlueProjection, Property: "parameters." + key, Doc: DocProjectionTypes, Message: fmt.Sprintf(format, args...)})
+	}
+	if str(params[col+".format"]) == "" {
+		v(col+".format", "a date projection needs a format")
+	}
+	parts := strings.Split(str(params[col+".range"]), ",")
+	switch {
+	case len(parts) != 2 || strings.TrimSpace(parts[0]) == "" || strings.TrimSpace(parts[1]) == "":
+		v(col+".range", "range %q is not start,end", str(params[col+".range"]))
+	case !strings.HasPrefix(strings.TrimSpace(parts[1]), "NOW"):
+		v(col+".range", "range %q does not end at NOW: a query without a partition filter enumerates every projected partition up to its end", str(params[col+".range"]))
+	}
+	if u, ok := params[col+".interval.unit"]; ok && !slices.Contains(dateUnits, str(u)) {
+		v(col+".interval.unit", "interval unit %q is not one of %s", str(u), strings.Join(dateUnits, ", "))
+	}
 	return out
 }
 

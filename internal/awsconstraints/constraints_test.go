@@ -284,3 +284,51 @@ func TestUnknownValuesAreNotJudged(t *testing.T) {
 		t.Errorf("known values: %v", vs)
 	}
 }
+
+// dateTable is a Glue table with the hourly date projection
+// components.AthenaTable builds.
+func dateTable() map[string]any {
+	return map[string]any{"name": "flow_logs",
+		"partitionKeys": []any{map[string]any{"name": "datehour", "type": "string"}},
+		"parameters": map[string]any{
+			"projection.enabled":                "true",
+			"storage.location.template":         "s3://b/p/${datehour}/",
+			"projection.datehour.type":          "date",
+			"projection.datehour.format":        "'year='yyyy'/month='MM'/day='dd'/hour='HH",
+			"projection.datehour.range":         "year=2024/month=01/day=01/hour=00,NOW",
+			"projection.datehour.interval":      "1",
+			"projection.datehour.interval.unit": "HOURS",
+		}}
+}
+
+func TestGlueDateProjection(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(p map[string]any)
+		want string
+	}{
+		{"as built", func(map[string]any) {}, ""},
+		{"ends at NOW plus an offset", func(p map[string]any) { p["projection.datehour.range"] = "year=2024/month=01/day=01/hour=00,NOW+1HOURS" }, ""},
+		{"fixed end far ahead", func(p map[string]any) {
+			p["projection.datehour.range"] = "year=2024/month=01/day=01/hour=00,year=2099/month=12/day=31/hour=23"
+		}, "does not end at NOW"},
+		{"one-sided range", func(p map[string]any) { p["projection.datehour.range"] = "year=2024/month=01/day=01/hour=00" }, "is not start,end"},
+		{"no format", func(p map[string]any) { delete(p, "projection.datehour.format") }, "needs a format"},
+		{"unknown unit", func(p map[string]any) { p["projection.datehour.interval.unit"] = "HOUR" }, "interval unit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := dateTable()
+			tc.edit(in["parameters"].(map[string]any))
+			vs := CheckResource("aws:glue/catalogTable:CatalogTable", "t", in)
+			if tc.want == "" {
+				if len(vs) != 0 {
+					t.Errorf("want no violation, got %v", vs)
+				}
+				return
+			}
+			if len(vs) != 1 || vs[0].Constraint != GlueProjection || !strings.Contains(vs[0].Message, tc.want) {
+				t.Errorf("want one %s violation containing %q, got %v", GlueProjection, tc.want, vs)
+			}
+		})
+	}
+}

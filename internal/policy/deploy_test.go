@@ -189,11 +189,11 @@ func deployFixtures() []deployFixture {
 		{"scan cutoff below Athena's minimum", ids.DeployAthenaScanCutoff, dmut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, workgroup).Inputs, "configuration.bytesScannedCutoffPerQuery", float64(1_000_000))
 		})},
-		{"inverted projection range", ids.DeployGlueProjection, dmut(func(t *testing.T, m *mockaws.Mocks) {
-			res(t, m, "s3-athena-table").Inputs["parameters"].(map[string]any)["projection.year.range"] = "2099,2024"
+		{"projection range not ending at NOW", ids.DeployGlueProjection, dmut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, "s3-athena-table").Inputs["parameters"].(map[string]any)["projection.datehour.range"] = "year=2024/month=01/day=01/hour=00,year=2099/month=12/day=31/hour=23"
 		})},
 		{"partition key without a projection type", ids.DeployGlueProjection, dmut(func(t *testing.T, m *mockaws.Mocks) {
-			delete(res(t, m, "firehose-athena-table").Inputs["parameters"].(map[string]any), "projection.hour.type")
+			delete(res(t, m, "firehose-athena-table").Inputs["parameters"].(map[string]any), "projection.datehour.type")
 		})},
 	}
 }
