@@ -308,7 +308,9 @@ func TestGlueDateProjection(t *testing.T) {
 		want string
 	}{
 		{"as built", func(map[string]any) {}, ""},
-		{"ends at NOW plus an offset", func(p map[string]any) { p["projection.datehour.range"] = "year=2024/month=01/day=01/hour=00,NOW+1HOURS" }, ""},
+		{"ends at NOW plus an offset", func(p map[string]any) {
+			p["projection.datehour.range"] = "year=2024/month=01/day=01/hour=00,NOW+1HOURS"
+		}, ""},
 		{"fixed end far ahead", func(p map[string]any) {
 			p["projection.datehour.range"] = "year=2024/month=01/day=01/hour=00,year=2099/month=12/day=31/hour=23"
 		}, "does not end at NOW"},
