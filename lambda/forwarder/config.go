@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -75,7 +74,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	cfg.Send.StreamName = cfg.StreamName
 
 	cfg.DeadLetterQueueURL = strings.TrimSpace(getenv(EnvDeadLetterQueueURL))
-	if err := validateQueueURL(cfg.DeadLetterQueueURL); err != nil {
+	if err := envconfig.QueueURL(cfg.DeadLetterQueueURL); err != nil {
 		fail("%s: %v", EnvDeadLetterQueueURL, err)
 	}
 
@@ -106,19 +105,4 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("forwarder configuration: %w", err)
 	}
 	return cfg, nil
-}
-
-// validateQueueURL checks an SQS queue URL, https://sqs.<region>.<domain>/<account>/<queue>.
-func validateQueueURL(s string) error {
-	if s == "" {
-		return errors.New("required: the SQS queue URL for dead letters")
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return fmt.Errorf("%q is not an https:// SQS queue URL", s)
-	}
-	if parts := strings.Split(strings.Trim(u.Path, "/"), "/"); len(parts) != 2 || parts[0] == "" || parts[1] == "" {
-		return fmt.Errorf("%q is not a queue URL of the form https://sqs.<region>.amazonaws.com/<account>/<queue>", s)
-	}
-	return nil
 }

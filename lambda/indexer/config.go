@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/indexer/document"
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/indexer/osclient"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/envconfig"
 )
 
 // Environment variables of the indexer function.
@@ -88,7 +88,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	} else {
 		c.Fields = fields
 	}
-	if err := validateQueueURL(c.DeadLetterQueueURL); err != nil {
+	if err := envconfig.QueueURL(c.DeadLetterQueueURL); err != nil {
 		bad(EnvDeadLetterQueueURL, err)
 	}
 	if c.Region == "" {
@@ -122,19 +122,4 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		return Config{}, fmt.Errorf("invalid indexer configuration: %w", errors.Join(errs...))
 	}
 	return c, nil
-}
-
-// validateQueueURL checks an SQS queue URL: https://sqs.<region>.amazonaws.com/<account>/<name>.
-func validateQueueURL(s string) error {
-	if s == "" {
-		return errors.New("required (the SQS queue URL for dead letters)")
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return fmt.Errorf("%q is not an https:// SQS queue URL", s)
-	}
-	if parts := strings.Split(strings.Trim(u.Path, "/"), "/"); len(parts) != 2 || parts[0] == "" || parts[1] == "" {
-		return fmt.Errorf("%q is not a queue URL of the form https://sqs.<region>.amazonaws.com/<account>/<queue>", s)
-	}
-	return nil
 }

@@ -3,7 +3,10 @@
 package envconfig
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -49,4 +52,21 @@ func LogLevel(getenv func(string) string, fail Fail, name string, dst *slog.Leve
 			fail("%s=%q must be DEBUG, INFO, WARN or ERROR", name, v)
 		}
 	}
+}
+
+// QueueURL checks an SQS queue URL,
+// https://sqs.<region>.amazonaws.com/<account>/<queue>, as the functions'
+// dead-letter queue settings hold it.
+func QueueURL(s string) error {
+	if s == "" {
+		return errors.New("required: the SQS queue URL for dead letters")
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("%q is not an https:// SQS queue URL", s)
+	}
+	if parts := strings.Split(strings.Trim(u.Path, "/"), "/"); len(parts) != 2 || parts[0] == "" || parts[1] == "" {
+		return fmt.Errorf("%q is not a queue URL of the form https://sqs.<region>.amazonaws.com/<account>/<queue>", s)
+	}
+	return nil
 }

@@ -33,3 +33,19 @@ func TestBoundsAndDefaults(t *testing.T) {
 		t.Errorf("errors %q", errs)
 	}
 }
+
+func TestQueueURL(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"https://sqs.us-east-1.amazonaws.com/123456789012/dlq": true,
+		"": false,
+		"http://sqs.us-east-1.amazonaws.com/123456789012/dlq": false,
+		"https://sqs.us-east-1.amazonaws.com/dlq":             false,
+		"https://sqs.us-east-1.amazonaws.com/123456789012/":   false,
+		"https://sqs.us-east-1.amazonaws.com/1/2/3":           false,
+		"sqs.us-east-1.amazonaws.com/123456789012/dlq":        false,
+	} {
+		if err := QueueURL(s); (err == nil) != ok {
+			t.Errorf("QueueURL(%q) = %v, want ok=%v", s, err, ok)
+		}
+	}
+}
