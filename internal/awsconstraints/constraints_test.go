@@ -235,11 +235,7 @@ func table() map[string]any {
 }
 
 func TestGlueProjection(t *testing.T) {
-	cases := []struct {
-		name string
-		edit func(p map[string]any)
-		want string
-	}{
+	cases := []projectionCase{
 		{"as built", func(map[string]any) {}, ""},
 		{"projection off", func(p map[string]any) { p["projection.enabled"] = "false"; p["projection.year.range"] = "x" }, ""},
 		{"inverted range", func(p map[string]any) { p["projection.year.range"] = "2099,2024" }, "minimum is above its maximum"},
@@ -248,6 +244,20 @@ func TestGlueProjection(t *testing.T) {
 		{"bad digits", func(p map[string]any) { p["projection.month.digits"] = "0" }, "not a positive integer"},
 		{"template misses a key", func(p map[string]any) { p["storage.location.template"] = "s3://b/p/year=${year}/" }, "does not use ${month}"},
 	}
+	checkProjectionCases(t, table, cases)
+}
+
+type projectionCase = struct {
+	name string
+	edit func(p map[string]any)
+	want string
+}
+
+// checkProjectionCases edits the parameters of a fresh table per case and
+// expects no violation (want "") or exactly one GlueProjection violation
+// whose message contains want.
+func checkProjectionCases(t *testing.T, table func() map[string]any, cases []projectionCase) {
+	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			in := table()
@@ -260,7 +270,7 @@ func TestGlueProjection(t *testing.T) {
 				return
 			}
 			if len(vs) != 1 || vs[0].Constraint != GlueProjection || !strings.Contains(vs[0].Message, tc.want) {
-				t.Errorf("want one violation with %q, got %v", tc.want, vs)
+				t.Errorf("want one %s violation containing %q, got %v", GlueProjection, tc.want, vs)
 			}
 		})
 	}
@@ -302,11 +312,7 @@ func dateTable() map[string]any {
 }
 
 func TestGlueDateProjection(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		edit func(p map[string]any)
-		want string
-	}{
+	checkProjectionCases(t, dateTable, []projectionCase{
 		{"as built", func(map[string]any) {}, ""},
 		{"ends at NOW plus an offset", func(p map[string]any) {
 			p["projection.datehour.range"] = "year=2024/month=01/day=01/hour=00,NOW+1HOURS"
@@ -317,20 +323,5 @@ func TestGlueDateProjection(t *testing.T) {
 		{"one-sided range", func(p map[string]any) { p["projection.datehour.range"] = "year=2024/month=01/day=01/hour=00" }, "is not start,end"},
 		{"no format", func(p map[string]any) { delete(p, "projection.datehour.format") }, "needs a format"},
 		{"unknown unit", func(p map[string]any) { p["projection.datehour.interval.unit"] = "HOUR" }, "interval unit"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			in := dateTable()
-			tc.edit(in["parameters"].(map[string]any))
-			vs := CheckResource("aws:glue/catalogTable:CatalogTable", "t", in)
-			if tc.want == "" {
-				if len(vs) != 0 {
-					t.Errorf("want no violation, got %v", vs)
-				}
-				return
-			}
-			if len(vs) != 1 || vs[0].Constraint != GlueProjection || !strings.Contains(vs[0].Message, tc.want) {
-				t.Errorf("want one %s violation containing %q, got %v", GlueProjection, tc.want, vs)
-			}
-		})
-	}
+	})
 }

@@ -774,51 +774,37 @@ func (ps *parser) ident() string {
 }
 
 func (ps *parser) parseOr() (node, error) {
-	first, err := ps.parseAnd()
-	if err != nil {
-		return nil, err
-	}
-	terms := []node{first}
-	for {
-		ps.skipSpace()
-		if !strings.HasPrefix(ps.src[ps.pos:], "||") {
-			break
-		}
-		ps.pos += 2
-		t, err := ps.parseAnd()
-		if err != nil {
-			return nil, err
-		}
-		terms = append(terms, t)
-	}
-	if len(terms) == 1 {
-		return first, nil
-	}
-	return orNode(terms), nil
+	return chain(ps, "||", ps.parseAnd, func(ts []node) node { return orNode(ts) })
 }
 
 func (ps *parser) parseAnd() (node, error) {
-	first, err := ps.parsePrimary()
+	return chain(ps, "&&", ps.parsePrimary, func(ts []node) node { return andNode(ts) })
+}
+
+// chain parses operand (op operand)*, for the && and || of space-delimited
+// and JSON conditions alike: one operand as it is, several joined by join.
+func chain[N any](ps *parser, op string, operand func() (N, error), join func([]N) N) (N, error) {
+	first, err := operand()
 	if err != nil {
-		return nil, err
+		return first, err
 	}
-	terms := []node{first}
+	terms := []N{first}
 	for {
 		ps.skipSpace()
-		if !strings.HasPrefix(ps.src[ps.pos:], "&&") {
+		if !strings.HasPrefix(ps.src[ps.pos:], op) {
 			break
 		}
-		ps.pos += 2
-		t, err := ps.parsePrimary()
+		ps.pos += len(op)
+		t, err := operand()
 		if err != nil {
-			return nil, err
+			return t, err
 		}
 		terms = append(terms, t)
 	}
 	if len(terms) == 1 {
 		return first, nil
 	}
-	return andNode(terms), nil
+	return join(terms), nil
 }
 
 func (ps *parser) parsePrimary() (node, error) {

@@ -177,51 +177,11 @@ func (ps *parser) parseJSONPattern() (*Pattern, error) {
 func (ps *parser) column(off int) int { return utf8.RuneCountInString(ps.src[:off]) + 1 }
 
 func (ps *parser) jsonOr() (jsonNode, error) {
-	first, err := ps.jsonAnd()
-	if err != nil {
-		return nil, err
-	}
-	terms := []jsonNode{first}
-	for {
-		ps.skipSpace()
-		if !strings.HasPrefix(ps.src[ps.pos:], "||") {
-			break
-		}
-		ps.pos += 2
-		t, err := ps.jsonAnd()
-		if err != nil {
-			return nil, err
-		}
-		terms = append(terms, t)
-	}
-	if len(terms) == 1 {
-		return first, nil
-	}
-	return jsonOr(terms), nil
+	return chain(ps, "||", ps.jsonAnd, func(ts []jsonNode) jsonNode { return jsonOr(ts) })
 }
 
 func (ps *parser) jsonAnd() (jsonNode, error) {
-	first, err := ps.jsonPrimary()
-	if err != nil {
-		return nil, err
-	}
-	terms := []jsonNode{first}
-	for {
-		ps.skipSpace()
-		if !strings.HasPrefix(ps.src[ps.pos:], "&&") {
-			break
-		}
-		ps.pos += 2
-		t, err := ps.jsonPrimary()
-		if err != nil {
-			return nil, err
-		}
-		terms = append(terms, t)
-	}
-	if len(terms) == 1 {
-		return first, nil
-	}
-	return jsonAnd(terms), nil
+	return chain(ps, "&&", ps.jsonPrimary, func(ts []jsonNode) jsonNode { return jsonAnd(ts) })
 }
 
 func (ps *parser) jsonPrimary() (jsonNode, error) {
