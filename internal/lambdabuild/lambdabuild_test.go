@@ -277,6 +277,35 @@ func fakeRun(release <-chan struct{}) runFunc {
 	}
 }
 
+// stuckAfter bounds how long a test waits for a goroutine before it fails
+// with what it was waiting for, instead of hanging until go test's timeout.
+// It bounds a failure only: a passing run never waits for it.
+const stuckAfter = time.Minute
+
+// waitFor polls cond until it holds; after stuckAfter the test fails naming what.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(stuckAfter)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("stuck: waited %v for %s", stuckAfter, what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// receive takes one value from ch; after stuckAfter the test fails naming what.
+func receive[T any](t *testing.T, what string, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(stuckAfter):
+		t.Fatalf("stuck: waited %v for %s", stuckAfter, what)
+		panic("unreachable")
+	}
+}
+
 func TestCancelledBuildIsNotMemoised(t *testing.T) {
 	dir := newModule(t, helloSrc)
 	release := make(chan struct{})
@@ -289,9 +318,7 @@ func TestCancelledBuildIsNotMemoised(t *testing.T) {
 		firstDone <- err
 	}()
 	// Wait until the first call is running, then start a waiter.
-	for b.runs.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, "the first build to start", func() bool { return b.runs.Load() > 0 })
 	secondDone := make(chan error, 1)
 	var second Package
 	go func() {
@@ -300,15 +327,13 @@ func TestCancelledBuildIsNotMemoised(t *testing.T) {
 		secondDone <- err
 	}()
 	cancel()
-	if err := <-firstDone; !errors.Is(err, context.Canceled) {
+	if err := receive(t, "the cancelled build", firstDone); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled build returned %v, want context.Canceled", err)
 	}
 	// The waiter takes over and builds itself.
-	for b.runs.Load() < 2 {
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, "the waiter to start its own build", func() bool { return b.runs.Load() >= 2 })
 	close(release)
-	if err := <-secondDone; err != nil {
+	if err := receive(t, "the waiter's build", secondDone); err != nil {
 		t.Fatal(err)
 	}
 	if second.ZipPath == "" || second.SHA256 == "" {
