@@ -767,25 +767,38 @@ func TestEveryRuleHasAFailingFixture(t *testing.T) {
 		t.Run(f.rule+"/"+f.name, func(t *testing.T) {
 			m, opts := f.breaks(t, baseline(t))
 			rep := policy.Evaluate(m, nil, append([]policy.Option{policy.At(fixtureTime)}, opts...)...)
-			if len(rep.Violations) == 0 {
-				t.Fatalf("fixture breaks nothing: %s", rep.Summary())
-			}
-			for _, v := range rep.Violations {
-				if v.Rule != f.rule {
-					t.Errorf("fixture for %s also breaks %s", f.rule, v)
-				} else {
-					t.Log(v)
-				}
-			}
-			if !rep.Failed() {
-				t.Error("a report with violations must fail")
-			}
+			assertBreaksOnly(t, f.rule, rep, rep.Violations)
 		})
 	}
 	for _, r := range policy.Rules() {
 		if !covered[r.ID] {
 			t.Errorf("rule %s has no fixture that violates it", r.ID)
 		}
+	}
+}
+
+// report is what the security and the deployability reports share.
+type report interface {
+	Failed() bool
+	Summary() string
+}
+
+// assertBreaksOnly checks a fixture's report: it violates rule, nothing
+// else, and fails.
+func assertBreaksOnly(t *testing.T, rule string, rep report, violations []policy.Violation) {
+	t.Helper()
+	if len(violations) == 0 {
+		t.Fatalf("fixture breaks nothing: %s", rep.Summary())
+	}
+	for _, v := range violations {
+		if v.Rule != rule {
+			t.Errorf("fixture for %s also breaks %s", rule, v)
+		} else {
+			t.Log(v)
+		}
+	}
+	if !rep.Failed() {
+		t.Error("a report with violations must fail")
 	}
 }
 

@@ -380,28 +380,42 @@ func (g *Graph) logGroupLabel(name string) string {
 }
 
 func checkSubscriptionFilters(g *Graph) []Violation {
-	byGroup := map[string][]*mockaws.Resource{}
-	var order []string
-	for _, f := range g.ByType(tSubscription) {
-		lg := filterLogGroup(f)
-		if _, ok := byGroup[lg]; !ok {
-			order = append(order, lg)
+	return overLimit(g.ByType(tSubscription),
+		func(f *mockaws.Resource) []string { return []string{filterLogGroup(f)} },
+		awslimits.MaxSubscriptionFiltersPerLogGroup,
+		func(lg string, n int, names string) string {
+			return fmt.Sprintf("log group %s gets %d subscription filters (%s); CloudWatch Logs allows %d",
+				g.logGroupLabel(lg), n, names, awslimits.MaxSubscriptionFiltersPerLogGroup)
+		})
+}
+
+// overLimit groups rs by the keys each one yields, in first-seen order, and
+// returns a violation for every member of a group beyond limit; msg says
+// what the group is, given its key, size and members' names.
+func overLimit[K comparable](rs []*mockaws.Resource, keys func(*mockaws.Resource) []K, limit int, msg func(k K, n int, names string) string) []Violation {
+	groups := map[K][]*mockaws.Resource{}
+	var order []K
+	for _, r := range rs {
+		for _, k := range keys(r) {
+			if _, ok := groups[k]; !ok {
+				order = append(order, k)
+			}
+			groups[k] = append(groups[k], r)
 		}
-		byGroup[lg] = append(byGroup[lg], f)
 	}
 	var out []Violation
-	for _, lg := range order {
-		fs := byGroup[lg]
-		if len(fs) <= awslimits.MaxSubscriptionFiltersPerLogGroup {
+	for _, k := range order {
+		members := groups[k]
+		if len(members) <= limit {
 			continue
 		}
-		names := make([]string, len(fs))
-		for i, f := range fs {
-			names[i] = f.Name
+		names := make([]string, len(members))
+		for i, r := range members {
+			names[i] = r.Name
 		}
-		for _, f := range fs[awslimits.MaxSubscriptionFiltersPerLogGroup:] {
-			out = append(out, violation(f, "log group %s gets %d subscription filters (%s); CloudWatch Logs allows %d",
-				g.logGroupLabel(lg), len(fs), strings.Join(names, ", "), awslimits.MaxSubscriptionFiltersPerLogGroup))
+		text := msg(k, len(members), strings.Join(names, ", "))
+		for _, r := range members[limit:] {
+			out = append(out, violation(r, "%s", text))
 		}
 	}
 	return out
@@ -435,35 +449,19 @@ func checkRegexPerLogGroup(g *Graph) []Violation {
 
 func checkFlowLogsPerResource(g *Graph) []Violation {
 	type target struct{ kind, id string }
-	byTarget := map[target][]*mockaws.Resource{}
-	var order []target
-	for _, fl := range g.ByType(tFlowLog) {
-		for _, k := range []string{"vpcId", "subnetId", "eniId", "transitGatewayId", "transitGatewayAttachmentId"} {
-			id := Str(fl.Inputs[k])
-			if id == "" {
-				continue
+	return overLimit(g.ByType(tFlowLog),
+		func(fl *mockaws.Resource) []target {
+			var ts []target
+			for _, k := range []string{"vpcId", "subnetId", "eniId", "transitGatewayId", "transitGatewayAttachmentId"} {
+				if id := Str(fl.Inputs[k]); id != "" {
+					ts = append(ts, target{k, id})
+				}
 			}
-			t := target{k, id}
-			if _, ok := byTarget[t]; !ok {
-				order = append(order, t)
-			}
-			byTarget[t] = append(byTarget[t], fl)
-		}
-	}
-	var out []Violation
-	for _, t := range order {
-		fls := byTarget[t]
-		if len(fls) <= awslimits.MaxFlowLogsPerResource {
-			continue
-		}
-		names := make([]string, len(fls))
-		for i, fl := range fls {
-			names[i] = fl.Name
-		}
-		for _, fl := range fls[awslimits.MaxFlowLogsPerResource:] {
-			out = append(out, violation(fl, "%s %s gets %d flow logs (%s); EC2 allows %d per resource",
-				t.kind, t.id, len(fls), strings.Join(names, ", "), awslimits.MaxFlowLogsPerResource))
-		}
-	}
-	return out
+			return ts
+		},
+		awslimits.MaxFlowLogsPerResource,
+		func(t target, n int, names string) string {
+			return fmt.Sprintf("%s %s gets %d flow logs (%s); EC2 allows %d per resource",
+				t.kind, t.id, n, names, awslimits.MaxFlowLogsPerResource)
+		})
 }
