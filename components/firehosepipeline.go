@@ -244,13 +244,20 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 	if a.FeedMode == FeedSubscription {
 		// CloudWatch Logs sends gzip'd JSON envelopes; Firehose decompresses
 		// them and, with message extraction, keeps only the log events'
-		// messages. https://docs.aws.amazon.com/firehose/latest/dev/writing-with-cloudwatch-logs.html
+		// messages, one per line: Figure 2 of
 		// https://docs.aws.amazon.com/firehose/latest/dev/Message_extraction.html
-		// Whether extraction ends each message with a newline is not stated
-		// in the pages consulted; Firehose itself adds no delimiter between
-		// records (https://docs.aws.amazon.com/firehose/latest/dev/basic-deliver.html),
-		// and AppendDelimiterToRecord would add one per record, not per
-		// message, so it is not used here.
+		// (https://docs.aws.amazon.com/firehose/latest/dev/writing-with-cloudwatch-logs.html).
+		// No page says whether the last message of a record ends with a
+		// newline, and Firehose concatenates records without delimiters
+		// (https://docs.aws.amazon.com/firehose/latest/dev/basic-deliver.html#format),
+		// so without one the last line of a record and the first of the next
+		// would merge into one corrupt row. AppendDelimiterToRecord ends every
+		// record with a newline
+		// (https://docs.aws.amazon.com/firehose/latest/APIReference/API_Processor.html):
+		// the lines can never merge; at worst (extraction already ends the
+		// record with a newline) a record is followed by an empty line, which
+		// Athena reads as a row whose columns are all NULL (README, "Choosing
+		// the Firehose feed mode").
 		s3conf.ProcessingConfiguration = &kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationArgs{
 			Enabled: pulumi.Bool(true),
 			Processors: kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorArray{
@@ -269,6 +276,9 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 							ParameterName: pulumi.String("DataMessageExtraction"), ParameterValue: pulumi.String("true"),
 						},
 					},
+				},
+				&kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorArgs{
+					Type: pulumi.String("AppendDelimiterToRecord"),
 				},
 			},
 		}

@@ -167,7 +167,9 @@ func TestFirehosePipelineSubscriptionFeed(t *testing.T) {
 	for _, p := range procs {
 		types = append(types, str(asMap(p)["type"]))
 	}
-	if strings.Join(types, ",") != "Decompression,CloudWatchLogProcessing" {
+	// Extraction, then a newline after every record, so that the last line of
+	// one record and the first of the next never merge.
+	if strings.Join(types, ",") != "Decompression,CloudWatchLogProcessing,AppendDelimiterToRecord" {
 		t.Errorf("processors %v", types)
 	}
 	sub := mustGet(t, m, "fh-subscription")
