@@ -130,6 +130,10 @@ type Input struct {
 	// mapping (the function's own role), so that its signed requests may
 	// apply the template, the ISM policy and the saved objects.
 	AdminBackendRoles []string `json:"adminBackendRoles,omitempty"`
+
+	// SecurityAnalytics, when set, makes the bootstrap apply the Security
+	// Analytics detector of the vpcflow log type (see secanalytics.go).
+	SecurityAnalytics *SecurityAnalyticsInput `json:"securityAnalytics,omitempty"`
 }
 
 // HasAccess reports whether the input has any access field, that is
@@ -206,6 +210,11 @@ func (in *Input) Normalize() ([]flowlog.Field, error) {
 	if in.MasterUserSecretArn != "" && !secretArnRe.MatchString(in.MasterUserSecretArn) {
 		errs = append(errs, fmt.Errorf("masterUserSecretArn: %q is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)", in.MasterUserSecretArn))
 	}
+	if in.SecurityAnalytics != nil {
+		sa := *in.SecurityAnalytics
+		errs = append(errs, sa.normalize()...)
+		in.SecurityAnalytics = &sa
+	}
 	if (in.MasterUserSecretArn == "") != (len(in.AdminBackendRoles) == 0) {
 		errs = append(errs, errors.New("masterUserSecretArn and adminBackendRoles: set both or neither (on a domain with an internal master user the function maps its own role, given in adminBackendRoles, with the master's password)"))
 	}
@@ -246,6 +255,10 @@ type Objects struct {
 	// Security is the security plugin configuration; nil when the input
 	// has no access fields (HasAccess), which leaves it as it is.
 	Security *Security
+	// SecurityAnalytics is the Security Analytics detector, its rules,
+	// alias mappings and notification channel; nil when the input does
+	// not turn it on.
+	SecurityAnalytics *SecurityAnalytics
 	// Hash is the content hash of everything above (see ComputeHash).
 	Hash string
 }
@@ -373,7 +386,24 @@ func Build(in Input) (*Objects, error) {
 		TemplateName: in.IndexPrefix + "-flow-logs",
 		PolicyID:     in.IndexPrefix + "-flow-logs-retention",
 	}
-	if o.Mappings, err = json.Marshal(map[string]any{"properties": props}); err != nil {
+	if o.SecurityAnalytics, err = buildSecurityAnalytics(in, fields, o.IndexPattern); err != nil {
+		return nil, err
+	}
+	// The mapped properties: the catalog's, plus the log type's alias
+	// fields when Security Analytics is on.
+	mapped := map[string]any{}
+	for k, v := range props {
+		mapped[k] = v
+	}
+	if o.SecurityAnalytics != nil {
+		for k, v := range o.SecurityAnalytics.AliasProperties() {
+			if _, dup := mapped[k]; dup {
+				return nil, fmt.Errorf("the alias object %q collides with a document field of the same name", k)
+			}
+			mapped[k] = v
+		}
+	}
+	if o.Mappings, err = json.Marshal(map[string]any{"properties": mapped}); err != nil {
 		return nil, err
 	}
 
@@ -392,7 +422,7 @@ func Build(in Input) (*Objects, error) {
 				// indexed, rather than guessed at by dynamic mapping.
 				"dynamic":        false,
 				"date_detection": false,
-				"properties":     props,
+				"properties":     mapped,
 			},
 		},
 	}
@@ -446,9 +476,23 @@ func Build(in Input) (*Objects, error) {
 		return nil, err
 	}
 
+	parts := [][]byte{[]byte(o.TemplateName), o.Template, o.Mappings, []byte(o.PolicyID), o.Policy, o.SavedObjects, security}
+	if sa := o.SecurityAnalytics; sa != nil {
+		// Only when on, so that the hash of every other input stays as it was.
+		var rules []string
+		for _, r := range sa.Rules {
+			rules = append(rules, string(r.Body))
+		}
+		detector, _ := sa.Detector(nil)
+		b, err := json.Marshal(map[string]any{"channel": sa.ChannelBody(true), "rules": rules, "detector": detector, "aliases": sa.Aliases})
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, b)
+	}
 	h := sha256.New()
 	fmt.Fprintf(h, "vpc-flow-logs bootstrap v%d\n", Version)
-	for _, part := range [][]byte{[]byte(o.TemplateName), o.Template, o.Mappings, []byte(o.PolicyID), o.Policy, o.SavedObjects, security} {
+	for _, part := range parts {
 		fmt.Fprintf(h, "%d\n", len(part))
 		h.Write(part)
 	}
@@ -516,6 +560,24 @@ func (in Input) WithAccess(writers, readers []string, secretArn string) (Input, 
 func (in Input) WithMaster(secretArn string, adminRoles []string) (Input, error) {
 	in.MasterUserSecretArn = secretArn
 	in.AdminBackendRoles = slices.Clone(adminRoles)
+	in.Hash = ""
+	o, err := Build(in)
+	if err != nil {
+		return Input{}, err
+	}
+	out := o.Input
+	out.Hash = o.Hash
+	return out, nil
+}
+
+// WithSecurityAnalytics returns the input with the Security Analytics
+// detector on (topicArn and roleArn set) or off (both empty), normalized and
+// with its Hash recomputed.
+func (in Input) WithSecurityAnalytics(topicArn, roleArn string) (Input, error) {
+	in.SecurityAnalytics = nil
+	if topicArn != "" || roleArn != "" {
+		in.SecurityAnalytics = &SecurityAnalyticsInput{TopicArn: topicArn, RoleArn: roleArn}
+	}
 	in.Hash = ""
 	o, err := Build(in)
 	if err != nil {
