@@ -54,6 +54,9 @@ type Result struct {
 	// overwritten), SavedObjectIDs their "type:id".
 	SavedObjects   int      `json:"savedObjects"`
 	SavedObjectIDs []string `json:"savedObjectIds"`
+	// SecurityAnalytics is what was done to the Security Analytics
+	// objects; nil when the input does not turn them on.
+	SecurityAnalytics *SecurityAnalyticsResult `json:"securityAnalytics,omitempty"`
 	// Warnings are problems that do not fail the bootstrap.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -82,7 +85,10 @@ type Applier struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Rand returns a number in [0, 1) for the jitter; nil means 0.5.
 	Rand func() float64
-	Log  *slog.Logger
+	// Now is the current time (the day of the index the Security
+	// Analytics step creates); nil means time.Now.
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // APIError is a request that failed with an HTTP status.
@@ -103,7 +109,8 @@ func (e *APIError) Error() string {
 // Apply applies the security configuration (roles, role mappings, the
 // Dashboards user; first, so that the indexer can write as soon as the
 // invocation returns), the template, the mappings of existing indices, the
-// ISM policy and its attachment, and the saved objects, in this order.
+// ISM policy and its attachment, the Security Analytics objects (when the
+// input turns them on) and the saved objects, in this order.
 // Every step is idempotent; a second run with the same objects changes
 // nothing and reports "unchanged".
 func (a *Applier) Apply(ctx context.Context, o *objects.Objects) (Result, error) {
@@ -135,6 +142,12 @@ func (a *Applier) Apply(ctx context.Context, o *objects.Objects) (Result, error)
 			return r, fmt.Errorf("moving managed indices to the new version of ISM policy %s: %w", o.PolicyID, err)
 		}
 		r.Warnings = append(r.Warnings, warn...)
+	}
+	if o.SecurityAnalytics != nil {
+		if r.SecurityAnalytics, err = a.applySecurityAnalytics(ctx, o); err != nil {
+			return r, fmt.Errorf("Security Analytics: %w", err)
+		}
+		r.Warnings = append(r.Warnings, o.SecurityAnalytics.Skipped...)
 	}
 	if r.SavedObjects, err = a.importSavedObjects(ctx, o); err != nil {
 		return r, fmt.Errorf("importing Dashboards saved objects: %w", err)

@@ -76,6 +76,8 @@ type fakeDomain struct {
 	fail func(key string, n int) (status int, body string)
 	// beforePolicyPut, if set, runs before a policy PUT is applied.
 	beforePolicyPut func(n int)
+	// sa is the Notifications and Security Analytics state (fake_secanalytics_test.go).
+	sa *fakeSA
 }
 
 type storedPolicy struct {
@@ -205,6 +207,10 @@ func (f *fakeDomain) serve(w http.ResponseWriter, r *http.Request) {
 		f.serveImport(w, r, body)
 	case len(parts) == 5 && parts[0] == "_plugins" && parts[1] == "_security" && parts[2] == "api":
 		f.serveSecurity(w, r, parts[3], parts[4], body)
+	case len(parts) >= 3 && parts[0] == "_plugins" && (parts[1] == "_security_analytics" || parts[1] == "_notifications"):
+		f.serveSecurityAnalytics(w, r, parts, body)
+	case len(parts) == 1 && r.Method == http.MethodPut && !strings.HasPrefix(parts[0], "_"):
+		f.serveCreateIndex(w, parts[0])
 	default:
 		f.t.Errorf("unexpected request %s %s", r.Method, r.URL)
 		writeJSON(w, http.StatusNotFound, osError(404, "not_found", "no handler"))

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/bootstrap/objects"
+)
+
+const (
+	saTopic = "arn:aws:sns:eu-west-1:123456789012:flowlogs-alarms-topic-1a2b3c"
+	saRole  = "arn:aws:iam::123456789012:role/opensearch-notifications-role-4d5e6f"
+)
+
+// saDay is the fixed day of the test runs: the index the step creates.
+var saDay = time.Date(2026, time.December, 2, 10, 0, 0, 0, time.UTC)
+
+func saTestInput(t *testing.T, fields []flowlog.Field, role string) objects.Input {
+	t.Helper()
+	in, err := testInput(t, 14, fields).WithSecurityAnalytics(saTopic, role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+func saHandler(t *testing.T, f *fakeDomain) *Handler {
+	h := newTestHandler(t, f, nil)
+	h.Applier.Now = func() time.Time { return saDay }
+	return h
+}
+
+func TestSecurityAnalyticsIsAppliedOnceAndIdempotent(t *testing.T) {
+	f := newFakeDomain(t)
+	h := saHandler(t, f)
+	in := saTestInput(t, flowlog.DefaultFields(), saRole)
+	o, err := objects.Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa := o.SecurityAnalytics
+
+	s, err := h.Handle(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.SecurityAnalytics
+	if r == nil || r.Index != "cwl-2026.12.02" || !r.IndexCreated || r.Channel != Created || r.Detector != Created || len(r.RuleIDs) != len(sa.Rules) {
+		t.Fatalf("first run: %+v", r)
+	}
+	for title, outcome := range r.Rules {
+		if outcome != Created {
+			t.Errorf("rule %q: %s", title, outcome)
+		}
+	}
+	st := f.saState()
+	// The channel publishes to the topic with the role.
+	sns := st.channels[sa.ChannelID]["sns"].(map[string]any)
+	if sns["topic_arn"] != saTopic || sns["role_arn"] != saRole || st.channels[sa.ChannelID]["config_type"] != "sns" {
+		t.Fatalf("channel %v", st.channels[sa.ChannelID])
+	}
+	// The index has the aliases, from the template and the mappings API.
+	for ecs, col := range sa.Aliases {
+		p, ok := fieldAt(f.indices[r.Index], ecs)
+		if !ok || p["type"] != "alias" || p["path"] != col {
+			t.Errorf("index %s: %s is %v, want an alias of %s", r.Index, ecs, p, col)
+		}
+	}
+	if _, ok := st.aliasMappings[r.Index]; !ok {
+		t.Error("the mappings API was not called")
+	}
+	// One detector, of the vpcflow type, over the pattern, with every rule,
+	// whose trigger notifies the channel.
+	if len(st.detectors) != 1 {
+		t.Fatalf("%d detectors", len(st.detectors))
+	}
+	det := st.detectors[r.DetectorID]
+	if det["detector_type"] != objects.LogType || det["name"] != sa.DetectorName {
+		t.Fatalf("detector %v", det)
+	}
+	input := det["inputs"].([]any)[0].(map[string]any)["detector_input"].(map[string]any)
+	var got []string
+	for _, cr := range input["custom_rules"].([]any) {
+		got = append(got, cr.(map[string]any)["id"].(string))
+	}
+	want := slices.Clone(r.RuleIDs)
+	slices.Sort(want)
+	if !slices.Equal(got, want) || len(st.rules) != len(sa.Rules) {
+		t.Fatalf("detector rules %v, created %v", got, r.RuleIDs)
+	}
+	action := det["triggers"].([]any)[0].(map[string]any)["actions"].([]any)[0].(map[string]any)
+	if action["destination_id"] != sa.ChannelID {
+		t.Fatalf("trigger action %v", action)
+	}
+
+	// A second run changes and duplicates nothing.
+	s, err = h.Handle(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2 := s.SecurityAnalytics
+	if r2.IndexCreated || r2.Channel != Unchanged || r2.Detector != Unchanged || r2.DetectorID != r.DetectorID || !slices.Equal(r2.RuleIDs, r.RuleIDs) {
+		t.Fatalf("second run: %+v", r2)
+	}
+	for title, outcome := range r2.Rules {
+		if outcome != Unchanged {
+			t.Errorf("second run, rule %q: %s", title, outcome)
+		}
+	}
+	for _, k := range []string{"POST /_plugins/_security_analytics/detectors", "POST /_plugins/_notifications/configs", "POST /_plugins/_security_analytics/rules"} {
+		if n := f.count(k); n != map[bool]int{true: len(sa.Rules), false: 1}[strings.HasSuffix(k, "rules")] {
+			t.Errorf("%s sent %d times", k, n)
+		}
+	}
+	if n := f.count("PUT /_plugins/_security_analytics/detectors/" + r.DetectorID); n != 0 {
+		t.Errorf("detector updated %d times with nothing changed", n)
+	}
+}
+
+// TestSecurityAnalyticsUpdatesWhatChanged: a new notification role updates
+// the channel (and nothing else); a rule edited by hand on the domain is put
+// back (forced: the detector uses it).
+func TestSecurityAnalyticsUpdatesWhatChanged(t *testing.T) {
+	f := newFakeDomain(t)
+	h := saHandler(t, f)
+	if _, err := h.Handle(context.Background(), saTestInput(t, flowlog.DefaultFields(), saRole)); err != nil {
+		t.Fatal(err)
+	}
+	st := f.saState()
+	var edited string
+	for id, rule := range st.rules {
+		rule.text = strings.Replace(rule.text, "level: high", "level: low", 1)
+		st.rules[id] = rule
+		if strings.Contains(rule.text, "level: low") && edited == "" {
+			edited = rule.title
+		}
+	}
+	newRole := "arn:aws:iam::123456789012:role/opensearch-notifications-role-new"
+	s, err := h.Handle(context.Background(), saTestInput(t, flowlog.DefaultFields(), newRole))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.SecurityAnalytics
+	if r.Channel != Updated || r.Detector != Unchanged || r.Rules[edited] != Updated {
+		t.Fatalf("after the changes: %+v", r)
+	}
+	for _, c := range st.channels {
+		if c["sns"].(map[string]any)["role_arn"] != newRole {
+			t.Fatalf("channel %v", c)
+		}
+	}
+	if len(st.channels) != 1 || len(st.detectors) != 1 {
+		t.Fatalf("%d channels, %d detectors", len(st.channels), len(st.detectors))
+	}
+}
+
+// TestSecurityAnalyticsWithFewerFields: with the version 2 fields the rule
+// on a version 5 field is left out with a warning, and the detector runs the
+// others; the index that already exists is used as it is.
+func TestSecurityAnalyticsWithFewerFields(t *testing.T) {
+	f := newFakeDomain(t)
+	f.indices["cwl-2026.12.02"] = map[string]any{}
+	h := saHandler(t, f)
+	in := saTestInput(t, flowlog.V2Fields(), saRole)
+	o, _ := objects.Build(in)
+	// The existing index was made before the template: the mapping update
+	// gives it the fields, the aliases' targets included.
+	s, err := h.Handle(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.SecurityAnalytics
+	if r.IndexCreated || len(r.RuleIDs) != len(o.SecurityAnalytics.Rules) || len(o.SecurityAnalytics.Skipped) != 1 {
+		t.Fatalf("result %+v, skipped %v", r, o.SecurityAnalytics.Skipped)
+	}
+	if !slices.ContainsFunc(s.Warnings, func(w string) bool { return strings.Contains(w, "netflow.flow_direction") }) {
+		t.Fatalf("warnings %v", s.Warnings)
+	}
+}
+
+// TestFakeRefusesAnIncompleteDetector: the fake validates what the plugin
+// requires, so a detector whose trigger names no existing channel, or that
+// has no rule, fails.
+func TestFakeRefusesAnIncompleteDetector(t *testing.T) {
+	f := newFakeDomain(t)
+	a := f.applier(t, nil)
+	a.Now = func() time.Time { return saDay }
+	in := saTestInput(t, flowlog.DefaultFields(), saRole)
+	o, _ := objects.Build(in)
+	if _, err := a.applyTemplate(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.ensureIndex(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := a.applyDetector(context.Background(), o.SecurityAnalytics, nil)
+	var apiErr *APIError
+	if err == nil || !asAPIError(err, &apiErr) || apiErr.Status != http.StatusBadRequest ||
+		!strings.Contains(apiErr.Body, "at least one rule") || !strings.Contains(apiErr.Body, "is no channel") {
+		t.Fatalf("detector without rules and channel: %v", err)
+	}
+}
+
+func asAPIError(err error, target **APIError) bool {
+	for err != nil {
+		if e, ok := err.(*APIError); ok {
+			*target = e
+			return true
+		}
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return false
+		}
+		err = u.Unwrap()
+	}
+	return false
+}
