@@ -105,6 +105,7 @@ var ScopedKeys = []scopedKey{
 	{"opensearchAccessHost", anyOf(CloudWatchOpenSearch), "the cloudwatch-opensearch architecture"},
 	{"opensearchServiceLinkedRole", anyOf(CloudWatchOpenSearch), "the cloudwatch-opensearch architecture"},
 	{"opensearchVpcEndpoints", anyOf(CloudWatchOpenSearch), "the cloudwatch-opensearch architecture"},
+	{"opensearchSecurityAnalytics", anyOf(CloudWatchOpenSearch), "the cloudwatch-opensearch architecture"},
 	{"slackWorkspaceId", func(c *Config) bool { return c.Slack.Mode == SlackChatbot }, "slackMode chatbot"},
 	{"slackChannelId", func(c *Config) bool { return c.Slack.Mode == SlackChatbot }, "slackMode chatbot"},
 	{"slackChatbotRegion", func(c *Config) bool { return c.Slack.Mode == SlackChatbot }, "slackMode chatbot"},

@@ -104,6 +104,7 @@ var pulumiTypes = map[string]struct{ typ, items string }{
 	"opensearchAccessHost":          {"boolean", ""},
 	"opensearchServiceLinkedRole":   {"string", ""},
 	"opensearchVpcEndpoints":        {"string", ""},
+	"opensearchSecurityAnalytics":   {"boolean", ""},
 }
 
 func TestPulumiYAMLIsValidProject(t *testing.T) {

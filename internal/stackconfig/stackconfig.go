@@ -102,6 +102,39 @@ type OpenSearch struct {
 	// VpcEndpoints is "auto" (interface endpoints with private DNS in the
 	// demo VPC, none in vpcIds), "create" (in vpcIds too) or "none".
 	VpcEndpoints string
+	// SecurityAnalytics adds the Security Analytics detector of the
+	// vpcflow log type, whose findings notify the alarm topic (see
+	// docs/security-analytics.md); a created domain must run
+	// MinSecurityAnalyticsEngine or later.
+	SecurityAnalytics bool
+}
+
+// MinSecurityAnalyticsEngine is the first engine whose Security Analytics
+// plugin has the vpcflow log type: AWS offers Security Analytics from
+// OpenSearch 2.5 (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/security-analytics.html),
+// but the vpcflow log type (src/main/resources/OSMapping/vpcflow_logtype.json)
+// is of the log type format the plugin introduced in 2.9 ("New Log Type JSON
+// format", https://github.com/opensearch-project/security-analytics/blob/main/release-notes/opensearch-security-analytics.release-notes-2.9.0.0.md);
+// the rule categories before it list no vpcflow.
+var MinSecurityAnalyticsEngine = [2]int{2, 9}
+
+// engineAtLeast reports whether an engine version "OpenSearch_X.Y" is
+// OpenSearch min[0].min[1] or later (Elasticsearch never is).
+func engineAtLeast(v string, min [2]int) bool {
+	rest, ok := strings.CutPrefix(v, "OpenSearch_")
+	if !ok {
+		return false
+	}
+	maj, minor, ok := strings.Cut(rest, ".")
+	if !ok {
+		return false
+	}
+	x, err1 := strconv.Atoi(maj)
+	y, err2 := strconv.Atoi(minor)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return x > min[0] || (x == min[0] && y >= min[1])
 }
 
 // OpenSearch service-linked role modes (opensearchServiceLinkedRole).
@@ -683,6 +716,8 @@ func (l *loader) openSearch(c *Config) OpenSearch {
 		ZoneAwareness: l.bool("opensearchZoneAwareness", false),
 		AccessHost:    l.bool("opensearchAccessHost", false),
 
+		SecurityAnalytics: l.bool("opensearchSecurityAnalytics", false),
+
 		ServiceLinkedRole: l.str("opensearchServiceLinkedRole", DefaultOpenSearchSLR),
 		VpcEndpoints:      l.str("opensearchVpcEndpoints", DefaultOpenSearchEndpoints),
 	}
@@ -751,6 +786,10 @@ func (l *loader) openSearch(c *Config) OpenSearch {
 	}
 	if o.AccessHost && o.ExistingArn != "" {
 		l.fail("opensearchAccessHost", "true", "only with a domain this stack creates (not with opensearchExistingArn)")
+	}
+	if o.SecurityAnalytics && o.ExistingArn == "" && awslimits.OpenSearchEngineVersion.MatchString(o.EngineVersion) && !engineAtLeast(o.EngineVersion, MinSecurityAnalyticsEngine) {
+		l.fail("opensearchEngineVersion", quote(o.EngineVersion), fmt.Sprintf("OpenSearch_%d.%d or later with opensearchSecurityAnalytics: true (the first engine whose Security Analytics has the vpcflow log type)",
+			MinSecurityAnalyticsEngine[0], MinSecurityAnalyticsEngine[1]))
 	}
 	return o
 }

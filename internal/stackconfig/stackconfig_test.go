@@ -294,6 +294,9 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"opensearch vpc endpoints mode", map[string]string{"opensearchVpcEndpoints": "all"}, "opensearchVpcEndpoints", `"all"`, []string{"auto", "create", "none"}},
 		{"opensearch access host not a bool", map[string]string{"opensearchAccessHost": "yes"}, "opensearchAccessHost", `"yes"`, []string{"true or false"}},
 		{"opensearch endpoint with scheme", map[string]string{"opensearchExistingEndpoint": "https://x.es.amazonaws.com", "opensearchExistingArn": "arn:aws:es:us-east-1:123456789012:domain/x", "opensearchAccessHost": "false"}, "opensearchExistingEndpoint", `"https://x.es.amazonaws.com"`, []string{"without scheme"}},
+		{"security analytics on an engine without the vpcflow log type", map[string]string{"opensearchSecurityAnalytics": "true", "opensearchEngineVersion": "OpenSearch_2.7"}, "opensearchEngineVersion", `"OpenSearch_2.7"`, []string{"OpenSearch_2.9 or later", "opensearchSecurityAnalytics"}},
+		{"security analytics on Elasticsearch", map[string]string{"opensearchSecurityAnalytics": "true", "opensearchEngineVersion": "Elasticsearch_7.10"}, "opensearchEngineVersion", `"Elasticsearch_7.10"`, []string{"OpenSearch_2.9 or later"}},
+		{"security analytics not a bool", map[string]string{"opensearchSecurityAnalytics": "on"}, "opensearchSecurityAnalytics", `"on"`, []string{"true or false"}},
 		{"opensearch endpoint without arn", map[string]string{"opensearchExistingEndpoint": "x.es.amazonaws.com"}, "opensearchExistingEndpoint", `"x.es.amazonaws.com"`, []string{"opensearchExistingArn"}},
 		{"retention 31", map[string]string{"logRetentionDays": "31"}, "logRetentionDays", "31", []string{"30, 60", "3653"}},
 		{"retention not an integer", map[string]string{"logRetentionDays": "1 month"}, "logRetentionDays", `"1 month"`, []string{"30, 60"}},
@@ -482,5 +485,26 @@ func TestCreatesOpenSearchEndpoints(t *testing.T) {
 		if got := c.CreatesOpenSearchEndpoints(); got != tc.want {
 			t.Errorf("mode %s, vpcIds %v: CreatesOpenSearchEndpoints = %v, want %v", tc.mode, tc.vpcs, got, tc.want)
 		}
+	}
+}
+
+// TestSecurityAnalyticsEngines: the option is accepted from OpenSearch 2.9
+// on (2.10 is after 2.9, not before), and with an existing domain, whose
+// engine the stack does not set.
+func TestSecurityAnalyticsEngines(t *testing.T) {
+	for _, v := range []string{"OpenSearch_2.9", "OpenSearch_2.10", "OpenSearch_2.17", "OpenSearch_3.1"} {
+		c, err := stackconfig.Load(getter(with(full, map[string]string{"opensearchSecurityAnalytics": "true", "opensearchEngineVersion": v})))
+		if err != nil || !c.OpenSearch.SecurityAnalytics {
+			t.Errorf("%s: %v", v, err)
+		}
+	}
+	c, err := stackconfig.Load(getter(with(full, map[string]string{"opensearchSecurityAnalytics": "true", "opensearchEngineVersion": "OpenSearch_2.5",
+		"opensearchExistingEndpoint": "vpc-flowlogs-abc123.us-east-1.es.amazonaws.com", "opensearchExistingArn": "arn:aws:es:us-east-1:123456789012:domain/flowlogs",
+		"opensearchAccessHost": "false"})))
+	if err != nil || !c.OpenSearch.SecurityAnalytics {
+		t.Errorf("existing domain: %v", err)
+	}
+	if c, err := stackconfig.Load(getter(full)); err != nil || c.OpenSearch.SecurityAnalytics {
+		t.Errorf("off by default: %v", err)
 	}
 }
