@@ -1,6 +1,7 @@
 package components
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -82,7 +83,15 @@ type OpenSearchStreamArgs struct {
 	// RetentionDays is the retention of the component's log groups.
 	RetentionDays int
 	AlarmTopicArn pulumi.StringInput
-	Tags          map[string]string
+	// SecurityAnalytics makes the bootstrap apply the Security Analytics
+	// detector of the vpcflow log type, whose trigger notifies
+	// AlarmTopicArn through a Notifications SNS channel; the component
+	// creates the role OpenSearch Service assumes to publish (see
+	// docs/security-analytics.md). AlarmKeyArn is the KMS key the topic is
+	// encrypted with (nil: not encrypted with a customer managed key).
+	SecurityAnalytics bool
+	AlarmKeyArn       pulumi.StringInput
+	Tags              map[string]string
 }
 
 // OpenSearchStream indexes flow-log records from CloudWatch Logs into an
@@ -162,6 +171,9 @@ func (a *OpenSearchStreamArgs) validate() error {
 	errs = appendErr(errs, a.Indexer.validate("Indexer"))
 	errs = appendErr(errs, a.Bootstrap.validate("Bootstrap"))
 	errs = appendErr(errs, oneOf("RetentionDays", a.RetentionDays, awslimits.RetentionDays))
+	if a.SecurityAnalytics && a.AlarmTopicArn == nil {
+		errs = append(errs, errors.New("SecurityAnalytics: needs AlarmTopicArn, the topic its findings notify"))
+	}
 	return errors.Join(errs...)
 }
 
@@ -412,6 +424,20 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 		"Action":   []any{"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"},
 		"Resource": grant,
 	}}
+	var notifyRole *iam.Role
+	if a.SecurityAnalytics {
+		if notifyRole, err = newNotificationsRole(ctx, name, env, a, parent); err != nil {
+			return nil, err
+		}
+		// The bootstrap names the role in the SNS channel; OpenSearch
+		// Service takes it on the caller's behalf.
+		bootStatements = append(bootStatements, statement{
+			"Sid": "PassNotificationsRole", "Effect": "Allow",
+			"Action":    "iam:PassRole",
+			"Resource":  notifyRole.Arn,
+			"Condition": map[string]any{"StringEquals": map[string]any{"iam:PassedToService": env.servicePrincipal("es")}},
+		})
+	}
 	if dashSecret != nil {
 		bootStatements = append(bootStatements, statement{
 			"Sid": "ReadPasswords", "Effect": "Allow",
@@ -502,6 +528,21 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 		}).(pulumi.StringArrayOutput)
 		payload, hash = both.Index(pulumi.Int(0)), both.Index(pulumi.Int(1))
 	}
+	if notifyRole != nil {
+		both := pulumi.All(payload, a.AlarmTopicArn, notifyRole.Arn).ApplyT(func(v []any) ([]string, error) {
+			var in objects.Input
+			if err := json.Unmarshal([]byte(v[0].(string)), &in); err != nil {
+				return nil, err
+			}
+			in, err := in.WithSecurityAnalytics(v[1].(string), v[2].(string))
+			if err != nil {
+				return nil, err
+			}
+			js, err := in.JSON()
+			return []string{js, in.Hash}, err
+		}).(pulumi.StringArrayOutput)
+		payload, hash = both.Index(pulumi.Int(0)), both.Index(pulumi.Int(1))
+	}
 	inv, err := lambda.NewInvocation(ctx, name+"-bootstrap-apply", &lambda.InvocationArgs{
 		FunctionName: boot.Function.Name,
 		Input:        payload,
@@ -548,6 +589,43 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 		"dashboardsUrl":             c.DashboardsURL,
 		"dashboardsPasswordCommand": c.DashboardsPasswordCommand,
 	})
+}
+
+// newNotificationsRole is the role OpenSearch Service assumes to publish
+// the Security Analytics findings to the alarm topic: trusted by
+// es.amazonaws.com as AWS documents it for SNS notifications, allowed
+// sns:Publish on that topic only and, when the topic is encrypted with a
+// customer managed key, the key use a publisher needs. The key policy lets
+// the account's IAM policies grant its use (its AccountAdministers
+// statement), so this role policy is enough.
+// https://docs.aws.amazon.com/opensearch-service/latest/developerguide/alerting.html#alerting-diff-sns
+// https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html (a publisher to an encrypted topic needs kms:GenerateDataKey* and kms:Decrypt on its key)
+func newNotificationsRole(ctx *pulumi.Context, name string, env awsEnv, a OpenSearchStreamArgs, parent pulumi.ResourceOption) (*iam.Role, error) {
+	role, err := iam.NewRole(ctx, name+"-notifications-role", &iam.RoleArgs{
+		Description:      pulumi.String("OpenSearch Service publishes Security Analytics findings to the alarm topic (" + name + ")"),
+		AssumeRolePolicy: policyJSON(serviceTrust(env, "es", nil)),
+		Tags:             NameTags(a.Tags, name+"-notifications-role"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	statements := []statement{{
+		"Sid": "PublishToTheAlarmTopic", "Effect": "Allow",
+		"Action": "sns:Publish", "Resource": a.AlarmTopicArn,
+	}}
+	if a.AlarmKeyArn != nil {
+		statements = append(statements, statement{
+			"Sid": "UseTheTopicKey", "Effect": "Allow",
+			"Action": []any{"kms:GenerateDataKey*", "kms:Decrypt"}, "Resource": a.AlarmKeyArn,
+		})
+	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-notifications-policy", &iam.RolePolicyArgs{
+		Role:   role.ID(),
+		Policy: policyJSON(policy(statements...)),
+	}, parent); err != nil {
+		return nil, err
+	}
+	return role, nil
 }
 
 // OpenSearchServicePrincipal is the service of the OpenSearch

@@ -69,6 +69,8 @@ func CloudWatchOpenSearch(ctx *pulumi.Context, sh *Shared) error {
 		ServiceLinkedRole: o.ExistingArn == "" && o.ServiceLinkedRole == stackconfig.ServiceLinkedRoleCreate,
 		RetentionDays:     cfg.LogRetentionDays,
 		AlarmTopicArn:     sh.Alarms.TopicArn,
+		SecurityAnalytics: o.SecurityAnalytics,
+		AlarmKeyArn:       sh.Alarms.KeyArn,
 		Tags:              sh.Tags,
 	})
 	if err != nil {

@@ -94,6 +94,7 @@ func stackCases() []stackCase {
 			"bucketKmsKeyArn", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 			"logKmsKeyArn", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 		}},
+		{name: "dev with OpenSearch Security Analytics", kv: []string{"opensearchSecurityAnalytics", "true"}},
 		{name: "alarms in Slack through AWS Chatbot", kv: []string{"slackMode", "chatbot", "slackWorkspaceId", "T07EA123LEP", "slackChannelId", "C07EZ1ABC23"}},
 		{name: "alarms in Slack through the webhook Lambda", kv: []string{"slackMode", "webhook", "slackWebhookUrl", "https://hooks.slack.com/services/T0TESTTEAM/B0TESTHOOK/s3cr3tT0kenValue0123456789"}},
 	}

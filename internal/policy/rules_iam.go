@@ -136,6 +136,13 @@ var TrustForms = []TrustForm{
 		Doc: "https://docs.aws.amazon.com/chatbot/latest/adminguide/getting-started.html#AWS::Chatbot::Role",
 	},
 	{
+		Service: "es",
+		Why: "Amazon OpenSearch Service documents the trust policy of the role it assumes to publish alerting and Notifications " +
+			"messages to an SNS topic with the es.amazonaws.com principal and no condition; a condition it does not satisfy leaves " +
+			"the channel silent when a Security Analytics trigger fires.",
+		Doc: "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/alerting.html#alerting-diff-sns",
+	},
+	{
 		Service: "ec2",
 		Why: "EC2 assumes an instance profile's role on the instance's behalf; the documented trust policy has the " +
 			"ec2.amazonaws.com principal and no condition, and a condition EC2 does not satisfy leaves the instance without credentials.",
@@ -268,7 +275,7 @@ var iamRules = []Rule{
 		Description: "Every role trust policy statement that lets an AWS service assume the role has exactly the condition that " +
 			"service's own documentation shows for its trust policy (the allow-list TrustForms, one row per service with the page): " +
 			"vpc-flow-logs aws:SourceAccount and aws:SourceArn; logs aws:SourceArn; firehose sts:ExternalId = the account id; " +
-			"lambda, chatbot and ec2 none. A missing key lets another account's resource make the service act with the role " +
+			"lambda, chatbot, es and ec2 none. A missing key lets another account's resource make the service act with the role " +
 			"(confused deputy); a key the service does not send denies every assumption at run time; a service not in the list is a violation until its documented form is added.",
 		Check: func(g *Graph) []Violation {
 			var out []Violation
