@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/runbook"
 )
 
 // OpenSearch Security Analytics (opt-in): a detector of the plugin's
@@ -82,6 +83,10 @@ const (
 	// TriggerSeverity is the alert severity of the trigger (1 = highest).
 	TriggerSeverity = "2"
 )
+
+// RunbookAnchor is the section of docs/operations.md the notification
+// links to.
+const RunbookAnchor = "security-analytics-finding"
 
 // TriggerLevels are the rule levels whose findings notify the topic.
 var TriggerLevels = []string{"medium", "high", "critical"}
@@ -329,7 +334,7 @@ func (s *SecurityAnalytics) Detector(ruleIDs []string) (body []byte, description
 			},
 			"message_template": map[string]any{
 				"source": "Detector {{ctx.detector.name}} found flow log records that match its rules (trigger {{ctx.trigger.name}}, severity {{ctx.trigger.severity}}). " +
-					"Open Security Analytics > Findings in OpenSearch Dashboards for the records and rules.",
+					"Open Security Analytics > Findings in OpenSearch Dashboards for the records and rules. Runbook: " + runbook.Link(RunbookAnchor),
 				"lang": "mustache",
 			},
 			"throttle_enabled": true,
