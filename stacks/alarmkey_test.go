@@ -3,6 +3,7 @@ package stacks
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
@@ -110,4 +111,56 @@ func assertKeyGrantsCloudWatch(t *testing.T, m *mockaws.Mocks, topic *mockaws.Re
 		}
 	}
 	t.Errorf("the topic key's policy does not let CloudWatch alarms use it: %s", key.Input("policy"))
+}
+
+// TestSecurityAnalyticsPublisherMayUseTheTopicKey: with Security Analytics
+// on, OpenSearch Service publishes to the alarm topic with the
+// notifications role, so that role may publish to that topic and use the
+// topic's key (kms:GenerateDataKey* and kms:Decrypt), which the key's policy
+// lets the account's IAM policies grant.
+func TestSecurityAnalyticsPublisherMayUseTheTopicKey(t *testing.T) {
+	r, err := deploy(t, with(devConfig(t), "opensearchSecurityAnalytics", "true"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	topics := r.ByType("aws:sns/topic:Topic")
+	if len(topics) != 1 {
+		t.Fatalf("%d SNS topics", len(topics))
+	}
+	topicArn, keyArn := topics[0].Outputs["arn"], topics[0].Inputs["kmsMasterKeyId"]
+	pol := r.ByName("opensearch-notifications-policy")
+	if pol == nil {
+		t.Fatal("no notifications role policy")
+	}
+	var doc struct {
+		Statement []struct {
+			Action   any
+			Resource any
+		}
+	}
+	if err := json.Unmarshal([]byte(pol.Input("policy")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var publish, useKey bool
+	for _, st := range doc.Statement {
+		actions, _ := st.Action.([]any)
+		switch {
+		case st.Action == "sns:Publish" && st.Resource == topicArn:
+			publish = true
+		case slices.Contains(actions, any("kms:GenerateDataKey*")) && slices.Contains(actions, any("kms:Decrypt")) && st.Resource == keyArn:
+			useKey = true
+		}
+	}
+	if !publish || !useKey {
+		t.Errorf("notifications policy (publish %v, key %v): %s", publish, useKey, pol.Input("policy"))
+	}
+	var key *mockaws.Resource
+	for _, k := range r.ByType("aws:kms/key:Key") {
+		if k.Outputs["arn"] == keyArn {
+			key = k
+		}
+	}
+	if key == nil || !strings.Contains(key.Input("policy"), `"kms:*"`) || !strings.Contains(key.Input("policy"), ":root") {
+		t.Errorf("the topic key's policy does not delegate to the account's IAM policies: %v", key)
+	}
 }
