@@ -220,3 +220,33 @@ func asAPIError(err error, target **APIError) bool {
 	}
 	return false
 }
+
+// TestChannelCreatedConcurrently: when the channel's id is taken between the
+// read and the create (another run created it), the create's 409 is not a
+// failure: the channel is read again and updated to this run's config.
+func TestChannelCreatedConcurrently(t *testing.T) {
+	f := newFakeDomain(t)
+	h := saHandler(t, f)
+	in := saTestInput(t, flowlog.DefaultFields(), saRole)
+	o, _ := objects.Build(in)
+	f.fail = func(key string, n int) (int, string) {
+		if key == "POST /_plugins/_notifications/configs" && n == 1 {
+			f.mu.Lock()
+			f.saState().channels[o.SecurityAnalytics.ChannelID] = map[string]any{"name": "made by another run", "config_type": "sns",
+				"sns": map[string]any{"topic_arn": saTopic, "role_arn": "arn:aws:iam::123456789012:role/other"}}
+			f.mu.Unlock()
+			return 409, osError(409, "version_conflict_engine_exception", "document already exists")
+		}
+		return 0, ""
+	}
+	s, err := h.Handle(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.SecurityAnalytics.Channel != Updated || f.count("GET /_plugins/_notifications/configs/"+o.SecurityAnalytics.ChannelID) != 2 {
+		t.Fatalf("result %+v", s.SecurityAnalytics)
+	}
+	if c := f.saState().channels[o.SecurityAnalytics.ChannelID]; c["sns"].(map[string]any)["role_arn"] != saRole {
+		t.Fatalf("channel %v", c)
+	}
+}
