@@ -8,10 +8,10 @@
 // detector of the vpcflow log type with its rules, alias fields and SNS
 // notification channel (secanalytics.go). Its role is the domain's IAM
 // master user, or, on a domain whose master user is internal (the
-// Dashboards login path), it reads the
-// master's password from Secrets Manager, sends the security plugin's API
-// requests with basic authentication as the master (mapping its own role
-// to all_access first) and signs every other request.
+// Dashboards login path), it reads the master's password from Secrets
+// Manager, sends the security plugin's API requests with basic
+// authentication as the master (mapping its own role to all_access first)
+// and signs every other request.
 //
 // The domain is private, so the Pulumi program cannot reach it; it invokes
 // this function, which runs in the VPC, through aws.lambda.Invocation with
