@@ -32,6 +32,9 @@ type SecurityAnalyticsResult struct {
 	// DetectorID and Detector: the detector and its outcome.
 	DetectorID string `json:"detectorId"`
 	Detector   string `json:"detector"`
+	// UnmappedColumns are recorded columns the vpcflow log type has no
+	// field for: its rules cannot read them.
+	UnmappedColumns []string `json:"unmappedColumns,omitempty"`
 }
 
 const (
@@ -45,7 +48,7 @@ const (
 // writes, so a second run with the same objects changes nothing.
 func (a *Applier) applySecurityAnalytics(ctx context.Context, o *objects.Objects) (*SecurityAnalyticsResult, error) {
 	sa := o.SecurityAnalytics
-	r := &SecurityAnalyticsResult{ChannelID: sa.ChannelID, Rules: map[string]string{}}
+	r := &SecurityAnalyticsResult{ChannelID: sa.ChannelID, Rules: map[string]string{}, UnmappedColumns: sa.Unmapped}
 	var err error
 	if r.Index, r.IndexCreated, err = a.ensureIndex(ctx, o); err != nil {
 		return r, fmt.Errorf("index %s: %w", r.Index, err)

@@ -53,6 +53,9 @@ func TestSecurityAnalyticsIsAppliedOnceAndIdempotent(t *testing.T) {
 	if r == nil || r.Index != "cwl-2026.12.02" || !r.IndexCreated || r.Channel != Created || r.Detector != Created || len(r.RuleIDs) != len(sa.Rules) {
 		t.Fatalf("first run: %+v", r)
 	}
+	if !slices.Contains(r.UnmappedColumns, "pkt_srcaddr") {
+		t.Errorf("unmapped columns %v", r.UnmappedColumns)
+	}
 	for title, outcome := range r.Rules {
 		if outcome != Created {
 			t.Errorf("rule %q: %s", title, outcome)
