@@ -105,6 +105,9 @@ func NewHandlerFromEnv(ctx context.Context, lookup func(string) (string, bool), 
 // their own.
 func basicAuthClient(endpoint string, timeout time.Duration, transport http.RoundTripper) func(user, password string) (*opensearch.Client, error) {
 	return func(user, password string) (*opensearch.Client, error) {
+		if err := osclient.DisableNodeStats(); err != nil {
+			return nil, err
+		}
 		tr := transport
 		if tr == nil {
 			tr = http.DefaultTransport.(*http.Transport).Clone()

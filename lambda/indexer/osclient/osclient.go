@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -19,6 +20,8 @@ import (
 	"github.com/opensearch-project/opensearch-go/v4/errmask"
 	"github.com/opensearch-project/opensearch-go/v4/opensearchapi"
 	"github.com/opensearch-project/opensearch-go/v4/signer/awsv2"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/envconfig"
 )
 
 // Service is the SigV4 service name of Amazon OpenSearch Service domains.
@@ -68,6 +71,9 @@ func New(opts Options) (*opensearchapi.Client, error) {
 	if err := ValidateEndpoint(opts.Endpoint, false); err != nil {
 		return nil, err
 	}
+	if err := DisableNodeStats(); err != nil {
+		return nil, err
+	}
 	if opts.AWS.Region == "" {
 		return nil, fmt.Errorf("no AWS region to sign OpenSearch requests with")
 	}
@@ -98,4 +104,15 @@ func New(opts Options) (*opensearchapi.Client, error) {
 		return nil, fmt.Errorf("creating the OpenSearch client: %w", err)
 	}
 	return c, nil
+}
+
+// DisableNodeStats turns off opensearch-go's background node-stats poller
+// (envconfig.DisableOpenSearchNodeStats) for every client the process
+// creates from now on; New calls it, and so must any other constructor of an
+// opensearch-go client in the functions.
+func DisableNodeStats() error {
+	if err := envconfig.DisableOpenSearchNodeStats(os.LookupEnv, os.Setenv); err != nil {
+		return fmt.Errorf("turning off the OpenSearch client's node-stats poller: %w", err)
+	}
+	return nil
 }

@@ -4,12 +4,15 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/opensearch-project/opensearch-go/v4/opensearchapi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/envconfig"
 )
 
 func TestValidateEndpoint(t *testing.T) {
@@ -57,5 +60,19 @@ func TestNewRequiresRegionAndCredentials(t *testing.T) {
 	}
 	if _, err := New(Options{Endpoint: "host", AWS: aws.Config{Region: "eu-west-1"}}); err == nil {
 		t.Error("bad endpoint accepted")
+	}
+}
+
+// TestNewTurnsOffNodeStats: a client New makes never starts opensearch-go's
+// background GET /_nodes/_local/stats poller (every 5 s by default, a request
+// the functions' roles and the tests' fakes do not serve).
+func TestNewTurnsOffNodeStats(t *testing.T) {
+	t.Setenv(envconfig.OpenSearchNodeStatsInterval, "")
+	os.Unsetenv(envconfig.OpenSearchNodeStatsInterval)
+	if _, err := New(Options{Endpoint: "https://host", AWS: aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")}}); err != nil {
+		t.Fatal(err)
+	}
+	if v := os.Getenv(envconfig.OpenSearchNodeStatsInterval); v != "-1s" {
+		t.Fatalf("%s=%q after New, want -1s", envconfig.OpenSearchNodeStatsInterval, v)
 	}
 }

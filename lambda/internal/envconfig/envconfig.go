@@ -70,3 +70,24 @@ func QueueURL(s string) error {
 	}
 	return nil
 }
+
+// OpenSearchNodeStatsInterval is the variable with which opensearch-go
+// (v4.8+) sets the interval of its background poll of
+// GET /_nodes/_local/stats/jvm,breaker, which it uses to shed load away from
+// overloaded nodes of a self-managed cluster. An Amazon OpenSearch Service
+// domain is one endpoint behind the service's load balancer, the functions'
+// roles are granted only the paths they use, and a poll every 5 s of a warm
+// function is cost with no use; opensearch.Config has no field for it, only
+// this variable (a negative duration turns the poller off).
+const OpenSearchNodeStatsInterval = "OPENSEARCH_GO_NODE_STATS_INTERVAL"
+
+// DisableOpenSearchNodeStats turns opensearch-go's node-stats poller off for
+// the clients the process creates afterwards, unless the function's
+// environment sets OpenSearchNodeStatsInterval itself (an operator's choice
+// wins).
+func DisableOpenSearchNodeStats(lookup func(string) (string, bool), set func(string, string) error) error {
+	if v, ok := lookup(OpenSearchNodeStatsInterval); ok && strings.TrimSpace(v) != "" {
+		return nil
+	}
+	return set(OpenSearchNodeStatsInterval, "-1s")
+}

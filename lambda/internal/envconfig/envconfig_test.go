@@ -49,3 +49,22 @@ func TestQueueURL(t *testing.T) {
 		}
 	}
 }
+
+func TestDisableOpenSearchNodeStats(t *testing.T) {
+	env := map[string]string{}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	set := func(k, v string) error { env[k] = v; return nil }
+	if err := DisableOpenSearchNodeStats(lookup, set); err != nil {
+		t.Fatal(err)
+	}
+	if got := env[OpenSearchNodeStatsInterval]; got != "-1s" {
+		t.Fatalf("unset variable became %q, want -1s (the poller off)", got)
+	}
+	env[OpenSearchNodeStatsInterval] = "30s"
+	if err := DisableOpenSearchNodeStats(lookup, set); err != nil {
+		t.Fatal(err)
+	}
+	if got := env[OpenSearchNodeStatsInterval]; got != "30s" {
+		t.Fatalf("operator's value replaced by %q", got)
+	}
+}
