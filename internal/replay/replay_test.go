@@ -1,0 +1,367 @@
+package replay
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awsfake"
+)
+
+// Forwarder letters go back to the stream: a split input is joined before
+// it is sent, a copy written by a Lambda retry is deleted without a second
+// send, records Firehose fails (partially, or by throttling) are retried,
+// and an undecodable input is reported and left.
+func TestForwarderRecordsToFirehose(t *testing.T) {
+	e := newEnv(t)
+	e.add(
+		forwarderBody(t, "firehose_refused", "a", 1, 1, "line-a1\nline-a2\n"),
+		forwarderBody(t, "firehose_refused", "b", 2, 3, "dle-of-b\nline-b2-st"),
+		forwarderBody(t, "not_flow_log", "c", 1, 1, "garbage\n"),
+		forwarderBody(t, "firehose_refused", "b", 1, 3, "line-b1-mid"),
+		forwarderBody(t, "firehose_refused", "a", 1, 1, "line-a1\nline-a2\n"), // a Lambda retry's copy
+		forwarderBody(t, "firehose_refused", "b", 3, 3, "art\n"),
+	)
+	e.srv.Firehose.FailRecord = func(n, i int) string {
+		if n == 0 && i == 0 {
+			return "ServiceUnavailableException"
+		}
+		return ""
+	}
+	e.srv.Firehose.Fault = func(n int) *awsfake.Fault {
+		if n == 1 {
+			return &awsfake.Fault{Status: http.StatusBadRequest, Code: "ThrottlingException"}
+		}
+		return nil
+	}
+	sum, err := Run(context.Background(), e.config(&FirehoseSink{API: e.firehose, Stream: "fh", Backoff: noSleep}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range e.srv.Firehose.Records("fh") {
+		got = append(got, string(r))
+	}
+	want := []string{"line-a1\nline-a2\n", "line-b1-middle-of-b\nline-b2-start\n"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("stream got %q, want %q", got, want)
+	}
+	left := e.srv.SQS.Bodies(queueURL)
+	if len(left) != 1 || !strings.Contains(left[0], "not_flow_log") {
+		t.Errorf("left in the queue: %q, want only the not_flow_log letter", left)
+	}
+	checkSummary(t, sum, Summary{Received: 6, Replayed: 4, Inputs: 2, Skipped: 1, Duplicates: 1, Left: 1})
+}
+
+// On-failure records are replayed by invoking the function synchronously
+// with the original event; throttling is retried, a function error leaves
+// the message in the queue.
+func TestOnFailureToLambda(t *testing.T) {
+	e := newEnv(t)
+	for i := range 5 {
+		e.add(onFailureBody(t, "req-"+string(rune('a'+i)), payloadN(i)))
+	}
+	e.srv.Lambda.Handle = func(n int, fn, typ string, p []byte) ([]byte, string, *awsfake.Fault) {
+		if n < 4 { // beyond the SDK's three tries: the sink's own backoff
+			return nil, "", &awsfake.Fault{Status: http.StatusTooManyRequests, Code: "TooManyRequestsException"}
+		}
+		if decodeN(t, p) == 3 {
+			return []byte(`{"errorMessage":"still broken"}`), "Unhandled", nil
+		}
+		return []byte(`null`), "", nil
+	}
+	sum, err := Run(context.Background(), e.config(&LambdaSink{API: e.lambda, Function: "fwd", Backoff: noSleep}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[int]int{}
+	for _, inv := range e.srv.Lambda.Invocations() {
+		if inv.Function != "fwd" || inv.InvocationType != "RequestResponse" {
+			t.Errorf("invocation of %s as %s", inv.Function, inv.InvocationType)
+		}
+		count[decodeN(t, inv.Payload)]++
+	}
+	for i := range 5 {
+		if count[i] != 1 {
+			t.Errorf("payload %d ran %d times, want 1", i, count[i])
+		}
+	}
+	left := e.srv.SQS.Bodies(queueURL)
+	if len(left) != 1 || !strings.Contains(left[0], "req-d") {
+		t.Errorf("left: %q, want the record whose replay failed", left)
+	}
+	checkSummary(t, sum, Summary{Received: 5, Replayed: 4, Inputs: 4, Failed: 1, Left: 1})
+}
+
+// A run that crashes half-way (its context cancelled after k replays) and
+// a second run after the visibility timeout replay every message exactly
+// once and leave the queue empty.
+func TestCrashThenSecondRunReplaysEachOnce(t *testing.T) {
+	e := newEnv(t)
+	const total, k = 23, 7
+	for i := range total {
+		e.add(onFailureBody(t, "req-"+strings.Repeat("x", i), payloadN(i)))
+	}
+	throttles := 0
+	e.srv.Lambda.Handle = func(n int, fn, typ string, p []byte) ([]byte, string, *awsfake.Fault) {
+		if n%5 == 2 && throttles < 6 {
+			throttles++
+			return nil, "", &awsfake.Fault{Status: http.StatusTooManyRequests, Code: "TooManyRequestsException"}
+		}
+		return []byte(`null`), "", nil
+	}
+	sink := &LambdaSink{API: e.lambda, Function: "fwd", Backoff: noSleep}
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := e.config(sink)
+	cfg.Event = func(ev Event) {
+		if ev.Outcome == OutcomeReplayed && ev.Done == k {
+			cancel()
+		}
+	}
+	sum1, err := Run(ctx, cfg)
+	if !errors.Is(err, ErrStopped) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("first run: %v, want stopped by the cancellation", err)
+	}
+	if sum1.Replayed != k {
+		t.Errorf("first run replayed %d, want %d", sum1.Replayed, k)
+	}
+	e.clock.Advance(11 * time.Minute) // past any visibility timeout left
+	sum2, err := Run(context.Background(), e.config(sink))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[int]int{}
+	for _, inv := range e.srv.Lambda.Invocations() {
+		count[decodeN(t, inv.Payload)]++
+	}
+	for i := range total {
+		if count[i] != 1 {
+			t.Errorf("payload %d ran %d times, want exactly once", i, count[i])
+		}
+	}
+	if left := e.srv.SQS.Bodies(queueURL); len(left) != 0 {
+		t.Errorf("%d messages left", len(left))
+	}
+	if sum1.Replayed+sum2.Replayed != total || sum2.Left != 0 {
+		t.Errorf("replayed %d + %d of %d, left %d", sum1.Replayed, sum2.Replayed, total, sum2.Left)
+	}
+}
+
+// A failure every message would meet (the function does not exist) stops
+// the run at once; repeated function errors stop it after MaxFailures; the
+// rest stays in the queue.
+func TestStopsOnSystematicFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		fault   *awsfake.Fault
+		fnErr   string
+		invoked int
+		failed  int
+	}{
+		{name: "missing function", fault: &awsfake.Fault{Status: http.StatusNotFound, Code: "ResourceNotFoundException"}, failed: 1},
+		{name: "access denied", fault: &awsfake.Fault{Status: http.StatusForbidden, Code: "AccessDeniedException"}, failed: 1},
+		{name: "function keeps failing", fnErr: "Unhandled", invoked: 3, failed: 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			for i := range 12 {
+				e.add(onFailureBody(t, "r"+strings.Repeat("y", i), payloadN(i)))
+			}
+			e.srv.Lambda.Handle = func(n int, fn, typ string, p []byte) ([]byte, string, *awsfake.Fault) {
+				return []byte(`{"errorMessage":"x"}`), tc.fnErr, tc.fault
+			}
+			sum, err := Run(context.Background(), e.config(&LambdaSink{API: e.lambda, Function: "fwd", Backoff: noSleep}))
+			if !errors.Is(err, ErrStopped) {
+				t.Fatalf("err = %v, want a stop", err)
+			}
+			if got := len(e.srv.Lambda.Invocations()); got != tc.invoked {
+				t.Errorf("%d invocations ran, want %d", got, tc.invoked)
+			}
+			if left := e.srv.SQS.Bodies(queueURL); len(left) != 12 {
+				t.Errorf("%d messages left, want all 12", len(left))
+			}
+			if sum.Replayed != 0 || sum.Failed != tc.failed || sum.Left != 12 {
+				t.Errorf("summary %+v", sum)
+			}
+		})
+	}
+}
+
+// Indexer rejects are replayed by invoking the indexer with a CloudWatch
+// Logs event that holds the original log event (same id, so the document
+// is written idempotently); a reject the replay itself dead-letters again
+// (mapping still broken) is left, not replayed in a loop; undecodable
+// inputs are reported.
+func TestIndexerRejects(t *testing.T) {
+	e := newEnv(t)
+	e.add(
+		indexerBody(t, "index", "ev-1", "2 123 eni-1 10.0.0.1 10.0.0.2 99999999 443 6 1 40 1 2 ACCEPT OK"),
+		indexerBody(t, "parse", "ev-2", "not a flow log"),
+		indexerBody(t, "index", "ev-3", "2 123 eni-1 10.0.0.1 10.0.0.2 88888888 443 6 1 40 1 2 ACCEPT OK"),
+	)
+	e.srv.Lambda.Handle = func(n int, fn, typ string, p []byte) ([]byte, string, *awsfake.Fault) {
+		var ev struct{ AWSLogs struct{ Data string } }
+		if err := json.Unmarshal(p, &ev); err != nil {
+			t.Fatalf("not a CloudWatch Logs event: %s", p)
+		}
+		lp, err := decodeLogs(ev.AWSLogs.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lp.LogGroup != "/vpc/flow-logs" || lp.LogStream != "eni-1-all" || len(lp.LogEvents) != 1 || lp.MessageType != "DATA_MESSAGE" {
+			t.Errorf("payload %+v", lp)
+		}
+		if lp.LogEvents[0].ID == "ev-3" {
+			// Still refused: the indexer dead-letters it again.
+			e.srv.SQS.Add(queueURL, indexerBody(t, "index", "ev-3", lp.LogEvents[0].Message), e.clock.Now())
+		}
+		return []byte(`null`), "", nil
+	}
+	sum, err := Run(context.Background(), e.config(&LambdaSink{API: e.lambda, Function: "idx", Backoff: noSleep}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(e.srv.Lambda.Invocations()); got != 2 {
+		t.Errorf("%d invocations, want 2 (no loop)", got)
+	}
+	left := e.srv.SQS.Bodies(queueURL)
+	if len(left) != 2 || !strings.Contains(left[0], `"parse"`) || !strings.Contains(left[1], "ev-3") {
+		t.Errorf("left %q", left)
+	}
+	checkSummary(t, sum, Summary{Received: 4, Replayed: 2, Inputs: 2, Skipped: 2, Left: 2})
+}
+
+// A dry run lists without changing anything: every message is still there
+// and visible at once.
+func TestDryRunChangesNothing(t *testing.T) {
+	e := newEnv(t)
+	e.add(
+		forwarderBody(t, "firehose_refused", "a", 1, 1, "l1\n"),
+		onFailureBody(t, "r1", map[string]any{"awslogs": map[string]any{"data": mustLogs(t)}}),
+		indexerBody(t, "parse", "ev-2", "x"),
+	)
+	cfg := e.config(nil)
+	cfg.DryRun = true
+	sum, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := sum.Inventory
+	if inv.Messages != 3 || inv.ByKind[KindForwarderRecords] != 1 || inv.ByKind[KindOnFailure] != 1 || inv.ByKind[KindIndexerInput] != 1 {
+		t.Errorf("inventory %+v", inv)
+	}
+	if inv.ByLogGroup["/vpc/flow-logs"] != 3 {
+		t.Errorf("log groups %v", inv.ByLogGroup)
+	}
+	if got := inv.FirstEvent.UnixMilli(); got != 1764400000000 {
+		t.Errorf("first event %v", inv.FirstEvent)
+	}
+	if got := inv.LastEvent.UnixMilli(); got != 1764500000000 {
+		t.Errorf("last event %v", inv.LastEvent)
+	}
+	var buf bytes.Buffer
+	inv.Write(&buf, e.clock.Now())
+	for _, want := range []string{"messages: 3", "oldest 1m0s", "first 2025-11-29T07:06:40Z", "forwarder-records (replayable)", "indexer-undecodable (reported, not replayed)"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("inventory text lacks %q:\n%s", want, buf.String())
+		}
+	}
+	if sum.Left != 3 || len(e.srv.SQS.Bodies(queueURL)) != 3 {
+		t.Errorf("left %d", sum.Left)
+	}
+	again, err := Run(context.Background(), cfg)
+	if err != nil || again.Received != 3 {
+		t.Errorf("a second dry run at once received %d (%v), want all 3 visible", again.Received, err)
+	}
+}
+
+func mustLogs(t *testing.T) string {
+	p, err := LogsEvent("/vpc/flow-logs", "eni-1-all", []LogEvent{{ID: "1", Timestamp: 1764400000000, Message: "m"}, {ID: "2", Timestamp: 1764450000000, Message: "n"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev struct{ AWSLogs struct{ Data string } }
+	json.Unmarshal(p, &ev)
+	return ev.AWSLogs.Data
+}
+
+// ToFile writes every message as a JSON line and deletes it only when
+// asked, after the write.
+func TestToFile(t *testing.T) {
+	e := newEnv(t)
+	e.add(indexerBody(t, "index", "ev-1", "line one"), indexerBody(t, "parse", "ev-2", "line two"))
+	var buf bytes.Buffer
+	syncs := 0
+	cfg := e.config(nil)
+	cfg.ToFile, cfg.Sync, cfg.DeleteWritten = &buf, func() error { syncs++; return nil }, true
+	sum, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 || syncs != 2 {
+		t.Fatalf("file %q, %d syncs", buf.String(), syncs)
+	}
+	var rec FileRecord
+	if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil || rec.Kind != KindIndexerReject || !strings.Contains(rec.Body, "line one") {
+		t.Errorf("record %+v (%v)", rec, err)
+	}
+	if sum.Written != 2 || sum.Left != 0 {
+		t.Errorf("summary %+v", sum)
+	}
+}
+
+func TestPackLines(t *testing.T) {
+	recs, err := PackLines([]byte("aaaa\nbb\ncccc\nd\n"), 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range recs {
+		got = append(got, string(r))
+	}
+	if strings.Join(got, "|") != "aaaa\nbb\n|cccc\nd\n" {
+		t.Errorf("records %q", got)
+	}
+	if _, err := PackLines([]byte("123456789\n"), 8); err == nil {
+		t.Error("a line over the record size packed")
+	}
+}
+
+// A message whose replay failed comes back once its visibility timeout
+// passes (here each invocation takes longer than it); the run does not
+// replay it again.
+func TestRedeliveredMessageNotReplayedTwice(t *testing.T) {
+	e := newEnv(t)
+	for i := range 8 {
+		e.add(onFailureBody(t, "q"+strings.Repeat("z", i), payloadN(i)))
+	}
+	e.srv.Lambda.Handle = func(n int, fn, typ string, p []byte) ([]byte, string, *awsfake.Fault) {
+		e.clock.Advance(2 * time.Minute)
+		if decodeN(t, p)%2 == 1 {
+			return []byte(`{"errorMessage":"no"}`), "Unhandled", nil
+		}
+		return []byte(`null`), "", nil
+	}
+	cfg := e.config(&LambdaSink{API: e.lambda, Function: "fwd", Backoff: noSleep})
+	cfg.Visibility = time.Minute
+	sum, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[int]int{}
+	for _, inv := range e.srv.Lambda.Invocations() {
+		count[decodeN(t, inv.Payload)]++
+	}
+	for i := range 8 {
+		if count[i] != 1 {
+			t.Errorf("payload %d ran %d times, want 1", i, count[i])
+		}
+	}
+	checkSummary(t, sum, Summary{Received: 8, Replayed: 4, Inputs: 4, Failed: 4, Left: 4})
+}
