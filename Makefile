@@ -6,7 +6,7 @@ GB_PER_DAY ?= 1
 GO    ?= go
 PKGS  := ./...
 
-.PHONY: plan test test-engine vet fmt-check unit build docs
+.PHONY: plan test test-engine vet fmt-check unit build docs replay
 
 ## plan: offline plan of $(STACK) under Pulumi mocks (resource tree, counts, security and deployability rules,
 ## a summary per architecture and a monthly cost range at GB_PER_DAY GB/day of flow logs)
@@ -44,6 +44,13 @@ test-engine:
 ## build: compile the Pulumi program
 build:
 	$(GO) build -o /dev/null .
+
+## replay: feed what a dead-letter queue of $(STACK) holds back into the normal path (docs/replay.md).
+## QUEUE is the stack output naming the queue; ARGS adds flags: --dry-run, --to-file FILE,
+## --outputs FILE (instead of `pulumi stack output`), --endpoint-url URL (a local fake).
+replay:
+	@test -n "$(QUEUE)" || { echo "usage: make replay STACK=<stack> QUEUE=<queue output> [ARGS='--dry-run ...']" >&2; exit 2; }
+	$(GO) run ./cmd/replay --stack $(STACK) --queue $(QUEUE) $(ARGS)
 
 ## docs: regenerate README's configuration table from Pulumi.yaml
 docs:

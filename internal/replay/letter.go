@@ -136,10 +136,10 @@ type onFailureRecord struct {
 	Version        string `json:"version"`
 	Timestamp      string `json:"timestamp"`
 	RequestContext struct {
-		RequestID             string `json:"requestId"`
-		FunctionArn           string `json:"functionArn"`
-		Condition             string `json:"condition"`
-		ApproximateInvokeCount int   `json:"approximateInvokeCount"`
+		RequestID              string `json:"requestId"`
+		FunctionArn            string `json:"functionArn"`
+		Condition              string `json:"condition"`
+		ApproximateInvokeCount int    `json:"approximateInvokeCount"`
 	} `json:"requestContext"`
 	RequestPayload  json.RawMessage `json:"requestPayload"`
 	ResponseContext struct {

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awsfake"
+)
+
+const fwdQueue = "https://sqs.us-east-1.amazonaws.com/123456789012/flowlogs-fh-forwarder-dead-letters"
+
+// fakes serves the AWS fakes with the forwarder queue of testdata, and
+// points the SDK's credential chain at static test keys.
+func fakes(t *testing.T) (*awsfake.Server, string) {
+	t.Helper()
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "SECRET")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	srv := &awsfake.Server{SQS: &awsfake.SQS{}, Lambda: &awsfake.Lambda{}, Firehose: &awsfake.Firehose{}}
+	f, err := os.Open("testdata/forwarder-dead-letters.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		srv.SQS.Add(fwdQueue, sc.Text(), time.Now().Add(-time.Hour))
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	t.Cleanup(func() {
+		for _, v := range srv.Violations() {
+			t.Errorf("fake: %s", v)
+		}
+	})
+	return srv, hs.URL
+}
+
+func noPulumi(context.Context, string) ([]byte, error) {
+	return nil, errors.New("pulumi must not run when --outputs is given")
+}
+
+// The dry run of `make replay` against the local fakes: the queue and the
+// target come from the outputs file, the inventory is printed, nothing is
+// deleted.
+func TestDryRunPrintsInventory(t *testing.T) {
+	srv, url := fakes(t)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--outputs", "testdata/outputs.json", "--queue", "firehoseForwarderDeadLettersUrl",
+		"--endpoint-url", url, "--wait", "0s", "--dry-run"}, &stdout, &stderr, noPulumi, false)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"queue " + fwdQueue + " (dry run",
+		"messages: 3 (",
+		"age: oldest 1h0m",
+		"kind           2  forwarder-records (replayable)",
+		"kind           1  forwarder-undecodable (reported, not replayed)",
+		"log group      3  /vpc/flow-logs",
+		"not_flow_log: line 1: 3 fields, want 14",
+		"listed ",
+		"summary: received 3, replayed 0",
+		"left in the queue 3",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := len(srv.SQS.Bodies(fwdQueue)); n != 3 {
+		t.Errorf("%d messages left, want 3", n)
+	}
+}
+
+// A real run re-sends the refused lines to the stream named by the outputs,
+// leaves the undecodable letter, and exits 0.
+func TestReplayToFirehose(t *testing.T) {
+	srv, url := fakes(t)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--outputs", "testdata/outputs.json", "--queue", "firehoseForwarderDeadLettersUrl",
+		"--endpoint-url", url, "--wait", "0s"}, &stdout, &stderr, noPulumi, false)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	recs := srv.Firehose.Records("flowlogs-fh-stream")
+	if len(recs) != 2 || bytes.Count(recs[0], []byte("\n"))+bytes.Count(recs[1], []byte("\n")) != 3 {
+		t.Errorf("stream got %q", recs)
+	}
+	if left := srv.SQS.Bodies(fwdQueue); len(left) != 1 || !strings.Contains(left[0], "not_flow_log") {
+		t.Errorf("left %q", left)
+	}
+	if !strings.Contains(stdout.String(), "summary: received 3, replayed 2 (2 inputs), failed 0, skipped 1") {
+		t.Errorf("summary:\n%s", stdout.String())
+	}
+}
+
+// Without --outputs the outputs come from pulumi for --stack.
+func TestOutputsFromPulumi(t *testing.T) {
+	_, url := fakes(t)
+	raw, err := os.ReadFile("testdata/outputs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked string
+	pulumi := func(_ context.Context, stack string) ([]byte, error) { asked = stack; return raw, nil }
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--stack", "dev", "--queue", "firehoseForwarderDeadLettersUrl", "--endpoint-url", url, "--wait", "0s", "--dry-run"},
+		&stdout, &stderr, pulumi, false)
+	if code != 0 || asked != "dev" {
+		t.Fatalf("exit %d, stack %q\n%s", code, asked, stderr.String())
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"--queue", "notAQueue"},
+		{"--queue", "opensearchRejectsQueueUrl", "--dry-run", "--to-file", "x"},
+		{"--queue", "opensearchRejectsQueueUrl", "--delete-written"},
+		{"--queue", "opensearchRejectsQueueUrl", "--wait", "30s"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, &stdout, &stderr, noPulumi, false); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+}
