@@ -83,10 +83,10 @@ func stackOutputs(ctx context.Context, stack string) ([]byte, error) {
 
 type options struct {
 	stack, outputs, queue, queueURL, function, stream string
-	endpoint, region, toFile                            string
-	dryRun, deleteWritten                               bool
-	visibility, wait                                    time.Duration
-	maxFailures, limit                                  int
+	endpoint, region, toFile                          string
+	dryRun, deleteWritten                             bool
+	visibility, wait                                  time.Duration
+	maxFailures, limit                                int
 }
 
 func usage(fs *flag.FlagSet) func() {
