@@ -109,6 +109,13 @@ type OpenSearchStream struct {
 	RejectsQueueURL pulumi.StringOutput `pulumi:"rejectsQueueUrl"`
 	// BootstrapResult is the bootstrap function's summary of what it applied.
 	BootstrapResult pulumi.StringOutput `pulumi:"bootstrapResult"`
+	// IndexerDeadLetterQueueURL and BootstrapDeadLetterQueueURL are the
+	// on-failure destinations of the two functions' asynchronous
+	// invocations (cmd/replay feeds them back); BootstrapName names the
+	// bootstrap function.
+	IndexerDeadLetterQueueURL   pulumi.StringOutput `pulumi:"indexerDeadLetterQueueUrl"`
+	BootstrapName               pulumi.StringOutput `pulumi:"bootstrapName"`
+	BootstrapDeadLetterQueueURL pulumi.StringOutput `pulumi:"bootstrapDeadLetterQueueUrl"`
 	// AccessCommand and DashboardsURL: how to open Dashboards through the access host.
 	AccessCommand pulumi.StringPtrOutput `pulumi:"accessCommand"`
 	DashboardsURL pulumi.StringPtrOutput `pulumi:"dashboardsUrl"`
@@ -565,6 +572,9 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 	c.IndexerRoleArn = indexer.Role.Arn
 	c.RejectsQueueURL = rejects.Url
 	c.BootstrapResult = inv.Result
+	c.IndexerDeadLetterQueueURL = indexer.DLQ.Url
+	c.BootstrapName = boot.Function.Name
+	c.BootstrapDeadLetterQueueURL = boot.DLQ.Url
 	var none *string
 	c.AccessCommand = pulumi.ToOutput(none).(pulumi.StringPtrOutput)
 	c.DashboardsURL = c.AccessCommand
@@ -579,15 +589,18 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 			env.Region, dashSecret.Arn).ToStringPtrOutput()
 	}
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"domainEndpoint":            c.DomainEndpoint,
-		"domainArn":                 c.DomainArn,
-		"indexerName":               c.IndexerName,
-		"indexerRoleArn":            c.IndexerRoleArn,
-		"rejectsQueueUrl":           c.RejectsQueueURL,
-		"bootstrapResult":           c.BootstrapResult,
-		"accessCommand":             c.AccessCommand,
-		"dashboardsUrl":             c.DashboardsURL,
-		"dashboardsPasswordCommand": c.DashboardsPasswordCommand,
+		"domainEndpoint":              c.DomainEndpoint,
+		"domainArn":                   c.DomainArn,
+		"indexerName":                 c.IndexerName,
+		"indexerRoleArn":              c.IndexerRoleArn,
+		"rejectsQueueUrl":             c.RejectsQueueURL,
+		"bootstrapResult":             c.BootstrapResult,
+		"indexerDeadLetterQueueUrl":   c.IndexerDeadLetterQueueURL,
+		"bootstrapName":               c.BootstrapName,
+		"bootstrapDeadLetterQueueUrl": c.BootstrapDeadLetterQueueURL,
+		"accessCommand":               c.AccessCommand,
+		"dashboardsUrl":               c.DashboardsURL,
+		"dashboardsPasswordCommand":   c.DashboardsPasswordCommand,
 	})
 }
 

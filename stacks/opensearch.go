@@ -81,6 +81,9 @@ func CloudWatchOpenSearch(ctx *pulumi.Context, sh *Shared) error {
 	sh.export("opensearchIndexerName", os.IndexerName)
 	sh.export("opensearchRejectsQueueUrl", os.RejectsQueueURL)
 	sh.export("opensearchBootstrapResult", os.BootstrapResult)
+	sh.export("opensearchIndexerDeadLetterQueueUrl", os.IndexerDeadLetterQueueURL)
+	sh.export("opensearchBootstrapName", os.BootstrapName)
+	sh.export("opensearchBootstrapDeadLetterQueueUrl", os.BootstrapDeadLetterQueueURL)
 	if o.AccessHost {
 		sh.export("dashboardsAccessCommand", os.AccessCommand)
 		sh.export("dashboardsUrl", os.DashboardsURL)

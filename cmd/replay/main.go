@@ -33,32 +33,6 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/replay"
 )
 
-// target says where the messages of a queue output go back to.
-type target struct {
-	// stream or function names the stack output that holds the Firehose
-	// delivery stream or the Lambda function to replay to.
-	stream, function string
-	// holds describes the messages, for --help.
-	holds string
-}
-
-// Queues are the dead-letter queue outputs of the stack (stacks/*.go) and
-// where their messages are replayed.
-var Queues = map[string]target{
-	"firehoseForwarderDeadLettersUrl": {stream: "firehoseStreamName",
-		holds: "flow log lines Firehose refused (re-sent to the stream); inputs the forwarder could not decode (reported)"},
-	"firehoseDeadLetterQueueUrl": {function: "firehoseForwarderName",
-		holds: "on-failure records of forwarder invocations whose retries failed (the forwarder is invoked with the original event)"},
-	"opensearchRejectsQueueUrl": {function: "opensearchIndexerName",
-		holds: "documents OpenSearch refused (the indexer is invoked with their log events); events it could not parse (reported)"},
-	"opensearchIndexerDeadLetterQueueUrl": {function: "opensearchIndexerName",
-		holds: "on-failure records of indexer invocations whose retries failed"},
-	"opensearchBootstrapDeadLetterQueueUrl": {function: "opensearchBootstrapName",
-		holds: "on-failure records of asynchronous bootstrap invocations"},
-	"slackDeadLetterQueueUrl": {function: "slackNotifierName",
-		holds: "on-failure records of the Slack notifier and notifications SNS could not deliver to it"},
-}
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -95,13 +69,13 @@ func usage(fs *flag.FlagSet) func() {
 		fmt.Fprintln(w, "usage: replay --queue OUTPUT [--stack STACK | --outputs FILE] [--dry-run | --to-file FILE] [flags]")
 		fmt.Fprintln(w, "\nQueue outputs:")
 		for _, q := range slices.Sorted(func(yield func(string) bool) {
-			for k := range Queues {
+			for k := range replay.Queues {
 				if !yield(k) {
 					return
 				}
 			}
 		}) {
-			fmt.Fprintf(w, "  %s\n      %s\n", q, Queues[q].holds)
+			fmt.Fprintf(w, "  %s\n      %s\n", q, replay.Queues[q].Holds)
 		}
 		fmt.Fprintln(w, "\nFlags:")
 		fs.PrintDefaults()
@@ -212,7 +186,7 @@ func (o *options) check(extra int) error {
 		return errors.New("unexpected arguments")
 	case o.queue == "" && o.queueURL == "":
 		return errors.New("--queue (a stack output) or --queue-url is required")
-	case o.queue != "" && Queues[o.queue] == (target{}):
+	case o.queue != "" && replay.Queues[o.queue] == (replay.Target{}):
 		return fmt.Errorf("--queue %q is not a dead-letter queue output", o.queue)
 	case o.dryRun && o.toFile != "":
 		return errors.New("--dry-run and --to-file exclude each other")
@@ -233,9 +207,9 @@ var queueRegion = regexp.MustCompile(`^https://sqs\.([a-z0-9-]+)\.amazonaws\.com
 
 // setup resolves the queue and target and builds the clients.
 func (o *options) setup(ctx context.Context, outputs func(context.Context, string) ([]byte, error)) (replay.Config, error) {
-	t := Queues[o.queue]
+	t := replay.Queues[o.queue]
 	needOutputs := (o.queueURL == "") || (!o.dryRun && o.toFile == "" &&
-		((t.stream != "" && o.stream == "") || (t.function != "" && o.function == "")))
+		((t.Stream != "" && o.stream == "") || (t.Function != "" && o.function == "")))
 	out := map[string]any{}
 	if needOutputs {
 		var raw []byte
@@ -295,18 +269,18 @@ func (o *options) setup(ctx context.Context, outputs func(context.Context, strin
 		return cfg, nil
 	}
 	switch {
-	case o.stream != "" || (t.stream != "" && o.function == ""):
+	case o.stream != "" || (t.Stream != "" && o.function == ""):
 		name := o.stream
 		if name == "" {
-			if name, err = get(t.stream); err != nil {
+			if name, err = get(t.Stream); err != nil {
 				return replay.Config{}, err
 			}
 		}
 		cfg.Sink = &replay.FirehoseSink{API: firehose.NewFromConfig(awsCfg, func(op *firehose.Options) { op.BaseEndpoint = cmpPtr(base, op.BaseEndpoint) }), Stream: name}
-	case o.function != "" || t.function != "":
+	case o.function != "" || t.Function != "":
 		name := o.function
 		if name == "" {
-			if name, err = get(t.function); err != nil {
+			if name, err = get(t.Function); err != nil {
 				return replay.Config{}, err
 			}
 		}
