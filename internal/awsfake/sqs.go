@@ -198,3 +198,15 @@ func (q *SQS) serve(w http.ResponseWriter, r *http.Request, op string) {
 		jsonError(w, "1.0", &Fault{http.StatusBadRequest, "com.amazonaws.sqs#UnsupportedOperation"})
 	}
 }
+
+// ReceiveCounts returns how many times each message of url (deleted or not)
+// was received, in the order they were added.
+func (q *SQS) ReceiveCounts(url string) []int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := make([]int, len(q.queues[url]))
+	for i, m := range q.queues[url] {
+		out[i] = m.receives
+	}
+	return out
+}

@@ -429,6 +429,10 @@ func (r *run) handle(ctx context.Context, m types.Message) error {
 // messages.
 func (r *run) finish(ctx context.Context, it *Item, err error) error {
 	if err == nil {
+		err = r.extend(ctx)
+		if err != nil {
+			return err
+		}
 		err = r.cfg.Sink.Replay(ctx, it)
 	}
 	keys := []string{it.Key}

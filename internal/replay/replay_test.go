@@ -365,3 +365,62 @@ func TestRedeliveredMessageNotReplayedTwice(t *testing.T) {
 	}
 	checkSummary(t, sum, Summary{Received: 8, Replayed: 4, Inputs: 4, Failed: 4, Left: 4})
 }
+
+// A notification SNS dead-lettered is replayed as the SNS event the
+// function would have received.
+func TestSNSNotificationToLambda(t *testing.T) {
+	e := newEnv(t)
+	note := map[string]any{"Type": "Notification", "MessageId": "m-1", "TopicArn": "arn:aws:sns:us-east-1:123456789012:alarms",
+		"Subject": "ALARM", "Message": `{"AlarmName":"ssh"}`, "Timestamp": "2026-11-30T11:00:00.000Z"}
+	e.add(mustJSON(t, note))
+	sum, err := Run(context.Background(), e.config(&LambdaSink{API: e.lambda, Function: "notify", Backoff: noSleep}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	invs := e.srv.Lambda.Invocations()
+	if len(invs) != 1 {
+		t.Fatalf("%d invocations", len(invs))
+	}
+	var ev struct {
+		Records []struct {
+			EventSource string
+			Sns         map[string]any
+		}
+	}
+	if err := json.Unmarshal(invs[0].Payload, &ev); err != nil || len(ev.Records) != 1 || ev.Records[0].EventSource != "aws:sns" ||
+		ev.Records[0].Sns["Message"] != note["Message"] || ev.Records[0].Sns["MessageId"] != "m-1" {
+		t.Errorf("event %s (%v)", invs[0].Payload, err)
+	}
+	checkSummary(t, sum, Summary{Received: 1, Replayed: 1, Inputs: 1})
+}
+
+// The parts of a split input wait for the others with their visibility
+// timeout extended, so no other consumer receives them meanwhile.
+func TestHeldPartsVisibilityExtended(t *testing.T) {
+	e := newEnv(t)
+	e.add(forwarderBody(t, "firehose_refused", "s", 1, 2, "first-"))
+	for i := range 20 {
+		e.add(forwarderBody(t, "firehose_refused", "f"+strings.Repeat("w", i), 1, 1, "filler\n"))
+	}
+	e.add(forwarderBody(t, "firehose_refused", "s", 2, 2, "second\n"))
+	// Each put takes a minute of the ten-minute timeout.
+	e.srv.Firehose.Fault = func(n int) *awsfake.Fault {
+		e.clock.Advance(time.Minute)
+		return nil
+	}
+	sink := &FirehoseSink{API: e.firehose, Stream: "fh", Backoff: noSleep}
+	sum, err := Run(context.Background(), e.config(sink))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := e.srv.Firehose.Records("fh")
+	if len(got) != 21 || string(got[20]) != "first-second\n" {
+		t.Errorf("stream got %q", got)
+	}
+	// Part 2 comes 20 minutes in: without the extension part 1 would
+	// have been visible (and received) again.
+	if n := e.srv.SQS.ReceiveCounts(queueURL)[0]; n != 1 {
+		t.Errorf("the held part was received %d times, want once", n)
+	}
+	checkSummary(t, sum, Summary{Received: 22, Replayed: 22, Inputs: 21})
+}

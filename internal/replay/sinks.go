@@ -235,7 +235,11 @@ func (s *LambdaSink) Replay(ctx context.Context, it *Item) error {
 		})
 		if err == nil {
 			if out.FunctionError != nil {
-				return fmt.Errorf("%s failed (%s): %s", s.Function, aws.ToString(out.FunctionError), bytes.TrimSpace(out.Payload))
+				msg := bytes.TrimSpace(out.Payload)
+				if len(msg) > 512 {
+					msg = append(msg[:509:509], "..."...)
+				}
+				return fmt.Errorf("%s failed (%s): %s", s.Function, aws.ToString(out.FunctionError), msg)
 			}
 			return nil
 		}
