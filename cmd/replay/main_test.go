@@ -138,3 +138,23 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// A failure every replay would meet (the stream does not exist) stops the
+// run with exit status 1 and leaves the queue as it was; on a terminal the
+// progress bar runs.
+func TestMissingStreamStops(t *testing.T) {
+	srv, url := fakes(t)
+	srv.Firehose.Fault = func(int) *awsfake.Fault { return &awsfake.Fault{Status: 400, Code: "ResourceNotFoundException"} }
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--queue-url", fwdQueue, "--stream", "gone",
+		"--endpoint-url", url, "--wait", "0s"}, &stdout, &stderr, noPulumi, true)
+	if code != 1 || !strings.Contains(stderr.String(), "ResourceNotFoundException") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "failed 1, skipped 0") || !strings.Contains(stdout.String(), "left in the queue 3") {
+		t.Errorf("summary:\n%s", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "/3") {
+		t.Errorf("no progress bar on the terminal:\n%s", stderr.String())
+	}
+}

@@ -115,6 +115,13 @@ func TestCrashThenSecondRunReplaysEachOnce(t *testing.T) {
 		}
 		return []byte(`null`), "", nil
 	}
+	// SQS throttles too; the SDK retries it.
+	e.srv.SQS.Fault = func(op string, n int) *awsfake.Fault {
+		if (op == "ReceiveMessage" && n%3 == 1) || (op == "DeleteMessage" && n%4 == 2) {
+			return awsfake.Throttled
+		}
+		return nil
+	}
 	sink := &LambdaSink{API: e.lambda, Function: "fwd", Backoff: noSleep}
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := e.config(sink)
