@@ -179,9 +179,15 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	r.total = r.queueSize(ctx, false)
 	err := r.loop(ctx)
 	// Split inputs still incomplete stay in the queue.
-	for id := range r.pending {
+	for _, id := range slices.Sorted(maps.Keys(r.pending)) {
+		kind := KindUnknown
+		if g := r.groups[r.pending[id]]; g != nil {
+			for _, l := range g.parts {
+				kind = l.Kind
+			}
+		}
 		r.sum.Incomplete++
-		r.emit(id, KindForwarderRecords, OutcomeHeld, "the other parts of this input were not received")
+		r.emit(id, kind, OutcomeHeld, "the other parts of this input were not received")
 	}
 	// Make what is left visible again, so that the queue's depth (and its
 	// alarm) and the next run see it at once; even after ctx is done.

@@ -431,3 +431,29 @@ func TestHeldPartsVisibilityExtended(t *testing.T) {
 	}
 	checkSummary(t, sum, Summary{Received: 22, Replayed: 22, Inputs: 21})
 }
+
+// A part whose siblings never come is left in the queue, counted as
+// incomplete, and its input is not replayed.
+func TestIncompleteSplitInputLeft(t *testing.T) {
+	e := newEnv(t)
+	e.add(forwarderBody(t, "firehose_refused", "s", 1, 3, "a"), forwarderBody(t, "firehose_refused", "s", 3, 3, "c\n"))
+	var kinds []Kind
+	cfg := e.config(&FirehoseSink{API: e.firehose, Stream: "fh", Backoff: noSleep})
+	cfg.Event = func(ev Event) {
+		if ev.Outcome == OutcomeHeld {
+			kinds = append(kinds, ev.Kind)
+		}
+	}
+	sum, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.srv.Firehose.Records("fh"); len(got) != 0 {
+		t.Errorf("stream got %q", got)
+	}
+	// Two held when received, two incomplete at the end.
+	if len(kinds) != 4 || kinds[3] != KindForwarderRecords {
+		t.Errorf("held events %v", kinds)
+	}
+	checkSummary(t, sum, Summary{Received: 2, Incomplete: 2, Left: 2})
+}
