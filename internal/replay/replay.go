@@ -32,6 +32,12 @@ type Item struct {
 	Letter
 	// MessageIDs are the SQS messages it came in.
 	MessageIDs []string
+	// Events are, for KindIndexerReject, the log events of several rejects
+	// of one log stream replayed in one invocation (Letter.Event and Data
+	// are then unused).
+	Events []LogEvent
+	// keys are the content keys of the rejects batched in Events.
+	keys []string
 }
 
 // Sink replays items of the kinds it accepts.
@@ -106,7 +112,7 @@ type Event struct {
 type Summary struct {
 	Received   int
 	Replayed   int
-	Inputs     int // inputs replayed (a split input is several messages)
+	Inputs     int // inputs replayed (a split input is several messages; an invocation may carry several rejects)
 	Failed     int
 	Skipped    int
 	Duplicates int
@@ -145,6 +151,8 @@ type run struct {
 	replayed map[string]bool      // content keys: true replayed, false failed
 	held     map[string]*held     // message ID -> receipt, for messages left in the queue
 	groups   map[string]*group    // split inputs being assembled
+	batch    map[string]*Item     // log stream -> indexer rejects of the current receive
+	order    []string             // batch keys in arrival order
 	pending  map[string]string    // message ID -> group key
 	sentAt   map[string]time.Time // message ID -> SentTimestamp
 	total    int
@@ -164,7 +172,8 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	}
 	r := &run{cfg: cfg, now: cfg.Now, vis: cfg.Visibility,
 		seen: map[string]bool{}, replayed: map[string]bool{}, held: map[string]*held{},
-		groups: map[string]*group{}, pending: map[string]string{}, sentAt: map[string]time.Time{}}
+		groups: map[string]*group{}, pending: map[string]string{}, sentAt: map[string]time.Time{},
+		batch: map[string]*Item{}}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -267,6 +276,9 @@ func (r *run) loop(ctx context.Context) error {
 			if err := r.handle(ctx, m); err != nil {
 				return err
 			}
+		}
+		if err := r.flush(ctx); err != nil {
+			return err
 		}
 		if fresh == 0 {
 			empty++
@@ -428,7 +440,38 @@ func (r *run) handle(ctx context.Context, m types.Message) error {
 		it.Data = data
 		return r.finish(ctx, it, nil)
 	}
+	if l.Kind == KindIndexerReject && l.Parts <= 1 {
+		// Rejects of one log stream received together go back in one
+		// invocation, as CloudWatch Logs would deliver them.
+		k := l.LogGroup + "\x00" + l.LogStream
+		it := r.batch[k]
+		if it == nil {
+			it = &Item{Letter: l}
+			r.batch[k] = it
+			r.order = append(r.order, k)
+		}
+		ev := *l.Event
+		ev.Message = string(l.Data)
+		it.Events = append(it.Events, ev)
+		it.MessageIDs = append(it.MessageIDs, id)
+		it.keys = append(it.keys, l.Key)
+		return nil
+	}
 	return r.finish(ctx, &Item{Letter: l, MessageIDs: []string{id}}, nil)
+}
+
+// flush replays the batched indexer rejects.
+func (r *run) flush(ctx context.Context) error {
+	order := r.order
+	r.order = nil
+	for _, k := range order {
+		it := r.batch[k]
+		delete(r.batch, k)
+		if err := r.finish(ctx, it, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // finish replays an item (unless err already failed it) and settles its
@@ -442,7 +485,10 @@ func (r *run) finish(ctx context.Context, it *Item, err error) error {
 		err = r.cfg.Sink.Replay(ctx, it)
 	}
 	keys := []string{it.Key}
-	if it.Parts > 1 {
+	switch {
+	case it.keys != nil:
+		keys = it.keys
+	case it.Parts > 1:
 		keys = keys[:0]
 		for p := 1; p <= it.Parts; p++ {
 			keys = append(keys, it.GroupKey+"/"+strconv.Itoa(p))
@@ -450,7 +496,7 @@ func (r *run) finish(ctx context.Context, it *Item, err error) error {
 	}
 	if err == nil {
 		r.fails = 0
-		r.sum.Inputs++
+		r.sum.Inputs += max(len(it.keys), 1)
 		for _, k := range keys {
 			r.replayed[k] = true
 		}

@@ -219,9 +219,13 @@ func (s *LambdaSink) Accepts(k Kind) bool {
 func (s *LambdaSink) Replay(ctx context.Context, it *Item) error {
 	payload := it.Payload
 	if it.Kind == KindIndexerReject {
-		ev := *it.Event
-		ev.Message = string(it.Data)
-		p, err := LogsEvent(it.LogGroup, it.LogStream, []LogEvent{ev})
+		events := it.Events
+		if len(events) == 0 {
+			ev := *it.Event
+			ev.Message = string(it.Data)
+			events = []LogEvent{ev}
+		}
+		p, err := LogsEvent(it.LogGroup, it.LogStream, events)
 		if err != nil {
 			return err
 		}
