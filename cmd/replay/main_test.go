@@ -14,13 +14,16 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awsfake"
 )
 
+// testAccessKey signs the tests' requests; the fakes serve no other.
+const testAccessKey = "AKIDREPLAYTEST"
+
 const fwdQueue = "https://sqs.us-east-1.amazonaws.com/123456789012/flowlogs-fh-forwarder-dead-letters"
 
 // fakes serves the AWS fakes with the forwarder queue of testdata, and
 // points the SDK's credential chain at static test keys.
 func fakes(t *testing.T) (*awsfake.Server, string) {
 	t.Helper()
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_ACCESS_KEY_ID", testAccessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "SECRET")
 	t.Setenv("AWS_SESSION_TOKEN", "")
 	t.Setenv("AWS_PROFILE", "")
@@ -28,7 +31,7 @@ func fakes(t *testing.T) (*awsfake.Server, string) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	t.Setenv("AWS_ENDPOINT_URL", "")
-	srv := &awsfake.Server{SQS: &awsfake.SQS{}, Lambda: &awsfake.Lambda{}, Firehose: &awsfake.Firehose{}}
+	srv := &awsfake.Server{AccessKey: testAccessKey, SQS: &awsfake.SQS{}, Lambda: &awsfake.Lambda{}, Firehose: &awsfake.Firehose{}}
 	f, err := os.Open("testdata/forwarder-dead-letters.jsonl")
 	if err != nil {
 		t.Fatal(err)

@@ -41,12 +41,20 @@ type Server struct {
 	SQS      *SQS
 	Lambda   *Lambda
 	Firehose *Firehose
+	// AccessKey, when set, is the only access key served: other requests
+	// (say, of another process's client that kept a port number this
+	// server now listens on) are refused and not counted as violations.
+	AccessKey string
 
 	mu         sync.Mutex
 	violations []string
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.AccessKey != "" && !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential="+s.AccessKey+"/") {
+		jsonError(w, "1.0", &Fault{http.StatusForbidden, "UnrecognizedClientException"})
+		return
+	}
 	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential=") {
 		s.violation("unsigned request %s %s", r.Method, r.URL.Path)
 		jsonError(w, "1.0", &Fault{http.StatusForbidden, "MissingAuthenticationToken"})

@@ -13,12 +13,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
+// testAccessKey signs the tests' requests; the fakes serve no other.
+const testAccessKey = "AKIDREPLAYTEST"
+
 const qURL = "https://sqs.us-east-1.amazonaws.com/123456789012/q"
 
 func clients(t *testing.T, srv *Server) (*sqs.Client, *firehose.Client) {
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRET", ""), HTTPClient: hs.Client()}
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(testAccessKey, "SECRET", ""), HTTPClient: hs.Client()}
 	return sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(hs.URL) }),
 		firehose.NewFromConfig(cfg, func(o *firehose.Options) { o.BaseEndpoint = aws.String(hs.URL) })
 }
@@ -28,7 +31,7 @@ func clients(t *testing.T, srv *Server) (*sqs.Client, *firehose.Client) {
 // satisfies the SDK's check.
 func TestSQSReceiptHandles(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	srv := &Server{SQS: &SQS{Now: func() time.Time { return now }}}
+	srv := &Server{AccessKey: testAccessKey, SQS: &SQS{Now: func() time.Time { return now }}}
 	c, _ := clients(t, srv)
 	ctx := context.Background()
 	srv.SQS.Add(qURL, "hello", now)
@@ -68,7 +71,7 @@ func TestSQSReceiptHandles(t *testing.T) {
 // A PutRecordBatch over the quotas is refused and recorded; failed records
 // are reported per record.
 func TestFirehoseQuotasAndPartialFailure(t *testing.T) {
-	srv := &Server{Firehose: &Firehose{FailRecord: func(n, i int) string {
+	srv := &Server{AccessKey: testAccessKey, Firehose: &Firehose{FailRecord: func(n, i int) string {
 		if i == 1 {
 			return "ServiceUnavailableException"
 		}

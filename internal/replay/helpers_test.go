@@ -20,6 +20,9 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awsfake"
 )
 
+// testAccessKey signs the tests' requests; the fakes serve no other.
+const testAccessKey = "AKIDREPLAYTEST"
+
 const queueURL = "https://sqs.us-east-1.amazonaws.com/123456789012/dlq"
 
 // clock is a settable clock shared by the fake queue and the run.
@@ -55,7 +58,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{clock: newClock()}
-	e.srv = &awsfake.Server{SQS: &awsfake.SQS{Now: e.clock.Now}, Lambda: &awsfake.Lambda{}, Firehose: &awsfake.Firehose{}}
+	e.srv = &awsfake.Server{AccessKey: testAccessKey, SQS: &awsfake.SQS{Now: e.clock.Now}, Lambda: &awsfake.Lambda{}, Firehose: &awsfake.Firehose{}}
 	hs := httptest.NewServer(e.srv)
 	t.Cleanup(hs.Close)
 	t.Cleanup(func() {
@@ -68,7 +71,7 @@ func newEnv(t *testing.T) *env {
 	})
 	cfg := aws.Config{
 		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRET", ""),
+		Credentials: credentials.NewStaticCredentialsProvider(testAccessKey, "SECRET", ""),
 		HTTPClient:  hs.Client(),
 		Retryer: func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
