@@ -87,3 +87,22 @@ lint-workflows:
 	@actionlint="$$(GO="$(GO)" bash scripts/install-actionlint.sh)" && \
 	"$$actionlint" -shellcheck= -pyflakes= .github/workflows/*.yml && \
 	echo "actionlint: .github/workflows/*.yml OK"
+
+.PHONY: mutate
+
+## mutate: mutation testing with gremlins (pinned in tools/gremlins, installed by
+## scripts/install-gremlins.sh) on the packages where a silent bug costs the most, one
+## package after the other with one worker; then one table (killed, lived, not covered,
+## timed out, score per package) and every surviving mutant (cmd/mutscore). Fails when a
+## package scores under MUTATE_TARGET % with a survivor docs/testing.md does not explain.
+## Slow (see docs/testing.md for the time per package); not part of `make test`.
+## `make mutate PKGS=./internal/costs` runs one package; MUTATE_FORCE=1 reruns packages
+## whose results are newer than their sources.
+MUTATE_PKGS   := ./internal/flowlog ./internal/filterpattern ./internal/costs ./internal/stackconfig \
+	./internal/policy ./lambda/internal/wait ./lambda/internal/envconfig ./lambda/internal/cwlogs \
+	./lambda/forwarder ./lambda/indexer ./lambda/slacknotify ./lambda/bootstrap ./components
+MUTATE_TARGET ?= 85
+mutate: PKGS = $(MUTATE_PKGS)
+mutate:
+	GO="$(GO)" bash scripts/mutate.sh $(PKGS)
+	$(GO) run ./cmd/mutscore -results .build/mutate -doc docs/testing.md -target $(MUTATE_TARGET) $(PKGS)
