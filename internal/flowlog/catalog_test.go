@@ -301,6 +301,9 @@ func TestParseLogFormat(t *testing.T) {
 		{"unclosed", "${version", `"${version"`},
 		{"two fields glued", "${version}${srcaddr}", "unknown flow log field"},
 		{"unknown field", "${version} ${nope}", `"nope"`},
+		// The shortest well-formed token names an unknown field rather than
+		// being called malformed.
+		{"unknown one-letter field", "${x}", `unknown flow log field "x"`},
 		{"duplicate field", "${srcaddr} ${srcaddr}", "listed twice"},
 	}
 	for _, tt := range invalid {

@@ -570,6 +570,11 @@ func TestAppendPlain(t *testing.T) {
 	if _, err := p1.Template(long); err == nil {
 		t.Error("Template with a 9-byte After: no error")
 	}
+	// 8 bytes is the longest After a template takes.
+	long[3].After = "12345678"
+	if _, err := p1.Template(long); err != nil {
+		t.Errorf("Template with an 8-byte After: %v", err)
+	}
 }
 
 func TestAppendPlainDoesNotAllocate(t *testing.T) {
@@ -718,4 +723,36 @@ func benchLinesLoop(b *testing.B, lines []string, parse func(string) bool) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(lines)), "ns/line")
+}
+
+// AppendPlain makes room for the Befores and Afters too: with the longest
+// Afters (8 bytes) on every field they outweigh the values, and appending to
+// a nil slice or to a long full one still yields exactly the laid-out record.
+func TestAppendPlainRoomForLongAfters(t *testing.T) {
+	p := flowlog.NewParser(flowlog.V2Fields())
+	tf := make([]flowlog.TemplateField, len(p.Fields()))
+	for i := range tf {
+		tf[i] = flowlog.TemplateField{Before: "[", After: "]<----->"}
+	}
+	tmpl, err := p.Template(tf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []byte
+	for _, v := range strings.Fields(exAccept) {
+		want = append(want, "["+v+"]<----->"...)
+	}
+	// A full dst longer than the record: the room left is cap - len, not
+	// anything larger.
+	full := bytes.Repeat([]byte("x"), 512)
+	full = full[:512:512]
+	for _, dst := range [][]byte{nil, full} {
+		got, ok := p.AppendPlain(dst, exAccept, tmpl)
+		if !ok {
+			t.Fatalf("AppendPlain(%q) not taken", exAccept)
+		}
+		if w := append(append([]byte(nil), dst...), want...); !bytes.Equal(got, w) {
+			t.Errorf("AppendPlain(%q, %q) = %q, want %q", dst, exAccept, got, w)
+		}
+	}
 }
