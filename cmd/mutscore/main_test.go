@@ -35,10 +35,10 @@ func parsed(t *testing.T) pkgResult {
 // survivors; not viable (does not compile) not at all: 4 of 6.
 func TestScore(t *testing.T) {
 	p := parsed(t)
-	if got, want := p.Score(), 100*4.0/6.0; got != want {
+	if got, want := p.Score(nil), 100*4.0/6.0; got != want {
 		t.Errorf("Score = %v, want %v", got, want)
 	}
-	if got := (pkgResult{}).Score(); got != 100 {
+	if got := (pkgResult{}).Score(nil); got != 100 {
 		t.Errorf("Score of a package without mutants = %v, want 100", got)
 	}
 	var keys []string
@@ -142,5 +142,21 @@ func TestRun(t *testing.T) {
 	if err := run([]string{"-results", results, "-doc", docPath, "./internal/costs"}, &out); err == nil ||
 		!strings.Contains(err.Error(), "no mutation results") {
 		t.Errorf("run for a package without results = %v, want a no-results error", err)
+	}
+}
+
+// A survivor whose row says a test kills it (a switch case condition gremlins
+// does not run) counts as killed in the score; other explained ones do not.
+func TestScoreKilledByHand(t *testing.T) {
+	p := parsed(t)
+	explained := map[string]string{
+		"lambda/indexer/document/encoder.go:8:11 INVERT_NEGATIVES": "killed by TestEncode (tagless switch case, gremlins#298)",
+		"lambda/indexer/bulk.go:20:7 CONDITIONALS_NEGATION":        "equivalent: both branches return the same slice",
+	}
+	if got := p.HandKilled(explained); got != 1 {
+		t.Errorf("HandKilled = %d, want 1", got)
+	}
+	if got, want := p.Score(explained), 100*5.0/6.0; got != want {
+		t.Errorf("Score = %v, want %v", got, want)
 	}
 }
