@@ -547,7 +547,9 @@ func TestAppendPlain(t *testing.T) {
 		{exNATFormat, []string{exNATLine, "- - - - - -", "i-1 eni-1 fe80::1%eth0 10.0.0.1 - -"}},
 	} {
 		p := mustParser(t, tc.format)
-		for _, maxLen := range []int{0, 5} {
+		// 20 and 21 bracket the longest value of exAccept (the interface ID):
+		// a value as long as MaxLen is taken, a longer one is not.
+		for _, maxLen := range []int{0, 5, 20, 21} {
 			tmpl := plainTemplate(t, p, maxLen)
 			for _, line := range tc.lines {
 				checkAppendPlain(t, p, tmpl, maxLen, line)
