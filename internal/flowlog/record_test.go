@@ -579,6 +579,24 @@ func TestAppendPlain(t *testing.T) {
 	}
 }
 
+// ParseInto reuses the Record's storage: once the Record holds a record of
+// the format, parsing the next line into it does not allocate.
+func TestParseIntoDoesNotAllocate(t *testing.T) {
+	p := flowlog.NewParser(flowlog.V2Fields())
+	r, err := p.Parse(exAccept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := p.ParseInto(exReject, &r); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("ParseInto allocates %v times per line", allocs)
+	}
+}
+
 func TestAppendPlainDoesNotAllocate(t *testing.T) {
 	p := flowlog.NewParser(flowlog.V2Fields())
 	tmpl := plainTemplate(t, p, 0)
