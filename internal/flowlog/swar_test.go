@@ -1,0 +1,79 @@
+package flowlog
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+// The exact lane tests set the top bit of exactly the lanes whose byte
+// passes, whatever the other lanes hold: every byte value in every lane,
+// next to neighbours that pass and that do not.
+func TestLaneTestsAreExact(t *testing.T) {
+	tests := []struct {
+		name string
+		f    func(uint64) uint64
+		pass func(byte) bool
+	}{
+		{"zeroLanes", zeroLanes, func(c byte) bool { return c == 0 }},
+		{"spaceLanes", spaceLanes, func(c byte) bool { return c == ' ' }},
+		{"dotLanes", dotLanes, func(c byte) bool { return c == '.' }},
+		{"digitLanes", digitLanes, func(c byte) bool { return c >= '0' && c <= '9' }},
+	}
+	fills := []byte{0x00, 0x01, ' ', '.', '/', '0', '9', ':', 0x7f, 0x80, 0xb0, 0xff}
+	for _, tc := range tests {
+		for _, fill := range fills {
+			for k := 0; k < 8; k++ {
+				for c := 0; c < 256; c++ {
+					var v uint64
+					for l := 0; l < 8; l++ {
+						b := fill
+						if l == k {
+							b = byte(c)
+						}
+						v |= uint64(b) << (8 * l)
+					}
+					got := tc.f(v)
+					for l := 0; l < 8; l++ {
+						b := fill
+						if l == k {
+							b = byte(c)
+						}
+						if bit := got>>(8*l+7)&1 == 1; bit != tc.pass(b) {
+							t.Fatalf("%s(%#016x): lane %d (%#02x) = %v, want %v", tc.name, v, l, b, bit, tc.pass(b))
+						}
+					}
+					if got&^topBits != 0 {
+						t.Fatalf("%s(%#016x) = %#016x: bits other than the lanes' top bits", tc.name, v, got)
+					}
+				}
+			}
+		}
+	}
+}
+
+// scanIPv4 is the fast path for IPv4 addresses: with 19 bytes of line from
+// the value on, it takes every address netip.ParseAddr takes in dotted
+// decimal, ending where the address ends, and no other value.
+func TestScanIPv4TakesEveryIPv4(t *testing.T) {
+	octets := []string{"0", "1", "9", "00", "01", "10", "99", "099", "100", "199", "200", "249", "250", "255", "256", "260", "300", "1234", ""}
+	pad := " " + strings.Repeat("7", 19)
+	for _, a := range octets {
+		for _, b := range octets {
+			for _, c := range octets {
+				for _, d := range octets {
+					ip := a + "." + b + "." + c + "." + d
+					addr, err := netip.ParseAddr(ip)
+					want := err == nil && addr.Is4()
+					for _, lead := range []string{"", "   "} {
+						line := []byte(lead + ip + pad)
+						end, ok := scanIPv4(line, len(lead))
+						if ok != want || ok && end != len(lead)+len(ip) {
+							t.Fatalf("scanIPv4(%q, %d) = %d, %v; want %d, %v", line, len(lead), end, ok, len(lead)+len(ip), want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
