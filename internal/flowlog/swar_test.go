@@ -52,8 +52,8 @@ func TestLaneTestsAreExact(t *testing.T) {
 	}
 }
 
-// scanIPv4 is the fast path for IPv4 addresses: with 19 bytes of line from
-// the value on, it takes every address netip.ParseAddr takes in dotted
+// scanIPv4 is the fast path for IPv4 addresses: with at least 19 bytes of
+// line from the value on, it takes every address netip.ParseAddr takes in dotted
 // decimal, ending where the address ends, and no other value.
 func TestScanIPv4TakesEveryIPv4(t *testing.T) {
 	octets := []string{"0", "1", "9", "00", "01", "10", "99", "099", "100", "199", "200", "249", "250", "255", "256", "260", "300", "1234", ""}
@@ -66,10 +66,13 @@ func TestScanIPv4TakesEveryIPv4(t *testing.T) {
 					addr, err := netip.ParseAddr(ip)
 					want := err == nil && addr.Is4()
 					for _, lead := range []string{"", "   "} {
-						line := []byte(lead + ip + pad)
-						end, ok := scanIPv4(line, len(lead))
-						if ok != want || ok && end != len(lead)+len(ip) {
-							t.Fatalf("scanIPv4(%q, %d) = %d, %v; want %d, %v", line, len(lead), end, ok, len(lead)+len(ip), want)
+						// Exactly 19 bytes from the value on, and more.
+						for _, room := range []int{19, 20} {
+							line := []byte(lead + ip + pad)[:len(lead)+max(room, len(ip))]
+							end, ok := scanIPv4(line, len(lead))
+							if ok != want || ok && end != len(lead)+len(ip) {
+								t.Fatalf("scanIPv4(%q, %d) = %d, %v; want %d, %v", line, len(lead), end, ok, len(lead)+len(ip), want)
+							}
 						}
 					}
 				}
