@@ -41,7 +41,15 @@ for dir in "$@"; do
 	# shellcheck disable=SC2086
 	"$gremlins" unleash --workers 1 --timeout-coefficient "${MUTATE_TIMEOUT_COEFFICIENT:-5}" \
 		-o "$json.tmp" ${GREMLINS_FLAGS:-} "$dir" >"$json.log" 2>&1 || true
-	mv "$json.tmp" "$json"
+	if [ -e "$json.tmp" ]; then
+		mv "$json.tmp" "$json"
+	elif grep -q "No results to report" "$json.log"; then
+		echo '{"files":[]}' >"$json" # a package without mutants: gremlins writes no file
+	else
+		echo "mutate: $dir: gremlins wrote no results; see $json.log" >&2
+		cat "$json.log" >&2
+		exit 1
+	fi
 	echo $(($(date +%s) - start)) >"$json.seconds"
 	echo "mutate: $dir took $(cat "$json.seconds")s" >&2
 done

@@ -776,3 +776,22 @@ func TestAppendPlainRoomForLongAfters(t *testing.T) {
 		}
 	}
 }
+
+// An IPv6 address with a zone is plain when the zone is: bytes from 0x20 to
+// 0x7f but '"' and '\\' (the zone is copied into JSON as it is).
+func TestPlainZone(t *testing.T) {
+	p := flowlog.NewParser(mustFields(t, []string{"srcaddr", "dstaddr"}))
+	for zone, plain := range map[string]bool{
+		"eth0": true, "\x7f": true, "~": true,
+		"\x80": false, "\xff": false, "\x1f": false, `"`: false, `\`: false,
+	} {
+		line := "fe80::1%" + zone + " 10.0.0.1"
+		r, err := p.Parse(line)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", line, err)
+		}
+		if r.Plain(0) != plain || !r.Plain(1) {
+			t.Errorf("Parse(%q): Plain = %v, %v; want %v, true", line, r.Plain(0), r.Plain(1), plain)
+		}
+	}
+}
