@@ -34,6 +34,32 @@ func TestBoundsAndDefaults(t *testing.T) {
 	}
 }
 
+// The bounds are inclusive: min and max are taken, one past either is not.
+func TestBoundsAreInclusive(t *testing.T) {
+	env := map[string]string{"MIN": "1", "MAX": "100", "LOW": "0", "HIGH": "101",
+		"DMIN": "1ms", "DMAX": "1m", "DLOW": "999us", "DHIGH": "1m0.001s"}
+	getenv := func(k string) string { return env[k] }
+	var errs []string
+	fail := func(f string, a ...any) { errs = append(errs, fmt.Sprintf(f, a...)) }
+	for name, want := range map[string]int{"MIN": 1, "MAX": 100, "LOW": -1, "HIGH": -1} {
+		got := -1
+		Int(getenv, fail, name, &got, 1, 100)
+		if got != want {
+			t.Errorf("Int %s=%s in [1, 100]: %d, want %d", name, env[name], got, want)
+		}
+	}
+	for name, want := range map[string]time.Duration{"DMIN": time.Millisecond, "DMAX": time.Minute, "DLOW": -1, "DHIGH": -1} {
+		got := time.Duration(-1)
+		Duration(getenv, fail, name, &got, time.Millisecond, time.Minute)
+		if got != want {
+			t.Errorf("Duration %s=%s in [1ms, 1m]: %s, want %s", name, env[name], got, want)
+		}
+	}
+	if len(errs) != 4 {
+		t.Errorf("errors %q, want one each for LOW, HIGH, DLOW and DHIGH", errs)
+	}
+}
+
 func TestQueueURL(t *testing.T) {
 	for s, ok := range map[string]bool{
 		"https://sqs.us-east-1.amazonaws.com/123456789012/dlq": true,
