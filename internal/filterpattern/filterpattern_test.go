@@ -387,6 +387,8 @@ func TestParseErrors(t *testing.T) {
 		{"equals bang", `[w1=!ERROR&&w1=!WARN, w2]`, 4, "'=!' is not an operator; use '!='"},
 		{"missing value", `[a =, b]`, 5, `expected a value after "=" for field "a", found ','`},
 		{"missing value at end", `[a =`, 5, `expected a value after "=", found end of pattern`},
+		{"unclosed parenthesis at end", `[a = 1 && (a = 2`, 17, "expected ')' to close the '(' at column 11, found end of pattern"},
+		{"field name at end", `[a, (`, 6, "expected a field name, found end of pattern"},
 		{"relational on string", `[a > abc]`, 6, `operator ">" needs a number, found "abc"`},
 		{"relational on wildcard", `[a >= 4*]`, 7, `needs a number`},
 		{"relational on quoted", `[a < "5"]`, 4, `operator "<" needs a number, but the value is the quoted string "5"`},
