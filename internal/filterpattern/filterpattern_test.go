@@ -379,6 +379,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"unclosed", `[a, b`, 6, "expected ',' or ']', found end of pattern"},
 		{"unclosed after cond", `[a = 1`, 7, "not closed"},
+		{"unclosed after blanks", `  [a, b`, 8, "(the '[' at column 3 is not closed)"},
 		{"junk after close", `[a] b`, 5, `unexpected 'b' after the closing ']'`},
 		{"empty middle field", `[a,,b]`, 4, "empty field"},
 		{"leading comma", `[,a]`, 2, "empty field"},
