@@ -394,6 +394,7 @@ func TestParseErrors(t *testing.T) {
 		{"relational on wildcard", `[a >= 4*]`, 7, `needs a number`},
 		{"relational on quoted", `[a < "5"]`, 4, `operator "<" needs a number, but the value is the quoted string "5"`},
 		{"unterminated quote", `[a = "x, b]`, 6, "unterminated quoted value"},
+		{"backslash ends an unterminated quote", `[a = "x\`, 6, "unterminated quoted value"},
 		{"cross-field condition", `[ip, user, username, timestamp, request, status_code = 4* && bytes > 1000]`, 62, `condition on "bytes" inside field "status_code"`},
 		{"cross-field or", `[a = 1 || b = 2, b]`, 11, `condition on "b" inside field "a"`},
 		{"duplicate name", `[a, b, a]`, 8, `duplicate field name "a" (first used at column 2)`},
