@@ -202,6 +202,8 @@ func TestDocJSONExamples(t *testing.T) {
 		{`{ $.eventType IS NULL }`, KindJSON, ev, no},
 		{`{ $.SomeObject NOT EXISTS }`, KindJSON, ev, no},
 		{`{ $.ThisFlag IS FALSE }`, KindJSON, ev, no},
+		// An index one past the end of the array (arrayKey has two items).
+		{`{ $.arrayKey[2] = "value" }`, KindJSON, ev, no},
 		// "If arrayKey is not an array this will be false."
 		{`{ $.eventType[0] = "value" }`, KindJSON, ev, no},
 		// "If the items in objectList are not objects or do not have an id
