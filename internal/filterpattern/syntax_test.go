@@ -204,6 +204,7 @@ func TestDocJSONExamples(t *testing.T) {
 		{`{ $.ThisFlag IS FALSE }`, KindJSON, ev, no},
 		// An index one past the end of the array (arrayKey has two items).
 		{`{ $.arrayKey[2] = "value" }`, KindJSON, ev, no},
+		{`{ $.arrayKey[9] = "value" }`, KindJSON, ev, no}, // 9 is a digit too
 		// "If arrayKey is not an array this will be false."
 		{`{ $.eventType[0] = "value" }`, KindJSON, ev, no},
 		// "If the items in objectList are not objects or do not have an id
