@@ -400,6 +400,8 @@ func TestParseErrors(t *testing.T) {
 		{"JSON selector name at the end", `{ $.a`, 6, "after the selector, found end of pattern"},
 		{"JSON array index at the end", `{ $.a[1`, 8, "expected ']' to close the '[' at column 6, found end of pattern"},
 		{"JSON keyword at the end", `{ $.a IS NULL`, 14, "expected '}' to close the '{' at column 1, found end of pattern"},
+		{"JSON unquoted value starting with @", `{ $.a = @x }`, 9, "character '@' in an unquoted value"},
+		{"JSON unquoted value with U+0080", "{ $.a = x\u0080 }", 10, `character '\u0080' in an unquoted value`},
 		{"multi-byte character inside a regex", `[a = %abé%]`, 9, "multi-byte characters are not supported"},
 		{"cross-field condition", `[ip, user, username, timestamp, request, status_code = 4* && bytes > 1000]`, 62, `condition on "bytes" inside field "status_code"`},
 		{"cross-field or", `[a = 1 || b = 2, b]`, 11, `condition on "b" inside field "a"`},
