@@ -85,6 +85,8 @@ type FirehosePipeline struct {
 	ForwarderName           pulumi.StringPtrOutput `pulumi:"forwarderName"`
 	DeadLetterQueueURL      pulumi.StringPtrOutput `pulumi:"deadLetterQueueUrl"`
 	ForwarderDeadLettersURL pulumi.StringPtrOutput `pulumi:"forwarderDeadLettersUrl"`
+	// Monitored is what the dashboard shows of this component (not an output).
+	Monitored Monitored
 }
 
 func (a *FirehosePipelineArgs) validate() error {
@@ -296,12 +298,13 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 	if err != nil {
 		return nil, err
 	}
+	c.Monitored.Streams = append(c.Monitored.Streams, stream.Name)
 	if _, err := opsAlarm(ctx, name+"-delivery-failures", opsAlarmArgs{
 		Description: "Firehose " + name + " failed to deliver to S3; records go to the errors/ prefix",
 		Namespace:   "AWS/Firehose", Metric: "DeliveryToS3.Success", Statistic: "Minimum",
 		Dimensions: pulumi.StringMap{"DeliveryStreamName": stream.Name},
 		Comparison: "LessThanThreshold", Threshold: 1,
-		TopicArn: a.AlarmTopicArn, Tags: a.Tags,
+		TopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: &c.Monitored,
 	}, parent); err != nil {
 		return nil, err
 	}
@@ -323,6 +326,7 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 		if err != nil {
 			return nil, err
 		}
+		c.Monitored.addQueue(deadLetters.Name)
 		sub, err := newSubscriber(ctx, name+"-forwarder", env, subscriberArgs{
 			Code:        a.Forwarder,
 			Description: "Forwards flow-log records from CloudWatch Logs to Firehose " + name,
@@ -349,7 +353,7 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 			// (lambda/forwarder TestPeakHeapOfLargestPayload).
 			Timeout: 120, MemoryMB: lambdasize.ForwarderMemoryMB, RetentionDays: a.RetentionDays,
 			LogGroupName: a.LogGroupName, LogGroupArn: a.LogGroupArn,
-			AlarmTopicArn: a.AlarmTopicArn, Tags: a.Tags,
+			AlarmTopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: &c.Monitored,
 		}, c)
 		if err != nil {
 			return nil, err
@@ -360,7 +364,7 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 			Namespace: "AWS/SQS", Metric: "ApproximateNumberOfMessagesVisible", Statistic: "Maximum",
 			Dimensions: pulumi.StringMap{"QueueName": deadLetters.Name},
 			Comparison: "GreaterThanThreshold", Threshold: 0,
-			TopicArn: a.AlarmTopicArn, Tags: a.Tags,
+			TopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: &c.Monitored,
 		}, parent); err != nil {
 			return nil, err
 		}

@@ -62,6 +62,8 @@ type MetricAlarmSNS struct {
 	AlarmArns pulumi.StringMapOutput `pulumi:"alarmArns"`
 	// Patterns are the rendered filter patterns by rule name.
 	Patterns pulumi.StringMapOutput `pulumi:"patterns"`
+	// Monitored holds the rule alarms, for the dashboard (not an output).
+	Monitored Monitored
 }
 
 var alarmRuleNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
@@ -264,6 +266,10 @@ func NewMetricAlarmSNS(ctx *pulumi.Context, name string, args *MetricAlarmSNSArg
 			return nil, err
 		}
 		arns[r.Name] = alarm.Arn
+		c.Monitored.addAlarm(alarm, MonitoredAlarm{
+			Namespace: a.Namespace, Metric: r.Name, Statistic: "Sum",
+			Threshold: float64(r.Threshold), Period: r.Period, Comparison: comparison,
+		})
 	}
 
 	c.TopicArn = topic.Arn

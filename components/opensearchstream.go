@@ -121,6 +121,8 @@ type OpenSearchStream struct {
 	DashboardsURL pulumi.StringPtrOutput `pulumi:"dashboardsUrl"`
 	// DashboardsPasswordCommand prints the password of the "dashboards" login.
 	DashboardsPasswordCommand pulumi.StringPtrOutput `pulumi:"dashboardsPasswordCommand"`
+	// Monitored is what the dashboard shows of this component (not an output).
+	Monitored Monitored
 }
 
 // AccessLocalPort is the local port of the Session Manager port forward.
@@ -307,6 +309,7 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 	if err != nil {
 		return nil, err
 	}
+	c.Monitored.addQueue(rejects.Name)
 
 	// The bootstrap role exists first: it is the domain's IAM master user
 	// (without the access host) or is mapped to all_access by the bootstrap.
@@ -389,7 +392,8 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 		domainDeps = []pulumi.Resource{domain}
 		domainArn = domain.Arn
 		endpoint = domain.Endpoint
-		if err := domainAlarms(ctx, name, env, domain, a, parent); err != nil {
+		c.Monitored.Domains = append(c.Monitored.Domains, domain.DomainName)
+		if err := domainAlarms(ctx, name, env, domain, a, &c.Monitored, parent); err != nil {
 			return nil, err
 		}
 		domainResource = domain
@@ -421,7 +425,7 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 		// Subscribed below, once the bootstrap has applied the template.
 		Timeout: 120, MemoryMB: 768, RetentionDays: a.RetentionDays,
 		SubnetIDs: subnets, SecurityGroupIDs: clientSGs,
-		AlarmTopicArn: a.AlarmTopicArn, Tags: a.Tags,
+		AlarmTopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: &c.Monitored,
 	}, c)
 	if err != nil {
 		return nil, err
@@ -461,7 +465,7 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 		Statements: bootStatements,
 		Timeout:    300, MemoryMB: 256, RetentionDays: a.RetentionDays,
 		SubnetIDs: subnets, SecurityGroupIDs: clientSGs, Role: bootRole,
-		AlarmTopicArn: a.AlarmTopicArn, Tags: a.Tags,
+		AlarmTopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: &c.Monitored,
 	}, c)
 	if err != nil {
 		return nil, err
@@ -762,7 +766,7 @@ func newPasswordSecret(ctx *pulumi.Context, name, description string, tags map[s
 }
 
 // domainAlarms are the domain health alarms AWS recommends, to the alarm topic.
-func domainAlarms(ctx *pulumi.Context, name string, env awsEnv, d *opensearch.Domain, a OpenSearchStreamArgs, parent pulumi.ResourceOption) error {
+func domainAlarms(ctx *pulumi.Context, name string, env awsEnv, d *opensearch.Domain, a OpenSearchStreamArgs, mon *Monitored, parent pulumi.ResourceOption) error {
 	dims := pulumi.StringMap{"DomainName": d.DomainName, "ClientId": pulumi.String(env.AccountID)}
 	// FreeStorageSpace's Minimum is the fullest node's free space, so the
 	// threshold is 25% of one node's volume, as AWS recommends
@@ -775,7 +779,7 @@ func domainAlarms(ctx *pulumi.Context, name string, env awsEnv, d *opensearch.Do
 		{Description: "OpenSearch blocks writes (index writes blocked)", Metric: "ClusterIndexWritesBlocked", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, Period: 300},
 		{Description: "OpenSearch JVM memory pressure above 80%", Metric: "JVMMemoryPressure", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 80, Period: 300},
 	} {
-		al.Namespace, al.Dimensions, al.TopicArn, al.Tags = "AWS/ES", dims, a.AlarmTopicArn, a.Tags
+		al.Namespace, al.Dimensions, al.TopicArn, al.Tags, al.Monitor = "AWS/ES", dims, a.AlarmTopicArn, a.Tags, mon
 		alarmName := name + "-" + strings.ToLower(strings.ReplaceAll(al.Metric, ".", "-"))
 		if _, err := opsAlarm(ctx, alarmName, al, parent); err != nil {
 			return err

@@ -87,6 +87,8 @@ type SlackNotifier struct {
 	FunctionName       pulumi.StringPtrOutput `pulumi:"functionName"`
 	DeadLetterQueueURL pulumi.StringPtrOutput `pulumi:"deadLetterQueueUrl"`
 	WebhookSecretArn   pulumi.StringPtrOutput `pulumi:"webhookSecretArn"`
+	// Monitored is what the dashboard shows of this component (not an output).
+	Monitored Monitored
 }
 
 // Slack ids as AWS Chatbot's API accepts them.
@@ -287,6 +289,7 @@ func newWebhookNotifier(ctx *pulumi.Context, name string, env awsEnv, a SlackNot
 		RetentionDays: a.RetentionDays,
 		AlarmTopicArn: a.TopicArn,
 		Tags:          a.Tags,
+		Monitor:       &c.Monitored,
 		Statements: []statement{{
 			"Sid":      "ReadWebhookURL",
 			"Effect":   "Allow",

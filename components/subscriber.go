@@ -53,6 +53,8 @@ type subscriberArgs struct {
 	// Role is the execution role when it must exist before the function
 	// (e.g. to be named as a domain's master user); nil creates one.
 	Role *iam.Role
+	// Monitor records the function, its DLQ and its alarms for the dashboard.
+	Monitor *Monitored
 }
 
 type subscriber struct {
@@ -175,12 +177,14 @@ func newSubscriber(ctx *pulumi.Context, name string, env awsEnv, a subscriberArg
 	}
 
 	s := &subscriber{Function: fn, Role: role, DLQ: dlq}
+	a.Monitor.addFunction(fn.Name)
+	a.Monitor.addQueue(dlq.Name)
 	errorsAlarm, err := opsAlarm(ctx, name+"-errors", opsAlarmArgs{
 		Description: "Invocations of " + name + " failed; they are retried and then dead-lettered",
 		Namespace:   "AWS/Lambda", Metric: "Errors", Statistic: "Sum",
 		Dimensions: pulumi.StringMap{"FunctionName": fn.Name},
 		Comparison: "GreaterThanThreshold", Threshold: 0,
-		TopicArn: a.AlarmTopicArn, Tags: a.Tags,
+		TopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: a.Monitor,
 	}, opt)
 	if err != nil {
 		return nil, err
@@ -190,7 +194,7 @@ func newSubscriber(ctx *pulumi.Context, name string, env awsEnv, a subscriberArg
 		Namespace:   "AWS/SQS", Metric: "ApproximateNumberOfMessagesVisible", Statistic: "Maximum",
 		Dimensions: pulumi.StringMap{"QueueName": dlq.Name},
 		Comparison: "GreaterThanThreshold", Threshold: 0,
-		TopicArn: a.AlarmTopicArn, Tags: a.Tags,
+		TopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: a.Monitor,
 	}, opt)
 	if err != nil {
 		return nil, err
@@ -249,6 +253,8 @@ type opsAlarmArgs struct {
 	Period      int // default 300
 	TopicArn    pulumi.StringInput
 	Tags        map[string]string
+	// Monitor records the alarm for the dashboard (nil: not recorded).
+	Monitor *Monitored
 }
 
 func opsAlarm(ctx *pulumi.Context, name string, a opsAlarmArgs, opts ...pulumi.ResourceOption) (*cloudwatch.MetricAlarm, error) {
@@ -272,5 +278,13 @@ func opsAlarm(ctx *pulumi.Context, name string, a opsAlarmArgs, opts ...pulumi.R
 		args.AlarmActions = pulumi.Array{a.TopicArn}
 		args.OkActions = pulumi.Array{a.TopicArn}
 	}
-	return cloudwatch.NewMetricAlarm(ctx, name, args, opts...)
+	alarm, err := cloudwatch.NewMetricAlarm(ctx, name, args, opts...)
+	if err != nil {
+		return nil, err
+	}
+	a.Monitor.addAlarm(alarm, MonitoredAlarm{
+		Namespace: a.Namespace, Metric: a.Metric, Statistic: a.Statistic, Dimensions: a.Dimensions,
+		Threshold: a.Threshold, Period: a.Period, Comparison: a.Comparison,
+	})
+	return alarm, nil
 }

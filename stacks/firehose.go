@@ -59,6 +59,7 @@ func FirehoseAthena(ctx *pulumi.Context, sh *Shared) error {
 	if err != nil {
 		return err
 	}
+	sh.monitor(&fp.Monitored)
 	table, err := components.NewAthenaTable(ctx, "firehose-athena", &components.AthenaTableArgs{
 		Location:     fp.Location,
 		Fields:       cfg.Fields,

@@ -76,6 +76,7 @@ func CloudWatchOpenSearch(ctx *pulumi.Context, sh *Shared) error {
 	if err != nil {
 		return err
 	}
+	sh.monitor(&os.Monitored)
 	sh.export("opensearchEndpoint", os.DomainEndpoint)
 	sh.export("opensearchDomainArn", os.DomainArn)
 	sh.export("opensearchIndexerName", os.IndexerName)

@@ -26,7 +26,14 @@ type Shared struct {
 	Alarms *components.MetricAlarmSNS
 	// Outputs are the stack outputs, by name; Program exports them.
 	Outputs map[string]pulumi.Input
+	// Monitored is what the components declared that the dashboard shows.
+	Monitored []*components.Monitored
+	// InsightRules are the Contributor Insights rule names the dashboard graphs.
+	InsightRules []pulumi.StringInput
 }
+
+// monitor records what a component declared for the dashboard.
+func (sh *Shared) monitor(m *components.Monitored) { sh.Monitored = append(sh.Monitored, m) }
 
 // export records a stack output.
 func (sh *Shared) export(name string, v pulumi.Input) { sh.Outputs[name] = v }
@@ -117,6 +124,7 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
 		return nil, err
 	}
 	sh.Alarms = alarms
+	sh.monitor(&alarms.Monitored)
 	sh.export("alarmTopicArn", alarms.TopicArn)
 	if err := SlackAlarms(ctx, sh); err != nil {
 		return nil, fmt.Errorf("slack alarms: %w", err)
@@ -125,6 +133,11 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
 	for _, a := range cfg.Architectures {
 		if err := architectures[a](ctx, sh); err != nil {
 			return nil, fmt.Errorf("%s: %w", a, err)
+		}
+	}
+	if cfg.Dashboard {
+		if err := Dashboard(ctx, sh); err != nil {
+			return nil, fmt.Errorf("dashboard: %w", err)
 		}
 	}
 	return sh.Outputs, nil

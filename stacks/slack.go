@@ -57,6 +57,7 @@ func SlackAlarms(ctx *pulumi.Context, sh *Shared) error {
 	if err != nil {
 		return err
 	}
+	sh.monitor(&n.Monitored)
 	switch s.Mode {
 	case stackconfig.SlackChatbot:
 		sh.export("slackChannelConfigurationArn", n.ChannelConfigurationArn)

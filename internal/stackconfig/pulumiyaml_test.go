@@ -348,7 +348,7 @@ func TestDevStackLoads(t *testing.T) {
 // stackconfig.ScopedKeys, so a key of a disabled architecture always warns.
 func TestEveryKeyIsScopedOrAlwaysRead(t *testing.T) {
 	always := []string{"architectures", "vpcIds", "trafficType", "aggregationInterval", "flowLogFields",
-		"logRetentionDays", "alarmEmails", "tags", "policyWaivers", "slackMode",
+		"logRetentionDays", "alarmEmails", "tags", "policyWaivers", "slackMode", "dashboard",
 		// an error, not a warning, without s3-athena (it needs the table)
 		"quicksightPrincipalArn"}
 	scoped := map[string]bool{}

@@ -57,7 +57,9 @@ type Config struct {
 	AlarmRules          []AlarmRule
 	AthenaScanLimitMB   int
 	Tags                map[string]string
-	BucketKmsKeyArn     string // "" = SSE-S3
+	// Dashboard adds the stack's CloudWatch dashboard (docs/dashboard.md).
+	Dashboard       bool
+	BucketKmsKeyArn string // "" = SSE-S3
 	LogKmsKeyArn        string // "" = CloudWatch Logs default encryption
 	ExistingBucketArn   string // "" = create the flow-log bucket
 	Firehose            Firehose
@@ -545,6 +547,7 @@ func load(get Getter, quiet bool) (*Config, error) {
 	}
 
 	c.Tags = l.tags()
+	c.Dashboard = l.bool("dashboard", true)
 
 	c.BucketKmsKeyArn = l.arn("bucketKmsKeyArn", "kms", "arn:aws:kms:<region>:<account>:key/<id>")
 	c.LogKmsKeyArn = l.arn("logKmsKeyArn", "kms", "arn:aws:kms:<region>:<account>:key/<id>")

@@ -67,6 +67,7 @@ var full = map[string]string{
 		`{"name":"raw-pattern","pattern":"[version, srcaddr, ...]","threshold":5,"period":600,"evaluationPeriods":3,"comparison":"GreaterThanThreshold"}]`,
 	"athenaScanLimitMb": "10",
 	"tags":              `{"environment":"dev","owner":"secops","cost center":"1234"}`,
+	"dashboard":         "false",
 	"bucketKmsKeyArn":   kmsArn,
 	"logKmsKeyArn":      kmsArn,
 }
@@ -194,6 +195,7 @@ func TestLoadDefaults(t *testing.T) {
 		DataRetentionDays:   365,
 		AthenaScanLimitMB:   1024,
 		Tags:                map[string]string{},
+		Dashboard:           true,
 		Firehose:            defaultFirehose(),
 		OpenSearch:          defaultOpenSearch(),
 		Slack:               defaultSlack(),
