@@ -102,6 +102,7 @@ var pulumiTypes = map[string]struct{ typ, items string }{
 	"opensearchExistingEndpoint":    {"string", ""},
 	"opensearchExistingArn":         {"string", ""},
 	"opensearchAccessHost":          {"boolean", ""},
+	"dashboard":                     {"boolean", ""},
 	"opensearchServiceLinkedRole":   {"string", ""},
 	"opensearchVpcEndpoints":        {"string", ""},
 	"opensearchSecurityAnalytics":   {"boolean", ""},
