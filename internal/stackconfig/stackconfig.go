@@ -57,9 +57,7 @@ type Config struct {
 	AlarmRules          []AlarmRule
 	AthenaScanLimitMB   int
 	Tags                map[string]string
-	// Dashboard adds the stack's CloudWatch dashboard (docs/dashboard.md).
-	Dashboard       bool
-	BucketKmsKeyArn string // "" = SSE-S3
+	BucketKmsKeyArn     string // "" = SSE-S3
 	LogKmsKeyArn        string // "" = CloudWatch Logs default encryption
 	ExistingBucketArn   string // "" = create the flow-log bucket
 	Firehose            Firehose
@@ -73,6 +71,9 @@ type Config struct {
 	// QuickSightPrincipalArn is the QuickSight user or group that owns the
 	// QuickSight analysis of s3-athena; "" = no QuickSight objects.
 	QuickSightPrincipalArn string
+
+	// Dashboard adds the stack's CloudWatch dashboard (docs/dashboard.md).
+	Dashboard bool
 
 	// Warnings are about keys that are set but that nothing the stack
 	// deploys reads (for example opensearch* without cloudwatch-opensearch).
