@@ -85,6 +85,9 @@ func TestNameLimits(t *testing.T) {
 		{"saved query over 128", "aws:athena/namedQuery:NamedQuery", "q", map[string]any{"name": long(129)}, "at most 128"},
 		{"metric filter name with a colon", "aws:cloudwatch/logMetricFilter:LogMetricFilter", "f", map[string]any{"name": "a:b"}, "characters the service refuses"},
 		{"iam policy over 128", "aws:iam/policy:Policy", "p", map[string]any{"name": long(129)}, "at most 128"},
+		{"dashboard name with a period", "aws:cloudwatch/dashboard:Dashboard", "d", map[string]any{"dashboardName": "vpc-flow-logs-org.dev"}, "characters the service refuses"},
+		{"dashboard name over 255", "aws:cloudwatch/dashboard:Dashboard", "d", map[string]any{"dashboardName": long(256)}, "at most 255"},
+		{"dashboard name ok", "aws:cloudwatch/dashboard:Dashboard", "d", map[string]any{"dashboardName": "vpc-flow-logs-dev-us-east-1"}, ""},
 		// Prefixes: the provider appends 26 characters.
 		{"role prefix over 38", "aws:iam/role:Role", "r", map[string]any{"namePrefix": long(39)}, "at most 38 fit"},
 		{"role prefix at 38", "aws:iam/role:Role", "r", map[string]any{"namePrefix": long(38)}, ""},

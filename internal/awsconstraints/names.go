@@ -78,6 +78,7 @@ var (
 	glueName      = regexp.MustCompile(`^[a-z0-9_]+$`)
 	workgroupName = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
 	filterName    = regexp.MustCompile(`^[^:*]+$`)
+	dashboardName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 	anyName       = regexp.MustCompile(`^[^\x00-\x1f]+$`)
 	ipv4          = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
 )
@@ -145,6 +146,13 @@ var Names = map[string]NameRule{
 		Field: "name", Auto: hex7(255), Min: 1, Max: 64, Pattern: firehoseName,
 		Allowed: "letters, digits and _.-",
 		Doc:     "https://docs.aws.amazon.com/firehose/latest/APIReference/API_CreateDeliveryStream.html",
+	},
+	"aws:cloudwatch/dashboard:Dashboard": {
+		// The provider requires the name (no auto-name); dashboards are
+		// global to the account.
+		Field: "dashboardName", Min: 1, Max: 255, Pattern: dashboardName,
+		Allowed: "letters, digits, - and _",
+		Doc:     "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html",
 	},
 	"aws:sqs/queue:Queue": {
 		Field: "name", PrefixField: "namePrefix",
