@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/dashboard"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 )
@@ -180,6 +181,7 @@ const (
 	tProfile      = "aws:iam/instanceProfile:InstanceProfile"
 	tQSDataSource = "aws:quicksight/dataSource:DataSource"
 	tQSDataSet    = "aws:quicksight/dataSet:DataSet"
+	tDashboard    = "aws:cloudwatch/dashboard:Dashboard"
 )
 
 // drawn are the types drawn as nodes, with their title and kind. Types
@@ -210,6 +212,7 @@ var drawn = map[string]struct {
 	tInstance:     {"EC2 instance", KindCompute, false},
 	tQSDataSource: {"QuickSight data source", KindCompute, false},
 	tQSDataSet:    {"QuickSight data set", KindStore, false},
+	tDashboard:    {"CloudWatch dashboard", KindAlarm, false},
 }
 
 // componentArch is the architecture of a component type; AthenaTable takes
@@ -823,6 +826,10 @@ func details(r *mockaws.Resource, ix *index) []string {
 		return nonEmpty(str(in["endpoint"]))
 	case tInstance:
 		return nonEmpty(str(in["instanceType"]))
+	case tDashboard:
+		if c, err := dashboard.Read(str(in["dashboardBody"])); err == nil {
+			return []string{c.Summary()}
+		}
 	}
 	return nil
 }

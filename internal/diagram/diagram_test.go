@@ -110,7 +110,7 @@ func TestClustersAndArchitectures(t *testing.T) {
 		"c_alarms": Shared, "c_demo": Shared, "c_flowlogs_cw": Shared,
 		"c_s3_athena_flowlogs": "s3-athena", "c_s3_athena": "s3-athena",
 		"c_firehose": "firehose-athena", "c_firehose_athena": "firehose-athena",
-		"c_opensearch": "cloudwatch-opensearch",
+		"c_opensearch": "cloudwatch-opensearch", "c_monitoring": Shared,
 	}
 	var ids []string
 	for _, c := range g.Clusters {
@@ -134,6 +134,11 @@ func TestClustersAndArchitectures(t *testing.T) {
 	note := g.Node("more_firehose")
 	if note == nil || note.Kind != KindNote || !strings.Contains(strings.Join(note.Details, " "), "IAM 4") {
 		t.Errorf("firehose note: %+v", note)
+	}
+	// The stack's dashboard is drawn, shared, with what it graphs.
+	if d := g.Node("monitoring_dashboard"); d == nil || d.Arch != Shared || d.Kind != KindAlarm ||
+		len(d.Details) != 1 || !strings.Contains(d.Details[0], "alarm graphs") {
+		t.Errorf("dashboard node: %+v", d)
 	}
 	// Lambda functions' own log groups are not on the data path.
 	if g.Node("firehose_forwarder_logs") != nil {
