@@ -59,7 +59,7 @@ func TestPriceTable(t *testing.T) {
 		"logs-vended-ingestion": 0.50, "logs-storage": 0.03, "vended-delivery-s3": 0.25,
 		"vended-parquet-conversion": 0.035, "s3-standard-storage": 0.023, "athena-scan": 5,
 		"firehose-ingestion": 0.029, "lambda-arm64-duration": 0.0000133334, "lambda-requests": 0.20,
-		"opensearch-gp3-storage": 0.122, "kms-key": 1, "vpc-endpoint-interface": 0.01,
+		"opensearch-gp3-storage": 0.122, "kms-key": 1, "vpc-endpoint-interface": 0.01, "cloudwatch-dashboard": 3,
 	} {
 		if got := p.Rate(id); got != want {
 			t.Errorf("%s: %v, want %v", id, got, want)
@@ -254,5 +254,40 @@ func TestExistingResourcesAreNotPriced(t *testing.T) {
 	}
 	if strings.Contains(s, "OpenSearch opensearch-domain") {
 		t.Error("an existing domain is priced")
+	}
+}
+
+// TestDashboardIsPriced: the stack's one dashboard is a shared line at the
+// dashboard-month price, and with dashboard: false there is none.
+func TestDashboardIsPriced(t *testing.T) {
+	e := estimate(t, 1)
+	var lines []Line
+	for _, l := range e.Lines {
+		if l.What == "CloudWatch dashboard" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 1 || lines[0].Arch != diagram.Shared || !near(lines[0].Cost.Low, 3) || !near(lines[0].Cost.High, 3) ||
+		lines[0].Basis != "1 x $3.00/month" {
+		t.Errorf("dashboard lines %+v, want one shared line of $3.00", lines)
+	}
+	proj, cfg, err := stackfile.LoadConfig(filepath.Join("..", ".."), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg[proj.Name+":dashboard"] = "false"
+	m, err := mockaws.Run(stacks.Program, proj.Name, "dev", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := LoadPrices()
+	off, err := New(diagram.Build(m), p, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range off.Lines {
+		if l.What == "CloudWatch dashboard" {
+			t.Errorf("dashboard: false still prices %+v", l)
+		}
 	}
 }

@@ -44,6 +44,7 @@ const (
 	tLogGroup     = "aws:cloudwatch/logGroup:LogGroup"
 	tMetricFilter = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
 	tAlarm        = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	tDashboard    = "aws:cloudwatch/dashboard:Dashboard"
 	tFunction     = "aws:lambda/function:Function"
 	tFirehose     = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 	tBucketV2     = "aws:s3/bucketV2:BucketV2"
@@ -407,6 +408,8 @@ func (x *estimator) fixed() {
 			x.count(arch, "KMS keys", 1)
 		case tAlarm:
 			x.count(arch, "CloudWatch alarms", 1)
+		case tDashboard:
+			x.count(arch, "CloudWatch dashboards", 1)
 		case tMetricFilter:
 			x.count(arch, "metric-filter metrics", 1)
 		case tSecret:
@@ -427,6 +430,8 @@ func (x *estimator) fixed() {
 			x.line(k.arch, "KMS keys", fmt.Sprintf("%d x %s/month", int(n), price(p.Rate("kms-key"))), both(p.Cost("kms-key", n)))
 		case "CloudWatch alarms":
 			x.line(k.arch, "CloudWatch alarms", fmt.Sprintf("%d x %s/month", int(n), price(p.Rate("cloudwatch-alarm"))), both(p.Cost("cloudwatch-alarm", n)))
+		case "CloudWatch dashboards":
+			x.line(k.arch, "CloudWatch dashboard", fmt.Sprintf("%d x %s/month", int(n), price(p.Rate("cloudwatch-dashboard"))), both(p.Cost("cloudwatch-dashboard", n)))
 		case "metric-filter metrics":
 			x.line(k.arch, "metric-filter custom metrics", fmt.Sprintf("%d x %s/month", int(n), price(p.Rate("cloudwatch-custom-metric"))), both(p.Cost("cloudwatch-custom-metric", n)))
 		case "Secrets Manager secrets":

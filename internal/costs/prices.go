@@ -69,7 +69,7 @@ var (
 		"vended-delivery-firehose", "s3-standard-storage", "athena-scan", "firehose-ingestion",
 		"lambda-arm64-duration", "lambda-requests", "opensearch-instance", "opensearch-gp3-storage",
 		"sns-email", "kms-key", "vpc-endpoint-interface", "ec2-instance", "cloudwatch-alarm",
-		"cloudwatch-custom-metric", "secretsmanager-secret",
+		"cloudwatch-dashboard", "cloudwatch-custom-metric", "secretsmanager-secret",
 	}
 	assumptionIDs = []string{
 		"storedFractionLogs", "storedFractionParquet", "storedFractionGzip",
