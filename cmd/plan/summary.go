@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/dashboards"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/dashboard"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/diagram"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 )
@@ -25,6 +26,7 @@ const (
 	tTopicSub   = "aws:sns/topicSubscription:TopicSubscription"
 	tInstance   = "aws:ec2/instance:Instance"
 	tFilter     = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
+	tDashboard  = "aws:cloudwatch/dashboard:Dashboard"
 )
 
 // summaryWidth is where the summary wraps its lines.
@@ -55,6 +57,9 @@ func PrintSummary(w io.Writer, g *diagram.Graph, c *stackconfig.Config) {
 			s.item("queries", q)
 		}
 		if d := dashboardSummary(g, arch, c); d != "" {
+			s.item("dashboards", d)
+		}
+		if d := cloudWatchDashboard(g, arch); d != "" {
 			s.item("dashboards", d)
 		}
 	}
@@ -253,6 +258,27 @@ func queries(g *diagram.Graph, arch string) []string {
 
 // dashboardSummary names the OpenSearch Dashboards objects the bootstrap
 // invocation applies, and how to reach them.
+// cloudWatchDashboard names the stack's CloudWatch dashboard of an
+// architecture and what its widgets graph, read back from its body.
+func cloudWatchDashboard(g *diagram.Graph, arch string) string {
+	var out []string
+	for _, n := range g.Nodes {
+		if n.Arch != arch || n.Resource == nil || n.Resource.Type != tDashboard {
+			continue
+		}
+		in := n.Resource.Inputs
+		name, _ := in["dashboardName"].(string)
+		body, _ := in["dashboardBody"].(string)
+		c, err := dashboard.Read(body)
+		if err != nil {
+			out = append(out, fmt.Sprintf("CloudWatch dashboard %s: body unreadable: %v", name, err))
+			continue
+		}
+		out = append(out, fmt.Sprintf("CloudWatch dashboard %s graphs %s; stack output dashboardUrl opens it", name, c.Summary()))
+	}
+	return strings.Join(out, "; ")
+}
+
 func dashboardSummary(g *diagram.Graph, arch string, c *stackconfig.Config) string {
 	applied, host := false, ""
 	for _, n := range g.Nodes {
