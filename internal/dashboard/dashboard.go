@@ -227,6 +227,9 @@ func Body(d Description) (string, error) {
 		}
 	}
 
+	// A rule's top-contributors graph: a metric widget whose insightRule names
+	// the rule, as the console writes it; GetInsightRuleReport allows 1-100
+	// contributors (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetInsightRuleReport.html).
 	if rules := sortedCopy(d.InsightRules); len(rules) > 0 {
 		l.section("## Contributor Insights\nTop contributors of each rule.")
 		for _, r := range rules {
@@ -242,6 +245,12 @@ func Body(d Description) (string, error) {
 		}
 	}
 
+	// Metric names and dimensions as the services document them:
+	// https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics.html,
+	// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html,
+	// https://docs.aws.amazon.com/firehose/latest/dev/monitoring-with-cloudwatch-metrics.html,
+	// https://docs.aws.amazon.com/opensearch-service/latest/developerguide/managedomains-cloudwatchmetrics.html
+	// (AWS/ES metrics carry DomainName and ClientId, the account).
 	right := map[string]any{"yAxis": "right"}
 	health := []struct {
 		header string
