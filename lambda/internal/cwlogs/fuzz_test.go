@@ -35,6 +35,7 @@ func seedJSON(f *testing.F) [][]byte {
 		[]byte(`{"messageType":"X","owner":null,"subscriptionFilters":null,"logEvents":[1,[],{},{"id":null,"timestamp":null,"message":"m"}]}`),
 		[]byte(`{"mess\u0061geType":"D","logEvents":[{"timestamp":-9223372036854775808,"message":"\ud83d\ude00\ud800\u0000"},{"timestamp":9223372036854775808,"message":""}]}`),
 		[]byte(`{"messageType":"D","logEvents":[{"timestamp":1e3,"message":"x"},{"timestamp":-0,"message":"y"}]}`),
+		[]byte(extractedDoc),
 	)
 	return seeds
 }
@@ -280,6 +281,47 @@ func TestDecodeFastPathTimestamps(t *testing.T) {
 					t.Fatalf("%s:\n got %+v\nwant %+v", doc, normalize(got), normalize(want))
 				}
 			}
+		}
+	}
+}
+
+// extractedDoc has log events with "extractedFields", as a subscription
+// filter with a space-delimited pattern writes them, which the decoder's
+// fast path skips.
+const extractedDoc = `{"messageType":"DATA_MESSAGE","logEvents":[` +
+	`{"id":"1","timestamp":17,"message":"2 1 eni-1 - - - - - - - 1 2 - NODATA","extractedFields":{"version":"2","account_id":"1","log_status":"NODATA"}},` +
+	`{"id":"2","timestamp":18,"message":"m","extractedFields":{}},` +
+	`{"id":"3","timestamp":19,"message":"n","extractedFields":{"a":""}}]}`
+
+// TestDecodeFastPathExtractedFields holds the fast path's reading of
+// "extractedFields" to the reference decoder: on the document and on every
+// document one edit away from it (a byte deleted, replaced or inserted),
+// DecodeJSON and encoding/json agree on whether it is a payload and on
+// what it holds.
+func TestDecodeFastPathExtractedFields(t *testing.T) {
+	const edits = ` "\\,:{}[]a0-ntf`
+	check := func(doc string) {
+		js := []byte(doc)
+		got, err := cwlogs.DecodeJSON(js)
+		want, ok := referenceDecode(js)
+		if ok != (err == nil) {
+			t.Fatalf("%s: DecodeJSON err = %v, reference ok = %v", doc, err, ok)
+		}
+		if ok && !reflect.DeepEqual(normalize(got), normalize(want)) {
+			t.Fatalf("%s:\n got %+v\nwant %+v", doc, normalize(got), normalize(want))
+		}
+	}
+	check(extractedDoc)
+	for i := 0; i <= len(extractedDoc); i++ {
+		if i < len(extractedDoc) {
+			check(extractedDoc[:i] + extractedDoc[i+1:])
+		}
+		for j := range len(edits) {
+			c := edits[j : j+1]
+			if i < len(extractedDoc) {
+				check(extractedDoc[:i] + c + extractedDoc[i+1:])
+			}
+			check(extractedDoc[:i] + c + extractedDoc[i:])
 		}
 	}
 }

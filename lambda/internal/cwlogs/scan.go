@@ -460,12 +460,78 @@ func (s *scanner) fastEvent(r *rawEvent) bool {
 	}
 	i += len(msgKey)
 	n = bytes.IndexByte(b[i:], '"')
-	if n < 0 || i+n+1 >= len(b) || b[i+n+1] != '}' || bytes.IndexByte(b[i:i+n], '\\') >= 0 {
+	if n < 0 || bytes.IndexByte(b[i:i+n], '\\') >= 0 {
 		return false
 	}
-	*r = rawEvent{id: id, msg: span{start: i, end: i + n}, ts: int64(ts), hasID: true}
-	s.i = i + n + 2
+	msg := span{start: i, end: i + n}
+	i += n + 1
+	if i < len(b) && b[i] == ',' {
+		// The "extractedFields" a subscription filter with a
+		// space-delimited pattern adds: skipped, as event skips it.
+		if i = flatStrings(b, i+1, extractedKey); i < 0 {
+			return false
+		}
+	}
+	if i >= len(b) || b[i] != '}' {
+		return false
+	}
+	*r = rawEvent{id: id, msg: msg, ts: int64(ts), hasID: true}
+	s.i = i + 1
 	return true
+}
+
+// extractedKey is the member a subscription filter whose pattern names
+// fields adds to each log event, an object of the extracted values as
+// strings: {"id":...,"message":"...","extractedFields":{"srcaddr":"..."}}.
+// See the subscription payload and filter pattern pages:
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html
+const extractedKey = `"extractedFields":{`
+
+// flatStrings reads, at b[i:], key (which ends with the '{' of an object)
+// and an object of strings without escapes or whitespace,
+// {"k":"v","k2":"v2"}, and returns the position after its '}', or -1 when
+// b[i:] is anything else: the caller then leaves the element to the general
+// path, which decides.
+func flatStrings(b []byte, i int, key string) int {
+	if i+len(key) > len(b) || string(b[i:i+len(key)]) != key {
+		return -1
+	}
+	i += len(key)
+	if i < len(b) && b[i] == '}' {
+		return i + 1
+	}
+	for {
+		// A key and its ':', then a value and a ',' or the '}'.
+		j := plainString(b, i)
+		if j < 0 || j >= len(b) || b[j] != ':' {
+			return -1
+		}
+		if i = plainString(b, j+1); i < 0 || i >= len(b) {
+			return -1
+		}
+		switch b[i] {
+		case ',':
+			i++
+		case '}':
+			return i + 1
+		default:
+			return -1
+		}
+	}
+}
+
+// plainString reads a string without escapes at b[i:] and returns the
+// position after its closing quote, or -1.
+func plainString(b []byte, i int) int {
+	if i >= len(b) || b[i] != '"' {
+		return -1
+	}
+	n := bytes.IndexByte(b[i+1:], '"')
+	if n < 0 || bytes.IndexByte(b[i+1:i+1+n], '\\') >= 0 {
+		return -1
+	}
+	return i + n + 2
 }
 
 // SWAR constants: a byte repeated in every lane, and every lane's top bit.
