@@ -40,7 +40,8 @@ type outcome struct {
 	errType string
 	// rawBody replaces the JSON error body (e.g. an HTML 502 page).
 	rawBody string
-	// stall holds the call until the client gives up, accepting nothing.
+	// stall times the call out, accepting nothing: the client sees what a
+	// call gets when its CallTimeout ends (see stallTransport).
 	stall bool
 	// fail gives the ErrorCode of record i, "" to accept it.
 	fail func(i int) string
@@ -149,10 +150,11 @@ func (f *fakeFirehose) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case out.stall:
-		select {
-		case <-r.Context().Done():
-		case <-time.After(10 * time.Second):
-		}
+		// Answered at once with a marker the client's transport
+		// (stallTransport) turns into the error a call gets when its
+		// timeout ends: no real timer decides which call times out.
+		w.Header().Set(stallHeader, "1")
+		w.WriteHeader(http.StatusOK)
 		return
 	case out.reset:
 		resetConn(w)
@@ -248,8 +250,26 @@ func (f *fakeFirehose) start(t *testing.T) *firehose.Client {
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRET", ""),
 	}, func(o *firehose.Options) {
 		o.BaseEndpoint = aws.String(srv.URL)
-		o.HTTPClient = srv.Client()
+		client := srv.Client()
+		client.Transport = stallTransport{client.Transport}
+		o.HTTPClient = client
 	})
+}
+
+// stallHeader marks the fake's answer to a call it stalls.
+const stallHeader = "X-Fake-Stall"
+
+// stallTransport reports a stalled call as the HTTP client does when the
+// call's context times out: no response, and context.DeadlineExceeded.
+type stallTransport struct{ http.RoundTripper }
+
+func (s stallTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := s.RoundTripper.RoundTrip(r)
+	if err == nil && resp.Header.Get(stallHeader) != "" {
+		resp.Body.Close()
+		return nil, fmt.Errorf("fake Firehose: no answer before the call's timeout: %w", context.DeadlineExceeded)
+	}
+	return resp, err
 }
 
 // snapshot returns copies of the calls and accepted records so far.

@@ -116,7 +116,7 @@ func TestFaults(t *testing.T) {
 		{name: "reset before acceptance", firehose: every(2, outcome{reset: true, dropEntries: -1})},
 		{name: "answer truncated after acceptance", firehose: every(3, outcome{truncate: true, dropEntries: -1})},
 		{name: "slow answers", firehose: every(2, outcome{slow: 20 * time.Millisecond, dropEntries: -1})},
-		{name: "stalled answers", firehose: every(4, outcome{stall: true}), env: map[string]string{EnvCallTimeout: "100ms"}},
+		{name: "stalled answers", firehose: every(4, outcome{stall: true})},
 		{name: "Firehose refuses for good", firehose: func(int, [][]byte) outcome { return throttle("ServiceUnavailableException") },
 			env: map[string]string{EnvMaxAttempts: "2"}, wantDeadLettered: true},
 		{name: "Firehose refuses, dead-letter queue down then up", firehose: func(n int, _ [][]byte) outcome {
