@@ -56,10 +56,10 @@ func TestPlanDevStack(t *testing.T) {
 func TestPrintDeployability(t *testing.T) {
 	var out bytes.Buffer
 	PrintDeployability(&out, policy.DeployReport{Rules: 12, Resources: 3, Violations: []policy.Violation{{
-		Rule: "deploy-name-limits", Severity: policy.Critical, Type: "aws:iam/role:Role", Name: "r", Message: "too long",
+		Rule: "deploy-name-limits", Clause: "max-length", Severity: policy.Critical, Type: "aws:iam/role:Role", Name: "r", Message: "too long",
 	}}})
 	want := "\nDeployability rules (README, \"Deployability rules\"):\ndeployability: 12 rules, 3 resources checked, 1 violations\n" +
-		"  VIOLATION deploy-name-limits [critical] r (aws:iam/role:Role): too long\n"
+		"  VIOLATION deploy-name-limits/max-length [critical] r (aws:iam/role:Role): too long\n"
 	if out.String() != want {
 		t.Errorf("got\n%q\nwant\n%q", out.String(), want)
 	}

@@ -25,6 +25,7 @@ const (
 // Violation is one thing AWS (or the provider) refuses about a resource.
 type Violation struct {
 	Constraint string // one of the constraint ids above
+	Clause     string // the clause of the constraint it breaks (Clauses)
 	Property   string // the input at fault, dotted ("advancedSecurityOptions.masterUserOptions")
 	Message    string
 	Doc        string // the AWS page behind the constraint
@@ -32,6 +33,78 @@ type Violation struct {
 
 func (v Violation) String() string {
 	return fmt.Sprintf("%s: %s: %s (%s)", v.Constraint, v.Property, v.Message, v.Doc)
+}
+
+// Clause ids of the constraints (a constraint is a rule of internal/policy
+// and lists them in Clauses).
+const (
+	ClauseNameAutoName     = "auto-name"
+	ClauseNamePrefix       = "name-prefix"
+	ClauseNameMaxLength    = "max-length"
+	ClauseNameMinLength    = "min-length"
+	ClauseNameCharacters   = "characters"
+	ClauseNameReserved     = "reserved-forms"
+	ClauseMasterARNNoDB    = "iam-master-without-internal-database"
+	ClauseMasterDBNeedsPwd = "internal-database-needs-name-and-password"
+	ClauseMasterPwdNeedsDB = "name-and-password-need-internal-database"
+	ClauseMasterNeedsARN   = "no-internal-database-needs-master-arn"
+	ClauseFGACAtRest       = "encryption-at-rest"
+	ClauseFGACNodeToNode   = "node-to-node-encryption"
+	ClauseFGACHTTPS        = "enforce-https"
+	ClausePatternLength    = "pattern-length"
+	ClausePatternRegex     = "regex-per-pattern"
+	ClauseScanMinimum      = "cutoff-minimum"
+	ClauseProjType         = "projection-type"
+	ClauseProjTemplate     = "template-names-every-key"
+	ClauseProjDateFormat   = "date-format"
+	ClauseProjDateRange    = "date-range-shape"
+	ClauseProjDateNow      = "date-range-ends-at-now"
+	ClauseProjDateUnit     = "date-interval-unit"
+	ClauseProjIntRange     = "integer-range-shape"
+	ClauseProjIntOrder     = "integer-range-order"
+	ClauseProjDigits       = "digits-positive"
+)
+
+// Clauses lists, per constraint id, the conditions it checks; every
+// Violation names one of them.
+var Clauses = map[string][]ids.Clause{
+	NameLimits: {
+		{ID: ClauseNameAutoName, Text: "a logical name plus the provider's random suffix fits the provider's auto-name cap"},
+		{ID: ClauseNamePrefix, Text: "a name prefix leaves room for the 26 characters the provider appends"},
+		{ID: ClauseNameMaxLength, Text: "the physical name is at most the service's maximum length"},
+		{ID: ClauseNameMinLength, Text: "the physical name is at least the service's minimum length"},
+		{ID: ClauseNameCharacters, Text: "the physical name uses only the characters the service allows"},
+		{ID: ClauseNameReserved, Text: "the physical name avoids the forms the service reserves (S3: adjacent periods, IP addresses, reserved prefixes and suffixes)"},
+	},
+	OpenSearchMasterUser: {
+		{ID: ClauseMasterARNNoDB, Text: "masterUserArn only with the internal user database off"},
+		{ID: ClauseMasterDBNeedsPwd, Text: "the internal user database on needs masterUserName and masterUserPassword"},
+		{ID: ClauseMasterPwdNeedsDB, Text: "masterUserName and masterUserPassword only with the internal user database on"},
+		{ID: ClauseMasterNeedsARN, Text: "the internal user database off needs masterUserArn"},
+	},
+	OpenSearchFGAC: {
+		{ID: ClauseFGACAtRest, Text: "fine-grained access control needs encryption at rest"},
+		{ID: ClauseFGACNodeToNode, Text: "fine-grained access control needs node-to-node encryption"},
+		{ID: ClauseFGACHTTPS, Text: "fine-grained access control needs enforceHttps"},
+	},
+	MetricFilterPattern: {
+		{ID: ClausePatternLength, Text: "a filter pattern is at most 1024 characters"},
+		{ID: ClausePatternRegex, Text: "a filter pattern holds at most 2 regular expressions"},
+	},
+	AthenaScanCutoff: {
+		{ID: ClauseScanMinimum, Text: "bytesScannedCutoffPerQuery, when set, is at least Athena's minimum"},
+	},
+	GlueProjection: {
+		{ID: ClauseProjType, Text: "every partition key has a projection type"},
+		{ID: ClauseProjTemplate, Text: "storage.location.template names every partition key"},
+		{ID: ClauseProjDateFormat, Text: "a date projection has a format"},
+		{ID: ClauseProjDateRange, Text: "a date projection's range is start,end"},
+		{ID: ClauseProjDateNow, Text: "a date projection's range ends at NOW"},
+		{ID: ClauseProjDateUnit, Text: "a date projection's interval unit is one Athena knows"},
+		{ID: ClauseProjIntRange, Text: "an integer projection's range is two comma-separated integers"},
+		{ID: ClauseProjIntOrder, Text: "an integer projection's range has min <= max"},
+		{ID: ClauseProjDigits, Text: "digits is a positive integer"},
+	},
 }
 
 // AWS pages behind the constraints that are not names.
@@ -116,23 +189,23 @@ func checkDomain(in map[string]any) []Violation {
 	}
 	var out []Violation
 	out = append(out, checkMasterUser(aso)...)
-	fgac := func(prop, what string) {
+	fgac := func(clause, prop, what string) {
 		if isOff(get(in, prop)) {
-			out = append(out, Violation{Constraint: OpenSearchFGAC, Property: prop, Doc: DocFGAC,
+			out = append(out, Violation{Constraint: OpenSearchFGAC, Clause: clause, Property: prop, Doc: DocFGAC,
 				Message: "fine-grained access control requires " + what})
 		}
 	}
-	fgac("encryptAtRest.enabled", "encryption at rest")
-	fgac("nodeToNodeEncryption.enabled", "node-to-node encryption")
-	fgac("domainEndpointOptions.enforceHttps", "HTTPS enforced on the domain endpoint")
+	fgac(ClauseFGACAtRest, "encryptAtRest.enabled", "encryption at rest")
+	fgac(ClauseFGACNodeToNode, "nodeToNodeEncryption.enabled", "node-to-node encryption")
+	fgac(ClauseFGACHTTPS, "domainEndpointOptions.enforceHttps", "HTTPS enforced on the domain endpoint")
 	return out
 }
 
 // checkMasterUser judges the master user only when every value it reads is known.
 func checkMasterUser(aso map[string]any) []Violation {
 	var out []Violation
-	mu := func(format string, args ...any) {
-		out = append(out, Violation{Constraint: OpenSearchMasterUser, Property: "advancedSecurityOptions.masterUserOptions",
+	mu := func(clause, format string, args ...any) {
+		out = append(out, Violation{Constraint: OpenSearchMasterUser, Clause: clause, Property: "advancedSecurityOptions.masterUserOptions",
 			Doc: DocMasterUserOptions, Message: fmt.Sprintf(format, args...)})
 	}
 	internal := aso["internalUserDatabaseEnabled"]
@@ -147,17 +220,17 @@ func checkMasterUser(aso map[string]any) []Violation {
 	switch {
 	case isTrue(internal):
 		if present(arn) {
-			mu("masterUserArn is set with internalUserDatabaseEnabled true; an IAM master user is only allowed with the internal user database off")
+			mu(ClauseMasterARNNoDB, "masterUserArn is set with internalUserDatabaseEnabled true; an IAM master user is only allowed with the internal user database off")
 		}
 		if present(name) != present(pass) || (!present(name) && !present(arn)) {
-			mu("internalUserDatabaseEnabled true needs masterUserName and masterUserPassword")
+			mu(ClauseMasterDBNeedsPwd, "internalUserDatabaseEnabled true needs masterUserName and masterUserPassword")
 		}
 	default:
 		if present(name) || present(pass) {
-			mu("masterUserName/masterUserPassword are set with internalUserDatabaseEnabled %s; they are only allowed with the internal user database on", boolWord(internal))
+			mu(ClauseMasterPwdNeedsDB, "masterUserName/masterUserPassword are set with internalUserDatabaseEnabled %s; they are only allowed with the internal user database on", boolWord(internal))
 		}
 		if !present(arn) && !present(name) {
-			mu("fine-grained access control with the internal user database off needs masterUserArn (an IAM role or user)")
+			mu(ClauseMasterNeedsARN, "fine-grained access control with the internal user database off needs masterUserArn (an IAM role or user)")
 		}
 	}
 	return out
@@ -215,14 +288,14 @@ func checkFilterPattern(typ string, in map[string]any) []Violation {
 		return nil
 	}
 	var out []Violation
-	v := func(format string, args ...any) {
-		out = append(out, Violation{Constraint: MetricFilterPattern, Property: key, Doc: DocPutMetricFilter, Message: fmt.Sprintf(format, args...)})
+	v := func(clause, format string, args ...any) {
+		out = append(out, Violation{Constraint: MetricFilterPattern, Clause: clause, Property: key, Doc: DocPutMetricFilter, Message: fmt.Sprintf(format, args...)})
 	}
 	if n := len(p); n > awslimits.MaxFilterPatternLength {
-		v("the filter pattern is %d characters; CloudWatch Logs accepts at most %d", n, awslimits.MaxFilterPatternLength)
+		v(ClausePatternLength, "the filter pattern is %d characters; CloudWatch Logs accepts at most %d", n, awslimits.MaxFilterPatternLength)
 	}
 	if n := RegexCount(p); n > MaxRegexPerPattern {
-		v("the filter pattern has %d regular expressions; CloudWatch Logs accepts at most %d in one pattern", n, MaxRegexPerPattern)
+		v(ClausePatternRegex, "the filter pattern has %d regular expressions; CloudWatch Logs accepts at most %d in one pattern", n, MaxRegexPerPattern)
 	}
 	return out
 }
@@ -232,7 +305,7 @@ func checkWorkgroup(in map[string]any) []Violation {
 	if !ok || c >= awslimits.MinAthenaScanLimitBytes {
 		return nil
 	}
-	return []Violation{{Constraint: AthenaScanCutoff, Property: "configuration.bytesScannedCutoffPerQuery", Doc: DocWorkGroupConfig,
+	return []Violation{{Constraint: AthenaScanCutoff, Clause: ClauseScanMinimum, Property: "configuration.bytesScannedCutoffPerQuery", Doc: DocWorkGroupConfig,
 		Message: fmt.Sprintf("bytesScannedCutoffPerQuery %.0f is below Athena's minimum of %d bytes", c, awslimits.MinAthenaScanLimitBytes)}}
 }
 
@@ -247,8 +320,8 @@ func checkProjection(in map[string]any) []Violation {
 		return nil
 	}
 	var out []Violation
-	v := func(key, format string, args ...any) {
-		out = append(out, Violation{Constraint: GlueProjection, Property: "parameters." + key, Doc: DocProjectionTypes, Message: fmt.Sprintf(format, args...)})
+	v := func(clause, key, format string, args ...any) {
+		out = append(out, Violation{Constraint: GlueProjection, Clause: clause, Property: "parameters." + key, Doc: DocProjectionTypes, Message: fmt.Sprintf(format, args...)})
 	}
 	var keys []string
 	for _, k := range listOf(in["partitionKeys"]) {
@@ -260,10 +333,10 @@ func checkProjection(in map[string]any) []Violation {
 	for _, k := range keys {
 		typ := str(params["projection."+k+".type"])
 		if typ == "" {
-			v("projection."+k+".type", "partition key %s has no projection type", k)
+			v(ClauseProjType, "projection."+k+".type", "partition key %s has no projection type", k)
 		}
 		if hasTmpl && !strings.Contains(tmpl, "${"+k+"}") {
-			v("storage.location.template", "the template does not use ${%s}", k)
+			v(ClauseProjTemplate, "storage.location.template", "the template does not use ${%s}", k)
 		}
 		if typ == "date" {
 			out = append(out, checkDateProjection(params, "projection."+k)...)
@@ -273,14 +346,14 @@ func checkProjection(in map[string]any) []Violation {
 			lo, hi, err := intRange(str(params[rangeKey]))
 			switch {
 			case err != nil:
-				v(rangeKey, "%v", err)
+				v(ClauseProjIntRange, rangeKey, "%v", err)
 			case lo > hi:
-				v(rangeKey, "the range %d,%d is empty: its minimum is above its maximum", lo, hi)
+				v(ClauseProjIntOrder, rangeKey, "the range %d,%d is empty: its minimum is above its maximum", lo, hi)
 			}
 		}
 		if d, ok := params["projection."+k+".digits"]; ok {
 			if n, err := strconv.Atoi(str(d)); err != nil || n < 1 {
-				v("projection."+k+".digits", "digits %q is not a positive integer", str(d))
+				v(ClauseProjDigits, "projection."+k+".digits", "digits %q is not a positive integer", str(d))
 			}
 		}
 	}
@@ -297,21 +370,21 @@ var dateUnits = []string{"YEARS", "MONTHS", "WEEKS", "DAYS", "HOURS", "MINUTES",
 // projection this rule exists to catch), and an interval unit Athena knows.
 func checkDateProjection(params map[string]any, col string) []Violation {
 	var out []Violation
-	v := func(key, format string, args ...any) {
-		out = append(out, Violation{Constraint: GlueProjection, Property: "parameters." + key, Doc: DocProjectionTypes, Message: fmt.Sprintf(format, args...)})
+	v := func(clause, key, format string, args ...any) {
+		out = append(out, Violation{Constraint: GlueProjection, Clause: clause, Property: "parameters." + key, Doc: DocProjectionTypes, Message: fmt.Sprintf(format, args...)})
 	}
 	if str(params[col+".format"]) == "" {
-		v(col+".format", "a date projection needs a format")
+		v(ClauseProjDateFormat, col+".format", "a date projection needs a format")
 	}
 	parts := strings.Split(str(params[col+".range"]), ",")
 	switch {
 	case len(parts) != 2 || strings.TrimSpace(parts[0]) == "" || strings.TrimSpace(parts[1]) == "":
-		v(col+".range", "range %q is not start,end", str(params[col+".range"]))
+		v(ClauseProjDateRange, col+".range", "range %q is not start,end", str(params[col+".range"]))
 	case !strings.HasPrefix(strings.TrimSpace(parts[1]), "NOW"):
-		v(col+".range", "range %q does not end at NOW: a query without a partition filter enumerates every projected partition up to its end", str(params[col+".range"]))
+		v(ClauseProjDateNow, col+".range", "range %q does not end at NOW: a query without a partition filter enumerates every projected partition up to its end", str(params[col+".range"]))
 	}
 	if u, ok := params[col+".interval.unit"]; ok && !slices.Contains(dateUnits, str(u)) {
-		v(col+".interval.unit", "interval unit %q is not one of %s", str(u), strings.Join(dateUnits, ", "))
+		v(ClauseProjDateUnit, col+".interval.unit", "interval unit %q is not one of %s", str(u), strings.Join(dateUnits, ", "))
 	}
 	return out
 }

@@ -291,8 +291,8 @@ func checkName(typ, logical string, inputs map[string]any) []Violation {
 	if !ok {
 		return nil
 	}
-	v := func(format string, args ...any) Violation {
-		return Violation{Constraint: NameLimits, Property: p.Field, Doc: rule.Doc, Message: fmt.Sprintf(format, args...)}
+	v := func(clause, format string, args ...any) Violation {
+		return Violation{Constraint: NameLimits, Clause: clause, Property: p.Field, Doc: rule.Doc, Message: fmt.Sprintf(format, args...)}
 	}
 	var out []Violation
 	switch p.Source {
@@ -304,12 +304,12 @@ func checkName(typ, logical string, inputs map[string]any) []Violation {
 		}
 		if a.MaxLen > 0 && len(prefix)+a.RandLen > a.MaxLen {
 			// The provider's own refusal, in its words.
-			return []Violation{v("name '%s' plus %d random chars is longer than maximum length %d (the auto-name of logical name %q; set a shorter component or stack name)",
+			return []Violation{v(ClauseNameAutoName, "name '%s' plus %d random chars is longer than maximum length %d (the auto-name of logical name %q; set a shorter component or stack name)",
 				prefix, a.RandLen, a.MaxLen, logical)}
 		}
 	case "prefix":
 		if room := rule.Max - prefixSuffixLen; len(p.Name)-prefixSuffixLen > room {
-			return []Violation{v("%s %q is %d characters; the provider appends %d, so at most %d fit the %d-character limit",
+			return []Violation{v(ClauseNamePrefix, "%s %q is %d characters; the provider appends %d, so at most %d fit the %d-character limit",
 				p.Field, p.Name[:len(p.Name)-prefixSuffixLen], len(p.Name)-prefixSuffixLen, prefixSuffixLen, room, rule.Max)}
 		}
 	}
@@ -319,16 +319,16 @@ func checkName(typ, logical string, inputs map[string]any) []Violation {
 	}
 	switch n := len(p.Name); {
 	case n > rule.Max:
-		out = append(out, v("%s is %d characters; the service allows at most %d", what, n, rule.Max))
+		out = append(out, v(ClauseNameMaxLength, "%s is %d characters; the service allows at most %d", what, n, rule.Max))
 	case n < rule.Min:
-		out = append(out, v("%s is %d characters; the service needs at least %d", what, n, rule.Min))
+		out = append(out, v(ClauseNameMinLength, "%s is %d characters; the service needs at least %d", what, n, rule.Min))
 	}
 	if p.Name != "" && rule.Pattern != nil && !rule.Pattern.MatchString(p.Name) {
-		out = append(out, v("%s has characters the service refuses: allowed are %s", what, rule.Allowed))
+		out = append(out, v(ClauseNameCharacters, "%s has characters the service refuses: allowed are %s", what, rule.Allowed))
 	}
 	if rule.Extra != nil {
 		if msg := rule.Extra(p.Name); msg != "" {
-			out = append(out, v("%s %s", what, msg))
+			out = append(out, v(ClauseNameReserved, "%s %s", what, msg))
 		}
 	}
 	return out

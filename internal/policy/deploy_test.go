@@ -84,8 +84,8 @@ func TestStacksAreDeployable(t *testing.T) {
 }
 
 type deployFixture struct {
-	name, rule string
-	breaks     func(t *testing.T, m *mockaws.Mocks) []policy.Option
+	name, rule, clause string
+	breaks             func(t *testing.T, m *mockaws.Mocks) []policy.Option
 }
 
 func dmut(f func(t *testing.T, m *mockaws.Mocks)) func(*testing.T, *mockaws.Mocks) []policy.Option {
@@ -104,115 +104,190 @@ func withoutSLR(m *mockaws.Mocks) {
 func deployFixtures() []deployFixture {
 	long := strings.Repeat("a", 60)
 	return []deployFixture{
-		{"role auto-name over the provider's 64", ids.DeployNameLimits, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"role auto-name over the provider's 64", ids.DeployNameLimits, "auto-name", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			add(m, "aws:iam/role:Role", "role-"+long, map[string]any{}, nil)
 		})},
-		{"firehose stream name over the service's 64", ids.DeployNameLimits, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"firehose stream name over the service's 64", ids.DeployNameLimits, "max-length", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, "firehose-stream").Inputs["name"] = "stream-" + long
 		})},
-		{"bucket prefix too long for the 26 characters the provider appends", ids.DeployNameLimits, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"bucket prefix too long for the 26 characters the provider appends", ids.DeployNameLimits, "name-prefix", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			add(m, "aws:s3/bucketV2:BucketV2", "fixture-prefixed", map[string]any{"bucketPrefix": "flow-logs-of-a-rather-long-prefix-xyz-"}, nil)
 		})},
-		{"opensearch domain auto-name over 28", ids.DeployNameLimits, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"opensearch domain auto-name over 28", ids.DeployNameLimits, "max-length", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			d := res(t, m, "fixture-domain")
 			d.Name = "fixture-domain-with-a-long-name"
 		})},
-		{"IAM master user with the internal user database", ids.DeployOpenSearchMasterUser, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"bucket name under 3 characters", ids.DeployNameLimits, "min-length", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, "aws:s3/bucketV2:BucketV2", "fixture-short", map[string]any{"bucket": "ab"}, nil)
+		})},
+		{"bucket name with uppercase letters and an underscore", ids.DeployNameLimits, "characters", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, "aws:s3/bucketV2:BucketV2", "fixture-upper", map[string]any{"bucket": "Flow_Logs"}, nil)
+		})},
+		{"bucket name with a reserved prefix", ids.DeployNameLimits, "reserved-forms", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, "aws:s3/bucketV2:BucketV2", "fixture-reserved", map[string]any{"bucket": "xn--flowlogs"}, nil)
+		})},
+		{"internal user database without a master user", ids.DeployOpenSearchMasterUser, "internal-database-needs-name-and-password", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			aso := domainASO(t, m)
+			aso["internalUserDatabaseEnabled"] = true
+			aso["masterUserOptions"] = map[string]any{}
+		})},
+		{"no internal user database and no IAM master user", ids.DeployOpenSearchMasterUser, "no-internal-database-needs-master-arn", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			aso := domainASO(t, m)
+			aso["internalUserDatabaseEnabled"] = false
+			aso["masterUserOptions"] = map[string]any{}
+		})},
+		{"IAM master user with the internal user database", ids.DeployOpenSearchMasterUser, "iam-master-without-internal-database", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			domainASO(t, m)["internalUserDatabaseEnabled"] = true
 		})},
-		{"internal master user without the internal user database", ids.DeployOpenSearchMasterUser, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"internal master user without the internal user database", ids.DeployOpenSearchMasterUser, "name-and-password-need-internal-database", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			domainASO(t, m)["masterUserOptions"] = map[string]any{"masterUserName": "admin", "masterUserPassword": "correct-horse-battery"}
 		})},
-		{"fine-grained access control without encryption at rest", ids.DeployOpenSearchFGAC, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"fine-grained access control without encryption at rest", ids.DeployOpenSearchFGAC, "encryption-at-rest", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, "fixture-domain").Inputs, "encryptAtRest.enabled", false)
 		})},
-		{"fine-grained access control without HTTPS", ids.DeployOpenSearchFGAC, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"fine-grained access control without node-to-node encryption", ids.DeployOpenSearchFGAC, "node-to-node-encryption", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, "fixture-domain").Inputs, "nodeToNodeEncryption.enabled", false)
+		})},
+		{"fine-grained access control without HTTPS", ids.DeployOpenSearchFGAC, "enforce-https", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, "fixture-domain").Inputs, "domainEndpointOptions.enforceHttps", false)
 		})},
-		{"VPC domain without the service-linked role", ids.DeployOpenSearchSLR, dmut(func(t *testing.T, m *mockaws.Mocks) { withoutSLR(m) })},
-		{"service-linked role declared although the account has it", ids.DeployOpenSearchSLR, func(t *testing.T, m *mockaws.Mocks) []policy.Option {
+		{"VPC domain without the service-linked role", ids.DeployOpenSearchSLR, "role-for-vpc-domain", dmut(func(t *testing.T, m *mockaws.Mocks) { withoutSLR(m) })},
+		{"service-linked role declared although the account has it", ids.DeployOpenSearchSLR, "not-declared-when-existing", func(t *testing.T, m *mockaws.Mocks) []policy.Option {
 			return []policy.Option{policy.OpenSearchServiceLinkedRoleExists(true)}
 		}},
-		{"private DNS endpoint in a VPC the stack does not own", ids.DeployEndpointPrivateDNS, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"private DNS endpoint in a VPC the stack does not own", ids.DeployEndpointPrivateDNS, "owned-vpc", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			add(m, tEndpoint, "fixture-endpoint", map[string]any{
 				"vpcId": "vpc-11111111", "vpcEndpointType": "Interface", "privateDnsEnabled": true, "serviceName": "com.amazonaws.us-east-1.sqs",
 			}, nil)
 		})},
-		{"private DNS endpoint in an owned VPC without DNS hostnames", ids.DeployEndpointPrivateDNS, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"private DNS endpoint in an owned VPC without DNS hostnames", ids.DeployEndpointPrivateDNS, "dns-hostnames", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			vpc := res(t, m, "demo-vpc")
 			add(m, tEndpoint, "fixture-endpoint", map[string]any{
 				"vpcId": vpc.Outputs["id"], "vpcEndpointType": "Interface", "privateDnsEnabled": true, "serviceName": "com.amazonaws.us-east-1.sqs",
 			}, nil)
 			vpc.Inputs["enableDnsHostnames"] = false
 		})},
-		{"alarm topic key without CloudWatch", ids.DeployKMSGrants, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"private DNS endpoint in an owned VPC without DNS support", ids.DeployEndpointPrivateDNS, "dns-support", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			vpc := res(t, m, "demo-vpc")
+			add(m, tEndpoint, "fixture-endpoint", map[string]any{
+				"vpcId": vpc.Outputs["id"], "vpcEndpointType": "Interface", "privateDnsEnabled": true, "serviceName": "com.amazonaws.us-east-1.sqs",
+			}, nil)
+			vpc.Inputs["enableDnsSupport"] = false
+		})},
+		{"alarm topic key without CloudWatch", ids.DeployKMSGrants, "alarm-topic-key", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, "alarms-key"), "policy", func(s []any) []any {
 				return slices.DeleteFunc(s, func(st any) bool { return st.(map[string]any)["Sid"] == "CloudWatchAlarmsPublish" })
 			})
 		})},
-		{"log group key without CloudWatch Logs", ids.DeployKMSGrants, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"log group key without CloudWatch Logs", ids.DeployKMSGrants, "log-group-key", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, flowLogGroup).Inputs["kmsKeyId"] = res(t, m, "alarms-key").Outputs["arn"]
 		})},
-		{"flow-log bucket key without log delivery", ids.DeployKMSGrants, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"flow-log bucket key without log delivery", ids.DeployKMSGrants, "flow-log-bucket-key", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, flowLogBucket+"-encryption").Inputs["rules"].([]any)[0].(map[string]any),
 				"applyServerSideEncryptionByDefault.kmsMasterKeyId", res(t, m, "alarms-key").Outputs["arn"])
 		})},
-		{"metric filter pattern over 1024 characters", ids.DeployMetricFilterPattern, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"metric filter pattern over 1024 characters", ids.DeployMetricFilterPattern, "pattern-length", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, "alarms-http-attempts").Inputs["pattern"] = "[" + strings.Repeat("f,", 520) + "g]"
 		})},
-		{"three regular expressions in one pattern", ids.DeployMetricFilterPattern, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"three regular expressions in one pattern", ids.DeployMetricFilterPattern, "regex-per-pattern", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, "alarms-http-attempts").Inputs["pattern"] = "[a = %1%, b = %2%, c = %3%]"
 		})},
-		{"three subscription filters on one log group", ids.DeploySubscriptionFilters, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"three subscription filters on one log group", ids.DeploySubscriptionFilters, "filters-per-log-group", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			lg := res(t, m, flowLogGroup).Outputs["name"]
 			for _, n := range []string{"fixture-sub-1", "fixture-sub-2", "fixture-sub-3"} {
 				add(m, "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter", n, map[string]any{"logGroup": lg, "filterPattern": "", "name": n}, nil)
 			}
 		})},
-		{"six regular expressions on one log group", ids.DeployRegexPatternsPerLogGroup, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"six regular expressions on one log group", ids.DeployRegexPatternsPerLogGroup, "regex-per-log-group", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			lg := res(t, m, flowLogGroup).Outputs["name"]
 			for _, n := range []string{"fixture-re-1", "fixture-re-2", "fixture-re-3"} {
 				add(m, "aws:cloudwatch/logMetricFilter:LogMetricFilter", n, map[string]any{"logGroupName": lg, "pattern": "[a = %x%, b = %y%]", "name": n}, nil)
 			}
 		})},
-		{"third flow log on the demo VPC", ids.DeployFlowLogsPerVPC, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"third flow log on the demo VPC", ids.DeployFlowLogsPerVPC, "flow-logs-per-resource", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			vpc := res(t, m, "demo-vpc").Outputs["id"]
 			for _, n := range []string{"fixture-fl-1", "fixture-fl-2", "fixture-fl-3"} {
 				add(m, tFlowLogTok, n, map[string]any{"vpcId": vpc, "trafficType": "ALL"}, nil)
 			}
 		})},
-		{"three flow logs on one subnet", ids.DeployFlowLogsPerVPC, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"three flow logs on one subnet", ids.DeployFlowLogsPerVPC, "flow-logs-per-resource", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			for _, n := range []string{"fixture-fl-1", "fixture-fl-2", "fixture-fl-3"} {
 				add(m, tFlowLogTok, n, map[string]any{"subnetId": "subnet-0123456789abcdef0", "trafficType": "ALL"}, nil)
 			}
 		})},
-		{"scan cutoff below Athena's minimum", ids.DeployAthenaScanCutoff, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"scan cutoff below Athena's minimum", ids.DeployAthenaScanCutoff, "cutoff-minimum", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, workgroup).Inputs, "configuration.bytesScannedCutoffPerQuery", float64(1_000_000))
 		})},
-		{"projection range not ending at NOW", ids.DeployGlueProjection, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"projection range not ending at NOW", ids.DeployGlueProjection, "date-range-ends-at-now", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, "s3-athena-table").Inputs["parameters"].(map[string]any)["projection.datehour.range"] = "year=2024/month=01/day=01/hour=00,year=2099/month=12/day=31/hour=23"
 		})},
-		{"partition key without a projection type", ids.DeployGlueProjection, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"location template without the partition key", ids.DeployGlueProjection, "template-names-every-key", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			p := tableParams(t, m)
+			if _, ok := p["storage.location.template"]; !ok {
+				t.Fatal("the table has no storage.location.template")
+			}
+			p["storage.location.template"] = "s3://bucket/prefix/"
+		})},
+		{"date projection without a format", ids.DeployGlueProjection, "date-format", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			delete(tableParams(t, m), "projection.datehour.format")
+		})},
+		{"date range without an end", ids.DeployGlueProjection, "date-range-shape", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			tableParams(t, m)["projection.datehour.range"] = "NOW-3YEARS"
+		})},
+		{"date interval unit Athena does not know", ids.DeployGlueProjection, "date-interval-unit", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			tableParams(t, m)["projection.datehour.interval.unit"] = "FORTNIGHTS"
+		})},
+		{"integer range not two integers", ids.DeployGlueProjection, "integer-range-shape", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			addIntegerKey(t, m, "0-9")
+		})},
+		{"integer range with min above max", ids.DeployGlueProjection, "integer-range-order", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			addIntegerKey(t, m, "9,1")
+		})},
+		{"digits of zero", ids.DeployGlueProjection, "digits-positive", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			tableParams(t, m)["projection.datehour.digits"] = "0"
+		})},
+		{"partition key without a projection type", ids.DeployGlueProjection, "projection-type", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			delete(res(t, m, "firehose-athena-table").Inputs["parameters"].(map[string]any), "projection.datehour.type")
 		})},
 	}
 }
 
+// TestEveryDeployRuleHasAFailingFixture: every clause of every
+// deployability rule has a fixture that breaks it alone.
+// projectedTable is the baseline's table with partition projection the Glue fixtures break.
+const projectedTable = "s3-athena-table"
+
+func tableParams(t *testing.T, m *mockaws.Mocks) map[string]any {
+	t.Helper()
+	return res(t, m, projectedTable).Inputs["parameters"].(map[string]any)
+}
+
+// addIntegerKey adds a partition key "shard" with an integer projection
+// over rng to the projected table, named by its location template.
+func addIntegerKey(t *testing.T, m *mockaws.Mocks, rng string) {
+	t.Helper()
+	tbl := res(t, m, projectedTable)
+	tbl.Inputs["partitionKeys"] = append(policy.List(tbl.Inputs["partitionKeys"]), map[string]any{"name": "shard", "type": "int"})
+	p := tableParams(t, m)
+	p["projection.shard.type"], p["projection.shard.range"] = "integer", rng
+	if tmpl, ok := p["storage.location.template"].(string); ok {
+		p["storage.location.template"] = tmpl + "${shard}/"
+	}
+}
+
 func TestEveryDeployRuleHasAFailingFixture(t *testing.T) {
-	covered := map[string]bool{}
+	var cases []fixtureCase
 	for _, f := range deployFixtures() {
-		covered[f.rule] = true
-		t.Run(f.rule+"/"+f.name, func(t *testing.T) {
+		cases = append(cases, fixtureCase{f.name, f.rule, f.clause})
+		t.Run(f.rule+"/"+f.clause+"/"+f.name, func(t *testing.T) {
 			m := deployBaseline(t)
 			opts := f.breaks(t, m)
 			rep := policy.EvaluateDeployability(m, opts...)
-			assertBreaksOnly(t, f.rule, rep, rep.Violations)
+			assertBreaksClause(t, f.rule, f.clause, alsoBreaks[f.name], rep, rep.Violations)
 		})
 	}
-	for _, r := range policy.DeployRules() {
-		if !covered[r.ID] {
-			t.Errorf("deployability rule %s has no fixture that violates it", r.ID)
-		}
+	for _, miss := range uncoveredClauses(policy.DeployRules(), cases) {
+		t.Error(miss)
 	}
 }
 

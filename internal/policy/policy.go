@@ -4,6 +4,10 @@
 // records (the same record the offline plan prints), so `go test` and
 // `make plan` check exactly what `pulumi up` would register.
 //
+// Every rule lists its clauses, the conditions it checks (Rule.Clauses),
+// and every violation names the clause it breaks; the tests hold a fixture
+// per clause that breaks it alone, so dropping a check fails a test.
+//
 // A stack may turn a rule off only with a written reason (config key
 // policyWaivers); waived rules still run, and the report lists every waiver
 // with its reason and what it suppressed.
@@ -39,13 +43,34 @@ type Rule struct {
 	// decision (what it deliberately does not check).
 	Description string
 	Severity    Severity
-	// Check returns one violation per offending resource (or statement).
+	// Clauses are the conditions the rule checks; every violation names
+	// one of them, and each has a fixture that breaks it alone.
+	Clauses []Clause
+	// Check returns one violation per offending resource (or statement)
+	// and clause.
 	Check func(g *Graph) []Violation
 }
+
+// Clause is one condition a rule checks.
+type Clause = ids.Clause
+
+// Clause returns the rule's clause with that id.
+func (r Rule) Clause(id string) (Clause, bool) {
+	for _, c := range r.Clauses {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Clause{}, false
+}
+
+// one is the clause list of a rule that checks one condition.
+func one(id, text string) []Clause { return []Clause{{ID: id, Text: text}} }
 
 // Violation is one resource that breaks a rule.
 type Violation struct {
 	Rule     string
+	Clause   string // the id of the rule's clause it breaks
 	Severity Severity
 	Type     string // type token of the offending resource
 	Name     string // its logical name
@@ -53,7 +78,11 @@ type Violation struct {
 }
 
 func (v Violation) String() string {
-	return fmt.Sprintf("%s [%s] %s (%s): %s", v.Rule, v.Severity, v.Name, v.Type, v.Message)
+	id := v.Rule
+	if v.Clause != "" {
+		id += "/" + v.Clause
+	}
+	return fmt.Sprintf("%s [%s] %s (%s): %s", id, v.Severity, v.Name, v.Type, v.Message)
 }
 
 // RuleResult is the outcome of one rule.
@@ -190,7 +219,8 @@ func EvaluateStack(m *mockaws.Mocks, c *stackconfig.Config) Report {
 	return Evaluate(m, c.PolicyWaivers, ForConfig(c))
 }
 
-// violation builds a violation of resource r (Rule and Severity are set by Evaluate).
-func violation(r *mockaws.Resource, format string, args ...any) Violation {
-	return Violation{Type: r.Type, Name: r.Name, Message: fmt.Sprintf(format, args...)}
+// violation builds a violation of clause by resource r (Rule and Severity
+// are set by Evaluate).
+func violation(r *mockaws.Resource, clause, format string, args ...any) Violation {
+	return Violation{Clause: clause, Type: r.Type, Name: r.Name, Message: fmt.Sprintf(format, args...)}
 }

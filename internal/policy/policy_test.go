@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -310,6 +311,9 @@ const (
 type fixture struct {
 	name string
 	rule string
+	// clause is the clause of rule the fixture breaks; a fixture breaks
+	// exactly that clause unless alsoBreaks lists more.
+	clause string
 	// breaks mutates the baseline (or builds its own record) and returns the
 	// options to evaluate with.
 	breaks func(t *testing.T, m *mockaws.Mocks) (*mockaws.Mocks, []policy.Option)
@@ -324,7 +328,49 @@ func mut(f func(t *testing.T, m *mockaws.Mocks)) func(*testing.T, *mockaws.Mocks
 }
 
 func fixtures() []fixture {
-	return append(staticFixtures(), trustFormFixtures()...)
+	return slices.Concat(staticFixtures(), publicAccessFixtures(), trustFormFixtures())
+}
+
+// alsoBreaks lists, by fixture name, the clauses (rule/clause) a fixture
+// breaks besides its own. A fixture that breaks another clause of its own
+// rule does not count as breaking its clause alone; one that also breaks
+// another rule's clause (an unreadable policy is unreadable to every rule)
+// does.
+var alsoBreaks = func() map[string][]string {
+	m := map[string][]string{
+		"data bucket never expires":                                      {ids.S3DataBucketExpiry + "/noncurrent-expiry"},
+		"Firehose role trust with aws:Source* instead of sts:ExternalId": {ids.IAMTrustSourceCondition + "/no-undocumented-keys"},
+		"monitored VPCs without flow logs (FlowLogToS3 run)":             {ids.VPCFlowLogs + "/rejected-traffic"},
+		// Every unreadable document is also one no rule can check for wildcards.
+		"unreadable domain access policy": {ids.IAMNoWildcardAction + "/readable"},
+		// NotAction is refused by the general IAM rule too.
+		"service role policy with NotAction": {ids.IAMNoWildcardAction + "/no-not-action"},
+	}
+	// A service that documents keys but not aws:SourceAccount: the blanket
+	// key is undocumented and its own keys are missing.
+	for _, f := range policy.TrustForms {
+		if len(f.Keys) > 0 && !slices.Contains(f.Keys, "aws:SourceAccount") {
+			m[trustFormFixtureName(f)] = []string{ids.IAMTrustSourceCondition + "/no-undocumented-keys"}
+		}
+	}
+	return m
+}()
+
+func trustFormFixtureName(f policy.TrustForm) string {
+	return f.Service + " trusted with the blanket aws:SourceAccount condition"
+}
+
+// publicAccessFixtures turn off each setting of a public access block alone.
+func publicAccessFixtures() []fixture {
+	var out []fixture
+	for k, clause := range map[string]string{
+		"blockPublicAcls": "block-public-acls", "blockPublicPolicy": "block-public-policy", "ignorePublicAcls": "ignore-public-acls",
+	} {
+		out = append(out, fixture{"public access block without " + k, ids.S3PublicAccessBlock, clause, mut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, flowLogBucket+"-public-access").Inputs[k] = false
+		})})
+	}
+	return out
 }
 
 // trustFormFixtures give every row of policy.TrustForms a failing fixture: a
@@ -333,7 +379,13 @@ func fixtures() []fixture {
 func trustFormFixtures() []fixture {
 	var out []fixture
 	for _, f := range policy.TrustForms {
-		out = append(out, fixture{f.Service + " trusted with the blanket aws:SourceAccount condition", ids.IAMTrustSourceCondition,
+		// The blanket key is undocumented where a service documents no
+		// condition; where it documents keys, one of them is missing.
+		clause := "no-undocumented-keys"
+		if len(f.Keys) > 0 {
+			clause = "documented-keys-tested"
+		}
+		out = append(out, fixture{trustFormFixtureName(f), ids.IAMTrustSourceCondition, clause,
 			mut(func(t *testing.T, m *mockaws.Mocks) {
 				trustRole(m, "fixture-trust-"+f.Service, f.Service+".amazonaws.com",
 					map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": mockaws.Account}})
@@ -356,56 +408,88 @@ func trustRole(m *mockaws.Mocks, name, principal string, condition map[string]an
 func staticFixtures() []fixture {
 	return []fixture{
 		// S3
-		{"public access block half off", ids.S3PublicAccessBlock, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"public access block half off", ids.S3PublicAccessBlock, "restrict-public-buckets", mut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, flowLogBucket+"-public-access").Inputs["restrictPublicBuckets"] = false
 		})},
-		{"no public access block", ids.S3PublicAccessBlock, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"no public access block", ids.S3PublicAccessBlock, "block-present", mut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, firehoseBucket+"-public-access").Inputs["bucket"] = "some-other-bucket"
 		})},
-		{"no default encryption", ids.S3DefaultEncryption, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"no default encryption", ids.S3DefaultEncryption, "default-algorithm", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, flowLogBucket+"-encryption").Inputs, "rules", []any{})
 		})},
-		{"TLS deny removed", ids.S3TLSOnly, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"TLS deny removed", ids.S3TLSOnly, "tls-deny", mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, flowLogBucket+"-policy"), "policy", func(s []any) []any { return s[1:] })
 		})},
-		{"TLS deny only on objects", ids.S3TLSOnly, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"TLS deny only on objects", ids.S3TLSOnly, "bucket-resource", mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, firehoseBucket+"-policy"), "policy", func(s []any) []any {
 				st := stmt(s, 0)
 				st["Resource"] = st["Resource"].([]any)[1:]
 				return s
 			})
 		})},
-		{"ACLs enabled", ids.S3NoACLs, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"TLS deny for one principal only", ids.S3TLSOnly, "every-principal", mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, flowLogBucket+"-policy"), "policy", func(s []any) []any {
+				stmt(s, 0)["Principal"] = map[string]any{"AWS": "arn:aws:iam::" + mockaws.Account + ":root"}
+				return s
+			})
+		})},
+		{"TLS deny of reads only", ids.S3TLSOnly, "every-action", mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, flowLogBucket+"-policy"), "policy", func(s []any) []any {
+				stmt(s, 0)["Action"] = "s3:GetObject"
+				return s
+			})
+		})},
+		{"TLS deny only on the bucket", ids.S3TLSOnly, "object-resource", mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, firehoseBucket+"-policy"), "policy", func(s []any) []any {
+				st := stmt(s, 0)
+				st["Resource"] = st["Resource"].([]any)[:1]
+				return s
+			})
+		})},
+		{"ACLs enabled", ids.S3NoACLs, "owner-enforced", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, flowLogBucket+"-ownership").Inputs, "rule.objectOwnership", "BucketOwnerPreferred")
 		})},
-		{"ACL resource", ids.S3NoACLs, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"ACL resource", ids.S3NoACLs, "no-acl-resource", mut(func(t *testing.T, m *mockaws.Mocks) {
 			bucket := res(t, m, firehoseBucket).Outputs["bucket"]
 			add(m, "aws:s3/bucketAclV2:BucketAclV2", "fixture-acl", map[string]any{"bucket": bucket, "acl": "public-read"}, nil)
 		})},
-		{"data bucket not versioned", ids.S3DataBucketVersioning, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"bucket with a canned ACL", ids.S3NoACLs, "no-inline-acl", mut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, flowLogBucket).Inputs["acl"] = "private"
+		})},
+		{"data bucket not versioned", ids.S3DataBucketVersioning, "versioning-enabled", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, flowLogBucket+"-versioning").Inputs, "versioningConfiguration.status", "Suspended")
 		})},
-		{"data bucket never expires", ids.S3DataBucketExpiry, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"data bucket never expires", ids.S3DataBucketExpiry, "current-expiry", mut(func(t *testing.T, m *mockaws.Mocks) {
 			lc := res(t, m, firehoseBucket+"-lifecycle")
 			lc.Inputs["rules"] = lc.Inputs["rules"].([]any)[:1] // keep only abort-incomplete-uploads
 		})},
-		{"data bucket not retained", ids.S3DataBucketRetained, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"data bucket keeps current objects forever", ids.S3DataBucketExpiry, "current-expiry", mut(func(t *testing.T, m *mockaws.Mocks) {
+			for _, r := range policy.List(res(t, m, firehoseBucket+"-lifecycle").Inputs["rules"]) {
+				delete(r.(map[string]any), "expiration")
+			}
+		})},
+		{"data bucket keeps noncurrent versions forever", ids.S3DataBucketExpiry, "noncurrent-expiry", mut(func(t *testing.T, m *mockaws.Mocks) {
+			for _, r := range policy.List(res(t, m, firehoseBucket+"-lifecycle").Inputs["rules"]) {
+				delete(r.(map[string]any), "noncurrentVersionExpiration")
+			}
+		})},
+		{"data bucket not retained", ids.S3DataBucketRetained, "retain-on-delete", mut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, flowLogBucket).RetainOnDelete = false
 		})},
-		{"data bucket force-destroyed", ids.S3DataBucketRetained, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"data bucket force-destroyed", ids.S3DataBucketRetained, "no-force-destroy", mut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, firehoseBucket).Inputs["forceDestroy"] = true
 		})},
 		// CloudWatch Logs
-		{"log group without retention", ids.LogsRetention, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"log group without retention", ids.LogsRetention, "retention-set", mut(func(t *testing.T, m *mockaws.Mocks) {
 			delete(res(t, m, flowLogGroup).Inputs, "retentionInDays")
 		})},
-		{"log group retention CloudWatch rejects", ids.LogsRetention, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"log group retention CloudWatch rejects", ids.LogsRetention, "retention-accepted", mut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, "firehose-delivery-logs").Inputs["retentionInDays"] = float64(45)
 		})},
-		{"configured log key not applied (baseline)", ids.LogsKMS, func(t *testing.T, m *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
+		{"configured log key not applied (baseline)", ids.LogsKMS, "configured-key", func(t *testing.T, m *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
 			return m, []policy.Option{policy.LogKmsKey("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")}
 		}},
-		{"configured log key not applied (FlowLogToCloudWatch run without it)", ids.LogsKMS, func(t *testing.T, _ *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
+		{"configured log key not applied (FlowLogToCloudWatch run without it)", ids.LogsKMS, "configured-key", func(t *testing.T, _ *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
 			m := runComponent(t, func(ctx *pulumi.Context) error {
 				_, err := components.NewFlowLogToCloudWatch(ctx, "cw", &components.FlowLogToCloudWatchArgs{
 					VpcIDs: []pulumi.StringInput{pulumi.String("vpc-11111111")}, Fields: flowlog.DefaultFields(),
@@ -416,45 +500,51 @@ func staticFixtures() []fixture {
 			return m, []policy.Option{policy.LogKmsKey("arn:aws:kms:us-east-1:123456789012:key/other"), policy.MonitoredVPCs("vpc-11111111")}
 		}},
 		// SNS, SQS, KMS
-		{"topic unencrypted", ids.SNSEncrypted, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"topic unencrypted", ids.SNSEncrypted, "kms-key", mut(func(t *testing.T, m *mockaws.Mocks) {
 			delete(res(t, m, "alarms-topic").Inputs, "kmsMasterKeyId")
 		})},
-		{"dead-letter queue unencrypted", ids.SQSEncrypted, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"dead-letter queue unencrypted", ids.SQSEncrypted, "sse", mut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, forwarder+"-dlq").Inputs["sqsManagedSseEnabled"] = false
 		})},
-		{"key without rotation", ids.KMSKeyRotation, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"key without rotation", ids.KMSKeyRotation, "rotation", mut(func(t *testing.T, m *mockaws.Mocks) {
 			delete(res(t, m, "alarms-key").Inputs, "enableKeyRotation")
 		})},
-		{"secret version value in clear text", ids.SecretsEncryptedInState, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"secret version value in clear text", ids.SecretsEncryptedInState, "secret-version", mut(func(t *testing.T, m *mockaws.Mocks) {
 			versions := m.ByType("aws:secretsmanager/secretVersion:SecretVersion")
 			if len(versions) == 0 {
 				t.Fatal("the baseline has no secret version")
 			}
 			versions[0].Inputs["secretString"] = "hunter2-in-the-state"
 		})},
-		{"SecureString parameter in clear text", ids.SecretsEncryptedInState, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"SecureString parameter in clear text", ids.SecretsEncryptedInState, "secure-string", mut(func(t *testing.T, m *mockaws.Mocks) {
 			add(m, "aws:ssm/parameter:Parameter", "fixture-parameter", map[string]any{"type": "SecureString", "value": "hunter2"}, nil)
 		})},
 		// OpenSearch (hand-built domain, pulumi-aws input shape)
-		{"domain with a public endpoint", ids.OpenSearchVPCOnly, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"domain with a public endpoint", ids.OpenSearchVPCOnly, "vpc-subnets", mut(func(t *testing.T, m *mockaws.Mocks) {
 			delete(res(t, m, "fixture-domain").Inputs, "vpcOptions")
 		})},
-		{"domain unencrypted at rest", ids.OpenSearchEncryptAtRest, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"domain unencrypted at rest", ids.OpenSearchEncryptAtRest, "encrypt-at-rest", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, "fixture-domain").Inputs, "encryptAtRest.enabled", false)
 		})},
-		{"domain without node-to-node encryption", ids.OpenSearchNodeToNode, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"domain without node-to-node encryption", ids.OpenSearchNodeToNode, "node-to-node", mut(func(t *testing.T, m *mockaws.Mocks) {
 			delete(res(t, m, "fixture-domain").Inputs, "nodeToNodeEncryption")
 		})},
-		{"domain allows TLS 1.0", ids.OpenSearchHTTPS, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"domain allows TLS 1.0", ids.OpenSearchHTTPS, "tls12-policy", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, "fixture-domain").Inputs, "domainEndpointOptions.tlsSecurityPolicy", "Policy-Min-TLS-1-0-2019-07")
 		})},
-		{"domain allows plain HTTP", ids.OpenSearchHTTPS, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"domain allows plain HTTP", ids.OpenSearchHTTPS, "enforce-https", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, "fixture-domain").Inputs, "domainEndpointOptions.enforceHttps", false)
 		})},
-		{"domain without fine-grained access control", ids.OpenSearchFineGrained, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"domain without fine-grained access control", ids.OpenSearchFineGrained, "fgac-enabled", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, "fixture-domain").Inputs, "advancedSecurityOptions.enabled", false)
 		})},
-		{"domain policy open to everyone, on a domain the stack does not declare", ids.OpenSearchNoOpenAccess, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"domain with anonymous access", ids.OpenSearchFineGrained, "anonymous-off", mut(func(t *testing.T, m *mockaws.Mocks) {
+			set(res(t, m, "fixture-domain").Inputs, "advancedSecurityOptions.anonymousAuthEnabled", true)
+		})},
+		{"unreadable domain access policy", ids.OpenSearchNoOpenAccess, "readable", mut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, "fixture-domain-policy").Inputs["accessPolicies"] = "{not json"
+		})},
+		{"domain policy open to everyone, on a domain the stack does not declare", ids.OpenSearchNoOpenAccess, "no-open-principal", mut(func(t *testing.T, m *mockaws.Mocks) {
 			p := res(t, m, "fixture-domain-policy")
 			p.Inputs["domainName"] = "someone-elses-domain"
 			editPolicy(t, p, "accessPolicies", func(s []any) []any {
@@ -463,14 +553,14 @@ func staticFixtures() []fixture {
 				return s
 			})
 		})},
-		{"domain policy open to everyone beyond the HTTP API", ids.OpenSearchNoOpenAccess, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"domain policy open to everyone beyond the HTTP API", ids.OpenSearchNoOpenAccess, "no-open-principal", mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, "fixture-domain-policy"), "accessPolicies", func(s []any) []any {
 				stmt(s, 0)["Principal"] = map[string]any{"AWS": "*"}
 				stmt(s, 0)["Action"] = "es:*"
 				return s
 			})
 		})},
-		{"open domain policy with NotPrincipal", ids.OpenSearchNoOpenAccess, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"open domain policy with NotPrincipal", ids.OpenSearchNoOpenAccess, "no-open-principal", mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, "fixture-domain-policy"), "accessPolicies", func(s []any) []any {
 				delete(stmt(s, 0), "Principal")
 				stmt(s, 0)["NotPrincipal"] = map[string]any{"AWS": "arn:aws:iam::123456789012:role/indexer"}
@@ -478,55 +568,58 @@ func staticFixtures() []fixture {
 			})
 		})},
 		// Open on the domain itself, but for another domain's resources.
-		{"domain accessPolicies open to everyone", ids.OpenSearchNoOpenAccess, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"domain accessPolicies open to everyone", ids.OpenSearchNoOpenAccess, "no-open-principal", mut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, "fixture-domain").Inputs["accessPolicies"] = jsonString(map[string]any{"Statement": []any{map[string]any{
 				"Effect": "Allow", "Principal": "*", "Action": "es:ESHttpGet", "Resource": "arn:aws:es:us-east-1:123456789012:domain/x/*",
 			}}})
 		})},
 		// Lambda
-		{"Pulumi secret in a function's environment", ids.LambdaEnvNoSecrets, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"Pulumi secret in a function's environment", ids.LambdaEnvNoSecrets, "no-pulumi-secret", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, forwarder).Inputs, "environment.variables.API_TOKEN", &resource.Secret{Element: resource.NewStringProperty("t0ken")})
 		})},
-		{"webhook URL in a function's environment", ids.LambdaEnvNoSecrets, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"webhook URL in a function's environment", ids.LambdaEnvNoSecrets, "no-credential-url", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, forwarder).Inputs, "environment.variables.SLACK_WEBHOOK", "https://hooks.slack.com/services/T0/B0/t0ken")
 		})},
-		{"URL with a password in a function's environment", ids.LambdaEnvNoSecrets, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"URL with a password in a function's environment", ids.LambdaEnvNoSecrets, "no-credential-url", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, forwarder).Inputs, "environment.variables.DB_URL", "postgres://app:hunter2@db.internal:5432/app")
 		})},
-		{"permission for everyone", ids.LambdaNotPublic, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"permission for everyone", ids.LambdaNotPublic, "no-public-permission", mut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, forwarder+"-invoke").Inputs["principal"] = "*"
 		})},
-		{"service permission without source", ids.LambdaNotPublic, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"service permission without source", ids.LambdaNotPublic, "service-source", mut(func(t *testing.T, m *mockaws.Mocks) {
 			p := res(t, m, forwarder+"-invoke")
 			delete(p.Inputs, "sourceArn")
 			delete(p.Inputs, "sourceAccount")
 		})},
-		{"unauthenticated function URL", ids.LambdaNotPublic, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"permission for unauthenticated function URLs", ids.LambdaNotPublic, "permission-url-auth", mut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, forwarder+"-invoke").Inputs["functionUrlAuthType"] = "NONE"
+		})},
+		{"unauthenticated function URL", ids.LambdaNotPublic, "function-url-iam", mut(func(t *testing.T, m *mockaws.Mocks) {
 			add(m, "aws:lambda/functionUrl:FunctionUrl", "fixture-url", map[string]any{
 				"functionName": res(t, m, forwarder).Outputs["name"], "authorizationType": "NONE",
 			}, nil)
 		})},
-		{"retired runtime", ids.LambdaSupportedRuntime, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"retired runtime", ids.LambdaSupportedRuntime, "known-runtime", mut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, forwarder).Inputs["runtime"] = "go1.x"
 		})},
-		{"runtime past its deprecation date", ids.LambdaSupportedRuntime, func(t *testing.T, m *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
+		{"runtime past its deprecation date", ids.LambdaSupportedRuntime, "not-deprecated", func(t *testing.T, m *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
 			res(t, m, forwarder).Inputs["runtime"] = "nodejs20.x"
 			return m, []policy.Option{policy.At(time.Date(2026, time.May, 1, 0, 0, 0, 0, time.UTC))}
 		}},
-		{"no on-failure destination", ids.LambdaOnFailure, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"no on-failure destination", ids.LambdaOnFailure, "on-failure-destination", mut(func(t *testing.T, m *mockaws.Mocks) {
 			delete(res(t, m, forwarder+"-async").Inputs, "destinationConfig")
 		})},
-		{"function log group not declared", ids.LambdaLogRetention, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"function log group not declared", ids.LambdaLogRetention, "log-group-declared", mut(func(t *testing.T, m *mockaws.Mocks) {
 			delete(res(t, m, forwarder).Inputs, "loggingConfig") // falls back to /aws/lambda/<name>
 		})},
 		// IAM
-		{"Action *", ids.IAMNoWildcardAction, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"Action *", ids.IAMNoWildcardAction, "no-action-star", mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, forwarder+"-role-policy"), "policy", func(s []any) []any {
 				stmt(s, 2)["Action"] = "*"
 				return s
 			})
 		})},
-		{"NotAction in an Allow", ids.IAMNoWildcardAction, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"NotAction in an Allow", ids.IAMNoWildcardAction, "no-not-action", mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, "flowlogs-cw-role-policy"), "policy", func(s []any) []any {
 				st := stmt(s, 0)
 				st["NotAction"] = st["Action"]
@@ -534,35 +627,43 @@ func staticFixtures() []fixture {
 				return s
 			})
 		})},
-		{"unreadable policy", ids.IAMNoWildcardAction, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"unreadable policy", ids.IAMNoWildcardAction, "readable", mut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, "firehose-role-policy").Inputs["policy"] = "{not json"
 		})},
-		{"Resource * outside the allow-list", ids.IAMNoWildcardResource, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"Resource * outside the allow-list", ids.IAMNoWildcardResource, "no-resource-star", mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, forwarder+"-role-policy"), "policy", func(s []any) []any {
 				stmt(s, 2)["Resource"] = "*"
 				return s
 			})
 		})},
-		{"ENI actions mixed with another action on *", ids.IAMNoWildcardResource, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"NotResource in an Allow", ids.IAMNoWildcardResource, "no-not-resource", mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, forwarder+"-role-policy"), "policy", func(s []any) []any {
+				st := stmt(s, 2)
+				st["NotResource"] = st["Resource"]
+				delete(st, "Resource")
+				return s
+			})
+		})},
+		{"ENI actions mixed with another action on *", ids.IAMNoWildcardResource, "no-resource-star", mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, forwarder+"-role-policy"), "policy", func(s []any) []any {
 				return append(s, map[string]any{"Effect": "Allow", "Resource": "*",
 					"Action": []any{"ec2:CreateNetworkInterface", "ec2:DescribeInstances"}})
 			})
 		})},
-		{"flow-log role trust without its documented condition", ids.IAMTrustSourceCondition, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"flow-log role trust without its documented condition", ids.IAMTrustSourceCondition, "documented-keys-tested", mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, "flowlogs-cw-role"), "assumeRolePolicy", func(s []any) []any {
 				delete(stmt(s, 0), "Condition")
 				return s
 			})
 		})},
-		{"Lambda execution role trust with aws:SourceAccount", ids.IAMTrustSourceCondition, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"Lambda execution role trust with aws:SourceAccount", ids.IAMTrustSourceCondition, "no-undocumented-keys", mut(func(t *testing.T, m *mockaws.Mocks) {
 			// The form every role had before: Lambda documents no condition.
 			editPolicy(t, res(t, m, forwarder+"-role"), "assumeRolePolicy", func(s []any) []any {
 				stmt(s, 0)["Condition"] = map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": mockaws.Account}}
 				return s
 			})
 		})},
-		{"Firehose role trust with aws:Source* instead of sts:ExternalId", ids.IAMTrustSourceCondition, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"Firehose role trust with aws:Source* instead of sts:ExternalId", ids.IAMTrustSourceCondition, "documented-keys-tested", mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, "firehose-role"), "assumeRolePolicy", func(s []any) []any {
 				stmt(s, 0)["Condition"] = map[string]any{
 					"StringEquals": map[string]any{"aws:SourceAccount": mockaws.Account},
@@ -571,29 +672,29 @@ func staticFixtures() []fixture {
 				return s
 			})
 		})},
-		{"Firehose role trust with another account's external id", ids.IAMTrustSourceCondition, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"Firehose role trust with another account's external id", ids.IAMTrustSourceCondition, "own-account-id", mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, "firehose-role"), "assumeRolePolicy", func(s []any) []any {
 				stmt(s, 0)["Condition"] = map[string]any{"StringEquals": map[string]any{"sts:ExternalId": "210987654321"}}
 				return s
 			})
 		})},
-		{"two services with different documented forms in one statement", ids.IAMTrustSourceCondition, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"two services with different documented forms in one statement", ids.IAMTrustSourceCondition, "no-undocumented-keys", mut(func(t *testing.T, m *mockaws.Mocks) {
 			// The flow-log condition is right for vpc-flow-logs and wrong for ec2.
 			editPolicy(t, res(t, m, "flowlogs-cw-role"), "assumeRolePolicy", func(s []any) []any {
 				stmt(s, 0)["Principal"] = map[string]any{"Service": []any{"vpc-flow-logs.amazonaws.com", "ec2.amazonaws.com"}}
 				return s
 			})
 		})},
-		{"service with no documented trust form", ids.IAMTrustSourceCondition, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"service with no documented trust form", ids.IAMTrustSourceCondition, "documented-service", mut(func(t *testing.T, m *mockaws.Mocks) {
 			trustRole(m, "fixture-trust-unknown", "states.amazonaws.com", nil)
 		})},
-		{"bucket policy allows everyone", ids.ResourcePolicyNotPublic, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"bucket policy allows everyone", ids.ResourcePolicyNotPublic, "no-open-principal", mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, flowLogBucket+"-policy"), "policy", func(s []any) []any {
 				arn := res(t, m, flowLogBucket).Outputs["arn"].(string)
 				return append(s, map[string]any{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": arn + "/*"})
 			})
 		})},
-		{"topic policy allows every account", ids.ResourcePolicyNotPublic, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"topic policy allows every account", ids.ResourcePolicyNotPublic, "no-open-principal", mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, "alarms-topic-policy"), "policy", func(s []any) []any {
 				st := stmt(s, 0)
 				st["Principal"] = map[string]any{"AWS": "*"}
@@ -602,44 +703,44 @@ func staticFixtures() []fixture {
 			})
 		})},
 		// Firehose
-		{"stream unencrypted", ids.FirehoseEncryption, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"stream unencrypted", ids.FirehoseEncryption, "sse", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, "firehose-stream").Inputs, "serverSideEncryption.enabled", false)
 		})},
-		{"no error prefix", ids.FirehoseErrorPrefix, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"no error prefix", ids.FirehoseErrorPrefix, "error-prefix", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, "firehose-stream").Inputs, "extendedS3Configuration.errorOutputPrefix", nil)
 		})},
 		// Athena
-		{"results unencrypted", ids.AthenaResultsEncrypted, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"results unencrypted", ids.AthenaResultsEncrypted, "results-encrypted", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, workgroup).Inputs, "configuration.resultConfiguration.encryptionConfiguration", nil)
 		})},
-		{"configuration not enforced", ids.AthenaEnforceConfig, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"configuration not enforced", ids.AthenaEnforceConfig, "enforced", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, workgroup).Inputs, "configuration.enforceWorkgroupConfiguration", false)
 		})},
-		{"no scan cutoff", ids.AthenaScanCutoff, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"no scan cutoff", ids.AthenaScanCutoff, "cutoff", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, "firehose-athena-workgroup").Inputs, "configuration.bytesScannedCutoffPerQuery", nil)
 		})},
 		// QuickSight
-		{"data set shared with everyone", ids.QuickSightPermissionsScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"data set shared with everyone", ids.QuickSightPermissionsScoped, "user-or-group", mut(func(t *testing.T, m *mockaws.Mocks) {
 			stmt(policy.List(res(t, m, qsDataSet).Inputs["permissions"]), 0)["principal"] = "*"
 		})},
-		{"data source shared with a whole namespace", ids.QuickSightPermissionsScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"data source shared with a whole namespace", ids.QuickSightPermissionsScoped, "user-or-group", mut(func(t *testing.T, m *mockaws.Mocks) {
 			stmt(policy.List(res(t, m, qsDataSource).Inputs["permissions"]), 0)["principal"] = "arn:aws:quicksight:us-east-1:123456789012:namespace/default"
 		})},
-		{"dashboard shared with another account", ids.QuickSightPermissionsScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"dashboard shared with another account", ids.QuickSightPermissionsScoped, "owner-account", mut(func(t *testing.T, m *mockaws.Mocks) {
 			editDesiredState(t, res(t, m, qsDashboard), func(st map[string]any) {
 				stmt(policy.List(st["Permissions"]), 0)["Principal"] = "arn:aws:quicksight:us-east-1:210987654321:user/default/outsider"
 			})
 		})},
-		{"wildcard QuickSight action", ids.QuickSightPermissionsScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"wildcard QuickSight action", ids.QuickSightPermissionsScoped, "no-wildcard-action", mut(func(t *testing.T, m *mockaws.Mocks) {
 			stmt(policy.List(res(t, m, qsDataSet).Inputs["permissions"]), 0)["actions"] = []any{"quicksight:*"}
 		})},
-		{"unreadable dashboard state", ids.QuickSightPermissionsScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"unreadable dashboard state", ids.QuickSightPermissionsScoped, "readable", mut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, qsDashboard).Inputs["desiredState"] = "{not json"
 		})},
-		{"data source without SSL", ids.QuickSightDataSourceSSL, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"data source without SSL", ids.QuickSightDataSourceSSL, "ssl-on", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, qsDataSource).Inputs, "sslProperties.disableSsl", true)
 		})},
-		{"service role reads every bucket", ids.QuickSightServiceRoleScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"service role reads every bucket", ids.QuickSightServiceRoleScoped, "exact-resource", mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, qsServicePolicy), "policy", func(s []any) []any {
 				for _, st := range s {
 					if st.(map[string]any)["Sid"] == "ReadFlowLogs" {
@@ -649,18 +750,26 @@ func staticFixtures() []fixture {
 				return s
 			})
 		})},
-		{"service role with a service-wide action", ids.QuickSightServiceRoleScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"service role with a service-wide action", ids.QuickSightServiceRoleScoped, "no-wildcard-action", mut(func(t *testing.T, m *mockaws.Mocks) {
 			editPolicy(t, res(t, m, qsServicePolicy), "policy", func(s []any) []any {
 				stmt(s, 0)["Action"] = "athena:*"
 				return s
 			})
 		})},
-		{"AWS managed policy on the service role", ids.QuickSightServiceRoleScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"service role policy with NotAction", ids.QuickSightServiceRoleScoped, "no-not-elements", mut(func(t *testing.T, m *mockaws.Mocks) {
+			editPolicy(t, res(t, m, qsServicePolicy), "policy", func(s []any) []any {
+				st := stmt(s, 0)
+				st["NotAction"] = st["Action"]
+				delete(st, "Action")
+				return s
+			})
+		})},
+		{"AWS managed policy on the service role", ids.QuickSightServiceRoleScoped, "declared-policy", mut(func(t *testing.T, m *mockaws.Mocks) {
 			add(m, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "fixture-qs-managed", map[string]any{
 				"role": "aws-quicksight-service-role-v0", "policyArn": "arn:aws:iam::aws:policy/service-role/AWSQuicksightAthenaAccess",
 			}, nil)
 		})},
-		{"inline policy on the service role", ids.QuickSightServiceRoleScoped, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"inline policy on the service role", ids.QuickSightServiceRoleScoped, "exact-resource", mut(func(t *testing.T, m *mockaws.Mocks) {
 			add(m, "aws:iam/rolePolicy:RolePolicy", "fixture-qs-inline", map[string]any{
 				"role": "aws-quicksight-service-role-v0",
 				"policy": jsonString(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
@@ -669,12 +778,12 @@ func staticFixtures() []fixture {
 			}, nil)
 		})},
 		// EC2
-		{"demo VPC logs only ACCEPT", ids.VPCFlowLogs, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"demo VPC logs only ACCEPT", ids.VPCFlowLogs, "rejected-traffic", mut(func(t *testing.T, m *mockaws.Mocks) {
 			for _, fl := range m.ByType("aws:ec2/flowLog:FlowLog") {
 				fl.Inputs["trafficType"] = "ACCEPT"
 			}
 		})},
-		{"monitored VPCs without flow logs (FlowLogToS3 run)", ids.VPCFlowLogs, func(t *testing.T, _ *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
+		{"monitored VPCs without flow logs (FlowLogToS3 run)", ids.VPCFlowLogs, "flow-log", func(t *testing.T, _ *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
 			m := runComponent(t, func(ctx *pulumi.Context) error {
 				_, err := components.NewFlowLogToS3(ctx, "s3fl", &components.FlowLogToS3Args{
 					VpcIDs: []pulumi.StringInput{pulumi.String("vpc-11111111")}, Fields: flowlog.DefaultFields(),
@@ -684,7 +793,10 @@ func staticFixtures() []fixture {
 			})
 			return m, []policy.Option{policy.MonitoredVPCs("vpc-11111111", "vpc-22222222")}
 		}},
-		{"instance allows IMDSv1", ids.EC2IMDSv2, mut(func(t *testing.T, m *mockaws.Mocks) {
+		{"monitored VPC without a flow log", ids.VPCFlowLogs, "flow-log", func(t *testing.T, m *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
+			return m, []policy.Option{policy.MonitoredVPCs("vpc-33333333")}
+		}},
+		{"instance allows IMDSv1", ids.EC2IMDSv2, "http-tokens-required", mut(func(t *testing.T, m *mockaws.Mocks) {
 			set(res(t, m, "fixture-host").Inputs, "metadataOptions.httpTokens", "optional")
 		})},
 	}
@@ -761,21 +873,61 @@ func TestBaselinePasses(t *testing.T) {
 	}
 }
 
+// TestEveryRuleHasAFailingFixture: every fixture breaks the clause it
+// names and nothing else it does not declare, and every clause of every
+// security rule has a fixture that breaks it alone.
 func TestEveryRuleHasAFailingFixture(t *testing.T) {
-	covered := map[string]bool{}
+	var cases []fixtureCase
 	for _, f := range fixtures() {
-		covered[f.rule] = true
-		t.Run(f.rule+"/"+f.name, func(t *testing.T) {
+		cases = append(cases, fixtureCase{f.name, f.rule, f.clause})
+		t.Run(f.rule+"/"+f.clause+"/"+f.name, func(t *testing.T) {
 			m, opts := f.breaks(t, baseline(t))
 			rep := policy.Evaluate(m, nil, append([]policy.Option{policy.At(fixtureTime)}, opts...)...)
-			assertBreaksOnly(t, f.rule, rep, rep.Violations)
+			assertBreaksClause(t, f.rule, f.clause, alsoBreaks[f.name], rep, rep.Violations)
 		})
 	}
-	for _, r := range policy.Rules() {
-		if !covered[r.ID] {
-			t.Errorf("rule %s has no fixture that violates it", r.ID)
+	for _, miss := range uncoveredClauses(policy.Rules(), cases) {
+		t.Error(miss)
+	}
+}
+
+// fixtureCase is what a security or deployability fixture declares.
+type fixtureCase struct{ name, rule, clause string }
+
+// uncoveredClauses names every clause of rules that no fixture breaks
+// alone (no other clause of the same rule), and every fixture whose clause
+// its rule does not declare.
+func uncoveredClauses(rules []policy.Rule, cases []fixtureCase) []string {
+	alone := map[string]bool{}
+	var out []string
+	for _, c := range cases {
+		r, ok := ruleByID(c.rule)
+		if _, declared := r.Clause(c.clause); !ok || !declared {
+			out = append(out, fmt.Sprintf("fixture %q names %s/%s, a clause its rule does not declare", c.name, c.rule, c.clause))
+		}
+		if !slices.ContainsFunc(alsoBreaks[c.name], func(k string) bool { return strings.HasPrefix(k, c.rule+"/") }) {
+			alone[c.rule+"/"+c.clause] = true
 		}
 	}
+	for _, r := range rules {
+		if len(r.Clauses) == 0 {
+			out = append(out, fmt.Sprintf("rule %s declares no clauses", r.ID))
+		}
+		for _, c := range r.Clauses {
+			if !alone[r.ID+"/"+c.ID] {
+				out = append(out, fmt.Sprintf("clause %s/%s (%s) has no fixture that breaks it alone", r.ID, c.ID, c.Text))
+			}
+		}
+	}
+	return out
+}
+
+// ruleByID finds a security or a deployability rule.
+func ruleByID(id string) (policy.Rule, bool) {
+	if r, ok := policy.RuleByID(id); ok {
+		return r, true
+	}
+	return policy.DeployRuleByID(id)
 }
 
 // report is what the security and the deployability reports share.
@@ -784,22 +936,48 @@ type report interface {
 	Summary() string
 }
 
-// assertBreaksOnly checks a fixture's report: it violates rule, nothing
-// else, and fails.
-func assertBreaksOnly(t *testing.T, rule string, rep report, violations []policy.Violation) {
+// assertBreaksClause checks a fixture's report: it violates clause of
+// rule, nothing but that and the clauses (rule/clause) of also, each of
+// those too, every violation names a clause its rule declares, and the
+// report fails.
+func assertBreaksClause(t *testing.T, rule, clause string, also []string, rep report, violations []policy.Violation) {
 	t.Helper()
-	if len(violations) == 0 {
-		t.Fatalf("fixture breaks nothing: %s", rep.Summary())
-	}
+	want := rule + "/" + clause
+	seen := map[string]bool{}
 	for _, v := range violations {
-		if v.Rule != rule {
-			t.Errorf("fixture for %s also breaks %s", rule, v)
+		key := v.Rule + "/" + v.Clause
+		seen[key] = true
+		r, _ := ruleByID(v.Rule)
+		if _, ok := r.Clause(v.Clause); !ok {
+			t.Errorf("violation names a clause its rule does not declare: %s", v)
+		}
+		if key != want && !slices.Contains(also, key) {
+			t.Errorf("fixture for %s also breaks %s", want, v)
 		} else {
 			t.Log(v)
 		}
 	}
+	for _, k := range append([]string{want}, also...) {
+		if !seen[k] {
+			t.Errorf("fixture does not break %s: %s", k, rep.Summary())
+		}
+	}
 	if !rep.Failed() {
 		t.Error("a report with violations must fail")
+	}
+}
+
+// TestClausesAreDeclared: every rule of both families lists its clauses,
+// each with a unique id and a text.
+func TestClausesAreDeclared(t *testing.T) {
+	for _, r := range append(policy.Rules(), policy.DeployRules()...) {
+		seen := map[string]bool{}
+		for _, c := range r.Clauses {
+			if c.ID == "" || strings.TrimSpace(c.Text) == "" || seen[c.ID] {
+				t.Errorf("rule %s: clause %+v needs a unique id and a text", r.ID, c)
+			}
+			seen[c.ID] = true
+		}
 	}
 }
 

@@ -121,12 +121,12 @@ func (r DeployReport) Write(w io.Writer) {
 // constraintRule is a rule over the per-resource constraint table: every
 // violation of constraint by any resource of the graph.
 func constraintRule(id string, sev Severity, desc string) Rule {
-	return Rule{ID: id, Severity: sev, Description: desc, Check: func(g *Graph) []Violation {
+	return Rule{ID: id, Severity: sev, Description: desc, Clauses: awsconstraints.Clauses[id], Check: func(g *Graph) []Violation {
 		var out []Violation
 		for _, r := range g.Resources() {
 			for _, v := range awsconstraints.CheckResource(r.Type, r.Name, r.Inputs) {
 				if v.Constraint == id {
-					out = append(out, violation(r, "%s: %s (%s)", v.Property, v.Message, v.Doc))
+					out = append(out, violation(r, v.Clause, "%s: %s (%s)", v.Property, v.Message, v.Doc))
 				}
 			}
 		}
@@ -144,33 +144,50 @@ var deployRules = []Rule{
 	{
 		ID: ids.DeployOpenSearchSLR, Severity: Critical,
 		Description: "A VPC OpenSearch domain needs the account's service-linked role AWSServiceRoleForAmazonOpenSearchService before it is created: the stack declares it (aws:iam/serviceLinkedRole for opensearchservice.amazonaws.com) unless opensearchServiceLinkedRole is existing, and then it must not declare it (creating a role the account has fails). https://docs.aws.amazon.com/opensearch-service/latest/developerguide/slr.html",
-		Check:       checkServiceLinkedRole,
+		Clauses: []Clause{
+			{ID: "role-for-vpc-domain", Text: "a VPC domain has the service-linked role declared, unless the account has it"},
+			{ID: "not-declared-when-existing", Text: "the role is not declared when opensearchServiceLinkedRole is existing"},
+		},
+		Check: checkServiceLinkedRole,
 	},
 	{
 		ID: ids.DeployEndpointPrivateDNS, Severity: High,
 		Description: "Every interface VPC endpoint with private DNS is in a VPC the stack creates with enableDnsSupport and enableDnsHostnames on, or in a VPC of vpcIds only with the explicit opt-in opensearchVpcEndpoints: create: private DNS takes over the service's public name for every workload of the VPC, fails where another endpoint or private hosted zone already serves that name, and needs both DNS attributes, none of which the stack can see in a VPC it does not own. https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html",
-		Check:       checkEndpointPrivateDNS,
+		Clauses: []Clause{
+			{ID: "owned-vpc", Text: "private DNS only in a VPC the stack creates, or with opensearchVpcEndpoints: create"},
+			{ID: "dns-support", Text: "the VPC does not turn enableDnsSupport off"},
+			{ID: "dns-hostnames", Text: "the VPC turns enableDnsHostnames on"},
+		},
+		Check: checkEndpointPrivateDNS,
 	},
 	{
 		ID: ids.DeployKMSGrants, Severity: Critical,
 		Description: "Every KMS key the stack creates lets each service that writes with it use it, in the key policy: logs.<region>.amazonaws.com for a log group it encrypts (kms:Encrypt, kms:Decrypt, kms:GenerateDataKey), cloudwatch.amazonaws.com for a topic it encrypts that alarms publish to (kms:Decrypt, kms:GenerateDataKey), delivery.logs.amazonaws.com for a bucket it encrypts that flow logs deliver to (kms:GenerateDataKey); otherwise the write fails. Keys configured by ARN are not in the graph and not checked. https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html, https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html, https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html",
-		Check:       checkKMSGrants,
+		Clauses: []Clause{
+			{ID: "log-group-key", Text: "a key that encrypts a log group lets logs.<region>.amazonaws.com use it"},
+			{ID: "alarm-topic-key", Text: "a key that encrypts a topic alarms publish to lets cloudwatch.amazonaws.com use it"},
+			{ID: "flow-log-bucket-key", Text: "a key that encrypts a bucket flow logs deliver to lets delivery.logs.amazonaws.com use it"},
+		},
+		Check: checkKMSGrants,
 	},
 	constraintRule(ids.DeployMetricFilterPattern, Critical,
 		fmt.Sprintf("Every metric and subscription filter pattern is at most %d characters with at most %d regular expressions. %s", awslimits.MaxFilterPatternLength, awsconstraints.MaxRegexPerPattern, awsconstraints.DocPutMetricFilter)),
 	{
 		ID: ids.DeploySubscriptionFilters, Severity: Critical,
 		Description: fmt.Sprintf("No log group has more than %d subscription filters (CloudWatch Logs' limit per log group; existing filters of a log group the stack does not create are not visible and count too). https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutSubscriptionFilter.html", awslimits.MaxSubscriptionFiltersPerLogGroup),
+		Clauses:     one("filters-per-log-group", "at most 2 subscription filters per log group"),
 		Check:       checkSubscriptionFilters,
 	},
 	{
 		ID: ids.DeployRegexPatternsPerLogGroup, Severity: Critical,
 		Description: fmt.Sprintf("The metric and subscription filter patterns of one log group hold at most %d regular expressions together (CloudWatch Logs' quota per log group). %s", awsconstraints.MaxRegexPerLogGroup, awsconstraints.DocPutMetricFilter),
+		Clauses:     one("regex-per-log-group", "at most 5 regular expressions in the filter patterns of one log group"),
 		Check:       checkRegexPerLogGroup,
 	},
 	{
 		ID: ids.DeployFlowLogsPerVPC, Severity: Critical,
 		Description: fmt.Sprintf("No VPC, subnet or network interface gets more than %d flow logs from the stack (EC2's quota per resource, not adjustable; flow logs the account already has count too). https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-flow-logs", awslimits.MaxFlowLogsPerResource),
+		Clauses:     one("flow-logs-per-resource", "at most 2 flow logs per VPC, subnet or network interface"),
 		Check:       checkFlowLogsPerResource,
 	},
 	constraintRule(ids.DeployAthenaScanCutoff, Critical,
@@ -194,7 +211,7 @@ func checkServiceLinkedRole(g *Graph) []Violation {
 	var out []Violation
 	if g.slrExists {
 		for _, r := range roles {
-			out = append(out, violation(r, "opensearchServiceLinkedRole is existing: the account has AWSServiceRoleForAmazonOpenSearchService, and creating it again fails"))
+			out = append(out, violation(r, "not-declared-when-existing", "opensearchServiceLinkedRole is existing: the account has AWSServiceRoleForAmazonOpenSearchService, and creating it again fails"))
 		}
 		return out
 	}
@@ -203,7 +220,7 @@ func checkServiceLinkedRole(g *Graph) []Violation {
 	}
 	for _, d := range g.ByType(tDomain) {
 		if len(List(Get(d.Inputs, "vpcOptions.subnetIds"))) > 0 {
-			out = append(out, violation(d, "a VPC domain needs the service-linked role AWSServiceRoleForAmazonOpenSearchService: declare aws:iam/serviceLinkedRole for opensearchservice.amazonaws.com, or set opensearchServiceLinkedRole: existing when the account has it"))
+			out = append(out, violation(d, "role-for-vpc-domain", "a VPC domain needs the service-linked role AWSServiceRoleForAmazonOpenSearchService: declare aws:iam/serviceLinkedRole for opensearchservice.amazonaws.com, or set opensearchServiceLinkedRole: existing when the account has it"))
 		}
 	}
 	return out
@@ -223,17 +240,17 @@ func checkEndpointPrivateDNS(g *Graph) []Violation {
 		}
 		if vpc == nil {
 			if !g.foreignEndpointsOK {
-				out = append(out, violation(ep, "private DNS for %s in VPC %s, which the stack does not create: it takes over the service's name for every workload there and fails if that VPC already has such an endpoint; opt in with opensearchVpcEndpoints: create",
+				out = append(out, violation(ep, "owned-vpc", "private DNS for %s in VPC %s, which the stack does not create: it takes over the service's name for every workload there and fails if that VPC already has such an endpoint; opt in with opensearchVpcEndpoints: create",
 					Str(ep.Inputs["serviceName"]), quoteOrUnset(Str(ep.Inputs["vpcId"]))))
 			}
 			continue
 		}
 		// AWS creates a VPC with DNS support on and DNS hostnames off.
 		if sup, ok := vpc.Inputs["enableDnsSupport"].(bool); ok && !sup {
-			out = append(out, violation(ep, "private DNS needs enableDnsSupport on VPC %s", vpc.Name))
+			out = append(out, violation(ep, "dns-support", "private DNS needs enableDnsSupport on VPC %s", vpc.Name))
 		}
 		if !IsTrue(vpc.Inputs["enableDnsHostnames"]) {
-			out = append(out, violation(ep, "private DNS needs enableDnsHostnames on VPC %s (off by default)", vpc.Name))
+			out = append(out, violation(ep, "dns-hostnames", "private DNS needs enableDnsHostnames on VPC %s (off by default)", vpc.Name))
 		}
 	}
 	return out
@@ -241,6 +258,7 @@ func checkEndpointPrivateDNS(g *Graph) []Violation {
 
 // keyUse is one service that must be allowed to use a key, and why.
 type keyUse struct {
+	clause    string
 	principal string // service principal; "logs." matches logs.<region>.amazonaws.com
 	actions   []string
 	why       string
@@ -252,7 +270,7 @@ func checkKMSGrants(g *Graph) []Violation {
 		var uses []keyUse
 		for _, lg := range g.ByType(tLogGroup) {
 			if Refers(lg.Inputs["kmsKeyId"], key) {
-				uses = append(uses, keyUse{"logs.", []string{"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"}, "it encrypts log group " + lg.Name})
+				uses = append(uses, keyUse{"log-group-key", "logs.", []string{"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"}, "it encrypts log group " + lg.Name})
 			}
 		}
 		for _, t := range g.ByType(tTopic) {
@@ -261,7 +279,7 @@ func checkKMSGrants(g *Graph) []Violation {
 			}
 			for _, a := range g.ByType(tMetricAlarm) {
 				if alarmPublishesTo(a, t) {
-					uses = append(uses, keyUse{"cloudwatch.amazonaws.com", []string{"kms:Decrypt", "kms:GenerateDataKey"}, "it encrypts topic " + t.Name + ", which alarm " + a.Name + " publishes to"})
+					uses = append(uses, keyUse{"alarm-topic-key", "cloudwatch.amazonaws.com", []string{"kms:Decrypt", "kms:GenerateDataKey"}, "it encrypts topic " + t.Name + ", which alarm " + a.Name + " publishes to"})
 					break
 				}
 			}
@@ -274,7 +292,7 @@ func checkKMSGrants(g *Graph) []Violation {
 				}
 				for fl, d := range dests {
 					if Refers(enc.Inputs["bucket"], d) {
-						uses = append(uses, keyUse{"delivery.logs.amazonaws.com", []string{"kms:GenerateDataKey"}, "it encrypts bucket " + d.Name + ", which flow log " + fl.Name + " delivers to"})
+						uses = append(uses, keyUse{"flow-log-bucket-key", "delivery.logs.amazonaws.com", []string{"kms:GenerateDataKey"}, "it encrypts bucket " + d.Name + ", which flow log " + fl.Name + " delivers to"})
 						break
 					}
 				}
@@ -291,7 +309,7 @@ func checkKMSGrants(g *Graph) []Violation {
 					if who == "logs." {
 						who = "logs.<region>.amazonaws.com"
 					}
-					out = append(out, violation(key, "the key policy does not allow %s %s, and %s", who, act, u.why))
+					out = append(out, violation(key, u.clause, "the key policy does not allow %s %s, and %s", who, act, u.why))
 				}
 			}
 		}
@@ -382,7 +400,7 @@ func (g *Graph) logGroupLabel(name string) string {
 func checkSubscriptionFilters(g *Graph) []Violation {
 	return overLimit(g.ByType(tSubscription),
 		func(f *mockaws.Resource) []string { return []string{filterLogGroup(f)} },
-		awslimits.MaxSubscriptionFiltersPerLogGroup,
+		awslimits.MaxSubscriptionFiltersPerLogGroup, "filters-per-log-group",
 		func(lg string, n int, names string) string {
 			return fmt.Sprintf("log group %s gets %d subscription filters (%s); CloudWatch Logs allows %d",
 				g.logGroupLabel(lg), n, names, awslimits.MaxSubscriptionFiltersPerLogGroup)
@@ -392,7 +410,7 @@ func checkSubscriptionFilters(g *Graph) []Violation {
 // overLimit groups rs by the keys each one yields, in first-seen order, and
 // returns a violation for every member of a group beyond limit; msg says
 // what the group is, given its key, size and members' names.
-func overLimit[K comparable](rs []*mockaws.Resource, keys func(*mockaws.Resource) []K, limit int, msg func(k K, n int, names string) string) []Violation {
+func overLimit[K comparable](rs []*mockaws.Resource, keys func(*mockaws.Resource) []K, limit int, clause string, msg func(k K, n int, names string) string) []Violation {
 	groups := map[K][]*mockaws.Resource{}
 	var order []K
 	for _, r := range rs {
@@ -415,7 +433,7 @@ func overLimit[K comparable](rs []*mockaws.Resource, keys func(*mockaws.Resource
 		}
 		text := msg(k, len(members), strings.Join(names, ", "))
 		for _, r := range members[limit:] {
-			out = append(out, violation(r, "%s", text))
+			out = append(out, violation(r, clause, "%s", text))
 		}
 	}
 	return out
@@ -440,7 +458,7 @@ func checkRegexPerLogGroup(g *Graph) []Violation {
 	var out []Violation
 	for _, lg := range order {
 		if count[lg] > awsconstraints.MaxRegexPerLogGroup {
-			out = append(out, violation(last[lg], "the filter patterns of log group %s hold %d regular expressions; CloudWatch Logs allows %d per log group",
+			out = append(out, violation(last[lg], "regex-per-log-group", "the filter patterns of log group %s hold %d regular expressions; CloudWatch Logs allows %d per log group",
 				g.logGroupLabel(lg), count[lg], awsconstraints.MaxRegexPerLogGroup))
 		}
 	}
@@ -459,7 +477,7 @@ func checkFlowLogsPerResource(g *Graph) []Violation {
 			}
 			return ts
 		},
-		awslimits.MaxFlowLogsPerResource,
+		awslimits.MaxFlowLogsPerResource, "flow-logs-per-resource",
 		func(t target, n int, names string) string {
 			return fmt.Sprintf("%s %s gets %d flow logs (%s); EC2 allows %d per resource",
 				t.kind, t.id, n, names, awslimits.MaxFlowLogsPerResource)

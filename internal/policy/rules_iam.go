@@ -169,10 +169,19 @@ func trustForm(principal string) (TrustForm, bool) {
 	return TrustForm{}, false
 }
 
+// Clauses of iam-trust-source-condition.
+const (
+	trustKnownService = "documented-service"
+	trustMissingKey   = "documented-keys-tested"
+	trustExtraKey     = "no-undocumented-keys"
+	trustAccountValue = "own-account-id"
+)
+
 // trustProblems returns what keeps statement s from being form f's documented
-// trust policy; account is the role's own account id ("" when unknown).
-func trustProblems(s Statement, f TrustForm, account string) []string {
-	var out []string
+// trust policy, one problem per clause; account is the role's own account
+// id ("" when unknown).
+func trustProblems(s Statement, f TrustForm, account string) []problem {
+	var missing, extra, wrong []string
 	var have []string // as written, in a stable order
 	for _, op := range sortedKeys(s.Condition) {
 		kv, _ := s.Condition[op].(map[string]any)
@@ -180,19 +189,28 @@ func trustProblems(s Statement, f TrustForm, account string) []string {
 	}
 	for _, k := range f.Keys {
 		if !slices.ContainsFunc(have, func(h string) bool { return strings.EqualFold(h, k) }) {
-			out = append(out, "lacks "+k)
+			missing = append(missing, "lacks "+k)
 		}
 	}
 	for _, k := range have {
 		if !slices.ContainsFunc(f.Keys, func(want string) bool { return strings.EqualFold(want, k) }) {
-			out = append(out, "tests "+k+", which it does not document")
+			extra = append(extra, "tests "+k+", which it does not document")
 		}
 	}
 	for _, k := range f.AccountKeys {
 		for _, v := range conditionValues(s, k) {
 			if (account != "" && v != account) || !accountIDRe.MatchString(v) {
-				out = append(out, fmt.Sprintf("tests %s = %q, not the role's account id", k, v))
+				wrong = append(wrong, fmt.Sprintf("tests %s = %q, not the role's account id", k, v))
 			}
+		}
+	}
+	var out []problem
+	for _, p := range []struct {
+		clause string
+		what   []string
+	}{{trustMissingKey, missing}, {trustExtraKey, extra}, {trustAccountValue, wrong}} {
+		if len(p.what) > 0 {
+			out = append(out, problem{p.clause, strings.Join(p.what, ", ")})
 		}
 	}
 	return out
@@ -219,11 +237,16 @@ var iamRules = []Rule{
 		ID:          ids.IAMNoWildcardAction,
 		Severity:    Critical,
 		Description: `No policy document (identity, trust, resource, key or OpenSearch access policy) has an Allow statement with Action "*" or with NotAction (which allows everything not listed); an unreadable document is a violation too, since no rule can check it.`,
+		Clauses: []Clause{
+			{ID: "readable", Text: "every policy document is readable JSON"},
+			{ID: "no-action-star", Text: `no Allow statement has Action "*"`},
+			{ID: "no-not-action", Text: "no Allow statement uses NotAction"},
+		},
 		Check: func(g *Graph) []Violation {
 			var out []Violation
 			for _, d := range g.Documents() {
 				if d.Err != nil {
-					out = append(out, violation(d.Resource, "%s is not a readable policy document (%v)", d.Field, d.Err))
+					out = append(out, violation(d.Resource, "readable", "%s is not a readable policy document (%v)", d.Field, d.Err))
 					continue
 				}
 				for i, s := range d.Statements {
@@ -231,9 +254,9 @@ var iamRules = []Rule{
 						continue
 					}
 					if s.NotAction {
-						out = append(out, violation(d.Resource, "%s %s allows NotAction %v, i.e. every other action", d.Field, s.Label(i), s.Actions))
+						out = append(out, violation(d.Resource, "no-not-action", "%s %s allows NotAction %v, i.e. every other action", d.Field, s.Label(i), s.Actions))
 					} else if slices.ContainsFunc(s.Actions, isWildcardAction) {
-						out = append(out, violation(d.Resource, `%s %s allows Action "*"`, d.Field, s.Label(i)))
+						out = append(out, violation(d.Resource, "no-action-star", `%s %s allows Action "*"`, d.Field, s.Label(i)))
 					}
 				}
 			}
@@ -246,6 +269,10 @@ var iamRules = []Rule{
 		Description: `No identity or resource policy has an Allow statement with Resource "*" (or NotResource), except the documented allow-list: ` +
 			`KMS key policies (Resource "*" means the key itself), the Lambda VPC network-interface actions ec2:CreateNetworkInterface, ec2:DescribeNetworkInterfaces, ec2:DeleteNetworkInterface, ec2:AssignPrivateIpAddresses, ec2:UnassignPrivateIpAddresses, ` +
 			`and the CloudWatch metric reads cloudwatch:GetMetricData, cloudwatch:GetMetricStatistics, cloudwatch:GetMetricWidgetImage, cloudwatch:ListMetrics (AWS Chatbot's alarm graphs; they have no resource type).`,
+		Clauses: []Clause{
+			{ID: "no-resource-star", Text: `no Allow statement outside the allow-list has Resource "*"`},
+			{ID: "no-not-resource", Text: "no Allow statement outside the allow-list uses NotResource"},
+		},
 		Check: func(g *Graph) []Violation {
 			var out []Violation
 			for _, d := range g.Documents() {
@@ -259,11 +286,11 @@ var iamRules = []Rule{
 					if _, ok := wildcardResourceAllowed(d, s); ok {
 						continue
 					}
-					what := `Resource "*"`
+					what, clause := `Resource "*"`, "no-resource-star"
 					if s.NotResource {
-						what = "NotResource (every other resource)"
+						what, clause = "NotResource (every other resource)", "no-not-resource"
 					}
-					out = append(out, violation(d.Resource, "%s %s allows %v on %s; only the allow-listed actions may", d.Field, s.Label(i), s.Actions, what))
+					out = append(out, violation(d.Resource, clause, "%s %s allows %v on %s; only the allow-listed actions may", d.Field, s.Label(i), s.Actions, what))
 				}
 			}
 			return out
@@ -277,6 +304,12 @@ var iamRules = []Rule{
 			"vpc-flow-logs aws:SourceAccount and aws:SourceArn; logs aws:SourceArn; firehose sts:ExternalId = the account id; " +
 			"lambda, chatbot, es and ec2 none. A missing key lets another account's resource make the service act with the role " +
 			"(confused deputy); a key the service does not send denies every assumption at run time; a service not in the list is a violation until its documented form is added.",
+		Clauses: []Clause{
+			{ID: trustKnownService, Text: "the trusted service has a documented trust form in policy.TrustForms"},
+			{ID: trustMissingKey, Text: "the statement tests every condition key the service documents"},
+			{ID: trustExtraKey, Text: "the statement tests no condition key the service does not document"},
+			{ID: trustAccountValue, Text: "an account key is tested against the role's own account id"},
+		},
 		Check: func(g *Graph) []Violation {
 			var out []Violation
 			for _, d := range g.Documents() {
@@ -291,13 +324,13 @@ var iamRules = []Rule{
 					for _, svc := range s.Principal.Service {
 						f, ok := trustForm(svc)
 						if !ok {
-							out = append(out, violation(d.Resource, "%s %s lets %s assume the role, a service with no documented trust form in the rule's allow-list (policy.TrustForms)",
+							out = append(out, violation(d.Resource, trustKnownService, "%s %s lets %s assume the role, a service with no documented trust form in the rule's allow-list (policy.TrustForms)",
 								d.Field, s.Label(i), svc))
 							continue
 						}
-						if p := trustProblems(s, f, account); len(p) > 0 {
-							out = append(out, violation(d.Resource, "%s %s lets %s assume the role but %s; its documentation (%s) shows %s",
-								d.Field, s.Label(i), svc, strings.Join(p, ", "), f.Doc, f.describe()))
+						for _, p := range trustProblems(s, f, account) {
+							out = append(out, violation(d.Resource, p.clause, "%s %s lets %s assume the role but %s; its documentation (%s) shows %s",
+								d.Field, s.Label(i), svc, p.msg, f.Doc, f.describe()))
 						}
 					}
 				}
@@ -309,6 +342,7 @@ var iamRules = []Rule{
 		ID:          ids.ResourcePolicyNotPublic,
 		Severity:    Critical,
 		Description: `No bucket, topic, queue, key, log, VPC endpoint or role trust policy allows "Principal": "*" (or {"AWS": "*"}, or NotPrincipal) without a condition that restricts the caller (source account, ARN, VPC, IP or organization). OpenSearch access policies are checked by opensearch-no-open-access.`,
+		Clauses:     one("no-open-principal", `no Allow statement names "*" (or NotPrincipal) without a condition that restricts the caller`),
 		Check: func(g *Graph) []Violation {
 			var out []Violation
 			for _, d := range g.Documents() {
@@ -317,7 +351,7 @@ var iamRules = []Rule{
 				}
 				for i, s := range d.Statements {
 					if openAllow(s) {
-						out = append(out, violation(d.Resource, "%s %s allows %v to any principal with no restricting condition", d.Field, s.Label(i), s.Actions))
+						out = append(out, violation(d.Resource, "no-open-principal", "%s %s allows %v to any principal with no restricting condition", d.Field, s.Label(i), s.Actions))
 					}
 				}
 			}

@@ -36,17 +36,18 @@ var runtimeDeprecation = map[string]string{
 	"ruby3.2":         "2026-03-31",
 }
 
-// runtimeSupported reports whether AWS still supports runtime at t.
-func runtimeSupported(runtime string, t time.Time) (bool, string) {
+// runtimeSupported reports whether AWS still supports runtime at t, and
+// otherwise the clause it breaks and why.
+func runtimeSupported(runtime string, t time.Time) (ok bool, clause, why string) {
 	date, ok := runtimeDeprecation[runtime]
 	if !ok {
-		return false, "is not a supported Lambda runtime"
+		return false, "known-runtime", "is not a supported Lambda runtime"
 	}
 	end, _ := time.Parse(time.DateOnly, date)
 	if !t.Before(end) {
-		return false, "was deprecated on " + date
+		return false, "not-deprecated", "was deprecated on " + date
 	}
-	return true, ""
+	return true, "", ""
 }
 
 var lambdaRules = []Rule{
@@ -54,22 +55,28 @@ var lambdaRules = []Rule{
 		ID:          ids.LambdaNotPublic,
 		Severity:    Critical,
 		Description: `No Lambda function can be invoked by anyone: no permission grants "*", every permission for an AWS service names the source account or ARN (otherwise any account's resource of that service could invoke it), and no function URL has authorizationType NONE (FSBP Lambda.1).`,
+		Clauses: []Clause{
+			{ID: "no-public-permission", Text: `no permission grants principal "*" (without principalOrgId)`},
+			{ID: "service-source", Text: "every permission for an AWS service names sourceAccount or sourceArn"},
+			{ID: "permission-url-auth", Text: "no permission grants functionUrlAuthType NONE"},
+			{ID: "function-url-iam", Text: "every function URL has authorizationType AWS_IAM"},
+		},
 		Check: func(g *Graph) []Violation {
 			var out []Violation
 			for _, p := range g.ByType(tPermission) {
 				principal := Str(p.Inputs["principal"])
 				switch {
 				case principal == "*" && Str(p.Inputs["principalOrgId"]) == "":
-					out = append(out, violation(p, "grants %s to principal \"*\"", Str(p.Inputs["action"])))
+					out = append(out, violation(p, "no-public-permission", "grants %s to principal \"*\"", Str(p.Inputs["action"])))
 				case isServicePrincipal(principal) && Str(p.Inputs["sourceAccount"]) == "" && Str(p.Inputs["sourceArn"]) == "":
-					out = append(out, violation(p, "grants %s to %s without sourceAccount or sourceArn: any account's %s resource could invoke the function", Str(p.Inputs["action"]), principal, principal))
+					out = append(out, violation(p, "service-source", "grants %s to %s without sourceAccount or sourceArn: any account's %s resource could invoke the function", Str(p.Inputs["action"]), principal, principal))
 				case Str(p.Inputs["functionUrlAuthType"]) == "NONE":
-					out = append(out, violation(p, "grants unauthenticated function URL access (functionUrlAuthType NONE)"))
+					out = append(out, violation(p, "permission-url-auth", "grants unauthenticated function URL access (functionUrlAuthType NONE)"))
 				}
 			}
 			for _, u := range g.ByType(tFunctionURL) {
 				if Str(u.Inputs["authorizationType"]) != "AWS_IAM" {
-					out = append(out, violation(u, "function URL authorizationType is %s, not AWS_IAM", quoteOrUnset(Str(u.Inputs["authorizationType"]))))
+					out = append(out, violation(u, "function-url-iam", "function URL authorizationType is %s, not AWS_IAM", quoteOrUnset(Str(u.Inputs["authorizationType"]))))
 				}
 			}
 			return out
@@ -79,6 +86,10 @@ var lambdaRules = []Rule{
 		ID:          ids.LambdaSupportedRuntime,
 		Severity:    Medium,
 		Description: "Every zip-packaged Lambda function uses a runtime AWS supports on the evaluation date (a deprecated runtime gets no security patches) (FSBP Lambda.2).",
+		Clauses: []Clause{
+			{ID: "known-runtime", Text: "the runtime is one of Lambda's supported runtimes"},
+			{ID: "not-deprecated", Text: "the runtime's deprecation date is after the evaluation date"},
+		},
 		Check: func(g *Graph) []Violation {
 			var out []Violation
 			for _, fn := range g.ByType(tFunction) {
@@ -86,8 +97,8 @@ var lambdaRules = []Rule{
 					continue // the image brings its own runtime
 				}
 				rt := Str(fn.Inputs["runtime"])
-				if ok, why := runtimeSupported(rt, g.Now); !ok {
-					out = append(out, violation(fn, "runtime %s %s", quoteOrUnset(rt), why))
+				if ok, clause, why := runtimeSupported(rt, g.Now); !ok {
+					out = append(out, violation(fn, clause, "runtime %s %s", quoteOrUnset(rt), why))
 				}
 			}
 			return out
@@ -97,6 +108,7 @@ var lambdaRules = []Rule{
 		ID:          ids.LambdaOnFailure,
 		Severity:    Medium,
 		Description: "Every Lambda function has an event invoke config with an on-failure destination, so an asynchronous event that fails every retry is kept, not dropped.",
+		Clauses:     one("on-failure-destination", "an event invoke config of the function sets destinationConfig.onFailure.destination"),
 		Check: func(g *Graph) []Violation {
 			var out []Violation
 			for _, fn := range g.ByType(tFunction) {
@@ -107,7 +119,7 @@ var lambdaRules = []Rule{
 					}
 				}
 				if !ok {
-					out = append(out, violation(fn, "no event invoke config with destinationConfig.onFailure: failed async events are dropped"))
+					out = append(out, violation(fn, "on-failure-destination", "no event invoke config with destinationConfig.onFailure: failed async events are dropped"))
 				}
 			}
 			return out
@@ -117,12 +129,13 @@ var lambdaRules = []Rule{
 		ID:          ids.LambdaLogRetention,
 		Severity:    Medium,
 		Description: "Every Lambda function writes to a log group the stack declares (loggingConfig.logGroup, or /aws/lambda/<name>), so logs-retention governs it; otherwise Lambda creates one that never expires.",
+		Clauses:     one("log-group-declared", "the function's log group is a log group of the stack"),
 		Check: func(g *Graph) []Violation {
 			var out []Violation
 			for _, fn := range g.ByType(tFunction) {
 				name := FunctionLogGroupName(fn)
 				if g.LogGroupNamed(name) == nil {
-					out = append(out, violation(fn, "log group %s is not declared in the stack: Lambda creates it with no retention", name))
+					out = append(out, violation(fn, "log-group-declared", "log group %s is not declared in the stack: Lambda creates it with no retention", name))
 				}
 			}
 			return out
@@ -133,6 +146,10 @@ var lambdaRules = []Rule{
 		Severity: High,
 		Description: "No Lambda function's environment holds a Pulumi secret or a credential-bearing URL (a Slack webhook, a URL with a password): " +
 			"anyone allowed lambda:GetFunctionConfiguration reads environment variables in clear text; a function reads secrets from Secrets Manager at run time and gets only the secret's ARN.",
+		Clauses: []Clause{
+			{ID: "no-pulumi-secret", Text: "no environment variable holds a Pulumi secret"},
+			{ID: "no-credential-url", Text: "no environment variable holds a webhook URL or a URL with a password"},
+		},
 		Check: func(g *Graph) []Violation {
 			var out []Violation
 			for _, fn := range g.ByType(tFunction) {
@@ -141,9 +158,9 @@ var lambdaRules = []Rule{
 					v := vars[k]
 					switch {
 					case IsSecret(v):
-						out = append(out, violation(fn, "environment variable %s holds a Pulumi secret; pass a Secrets Manager ARN and read it at run time", k))
+						out = append(out, violation(fn, "no-pulumi-secret", "environment variable %s holds a Pulumi secret; pass a Secrets Manager ARN and read it at run time", k))
 					case credentialURL(Str(v)):
-						out = append(out, violation(fn, "environment variable %s holds a URL that carries a credential", k))
+						out = append(out, violation(fn, "no-credential-url", "environment variable %s holds a URL that carries a credential", k))
 					}
 				}
 			}

@@ -11,66 +11,69 @@ import (
 // Policy-Min-TLS-1-2-PFS-2023-10, ...).
 const openSearchMinTLSPrefix = "Policy-Min-TLS-1-2-"
 
-// domainRule builds a rule that checks each aws:opensearch/domain:Domain.
-func domainRule(id string, sev Severity, desc string, problem func(in map[string]any) string) Rule {
-	return Rule{ID: id, Severity: sev, Description: desc, Check: func(g *Graph) []Violation {
+// domainRule builds a rule that checks each aws:opensearch/domain:Domain:
+// problems returns one problem per clause the domain's inputs break.
+func domainRule(id string, sev Severity, desc string, clauses []Clause, problems func(in map[string]any) []problem) Rule {
+	return Rule{ID: id, Severity: sev, Description: desc, Clauses: clauses, Check: func(g *Graph) []Violation {
 		var out []Violation
 		for _, d := range g.ByType(tDomain) {
-			if msg := problem(d.Inputs); msg != "" {
-				out = append(out, violation(d, "%s", msg))
+			for _, p := range problems(d.Inputs) {
+				out = append(out, violation(d, p.clause, "%s", p.msg))
 			}
 		}
 		return out
 	}}
 }
 
+// check is the problem of clause when bad, else none.
+func check(bad bool, clause, msg string) []problem {
+	if bad {
+		return []problem{{clause, msg}}
+	}
+	return nil
+}
+
 var openSearchRules = []Rule{
 	domainRule(ids.OpenSearchVPCOnly, Critical,
 		"Every OpenSearch domain is reachable only inside a VPC: vpcOptions.subnetIds is not empty, so it has no public endpoint (FSBP OpenSearch.2).",
-		func(in map[string]any) string {
-			if len(List(Get(in, "vpcOptions.subnetIds"))) == 0 {
-				return "vpcOptions.subnetIds is empty: the domain has a public endpoint"
-			}
-			return ""
+		one("vpc-subnets", "vpcOptions.subnetIds is not empty"),
+		func(in map[string]any) []problem {
+			return check(len(List(Get(in, "vpcOptions.subnetIds"))) == 0, "vpc-subnets", "vpcOptions.subnetIds is empty: the domain has a public endpoint")
 		}),
 	domainRule(ids.OpenSearchEncryptAtRest, High,
 		"Every OpenSearch domain encrypts data at rest (encryptAtRest.enabled) (FSBP OpenSearch.1).",
-		func(in map[string]any) string {
-			if !IsTrue(Get(in, "encryptAtRest.enabled")) {
-				return "encryptAtRest.enabled is not true"
-			}
-			return ""
+		one("encrypt-at-rest", "encryptAtRest.enabled is true"),
+		func(in map[string]any) []problem {
+			return check(!IsTrue(Get(in, "encryptAtRest.enabled")), "encrypt-at-rest", "encryptAtRest.enabled is not true")
 		}),
 	domainRule(ids.OpenSearchNodeToNode, High,
 		"Every OpenSearch domain encrypts traffic between its nodes (nodeToNodeEncryption.enabled) (FSBP OpenSearch.3).",
-		func(in map[string]any) string {
-			if !IsTrue(Get(in, "nodeToNodeEncryption.enabled")) {
-				return "nodeToNodeEncryption.enabled is not true"
-			}
-			return ""
+		one("node-to-node", "nodeToNodeEncryption.enabled is true"),
+		func(in map[string]any) []problem {
+			return check(!IsTrue(Get(in, "nodeToNodeEncryption.enabled")), "node-to-node", "nodeToNodeEncryption.enabled is not true")
 		}),
 	domainRule(ids.OpenSearchHTTPS, High,
 		"Every OpenSearch domain endpoint enforces HTTPS with TLS 1.2 or later (domainEndpointOptions.enforceHttps and a "+openSearchMinTLSPrefix+"* tlsSecurityPolicy) (FSBP OpenSearch.8).",
-		func(in map[string]any) string {
-			var problems []string
-			if !IsTrue(Get(in, "domainEndpointOptions.enforceHttps")) {
-				problems = append(problems, "domainEndpointOptions.enforceHttps is not true")
-			}
-			if p := Str(Get(in, "domainEndpointOptions.tlsSecurityPolicy")); !strings.HasPrefix(p, openSearchMinTLSPrefix) {
-				problems = append(problems, "tlsSecurityPolicy "+quoteOrUnset(p)+" allows TLS older than 1.2")
-			}
-			return strings.Join(problems, "; ")
+		[]Clause{
+			{ID: "enforce-https", Text: "domainEndpointOptions.enforceHttps is true"},
+			{ID: "tls12-policy", Text: "domainEndpointOptions.tlsSecurityPolicy is a " + openSearchMinTLSPrefix + "* policy"},
+		},
+		func(in map[string]any) []problem {
+			p := Str(Get(in, "domainEndpointOptions.tlsSecurityPolicy"))
+			return append(check(!IsTrue(Get(in, "domainEndpointOptions.enforceHttps")), "enforce-https", "domainEndpointOptions.enforceHttps is not true"),
+				check(!strings.HasPrefix(p, openSearchMinTLSPrefix), "tls12-policy", "tlsSecurityPolicy "+quoteOrUnset(p)+" allows TLS older than 1.2")...)
 		}),
 	domainRule(ids.OpenSearchFineGrained, High,
 		"Every OpenSearch domain uses fine-grained access control (advancedSecurityOptions.enabled) with anonymous access off (FSBP OpenSearch.7).",
-		func(in map[string]any) string {
+		[]Clause{
+			{ID: "fgac-enabled", Text: "advancedSecurityOptions.enabled is true"},
+			{ID: "anonymous-off", Text: "advancedSecurityOptions.anonymousAuthEnabled is not true"},
+		},
+		func(in map[string]any) []problem {
 			if !IsTrue(Get(in, "advancedSecurityOptions.enabled")) {
-				return "advancedSecurityOptions.enabled is not true: no fine-grained access control"
+				return check(true, "fgac-enabled", "advancedSecurityOptions.enabled is not true: no fine-grained access control")
 			}
-			if IsTrue(Get(in, "advancedSecurityOptions.anonymousAuthEnabled")) {
-				return "advancedSecurityOptions.anonymousAuthEnabled lets anyone in"
-			}
-			return ""
+			return check(IsTrue(Get(in, "advancedSecurityOptions.anonymousAuthEnabled")), "anonymous-off", "advancedSecurityOptions.anonymousAuthEnabled lets anyone in")
 		}),
 	{
 		ID:       ids.OpenSearchNoOpenAccess,
@@ -78,6 +81,10 @@ var openSearchRules = []Rule{
 		Description: `No OpenSearch access policy (the domain's accessPolicies or a DomainPolicy) allows "Principal": "*" or {"AWS": "*"} without a condition that restricts the caller (source account, ARN, VPC, IP or organization), ` +
 			`except the policy AWS recommends with fine-grained access control: on a domain of the stack that is in a VPC (vpcOptions.subnetIds), has fine-grained access control on and anonymous access off, ` +
 			`allowing only that domain's HTTP API (es:ESHttp* actions on <domain ARN>/*); there the domain's security group and fine-grained access control decide who gets in.`,
+		Clauses: []Clause{
+			{ID: "readable", Text: "every OpenSearch access policy is readable JSON"},
+			{ID: "no-open-principal", Text: "no Allow statement is open to any principal without a restricting condition, except the recommended fine-grained access control policy"},
+		},
 		Check: func(g *Graph) []Violation {
 			var out []Violation
 			for _, d := range g.Documents() {
@@ -85,12 +92,12 @@ var openSearchRules = []Rule{
 					continue
 				}
 				if d.Err != nil {
-					out = append(out, violation(d.Resource, "%s is unreadable (%v): cannot prove it is not open", d.Field, d.Err))
+					out = append(out, violation(d.Resource, "readable", "%s is unreadable (%v): cannot prove it is not open", d.Field, d.Err))
 					continue
 				}
 				for i, s := range d.Statements {
 					if openAllow(s) && !fineGrainedDecides(g, d, s) {
-						out = append(out, violation(d.Resource, "%s %s allows any principal with no restricting condition", d.Field, s.Label(i)))
+						out = append(out, violation(d.Resource, "no-open-principal", "%s %s allows any principal with no restricting condition", d.Field, s.Label(i)))
 					}
 				}
 			}

@@ -109,23 +109,29 @@ var quickSightRules = []Rule{
 		Severity: High,
 		Description: `Every QuickSight data source, data set, analysis, template and dashboard (declared natively or through Cloud Control) grants permissions only to named QuickSight users or groups (arn:aws:quicksight:<region>:<account>:user/... or group/...) of the account that owns it: never "*", a whole namespace or another account, and never a wildcard action such as quicksight:*. ` +
 			"Data-set permissions decide who can query every flow-log record through the service role.",
+		Clauses: []Clause{
+			{ID: "readable", Text: "a Cloud Control QuickSight object's desiredState is readable JSON"},
+			{ID: "user-or-group", Text: "every permission's principal is a QuickSight user or group ARN"},
+			{ID: "owner-account", Text: "every permission's principal is of the owner account"},
+			{ID: "no-wildcard-action", Text: "no permission grants a wildcard action"},
+		},
 		Check: func(g *Graph) []Violation {
 			var out []Violation
 			for _, o := range g.quickSightObjects() {
 				if o.Err != nil {
-					out = append(out, violation(o.Resource, "QuickSight %s: %v, so its permissions cannot be checked", o.Kind, o.Err))
+					out = append(out, violation(o.Resource, "readable", "QuickSight %s: %v, so its permissions cannot be checked", o.Kind, o.Err))
 					continue
 				}
 				for _, p := range o.Permissions {
 					switch {
 					case !awslimits.QuickSightPrincipalArn.MatchString(p.Principal):
-						out = append(out, violation(o.Resource, "QuickSight %s grants %v to %q, not a QuickSight user or group", o.Kind, p.Actions, p.Principal))
+						out = append(out, violation(o.Resource, "user-or-group", "QuickSight %s grants %v to %q, not a QuickSight user or group", o.Kind, p.Actions, p.Principal))
 					case o.Account != "" && arnAccount(p.Principal) != o.Account:
-						out = append(out, violation(o.Resource, "QuickSight %s grants %v to %s of account %s, not the owner account %s", o.Kind, p.Actions, p.Principal, arnAccount(p.Principal), o.Account))
+						out = append(out, violation(o.Resource, "owner-account", "QuickSight %s grants %v to %s of account %s, not the owner account %s", o.Kind, p.Actions, p.Principal, arnAccount(p.Principal), o.Account))
 					}
 					for _, a := range p.Actions {
 						if strings.Contains(a, "*") {
-							out = append(out, violation(o.Resource, "QuickSight %s grants the wildcard action %q to %s", o.Kind, a, p.Principal))
+							out = append(out, violation(o.Resource, "no-wildcard-action", "QuickSight %s grants the wildcard action %q to %s", o.Kind, a, p.Principal))
 						}
 					}
 				}
@@ -137,11 +143,12 @@ var quickSightRules = []Rule{
 		ID:          ids.QuickSightDataSourceSSL,
 		Severity:    Medium,
 		Description: "Every QuickSight data source connects over SSL (sslProperties.disableSsl is not true), so query results travel encrypted.",
+		Clauses:     one("ssl-on", "sslProperties.disableSsl is not true"),
 		Check: func(g *Graph) []Violation {
 			var out []Violation
 			for _, o := range g.quickSightObjects() {
 				if o.Kind == "DataSource" && o.SSLDisabled {
-					out = append(out, violation(o.Resource, "the data source disables SSL"))
+					out = append(out, violation(o.Resource, "ssl-on", "the data source disables SSL"))
 				}
 			}
 			return out
@@ -153,6 +160,12 @@ var quickSightRules = []Rule{
 		Description: "Every policy the stack gives a QuickSight service role (aws-quicksight-service-role-v0 and the other aws-quicksight-* roles), attached or inline, is a policy the stack declares and names its resources exactly: " +
 			`no wildcard in a Resource except the trailing "/*" of a named bucket, no NotResource or NotAction, no wildcard action (s3:*, athena:*, s3:Get*). ` +
 			"The service role serves every Athena data source of every QuickSight user of the account, so whatever it may read, any of them can query; AWS managed policies (AWSQuicksightAthenaAccess allows every bucket named aws-athena-query-results-*) are refused for the same reason.",
+		Clauses: []Clause{
+			{ID: "declared-policy", Text: "every policy attached to a QuickSight service role is declared by the stack"},
+			{ID: "no-not-elements", Text: "no Allow statement uses NotResource or NotAction"},
+			{ID: "exact-resource", Text: `every Resource is exact (no wildcard but a named bucket's trailing "/*")`},
+			{ID: "no-wildcard-action", Text: "no Allow statement has a wildcard action"},
+		},
 		Check: func(g *Graph) []Violation {
 			var out []Violation
 			check := func(owner *mockaws.Resource, role string, docOf *mockaws.Resource) {
@@ -165,16 +178,16 @@ var quickSightRules = []Rule{
 							continue
 						}
 						if s.NotResource || s.NotAction {
-							out = append(out, violation(owner, "policy for %s: %s uses NotResource or NotAction", role, s.Label(i)))
+							out = append(out, violation(owner, "no-not-elements", "policy for %s: %s uses NotResource or NotAction", role, s.Label(i)))
 						}
 						for _, r := range s.Resources {
 							if !exactResource(r) {
-								out = append(out, violation(owner, "policy for %s: %s allows %v on %q, a wildcard resource", role, s.Label(i), s.Actions, r))
+								out = append(out, violation(owner, "exact-resource", "policy for %s: %s allows %v on %q, a wildcard resource", role, s.Label(i), s.Actions, r))
 							}
 						}
 						for _, a := range s.Actions {
 							if strings.Contains(a, "*") {
-								out = append(out, violation(owner, "policy for %s: %s allows the wildcard action %q", role, s.Label(i), a))
+								out = append(out, violation(owner, "no-wildcard-action", "policy for %s: %s allows the wildcard action %q", role, s.Label(i), a))
 							}
 						}
 					}
@@ -193,7 +206,7 @@ var quickSightRules = []Rule{
 					}
 				}
 				if declared == nil {
-					out = append(out, violation(att, "attaches %s to %s, a policy the stack does not declare, so its scope cannot be checked", arn, role))
+					out = append(out, violation(att, "declared-policy", "attaches %s to %s, a policy the stack does not declare, so its scope cannot be checked", arn, role))
 					continue
 				}
 				check(declared, role, declared)

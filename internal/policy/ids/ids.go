@@ -108,3 +108,14 @@ var Deploy = []string{
 	DeployMetricFilterPattern, DeploySubscriptionFilters, DeployRegexPatternsPerLogGroup,
 	DeployFlowLogsPerVPC, DeployAthenaScanCutoff, DeployGlueProjection,
 }
+
+// Clause is one condition a rule checks. A rule lists its clauses, every
+// violation names the clause it breaks, and every clause has a fixture that
+// breaks it alone (internal/policy tests), so a check cannot be dropped
+// from a rule without a test failing.
+type Clause struct {
+	// ID is unique within its rule, e.g. "ignore-public-acls".
+	ID string
+	// Text says what the clause requires.
+	Text string
+}
