@@ -95,7 +95,7 @@ func TestPlanFailsOnRuleViolations(t *testing.T) {
 		t.Fatalf("want an error about rule violations that points at policyWaivers, got %v", err)
 	}
 	s := out.String()
-	for _, want := range []string{"Resources by type:", "VIOLATION vpc-flow-logs-enabled [high] demo-vpc", "not rejected traffic"} {
+	for _, want := range []string{"Resources by type:", "VIOLATION vpc-flow-logs-enabled/rejected-traffic [high] demo-vpc", "not rejected traffic"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("plan output lacks %q:\n%s", want, s)
 		}
