@@ -42,6 +42,8 @@ var (
 	cwStorage = want{"shared", "CloudWatch Logs storage of flowlogs-cw-logs", 8.4 * 0.03, 17.5 * 0.03, []string{"logs-storage"}}
 	// The alarm topic's key: 1 x $1.00.
 	kmsKey = want{"shared", "KMS keys", 1, 1, []string{"kms-key"}}
+	// The stack's dashboard: 1 x $3.00/dashboard-month.
+	dashboard = want{"shared", "CloudWatch dashboard", 3, 3, []string{"cloudwatch-dashboard"}}
 	// One subscription x 10 / 1,000 e-mails, the first 1,000 free: 0 and 0.
 	oneEmail = want{"shared", "SNS alarm e-mails", 0, 0, []string{"sns-email"}}
 	// 5 GB/day x 90 days to expiry = 450 GB raw; gzip text x 0.10 = 45 GB
@@ -62,7 +64,7 @@ var (
 func modeCases() []modeCase {
 	return []modeCase{
 		{name: "firehose-athena, lambda feed", kv: []string{"architectures", `["firehose-athena"]`, "firehoseFeedMode", stackconfig.FeedLambda},
-			lines: []want{cwIngestion, cwStorage, kmsKey, oneEmail, firehoseStorage, firehoseAthena,
+			lines: []want{dashboard, cwIngestion, cwStorage, kmsKey, oneEmail, firehoseStorage, firehoseAthena,
 				// 150 GB = 153,600 MB; in invocations of 2 MB: 76,800, of
 				// 0.25 MB: 614,400. Requests x $0.20 per million; duration
 				// 0.1 s / 1 s x 512 MB (0.5 GB) x $0.0000133334/GB-s.
@@ -78,15 +80,15 @@ func modeCases() []modeCase {
 				{"firehose-athena", "CloudWatch alarms", 4 * 0.10, 4 * 0.10, []string{"cloudwatch-alarm"}},
 			}},
 		{name: "firehose-athena, subscription feed", kv: []string{"architectures", `["firehose-athena"]`, "firehoseFeedMode", stackconfig.FeedSubscription},
-			lines: []want{cwIngestion, cwStorage, kmsKey, oneEmail, firehoseStorage, firehoseAthena, firehosePlain, oneAlarm}},
+			lines: []want{dashboard, cwIngestion, cwStorage, kmsKey, oneEmail, firehoseStorage, firehoseAthena, firehosePlain, oneAlarm}},
 		{name: "firehose-athena, direct feed", kv: []string{"architectures", `["firehose-athena"]`, "firehoseFeedMode", stackconfig.FeedDirect},
-			lines: []want{kmsKey, oneEmail, firehoseStorage, firehoseAthena, firehosePlain, oneAlarm,
+			lines: []want{dashboard, kmsKey, oneEmail, firehoseStorage, firehoseAthena, firehosePlain, oneAlarm,
 				// No CloudWatch Logs: the flow log delivers to Firehose,
 				// 150 GB x $0.25/GB (vended logs, first tier).
 				{"firehose-athena", "flow-log delivery to Firehose firehose-stream", 150 * 0.25, 150 * 0.25, []string{"vended-delivery-firehose"}},
 			}},
 		{name: "s3-athena", kv: []string{"architectures", `["s3-athena"]`},
-			lines: []want{cwIngestion, cwStorage, kmsKey, oneEmail,
+			lines: []want{dashboard, cwIngestion, cwStorage, kmsKey, oneEmail,
 				// 150 GB x $0.25/GB (vended logs, first tier) and x $0.035/GB to Parquet.
 				{"s3-athena", "flow-log delivery to S3 s3-athena-flowlogs-bucket", 150 * 0.25, 150 * 0.25, []string{"vended-delivery-s3"}},
 				{"s3-athena", "Parquet conversion", 150 * 0.035, 150 * 0.035, []string{"vended-parquet-conversion"}},
@@ -103,7 +105,7 @@ func modeCases() []modeCase {
 			"architectures", `["cloudwatch-opensearch"]`,
 			"slackMode", "webhook", "slackWebhookUrl", "https://hooks.slack.com/services/T0TESTTEAM/B0TESTHOOK/s3cr3tT0kenValue0123456789",
 			"alarmEmails", `["secops@example.com","noc@example.com","oncall@example.com"]`,
-		}, lines: []want{cwIngestion, cwStorage, kmsKey,
+		}, lines: []want{dashboard, cwIngestion, cwStorage, kmsKey,
 			// 3 subscriptions x 10 = 30 e-mails (free); x 1,000 = 3,000,
 			// of which 2,000 beyond the free 1,000, x $0.00002.
 			{"shared", "SNS alarm e-mails", 0, 2000 * 0.00002, []string{"sns-email"}},
