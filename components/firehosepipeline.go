@@ -15,6 +15,7 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/lambdasize"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/runbook"
 )
 
 // Ways to feed the delivery stream.
@@ -299,11 +300,16 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 		return nil, err
 	}
 	c.Monitored.Streams = append(c.Monitored.Streams, stream.Name)
+	// DeliveryToS3.Success is successful S3 puts over all S3 puts; Firehose
+	// retries a failed put until the records' 24-hour retention ends, then
+	// drops them (https://docs.aws.amazon.com/firehose/latest/dev/troubleshooting.html);
+	// the errors/ prefix holds only records its processors could not process.
 	if _, err := opsAlarm(ctx, name+"-delivery-failures", opsAlarmArgs{
-		Description: "Firehose " + name + " failed to deliver to S3; records go to the errors/ prefix",
+		Description: "Firehose " + name + " failed to put objects to S3; it retries for up to 24 hours, then drops the data",
 		Namespace:   "AWS/Firehose", Metric: "DeliveryToS3.Success", Statistic: "Minimum",
 		Dimensions: pulumi.StringMap{"DeliveryStreamName": stream.Name},
 		Comparison: "LessThanThreshold", Threshold: 1,
+		Runbook:  runbook.FirehoseDelivery,
 		TopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: &c.Monitored,
 	}, parent); err != nil {
 		return nil, err
@@ -354,13 +360,15 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 			Timeout: 120, MemoryMB: lambdasize.ForwarderMemoryMB, RetentionDays: a.RetentionDays,
 			LogGroupName: a.LogGroupName, LogGroupArn: a.LogGroupArn,
 			AlarmTopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: &c.Monitored,
+			ErrorsRunbook: runbook.ForwarderErrors, OnFailureRunbook: runbook.ForwarderOnFailure,
 		}, c)
 		if err != nil {
 			return nil, err
 		}
 		if _, err := opsAlarm(ctx, name+"-forwarder-dead-letters-depth", opsAlarmArgs{
 			Description: "The forwarder of " + name + " dead-lettered flow-log data it could not deliver; inspect and replay " +
-				name + "-forwarder-dead-letters (see the README, Guarantees)",
+				name + "-forwarder-dead-letters",
+			Runbook:   runbook.ForwarderDeadLetters,
 			Namespace: "AWS/SQS", Metric: "ApproximateNumberOfMessagesVisible", Statistic: "Maximum",
 			Dimensions: pulumi.StringMap{"QueueName": deadLetters.Name},
 			Comparison: "GreaterThanThreshold", Threshold: 0,

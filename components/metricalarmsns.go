@@ -13,6 +13,7 @@ import (
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/runbook"
 )
 
 // AlarmRule is one metric-filter alarm over the flow-log log group.
@@ -284,6 +285,12 @@ func NewMetricAlarmSNS(ctx *pulumi.Context, name string, args *MetricAlarmSNSArg
 	})
 }
 
+// alarmDescription is what lambda/slacknotify's ParseRule reads:
+//
+//	<description> (rule <name>: <summary>; pattern <pattern>) Runbook: <link>
+//
+// Within CloudWatch's 1024 characters, the text before the link is cut (and
+// ends with "..." instead of ")") when the pattern is long; the link stays.
 func alarmDescription(r AlarmRule, pattern string) string {
 	d := r.Description
 	if d != "" {
@@ -291,10 +298,7 @@ func alarmDescription(r AlarmRule, pattern string) string {
 	}
 	s := fmt.Sprintf("%s(rule %s: Sum of matching flow-log records over %ds, %d period(s), threshold %d; pattern %s)",
 		d, r.Name, r.Period, r.EvaluationPeriods, r.Threshold, pattern)
-	if len(s) > 1024 { // AlarmDescription limit
-		s = s[:1021] + "..."
-	}
-	return s
+	return runbook.Description(s, runbook.RuleAlarm)
 }
 
 var emailRe = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/runbook"
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/bootstrap/objects"
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/indexer/document"
 )
@@ -310,6 +311,19 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 		return nil, err
 	}
 	c.Monitored.addQueue(rejects.Name)
+	// Nothing the indexer dead-letters is dropped silently: a message in the
+	// queue alarms like the forwarder's dead letters do.
+	if _, err := opsAlarm(ctx, name+"-rejects-depth", opsAlarmArgs{
+		Description: "The indexer of " + name + " dead-lettered flow-log records OpenSearch refused or that are not in the format; inspect and replay " +
+			name + "-rejects",
+		Runbook:   runbook.IndexerRejects,
+		Namespace: "AWS/SQS", Metric: "ApproximateNumberOfMessagesVisible", Statistic: "Maximum",
+		Dimensions: pulumi.StringMap{"QueueName": rejects.Name},
+		Comparison: "GreaterThanThreshold", Threshold: 0,
+		TopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: &c.Monitored,
+	}, parent); err != nil {
+		return nil, err
+	}
 
 	// The bootstrap role exists first: it is the domain's IAM master user
 	// (without the access host) or is mapped to all_access by the bootstrap.
@@ -426,6 +440,7 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 		Timeout: 120, MemoryMB: 768, RetentionDays: a.RetentionDays,
 		SubnetIDs: subnets, SecurityGroupIDs: clientSGs,
 		AlarmTopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: &c.Monitored,
+		ErrorsRunbook: runbook.IndexerErrors, OnFailureRunbook: runbook.IndexerOnFailure,
 	}, c)
 	if err != nil {
 		return nil, err
@@ -466,6 +481,7 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 		Timeout:    300, MemoryMB: 256, RetentionDays: a.RetentionDays,
 		SubnetIDs: subnets, SecurityGroupIDs: clientSGs, Role: bootRole,
 		AlarmTopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: &c.Monitored,
+		ErrorsRunbook: runbook.BootstrapErrors, OnFailureRunbook: runbook.BootstrapOnFailure,
 	}, c)
 	if err != nil {
 		return nil, err
@@ -773,11 +789,11 @@ func domainAlarms(ctx *pulumi.Context, name string, env awsEnv, d *opensearch.Do
 	// (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/cloudwatch-alarms.html).
 	freeMB := float64(a.VolumeSizeGB) * 1024 * 0.25
 	for _, al := range []opsAlarmArgs{
-		{Description: "OpenSearch cluster status is red: a primary shard is unassigned", Metric: "ClusterStatus.red", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, Period: 60},
-		{Description: "OpenSearch cluster status is yellow: a replica shard is unassigned", Metric: "ClusterStatus.yellow", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, Period: 60},
-		{Description: "OpenSearch free storage below 25%", Metric: "FreeStorageSpace", Statistic: "Minimum", Comparison: "LessThanOrEqualToThreshold", Threshold: freeMB, Period: 60},
-		{Description: "OpenSearch blocks writes (index writes blocked)", Metric: "ClusterIndexWritesBlocked", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, Period: 300},
-		{Description: "OpenSearch JVM memory pressure above 80%", Metric: "JVMMemoryPressure", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 80, Period: 300},
+		{Description: "OpenSearch cluster status is red: a primary shard is unassigned", Metric: "ClusterStatus.red", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, Period: 60, Runbook: runbook.OpenSearchRed},
+		{Description: "OpenSearch cluster status is yellow: a replica shard is unassigned", Metric: "ClusterStatus.yellow", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, Period: 60, Runbook: runbook.OpenSearchYellow},
+		{Description: "OpenSearch free storage below 25%", Metric: "FreeStorageSpace", Statistic: "Minimum", Comparison: "LessThanOrEqualToThreshold", Threshold: freeMB, Period: 60, Runbook: runbook.OpenSearchFreeStorage},
+		{Description: "OpenSearch blocks writes (index writes blocked)", Metric: "ClusterIndexWritesBlocked", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, Period: 300, Runbook: runbook.OpenSearchWritesBlocked},
+		{Description: "OpenSearch JVM memory pressure above 80%", Metric: "JVMMemoryPressure", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 80, Period: 300, Runbook: runbook.OpenSearchJVMPressure},
 	} {
 		al.Namespace, al.Dimensions, al.TopicArn, al.Tags, al.Monitor = "AWS/ES", dims, a.AlarmTopicArn, a.Tags, mon
 		alarmName := name + "-" + strings.ToLower(strings.ReplaceAll(al.Metric, ".", "-"))

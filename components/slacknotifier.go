@@ -16,6 +16,7 @@ import (
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/runbook"
 )
 
 // How SlackNotifier delivers the alarm topic's notifications to Slack.
@@ -288,8 +289,12 @@ func newWebhookNotifier(ctx *pulumi.Context, name string, env awsEnv, a SlackNot
 		MemoryMB:      128,
 		RetentionDays: a.RetentionDays,
 		AlarmTopicArn: a.TopicArn,
-		Tags:          a.Tags,
-		Monitor:       &c.Monitored,
+		// The notifier's own alarms go to the topic it reads, so a webhook
+		// that keeps failing is still reported by e-mail.
+		ErrorsRunbook:    runbook.SlackNotifierErrors,
+		OnFailureRunbook: runbook.SlackNotifierOnFailure,
+		Tags:             a.Tags,
+		Monitor:          &c.Monitored,
 		Statements: []statement{{
 			"Sid":      "ReadWebhookURL",
 			"Effect":   "Allow",

@@ -6,12 +6,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/runbook"
 )
 
 const (
@@ -259,15 +261,42 @@ func TestSlackNotifierRejectsBadArgs(t *testing.T) {
 }
 
 // lambda/slacknotify reads the rule's name, description and pattern out of
-// the alarm description (its ParseRule uses the same expression); this pins
-// the format it reads.
+// the alarm description, before the runbook link (its ParseRule uses the
+// same expression after runbook.Split); this pins the format it reads.
 func TestAlarmDescriptionCarriesRuleAndPattern(t *testing.T) {
 	re := regexp.MustCompile(`(?s)^(.*?)\s*\(rule ([a-z0-9][a-z0-9-]{0,62}): [^;]*; pattern (.*)\)$`)
 	r := alarmArgs().Rules[0]
 	r.Description = "SSH REJECTed"
 	const pattern = `[version, srcaddr="10.0.0.155", dstport=22]`
-	m := re.FindStringSubmatch(alarmDescription(r, pattern))
+	d := alarmDescription(r, pattern)
+	text, link := runbook.Split(d)
+	if link != runbook.Link(runbook.RuleAlarm) {
+		t.Errorf("alarm description %q does not end with the rule alarms' runbook link", d)
+	}
+	m := re.FindStringSubmatch(text)
 	if m == nil || m[1] != r.Description || m[2] != r.Name || m[3] != pattern {
-		t.Errorf("alarm description %q is not in the form slacknotify parses: %q", alarmDescription(r, pattern), m)
+		t.Errorf("alarm description %q is not in the form slacknotify parses: %q", d, m)
+	}
+}
+
+// A pattern too long for CloudWatch's 1024-character description cuts the
+// text, never the runbook link.
+func TestLongRuleAlarmDescriptionKeepsTheRunbookLink(t *testing.T) {
+	r := alarmArgs().Rules[0]
+	r.Description = strings.Repeat("é", 100) // two bytes each: the cut must not split one
+	pattern := "[" + strings.Repeat("f, ", 400) + "g]"
+	d := alarmDescription(r, pattern)
+	if len(d) > 1024 {
+		t.Errorf("description is %d bytes; CloudWatch accepts 1024", len(d))
+	}
+	if !utf8.ValidString(d) {
+		t.Error("the cut split a character")
+	}
+	text, link := runbook.Split(d)
+	if link != runbook.Link(runbook.RuleAlarm) {
+		t.Errorf("the cut lost the runbook link: %q", d)
+	}
+	if !strings.HasSuffix(text, "...") || !strings.Contains(text, "(rule "+r.Name+": ") {
+		t.Errorf("the cut text is not marked or lost the rule: %q", text)
 	}
 }

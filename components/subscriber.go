@@ -10,6 +10,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/runbook"
 )
 
 // LambdaCode is a built deployment package (see internal/lambdabuild): a zip
@@ -49,6 +51,11 @@ type subscriberArgs struct {
 	SubnetIDs        []pulumi.StringInput
 	SecurityGroupIDs []pulumi.StringInput
 	AlarmTopicArn    pulumi.StringInput
+	// ErrorsRunbook and OnFailureRunbook are the docs/operations.md
+	// sections (internal/runbook anchors) of the function's errors alarm and
+	// of its on-failure queue's depth alarm.
+	ErrorsRunbook    string
+	OnFailureRunbook string
 	Tags             map[string]string
 	// Role is the execution role when it must exist before the function
 	// (e.g. to be named as a domain's master user); nil creates one.
@@ -184,6 +191,7 @@ func newSubscriber(ctx *pulumi.Context, name string, env awsEnv, a subscriberArg
 		Namespace:   "AWS/Lambda", Metric: "Errors", Statistic: "Sum",
 		Dimensions: pulumi.StringMap{"FunctionName": fn.Name},
 		Comparison: "GreaterThanThreshold", Threshold: 0,
+		Runbook:  a.ErrorsRunbook,
 		TopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: a.Monitor,
 	}, opt)
 	if err != nil {
@@ -194,6 +202,7 @@ func newSubscriber(ctx *pulumi.Context, name string, env awsEnv, a subscriberArg
 		Namespace:   "AWS/SQS", Metric: "ApproximateNumberOfMessagesVisible", Statistic: "Maximum",
 		Dimensions: pulumi.StringMap{"QueueName": dlq.Name},
 		Comparison: "GreaterThanThreshold", Threshold: 0,
+		Runbook:  a.OnFailureRunbook,
 		TopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: a.Monitor,
 	}, opt)
 	if err != nil {
@@ -243,26 +252,34 @@ func subscribe(ctx *pulumi.Context, name string, env awsEnv, fn *lambda.Function
 
 // opsAlarmArgs is an operational alarm on an AWS metric.
 type opsAlarmArgs struct {
+	// Description says what the alarm means; the link to Runbook is
+	// appended to it.
 	Description string
-	Namespace   string
-	Metric      string
-	Statistic   string
-	Dimensions  pulumi.StringMap
-	Comparison  string
-	Threshold   float64
-	Period      int // default 300
-	TopicArn    pulumi.StringInput
-	Tags        map[string]string
+	// Runbook is the anchor of the alarm's section of docs/operations.md
+	// (internal/runbook); required.
+	Runbook    string
+	Namespace  string
+	Metric     string
+	Statistic  string
+	Dimensions pulumi.StringMap
+	Comparison string
+	Threshold  float64
+	Period     int // default 300
+	TopicArn   pulumi.StringInput
+	Tags       map[string]string
 	// Monitor records the alarm for the dashboard (nil: not recorded).
 	Monitor *Monitored
 }
 
 func opsAlarm(ctx *pulumi.Context, name string, a opsAlarmArgs, opts ...pulumi.ResourceOption) (*cloudwatch.MetricAlarm, error) {
+	if a.Runbook == "" {
+		return nil, fmt.Errorf("alarm %s: no runbook section (internal/runbook) for its description to link to", name)
+	}
 	if a.Period == 0 {
 		a.Period = 300
 	}
 	args := &cloudwatch.MetricAlarmArgs{
-		AlarmDescription:   pulumi.String(a.Description),
+		AlarmDescription:   pulumi.String(runbook.Description(a.Description, a.Runbook)),
 		Namespace:          pulumi.String(a.Namespace),
 		MetricName:         pulumi.String(a.Metric),
 		Statistic:          pulumi.String(a.Statistic),
