@@ -20,6 +20,19 @@ const Package = "vpcflowlogs"
 
 func typeToken(noun string) string { return Package + ":index:" + noun }
 
+// flowLogReplacement is the option of every flow log. A flow log cannot
+// change its format, traffic type, destination or aggregation interval: a
+// change replaces it
+// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-limitations.html).
+// Pulumi's default replacement creates the new one before it deletes the old
+// one, which needs a third flow log on a VPC that the stack already gives
+// two, and EC2 allows two per VPC, not adjustable
+// (https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-flow-logs).
+// Deleting first keeps within the quota; the cost is a capture gap while
+// the new flow log is created (docs/operations.md, "Changing the flow-log
+// field list").
+var flowLogReplacement = pulumi.DeleteBeforeReplace(true)
+
 // awsEnv is the account, region and partition a component deploys into, read
 // through the component's provider.
 type awsEnv struct {

@@ -422,7 +422,7 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 				LogFormat:              pulumi.String(format),
 				MaxAggregationInterval: pulumi.Int(a.AggregationInterval),
 				Tags:                   NameTags(a.Tags, fmt.Sprintf("%s-vpc%d", name, i)),
-			}, parent); err != nil {
+			}, parent, flowLogReplacement); err != nil {
 				return nil, err
 			}
 		}

@@ -131,7 +131,7 @@ func NewFlowLogToCloudWatch(ctx *pulumi.Context, name string, args *FlowLogToClo
 			LogFormat:              pulumi.String(format),
 			MaxAggregationInterval: pulumi.Int(a.AggregationInterval),
 			Tags:                   NameTags(a.Tags, fmt.Sprintf("%s-vpc%d", name, i)),
-		}, parent, pulumi.DependsOn([]pulumi.Resource{rp}))
+		}, parent, pulumi.DependsOn([]pulumi.Resource{rp}), flowLogReplacement)
 		if err != nil {
 			return nil, err
 		}

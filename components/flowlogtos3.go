@@ -181,7 +181,7 @@ func NewFlowLogToS3(ctx *pulumi.Context, name string, args *FlowLogToS3Args, opt
 				PerHourPartition:         pulumi.Bool(true),
 			},
 			Tags: NameTags(a.Tags, fmt.Sprintf("%s-vpc%d", name, i)),
-		}, pulumi.Parent(c), pulumi.DependsOn(flowLogDeps))
+		}, pulumi.Parent(c), pulumi.DependsOn(flowLogDeps), flowLogReplacement)
 		if err != nil {
 			return nil, err
 		}

@@ -36,8 +36,11 @@ type Resource struct {
 	// Outputs are the mocked outputs (inputs plus invented ids, names, ARNs).
 	Outputs        map[string]any
 	RetainOnDelete bool
-	Provider       string
-	Dependencies   []string
+	// DeleteBeforeReplace is the resource option of that name: a
+	// replacement deletes the old resource before it creates the new one.
+	DeleteBeforeReplace bool
+	Provider            string
+	Dependencies        []string
 	// IgnoreChanges are the input paths the resource's ignoreChanges option names.
 	IgnoreChanges []string
 }
@@ -96,6 +99,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	if rpc := args.RegisterRPC; rpc != nil {
 		rec.Parent = rpc.GetParent()
 		rec.RetainOnDelete = rpc.GetRetainOnDelete()
+		rec.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
 		rec.Provider = rpc.GetProvider()
 		rec.Dependencies = rpc.GetDependencies()
 		rec.IgnoreChanges = rpc.GetIgnoreChanges()
