@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/runbook"
 )
 
 // Alarm is the JSON message CloudWatch publishes to SNS when an alarm
@@ -91,10 +93,10 @@ func (a Alarm) RegionCode() string {
 
 // Rule is what MetricAlarmSNS writes into a rule alarm's description:
 //
-//	<description> (rule <name>: <summary>; pattern <pattern>)
+//	<description> (rule <name>: <summary>; pattern <pattern>) Runbook: <link>
 //
-// (components/metricalarmsns.go, alarmDescription), cut to 1024 characters
-// with "..." when long.
+// (components/metricalarmsns.go, alarmDescription), the text before the
+// link cut with "..." when the whole would pass 1024 characters.
 type Rule struct {
 	Name        string
 	Description string
@@ -105,10 +107,12 @@ type Rule struct {
 
 var ruleRe = regexp.MustCompile(`(?s)^(.*?)\s*\(rule ([a-z0-9][a-z0-9-]{0,62}): [^;]*; pattern (.*)$`)
 
-// ParseRule reads the rule from an alarm description; ok is false for
-// alarms that are not flow-log rules (the operational alarms).
+// ParseRule reads the rule from an alarm description, with or without the
+// runbook link at its end; ok is false for alarms that are not flow-log
+// rules (the operational alarms).
 func ParseRule(description string) (Rule, bool) {
-	m := ruleRe.FindStringSubmatch(description)
+	text, _ := runbook.Split(description)
+	m := ruleRe.FindStringSubmatch(text)
 	if m == nil {
 		return Rule{}, false
 	}

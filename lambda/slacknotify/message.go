@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/runbook"
 )
 
 // Message is an incoming-webhook payload: Text is the notification and
@@ -86,12 +87,13 @@ var statisticName = map[string]string{
 
 // Alarm renders an alarm's state change: what fired (the rule, or the
 // alarm), the change, threshold and observed value, the window, the rule's
-// pattern, the reason, and links to the alarm and, for a flow-log rule, to
-// the Logs Insights query that lists the matching records of the window.
+// pattern, the reason, and links to the alarm, to its runbook section (the
+// link its description ends with) and, for a flow-log rule, to the Logs
+// Insights query that lists the matching records of the window.
 func (f Formatter) Alarm(a Alarm) Message {
 	rule, isRule := ParseRule(a.AlarmDescription)
 	title := a.AlarmName
-	description := a.AlarmDescription
+	description, runbookURL := runbook.Split(a.AlarmDescription)
 	if isRule {
 		title, description = rule.Name, rule.Description
 	}
@@ -176,6 +178,9 @@ func (f Formatter) Alarm(a Alarm) Message {
 	}
 	if region != "" {
 		buttons = append(buttons, button("Alarm in CloudWatch", AlarmURL(region, a.AlarmName), "alarm"))
+	}
+	if runbookURL != "" && len(runbookURL) <= maxButtonURL {
+		buttons = append(buttons, button("Runbook", runbookURL, "runbook"))
 	}
 	if len(buttons) > 0 {
 		m.Blocks = append(m.Blocks, block{"type": "actions", "elements": buttons})

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/runbook"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -245,11 +246,29 @@ func TestParseRule(t *testing.T) {
 			Rule{Name: "long", Description: "Long", Pattern: "[version, account_id, inter", Truncated: true}, true},
 		{"Invocations of firehose-forwarder failed; they are retried and then dead-lettered", Rule{}, false},
 		{"", Rule{}, false},
+		// The descriptions the program writes now end with the runbook link.
+		{"SSH from host (rule ssh: Sum of matching flow-log records over 60s, 1 period(s), threshold 1; pattern [a, b=2]) Runbook: " + runbook.Link(runbook.RuleAlarm),
+			Rule{Name: "ssh", Description: "SSH from host", Pattern: "[a, b=2]"}, true},
+		{runbook.Description("Invocations of firehose-forwarder failed", runbook.ForwarderErrors), Rule{}, false},
 	} {
 		got, ok := ParseRule(tc.desc)
 		if ok != tc.ok || got != tc.want {
 			t.Errorf("ParseRule(%q) = %+v, %v; want %+v, %v", tc.desc, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// A pattern too long for the 1024 characters is cut before the runbook
+// link; the rule still parses, its pattern marked as cut.
+func TestParseRuleOfACutDescription(t *testing.T) {
+	pattern := "[" + strings.Repeat("f, ", 400) + "g]"
+	d := runbook.Description("Long (rule long: Sum of matching flow-log records over 60s, 1 period(s), threshold 1; pattern "+pattern+")", runbook.RuleAlarm)
+	r, ok := ParseRule(d)
+	if !ok || r.Name != "long" || r.Description != "Long" || !r.Truncated {
+		t.Fatalf("ParseRule(%q) = %+v, %v", d, r, ok)
+	}
+	if len(r.Pattern) < 800 || !strings.HasPrefix(pattern, r.Pattern) || strings.Contains(r.Pattern, "Runbook") {
+		t.Errorf("pattern %q is not the cut pattern", r.Pattern)
 	}
 }
 
