@@ -187,7 +187,7 @@ func newSubscriber(ctx *pulumi.Context, name string, env awsEnv, a subscriberArg
 	a.Monitor.addFunction(fn.Name)
 	a.Monitor.addQueue(dlq.Name)
 	errorsAlarm, err := opsAlarm(ctx, name+"-errors", opsAlarmArgs{
-		Description: "Invocations of " + name + " failed; they are retried and then dead-lettered",
+		Description: "Invocations of " + name + " failed (a function error, timeout or out of memory); Lambda retries an asynchronous event twice, then keeps it in " + name + "-dlq",
 		Namespace:   "AWS/Lambda", Metric: "Errors", Statistic: "Sum",
 		Dimensions: pulumi.StringMap{"FunctionName": fn.Name},
 		Comparison: "GreaterThanThreshold", Threshold: 0,
@@ -198,7 +198,7 @@ func newSubscriber(ctx *pulumi.Context, name string, env awsEnv, a subscriberArg
 		return nil, err
 	}
 	dlqAlarm, err := opsAlarm(ctx, name+"-dlq-depth", opsAlarmArgs{
-		Description: "Events of " + name + " were dead-lettered after every retry failed; inspect and redrive " + name + "-dlq",
+		Description: "Events of " + name + " failed every retry and wait in " + name + "-dlq (kept 14 days); fix the cause, then replay them",
 		Namespace:   "AWS/SQS", Metric: "ApproximateNumberOfMessagesVisible", Statistic: "Maximum",
 		Dimensions: pulumi.StringMap{"QueueName": dlq.Name},
 		Comparison: "GreaterThanThreshold", Threshold: 0,
