@@ -21,9 +21,9 @@ func runbookConfigs(t *testing.T) map[string]map[string]string {
 		t.Fatal(err)
 	}
 	return map[string]map[string]string{
-		"dev":           devConfig(t),
-		"dev+webhook":   with(devConfig(t), "slackMode", "webhook", "slackWebhookUrl", testSlackWebhook),
-		"prod":          prod,
+		"dev":                       devConfig(t),
+		"dev+webhook":               with(devConfig(t), "slackMode", "webhook", "slackWebhookUrl", testSlackWebhook),
+		"prod":                      prod,
 		"dev+firehose subscription": with(devConfig(t), "firehoseFeedMode", "subscription"),
 	}
 }
