@@ -12,8 +12,11 @@ import (
 )
 
 // runbookConfigs are stacks that together declare every kind of alarm: the
-// dev stack (every architecture, the forwarder, a new OpenSearch domain),
-// the same with the Slack webhook function, and the shipped prod stack.
+// dev stack (every architecture, the forwarder, a new OpenSearch domain and
+// its access host), the same with every optional feature on (the Slack
+// webhook function, QuickSight), the shipped prod stack (KMS keys, existing
+// VPCs, no access host) and the subscription feed. A feature that adds
+// alarms belongs in "everything".
 func runbookConfigs(t *testing.T) map[string]map[string]string {
 	t.Helper()
 	_, prod, err := stackfile.LoadConfig(moduleRoot(t), "prod")
@@ -21,8 +24,9 @@ func runbookConfigs(t *testing.T) map[string]map[string]string {
 		t.Fatal(err)
 	}
 	return map[string]map[string]string{
-		"dev":                       devConfig(t),
-		"dev+webhook":               with(devConfig(t), "slackMode", "webhook", "slackWebhookUrl", testSlackWebhook),
+		"dev": devConfig(t),
+		"everything": with(devConfig(t), "slackMode", "webhook", "slackWebhookUrl", testSlackWebhook,
+			"quicksightPrincipalArn", "arn:aws:quicksight:us-east-1:123456789012:user/default/secops-analyst"),
 		"prod":                      prod,
 		"dev+firehose subscription": with(devConfig(t), "firehoseFeedMode", "subscription"),
 	}
