@@ -3,6 +3,7 @@ package runbook
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -131,5 +132,24 @@ func TestSections(t *testing.T) {
 	}
 	if len(got) != 4 {
 		t.Errorf("sections %v", got)
+	}
+}
+
+// The page's own links (](#anchor)) go to headings it has, so a renamed
+// section cannot leave a dead cross-reference.
+func TestOperationsPageLinksResolve(t *testing.T) {
+	md, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := HeadingAnchors(string(md))
+	links := regexp.MustCompile(`\]\(#([^)]+)\)`).FindAllStringSubmatch(string(md), -1)
+	if len(links) == 0 {
+		t.Fatal("no in-page links found")
+	}
+	for _, l := range links {
+		if !anchors[l[1]] {
+			t.Errorf("link to #%s: no such heading", l[1])
+		}
 	}
 }
