@@ -14,7 +14,7 @@ import (
 // runbookConfigs are stacks that together declare every kind of alarm: the
 // dev stack (every architecture, the forwarder, a new OpenSearch domain and
 // its access host), the same with every optional feature on (the Slack
-// webhook function, QuickSight), the shipped prod stack (KMS keys, existing
+// webhook function, QuickSight, Security Analytics), the shipped prod stack (KMS keys, existing
 // VPCs, no access host) and the subscription feed. A feature that adds
 // alarms belongs in "everything".
 func runbookConfigs(t *testing.T) map[string]map[string]string {
@@ -26,7 +26,8 @@ func runbookConfigs(t *testing.T) map[string]map[string]string {
 	return map[string]map[string]string{
 		"dev": devConfig(t),
 		"everything": with(devConfig(t), "slackMode", "webhook", "slackWebhookUrl", testSlackWebhook,
-			"quicksightPrincipalArn", "arn:aws:quicksight:us-east-1:123456789012:user/default/secops-analyst"),
+			"quicksightPrincipalArn", "arn:aws:quicksight:us-east-1:123456789012:user/default/secops-analyst",
+			"opensearchSecurityAnalytics", "true"),
 		"prod":                      prod,
 		"dev+firehose subscription": with(devConfig(t), "firehoseFeedMode", "subscription"),
 	}
