@@ -9,6 +9,7 @@ import (
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/dashboard"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/runbook"
 )
 
 // TestDashboardComponent: the dashboard is a child of its component, named
@@ -25,6 +26,7 @@ func TestDashboardComponent(t *testing.T) {
 		mon := &Monitored{}
 		mon.addQueue(q.Name)
 		if _, err := opsAlarm(ctx, "q-depth", opsAlarmArgs{
+			Runbook:   runbook.IndexerRejects,
 			Namespace: "AWS/SQS", Metric: "ApproximateNumberOfMessagesVisible", Statistic: "Maximum",
 			Dimensions: pulumi.StringMap{"QueueName": q.Name}, Comparison: "GreaterThanThreshold", Threshold: 0,
 			Monitor: mon,
