@@ -121,7 +121,11 @@ func modeCases() []modeCase {
 			// 1 x 730 h x $0.036/h (t3.small.search); 1 x 10 GiB x $0.122/GB-month.
 			{"cloudwatch-opensearch", "OpenSearch opensearch-domain instances", 730 * 0.036, 730 * 0.036, []string{"opensearch-instance"}},
 			{"cloudwatch-opensearch", "OpenSearch opensearch-domain storage", 10 * 0.122, 10 * 0.122, []string{"opensearch-gp3-storage"}},
-			{"cloudwatch-opensearch", "CloudWatch alarms", 9 * 0.10, 9 * 0.10, []string{"cloudwatch-alarm"}},
+			// 10 alarms x $0.10: the indexer's errors and dead letters, its
+			// rejects queue's depth, the bootstrap's errors and dead letters, and
+			// the domain's 5 (cluster red and yellow, free storage on its one
+			// node, write blocks, JVM pressure).
+			{"cloudwatch-opensearch", "CloudWatch alarms", 10 * 0.10, 10 * 0.10, []string{"cloudwatch-alarm"}},
 			// 10 endpoint-AZs (each interface endpoint once per subnet) x 730 h x $0.01/h.
 			{"cloudwatch-opensearch", "interface VPC endpoints", 10 * 730 * 0.01, 10 * 730 * 0.01, []string{"vpc-endpoint-interface"}},
 			// The architecture's 2 secrets x $0.40.
