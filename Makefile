@@ -52,9 +52,11 @@ replay:
 	@test -n "$(QUEUE)" || { echo "usage: make replay STACK=<stack> QUEUE=<queue output> [ARGS='--dry-run ...']" >&2; exit 2; }
 	$(GO) run ./cmd/replay --stack $(STACK) --queue $(QUEUE) $(ARGS)
 
-## docs: regenerate README's configuration table from Pulumi.yaml
+## docs: regenerate the configuration table of docs/configuration.md from Pulumi.yaml, and the
+## generated blocks of README.md and docs/*.md (counts, costs, example patterns) from mocked runs
 docs:
 	$(GO) run ./cmd/configdoc .
+	$(GO) run ./cmd/docgen .
 
 .PHONY: bench
 

@@ -35,7 +35,7 @@ type secureBucket struct {
 
 func newSecureBucket(ctx *pulumi.Context, name string, args secureBucketArgs, parent pulumi.Resource) (*secureBucket, error) {
 	// A retained bucket keeps its protective settings: each is retained too,
-	// so `pulumi destroy` only forgets them (README, "Destroying the stack").
+	// so `pulumi destroy` only forgets them (docs/deploying.md, "Destroying the stack").
 	opts := []pulumi.ResourceOption{pulumi.Parent(parent), pulumi.RetainOnDelete(args.Retain)}
 	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
 		ForceDestroy: pulumi.Bool(!args.Retain),

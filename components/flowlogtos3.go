@@ -247,6 +247,6 @@ func LogDeliveryKeyStatement(partition, region, account string) string {
 func LogDeliveryKeyWarning(keyArn, partition, region, account string) string {
 	return fmt.Sprintf("bucketKmsKeyArn %s encrypts the flow-log bucket. This program does not own the key: "+
 		"its key policy must let VPC Flow Logs deliver with it, or no flow log reaches S3. Add this statement to the key policy "+
-		"(https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-cmk-policy.html; README, \"KMS keys\"):\n%s",
+		"(https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-cmk-policy.html; docs/configuration.md, \"KMS keys\"):\n%s",
 		keyArn, LogDeliveryKeyStatement(partition, region, account))
 }

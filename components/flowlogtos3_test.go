@@ -221,16 +221,16 @@ func TestLogDeliveryKeyStatement(t *testing.T) {
 		}
 	}
 
-	// The README shows the same statement, with placeholders.
+	// docs/configuration.md, "KMS keys", shows the same statement, with placeholders.
 	root, err := lambdabuild.FindModuleRoot("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	readme, err := os.ReadFile(filepath.Join(root, "docs", "configuration.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if placeholder := LogDeliveryKeyStatement("aws", "<region>", "<account-id>"); !strings.Contains(string(readme), placeholder) {
-		t.Errorf("README, \"KMS keys\", does not show the key-policy statement:\n%s", placeholder)
+		t.Errorf("docs/configuration.md, \"KMS keys\", does not show the key-policy statement:\n%s", placeholder)
 	}
 }

@@ -65,7 +65,7 @@ func CloudWatchOpenSearch(ctx *pulumi.Context, sh *Shared) error {
 		Bootstrap:              bootstrap,
 		AccessHost:             o.AccessHost,
 		VpcEndpoints:           cfg.CreatesOpenSearchEndpoints(),
-		// One per account: "existing" declares nothing (see README).
+		// One per account: "existing" declares nothing (docs/cloudwatch-opensearch.md, "Service-linked role").
 		ServiceLinkedRole: o.ExistingArn == "" && o.ServiceLinkedRole == stackconfig.ServiceLinkedRoleCreate,
 		RetentionDays:     cfg.LogRetentionDays,
 		AlarmTopicArn:     sh.Alarms.TopicArn,

@@ -141,23 +141,23 @@ func TestOpenSearchLoginModes(t *testing.T) {
 	}
 }
 
-// The README's login steps are the path the code builds: the outputs they
+// The login steps of docs/cloudwatch-opensearch.md are the path the code builds: the outputs they
 // run exist under those names, and the URL, port and user names are the
 // component's.
 func TestReadmeLoginStepsMatchTheCode(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(moduleRoot(t), "README.md"))
+	b, err := os.ReadFile(filepath.Join(moduleRoot(t), "docs", "cloudwatch-opensearch.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(b), "\n### Logging in to Dashboards\n")
+	_, section, ok := strings.Cut(string(b), "\n## Logging in to Dashboards\n")
 	if !ok {
-		t.Fatal(`README.md has no "### Logging in to Dashboards" section`)
+		t.Fatal(`docs/cloudwatch-opensearch.md has no "## Logging in to Dashboards" section`)
 	}
-	section, _, _ = strings.Cut(section, "\n### ")
+	section, _, _ = strings.Cut(section, "\n## ")
 	r := openSearchOnly(t)
 	for _, k := range []string{"dashboardsAccessCommand", "dashboardsPasswordCommand"} {
 		if !strings.Contains(section, "$(pulumi stack output "+k+")") || !r.keys[k] {
-			t.Errorf("step `$(pulumi stack output %s)`: in README %v, exported %v", k, strings.Contains(section, k), r.keys[k])
+			t.Errorf("step `$(pulumi stack output %s)`: in the docs %v, exported %v", k, strings.Contains(section, k), r.keys[k])
 		}
 	}
 	url := fmt.Sprintf("https://localhost:%d/_dashboards/", components.AccessLocalPort)

@@ -14,7 +14,7 @@ import (
 const SlackNotifyPackage = "./lambda/slacknotify"
 
 // SlackAlarms sends the alarm topic's notifications to Slack when
-// slackMode is chatbot or webhook (README, "Alarms in Slack"). The webhook
+// slackMode is chatbot or webhook (docs/alarms.md, "Alarms in Slack"). The webhook
 // URL reaches the component only as a Pulumi secret.
 func SlackAlarms(ctx *pulumi.Context, sh *Shared) error {
 	s := sh.Config.Slack

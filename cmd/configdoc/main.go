@@ -1,5 +1,5 @@
 // Command configdoc regenerates the configuration reference table in
-// README.md from Pulumi.yaml (run by `make docs`). A test fails when the
+// docs/configuration.md from Pulumi.yaml (run by `make docs`). A test fails when the
 // committed table differs from what this would write.
 package main
 
@@ -27,7 +27,7 @@ func run(dir string) error {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(dir, "README.md")
+	path := filepath.Join(dir, stackfile.ConfigDoc)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err

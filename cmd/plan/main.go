@@ -113,14 +113,14 @@ func PrintWarnings(w io.Writer, warnings []string) {
 // PrintRules writes the security rule results: the summary line, each
 // violation, and each waiver with its reason and what it suppresses.
 func PrintRules(w io.Writer, rep policy.Report) {
-	fmt.Fprintf(w, "\nSecurity rules (README, \"Security rules\"):\n")
+	fmt.Fprintf(w, "\nSecurity rules (docs/security-rules.md):\n")
 	rep.Write(w)
 }
 
 // PrintDeployability writes the deployability rule results: the summary
 // line and each violation (these rules cannot be waived).
 func PrintDeployability(w io.Writer, rep policy.DeployReport) {
-	fmt.Fprintf(w, "\nDeployability rules (README, \"Deployability rules\"):\n")
+	fmt.Fprintf(w, "\nDeployability rules (docs/deployability-rules.md):\n")
 	rep.Write(w)
 }
 

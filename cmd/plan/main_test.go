@@ -58,7 +58,7 @@ func TestPrintDeployability(t *testing.T) {
 	PrintDeployability(&out, policy.DeployReport{Rules: 12, Resources: 3, Violations: []policy.Violation{{
 		Rule: "deploy-name-limits", Clause: "max-length", Severity: policy.Critical, Type: "aws:iam/role:Role", Name: "r", Message: "too long",
 	}}})
-	want := "\nDeployability rules (README, \"Deployability rules\"):\ndeployability: 12 rules, 3 resources checked, 1 violations\n" +
+	want := "\nDeployability rules (docs/deployability-rules.md):\ndeployability: 12 rules, 3 resources checked, 1 violations\n" +
 		"  VIOLATION deploy-name-limits/max-length [critical] r (aws:iam/role:Role): too long\n"
 	if out.String() != want {
 		t.Errorf("got\n%q\nwant\n%q", out.String(), want)

@@ -37,7 +37,7 @@ const summaryWidth = 100
 // where, how long it is kept, who gets the alarm e-mails, and which saved
 // queries and dashboards exist.
 func PrintSummary(w io.Writer, g *diagram.Graph, c *stackconfig.Config) {
-	fmt.Fprintf(w, "\nSummary of stack %q (README, \"Reviewing changes\"):\n", g.Stack)
+	fmt.Fprintf(w, "\nSummary of stack %q (docs/reviewing.md):\n", g.Stack)
 	for _, arch := range archs(g) {
 		fmt.Fprintf(w, "\n%s\n", arch)
 		s := &section{w: w}

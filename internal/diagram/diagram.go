@@ -340,7 +340,7 @@ func (g *Graph) add(n *Node) {
 // assignArchitectures gives every cluster, node and resource its
 // architecture: AthenaTable clusters take that of the bucket their table
 // reads; metric filters and the alarms they feed are the s3-athena
-// architecture's rules (README, "Alarm rules") wherever the component
+// architecture's rules (docs/alarms.md) wherever the component
 // that owns them sits.
 func (g *Graph) assignArchitectures(custom []*mockaws.Resource) {
 	for _, c := range g.clusters {

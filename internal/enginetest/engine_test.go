@@ -231,7 +231,7 @@ func offlinePlan(t *testing.T, h *harness) (*mockaws.Mocks, []string) {
 }
 
 // writeArtifact saves text under <root>/.build/enginetest (git-ignored) so a
-// run's real engine output can be read and quoted (README, "Preview in pull
+// run's real engine output can be read and quoted (docs/reviewing.md, "Preview in pull
 // requests").
 func writeArtifact(t *testing.T, h *harness, name, text string) {
 	t.Helper()
@@ -417,7 +417,7 @@ func TestEngine(t *testing.T) {
 			t.Fatalf("the dev stack should have data and query-result buckets and the OpenSearch service-linked role; data %v, results %v, service-linked roles %v",
 				data, resultBuckets, serviceLinked)
 		}
-		// A retained data bucket keeps every setting that protects it (README,
+		// A retained data bucket keeps every setting that protects it (docs/deploying.md,
 		// "Destroying the stack"): each is a resource whose bucket input is the
 		// bucket's name.
 		kept := append([]string{}, serviceLinked...)

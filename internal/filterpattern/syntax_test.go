@@ -250,7 +250,7 @@ func TestDocJSONNumericExamples(t *testing.T) {
 }
 
 // VPC Flow Log records (default format) under each kind of raw rule, as
-// the README's "Alarm rules" section shows them.
+// docs/alarms.md, "Raw patterns", shows them.
 func TestFlowLogPatternKinds(t *testing.T) {
 	flows := []string{flowSSHAccept, flowSSHReject, flowRDPReject, flowICMPIn, flowBig, flowNoData}
 	runDocCases(t, []docCase{

@@ -194,7 +194,7 @@ const (
 // FeedModes lists the Firehose feed modes.
 var FeedModes = []string{FeedLambda, FeedSubscription, FeedDirect}
 
-// Slack configures alarm notifications in Slack (README, "Alarms in Slack").
+// Slack configures alarm notifications in Slack (docs/alarms.md, "Alarms in Slack").
 type Slack struct {
 	// Mode is none (default), chatbot (AWS Chatbot posts the alarm topic's
 	// notifications) or webhook (our Lambda posts readable messages to an
@@ -567,8 +567,12 @@ func load(get Getter, quiet bool) (*Config, error) {
 	}
 	if n, ok := l.int("firehoseBufferIntervalSeconds", DefaultFirehoseBufferSecs); ok {
 		c.Firehose.BufferIntervalSeconds = n
-		if n < 0 || n > 900 {
-			l.fail("firehoseBufferIntervalSeconds", strconv.Itoa(n), "0-900 (seconds)")
+		// Firehose itself accepts 0 (zero buffering), but a 0 in the
+		// stream's buffering interval is not what gets deployed: the
+		// provider's default of 300 takes its place, silently. Refuse it
+		// rather than deploy something other than what the stack says.
+		if n < 1 || n > 900 {
+			l.fail("firehoseBufferIntervalSeconds", strconv.Itoa(n), "1-900 (seconds; 0, zero buffering, would silently deploy the provider's default of 300)")
 		}
 	}
 
@@ -608,7 +612,7 @@ func (l *loader) policyWaivers() map[string]string {
 		reason := strings.TrimSpace(m[id])
 		switch {
 		case !ruleids.Known(id):
-			l.fail("policyWaivers", quote(id), "rule ids of the security rules (README, \"Security rules\"): "+strings.Join(ruleids.All, ", "))
+			l.fail("policyWaivers", quote(id), "rule ids of the security rules (docs/security-rules.md): "+strings.Join(ruleids.All, ", "))
 		case reason == "":
 			l.fail("policyWaivers."+id, quote(m[id]), "a written reason why the rule does not apply to this stack")
 		default:
@@ -877,7 +881,7 @@ func (l *loader) alarmRules(fields []flowlog.Field) []AlarmRule {
 	}
 	var raws []json.RawMessage
 	if err := json.Unmarshal([]byte(v), &raws); err != nil {
-		l.fail("alarmRules", quote(v), "a list of rule objects (see README, \"Alarm rules\")")
+		l.fail("alarmRules", quote(v), "a list of rule objects (see docs/alarms.md)")
 		return nil
 	}
 	var out []AlarmRule

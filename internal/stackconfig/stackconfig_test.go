@@ -183,7 +183,7 @@ func defaultFirehose() stackconfig.Firehose {
 // defaultSlack is the Slack part of a config that sets no slack key.
 func defaultSlack() stackconfig.Slack { return stackconfig.Slack{Mode: stackconfig.SlackNone} }
 
-// The defaults documented in Pulumi.yaml and the README, spelled out.
+// The defaults documented in Pulumi.yaml and docs/configuration.md, spelled out.
 func TestLoadDefaults(t *testing.T) {
 	want := &stackconfig.Config{
 		Architectures:       []stackconfig.Architecture{"s3-athena"},
@@ -276,6 +276,7 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"upper-case VPC id", map[string]string{"vpcIds": `["VPC-0123abcd"]`}, "vpcIds", `"VPC-0123abcd"`, []string{"8 or 17 lowercase hex"}},
 		{"subnet id for a VPC id", map[string]string{"vpcIds": `["subnet-0123abcd"]`}, "vpcIds", `"subnet-0123abcd"`, []string{"vpc-"}},
 		{"duplicate VPC id", map[string]string{"vpcIds": `["vpc-0123abcd","vpc-0123abcd"]`}, "vpcIds", `"vpc-0123abcd"`, []string{"each VPC id once"}},
+		{"firehose buffer interval 0", map[string]string{"architectures": `["firehose-athena"]`, "firehoseBufferIntervalSeconds": "0"}, "firehoseBufferIntervalSeconds", "0", []string{"1-900", "300"}},
 		{"interval 300", map[string]string{"aggregationInterval": "300"}, "aggregationInterval", "300", []string{"60 or 600"}},
 		{"interval not an integer", map[string]string{"aggregationInterval": "sixty"}, "aggregationInterval", `"sixty"`, []string{"60 or 600"}},
 		{"traffic type DENY", map[string]string{"trafficType": "DENY"}, "trafficType", `"DENY"`, []string{"ACCEPT, REJECT, ALL"}},

@@ -6,13 +6,17 @@ import (
 	"strings"
 )
 
-// Table markers around the generated configuration reference in README.md.
+// ConfigDoc is the page (relative to the module root) that holds the
+// generated configuration reference.
+const ConfigDoc = "docs/configuration.md"
+
+// Table markers around the generated configuration reference in ConfigDoc.
 const (
 	TableBegin = "<!-- config-table:begin (generated from Pulumi.yaml by `make docs`) -->"
 	TableEnd   = "<!-- config-table:end -->"
 )
 
-// ConfigTable renders the README's configuration reference from Pulumi.yaml,
+// ConfigTable renders the configuration reference of ConfigDoc from Pulumi.yaml,
 // in declaration order: key, type, default, description.
 func ConfigTable(p *Project, order []string) string {
 	var b strings.Builder
@@ -50,7 +54,7 @@ func ReplaceTable(readme, table string) (string, error) {
 	i := strings.Index(readme, TableBegin)
 	j := strings.Index(readme, TableEnd)
 	if i < 0 || j < i {
-		return "", fmt.Errorf("README.md lacks the markers %q ... %q", TableBegin, TableEnd)
+		return "", fmt.Errorf(ConfigDoc+" lacks the markers %q ... %q", TableBegin, TableEnd)
 	}
 	return readme[:i+len(TableBegin)] + "\n" + table + readme[j:], nil
 }

@@ -1,0 +1,113 @@
+package docgen
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+const root = "../.."
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestGeneratedBlocksAreFresh: every generated block of README.md and
+// docs/*.md is what `make docs` would write now.
+func TestGeneratedBlocksAreFresh(t *testing.T) {
+	blocks, err := Generate(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := blocks.Apply(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range blocks.Files() {
+		if read(t, f) != docs[f] {
+			t.Errorf("%s: a generated block is stale: run `make docs`", f)
+		}
+	}
+}
+
+// TestQuickStartPlans replays the README's quick start (its `pulumi stack
+// init` and `pulumi config set` lines) into a scratch stack file and plans
+// it offline: it must validate and break no rule.
+func TestQuickStartPlans(t *testing.T) {
+	cmds, err := QuickStartCommands(read(t, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, seen, err := QuickStart(root, cmds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"pulumi login", "pulumi stack", "pulumi config", "pulumi up"} {
+		if !strings.Contains(strings.Join(seen, "\n"), want) {
+			t.Errorf("the quick start has no `%s`", want)
+		}
+	}
+	if _, ok := s.Config["aws:region"]; !ok {
+		t.Error("the quick start sets no aws:region: the aws provider needs one on a fresh account")
+	}
+	if _, err := os.Stat(filepath.Join(root, "Pulumi."+s.Stack+".yaml")); err == nil {
+		t.Errorf("the quick start's stack %q has a stack file in the repository; it must start from nothing", s.Stack)
+	}
+	cfg, err := s.WriteAndLoad(root, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Plan(s.Project, s.Stack, cfg)
+	if err != nil {
+		t.Fatalf("the quick start's stack does not plan: %v", err)
+	}
+	if err := p.Clean(); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestQuickStartNamesThePinnedGo: the README names go.mod's release.
+func TestQuickStartNamesThePinnedGo(t *testing.T) {
+	m := regexp.MustCompile(`(?m)^go (\d+\.\d+\.\d+)$`).FindStringSubmatch(read(t, "go.mod"))
+	if m == nil {
+		t.Fatal("go.mod has no exact go line")
+	}
+	readme := read(t, "README.md")
+	for _, want := range []string{"`go " + m[1] + "`", "GOTOOLCHAIN=go" + m[1]} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README.md does not name %s", want)
+		}
+	}
+}
+
+// TestLinksResolve: every relative link of README.md and docs/*.md names a
+// file that exists, and every #anchor a heading of its target.
+func TestLinksResolve(t *testing.T) {
+	files, err := MarkdownFiles(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		broken, err := BrokenLinks(root, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range broken {
+			t.Error(b)
+		}
+	}
+}
+
+// TestReadmeStaysShort: the README is the front door; the rest lives in docs/.
+func TestReadmeStaysShort(t *testing.T) {
+	if n := strings.Count(read(t, "README.md"), "\n"); n > 300 {
+		t.Errorf("README.md has %d lines; keep it under 300 and move the rest to docs/", n)
+	}
+}

@@ -1,0 +1,166 @@
+package docgen
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/athenaqueries"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/costs"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/diagram"
+)
+
+// FeedModes are the values of firehoseFeedMode, in the order the docs list them.
+var FeedModes = []string{"lambda", "subscription", "direct"}
+
+// SSHRule is the dev stack's rule whose rendered pattern the alarm docs show.
+const SSHRule = "ssh-reject-from-host"
+
+func money(v float64) string { return fmt.Sprintf("$%.0f", v) }
+
+func rangeText(r costs.Range) string {
+	if money(r.Low) == money(r.High) {
+		return money(r.Low)
+	}
+	return money(r.Low) + "-" + money(r.High)
+}
+
+// archCosts is "shared $16, cloudwatch-opensearch $105-107, ...".
+func archCosts(e *costs.Estimate) string {
+	var parts []string
+	for _, a := range e.Archs() {
+		parts = append(parts, a+" "+rangeText(e.Total(a)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func archList(p *Planned) string {
+	var names []string
+	for _, a := range p.Config.Architectures {
+		names = append(names, "`"+string(a)+"`")
+	}
+	return strings.Join(names, ", ")
+}
+
+// Generate plans the stacks the docs quote (dev, every Pulumi.<stack>.yaml,
+// a stack with no stack file, the README's quick start, firehose-athena in
+// each feed mode) and renders every generated block.
+func Generate(root string) (Blocks, error) {
+	dev, err := PlanStackFile(root, "dev")
+	if err != nil {
+		return nil, err
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		return nil, err
+	}
+	cmds, err := QuickStartCommands(string(readme))
+	if err != nil {
+		return nil, err
+	}
+	qs, _, err := QuickStart(root, cmds)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "docgen-quickstart")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	qcfg, err := qs.WriteAndLoad(root, dir)
+	if err != nil {
+		return nil, err
+	}
+	quick, err := Plan(qs.Project, qs.Stack, qcfg)
+	if err != nil {
+		return nil, err
+	}
+	bare, err := PlanDefaults(root, "no-stack-file", nil)
+	if err != nil {
+		return nil, err
+	}
+	files, err := filepath.Glob(filepath.Join(root, "Pulumi.*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	p := dev.Cost.Prices
+	priced := fmt.Sprintf("%s list prices of %s, `internal/costs/prices.json`", p.Region, p.Date)
+
+	var stackRows strings.Builder
+	stackRows.WriteString("| stack | architectures | resources | per architecture (shared: the flow log, topic and key they share) | total per month |\n|---|---|---|---|---|\n")
+	row := func(name string, pl *Planned) {
+		fmt.Fprintf(&stackRows, "| %s | %s | %d | %s | %s |\n", name, archList(pl), pl.Resources(), archCosts(pl.Cost), rangeText(pl.Cost.Total("")))
+	}
+	for _, f := range files {
+		stack := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml")
+		pl := dev
+		if stack != "dev" {
+			if pl, err = PlanStackFile(root, stack); err != nil {
+				return nil, err
+			}
+		}
+		row("`Pulumi."+stack+".yaml`", pl)
+	}
+	row("the README's quick start (`"+qs.Stack+"`)", quick)
+	row("a stack with no stack file (Pulumi.yaml's defaults)", bare)
+
+	var feed strings.Builder
+	feed.WriteString("| `firehoseFeedMode` | firehose-athena | shared (the CloudWatch Logs flow log, topic, key) | total per month |\n|---|---|---|---|\n")
+	for _, mode := range FeedModes {
+		pl, err := PlanDefaults(root, "feed-"+mode, map[string]string{
+			"architectures": `["firehose-athena"]`, "firehoseFeedMode": mode,
+		})
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&feed, "| `%s` | %s | %s | %s |\n", mode, rangeText(pl.Cost.Total("firehose-athena")),
+			rangeText(pl.Cost.Total(diagram.Shared)), rangeText(pl.Cost.Total("")))
+	}
+
+	var est bytes.Buffer
+	dev.Cost.Write(&est)
+
+	ssh := dev.Mocks.ByName("alarms-" + SSHRule)
+	if ssh == nil {
+		return nil, fmt.Errorf("the dev stack has no metric filter alarms-%s", SSHRule)
+	}
+	pattern := ssh.Input("pattern")
+
+	devLine := fmt.Sprintf("%d resources (%d components, %d cloud resources), checked by %d security rules and %d deployability rules",
+		dev.Resources(), len(dev.Mocks.Components()), dev.Resources()-len(dev.Mocks.Components()), dev.Security.Rules, dev.Deploy.Rules)
+
+	return Blocks{
+		"README.md": {
+			"dev-plan": fmt.Sprintf("For the dev stack that is %s.\n", devLine),
+			"quickstart-cost": fmt.Sprintf("Cost: this stack (%s on the demo VPC) is about %s a month at %g GB/day of flow logs; "+
+				"the dev stack (`Pulumi.dev.yaml`, all three architectures, with the OpenSearch domain, its access host and interface endpoints) about %s (%s; "+
+				"[cost per stack](docs/cost.md)). `make plan STACK=<stack> GB_PER_DAY=<n>` prices your stack at your volume.\n",
+				archList(quick), rangeText(quick.Cost.Total("")), GBPerDay, rangeText(dev.Cost.Total("")), priced),
+		},
+		"docs/cost.md": {
+			"stack-costs":  fmt.Sprintf("At %g GB/day of flow logs (%s):\n\n%s", GBPerDay, priced, stackRows.String()),
+			"dev-estimate": "```text\n" + est.String() + "```\n",
+		},
+		"docs/firehose-athena.md": {
+			"feed-mode-costs": fmt.Sprintf("`firehose-athena` alone on the demo VPC at %g GB/day (%s):\n\n%s", GBPerDay, priced, feed.String()),
+		},
+		"docs/security-rules.md": {
+			"security-summary": "```\n" + dev.Security.Summary() + "\n```\n",
+		},
+		"docs/deployability-rules.md": {
+			"deploy-summary": "```\n" + dev.Deploy.Summary() + "\n```\n",
+		},
+		"docs/reviewing.md": {
+			"preview-count": fmt.Sprintf("The dev stack's preview creates %d resources: the %d that `make plan` registers, and the stack.\n",
+				dev.Resources()+1, dev.Resources()),
+		},
+		"docs/s3-athena.md": {
+			"saved-query-window": "```sql\n" + athenaqueries.Window + "\n```\n",
+		},
+		"docs/alarms.md": {
+			"default-pattern": "```\n" + pattern + "\n```\n",
+		},
+	}, nil
+}

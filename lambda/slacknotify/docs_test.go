@@ -1,0 +1,46 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+)
+
+// fencedAfter returns the body of the first fenced code block after marker in doc.
+func fencedAfter(t *testing.T, doc, marker string) string {
+	t.Helper()
+	i := strings.Index(doc, marker)
+	if i < 0 {
+		t.Fatalf("docs/alarms.md has no %q", marker)
+	}
+	rest := doc[i+len(marker):]
+	a := strings.Index(rest, "```\n")
+	if a < 0 {
+		t.Fatalf("no code block after %q", marker)
+	}
+	rest = rest[a+4:]
+	b := strings.Index(rest, "```\n")
+	if b < 0 {
+		t.Fatalf("unterminated code block after %q", marker)
+	}
+	return strings.TrimSuffix(rest[:b], "\n")
+}
+
+// TestDocsInsightsExample keeps the Logs Insights query docs/alarms.md shows
+// equal to the one the function builds for the default format from the
+// pattern the same page shows (generated from the dev stack by `make docs`).
+func TestDocsInsightsExample(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "alarms.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	pattern := fencedAfter(t, doc, "<!-- BEGIN generated:default-pattern")
+	want := BuildInsightsQuery(flowlog.DefaultFields(), pattern).Text
+	if got := fencedAfter(t, doc, "<!-- checked: insights-example -->"); got != want {
+		t.Errorf("docs/alarms.md's Logs Insights example is stale; the function builds:\n%s", want)
+	}
+}
