@@ -22,6 +22,7 @@ const QuickStartHeading = "## Quick start"
 // README's quick start, each split into words as a POSIX shell would
 // (quotes removed, comments dropped, backslash-newline joined).
 func QuickStartCommands(readme string) ([][]string, error) {
+	readme = "\n" + readme
 	i := strings.Index(readme, "\n"+QuickStartHeading+"\n")
 	if i < 0 {
 		return nil, fmt.Errorf("README.md has no %q section", QuickStartHeading)
