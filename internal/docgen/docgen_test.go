@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -57,7 +58,7 @@ func TestQuickStartPlans(t *testing.T) {
 	if _, ok := s.Config["aws:region"]; !ok {
 		t.Error("the quick start sets no aws:region: the aws provider needs one on a fresh account")
 	}
-	if _, err := os.Stat(filepath.Join(root, "Pulumi."+s.Stack+".yaml")); err == nil {
+	if slices.Contains(ShippedStacks, s.Stack) {
 		t.Errorf("the quick start's stack %q has a stack file in the repository; it must start from nothing", s.Stack)
 	}
 	cfg, err := s.WriteAndLoad(root, t.TempDir())
@@ -70,6 +71,32 @@ func TestQuickStartPlans(t *testing.T) {
 	}
 	if err := p.Clean(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestShippedStacksAreListed: every Pulumi.<stack>.yaml of the repository
+// (but one the quick start wrote in this clone) is in ShippedStacks.
+func TestShippedStacksAreListed(t *testing.T) {
+	cmds, err := QuickStartCommands(read(t, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _, err := QuickStart(root, cmds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(root, "Pulumi.*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range files {
+		if stack := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"); stack != s.Stack {
+			got = append(got, stack)
+		}
+	}
+	if !slices.Equal(got, ShippedStacks) {
+		t.Errorf("stack files %v, ShippedStacks %v", got, ShippedStacks)
 	}
 }
 

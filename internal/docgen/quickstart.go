@@ -73,26 +73,13 @@ type StackConfig struct {
 	project *stackfile.Project
 }
 
-// NewStackConfig starts the stack file of the project in root: empty, or
-// the repository's Pulumi.<stack>.yaml when there is one.
+// NewStackConfig starts an empty stack file of the project in root.
 func NewStackConfig(root, stack string) (*StackConfig, error) {
 	p, err := stackfile.LoadProject(root)
 	if err != nil {
 		return nil, err
 	}
-	s := &StackConfig{Project: p.Name, Stack: stack, Config: map[string]any{}, project: p}
-	// `pulumi stack init` of a stack whose file the repository ships
-	// starts from that file.
-	if _, err := os.Stat(filepath.Join(root, "Pulumi."+stack+".yaml")); err == nil {
-		f, err := stackfile.LoadStack(root, stack)
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range f.Config {
-			s.Config[k] = v
-		}
-	}
-	return s, nil
+	return &StackConfig{Project: p.Name, Stack: stack, Config: map[string]any{}, project: p}, nil
 }
 
 // SecretStandIn is what a --secret value becomes in the scratch stack file:
