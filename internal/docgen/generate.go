@@ -128,12 +128,12 @@ func Generate(root string) (Blocks, error) {
 	}
 	pattern := ssh.Input("pattern")
 
-	devLine := fmt.Sprintf("%d resources (%d components, %d cloud resources), checked by %d security rules and %d deployability rules",
+	devLine := fmt.Sprintf("%d resources (%d components, %d cloud resources) and checks them against %d security rules and %d deployability rules",
 		dev.Resources(), len(dev.Mocks.Components()), dev.Resources()-len(dev.Mocks.Components()), dev.Security.Rules, dev.Deploy.Rules)
 
 	return Blocks{
 		"README.md": {
-			"dev-plan": fmt.Sprintf("For the dev stack that is %s.\n", devLine),
+			"dev-plan": fmt.Sprintf("`make plan` of the dev stack registers %s.\n", devLine),
 			"quickstart-cost": fmt.Sprintf("Cost: this stack (%s on the demo VPC) is about %s a month at %g GB/day of flow logs; "+
 				"the dev stack (`Pulumi.dev.yaml`, all three architectures, with the OpenSearch domain, its access host and interface endpoints) about %s (%s; "+
 				"[cost per stack](docs/cost.md)). `make plan STACK=<stack> GB_PER_DAY=<n>` prices your stack at your volume.\n",
