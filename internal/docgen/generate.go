@@ -2,18 +2,68 @@ package docgen
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/athenaqueries"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/costs"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/diagram"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
 )
 
 // FeedModes are the values of firehoseFeedMode, in the order the docs list them.
 var FeedModes = []string{"lambda", "subscription", "direct"}
+
+// InvalidPattern is the raw pattern whose config error docs/alarms.md shows.
+const InvalidPattern = `[srcaddr = %10\.0, ...]`
+
+// invalidPatternError is the error a stack gets for a rule with InvalidPattern.
+func invalidPatternError(root string) (string, error) {
+	p, err := stackfile.LoadProject(root)
+	if err != nil {
+		return "", err
+	}
+	cfg, err := stackfile.Config(p, nil)
+	if err != nil {
+		return "", err
+	}
+	rules, err := json.Marshal([]map[string]string{{"name": "r", "pattern": InvalidPattern}})
+	if err != nil {
+		return "", err
+	}
+	cfg[p.Name+":alarmRules"] = string(rules)
+	_, err = stackconfig.Load(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok })
+	if err == nil {
+		return "", fmt.Errorf("the pattern %s loads without an error", InvalidPattern)
+	}
+	return err.Error(), nil
+}
+
+// devAlarmRules is the alarmRules entry of Pulumi.dev.yaml, as YAML.
+func devAlarmRules(root string) (string, error) {
+	s, err := stackfile.LoadStack(root, "dev")
+	if err != nil {
+		return "", err
+	}
+	const key = "vpc-flow-logs:alarmRules"
+	rules, ok := s.Config[key]
+	if !ok {
+		return "", fmt.Errorf("Pulumi.dev.yaml sets no %s", key)
+	}
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(map[string]any{key: rules}); err != nil {
+		return "", err
+	}
+	return b.String(), enc.Close()
+}
 
 // ShippedStacks are the stack files the repository ships, whose cost the
 // docs list (a test keeps the list complete; a Pulumi.<stack>.yaml the
@@ -128,6 +178,15 @@ func Generate(root string) (Blocks, error) {
 	}
 	pattern := ssh.Input("pattern")
 
+	rules, err := devAlarmRules(root)
+	if err != nil {
+		return nil, err
+	}
+	invalid, err := invalidPatternError(root)
+	if err != nil {
+		return nil, err
+	}
+
 	devLine := fmt.Sprintf("%d resources (%d components, %d cloud resources) and checks them against %d security rules and %d deployability rules",
 		dev.Resources(), len(dev.Mocks.Components()), dev.Resources()-len(dev.Mocks.Components()), dev.Security.Rules, dev.Deploy.Rules)
 
@@ -160,7 +219,9 @@ func Generate(root string) (Blocks, error) {
 			"saved-query-window": "```sql\n" + athenaqueries.Window + "\n```\n",
 		},
 		"docs/alarms.md": {
-			"default-pattern": "```\n" + pattern + "\n```\n",
+			"default-pattern":       "```\n" + pattern + "\n```\n",
+			"invalid-pattern-error": "```\n" + invalid + "\n```\n",
+			"dev-alarm-rules":       "```yaml\n" + rules + "```\n",
 		},
 	}, nil
 }
