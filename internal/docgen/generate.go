@@ -13,6 +13,7 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/athenaqueries"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/costs"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/diagram"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
 )
@@ -187,6 +188,24 @@ func Generate(root string) (Blocks, error) {
 		return nil, err
 	}
 
+	var fieldRows strings.Builder
+	fieldRows.WriteString("| version | fields | recorded by default |\n|---|---|---|\n")
+	byVersion := map[int][]string{}
+	var versions []int
+	for _, f := range flowlog.Catalog {
+		if len(byVersion[f.Version]) == 0 {
+			versions = append(versions, f.Version)
+		}
+		byVersion[f.Version] = append(byVersion[f.Version], "`"+f.Name+"`")
+	}
+	for _, v := range versions {
+		def := "no"
+		if v <= flowlog.DefaultMaxVersion {
+			def = "yes"
+		}
+		fmt.Fprintf(&fieldRows, "| %d | %s | %s |\n", v, strings.Join(byVersion[v], " "), def)
+	}
+
 	devLine := fmt.Sprintf("%d resources (%d components, %d cloud resources) and checks them against %d security rules and %d deployability rules",
 		dev.Resources(), len(dev.Mocks.Components()), dev.Resources()-len(dev.Mocks.Components()), dev.Security.Rules, dev.Deploy.Rules)
 
@@ -214,6 +233,9 @@ func Generate(root string) (Blocks, error) {
 		"docs/reviewing.md": {
 			"preview-count": fmt.Sprintf("The dev stack's preview creates %d resources: the %d that `make plan` registers, and the stack.\n",
 				dev.Resources()+1, dev.Resources()),
+		},
+		"docs/configuration.md": {
+			"flowlog-fields": fieldRows.String(),
 		},
 		"docs/s3-athena.md": {
 			"saved-query-window": "```sql\n" + athenaqueries.Window + "\n```\n",
