@@ -259,7 +259,7 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 		// (https://docs.aws.amazon.com/firehose/latest/APIReference/API_Processor.html):
 		// the lines can never merge; at worst (extraction already ends the
 		// record with a newline) a record is followed by an empty line, which
-		// Athena reads as a row whose columns are all NULL (README, "Choosing
+		// Athena reads as a row whose columns are all NULL (docs/firehose-athena.md, "Choosing
 		// the Firehose feed mode").
 		s3conf.ProcessingConfiguration = &kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationArgs{
 			Enabled: pulumi.Bool(true),
