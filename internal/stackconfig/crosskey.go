@@ -89,6 +89,8 @@ var ScopedKeys = []scopedKey{
 	{"athenaScanLimitMb", anyOf(S3Athena, FirehoseAthena), "the s3-athena or firehose-athena architecture"},
 	{"bucketKmsKeyArn", anyOf(S3Athena, FirehoseAthena), "the s3-athena or firehose-athena architecture"},
 	{"logKmsKeyArn", (*Config).NeedsCloudWatchFlowLog, "an architecture that reads the flow log from CloudWatch Logs"},
+	{"contributorInsights", (*Config).NeedsCloudWatchFlowLog, "an architecture that reads the flow log from CloudWatch Logs"},
+	{"contributorInsightAlarms", (*Config).NeedsCloudWatchFlowLog, "an architecture that reads the flow log from CloudWatch Logs"},
 	{"firehoseFeedMode", anyOf(FirehoseAthena), "the firehose-athena architecture"},
 	{"firehoseBufferSizeMb", anyOf(FirehoseAthena), "the firehose-athena architecture"},
 	{"firehoseBufferIntervalSeconds", anyOf(FirehoseAthena), "the firehose-athena architecture"},

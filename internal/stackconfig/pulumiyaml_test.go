@@ -76,6 +76,8 @@ var pulumiTypes = map[string]struct{ typ, items string }{
 	"dataRetentionDays":             {"integer", ""},
 	"alarmEmails":                   {"array", "string"},
 	"alarmRules":                    {"array", "object"},
+	"contributorInsights":           {"array", "string"},
+	"contributorInsightAlarms":      {"array", "object"},
 	"slackMode":                     {"string", ""},
 	"slackWorkspaceId":              {"string", ""},
 	"slackChannelId":                {"string", ""},

@@ -55,13 +55,18 @@ type Config struct {
 	DataRetentionDays   int
 	AlarmEmails         []string
 	AlarmRules          []AlarmRule
-	AthenaScanLimitMB   int
-	Tags                map[string]string
-	BucketKmsKeyArn     string // "" = SSE-S3
-	LogKmsKeyArn        string // "" = CloudWatch Logs default encryption
-	ExistingBucketArn   string // "" = create the flow-log bucket
-	Firehose            Firehose
-	OpenSearch          OpenSearch
+	// ContributorInsights are the Contributor Insights rules (insights ids)
+	// over the CloudWatch Logs flow log; empty when none.
+	ContributorInsights []string
+	// InsightAlarms alarm on the Contributor Insights rules' metrics.
+	InsightAlarms     []InsightAlarm
+	AthenaScanLimitMB int
+	Tags              map[string]string
+	BucketKmsKeyArn   string // "" = SSE-S3
+	LogKmsKeyArn      string // "" = CloudWatch Logs default encryption
+	ExistingBucketArn string // "" = create the flow-log bucket
+	Firehose          Firehose
+	OpenSearch        OpenSearch
 	// Slack is where alarm notifications go besides e-mail.
 	Slack Slack
 	// PolicyWaivers turns security rules (internal/policy) off for this
@@ -275,6 +280,9 @@ type AlarmRule struct {
 	Period            int // seconds, a multiple of 60
 	EvaluationPeriods int
 	Comparison        string
+	// Anomaly, when set, replaces Threshold and Comparison by an
+	// anomaly-detection band.
+	Anomaly *Anomaly
 }
 
 // Match selects flow-log records by their fields; unset fields match anything.
@@ -578,6 +586,9 @@ func load(get Getter, quiet bool) (*Config, error) {
 
 	c.OpenSearch = l.openSearch(c)
 
+	c.ContributorInsights = l.contributorInsights(c)
+	c.InsightAlarms = l.insightAlarms(c.ContributorInsights)
+
 	c.Slack = l.slack()
 
 	c.PolicyWaivers = l.policyWaivers()
@@ -868,6 +879,7 @@ type ruleJSON struct {
 	Period            json.RawMessage `json:"period"`
 	EvaluationPeriods json.RawMessage `json:"evaluationPeriods"`
 	Comparison        string          `json:"comparison"`
+	Anomaly           json.RawMessage `json:"anomaly"`
 }
 
 var ruleNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
@@ -893,7 +905,7 @@ func (l *loader) alarmRules(fields []flowlog.Field) []AlarmRule {
 		dec := json.NewDecoder(strings.NewReader(string(raw)))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&rj); err != nil {
-			l.fail(key, string(raw), "an object with name, description, match or pattern, threshold, period, evaluationPeriods, comparison ("+err.Error()+")")
+			l.fail(key, string(raw), "an object with name, description, match or pattern, threshold or anomaly, period, evaluationPeriods, comparison ("+err.Error()+")")
 			continue
 		}
 		r := AlarmRule{Name: rj.Name, Description: rj.Description, Pattern: strings.TrimSpace(rj.Pattern), Comparison: rj.Comparison}
@@ -925,7 +937,22 @@ func (l *loader) alarmRules(fields []flowlog.Field) []AlarmRule {
 				}
 			}
 		}
-		r.Threshold = l.ruleInt(key+".threshold", rj.Threshold, 1, "an integer >= 1", func(n int) bool { return n >= 1 })
+		if len(rj.Anomaly) > 0 && string(rj.Anomaly) != "null" {
+			r.Anomaly = l.anomaly(key+".anomaly", rj.Anomaly)
+			// An anomaly-detection alarm compares with the band, not a
+			// threshold: PutMetricAlarm's Threshold "should not be used for
+			// alarms based on anomaly detection models", and only the band
+			// operators apply.
+			// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+			if len(rj.Threshold) > 0 && string(rj.Threshold) != "null" {
+				l.fail(key+".threshold", string(rj.Threshold), "no threshold with anomaly (the band is the threshold); remove one of them")
+			}
+			if r.Comparison != "" {
+				l.fail(key+".comparison", quote(r.Comparison), "no comparison with anomaly; set anomaly.direction ("+strings.Join(AnomalyDirections, ", ")+") instead")
+			}
+		} else {
+			r.Threshold = l.ruleInt(key+".threshold", rj.Threshold, 1, "an integer >= 1", func(n int) bool { return n >= 1 })
+		}
 		r.Period = l.ruleInt(key+".period", rj.Period, DefaultRulePeriod, "a multiple of 60 seconds, from 60 to 86400", func(n int) bool { return n >= 60 && n <= 86400 && n%60 == 0 })
 		r.EvaluationPeriods = l.ruleInt(key+".evaluationPeriods", rj.EvaluationPeriods, DefaultEvaluationPeriods, "an integer >= 1", func(n int) bool { return n >= 1 })
 		// PutMetricAlarm: period x evaluationPeriods at most 7 days (604,800 s),
@@ -937,9 +964,12 @@ func (l *loader) alarmRules(fields []flowlog.Field) []AlarmRule {
 					"period x evaluationPeriods of at most %d s with a period of %d s (one day for periods under an hour, seven days otherwise)", limit, r.Period))
 			}
 		}
-		if r.Comparison == "" {
+		switch {
+		case r.Anomaly != nil:
+			r.Comparison = r.Anomaly.Comparison()
+		case r.Comparison == "":
 			r.Comparison = DefaultComparison
-		} else if !slices.Contains(awslimits.AlarmComparisons, r.Comparison) {
+		case !slices.Contains(awslimits.AlarmComparisons, r.Comparison):
 			l.fail(key+".comparison", quote(r.Comparison), strings.Join(awslimits.AlarmComparisons, ", "))
 		}
 		out = append(out, r)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/insights"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 )
 
@@ -141,6 +142,14 @@ func TestLoadFullConfig(t *testing.T) {
 				Threshold: 5, Period: 600, EvaluationPeriods: 3, Comparison: "GreaterThanThreshold",
 			},
 		},
+		// The default rules that read bytes or interface-id are skipped:
+		// this format does not record them.
+		ContributorInsights: []string{"top-rejected-sources", "top-destination-ports"},
+		Warnings: []string{
+			`config vpc-flow-logs:contributorInsights: the Contributor Insights rule top-talkers-source is skipped: it reads bytes, which vpc-flow-logs:flowLogFields does not record`,
+			`config vpc-flow-logs:contributorInsights: the Contributor Insights rule top-talkers-destination is skipped: it reads bytes, which vpc-flow-logs:flowLogFields does not record`,
+			`config vpc-flow-logs:contributorInsights: the Contributor Insights rule top-interfaces is skipped: it reads interface-id, bytes, which vpc-flow-logs:flowLogFields does not record`,
+		},
 		AthenaScanLimitMB: 10,
 		Tags:              map[string]string{"environment": "dev", "owner": "secops", "cost center": "1234"},
 		BucketKmsKeyArn:   kmsArn,
@@ -194,6 +203,7 @@ func TestLoadDefaults(t *testing.T) {
 		LogRetentionDays:    30,
 		DataRetentionDays:   365,
 		AthenaScanLimitMB:   1024,
+		ContributorInsights: insights.IDs(),
 		Tags:                map[string]string{},
 		Dashboard:           true,
 		Firehose:            defaultFirehose(),
