@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
@@ -32,8 +33,20 @@ type AlarmRule struct {
 	Period int
 	// EvaluationPeriods is how many periods are compared.
 	EvaluationPeriods int
-	// Comparison is a CloudWatch comparison operator (default GreaterThanOrEqualToThreshold).
+	// Comparison is a CloudWatch comparison operator (default
+	// GreaterThanOrEqualToThreshold); with Anomaly, one of the band operators
+	// (awslimits.AnomalyComparisons).
 	Comparison string
+	// Anomaly, when set, alarms when the metric leaves its anomaly-detection
+	// band instead of crossing Threshold (which must then be 0).
+	Anomaly *Anomaly
+}
+
+// Anomaly is an anomaly-detection band: the alarm compares the rule's metric
+// with ANOMALY_DETECTION_BAND(metric, Band), Band standard deviations wide.
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Anomaly_Detection_Alarm.html
+type Anomaly struct {
+	Band float64
 }
 
 // MetricAlarmSNSArgs configures MetricAlarmSNS.
@@ -86,7 +99,20 @@ func RenderPatterns(fields []flowlog.Field, rules []AlarmRule) (map[string]strin
 			errs = append(errs, fmt.Errorf("%s: exactly one of Conditions or Pattern is required", where))
 			continue
 		}
-		if r.Threshold < 1 {
+		switch {
+		case r.Anomaly != nil:
+			// PutMetricAlarm: Threshold "should not be used for alarms based
+			// on anomaly detection models", whose operators are the band ones.
+			if !(r.Anomaly.Band > 0) {
+				errs = append(errs, fmt.Errorf("%s: anomaly band %g must be > 0 standard deviations", where, r.Anomaly.Band))
+			}
+			if r.Threshold != 0 {
+				errs = append(errs, fmt.Errorf("%s: threshold %d with an anomaly band; an anomaly-detection alarm has no threshold", where, r.Threshold))
+			}
+			if !slices.Contains(awslimits.AnomalyComparisons, r.Comparison) {
+				errs = append(errs, fmt.Errorf("%s: comparison %q with an anomaly band is not one of %v", where, r.Comparison, awslimits.AnomalyComparisons))
+			}
+		case r.Threshold < 1:
 			errs = append(errs, fmt.Errorf("%s: threshold %d must be >= 1", where, r.Threshold))
 		}
 		if r.Period < 60 || r.Period%60 != 0 || r.Period > 86400 {
@@ -95,7 +121,7 @@ func RenderPatterns(fields []flowlog.Field, rules []AlarmRule) (map[string]strin
 		if r.EvaluationPeriods < 1 {
 			errs = append(errs, fmt.Errorf("%s: evaluation periods %d must be >= 1", where, r.EvaluationPeriods))
 		}
-		if r.Comparison != "" && !slices.Contains(awslimits.AlarmComparisons, r.Comparison) {
+		if r.Anomaly == nil && r.Comparison != "" && !slices.Contains(awslimits.AlarmComparisons, r.Comparison) {
 			errs = append(errs, fmt.Errorf("%s: comparison %q is not one of %v", where, r.Comparison, awslimits.AlarmComparisons))
 		}
 		p := r.Pattern
@@ -249,7 +275,7 @@ func NewMetricAlarmSNS(ctx *pulumi.Context, name string, args *MetricAlarmSNSArg
 		if comparison == "" {
 			comparison = "GreaterThanOrEqualToThreshold"
 		}
-		alarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+r.Name+"-alarm", &cloudwatch.MetricAlarmArgs{
+		alarmArgs := &cloudwatch.MetricAlarmArgs{
 			AlarmDescription:   pulumi.String(alarmDescription(r, patterns[r.Name])),
 			Namespace:          pulumi.String(a.Namespace),
 			MetricName:         pulumi.String(r.Name),
@@ -262,7 +288,11 @@ func NewMetricAlarmSNS(ctx *pulumi.Context, name string, args *MetricAlarmSNSArg
 			AlarmActions:       pulumi.Array{topic.Arn},
 			OkActions:          pulumi.Array{topic.Arn},
 			Tags:               NameTags(a.Tags, name+"-"+r.Name+"-alarm"),
-		}, parent, pulumi.DependsOn([]pulumi.Resource{filter}))
+		}
+		if r.Anomaly != nil {
+			anomalyAlarm(alarmArgs, a.Namespace, r)
+		}
+		alarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+r.Name+"-alarm", alarmArgs, parent, pulumi.DependsOn([]pulumi.Resource{filter}))
 		if err != nil {
 			return nil, err
 		}
@@ -285,6 +315,48 @@ func NewMetricAlarmSNS(ctx *pulumi.Context, name string, args *MetricAlarmSNSArg
 	})
 }
 
+// Query ids of an anomaly-detection alarm: the rule's metric and its band.
+const (
+	anomalyMetricID = "m1"
+	anomalyBandID   = "band"
+)
+
+// anomalyAlarm turns the alarm into one on the rule metric's
+// anomaly-detection band: the metric and ANOMALY_DETECTION_BAND(m1, band)
+// as metric queries, both returned, the band as ThresholdMetricId, and no
+// Threshold, Namespace, MetricName, Statistic or Period of its own (those
+// live in the metric query). Shape as in the PutMetricAlarm "anomaly
+// detection model alarm" example:
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+func anomalyAlarm(args *cloudwatch.MetricAlarmArgs, namespace string, r AlarmRule) {
+	args.Namespace, args.MetricName, args.Statistic, args.Period, args.Threshold = nil, nil, nil, nil, nil
+	args.ThresholdMetricId = pulumi.String(anomalyBandID)
+	args.MetricQueries = cloudwatch.MetricAlarmMetricQueryArray{
+		cloudwatch.MetricAlarmMetricQueryArgs{
+			Id:         pulumi.String(anomalyMetricID),
+			ReturnData: pulumi.Bool(true),
+			Label:      pulumi.String(r.Name),
+			Metric: &cloudwatch.MetricAlarmMetricQueryMetricArgs{
+				Namespace:  pulumi.String(namespace),
+				MetricName: pulumi.String(r.Name),
+				Stat:       pulumi.String("Sum"),
+				Period:     pulumi.Int(r.Period),
+			},
+		},
+		cloudwatch.MetricAlarmMetricQueryArgs{
+			Id:         pulumi.String(anomalyBandID),
+			ReturnData: pulumi.Bool(true),
+			Label:      pulumi.String(r.Name + " (expected)"),
+			Expression: pulumi.String(AnomalyBandExpression(anomalyMetricID, r.Anomaly.Band)),
+		},
+	}
+}
+
+// AnomalyBandExpression is the metric math of a band over metric id m.
+func AnomalyBandExpression(m string, band float64) string {
+	return fmt.Sprintf("ANOMALY_DETECTION_BAND(%s, %s)", m, strconv.FormatFloat(band, 'f', -1, 64))
+}
+
 // alarmDescription is what lambda/slacknotify's ParseRule reads:
 //
 //	<description> (rule <name>: <summary>; pattern <pattern>) Runbook: <link>
@@ -296,8 +368,12 @@ func alarmDescription(r AlarmRule, pattern string) string {
 	if d != "" {
 		d += " "
 	}
-	s := fmt.Sprintf("%s(rule %s: Sum of matching flow-log records over %ds, %d period(s), threshold %d; pattern %s)",
-		d, r.Name, r.Period, r.EvaluationPeriods, r.Threshold, pattern)
+	limit := fmt.Sprintf("threshold %d", r.Threshold)
+	if r.Anomaly != nil {
+		limit = fmt.Sprintf("anomaly band %s standard deviations, %s", strconv.FormatFloat(r.Anomaly.Band, 'f', -1, 64), r.Comparison)
+	}
+	s := fmt.Sprintf("%s(rule %s: Sum of matching flow-log records over %ds, %d period(s), %s; pattern %s)",
+		d, r.Name, r.Period, r.EvaluationPeriods, limit, pattern)
 	return runbook.Description(s, runbook.RuleAlarm)
 }
 

@@ -38,6 +38,14 @@ var AlarmComparisons = []string{
 	"GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold",
 }
 
+// AnomalyComparisons are the comparison operators "used only for alarms based
+// on anomaly detection models", which compare the metric with the band of
+// the alarm's ThresholdMetricId:
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+var AnomalyComparisons = []string{
+	"GreaterThanUpperThreshold", "LessThanLowerThreshold", "LessThanLowerOrGreaterThanUpperThreshold",
+}
+
 // MinAthenaScanLimitBytes is Athena's smallest per-query bytes-scanned cutoff (10 MB).
 const MinAthenaScanLimitBytes = 10_000_000
 

@@ -35,19 +35,16 @@ var AnomalyDirections = []string{AnomalyUpper, AnomalyLower, AnomalyBoth}
 // DefaultAnomalyDirection alarms on values above the band ("far above normal").
 const DefaultAnomalyDirection = AnomalyUpper
 
-// Comparison is the CloudWatch comparison operator of the direction:
-// GreaterThanUpperThreshold, LessThanLowerThreshold or
-// LessThanLowerOrGreaterThanUpperThreshold, the operators "used only for
-// alarms based on anomaly detection models"
-// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+// Comparison is the CloudWatch comparison operator of the direction, one of
+// awslimits.AnomalyComparisons.
 func (a Anomaly) Comparison() string {
 	switch a.Direction {
 	case AnomalyLower:
-		return "LessThanLowerThreshold"
+		return awslimits.AnomalyComparisons[1]
 	case AnomalyBoth:
-		return "LessThanLowerOrGreaterThanUpperThreshold"
+		return awslimits.AnomalyComparisons[2]
 	default:
-		return "GreaterThanUpperThreshold"
+		return awslimits.AnomalyComparisons[0]
 	}
 }
 
