@@ -24,6 +24,10 @@ type Shared struct {
 	// Alarms owns the SNS topic every architecture sends alarms to, and the
 	// metric-filter rules of the s3-athena architecture.
 	Alarms *components.MetricAlarmSNS
+	// Insights are the Contributor Insights rules over the CloudWatch Logs
+	// flow log (nil when there are none); Insights.Names are the rule names
+	// by rule id.
+	Insights *components.ContributorInsights
 	// Outputs are the stack outputs, by name; Program exports them.
 	Outputs map[string]pulumi.Input
 	// Monitored is what the components declared that the dashboard shows.
@@ -129,6 +133,9 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
 	if err := SlackAlarms(ctx, sh); err != nil {
 		return nil, fmt.Errorf("slack alarms: %w", err)
 	}
+	if err := ContributorInsights(ctx, sh); err != nil {
+		return nil, fmt.Errorf("contributor insights: %w", err)
+	}
 
 	for _, a := range cfg.Architectures {
 		if err := architectures[a](ctx, sh); err != nil {
@@ -174,6 +181,9 @@ func AlarmRules(rules []stackconfig.AlarmRule) []components.AlarmRule {
 			Period:            r.Period,
 			EvaluationPeriods: r.EvaluationPeriods,
 			Comparison:        r.Comparison,
+		}
+		if r.Anomaly != nil {
+			cr.Anomaly = &components.Anomaly{Band: r.Anomaly.Band}
 		}
 		if r.Match != nil {
 			cr.Conditions = r.Match.Conditions()

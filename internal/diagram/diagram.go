@@ -23,7 +23,9 @@ package diagram
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -160,6 +162,7 @@ const (
 	tSubscription = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
 	tMetricFilter = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
 	tAlarm        = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	tInsightRule  = "aws:cloudwatch/contributorInsightRule:ContributorInsightRule"
 	tFunction     = "aws:lambda/function:Function"
 	tInvokeConfig = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
 	tInvocation   = "aws:lambda/invocation:Invocation"
@@ -209,6 +212,7 @@ var drawn = map[string]struct {
 	tTopicSub:     {"subscription", KindRecipient, false},
 	tMetricFilter: {"metric filter", KindAlarm, false},
 	tAlarm:        {"alarm", KindAlarm, true},
+	tInsightRule:  {"Contributor Insights rule", KindAlarm, false},
 	tInstance:     {"EC2 instance", KindCompute, false},
 	tQSDataSource: {"QuickSight data source", KindCompute, false},
 	tQSDataSet:    {"QuickSight data set", KindStore, false},
@@ -601,9 +605,30 @@ func (b *builder) edges(custom []*mockaws.Resource) {
 		b.edge(ix.resolve(str(f.Inputs["logGroupName"])), f, "", false)
 		filters[metric{str(get(f.Inputs, "metricTransformation.namespace")), str(get(f.Inputs, "metricTransformation.name"))}] = f
 	}
+	// Log group -> Contributor Insights rule (its definition names the log
+	// groups it reads); an alarm whose INSIGHT_RULE_METRIC names the rule
+	// hangs off the rule.
+	insightRules := map[string]*mockaws.Resource{} // rule name -> rule
+	for _, r := range byType[tInsightRule] {
+		var def struct{ LogGroupNames []string }
+		if json.Unmarshal([]byte(str(r.Inputs["ruleDefinition"])), &def) == nil {
+			for _, lg := range def.LogGroupNames {
+				b.edge(ix.resolve(lg), r, "", false)
+			}
+		}
+		insightRules[str(r.Inputs["ruleName"])] = r
+	}
 	health := map[string][]*mockaws.Resource{} // cluster ID -> alarms no filter feeds
 	for _, a := range byType[tAlarm] {
-		f := filters[metric{str(a.Inputs["namespace"]), str(a.Inputs["metricName"])}]
+		if rule := insightRules[insightRuleOf(a)]; rule != nil {
+			b.edge(rule, a, alarmCondition(a), false)
+			for _, t := range alarmTopics(a, ix) {
+				b.edge(a, t, "alarm", false)
+			}
+			continue
+		}
+		ns, name := alarmMetric(a)
+		f := filters[metric{ns, name}]
 		if f == nil {
 			health[b.g.clusterOf[a.URN]] = append(health[b.g.clusterOf[a.URN]], a)
 			continue
@@ -864,13 +889,79 @@ var comparisons = map[string]string{
 	"LessThanOrEqualToThreshold":    "≤",
 }
 
-// alarmCondition is "Sum ≥ 3 in 300 s" (times the evaluation periods).
+// bandComparisons name the anomaly-detection operators.
+var bandComparisons = map[string]string{
+	"GreaterThanUpperThreshold":                "above",
+	"LessThanLowerThreshold":                   "below",
+	"LessThanLowerOrGreaterThanUpperThreshold": "outside",
+}
+
+// alarmMetric is the namespace and name of the metric an alarm reads: its
+// own, or that of its metric query (an anomaly-detection alarm).
+func alarmMetric(a *mockaws.Resource) (namespace, name string) {
+	if n := str(a.Inputs["metricName"]); n != "" {
+		return str(a.Inputs["namespace"]), n
+	}
+	for _, q := range list(a.Inputs["metricQueries"]) {
+		if m := get(q, "metric"); m != nil {
+			return str(get(m, "namespace")), str(get(m, "metricName"))
+		}
+	}
+	return "", ""
+}
+
+var insightMetricRe = regexp.MustCompile(`INSIGHT_RULE_METRIC\('([^']+)', '([^']+)'\)`)
+
+// insightRuleOf is the Contributor Insights rule an alarm's metric math
+// reads, or "".
+func insightRuleOf(a *mockaws.Resource) string {
+	for _, q := range list(a.Inputs["metricQueries"]) {
+		if m := insightMetricRe.FindStringSubmatch(str(get(q, "expression"))); m != nil {
+			return m[1]
+		}
+	}
+	return ""
+}
+
+// alarmQuery returns the period and, for metric math, the statistic-like
+// word of an alarm that reads metric queries: the anomaly band's width
+// ("band 2") or the insight metric ("MaxContributorValue").
+func alarmQuery(a *mockaws.Resource) (stat string, period float64, band string) {
+	for _, q := range list(a.Inputs["metricQueries"]) {
+		expr := str(get(q, "expression"))
+		if m := insightMetricRe.FindStringSubmatch(expr); m != nil {
+			period, _ = num(get(q, "period"))
+			return m[2], period, ""
+		}
+		if w, ok := strings.CutPrefix(expr, "ANOMALY_DETECTION_BAND("); ok {
+			_, arg, _ := strings.Cut(strings.TrimSuffix(w, ")"), ",")
+			band = strings.TrimSpace(arg)
+			continue
+		}
+		if m := get(q, "metric"); m != nil {
+			stat = str(get(m, "stat"))
+			period, _ = num(get(m, "period"))
+		}
+	}
+	return stat, period, band
+}
+
+// alarmCondition is "Sum ≥ 3 in 300 s" (times the evaluation periods); for
+// an anomaly-detection alarm "Sum above band 2 in 300 s", for a Contributor
+// Insights alarm "MaxContributorValue ≥ 100 in 300 s".
 func alarmCondition(a *mockaws.Resource) string {
 	threshold, _ := num(a.Inputs["threshold"])
 	period, _ := num(a.Inputs["period"])
 	periods, _ := num(a.Inputs["evaluationPeriods"])
-	s := fmt.Sprintf("%s %s %s in %d s", str(a.Inputs["statistic"]),
-		cmp.Or(comparisons[str(a.Inputs["comparisonOperator"])], "?"), strconv.FormatFloat(threshold, 'f', -1, 64), int(period))
+	stat := str(a.Inputs["statistic"])
+	limit := cmp.Or(comparisons[str(a.Inputs["comparisonOperator"])], "?") + " " + strconv.FormatFloat(threshold, 'f', -1, 64)
+	if qs, qp, band := alarmQuery(a); qs != "" {
+		stat, period = qs, qp
+		if band != "" {
+			limit = cmp.Or(bandComparisons[str(a.Inputs["comparisonOperator"])], "?") + " anomaly band " + band
+		}
+	}
+	s := fmt.Sprintf("%s %s in %d s", stat, limit, int(period))
 	if periods > 1 {
 		s += fmt.Sprintf(" x %d", int(periods))
 	}

@@ -104,13 +104,41 @@ func TestDataFlowEdges(t *testing.T) {
 	}
 }
 
+// The Contributor Insights rules read the flow-log log group and feed their
+// alarm; the anomaly-detection rule's alarm hangs off its metric filter with
+// the band as its condition.
+func TestInsightsAndAnomalyEdges(t *testing.T) {
+	g := devGraph(t)
+	for _, id := range []string{"insights_top_talkers_source", "insights_top_rejected_sources", "insights_top_interfaces"} {
+		n := g.Node(id)
+		if n == nil || n.Title != "Contributor Insights rule" {
+			t.Fatalf("no Contributor Insights rule node %s: %+v", id, n)
+		}
+		if g.EdgeBetween("flowlogs_cw_logs", id) == nil {
+			t.Errorf("no edge from the flow-log log group to %s", id)
+		}
+	}
+	if e := g.EdgeBetween("insights_top_rejected_sources", "insights_one_source_many_rejects_alarm"); e == nil || e.Label != "MaxContributorValue ≥ 100 in 300 s" {
+		t.Errorf("rule -> insight alarm edge = %+v", e)
+	}
+	if g.EdgeBetween("insights_one_source_many_rejects_alarm", "alarms_topic") == nil {
+		t.Error("the insight alarm does not notify the alarm topic")
+	}
+	if e := g.EdgeBetween("alarms_rejects_unusual", "alarms_rejects_unusual_alarm"); e == nil || e.Label != "Sum above anomaly band 2 in 300 s x 3" {
+		t.Errorf("metric filter -> anomaly alarm edge = %+v", e)
+	}
+	if n := g.Node("alarms_rejects_unusual_alarm"); n == nil || n.Arch != "s3-athena" {
+		t.Errorf("the anomaly alarm belongs to its s3-athena rule: %+v", n)
+	}
+}
+
 func TestClustersAndArchitectures(t *testing.T) {
 	g := devGraph(t)
 	want := map[string]string{
 		"c_alarms": Shared, "c_demo": Shared, "c_flowlogs_cw": Shared,
 		"c_s3_athena_flowlogs": "s3-athena", "c_s3_athena": "s3-athena",
 		"c_firehose": "firehose-athena", "c_firehose_athena": "firehose-athena",
-		"c_opensearch": "cloudwatch-opensearch", "c_monitoring": Shared,
+		"c_opensearch": "cloudwatch-opensearch", "c_monitoring": Shared, "c_insights": Shared,
 	}
 	var ids []string
 	for _, c := range g.Clusters {
