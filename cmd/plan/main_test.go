@@ -180,6 +180,12 @@ func TestPlanSummary(t *testing.T) {
 	for _, want := range []string{
 		"alarm rule: ssh-reject-from-host: metric filter alarms-ssh-reject-from-host on flowlogs-cw-logs, Sum ≥ 1 in 60 s -> alarms-topic",
 		"alarm rule: http-attempts: metric filter alarms-http-attempts on flowlogs-cw-logs, Sum ≥ 3 in 300 s -> alarms-topic",
+		"alarm rule: rejects-unusual: metric filter alarms-rejects-unusual on flowlogs-cw-logs, Sum above anomaly band 2 in 300 s x 3 -> alarms-topic",
+		"insights: vpc-flow-logs-dev-top-talkers-source: sum of bytes by srcaddr on flowlogs-cw-logs",
+		"insights: vpc-flow-logs-dev-top-rejected-sources: count of flow-log records by srcaddr where action in REJECT on flowlogs-cw-logs; alarm insights-one-source-many-rejects-alarm: MaxContributorValue ≥ 100 in 300 s -> alarms-topic",
+		"insights: vpc-flow-logs-dev-top-destination-ports: count of flow-log records by dstport, protocol on flowlogs-cw-logs",
+		"insights: vpc-flow-logs-dev-top-interfaces: sum of bytes by interface_id on flowlogs-cw-logs",
+		"insights: vpc-flow-logs-dev-top-talkers-destination: sum of bytes by dstaddr on flowlogs-cw-logs",
 		"it sends to secops@example.com (each e-mail address must confirm the subscription)",
 		"data: VPC demo-vpc -> flow log s3-athena-flowlogs-vpc0 -> S3 bucket s3-athena-flowlogs-bucket -> Glue table s3-athena-table",
 		"kept: s3-athena-flowlogs-bucket expires after 90 days, retained on destroy",

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/dashboards"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/dashboard"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/diagram"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/insights"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 )
 
@@ -27,6 +29,7 @@ const (
 	tInstance   = "aws:ec2/instance:Instance"
 	tFilter     = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
 	tDashboard  = "aws:cloudwatch/dashboard:Dashboard"
+	tInsight    = "aws:cloudwatch/contributorInsightRule:ContributorInsightRule"
 )
 
 // summaryWidth is where the summary wraps its lines.
@@ -95,10 +98,13 @@ func pathArch(p []*diagram.Node) string {
 	return diagram.Shared
 }
 
-// alarmPath reports whether a path runs through a metric filter: those are
-// the alarm rules, summarized on their own.
+// alarmPath reports whether a path runs through a metric filter or a
+// Contributor Insights rule: those are the alarm rules and insights,
+// summarized on their own.
 func alarmPath(p []*diagram.Node) bool {
-	return slices.ContainsFunc(p, func(n *diagram.Node) bool { return n.Resource != nil && n.Resource.Type == tFilter })
+	return slices.ContainsFunc(p, func(n *diagram.Node) bool {
+		return n.Resource != nil && (n.Resource.Type == tFilter || n.Resource.Type == tInsight)
+	})
 }
 
 // chain renders a path from the last shared node before the architecture's
@@ -222,6 +228,8 @@ func alarmSummary(s *section, g *diagram.Graph, arch string) {
 				}
 				s.item("alarm rule", fmt.Sprintf("%s: metric filter %s%s, %s -> %s", strings.TrimPrefix(n.Name, "alarms-"), n.Name, src, e.Label, strings.Join(topics, ", ")))
 			}
+		case n.Resource != nil && n.Resource.Type == tInsight:
+			insightSummary(s, g, n)
 		case len(n.Members) > 0:
 			var topics []string
 			for _, t := range g.Out(n.ID) {
@@ -314,4 +322,34 @@ func dashboardSummary(g *diagram.Graph, arch string, c *stackconfig.Config) stri
 		s += "; reached through the access host " + host + " (stack output dashboardsAccessCommand)"
 	}
 	return s
+}
+
+// insightSummary writes what a Contributor Insights rule ranks, the log
+// group it reads, and each alarm on its metrics.
+func insightSummary(s *section, g *diagram.Graph, n *diagram.Node) {
+	var def insights.Definition
+	_ = json.Unmarshal([]byte(fmt.Sprint(n.Resource.Inputs["ruleDefinition"])), &def)
+	what := "flow-log records"
+	if def.AggregateOn == insights.AggregateSum {
+		what = def.Contribution.ValueOf
+	}
+	text := fmt.Sprintf("%s: %s of %s by %s", n.Resource.Inputs["ruleName"], strings.ToLower(def.AggregateOn), what, strings.Join(def.Contribution.Keys, ", "))
+	for _, f := range def.Contribution.Filters {
+		text += fmt.Sprintf(" where %s in %s", f.Match, strings.Join(f.In, ", "))
+	}
+	for _, in := range g.In(n.ID) {
+		text += " on " + g.Node(in.From).Name
+	}
+	for _, e := range g.Out(n.ID) {
+		a := g.Node(e.To)
+		if a == nil {
+			continue
+		}
+		var topics []string
+		for _, t := range g.Out(a.ID) {
+			topics = append(topics, g.Node(t.To).Name)
+		}
+		text += fmt.Sprintf("; alarm %s: %s -> %s", a.Name, e.Label, strings.Join(topics, ", "))
+	}
+	s.item("insights", text)
 }
