@@ -88,6 +88,9 @@ func TestNameLimits(t *testing.T) {
 		{"dashboard name with a period", "aws:cloudwatch/dashboard:Dashboard", "d", map[string]any{"dashboardName": "vpc-flow-logs-org.dev"}, "characters the service refuses"},
 		{"dashboard name over 255", "aws:cloudwatch/dashboard:Dashboard", "d", map[string]any{"dashboardName": long(256)}, "at most 255"},
 		{"dashboard name ok", "aws:cloudwatch/dashboard:Dashboard", "d", map[string]any{"dashboardName": "vpc-flow-logs-dev-us-east-1"}, ""},
+		{"insight rule name over 128", "aws:cloudwatch/contributorInsightRule:ContributorInsightRule", "r", map[string]any{"ruleName": long(129)}, "at most 128"},
+		{"insight rule name with a tab", "aws:cloudwatch/contributorInsightRule:ContributorInsightRule", "r", map[string]any{"ruleName": "a\tb"}, "characters the service refuses"},
+		{"insight rule name ok", "aws:cloudwatch/contributorInsightRule:ContributorInsightRule", "r", map[string]any{"ruleName": "vpc-flow-logs-dev-top-interfaces"}, ""},
 		// Prefixes: the provider appends 26 characters.
 		{"role prefix over 38", "aws:iam/role:Role", "r", map[string]any{"namePrefix": long(39)}, "at most 38 fit"},
 		{"role prefix at 38", "aws:iam/role:Role", "r", map[string]any{"namePrefix": long(38)}, ""},

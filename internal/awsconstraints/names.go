@@ -80,7 +80,9 @@ var (
 	filterName    = regexp.MustCompile(`^[^:*]+$`)
 	dashboardName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 	anyName       = regexp.MustCompile(`^[^\x00-\x1f]+$`)
-	ipv4          = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
+	// PutInsightRule RuleName: [\x20-\x7E]+.
+	insightRuleName = regexp.MustCompile(`^[\x20-\x7E]+$`)
+	ipv4            = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
 )
 
 func fifo(key string) func(map[string]any) string {
@@ -132,6 +134,12 @@ var Names = map[string]NameRule{
 		Field: "name", Auto: hex7(255), Min: 1, Max: 512, Pattern: filterName,
 		Allowed: "any character but : and *",
 		Doc:     "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutSubscriptionFilter.html",
+	},
+	"aws:cloudwatch/contributorInsightRule:ContributorInsightRule": {
+		// No auto-name: the rule name is required and unique per account and region.
+		Field: "ruleName", Min: 1, Max: 128, Pattern: insightRuleName,
+		Allowed: "printable ASCII characters",
+		Doc:     "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutInsightRule.html",
 	},
 	"aws:s3/bucketV2:BucketV2": bucketRule,
 	"aws:s3/bucket:Bucket":     bucketRule,
