@@ -19,6 +19,8 @@ import (
 const (
 	sshRule  = "ssh-reject-from-host"
 	httpRule = "http-attempts"
+	// rejectsRule is the anomaly-detection rule of the dev stack: every REJECT.
+	rejectsRule = "rejects-unusual"
 )
 
 // shipped is the dev stack's alarm rules as the program deploys them.
@@ -163,26 +165,26 @@ var ruleCases = []struct {
 	flow  flow
 	match []string
 }{
-	{"SSH rejected from the host", flow{src: "10.0.0.155", dst: "10.0.1.20", sport: 50022, dport: 22, proto: tcp, action: "REJECT"}, []string{sshRule}},
-	{"SSH rejected from the host to another target", flow{src: "10.0.0.155", dst: "172.31.16.21", sport: 40000, dport: 22, proto: tcp, action: "REJECT"}, []string{sshRule}},
+	{"SSH rejected from the host", flow{src: "10.0.0.155", dst: "10.0.1.20", sport: 50022, dport: 22, proto: tcp, action: "REJECT"}, []string{sshRule, rejectsRule}},
+	{"SSH rejected from the host to another target", flow{src: "10.0.0.155", dst: "172.31.16.21", sport: 40000, dport: 22, proto: tcp, action: "REJECT"}, []string{sshRule, rejectsRule}},
 	{"SSH accepted from the host", flow{src: "10.0.0.155", dst: "10.0.1.20", sport: 50022, dport: 22, proto: tcp, action: "ACCEPT"}, nil},
-	{"SSH rejected from another host", flow{src: "10.0.0.156", dst: "10.0.1.20", sport: 50022, dport: 22, proto: tcp, action: "REJECT"}, nil},
-	{"SSH rejected from a host whose address is a prefix", flow{src: "10.0.0.15", dst: "10.0.1.20", sport: 50022, dport: 22, proto: tcp, action: "REJECT"}, nil},
-	{"SSH rejected from a host whose address contains it", flow{src: "110.0.0.155", dst: "10.0.1.20", sport: 50022, dport: 22, proto: tcp, action: "REJECT"}, nil},
-	{"host rejected to the SSH port with UDP", flow{src: "10.0.0.155", dst: "10.0.1.20", sport: 50022, dport: 22, proto: udp, action: "REJECT"}, nil},
-	{"host rejected to port 2222", flow{src: "10.0.0.155", dst: "10.0.1.20", sport: 50022, dport: 2222, proto: tcp, action: "REJECT"}, nil},
-	{"host rejected to port 23", flow{src: "10.0.0.155", dst: "10.0.1.20", sport: 50022, dport: 23, proto: tcp, action: "REJECT"}, nil},
-	{"host's SSH reply rejected (source port 22)", flow{src: "10.0.0.155", dst: "10.0.1.20", sport: 22, dport: 50022, proto: tcp, action: "REJECT"}, nil},
-	{"SSH rejected to the host", flow{src: "10.0.1.20", dst: "10.0.0.155", sport: 50022, dport: 22, proto: tcp, action: "REJECT"}, nil},
+	{"SSH rejected from another host", flow{src: "10.0.0.156", dst: "10.0.1.20", sport: 50022, dport: 22, proto: tcp, action: "REJECT"}, []string{rejectsRule}},
+	{"SSH rejected from a host whose address is a prefix", flow{src: "10.0.0.15", dst: "10.0.1.20", sport: 50022, dport: 22, proto: tcp, action: "REJECT"}, []string{rejectsRule}},
+	{"SSH rejected from a host whose address contains it", flow{src: "110.0.0.155", dst: "10.0.1.20", sport: 50022, dport: 22, proto: tcp, action: "REJECT"}, []string{rejectsRule}},
+	{"host rejected to the SSH port with UDP", flow{src: "10.0.0.155", dst: "10.0.1.20", sport: 50022, dport: 22, proto: udp, action: "REJECT"}, []string{rejectsRule}},
+	{"host rejected to port 2222", flow{src: "10.0.0.155", dst: "10.0.1.20", sport: 50022, dport: 2222, proto: tcp, action: "REJECT"}, []string{rejectsRule}},
+	{"host rejected to port 23", flow{src: "10.0.0.155", dst: "10.0.1.20", sport: 50022, dport: 23, proto: tcp, action: "REJECT"}, []string{rejectsRule}},
+	{"host's SSH reply rejected (source port 22)", flow{src: "10.0.0.155", dst: "10.0.1.20", sport: 22, dport: 50022, proto: tcp, action: "REJECT"}, []string{rejectsRule}},
+	{"SSH rejected to the host", flow{src: "10.0.1.20", dst: "10.0.0.155", sport: 50022, dport: 22, proto: tcp, action: "REJECT"}, []string{rejectsRule}},
 	{"HTTP accepted", flow{src: "10.0.0.155", dst: "10.0.1.20", sport: 50080, dport: 80, proto: tcp, action: "ACCEPT"}, []string{httpRule}},
-	{"HTTP rejected", flow{src: "203.0.113.7", dst: "10.0.1.20", sport: 50080, dport: 80, proto: tcp, action: "REJECT"}, []string{httpRule}},
+	{"HTTP rejected", flow{src: "203.0.113.7", dst: "10.0.1.20", sport: 50080, dport: 80, proto: tcp, action: "REJECT"}, []string{httpRule, rejectsRule}},
 	{"HTTP over IPv6", flow{src: "2001:db8:1234:a100:8d6e:3477:df66:f105", dst: "2001:db8:1234:a102:3304:8879:34cf:4071", sport: 34892, dport: 80, proto: tcp, action: "ACCEPT"}, []string{httpRule}},
 	{"port 8080", flow{src: "10.0.0.155", dst: "10.0.1.20", sport: 50080, dport: 8080, proto: tcp, action: "ACCEPT"}, nil},
 	{"port 800", flow{src: "10.0.0.155", dst: "10.0.1.20", sport: 50080, dport: 800, proto: tcp, action: "ACCEPT"}, nil},
 	{"UDP to port 80", flow{src: "10.0.0.155", dst: "10.0.1.20", sport: 50080, dport: 80, proto: udp, action: "ACCEPT"}, nil},
 	{"HTTP response (source port 80)", flow{src: "10.0.1.20", dst: "10.0.0.155", sport: 80, dport: 50080, proto: tcp, action: "ACCEPT"}, nil},
 	{"HTTPS", flow{src: "10.0.0.155", dst: "10.0.1.20", sport: 50443, dport: 443, proto: tcp, action: "ACCEPT"}, nil},
-	{"ICMP", flow{src: "10.0.0.155", dst: "10.0.1.20", proto: icmp, action: "REJECT"}, nil},
+	{"ICMP", flow{src: "10.0.0.155", dst: "10.0.1.20", proto: icmp, action: "REJECT"}, []string{rejectsRule}},
 	{"NODATA", flow{status: flowlog.StatusNoData}, nil},
 	{"SKIPDATA", flow{status: flowlog.StatusSkipData}, nil},
 }
