@@ -168,6 +168,19 @@ func TestEstimateLines(t *testing.T) {
 			150 * (2*1024000.0 + 51200) / 2097152 * 0.029,
 			150 * 266240.0 / 262144 * 0.029,
 		},
+		// $0.50 per rule plus $0.02 per million matched events: 150 GB of
+		// 400 / 120-byte records, all of them for an unfiltered rule,
+		// 2% / 50% for the REJECT-filtered one.
+		"Contributor Insights rule vpc-flow-logs-dev-top-talkers-source": {
+			0.5 + 150*(1<<30)/400.0/1e6*0.02,
+			0.5 + 150*(1<<30)/120.0/1e6*0.02,
+		},
+		"Contributor Insights rule vpc-flow-logs-dev-top-rejected-sources": {
+			0.5 + 150*(1<<30)/400.0*0.02/1e6*0.02,
+			0.5 + 150*(1<<30)/120.0*0.5/1e6*0.02,
+		},
+		// The dev stack's one anomaly-detection alarm: 3 alarm metrics.
+		"anomaly-detection alarms": {0.3, 0.3},
 	}
 	got := map[string]Line{}
 	for _, l := range e.Lines {
@@ -188,6 +201,9 @@ func TestEstimateLines(t *testing.T) {
 	}
 	if a := got["Firehose ingestion into firehose-stream"].Arch; a != "firehose-athena" {
 		t.Errorf("Firehose is priced under %q", a)
+	}
+	if a := got["anomaly-detection alarms"].Arch; a != "s3-athena" {
+		t.Errorf("the anomaly alarm of an s3-athena rule is priced under %q", a)
 	}
 	if archs := e.Archs(); strings.Join(archs, " ") != "shared cloudwatch-opensearch s3-athena firehose-athena" {
 		t.Errorf("architectures %v", archs)

@@ -69,11 +69,11 @@ var (
 		"vended-delivery-firehose", "s3-standard-storage", "athena-scan", "firehose-ingestion",
 		"lambda-arm64-duration", "lambda-requests", "opensearch-instance", "opensearch-gp3-storage",
 		"sns-email", "kms-key", "vpc-endpoint-interface", "ec2-instance", "cloudwatch-alarm",
-		"cloudwatch-dashboard", "cloudwatch-custom-metric", "secretsmanager-secret",
+		"cloudwatch-dashboard", "cloudwatch-custom-metric", "secretsmanager-secret", "contributor-insights-rule", "contributor-insights-events",
 	}
 	assumptionIDs = []string{
 		"storedFractionLogs", "storedFractionParquet", "storedFractionGzip",
-		"lambdaMBPerInvocation", "lambdaSecondsPerInvocation", "athenaQueriesPerDay", "alarmEmailsPerMonth",
+		"lambdaMBPerInvocation", "lambdaSecondsPerInvocation", "athenaQueriesPerDay", "recordBytes", "filteredMatchFraction", "alarmEmailsPerMonth",
 	}
 )
 
