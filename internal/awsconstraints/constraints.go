@@ -20,6 +20,7 @@ const (
 	MetricFilterPattern  = ids.DeployMetricFilterPattern
 	AthenaScanCutoff     = ids.DeployAthenaScanCutoff
 	GlueProjection       = ids.DeployGlueProjection
+	AlarmThreshold       = ids.DeployAlarmThreshold
 )
 
 // Violation is one thing AWS (or the provider) refuses about a resource.
@@ -114,6 +115,7 @@ const (
 	DocPutMetricFilter   = "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html"
 	DocWorkGroupConfig   = "https://docs.aws.amazon.com/athena/latest/APIReference/API_WorkGroupConfiguration.html"
 	DocProjectionTypes   = "https://docs.aws.amazon.com/athena/latest/ug/partition-projection-supported-types.html"
+	DocPutMetricAlarm    = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html"
 )
 
 // Type tokens of the resources with constraints beyond their name.
@@ -123,6 +125,7 @@ const (
 	tSubscription = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
 	tWorkgroup    = "aws:athena/workgroup:Workgroup"
 	tTable        = "aws:glue/catalogTable:CatalogTable"
+	tAlarm        = "aws:cloudwatch/metricAlarm:MetricAlarm"
 )
 
 // CheckResource returns what AWS or the provider refuses about one resource
@@ -139,6 +142,8 @@ func CheckResource(typ, logical string, inputs map[string]any) []Violation {
 		out = append(out, checkWorkgroup(inputs)...)
 	case tTable:
 		out = append(out, checkProjection(inputs)...)
+	case tAlarm:
+		out = append(out, checkAlarmThreshold(inputs)...)
 	}
 	return out
 }
@@ -405,3 +410,50 @@ func intRange(s string) (int64, int64, error) {
 func str(v any) string { s, _ := v.(string); return s }
 
 func listOf(v any) []any { l, _ := v.([]any); return l }
+
+// checkAlarmThreshold: an alarm compares with a static threshold or with an
+// anomaly-detection band, never both and never neither. A band alarm uses one
+// of the band operators, names its ANOMALY_DETECTION_BAND query in
+// ThresholdMetricId and sets no Threshold ("should not be used for alarms
+// based on anomaly detection models"); a static alarm uses a threshold
+// operator and sets Threshold (PutMetricAlarm).
+func checkAlarmThreshold(in map[string]any) []Violation {
+	op, ok := in["comparisonOperator"].(string)
+	if !ok {
+		return nil
+	}
+	v := func(prop, format string, args ...any) []Violation {
+		return []Violation{{Constraint: AlarmThreshold, Property: prop, Doc: DocPutMetricAlarm, Message: fmt.Sprintf(format, args...)}}
+	}
+	band := slices.Contains(awslimits.AnomalyComparisons, op)
+	id, hasID := in["thresholdMetricId"].(string)
+	_, hasThreshold := in["threshold"].(float64)
+	if !band {
+		switch {
+		case hasID:
+			return v("thresholdMetricId", "thresholdMetricId %q with %s; an anomaly band needs one of %s", id, op, strings.Join(awslimits.AnomalyComparisons, ", "))
+		case !hasThreshold && in["threshold"] == nil:
+			return v("threshold", "%s compares with a threshold, and the alarm sets none", op)
+		}
+		return nil
+	}
+	if hasThreshold {
+		return v("threshold", "threshold with %s; an anomaly-detection alarm compares with its band and sets no threshold", op)
+	}
+	if !hasID {
+		if _, unknown := in["thresholdMetricId"].(Unknown); unknown {
+			return nil
+		}
+		return v("thresholdMetricId", "%s needs thresholdMetricId naming the alarm's ANOMALY_DETECTION_BAND query", op)
+	}
+	queries, _ := in["metricQueries"].([]any)
+	for _, q := range queries {
+		if qm, _ := q.(map[string]any); qm["id"] == id {
+			if e, _ := qm["expression"].(string); strings.HasPrefix(strings.TrimSpace(e), "ANOMALY_DETECTION_BAND(") {
+				return nil
+			}
+			return v("thresholdMetricId", "thresholdMetricId %q names a query that is not an ANOMALY_DETECTION_BAND expression", id)
+		}
+	}
+	return v("thresholdMetricId", "thresholdMetricId %q names no metric query of the alarm", id)
+}

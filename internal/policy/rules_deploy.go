@@ -194,6 +194,8 @@ var deployRules = []Rule{
 		fmt.Sprintf("Every Athena workgroup's bytesScannedCutoffPerQuery, when set, is at least %d bytes (Athena's minimum). %s", awslimits.MinAthenaScanLimitBytes, awsconstraints.DocWorkGroupConfig)),
 	constraintRule(ids.DeployGlueProjection, High,
 		"Every Glue table with partition projection gives each partition key a projection type, each integer range as min,max with min <= max, positive digits, and a storage.location.template that names every key; Athena fails every query of the table otherwise. "+awsconstraints.DocProjectionTypes),
+	constraintRule(ids.DeployAlarmThreshold, Critical,
+		"Every metric alarm compares with a threshold or with an anomaly-detection band, in the form PutMetricAlarm takes: a threshold operator with threshold set and no thresholdMetricId; a band operator (GreaterThanUpperThreshold, LessThanLowerThreshold, LessThanLowerOrGreaterThanUpperThreshold) with no threshold and a thresholdMetricId that names the alarm's ANOMALY_DETECTION_BAND query. "+awsconstraints.DocPutMetricAlarm),
 }
 
 // slrServices are the service names of the OpenSearch service-linked role.

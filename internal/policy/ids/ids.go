@@ -98,6 +98,7 @@ const (
 	DeployFlowLogsPerVPC           = "deploy-flow-logs-per-vpc"
 	DeployAthenaScanCutoff         = "deploy-athena-scan-cutoff-minimum"
 	DeployGlueProjection           = "deploy-glue-projection-bounds"
+	DeployAlarmThreshold           = "deploy-alarm-threshold-form"
 )
 
 // Deploy lists every deployability rule id, in report order.
@@ -106,7 +107,7 @@ var Deploy = []string{
 	DeployOpenSearchMasterUser, DeployOpenSearchFGAC, DeployOpenSearchSLR,
 	DeployEndpointPrivateDNS, DeployKMSGrants,
 	DeployMetricFilterPattern, DeploySubscriptionFilters, DeployRegexPatternsPerLogGroup,
-	DeployFlowLogsPerVPC, DeployAthenaScanCutoff, DeployGlueProjection,
+	DeployFlowLogsPerVPC, DeployAthenaScanCutoff, DeployGlueProjection, DeployAlarmThreshold,
 }
 
 // Clause is one condition a rule checks. A rule lists its clauses, every
