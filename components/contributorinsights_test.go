@@ -2,8 +2,12 @@ package components
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -79,18 +83,9 @@ func TestContributorInsights(t *testing.T) {
 	if d := a.Input("alarmDescription"); !strings.HasSuffix(d, runbook.Link(InsightRunbookAnchor)) {
 		t.Errorf("description does not end with the runbook link: %q", d)
 	}
-	if !slicesHasURN(a.Dependencies, r.URN) {
+	if !slices.Contains(a.Dependencies, r.URN) {
 		t.Errorf("alarm does not wait for the rule it reads: %v", a.Dependencies)
 	}
-}
-
-func slicesHasURN(deps []string, urn string) bool {
-	for _, d := range deps {
-		if d == urn {
-			return true
-		}
-	}
-	return false
 }
 
 // The rule names are exported (for dashboards) both as outputs and as
@@ -202,5 +197,35 @@ func TestMetricAlarmSNSRejectsBadAnomaly(t *testing.T) {
 				t.Error("accepted")
 			}
 		})
+	}
+}
+
+// The runbook link of the insight alarms points at a section of
+// docs/operations.md (GitHub's heading anchor: lower case, spaces as
+// hyphens, punctuation dropped).
+func TestInsightRunbookSectionExists(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anchors []string
+	for _, line := range strings.Split(string(b), "\n") {
+		h, ok := strings.CutPrefix(line, "## ")
+		if !ok {
+			continue
+		}
+		a := strings.Map(func(r rune) rune {
+			switch {
+			case r == ' ':
+				return '-'
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+				return unicode.ToLower(r)
+			}
+			return -1
+		}, strings.TrimSpace(h))
+		anchors = append(anchors, a)
+	}
+	if !slices.Contains(anchors, InsightRunbookAnchor) {
+		t.Errorf("docs/operations.md has no section with anchor %q; it has %v", InsightRunbookAnchor, anchors)
 	}
 }
