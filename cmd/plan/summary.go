@@ -334,8 +334,12 @@ func insightSummary(s *section, g *diagram.Graph, n *diagram.Node) {
 		what = def.Contribution.ValueOf
 	}
 	text := fmt.Sprintf("%s: %s of %s by %s", n.Resource.Inputs["ruleName"], strings.ToLower(def.AggregateOn), what, strings.Join(def.Contribution.Keys, ", "))
+	var where []string
 	for _, f := range def.Contribution.Filters {
-		text += fmt.Sprintf(" where %s in %s", f.Match, strings.Join(f.In, ", "))
+		where = append(where, fmt.Sprintf("%s in %s", f.Match, strings.Join(f.In, ", ")))
+	}
+	if len(where) > 0 {
+		text += " where " + strings.Join(where, " and ")
 	}
 	for _, in := range g.In(n.ID) {
 		text += " on " + g.Node(in.From).Name

@@ -513,18 +513,20 @@ func (e *Estimate) Write(w io.Writer) {
 
 // insightRule prices one Contributor Insights rule: the rule per month and
 // every log event it matches (https://aws.amazon.com/cloudwatch/pricing/).
-// A rule without filters matches every record of the log group; one with a
-// filter matches the assumed share.
+// A rule without filters (but log-status OK) is priced as matching every
+// record of the log group; one with another filter the assumed share.
 func (x *estimator) insightRule(arch string, r *mockaws.Resource) {
 	p, e := x.p, x.e
 	var def struct {
-		Contribution struct{ Filters []any }
+		Contribution struct{ Filters []struct{ Match string } }
 	}
 	_ = json.Unmarshal([]byte(str(r.Inputs["ruleDefinition"])), &def)
 	bytes := x.assume("recordBytes")
 	share := Assumption{Low: 1, High: 1}
 	basis := "every record"
-	if len(def.Contribution.Filters) > 0 {
+	// The log-status filter every rule carries keeps nearly every record;
+	// another filter (action REJECT) keeps the assumed share.
+	if slices.ContainsFunc(def.Contribution.Filters, func(f struct{ Match string }) bool { return f.Match != "log_status" }) {
 		share = x.assume("filteredMatchFraction")
 		basis = lowHigh(share) + " of the records"
 	}

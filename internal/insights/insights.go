@@ -211,8 +211,24 @@ func (s Spec) Build(fields []flowlog.Field, logGroupName string) (Definition, er
 		f, _ := flowlog.Lookup(flt.Field)
 		d.Contribution.Filters = append(d.Contribution.Filters, RuleFilter{Match: f.Column(), In: slices.Clone(flt.In)})
 	}
+	// NODATA and SKIPDATA records carry "-" for every address, port and
+	// counter: without this filter "-" would rank as a contributor (a quiet
+	// interface writes a NODATA record every interval). Added whenever the
+	// format records log-status.
+	if i := slices.IndexFunc(fields, func(f flowlog.Field) bool { return f.Name == StatusField }); i >= 0 {
+		if len(d.Contribution.Filters) >= MaxFilters {
+			return Definition{}, fmt.Errorf("contributor insights rule %s has %d filters plus the log-status filter; allowed at most %d", s.ID, len(s.Filters), MaxFilters)
+		}
+		f := fields[i]
+		d.Fields[strconv.Itoa(i+1)] = f.Column()
+		d.Contribution.Filters = append(d.Contribution.Filters, RuleFilter{Match: f.Column(), In: []string{flowlog.StatusOK}})
+	}
 	return d, nil
 }
+
+// StatusField is the field whose value OK marks a record with data; every
+// rule keeps only those when the format records it.
+const StatusField = "log-status"
 
 // JSON renders the definition as PutInsightRule takes it (indented, keys of
 // Fields in ascending position order, as encoding/json sorts map keys as

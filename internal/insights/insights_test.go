@@ -188,3 +188,34 @@ func TestMetricExpression(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// NODATA and SKIPDATA records ("-" in every field) never rank: every rule
+// keeps only log-status OK when the format records log-status, and reads
+// no log-status when it does not.
+func TestOnlyRecordsWithData(t *testing.T) {
+	for _, s := range Specs {
+		d, err := s.Build(flowlog.DefaultFields(), testLogGroup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := d.Contribution.Filters[len(d.Contribution.Filters)-1]
+		if last.Match != "log_status" || !slices.Equal(last.In, []string{"OK"}) || d.Fields["14"] != "log_status" {
+			t.Errorf("%s: filters %v, fields %v; want log_status (position 14) in [OK]", s.ID, d.Contribution.Filters, d.Fields)
+		}
+	}
+	fields, err := flowlog.FieldsByName([]string{"srcaddr", "dstaddr", "dstport", "protocol", "bytes", "action", "interface-id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range Specs {
+		d, err := s.Build(fields, testLogGroup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range d.Contribution.Filters {
+			if f.Match == "log_status" {
+				t.Errorf("%s filters on log_status, which the format does not record", s.ID)
+			}
+		}
+	}
+}
