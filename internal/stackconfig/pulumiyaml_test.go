@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/insights"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/lambdabuild"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
@@ -328,7 +329,8 @@ func TestDevStackLoads(t *testing.T) {
 		t.Fatalf("Load(dev): %v", err)
 	}
 	// What Pulumi.dev.yaml's comment promises: the implemented architectures on a demo VPC,
-	// one-minute aggregation and the two alarm rules of the mission.
+	// one-minute aggregation, the two alarm rules of the mission, an
+	// anomaly-detection rule and the Contributor Insights rules with one alarm.
 	if !reflect.DeepEqual(cfg.Architectures, []stackconfig.Architecture{stackconfig.CloudWatchOpenSearch, stackconfig.S3Athena, stackconfig.FirehoseAthena}) {
 		t.Errorf("Architectures = %v", cfg.Architectures)
 	}
@@ -342,8 +344,14 @@ func TestDevStackLoads(t *testing.T) {
 	for _, r := range cfg.AlarmRules {
 		names = append(names, r.Name)
 	}
-	if want := []string{"ssh-reject-from-host", "http-attempts"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"ssh-reject-from-host", "http-attempts", "rejects-unusual"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("rules = %v, want %v", names, want)
+	}
+	if a := cfg.AlarmRules[len(cfg.AlarmRules)-1].Anomaly; a == nil || a.Band != 2 {
+		t.Errorf("rejects-unusual anomaly = %+v, want a band of 2", a)
+	}
+	if !reflect.DeepEqual(cfg.ContributorInsights, insights.IDs()) || len(cfg.InsightAlarms) != 1 {
+		t.Errorf("ContributorInsights = %v, InsightAlarms = %+v; want every rule and one alarm", cfg.ContributorInsights, cfg.InsightAlarms)
 	}
 }
 
