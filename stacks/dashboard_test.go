@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/dashboard"
@@ -26,6 +27,11 @@ func graphContents(t *testing.T, m *mockaws.Mocks) *dashboard.Contents {
 		return s
 	}
 	for _, a := range m.ByType("aws:cloudwatch/metricAlarm:MetricAlarm") {
+		// A Contributor Insights alarm (INSIGHT_RULE_METRIC metric math)
+		// has no metric of its own: the dashboard graphs its rule instead.
+		if insightAlarm(a) {
+			continue
+		}
 		dims := map[string]string{}
 		if d, ok := a.Inputs["dimensions"].(map[string]any); ok {
 			for k, v := range d {
@@ -33,10 +39,22 @@ func graphContents(t *testing.T, m *mockaws.Mocks) *dashboard.Contents {
 			}
 		}
 		th, _ := a.Inputs["threshold"].(float64)
+		ns, metric := a.Input("namespace"), a.Input("metricName")
+		if metric == "" { // an anomaly-detection alarm: the metric is its first query's
+			for _, q := range mockaws.List(a.Inputs["metricQueries"]) {
+				if qm := mockaws.Get(q, "metric"); qm != nil {
+					ns, metric = mockaws.Str(mockaws.Get(qm, "namespace")), mockaws.Str(mockaws.Get(qm, "metricName"))
+					break
+				}
+			}
+		}
 		c.AlarmARNs = append(c.AlarmARNs, name(a, "arn"))
 		c.AlarmGraphs = append(c.AlarmGraphs, dashboard.AlarmGraphKey(dashboard.Alarm{
-			Namespace: a.Input("namespace"), Metric: a.Input("metricName"), Dimensions: dims, Threshold: th,
+			Namespace: ns, Metric: metric, Dimensions: dims, Threshold: th,
 		}))
+	}
+	for _, r := range m.ByType("aws:cloudwatch/contributorInsightRule:ContributorInsightRule") {
+		c.InsightRules = append(c.InsightRules, r.Input("ruleName"))
 	}
 	for _, f := range m.ByType("aws:lambda/function:Function") {
 		c.Functions = append(c.Functions, name(f, "name"))
@@ -120,4 +138,14 @@ func TestDashboardCanBeTurnedOff(t *testing.T) {
 			t.Errorf("dashboard: false still exports %s", k)
 		}
 	}
+}
+
+// insightAlarm reports whether an alarm reads a Contributor Insights rule.
+func insightAlarm(a *mockaws.Resource) bool {
+	for _, q := range mockaws.List(a.Inputs["metricQueries"]) {
+		if strings.HasPrefix(mockaws.Str(mockaws.Get(q, "expression")), "INSIGHT_RULE_METRIC(") {
+			return true
+		}
+	}
+	return false
 }
