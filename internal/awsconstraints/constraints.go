@@ -95,6 +95,13 @@ var Clauses = map[string][]ids.Clause{
 	AthenaScanCutoff: {
 		{ID: ClauseScanMinimum, Text: "bytesScannedCutoffPerQuery, when set, is at least Athena's minimum"},
 	},
+	AlarmThreshold: {
+		{ID: "band-without-threshold", Text: "an anomaly-detection alarm sets no threshold"},
+		{ID: "band-threshold-metric-id", Text: "a band operator comes with a thresholdMetricId"},
+		{ID: "band-query", Text: "thresholdMetricId names the alarm's ANOMALY_DETECTION_BAND query"},
+		{ID: "static-without-threshold-metric-id", Text: "a threshold operator comes without thresholdMetricId"},
+		{ID: "static-threshold", Text: "a threshold operator comes with a threshold"},
+	},
 	GlueProjection: {
 		{ID: ClauseProjType, Text: "every partition key has a projection type"},
 		{ID: ClauseProjTemplate, Text: "storage.location.template names every partition key"},
@@ -422,8 +429,8 @@ func checkAlarmThreshold(in map[string]any) []Violation {
 	if !ok {
 		return nil
 	}
-	v := func(prop, format string, args ...any) []Violation {
-		return []Violation{{Constraint: AlarmThreshold, Property: prop, Doc: DocPutMetricAlarm, Message: fmt.Sprintf(format, args...)}}
+	v := func(clause, prop, format string, args ...any) []Violation {
+		return []Violation{{Constraint: AlarmThreshold, Clause: clause, Property: prop, Doc: DocPutMetricAlarm, Message: fmt.Sprintf(format, args...)}}
 	}
 	band := slices.Contains(awslimits.AnomalyComparisons, op)
 	id, hasID := in["thresholdMetricId"].(string)
@@ -431,20 +438,20 @@ func checkAlarmThreshold(in map[string]any) []Violation {
 	if !band {
 		switch {
 		case hasID:
-			return v("thresholdMetricId", "thresholdMetricId %q with %s; an anomaly band needs one of %s", id, op, strings.Join(awslimits.AnomalyComparisons, ", "))
+			return v("static-without-threshold-metric-id", "thresholdMetricId", "thresholdMetricId %q with %s; an anomaly band needs one of %s", id, op, strings.Join(awslimits.AnomalyComparisons, ", "))
 		case !hasThreshold && in["threshold"] == nil:
-			return v("threshold", "%s compares with a threshold, and the alarm sets none", op)
+			return v("static-threshold", "threshold", "%s compares with a threshold, and the alarm sets none", op)
 		}
 		return nil
 	}
 	if hasThreshold {
-		return v("threshold", "threshold with %s; an anomaly-detection alarm compares with its band and sets no threshold", op)
+		return v("band-without-threshold", "threshold", "threshold with %s; an anomaly-detection alarm compares with its band and sets no threshold", op)
 	}
 	if !hasID {
 		if _, unknown := in["thresholdMetricId"].(Unknown); unknown {
 			return nil
 		}
-		return v("thresholdMetricId", "%s needs thresholdMetricId naming the alarm's ANOMALY_DETECTION_BAND query", op)
+		return v("band-threshold-metric-id", "thresholdMetricId", "%s needs thresholdMetricId naming the alarm's ANOMALY_DETECTION_BAND query", op)
 	}
 	queries, _ := in["metricQueries"].([]any)
 	for _, q := range queries {
@@ -452,8 +459,8 @@ func checkAlarmThreshold(in map[string]any) []Violation {
 			if e, _ := qm["expression"].(string); strings.HasPrefix(strings.TrimSpace(e), "ANOMALY_DETECTION_BAND(") {
 				return nil
 			}
-			return v("thresholdMetricId", "thresholdMetricId %q names a query that is not an ANOMALY_DETECTION_BAND expression", id)
+			return v("band-query", "thresholdMetricId", "thresholdMetricId %q names a query that is not an ANOMALY_DETECTION_BAND expression", id)
 		}
 	}
-	return v("thresholdMetricId", "thresholdMetricId %q names no metric query of the alarm", id)
+	return v("band-query", "thresholdMetricId", "thresholdMetricId %q names no metric query of the alarm", id)
 }

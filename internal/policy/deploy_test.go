@@ -249,19 +249,19 @@ func deployFixtures() []deployFixture {
 		{"partition key without a projection type", ids.DeployGlueProjection, "projection-type", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			delete(res(t, m, "firehose-athena-table").Inputs["parameters"].(map[string]any), "projection.datehour.type")
 		})},
-		{"anomaly alarm with a threshold", ids.DeployAlarmThreshold, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"anomaly alarm with a threshold", ids.DeployAlarmThreshold, "band-without-threshold", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, "alarms-rejects-unusual-alarm").Inputs["threshold"] = float64(5)
 		})},
-		{"band operator without thresholdMetricId", ids.DeployAlarmThreshold, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"band operator without thresholdMetricId", ids.DeployAlarmThreshold, "band-threshold-metric-id", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			delete(res(t, m, "alarms-rejects-unusual-alarm").Inputs, "thresholdMetricId")
 		})},
-		{"thresholdMetricId naming the metric, not the band", ids.DeployAlarmThreshold, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"thresholdMetricId naming the metric, not the band", ids.DeployAlarmThreshold, "band-query", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, "alarms-rejects-unusual-alarm").Inputs["thresholdMetricId"] = "m1"
 		})},
-		{"static alarm with thresholdMetricId", ids.DeployAlarmThreshold, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"static alarm with thresholdMetricId", ids.DeployAlarmThreshold, "static-without-threshold-metric-id", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			res(t, m, "alarms-http-attempts-alarm").Inputs["thresholdMetricId"] = "band"
 		})},
-		{"static alarm without a threshold", ids.DeployAlarmThreshold, dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"static alarm without a threshold", ids.DeployAlarmThreshold, "static-threshold", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			delete(res(t, m, "insights-one-source-many-rejects-alarm").Inputs, "threshold")
 		})},
 	}
