@@ -61,7 +61,48 @@ var (
 	oneAlarm      = want{"firehose-athena", "CloudWatch alarms", 0.10, 0.10, []string{"cloudwatch-alarm"}}
 )
 
+// The Contributor Insights rules and their one alarm, on every case with the
+// CloudWatch Logs flow log: $0.50 a rule plus $0.02 per million matched
+// events; 150 GB of 400 / 120-byte records, every record for the four rules
+// without a filter, 2% / 50% for top-rejected-sources.
+func insightLines() []want {
+	events := func(recordBytes, share float64) float64 { return 150 * (1 << 30) / recordBytes * share / 1e6 * 0.02 }
+	prices := []string{"contributor-insights-rule", "contributor-insights-events"}
+	out := []want{{"shared", "Contributor Insights rule vpc-flow-logs-dev-top-rejected-sources", 0.5 + events(400, 0.02), 0.5 + events(120, 0.5), prices}}
+	for _, id := range []string{"top-talkers-source", "top-talkers-destination", "top-destination-ports", "top-interfaces"} {
+		out = append(out, want{"shared", "Contributor Insights rule vpc-flow-logs-dev-" + id, 0.5 + events(400, 1), 0.5 + events(120, 1), prices})
+	}
+	return out
+}
+
 func modeCases() []modeCase {
+	cases := modeCasesWithoutInsights()
+	for i := range cases {
+		c := &cases[i]
+		if !slices.ContainsFunc(c.lines, func(w want) bool { return w.what == cwIngestion.what }) {
+			continue
+		}
+		c.lines = append(c.lines, insightLines()...)
+		// The alarm on top-rejected-sources: 1 more shared alarm x $0.10.
+		if j := slices.IndexFunc(c.lines, func(w want) bool { return w.arch == "shared" && w.what == "CloudWatch alarms" }); j >= 0 {
+			c.lines[j].low += 0.10
+			c.lines[j].high += 0.10
+		} else {
+			c.lines = append(c.lines, want{"shared", "CloudWatch alarms", 0.10, 0.10, []string{"cloudwatch-alarm"}})
+		}
+		// The dev stack's anomaly-detection rule (s3-athena): 3 alarm metrics x $0.10.
+		// and its metric filter's metric, 1 more x $0.30.
+		if slices.Contains(c.kv, `["s3-athena"]`) {
+			c.lines = append(c.lines, want{"s3-athena", "anomaly-detection alarms", 0.30, 0.30, []string{"cloudwatch-alarm"}})
+			j := slices.IndexFunc(c.lines, func(w want) bool { return w.what == "metric-filter custom metrics" })
+			c.lines[j].low += 0.30
+			c.lines[j].high += 0.30
+		}
+	}
+	return cases
+}
+
+func modeCasesWithoutInsights() []modeCase {
 	return []modeCase{
 		{name: "firehose-athena, lambda feed", kv: []string{"architectures", `["firehose-athena"]`, "firehoseFeedMode", stackconfig.FeedLambda},
 			lines: []want{dashboard, cwIngestion, cwStorage, kmsKey, oneEmail, firehoseStorage, firehoseAthena,
