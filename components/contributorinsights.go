@@ -61,6 +61,8 @@ type ContributorInsights struct {
 	// Names are the same rule names as plain strings (they are fixed by
 	// NamePrefix), for code that builds widgets before deployment.
 	Names map[string]string
+	// Monitored holds the insight alarms, for the dashboard (not an output).
+	Monitored Monitored
 }
 
 // InsightRunbookAnchor is the docs/operations.md section the insight alarms link to.
@@ -219,6 +221,10 @@ func NewContributorInsights(ctx *pulumi.Context, name string, args *ContributorI
 			return nil, err
 		}
 		arns[al.Name] = alarm.Arn
+		c.Monitored.addAlarm(alarm, MonitoredAlarm{
+			Statistic: al.Metric, Expression: expr, Threshold: al.Threshold,
+			Period: al.Period, Comparison: al.Comparison,
+		})
 	}
 
 	c.RuleNames = ruleNames.ToStringMapOutput()

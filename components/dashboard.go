@@ -73,6 +73,7 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 					Name: v[0].(string), ARN: v[1].(string), Dimensions: v[2].(map[string]string),
 					Namespace: al.Namespace, Metric: al.Metric, Statistic: al.Statistic,
 					Threshold: al.Threshold, Period: al.Period, Comparison: al.Comparison,
+					AnomalyBand: al.AnomalyBand, Expression: al.Expression,
 				}
 			}))
 		}

@@ -297,10 +297,14 @@ func NewMetricAlarmSNS(ctx *pulumi.Context, name string, args *MetricAlarmSNSArg
 			return nil, err
 		}
 		arns[r.Name] = alarm.Arn
-		c.Monitored.addAlarm(alarm, MonitoredAlarm{
+		mon := MonitoredAlarm{
 			Namespace: a.Namespace, Metric: r.Name, Statistic: "Sum",
 			Threshold: float64(r.Threshold), Period: r.Period, Comparison: comparison,
-		})
+		}
+		if r.Anomaly != nil {
+			mon.Threshold, mon.Comparison, mon.AnomalyBand = 0, "", r.Anomaly.Band
+		}
+		c.Monitored.addAlarm(alarm, mon)
 	}
 
 	c.TopicArn = topic.Arn

@@ -28,6 +28,10 @@ type MonitoredAlarm struct {
 	Threshold  float64
 	Period     int
 	Comparison string
+	// AnomalyBand (anomaly-detection alarms) and Expression (metric-math
+	// alarms) as in dashboard.Alarm.
+	AnomalyBand float64
+	Expression  string
 }
 
 // addAlarm records an alarm (m may be nil: nothing is recorded).

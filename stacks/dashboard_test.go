@@ -27,11 +27,6 @@ func graphContents(t *testing.T, m *mockaws.Mocks) *dashboard.Contents {
 		return s
 	}
 	for _, a := range m.ByType("aws:cloudwatch/metricAlarm:MetricAlarm") {
-		// A Contributor Insights alarm (INSIGHT_RULE_METRIC metric math)
-		// has no metric of its own: the dashboard graphs its rule instead.
-		if insightAlarm(a) {
-			continue
-		}
 		dims := map[string]string{}
 		if d, ok := a.Inputs["dimensions"].(map[string]any); ok {
 			for k, v := range d {
@@ -39,19 +34,25 @@ func graphContents(t *testing.T, m *mockaws.Mocks) *dashboard.Contents {
 			}
 		}
 		th, _ := a.Inputs["threshold"].(float64)
-		ns, metric := a.Input("namespace"), a.Input("metricName")
-		if metric == "" { // an anomaly-detection alarm: the metric is its first query's
+		al := dashboard.Alarm{Namespace: a.Input("namespace"), Metric: a.Input("metricName"), Dimensions: dims, Threshold: th}
+		if al.Metric == "" { // metric math: an anomaly band over a metric, or an INSIGHT_RULE_METRIC expression
 			for _, q := range mockaws.List(a.Inputs["metricQueries"]) {
 				if qm := mockaws.Get(q, "metric"); qm != nil {
-					ns, metric = mockaws.Str(mockaws.Get(qm, "namespace")), mockaws.Str(mockaws.Get(qm, "metricName"))
-					break
+					al.Namespace, al.Metric = mockaws.Str(mockaws.Get(qm, "namespace")), mockaws.Str(mockaws.Get(qm, "metricName"))
+					continue
+				}
+				e := mockaws.Str(mockaws.Get(q, "expression"))
+				if rest, ok := strings.CutPrefix(e, "ANOMALY_DETECTION_BAND(m1, "); ok {
+					if _, err := fmt.Sscanf(strings.TrimSuffix(rest, ")"), "%g", &al.AnomalyBand); err != nil {
+						t.Fatalf("%s: band of %q: %v", a.Name, e, err)
+					}
+				} else if insightAlarm(a) {
+					al.Expression = e
 				}
 			}
 		}
 		c.AlarmARNs = append(c.AlarmARNs, name(a, "arn"))
-		c.AlarmGraphs = append(c.AlarmGraphs, dashboard.AlarmGraphKey(dashboard.Alarm{
-			Namespace: ns, Metric: metric, Dimensions: dims, Threshold: th,
-		}))
+		c.AlarmGraphs = append(c.AlarmGraphs, dashboard.AlarmGraphKey(al))
 	}
 	for _, r := range m.ByType("aws:cloudwatch/contributorInsightRule:ContributorInsightRule") {
 		c.InsightRules = append(c.InsightRules, r.Input("ruleName"))

@@ -29,6 +29,7 @@ func ContributorInsights(ctx *pulumi.Context, sh *Shared) error {
 		return err
 	}
 	sh.Insights = ci
+	sh.monitor(&ci.Monitored)
 	// The dashboard graphs each rule's top contributors.
 	for _, id := range cfg.ContributorInsights {
 		sh.InsightRules = append(sh.InsightRules, pulumi.String(ci.Names[id]))

@@ -191,7 +191,7 @@ func TestPlanSummary(t *testing.T) {
 		"kept: s3-athena-flowlogs-bucket expires after 90 days, retained on destroy",
 		"opensearch-domain indices cwl-YYYY.MM.DD deleted after 14 days (ISM)",
 		`dashboards: OpenSearch Dashboards "VPC flow logs" over cwl-* with 5 visualizations`,
-		"dashboards: CloudWatch dashboard vpc-flow-logs-dev-us-east-1 graphs 17 alarm graphs, 5 Contributor Insights rules, 3 Lambda functions, 5 SQS queues, 1 Firehose stream, 1 OpenSearch domain; stack output dashboardUrl opens it",
+		"dashboards: CloudWatch dashboard vpc-flow-logs-dev-us-east-1 graphs 18 alarm graphs, 5 Contributor Insights rules, 3 Lambda functions, 5 SQS queues, 1 Firehose stream, 1 OpenSearch domain; stack output dashboardUrl opens it",
 		"CloudWatch dashboard $3.00 - $3.00 1 x $3.00/month",
 		"Assumptions (low / high estimate; internal/costs/prices.json):",
 	} {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -33,8 +34,15 @@ func MetricKey(namespace, name string, dims map[string]string) string {
 	return strings.Join(parts, " ")
 }
 
-// AlarmGraphKey is how Contents names the graph of an alarm.
+// AlarmGraphKey is how Contents names the graph of an alarm: its metric (or
+// metric-math expression) and threshold, or its metric and anomaly band.
 func AlarmGraphKey(a Alarm) string {
+	switch {
+	case a.AnomalyBand > 0:
+		return fmt.Sprintf("%s anomaly band %g", MetricKey(a.Namespace, a.Metric, a.Dimensions), a.AnomalyBand)
+	case a.Expression != "":
+		return fmt.Sprintf("expression %s threshold %g", a.Expression, a.Threshold)
+	}
 	return fmt.Sprintf("%s threshold %g", MetricKey(a.Namespace, a.Metric, a.Dimensions), a.Threshold)
 }
 
@@ -74,8 +82,16 @@ func Read(raw string) (*Contents, error) {
 			metrics, _ := p["metrics"].([]any)
 			var keys []string
 			found := map[string]string{}
+			var exprs []string
 			for _, m := range metrics {
 				arr, _ := m.([]any)
+				if len(arr) == 1 {
+					if o, ok := arr[0].(map[string]any); ok {
+						e, _ := o["expression"].(string)
+						exprs = append(exprs, e)
+						continue
+					}
+				}
 				var strs []string
 				for _, v := range arr {
 					if s, ok := v.(string); ok {
@@ -96,6 +112,18 @@ func Read(raw string) (*Contents, error) {
 					}
 				}
 				keys = append(keys, MetricKey(strs[0], strs[1], dims))
+			}
+			if h := horizontal(p); h != nil && len(keys) == 0 && len(exprs) == 1 {
+				c.AlarmGraphs = append(c.AlarmGraphs, fmt.Sprintf("expression %s threshold %g", exprs[0], *h))
+				continue
+			}
+			if len(exprs) > 0 {
+				band, ok := anomalyBand(exprs)
+				if !ok || len(keys) != 1 || horizontal(p) != nil {
+					return nil, fmt.Errorf("widget %d: expressions %q with %d metrics are neither an anomaly band nor an alarm expression", i, exprs, len(keys))
+				}
+				c.AlarmGraphs = append(c.AlarmGraphs, fmt.Sprintf("%s anomaly band %g", keys[0], band))
+				continue
 			}
 			if h := horizontal(p); h != nil {
 				if len(keys) != 1 {
@@ -163,4 +191,22 @@ func (c *Contents) Summary() string {
 		return "no widgets beyond the title"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// anomalyBand reads the band of a graph whose one expression is
+// ANOMALY_DETECTION_BAND(m1, band).
+func anomalyBand(exprs []string) (float64, bool) {
+	if len(exprs) != 1 {
+		return 0, false
+	}
+	rest, ok := strings.CutPrefix(exprs[0], "ANOMALY_DETECTION_BAND(m1, ")
+	if !ok {
+		return 0, false
+	}
+	v, ok := strings.CutSuffix(rest, ")")
+	if !ok {
+		return 0, false
+	}
+	band, err := strconv.ParseFloat(v, 64)
+	return band, err == nil && band > 0
 }

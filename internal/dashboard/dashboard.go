@@ -58,6 +58,14 @@ type Alarm struct {
 	Threshold  float64
 	Period     int // seconds
 	Comparison string
+	// AnomalyBand, when above 0, makes this an anomaly-detection alarm: its
+	// graph shows the metric and ANOMALY_DETECTION_BAND(metric, band), with
+	// no threshold line (the band is the threshold).
+	AnomalyBand float64
+	// Expression, when set, is the metric-math expression the alarm
+	// evaluates (INSIGHT_RULE_METRIC of a Contributor Insights rule), graphed
+	// instead of Namespace/Metric, with the threshold line.
+	Expression string
 }
 
 // Grid of the generated dashboard: CloudWatch's grid is 24 units wide.
@@ -156,6 +164,41 @@ func (l *layout) section(markdown string) {
 
 // metric is one line of a metrics array: namespace, metric name, dimension
 // name/value pairs (sorted by name) and the rendering options.
+// alarmGraph is the metric widget of one alarm: its metric (or metric-math
+// expression) with its threshold as a horizontal line, or, for an
+// anomaly-detection alarm, its metric with the band the alarm compares it to
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Anomaly_Detection.html).
+func alarmGraph(region string, a Alarm) map[string]any {
+	p := map[string]any{
+		"title":   a.Name,
+		"region":  region,
+		"view":    "timeSeries",
+		"stacked": false,
+		"stat":    a.Statistic,
+		"period":  a.Period,
+	}
+	switch {
+	case a.AnomalyBand > 0:
+		p["metrics"] = []any{
+			metric(a.Namespace, a.Metric, a.Dimensions, map[string]any{"id": "m1"}),
+			[]any{map[string]any{"expression": anomalyExpression(a.AnomalyBand), "id": "ad1", "label": fmt.Sprintf("expected band (%g standard deviations)", a.AnomalyBand)}},
+		}
+		return p
+	case a.Expression != "":
+		p["metrics"] = []any{[]any{map[string]any{"expression": a.Expression, "id": "e1", "label": a.Name}}}
+	default:
+		p["metrics"] = []any{metric(a.Namespace, a.Metric, a.Dimensions, nil)}
+	}
+	label := fmt.Sprintf("threshold %s %g", cmp.Or(comparisonSymbol[a.Comparison], a.Comparison), a.Threshold)
+	p["annotations"] = map[string]any{"horizontal": []any{map[string]any{"label": label, "value": a.Threshold}}}
+	return p
+}
+
+// anomalyExpression is the band of the graph's metric m1.
+func anomalyExpression(band float64) string {
+	return fmt.Sprintf("ANOMALY_DETECTION_BAND(m1, %g)", band)
+}
+
 func metric(namespace, name string, dims map[string]string, opts map[string]any) []any {
 	m := []any{namespace, name}
 	for _, k := range slices.Sorted(maps.Keys(dims)) {
@@ -211,19 +254,7 @@ func Body(d Description) (string, error) {
 		}
 		l.newRow()
 		for _, a := range alarms {
-			label := fmt.Sprintf("threshold %s %g", cmp.Or(comparisonSymbol[a.Comparison], a.Comparison), a.Threshold)
-			l.place("metric", widgetWidth, widgetHeight, map[string]any{
-				"title":   a.Name,
-				"region":  d.Region,
-				"view":    "timeSeries",
-				"stacked": false,
-				"stat":    a.Statistic,
-				"period":  a.Period,
-				"metrics": []any{metric(a.Namespace, a.Metric, a.Dimensions, nil)},
-				"annotations": map[string]any{
-					"horizontal": []any{map[string]any{"label": label, "value": a.Threshold}},
-				},
-			})
+			l.place("metric", widgetWidth, widgetHeight, alarmGraph(d.Region, a))
 		}
 	}
 

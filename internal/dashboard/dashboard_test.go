@@ -274,3 +274,39 @@ func TestValidateRejects(t *testing.T) {
 		t.Error("explorer is a documented widget type")
 	}
 }
+
+// TestMetricMathAlarmGraphs: an anomaly-detection alarm is graphed with its
+// metric and its band (no threshold line: a threshold of 0 would be a lie),
+// and a Contributor Insights alarm with its INSIGHT_RULE_METRIC expression and
+// its threshold; both pass the structure check and read back as such.
+func TestMetricMathAlarmGraphs(t *testing.T) {
+	anomaly := Alarm{Name: "rejects-unusual", ARN: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:a", Namespace: "VPCFlowLogs/dev",
+		Metric: "rejects-unusual", Statistic: "Sum", Period: 300, AnomalyBand: 2}
+	insight := Alarm{Name: "one-source-many-rejects", ARN: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:b", Statistic: "Maximum",
+		Expression: `INSIGHT_RULE_METRIC("vpc-flow-logs-dev-top-rejected-sources", "MaxContributorValue")`,
+		Threshold:  100, Period: 300, Comparison: "GreaterThanThreshold"}
+	body, err := Body(Description{Region: "us-east-1", Alarms: []Alarm{anomaly, insight}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Validate(body); err != nil {
+		t.Fatalf("body breaks the documented structure: %v", err)
+	}
+	c, err := Read(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{AlarmGraphKey(anomaly), AlarmGraphKey(insight)}
+	slices.Sort(want)
+	got := slices.Clone(c.AlarmGraphs)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("alarm graphs %q, want %q", got, want)
+	}
+	if !strings.Contains(want[0], "anomaly band 2") && !strings.Contains(want[1], "anomaly band 2") {
+		t.Errorf("the anomaly alarm's key names no band: %q", want)
+	}
+	if strings.Contains(body, `"value":0`) {
+		t.Errorf("a threshold line at 0 is drawn:\n%s", body)
+	}
+}
