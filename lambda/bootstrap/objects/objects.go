@@ -541,14 +541,7 @@ func (in Input) WithAccess(writers, readers []string, secretArn string) (Input, 
 	in.WriterBackendRoles = slices.Clone(writers)
 	in.ReaderBackendRoles = slices.Clone(readers)
 	in.DashboardsUserSecretArn = secretArn
-	in.Hash = ""
-	o, err := Build(in)
-	if err != nil {
-		return Input{}, err
-	}
-	out := o.Input
-	out.Hash = o.Hash
-	return out, nil
+	return in.rebuilt()
 }
 
 // WithMaster returns the input with the master fields set (replacing any
@@ -560,14 +553,7 @@ func (in Input) WithAccess(writers, readers []string, secretArn string) (Input, 
 func (in Input) WithMaster(secretArn string, adminRoles []string) (Input, error) {
 	in.MasterUserSecretArn = secretArn
 	in.AdminBackendRoles = slices.Clone(adminRoles)
-	in.Hash = ""
-	o, err := Build(in)
-	if err != nil {
-		return Input{}, err
-	}
-	out := o.Input
-	out.Hash = o.Hash
-	return out, nil
+	return in.rebuilt()
 }
 
 // WithSecurityAnalytics returns the input with the Security Analytics
@@ -578,14 +564,7 @@ func (in Input) WithSecurityAnalytics(topicArn, roleArn string) (Input, error) {
 	if topicArn != "" || roleArn != "" {
 		in.SecurityAnalytics = &SecurityAnalyticsInput{TopicArn: topicArn, RoleArn: roleArn}
 	}
-	in.Hash = ""
-	o, err := Build(in)
-	if err != nil {
-		return Input{}, err
-	}
-	out := o.Input
-	out.Hash = o.Hash
-	return out, nil
+	return in.rebuilt()
 }
 
 // JSON returns the input as the invocation's JSON payload.
@@ -602,4 +581,17 @@ func fingerprint(v any) string {
 	}
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:8])
+}
+
+// rebuilt is the input normalized by Build with its Hash recomputed: what
+// every With* setter returns after changing its fields.
+func (in Input) rebuilt() (Input, error) {
+	in.Hash = ""
+	o, err := Build(in)
+	if err != nil {
+		return Input{}, err
+	}
+	out := o.Input
+	out.Hash = o.Hash
+	return out, nil
 }
