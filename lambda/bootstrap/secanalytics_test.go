@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -136,12 +137,22 @@ func TestSecurityAnalyticsUpdatesWhatChanged(t *testing.T) {
 	}
 	st := f.saState()
 	var edited string
-	for id, rule := range st.rules {
-		rule.text = strings.Replace(rule.text, "level: high", "level: low", 1)
-		st.rules[id] = rule
-		if strings.Contains(rule.text, "level: low") && edited == "" {
-			edited = rule.title
+	// Edit exactly one rule that has "level: high". A rule that was "level:
+	// low" from the start must not be picked: it was never edited (picking it
+	// by map order made this test fail on some runs).
+	for _, id := range slices.Sorted(maps.Keys(st.rules)) {
+		rule := st.rules[id]
+		changed := strings.Replace(rule.text, "level: high", "level: low", 1)
+		if changed == rule.text {
+			continue
 		}
+		rule.text = changed
+		st.rules[id] = rule
+		edited = rule.title
+		break
+	}
+	if edited == "" {
+		t.Fatal("no rule with level: high to edit")
 	}
 	newRole := "arn:aws:iam::123456789012:role/opensearch-notifications-role-new"
 	s, err := h.Handle(context.Background(), saTestInput(t, flowlog.DefaultFields(), newRole))
@@ -150,7 +161,12 @@ func TestSecurityAnalyticsUpdatesWhatChanged(t *testing.T) {
 	}
 	r := s.SecurityAnalytics
 	if r.Channel != Updated || r.Detector != Unchanged || r.Rules[edited] != Updated {
-		t.Fatalf("after the changes: %+v", r)
+		t.Fatalf("after the changes (edited %q): %+v", edited, r)
+	}
+	for title, outcome := range r.Rules {
+		if title != edited && outcome != Unchanged {
+			t.Errorf("rule %q not edited but %s", title, outcome)
+		}
 	}
 	for _, c := range st.channels {
 		if c["sns"].(map[string]any)["role_arn"] != newRole {
