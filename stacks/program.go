@@ -76,6 +76,12 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
 	if err := CheckSecrets(cfg, ctx.IsConfigSecret); err != nil {
 		return nil, err
 	}
+	switch cfg.Org.Role {
+	case stackconfig.Central:
+		return DeployCentral(ctx, cfg)
+	case stackconfig.Member:
+		return DeployMember(ctx, cfg)
+	}
 	tags := map[string]string{"project": stackconfig.Namespace, "stack": ctx.Stack()}
 	for k, v := range cfg.Tags {
 		tags[k] = v

@@ -67,6 +67,11 @@ func keysRead(t *testing.T) []string {
 // pulumiTypes is the Pulumi.yaml type each key must declare, given how Load
 // parses it. A new key must be added here (and to Pulumi.yaml).
 var pulumiTypes = map[string]struct{ typ, items string }{
+	"stackRole":                     {"string", ""},
+	"centralStack":                  {"string", ""},
+	"organizationId":                {"string", ""},
+	"memberAccountIds":              {"array", "string"},
+	"memberRegions":                 {"array", "string"},
 	"architectures":                 {"array", "string"},
 	"vpcIds":                        {"array", "string"},
 	"trafficType":                   {"string", ""},
@@ -361,7 +366,9 @@ func TestEveryKeyIsScopedOrAlwaysRead(t *testing.T) {
 	always := []string{"architectures", "vpcIds", "trafficType", "aggregationInterval", "flowLogFields",
 		"logRetentionDays", "alarmEmails", "tags", "policyWaivers", "slackMode", "dashboard",
 		// an error, not a warning, without s3-athena (it needs the table)
-		"quicksightPrincipalArn"}
+		"quicksightPrincipalArn",
+		// the role keys: an error, not a warning, on a stack of another role
+		"stackRole", "centralStack", "organizationId", "memberAccountIds", "memberRegions"}
 	scoped := map[string]bool{}
 	for _, k := range stackconfig.ScopedKeys {
 		scoped[k.Name] = true

@@ -45,6 +45,9 @@ var AllArchitectures = []Architecture{CloudWatchOpenSearch, S3Athena, FirehoseAt
 
 // Config is the validated stack configuration.
 type Config struct {
+	// Org is the stack's role in an organization (stackRole and the keys of
+	// its role); the zero value's role is standalone.
+	Org                 Org
 	Architectures       []Architecture
 	VpcIDs              []string // empty: the program creates a demo VPC
 	TrafficType         string   // ACCEPT, REJECT or ALL
@@ -447,6 +450,7 @@ func Load(get Getter) (*Config, error) { return load(get, false) }
 func load(get Getter, quiet bool) (*Config, error) {
 	l := &loader{get: get, quiet: quiet}
 	c := &Config{}
+	c.Org = l.org()
 
 	// architectures
 	if names, ok := l.stringList("architectures"); ok {

@@ -111,6 +111,7 @@ func TestLoadFullConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &stackconfig.Config{
+		Org:                 stackconfig.Org{Role: stackconfig.Standalone},
 		Architectures:       []stackconfig.Architecture{stackconfig.S3Athena, stackconfig.CloudWatchOpenSearch},
 		VpcIDs:              []string{"vpc-0123abcd", "vpc-0123456789abcdef0"},
 		TrafficType:         "REJECT",
@@ -195,6 +196,7 @@ func defaultSlack() stackconfig.Slack { return stackconfig.Slack{Mode: stackconf
 // The defaults documented in Pulumi.yaml and docs/configuration.md, spelled out.
 func TestLoadDefaults(t *testing.T) {
 	want := &stackconfig.Config{
+		Org:                 stackconfig.Org{Role: stackconfig.Standalone},
 		Architectures:       []stackconfig.Architecture{"s3-athena"},
 		TrafficType:         "ALL",
 		AggregationInterval: 600,

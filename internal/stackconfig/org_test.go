@@ -1,0 +1,69 @@
+package stackconfig_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
+)
+
+func TestOrgRoles(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  map[string]string
+		want stackconfig.Org
+	}{
+		{"default", nil, stackconfig.Org{Role: stackconfig.Standalone}},
+		{"member", map[string]string{"stackRole": "member", "centralStack": "acme/vpc-flow-logs/central"},
+			stackconfig.Org{Role: stackconfig.Member, CentralStack: "acme/vpc-flow-logs/central"}},
+		{"central with an organization", map[string]string{"stackRole": "central", "organizationId": "o-a1b2c3d4e5", "memberRegions": `["eu-west-1","us-east-1"]`},
+			stackconfig.Org{Role: stackconfig.Central, OrganizationID: "o-a1b2c3d4e5", MemberRegions: []string{"eu-west-1", "us-east-1"}}},
+		{"central with accounts", map[string]string{"stackRole": "central", "memberAccountIds": `["111111111111","222222222222"]`, "memberRegions": "[]"},
+			stackconfig.Org{Role: stackconfig.Central, MemberAccountIDs: []string{"111111111111", "222222222222"}}},
+		{"defaults of the other roles' keys", map[string]string{"organizationId": "", "memberAccountIds": "[]", "memberRegions": "[]", "centralStack": ""},
+			stackconfig.Org{Role: stackconfig.Standalone}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := stackconfig.Load(getter(tc.cfg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(c.Org, tc.want) {
+				t.Errorf("Org = %+v, want %+v", c.Org, tc.want)
+			}
+		})
+	}
+}
+
+func TestOrgRefusesWithKeyValueAndAllowed(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  map[string]string
+		want []string // substrings of the error
+	}{
+		{"unknown role", map[string]string{"stackRole": "hub"}, []string{"vpc-flow-logs:stackRole", `"hub"`, "standalone, central, member"}},
+		{"member without central", map[string]string{"stackRole": "member"}, []string{"vpc-flow-logs:centralStack", "required on a member stack"}},
+		{"member with a bad reference", map[string]string{"stackRole": "member", "centralStack": "central"}, []string{"vpc-flow-logs:centralStack", `"central"`, "<organization>/<project>/<stack>"}},
+		{"central key on a member", map[string]string{"stackRole": "member", "centralStack": "a/b/c", "organizationId": "o-a1b2c3d4e5"}, []string{"vpc-flow-logs:organizationId", "unset on a member stack"}},
+		{"member key on a standalone", map[string]string{"centralStack": "a/b/c"}, []string{"vpc-flow-logs:centralStack", "unset on a standalone stack"}},
+		{"central without who", map[string]string{"stackRole": "central"}, []string{"vpc-flow-logs:organizationId", "memberAccountIds"}},
+		{"central with both", map[string]string{"stackRole": "central", "organizationId": "o-a1b2c3d4e5", "memberAccountIds": `["111111111111"]`}, []string{"vpc-flow-logs:memberAccountIds", "one of organizationId"}},
+		{"bad organization id", map[string]string{"stackRole": "central", "organizationId": "o-ABC"}, []string{"vpc-flow-logs:organizationId", `"o-ABC"`, "10 to 32"}},
+		{"bad account", map[string]string{"stackRole": "central", "memberAccountIds": `["12345"]`}, []string{"vpc-flow-logs:memberAccountIds", `"12345"`, "12-digit"}},
+		{"account twice", map[string]string{"stackRole": "central", "memberAccountIds": `["111111111111","111111111111"]`}, []string{"each account id once"}},
+		{"bad region", map[string]string{"stackRole": "central", "organizationId": "o-a1b2c3d4e5", "memberRegions": `["Europe"]`}, []string{"vpc-flow-logs:memberRegions", `"Europe"`, "eu-west-1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := stackconfig.Load(getter(tc.cfg))
+			if err == nil {
+				t.Fatal("Load accepted it")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
