@@ -97,8 +97,8 @@ func NewHandler(cfg Config, api FirehoseAPI, dlq DeadLetterWriter, logger *slog.
 
 // Stats counts what one invocation did. It is logged as the invocation's
 // summary line. For a data payload, Events = DeliveredLines + RefusedLines
-// + NotFlowLog + Oversize + MalformedEvents: every event is counted in
-// exactly one place.
+// + Unsent + NotFlowLog + Oversize + MalformedEvents: every event is counted
+// in exactly one place.
 type Stats struct {
 	LogGroup, LogStream string
 	// BadPayload is why the payload could not be decoded (a cwlogs.Reason
@@ -118,6 +118,13 @@ type Stats struct {
 	// DeliveredLines were accepted by Firehose; RefusedLines were not and
 	// were dead-lettered (ReasonFirehoseRefused).
 	DeliveredLines, RefusedLines int
+	// Unsent counts the lines not sent at all because the dead letters
+	// written before sending could not be (the invocation, or the Kinesis
+	// record, then fails and is retried whole).
+	Unsent int
+	// Source names the Kinesis record the payload came in
+	// ("shardId-...:sequence number"), "" for a CloudWatch Logs event.
+	Source string
 	// DeadLetters is the number of dead-letter messages written.
 	DeadLetters int
 	// DeadLetterError is set when dead letters could not be written: the
@@ -127,11 +134,20 @@ type Stats struct {
 	Send SendResult
 }
 
-// Invoke is the Lambda entry point (lambda.Handler): it receives the raw
-// event, {"awslogs":{"data":"..."}}, reads data with fastjson straight from
-// the event's bytes, and forwards the payload (see Process). An event that
-// is not of that shape is dead-lettered as it is (ReasonBadPayload). The
-// response is empty: CloudWatch Logs invokes the function asynchronously.
+// Invoke is the Lambda entry point (lambda.Handler). It takes two shapes of
+// event, told apart by their JSON:
+//
+//   - {"awslogs":{"data":"..."}} from a subscription filter on a log group
+//     (an asynchronous invocation): it reads data with fastjson straight
+//     from the event's bytes and forwards the payload (see Process); the
+//     response is empty.
+//   - {"Records":[{"kinesis":{"data":"...","sequenceNumber":"..."},...}]}
+//     from a Kinesis event source mapping (a central stack reading its
+//     members' logs from a data stream): each record's data is one
+//     subscription payload, forwarded in order, and the response is an
+//     events.KinesisEventResponse (see kinesis.go).
+//
+// An event of neither shape is dead-lettered as it is (ReasonBadPayload).
 func (h *Handler) Invoke(ctx context.Context, event []byte) ([]byte, error) {
 	sc := h.scratch.Get().(*scratch)
 	defer h.putScratch(sc)
@@ -139,10 +155,13 @@ func (h *Handler) Invoke(ctx context.Context, event []byte) ([]byte, error) {
 	var b64 []byte
 	if err == nil {
 		data := v.Get("awslogs", "data")
-		if data == nil || data.Type() != fastjson.TypeString {
-			err = errors.New(`no string "awslogs.data"`)
-		} else {
+		switch {
+		case data != nil && data.Type() == fastjson.TypeString:
 			b64, _ = data.StringBytes() // valid until sc.event is used again
+		case isKinesisEvent(v):
+			return h.kinesis(ctx, sc, v.GetArray("Records"))
+		default:
+			err = errors.New(`neither a CloudWatch Logs event (no string "awslogs.data") nor a Kinesis event ("Records" of "kinesis" records)`)
 		}
 	}
 	if err != nil {
@@ -154,12 +173,21 @@ func (h *Handler) Invoke(ctx context.Context, event []byte) ([]byte, error) {
 		_, err = h.finish(ctx, &st, start, l)
 		return nil, err
 	}
-	_, err = h.process(ctx, sc, func() (*cwlogs.Payload, error) { return sc.d.Decode(b64) }, func() string { return string(b64) })
+	_, err = h.process(ctx, sc, "", func() (*cwlogs.Payload, error) { return sc.d.Decode(b64) }, func() string { return string(b64) })
 	return nil, err
 }
 
 // reasonBadEvent is Stats.BadPayload for an event without awslogs.data.
 const reasonBadEvent = "bad_event"
+
+// sourced prefixes a dead letter's detail with the Kinesis record the
+// payload came in, if it came in one.
+func sourced(source, detail string) string {
+	if source == "" {
+		return detail
+	}
+	return "kinesis record " + source + ": " + detail
+}
 
 // Process forwards the payload in data (the event's awslogs.data) and
 // returns what it did. The error is non-nil only when dead letters could
@@ -167,14 +195,15 @@ const reasonBadEvent = "bad_event"
 func (h *Handler) Process(ctx context.Context, data string) (Stats, error) {
 	sc := h.scratch.Get().(*scratch)
 	defer h.putScratch(sc)
-	return h.process(ctx, sc, func() (*cwlogs.Payload, error) { return sc.d.DecodeString(data) }, func() string { return data })
+	return h.process(ctx, sc, "", func() (*cwlogs.Payload, error) { return sc.d.DecodeString(data) }, func() string { return data })
 }
 
 // process decodes the payload with decode and forwards it; raw returns the
-// payload as received, for a dead letter.
-func (h *Handler) process(ctx context.Context, sc *scratch, decode func() (*cwlogs.Payload, error), raw func() string) (Stats, error) {
+// payload as received, for a dead letter. source names the Kinesis record
+// that carried the payload ("" for a CloudWatch Logs event).
+func (h *Handler) process(ctx context.Context, sc *scratch, source string, decode func() (*cwlogs.Payload, error), raw func() string) (Stats, error) {
 	start := time.Now()
-	var st Stats
+	st := Stats{Source: source}
 	p, err := decode() // valid until sc.d is used again
 	if err != nil {
 		st.BadPayload = cwlogs.Reason(err)
@@ -187,7 +216,7 @@ func (h *Handler) process(ctx context.Context, sc *scratch, decode func() (*cwlo
 			slog.String("log_group", st.LogGroup), slog.String("log_stream", st.LogStream),
 			slog.String("reason", st.BadPayload), slog.Int("data_bytes", len(data)), slog.Any("error", err))
 		l := &letters{}
-		l.add(DeadLetter{Reason: ReasonBadPayload, Detail: st.BadPayload + ": " + err.Error(), LogGroup: st.LogGroup, LogStream: st.LogStream}, data)
+		l.add(DeadLetter{Reason: ReasonBadPayload, Detail: sourced(source, st.BadPayload+": "+err.Error()), LogGroup: st.LogGroup, LogStream: st.LogStream}, data)
 		return h.finish(ctx, &st, start, l)
 	}
 	// Stats outlives the decoder's buffer.
@@ -205,7 +234,7 @@ func (h *Handler) process(ctx context.Context, sc *scratch, decode func() (*cwlo
 			slog.String("log_group", st.LogGroup), slog.String("log_stream", st.LogStream),
 			slog.String("message_type", p.MessageType), slog.Int("events", st.Events))
 		l := &letters{}
-		l.add(DeadLetter{Reason: ReasonBadPayload, Detail: st.BadPayload + ": " + strconv.Quote(p.MessageType),
+		l.add(DeadLetter{Reason: ReasonBadPayload, Detail: sourced(source, st.BadPayload+": "+strconv.Quote(p.MessageType)),
 			LogGroup: st.LogGroup, LogStream: st.LogStream}, raw())
 		return h.finish(ctx, &st, start, l)
 	}
@@ -215,6 +244,18 @@ func (h *Handler) process(ctx context.Context, sc *scratch, decode func() (*cwlo
 		h.malformed(p, &st, raw(), l)
 	}
 	records := h.records(p, &st, sc, l)
+	// The dead letters known before sending are written first: if they
+	// cannot be, nothing has reached Firehose, so the retry of the whole
+	// payload (Lambda's, or a Kinesis batch retried from this record)
+	// duplicates no line in the stream.
+	if len(l.bodies) > 0 || l.err != nil {
+		if err := h.write(ctx, &st, l); err != nil {
+			st.Unsent = st.Lines
+			h.logSummary(st, start, err)
+			return st, err
+		}
+		l = &letters{}
+	}
 	res, err := h.sender.Send(ctx, records)
 	st.Send = res
 	st.DeliveredLines = st.Lines
@@ -268,6 +309,13 @@ func (l *letters) add(hdr DeadLetter, data string) {
 // finish writes the dead letters, logs the summary and returns the
 // invocation's result.
 func (h *Handler) finish(ctx context.Context, st *Stats, start time.Time, l *letters) (Stats, error) {
+	err := h.write(ctx, st, l)
+	h.logSummary(*st, start, err)
+	return *st, err
+}
+
+// write writes the dead letters in l and counts them in st.
+func (h *Handler) write(ctx context.Context, st *Stats, l *letters) error {
 	err := l.err
 	if err == nil && len(l.bodies) > 0 && h.dlq == nil {
 		err = errors.New("no dead-letter queue configured")
@@ -276,13 +324,11 @@ func (h *Handler) finish(ctx context.Context, st *Stats, start time.Time, l *let
 		err = h.dlq.Write(ctx, l.bodies)
 	}
 	if err == nil {
-		st.DeadLetters = len(l.bodies)
-	} else {
-		st.DeadLetterError = true
-		err = fmt.Errorf("forwarder: log group %s, stream %s: %w", st.LogGroup, st.LogStream, err)
+		st.DeadLetters += len(l.bodies)
+		return nil
 	}
-	h.logSummary(*st, start, err)
-	return *st, err
+	st.DeadLetterError = true
+	return fmt.Errorf("forwarder: log group %s, stream %s: %w", st.LogGroup, st.LogStream, err)
 }
 
 // malformed dead-letters the payload for its malformed events, listing
@@ -449,6 +495,7 @@ func (h *Handler) logSummary(st Stats, start time.Time, err error) {
 		slog.Int("records", st.Records),
 		slog.Int("delivered_lines", st.DeliveredLines),
 		slog.Int("refused_lines", st.RefusedLines),
+		slog.Int("unsent_lines", st.Unsent),
 		slog.Int("malformed_events", st.MalformedEvents),
 		slog.Int("not_flow_log", st.NotFlowLog),
 		slog.Int("oversize", st.Oversize),
@@ -461,6 +508,9 @@ func (h *Handler) logSummary(st Stats, start time.Time, err error) {
 		slog.Int("failed_calls", st.Send.FailedCalls),
 		slog.Int("record_failures", st.Send.RecordFailures),
 		slog.Int64("duration_ms", time.Since(start).Milliseconds()),
+	}
+	if st.Source != "" {
+		attrs = append(attrs, slog.String("kinesis_record", st.Source))
 	}
 	if st.BadPayload != "" {
 		attrs = append(attrs, slog.Int("malformed_payloads", 1), slog.String("bad_payload", st.BadPayload))

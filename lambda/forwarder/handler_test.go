@@ -81,11 +81,11 @@ func (e *testEnv) unpacked() *testEnv {
 // exactly one place.
 func checkAccounting(t *testing.T, st Stats) {
 	t.Helper()
-	if got := st.DeliveredLines + st.RefusedLines + st.NotFlowLog + st.Oversize + st.MalformedEvents; got != st.Events {
+	if got := st.DeliveredLines + st.RefusedLines + st.Unsent + st.NotFlowLog + st.Oversize + st.MalformedEvents; got != st.Events {
 		t.Errorf("events not accounted for: %d in the payload, %d counted: %+v", st.Events, got, st)
 	}
-	if st.Lines != st.DeliveredLines+st.RefusedLines {
-		t.Errorf("lines %d != delivered %d + refused %d", st.Lines, st.DeliveredLines, st.RefusedLines)
+	if st.Lines != st.DeliveredLines+st.RefusedLines+st.Unsent {
+		t.Errorf("lines %d != delivered %d + refused %d + unsent %d", st.Lines, st.DeliveredLines, st.RefusedLines, st.Unsent)
 	}
 }
 

@@ -143,3 +143,84 @@ func LambdaEvent(p *cwlogs.Payload) ([]byte, error) {
 	}
 	return json.Marshal(map[string]map[string]string{"awslogs": {"data": data}})
 }
+
+// Kinesis stream of generated Kinesis events.
+const (
+	// StreamARN is the data stream of generated Kinesis events.
+	StreamARN = "arn:aws:kinesis:eu-west-1:" + Owner + ":stream/vpc-flow-logs-central"
+	// ShardID is the shard of generated Kinesis events.
+	ShardID = "shardId-000000000000"
+)
+
+// SequenceNumber returns the sequence number of record i of a generated
+// Kinesis batch: 56 decimal digits, increasing with i, as Kinesis assigns
+// them within a shard.
+func SequenceNumber(i int) string {
+	return fmt.Sprintf("4966%052d", 1000+i*7)
+}
+
+// KinesisData is one Kinesis record's data as a CloudWatch Logs destination
+// writes it into its data stream: the subscription payload, gzip-compressed
+// (the record holds the gzip bytes; the Lambda event carries them in
+// base64).
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CrossAccountSubscriptions-Kinesis.html
+func KinesisData(p *cwlogs.Payload) ([]byte, error) {
+	return cwlogs.EncodeGzip(p)
+}
+
+// KinesisRecord is one record of a Kinesis event as the event source
+// mapping delivers it to a function: data is the record's bytes, base64
+// in the JSON.
+// https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html
+type KinesisRecord struct {
+	Kinesis struct {
+		KinesisSchemaVersion        string  `json:"kinesisSchemaVersion"`
+		PartitionKey                string  `json:"partitionKey"`
+		SequenceNumber              string  `json:"sequenceNumber"`
+		Data                        []byte  `json:"data"`
+		ApproximateArrivalTimestamp float64 `json:"approximateArrivalTimestamp"`
+	} `json:"kinesis"`
+	EventSource       string `json:"eventSource"`
+	EventVersion      string `json:"eventVersion"`
+	EventID           string `json:"eventID"`
+	EventName         string `json:"eventName"`
+	InvokeIdentityArn string `json:"invokeIdentityArn"`
+	AwsRegion         string `json:"awsRegion"`
+	EventSourceARN    string `json:"eventSourceARN"`
+}
+
+// NewKinesisRecord returns record i of a generated batch carrying data.
+func NewKinesisRecord(i int, data []byte) KinesisRecord {
+	var r KinesisRecord
+	r.Kinesis.KinesisSchemaVersion = "1.0"
+	r.Kinesis.PartitionKey = strconv.Itoa(i)
+	r.Kinesis.SequenceNumber = SequenceNumber(i)
+	r.Kinesis.Data = data
+	r.Kinesis.ApproximateArrivalTimestamp = float64(BaseTime+i) + 0.25
+	r.EventSource, r.EventVersion, r.EventName = "aws:kinesis", "1.0", "aws:kinesis:record"
+	r.EventID = ShardID + ":" + r.Kinesis.SequenceNumber
+	r.InvokeIdentityArn = "arn:aws:iam::" + Owner + ":role/vpc-flow-logs-central-function"
+	r.AwsRegion = "eu-west-1"
+	r.EventSourceARN = StreamARN
+	return r
+}
+
+// KinesisEvent returns the JSON event a function fed by a Kinesis event
+// source mapping receives when each payload is one record of the stream,
+// in order: {"Records":[{"kinesis":{"data":"<base64 of gzip>",...},...}]}.
+func KinesisEvent(payloads ...*cwlogs.Payload) ([]byte, error) {
+	recs := make([]KinesisRecord, len(payloads))
+	for i, p := range payloads {
+		data, err := KinesisData(p)
+		if err != nil {
+			return nil, err
+		}
+		recs[i] = NewKinesisRecord(i, data)
+	}
+	return KinesisEventOf(recs)
+}
+
+// KinesisEventOf returns the JSON event of the records.
+func KinesisEventOf(recs []KinesisRecord) ([]byte, error) {
+	return json.Marshal(map[string][]KinesisRecord{"Records": recs})
+}
