@@ -33,6 +33,11 @@ const (
 	// StageIndex: OpenSearch rejected the document (a 4xx item status
 	// other than 429, typically mapper_parsing_exception).
 	StageIndex = "index"
+	// StagePayload: a Kinesis record whose data is not a decodable
+	// subscription payload (bad gzip or JSON, an unknown message type, no
+	// data). Line is the record's data in base64 as the event carried it
+	// (the record's JSON when it had no data); Reason names the record.
+	StagePayload = "payload"
 )
 
 // MaxMessageBytes is the largest SQS message the sink writes: 256 KiB, the

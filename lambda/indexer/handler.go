@@ -89,31 +89,62 @@ type Summary struct {
 	Resent   int `json:"resent"`
 	// DurationMS is the invocation's duration in milliseconds.
 	DurationMS int64 `json:"durationMs"`
+	// KinesisRecord names the Kinesis record the payload came in
+	// ("shardId-...:sequence number"), empty for a subscription event.
+	KinesisRecord string `json:"kinesisRecord,omitempty"`
 }
 
-// Invoke implements lambda.Handler.
+// Invoke implements lambda.Handler. It takes two shapes of event, told
+// apart by their JSON: a CloudWatch Logs subscription event
+// {"awslogs":{"data":"..."}} (see Handle; the response is the Summary), and
+// a Kinesis event {"Records":[{"kinesis":{...}}]} from the event source
+// mapping of a central stack's data stream (see kinesis.go; the response is
+// an events.KinesisEventResponse). An event of neither shape fails with
+// ErrBadPayload, as an undecodable subscription event does: the
+// asynchronous invocation's on-failure destination keeps it with the error.
 func (h *Handler) Invoke(ctx context.Context, event []byte) ([]byte, error) {
-	s, err := h.Handle(ctx, event)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v, perr := h.jp.ParseBytes(event)
+	if perr == nil && isKinesisEvent(v) {
+		_, resp, err := h.kinesis(ctx, v.GetArray("Records"))
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(resp)
+	}
+	s, err := h.handle(ctx, v, perr)
 	if err != nil {
 		return nil, err
 	}
 	return json.Marshal(s)
 }
 
-// Handle processes one subscription event.
+// Handle processes one CloudWatch Logs subscription event.
 func (h *Handler) Handle(ctx context.Context, event []byte) (Summary, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	began := time.Now()
+	v, err := h.jp.ParseBytes(event)
+	return h.handle(ctx, v, err)
+}
 
-	p, err := h.decode(event)
+// handle processes the subscription event v (perr: why it is not JSON).
+func (h *Handler) handle(ctx context.Context, v *fastjson.Value, perr error) (Summary, error) {
+	began := time.Now()
+	p, err := h.decodeValue(v, perr)
 	if err != nil {
 		h.logger().Error("bad payload", "reason", cwlogs.Reason(err), "error", err)
 		return Summary{}, err
 	}
+	return h.payload(ctx, p, began, "")
+}
+
+// payload indexes the events of p; source names the Kinesis record it came
+// in ("" for a subscription event).
+func (h *Handler) payload(ctx context.Context, p *cwlogs.Payload, began time.Time, source string) (Summary, error) {
 	// The payload's strings alias the decoder's buffer: the summary,
 	// which outlives this call, gets copies.
-	s := Summary{MessageType: strings.Clone(p.MessageType), LogGroup: strings.Clone(p.LogGroup), LogStream: strings.Clone(p.LogStream), Events: len(p.Events) + len(p.Malformed)}
+	s := Summary{MessageType: strings.Clone(p.MessageType), LogGroup: strings.Clone(p.LogGroup), LogStream: strings.Clone(p.LogStream), Events: len(p.Events) + len(p.Malformed), KinesisRecord: source}
 	if p.IsControl() {
 		h.logger().Info("control message", "summary", s)
 		return s, nil
@@ -168,15 +199,20 @@ func (h *Handler) Handle(ctx context.Context, event []byte) (Summary, error) {
 	return s, nil
 }
 
-// decode extracts awslogs.data from the event and decodes the payload.
+// decode parses a subscription event and decodes its payload.
 func (h *Handler) decode(event []byte) (*cwlogs.Payload, error) {
-	v, err := h.jp.ParseBytes(event)
-	if err != nil {
-		return nil, fmt.Errorf("%w: the event is not JSON: %v", ErrBadPayload, err)
+	return h.decodeValue(h.jp.ParseBytes(event))
+}
+
+// decodeValue extracts awslogs.data from the parsed event v (perr: the
+// parse error) and decodes the payload.
+func (h *Handler) decodeValue(v *fastjson.Value, perr error) (*cwlogs.Payload, error) {
+	if perr != nil {
+		return nil, fmt.Errorf("%w: the event is not JSON: %v", ErrBadPayload, perr)
 	}
 	data := v.Get("awslogs", "data")
 	if data == nil || data.Type() != fastjson.TypeString {
-		return nil, fmt.Errorf("%w: the event has no string awslogs.data", ErrBadPayload)
+		return nil, fmt.Errorf("%w: the event has no string awslogs.data (nor is it a Kinesis event)", ErrBadPayload)
 	}
 	b64, _ := data.StringBytes()
 	p, err := h.dec.Decode(b64)
