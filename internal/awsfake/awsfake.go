@@ -1,5 +1,6 @@
 // Package awsfake serves small in-memory fakes of the AWS APIs that
-// cmd/replay calls (SQS, Lambda Invoke and Firehose PutRecordBatch) over
+// cmd/replay calls (SQS, Lambda Invoke, Firehose PutRecordBatch and the
+// Kinesis reads GetShardIterator and GetRecords) over
 // HTTP, speaking the wire protocols the real aws-sdk-go-v2 clients use, so
 // that the replay library and command are tested with the real clients:
 //
@@ -12,8 +13,10 @@
 //     function's error in the X-Amz-Function-Error header, API errors with
 //     X-Amzn-ErrorType.
 //     https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+//   - Kinesis: AWS JSON 1.1, "X-Amz-Target: Kinesis_20131202.<Operation>"
+//     (see Kinesis).
 //
-// Server routes one endpoint to all three, so a command given a single
+// Server routes one endpoint to all four, so a command given a single
 // --endpoint-url reaches every fake. Faults (throttling, partial failures,
 // refused calls) are scripted per call by the test.
 package awsfake
@@ -41,6 +44,7 @@ type Server struct {
 	SQS      *SQS
 	Lambda   *Lambda
 	Firehose *Firehose
+	Kinesis  *Kinesis
 	// AccessKey, when set, is the only access key served: other requests
 	// (say, of another process's client that kept a port number this
 	// server now listens on) are refused and not counted as violations.
@@ -66,6 +70,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.SQS.serve(w, r, strings.TrimPrefix(target, "AmazonSQS."))
 	case strings.HasPrefix(target, "Firehose_20150804.") && s.Firehose != nil:
 		s.Firehose.serve(w, r, strings.TrimPrefix(target, "Firehose_20150804."))
+	case strings.HasPrefix(target, "Kinesis_20131202.") && s.Kinesis != nil:
+		s.Kinesis.serve(w, r, strings.TrimPrefix(target, "Kinesis_20131202."))
 	case strings.HasPrefix(r.URL.Path, "/2015-03-31/functions/") && s.Lambda != nil:
 		s.Lambda.serve(w, r)
 	default:
