@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/schollz/progressbar/v3"
@@ -287,7 +288,11 @@ func (o *options) setup(ctx context.Context, outputs func(context.Context, strin
 		// A synchronous invocation may last the function's timeout (at
 		// most 15 minutes); the SDK's default client has no overall
 		// timeout, so it waits for it.
-		cfg.Sink = &replay.LambdaSink{API: lambda.NewFromConfig(awsCfg, func(op *lambda.Options) { op.BaseEndpoint = cmpPtr(base, op.BaseEndpoint) }), Function: name}
+		// The Kinesis client reads back the batches a Kinesis event source
+		// mapping discarded (their on-failure records name the stream; its
+		// region is taken from the ARN).
+		cfg.Sink = &replay.LambdaSink{API: lambda.NewFromConfig(awsCfg, func(op *lambda.Options) { op.BaseEndpoint = cmpPtr(base, op.BaseEndpoint) }), Function: name,
+			Kinesis: kinesis.NewFromConfig(awsCfg, func(op *kinesis.Options) { op.BaseEndpoint = cmpPtr(base, op.BaseEndpoint) })}
 	default:
 		return replay.Config{}, errors.New("with --queue-url, name the target: --function or --stream")
 	}

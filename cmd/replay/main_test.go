@@ -31,7 +31,7 @@ func fakes(t *testing.T) (*awsfake.Server, string) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	t.Setenv("AWS_ENDPOINT_URL", "")
-	srv := &awsfake.Server{AccessKey: testAccessKey, SQS: &awsfake.SQS{}, Lambda: &awsfake.Lambda{}, Firehose: &awsfake.Firehose{}}
+	srv := &awsfake.Server{AccessKey: testAccessKey, SQS: &awsfake.SQS{}, Lambda: &awsfake.Lambda{}, Firehose: &awsfake.Firehose{}, Kinesis: &awsfake.Kinesis{}}
 	f, err := os.Open("testdata/forwarder-dead-letters.jsonl")
 	if err != nil {
 		t.Fatal(err)
@@ -159,5 +159,39 @@ func TestMissingStreamStops(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "/3") {
 		t.Errorf("no progress bar on the terminal:\n%s", stderr.String())
+	}
+}
+
+// A batch the forwarder's Kinesis event source mapping discarded (on a
+// central stack) is read back from the stream named in its on-failure
+// record, in that stream's region, and the forwarder named by the outputs
+// is invoked with it; the record is then deleted.
+func TestReplayKinesisBatch(t *testing.T) {
+	srv, url := fakes(t)
+	const stream = "arn:aws:kinesis:eu-west-1:123456789012:stream/flowlogs-central"
+	const dlq = "https://sqs.us-east-1.amazonaws.com/123456789012/flowlogs-fh-forwarder-dlq"
+	recs := srv.Kinesis.Put(stream, "shardId-000000000000",
+		awsfake.KinesisRecord{PartitionKey: "a", Data: []byte("one"), Arrival: time.Now().Add(-time.Hour)},
+		awsfake.KinesisRecord{PartitionKey: "b", Data: []byte("two"), Arrival: time.Now().Add(-time.Hour)})
+	body := `{"requestContext":{"requestId":"c9b8fa9f","functionArn":"arn:aws:lambda:eu-west-1:123456789012:function:flowlogs-fh-forwarder","condition":"RetryAttemptsExhausted","approximateInvokeCount":4},` +
+		`"responseContext":{"statusCode":200,"executedVersion":"$LATEST","functionError":"Unhandled"},"version":"1.0","timestamp":"2026-12-01T00:38:06.021Z",` +
+		`"KinesisBatchInfo":{"shardId":"shardId-000000000000","startSequenceNumber":"` + recs[0].SequenceNumber + `","endSequenceNumber":"` + recs[1].SequenceNumber +
+		`","approximateArrivalOfFirstRecord":"2026-12-01T00:38:04.835Z","approximateArrivalOfLastRecord":"2026-12-01T00:38:05.580Z","batchSize":2,"streamArn":"` + stream + `"}}`
+	srv.SQS.Add(dlq, body, time.Now().Add(-time.Hour))
+	srv.Lambda.Handle = func(n int, fn, typ string, p []byte) ([]byte, string, *awsfake.Fault) {
+		return []byte(`{"batchItemFailures":[]}`), "", nil
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--outputs", "testdata/outputs.json", "--queue", "firehoseDeadLetterQueueUrl",
+		"--endpoint-url", url, "--wait", "0s"}, &stdout, &stderr, noPulumi, false)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	inv := srv.Lambda.Invocations()
+	if len(inv) != 1 || inv[0].Function != "flowlogs-fh-forwarder" || !strings.Contains(string(inv[0].Payload), `"sequenceNumber":"`+recs[1].SequenceNumber+`"`) {
+		t.Fatalf("invocations %+v", inv)
+	}
+	if left := srv.SQS.Bodies(dlq); len(left) != 0 {
+		t.Errorf("left %q", left)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -51,6 +52,7 @@ type env struct {
 	sqs      *sqs.Client
 	firehose *firehose.Client
 	lambda   *lambda.Client
+	kinesis  *kinesis.Client
 }
 
 // newEnv serves the fakes and returns real SDK clients pointed at them,
@@ -58,7 +60,8 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{clock: newClock()}
-	e.srv = &awsfake.Server{AccessKey: testAccessKey, SQS: &awsfake.SQS{Now: e.clock.Now}, Lambda: &awsfake.Lambda{}, Firehose: &awsfake.Firehose{}}
+	e.srv = &awsfake.Server{AccessKey: testAccessKey, SQS: &awsfake.SQS{Now: e.clock.Now}, Lambda: &awsfake.Lambda{}, Firehose: &awsfake.Firehose{},
+		Kinesis: &awsfake.Kinesis{MaxPerCall: 2}}
 	hs := httptest.NewServer(e.srv)
 	t.Cleanup(hs.Close)
 	t.Cleanup(func() {
@@ -83,6 +86,7 @@ func newEnv(t *testing.T) *env {
 	e.sqs = sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(hs.URL) })
 	e.firehose = firehose.NewFromConfig(cfg, func(o *firehose.Options) { o.BaseEndpoint = aws.String(hs.URL) })
 	e.lambda = lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = aws.String(hs.URL) })
+	e.kinesis = kinesis.NewFromConfig(cfg, func(o *kinesis.Options) { o.BaseEndpoint = aws.String(hs.URL) })
 	return e
 }
 

@@ -50,6 +50,15 @@ const (
 	// would have received.
 	// https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
 	KindSNSNotification Kind = "sns-notification"
+	// KindKinesisBatch: the record a Kinesis event source mapping sends to
+	// its on-failure destination when it discards a batch (retries or
+	// record age exhausted): metadata only, KinesisBatchInfo naming the
+	// stream, the shard and the first and last sequence numbers. Replayed
+	// by reading those records back from the stream and invoking the
+	// function with the Kinesis event they made, while the stream still
+	// holds them.
+	// https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
+	KindKinesisBatch Kind = "kinesis-batch"
 	// KindUnknown: a body none of the above describes. Reported, never
 	// replayed.
 	KindUnknown Kind = "unknown"
@@ -59,7 +68,7 @@ const (
 // reported and left in the queue).
 func (k Kind) Replayable() bool {
 	switch k {
-	case KindForwarderRecords, KindIndexerReject, KindOnFailure, KindSNSNotification:
+	case KindForwarderRecords, KindIndexerReject, KindOnFailure, KindSNSNotification, KindKinesisBatch:
 		return true
 	}
 	return false
@@ -90,6 +99,41 @@ type Letter struct {
 	// Payload is, for KindOnFailure and KindSNSNotification, the event to
 	// invoke the function with.
 	Payload json.RawMessage
+	// Batch is, for KindKinesisBatch, the discarded batch.
+	Batch *KinesisBatchInfo
+}
+
+// KinesisBatchInfo is the part of a Kinesis event source mapping's
+// on-failure record that names the discarded batch (the records themselves
+// are not in it: they must be read from the stream before they expire).
+// https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
+type KinesisBatchInfo struct {
+	ShardID                         string `json:"shardId"`
+	StartSequenceNumber             string `json:"startSequenceNumber"`
+	EndSequenceNumber               string `json:"endSequenceNumber"`
+	ApproximateArrivalOfFirstRecord string `json:"approximateArrivalOfFirstRecord"`
+	ApproximateArrivalOfLastRecord  string `json:"approximateArrivalOfLastRecord"`
+	BatchSize                       int    `json:"batchSize"`
+	StreamArn                       string `json:"streamArn"`
+}
+
+// kinesisFailureRecord is the on-failure record of a Kinesis event source
+// mapping: requestContext and responseContext as for an asynchronous
+// invocation, no requestPayload, and KinesisBatchInfo.
+type kinesisFailureRecord struct {
+	RequestContext struct {
+		RequestID              string `json:"requestId"`
+		FunctionArn            string `json:"functionArn"`
+		Condition              string `json:"condition"`
+		ApproximateInvokeCount int    `json:"approximateInvokeCount"`
+	} `json:"requestContext"`
+	ResponseContext struct {
+		StatusCode    int    `json:"statusCode"`
+		FunctionError string `json:"functionError"`
+	} `json:"responseContext"`
+	Version          string            `json:"version"`
+	Timestamp        string            `json:"timestamp"`
+	KinesisBatchInfo *KinesisBatchInfo `json:"KinesisBatchInfo"`
 }
 
 // LogEvent is a CloudWatch Logs log event.
@@ -169,6 +213,8 @@ func Parse(body string) Letter {
 	}
 	has := func(k string) bool { _, ok := probe[k]; return ok }
 	switch {
+	case has("KinesisBatchInfo"):
+		return parseKinesisBatch(body)
 	case has("requestContext") && has("requestPayload"):
 		return parseOnFailure(body)
 	case has("stage") && has("line_bytes"):
@@ -316,6 +362,34 @@ func describeEvent(l *Letter, payload json.RawMessage) {
 			l.Last = t
 		}
 	}
+}
+
+func parseKinesisBatch(body string) Letter {
+	var r kinesisFailureRecord
+	if err := json.Unmarshal([]byte(body), &r); err != nil || r.KinesisBatchInfo == nil {
+		reason := "Kinesis on-failure record without KinesisBatchInfo"
+		if err != nil {
+			reason = "Kinesis on-failure record: " + err.Error()
+		}
+		return Letter{Kind: KindUnknown, Reason: reason, Key: contentKey("raw", body)}
+	}
+	b := r.KinesisBatchInfo
+	l := Letter{Kind: KindKinesisBatch, Batch: b, Reason: r.RequestContext.Condition,
+		Key: "kinesis/" + b.StreamArn + "/" + b.ShardID + "/" + b.StartSequenceNumber + "-" + b.EndSequenceNumber}
+	if r.ResponseContext.FunctionError != "" {
+		l.Reason += ": " + r.ResponseContext.FunctionError
+	}
+	l.Reason += fmt.Sprintf(": %d records of %s %s", b.BatchSize, b.StreamArn, b.ShardID)
+	if t, err := time.Parse(time.RFC3339Nano, b.ApproximateArrivalOfFirstRecord); err == nil {
+		l.First = t.UTC()
+	}
+	if t, err := time.Parse(time.RFC3339Nano, b.ApproximateArrivalOfLastRecord); err == nil {
+		l.Last = t.UTC()
+	}
+	if b.StreamArn == "" || b.ShardID == "" || b.StartSequenceNumber == "" || b.EndSequenceNumber == "" {
+		l.Kind, l.Reason = KindUnknown, "Kinesis on-failure record without stream, shard or sequence numbers: "+l.Reason
+	}
+	return l
 }
 
 func parseSNS(body string) Letter {

@@ -512,6 +512,15 @@ func (r *run) finish(ctx context.Context, it *Item, err error) error {
 	for _, k := range keys {
 		r.replayed[k] = false
 	}
+	if errors.Is(err, ErrNotReplayable) {
+		// Reported and left, not a failure of the replay (and no reason
+		// to stop the run).
+		for _, id := range it.MessageIDs {
+			r.sum.Skipped++
+			r.emit(id, it.Kind, OutcomeSkipped, err.Error())
+		}
+		return nil
+	}
 	for _, id := range it.MessageIDs {
 		r.sum.Failed++
 		r.emit(id, it.Kind, OutcomeFailed, err.Error())

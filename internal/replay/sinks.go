@@ -3,6 +3,7 @@ package replay
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -204,21 +205,66 @@ type LambdaAPI interface {
 // after Lambda's retries. A synchronous payload may be 6 MB, an
 // asynchronous one 1 MB.
 // https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+//
+// With a Kinesis client it also replays the batches a Kinesis event source
+// mapping discarded (KindKinesisBatch): it reads the records back from the
+// stream (ReadBatch) and invokes the function with the Kinesis events they
+// make (KinesisEvents, as many as the payload limit needs), checking the
+// batchItemFailures of each response.
 type LambdaSink struct {
 	API      LambdaAPI
 	Function string
+	// Kinesis reads discarded batches back from their stream; nil leaves
+	// KindKinesisBatch messages in the queue.
+	Kinesis KinesisAPI
 	Backoff
 }
 
 // Accepts reports whether k is an event a function takes.
 func (s *LambdaSink) Accepts(k Kind) bool {
-	return k == KindOnFailure || k == KindSNSNotification || k == KindIndexerReject
+	return k == KindOnFailure || k == KindSNSNotification || k == KindIndexerReject || (k == KindKinesisBatch && s.Kinesis != nil)
 }
 
 // Replay invokes the function with the item's event.
 func (s *LambdaSink) Replay(ctx context.Context, it *Item) error {
-	payload := it.Payload
-	if it.Kind == KindIndexerReject {
+	if it.Kind == KindKinesisBatch {
+		return s.replayBatch(ctx, it.Batch)
+	}
+	_, err := s.invoke(ctx, it.Payload, it)
+	return err
+}
+
+// replayBatch reads a discarded batch back and invokes the function with
+// it. The events go in stream order; one the function reports failed
+// (batchItemFailures) stops the replay, and the message stays: a later run
+// sends the whole batch again (the indexer overwrites its documents; the
+// forwarder delivers the events of the first invocations again).
+func (s *LambdaSink) replayBatch(ctx context.Context, b *KinesisBatchInfo) error {
+	recs, err := ReadBatch(ctx, s.Kinesis, b, s.Backoff)
+	if err != nil {
+		return err
+	}
+	evs, err := KinesisEvents(b, recs)
+	if err != nil {
+		return err
+	}
+	for i, ev := range evs {
+		resp, err := s.invoke(ctx, ev, nil)
+		if err != nil {
+			return fmt.Errorf("kinesis event %d of %d (%d records of %s): %w", i+1, len(evs), len(recs), b.ShardID, err)
+		}
+		if failed := kinesisFailures(resp); len(failed) > 0 {
+			return fmt.Errorf("%s reported records failed from %s (kinesis event %d of %d)", s.Function, failed[0], i+1, len(evs))
+		}
+	}
+	return nil
+}
+
+// invoke invokes the function synchronously with payload (or, for an
+// indexer reject, the subscription event rebuilt from it) and returns its
+// response.
+func (s *LambdaSink) invoke(ctx context.Context, payload json.RawMessage, it *Item) ([]byte, error) {
+	if it != nil && it.Kind == KindIndexerReject {
 		events := it.Events
 		if len(events) == 0 {
 			ev := *it.Event
@@ -227,7 +273,7 @@ func (s *LambdaSink) Replay(ctx context.Context, it *Item) error {
 		}
 		p, err := LogsEvent(it.LogGroup, it.LogStream, events)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		payload = p
 	}
@@ -243,15 +289,15 @@ func (s *LambdaSink) Replay(ctx context.Context, it *Item) error {
 				if len(msg) > 512 {
 					msg = append(msg[:509:509], "..."...)
 				}
-				return fmt.Errorf("%s failed (%s): %s", s.Function, aws.ToString(out.FunctionError), msg)
+				return nil, fmt.Errorf("%s failed (%s): %s", s.Function, aws.ToString(out.FunctionError), msg)
 			}
-			return nil
+			return out.Payload, nil
 		}
 		if !throttled(err) || attempt >= s.attempts() {
-			return fmt.Errorf("invoking %s: %w", s.Function, err)
+			return nil, fmt.Errorf("invoking %s: %w", s.Function, err)
 		}
 		if err := s.wait(ctx, attempt); err != nil {
-			return err
+			return nil, err
 		}
 	}
 }
