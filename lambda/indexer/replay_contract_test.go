@@ -48,3 +48,17 @@ func TestReplayReadsIndexerRejects(t *testing.T) {
 		})
 	}
 }
+
+// A Kinesis record that is not a subscription payload (stage payload) is
+// reported by cmd/replay, never replayed: replaying it would fail the same
+// way.
+func TestReplayReportsPayloadLetters(t *testing.T) {
+	d := DeadLetter{Stage: StagePayload, Reason: "kinesis record shardId-000000000000:4966: bad_gzip: not gzip", Line: "bm90IGd6aXA="}
+	bodies, err := d.Messages(nil)
+	if err != nil || len(bodies) != 1 {
+		t.Fatal(bodies, err)
+	}
+	if l := replay.Parse(bodies[0]); l.Kind != replay.KindIndexerInput || !strings.HasPrefix(l.Reason, "payload: kinesis record ") || string(l.Data) != d.Line {
+		t.Fatalf("parsed %+v", l)
+	}
+}
