@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/cwlogs"
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/cwlogs/cwlogstest"
 )
@@ -309,5 +311,78 @@ func TestEventShapes(t *testing.T) {
 	}
 	if got := reassemble(t, e.sqs.letters(t))[ReasonBadPayload]; fmt.Sprint(got) != fmt.Sprint(bad) {
 		t.Errorf("letters %q", got)
+	}
+}
+
+// TestKinesisPartialFailures: Firehose fails some entries of every call
+// (and, for record 2's lines, keeps failing them): the records' lines are
+// delivered after the sender's retries, record 2's refused lines are
+// dead-lettered, and the batch succeeds with every line accounted for.
+func TestKinesisPartialFailures(t *testing.T) {
+	ps := []*cwlogs.Payload{flowLogPayload(40, 21), flowLogPayload(40, 22), flowLogPayload(40, 23)}
+	stuck := map[string]bool{}
+	for _, ev := range ps[2].Events[:5] {
+		stuck[ev.Message+"\n"] = true
+	}
+	e := newTestEnv(t, nil, map[string]string{EnvMaxAttempts: "4"}).unpacked()
+	e.fake.script = func(n int, recs [][]byte) outcome {
+		return failRecords(func(i int) string {
+			if stuck[string(recs[i])] || (n%2 == 0 && i%3 == 0) {
+				return "ServiceUnavailableException"
+			}
+			return ""
+		})
+	}
+	recs := kinesisRecords(t, ps...)
+	event, _ := cwlogstest.KinesisEventOf(recs)
+	resp, err := e.invokeKinesis(t, context.Background(), event)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures %v, err %v", failures(resp), err)
+	}
+	_, delivered, _ := e.fake.snapshot()
+	got := map[string]int{}
+	for _, r := range delivered {
+		got[string(r)]++
+	}
+	for _, p := range ps {
+		for _, ev := range p.Events {
+			line := ev.Message + "\n"
+			if want := map[bool]int{true: 0, false: 1}[stuck[line]]; got[line] != want {
+				t.Fatalf("line delivered %d times, want %d", got[line], want)
+			}
+		}
+	}
+	refused := reassemble(t, e.sqs.letters(t))[ReasonFirehoseRefused]
+	if n := strings.Count(strings.Join(refused, ""), "\n"); n != 5 {
+		t.Errorf("%d refused lines dead-lettered, want 5", n)
+	}
+	batch := e.logs.lines(t, "kinesis batch forwarded")
+	if len(batch) != 1 || batch[0]["refused_lines"] != float64(5) || batch[0]["delivered_lines"] != float64(115) || batch[0]["retries"] == float64(0) {
+		t.Fatalf("batch summary %v", batch)
+	}
+	checkBatchSums(t, e, batch[0])
+}
+
+// BenchmarkHandlerKinesis is BenchmarkHandler for a Kinesis event of ten
+// records of 2,000 lines each: the same work per line, plus the event's
+// larger JSON.
+func BenchmarkHandlerKinesis(b *testing.B) {
+	ps := make([]*cwlogs.Payload, 10)
+	for i := range ps {
+		ps[i] = cwlogstest.FlowLogPayload(2000, uint64(i+1))
+	}
+	event, err := cwlogstest.KinesisEvent(ps...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := NewHandler(benchConfig(b, flowlog.V2Fields()), acceptAll{}, &memoryDLQ{}, slog.New(slog.DiscardHandler))
+	ctx := context.Background()
+	b.SetBytes(int64(len(event)))
+	b.ReportAllocs()
+	for b.Loop() {
+		out, err := h.Invoke(ctx, event)
+		if err != nil || string(out) != `{"batchItemFailures":[]}` {
+			b.Fatalf("%s %v", out, err)
+		}
 	}
 }
