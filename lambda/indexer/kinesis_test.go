@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"strings"
@@ -207,4 +208,34 @@ func gzipped(t *testing.T, s string) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// TestInvokeShapes: one entry point; a subscription event answers its
+// Summary, a Kinesis event (even empty) a KinesisEventResponse, and an event
+// of neither shape fails with ErrBadPayload (the asynchronous invocation's
+// on-failure destination keeps it with the error).
+func TestInvokeShapes(t *testing.T) {
+	fos, q := newFakeOS(t), newFakeSQS(t)
+	h := newTestHandler(t, fos, q)
+	p := cwlogstest.FlowLogPayload(3, 36)
+	out, err := h.Invoke(context.Background(), lambdaEvent(t, p))
+	var s Summary
+	if err != nil || json.Unmarshal(out, &s) != nil || s.Indexed != 3 || s.KinesisRecord != "" {
+		t.Fatalf("subscription event: %s %v", out, err)
+	}
+	out, err = h.Invoke(context.Background(), kinesisEvent(t, kinesisRecordsOf(t, cwlogstest.FlowLogPayload(2, 37))))
+	if err != nil || string(out) != `{"batchItemFailures":[]}` {
+		t.Fatalf("kinesis event: %s %v", out, err)
+	}
+	if resp, err := invokeKinesis(t, h, []byte(`{"Records":[]}`)); err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("empty batch: %v %v", resp, err)
+	}
+	for _, ev := range []string{`{"Records":[{"eventSource":"aws:sqs"}]}`, `{"foo":1}`, `not json`} {
+		if _, err := h.Invoke(context.Background(), []byte(ev)); !errors.Is(err, ErrBadPayload) {
+			t.Errorf("%s: %v", ev, err)
+		}
+	}
+	if fos.count() != 5 {
+		t.Errorf("%d documents, want 5", fos.count())
+	}
 }

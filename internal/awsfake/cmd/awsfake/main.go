@@ -36,7 +36,7 @@ func main() {
 	var queues queueFlags
 	flag.Var(&queues, "queue", "URL=FILE: a queue and the file of its message bodies, one a line (repeatable)")
 	flag.Parse()
-	srv := &awsfake.Server{SQS: &awsfake.SQS{}, Lambda: &awsfake.Lambda{}, Firehose: &awsfake.Firehose{}}
+	srv := &awsfake.Server{SQS: &awsfake.SQS{}, Lambda: &awsfake.Lambda{}, Firehose: &awsfake.Firehose{}, Kinesis: &awsfake.Kinesis{}}
 	for _, q := range queues {
 		url, file, ok := strings.Cut(q, "=")
 		if !ok {
