@@ -1,6 +1,8 @@
 // Command forwarder is the Lambda function that forwards VPC flow log
 // records from a CloudWatch Logs subscription to a Kinesis Data Firehose
-// stream.
+// stream. On a central stack it is fed instead by a Kinesis event source
+// mapping on the data stream its members' CloudWatch Logs destination
+// writes into: the same payloads, one per record (see kinesis.go).
 //
 // It decodes each subscription payload (base64, gzip, JSON) with the
 // cwlogs decoder, ignores CONTROL_MESSAGE payloads, packs every event whose

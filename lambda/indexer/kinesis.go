@@ -202,7 +202,7 @@ func (h *Handler) badRecord(ctx context.Context, k *KinesisSummary, source, line
 // another record: less than twice the bulk sender's reserve.
 func (h *Handler) lowOnTime(ctx context.Context) bool {
 	d, ok := ctx.Deadline()
-	if !ok {
+	if !ok || h.Bulk == nil {
 		return false
 	}
 	reserve := h.Bulk.Reserve

@@ -1,5 +1,8 @@
 // Command indexer is the Lambda function that indexes VPC flow log records
-// from a CloudWatch Logs subscription into OpenSearch.
+// from a CloudWatch Logs subscription into OpenSearch. On a central stack it
+// is fed instead by a Kinesis event source mapping on the data stream its
+// members' CloudWatch Logs destination writes into: the same payloads, one
+// per record (see kinesis.go).
 //
 // It runs in the VPC next to the private domain (provided.al2023, arm64,
 // built with -tags lambda.norpc). Each invocation decodes the subscription
