@@ -14,6 +14,7 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/lambdasize"
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/cwlogs"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/cwlogs/cwlogstest"
 )
 
 // largestFitting returns the awslogs.data of the largest payload build
@@ -122,6 +123,71 @@ func TestPeakHeapOfLargestPayload(t *testing.T) {
 			if cold > limit || warm > limit {
 				t.Errorf("peak heap %d MB cold, %d MB warm: over half of %d MB", cold>>20, warm>>20, lambdasize.ForwarderMemoryMB)
 			}
+		}
+	}
+}
+
+// TestPeakHeapOfLargestKinesisEvent: a Kinesis event source mapping invokes
+// the function synchronously, so its event may reach the 6 MB synchronous
+// payload limit (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html):
+// here five records, each the compressible payload's gzip (about 5 MB of
+// base64, 5 x 45 MB decompressed). The records are handled one at a time,
+// nothing of one is kept for the next, so the peak is that of one record
+// plus the event (its bytes and the parser's copy). The test bounds the
+// peak of a one-record event (collector off, as above), adds the event
+// twice, and checks that the five-record invocation keeps no more live
+// heap than the one-record one: under half the function's memory,
+// delivered or dead-lettered.
+func TestPeakHeapOfLargestKinesisEvent(t *testing.T) {
+	limit := uint64(lambdasize.ForwarderMemoryMB) << 20 / 2
+	data, decompressed := compressiblePayload(t)
+	raw, _ := base64.StdEncoding.DecodeString(data)
+	eventOf := func(n int) []byte {
+		recs := make([]cwlogstest.KinesisRecord, n)
+		for i := range recs {
+			recs[i] = cwlogstest.NewKinesisRecord(i, raw)
+		}
+		event, err := cwlogstest.KinesisEventOf(recs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return event
+	}
+	one, five := eventOf(1), eventOf(5)
+	const maxSyncPayloadBytes = 6_000_000 // 6 MB, read conservatively
+	if len(five) > maxSyncPayloadBytes {
+		t.Fatalf("event of %d bytes is over the synchronous limit", len(five))
+	}
+	liveAfter := func(f func()) uint64 {
+		f()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	for _, api := range []FirehoseAPI{acceptAll{}, refuseAll{}} {
+		cfg := benchConfig(t, flowlog.V2Fields())
+		cfg.Send.MaxAttempts = 1
+		dlq := &memoryDLQ{}
+		h := NewHandler(cfg, api, dlq, slog.New(slog.DiscardHandler))
+		invoke := func(event []byte) {
+			dlq.bodies = nil
+			if out, err := h.Invoke(context.Background(), event); err != nil || string(out) != `{"batchItemFailures":[]}` {
+				t.Fatalf("response %s, %v", out, err)
+			}
+			dlq.bodies = nil
+		}
+		peakOne := peakHeapBound(func() { invoke(one) })
+		bound := peakOne + 2*uint64(len(five))
+		liveOne := liveAfter(func() { invoke(one) })
+		liveFive := liveAfter(func() { invoke(five) })
+		t.Logf("%T: %d KB event, 5 x %d KB decompressed: one record peaks <= %d MB, five <= %d MB (limit %d MB); live after one %d MB, after five %d MB",
+			api, len(five)>>10, decompressed>>10, peakOne>>20, bound>>20, limit>>20, liveOne>>20, liveFive>>20)
+		if bound > limit {
+			t.Errorf("peak heap <= %d MB: over half of %d MB", bound>>20, lambdasize.ForwarderMemoryMB)
+		}
+		if liveFive > liveOne+uint64(len(five))+(1<<20) {
+			t.Errorf("five records keep %d MB live, one keeps %d MB: something of a record outlives it", liveFive>>20, liveOne>>20)
 		}
 	}
 }
