@@ -1,0 +1,153 @@
+package fleet
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Settings is the Pulumi.<stack>.yaml the fleet writes into a stack's work
+// directory: the secrets settings (kept from the stack file, else from the
+// previous run, so secrets stay decryptable) and the composed config.
+type Settings struct {
+	SecretsProvider string         `yaml:"secretsprovider,omitempty"`
+	EncryptedKey    string         `yaml:"encryptedkey,omitempty"`
+	EncryptionSalt  string         `yaml:"encryptionsalt,omitempty"`
+	Config          map[string]any `yaml:"config"`
+}
+
+func (st *Settings) hasSecrets() bool {
+	return st.SecretsProvider != "" || st.EncryptedKey != "" || st.EncryptionSalt != ""
+}
+
+func readSettings(path string) (*Settings, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var st Settings
+	if err := yaml.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &st, nil
+}
+
+// StackFilePath is the project stack file the stack's config starts from, or
+// "" when there is none.
+func (f *File) StackFilePath(s *Stack) (string, error) {
+	if s.StackFile != "" {
+		p := filepath.Join(f.ProjectDir(), s.StackFile)
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("stack %s: stackFile: %w", s.Name, err)
+		}
+		return p, nil
+	}
+	p := filepath.Join(f.ProjectDir(), "Pulumi."+s.Name+".yaml")
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	return "", nil
+}
+
+// Settings composes the stack's Pulumi.<stack>.yaml: the stack file's
+// config, the fleet's config, the stack's config, then the keys the fleet
+// sets from the stack's fields (region, role, assumed role, account, and a
+// member's centralStack). backend is the backend URL (BackendURL).
+func (f *File) Settings(s *Stack, backend string) (*Settings, error) {
+	out := &Settings{Config: map[string]any{}}
+	base, err := f.StackFilePath(s)
+	if err != nil {
+		return nil, err
+	}
+	var baseCfg map[string]any
+	if base != "" {
+		st, err := readSettings(base)
+		if err != nil {
+			return nil, err
+		}
+		out.SecretsProvider, out.EncryptedKey, out.EncryptionSalt = st.SecretsProvider, st.EncryptedKey, st.EncryptionSalt
+		baseCfg = st.Config
+	}
+	for _, m := range []map[string]any{baseCfg, f.Config, s.Config} {
+		for k, v := range m {
+			out.Config[fullKey(f.ProjectName, k)] = v
+		}
+	}
+
+	managed := map[string]any{
+		"aws:region":                       s.Region,
+		fullKey(f.ProjectName, "stackRole"): string(s.RoleOf()),
+	}
+	if s.AssumeRole != nil {
+		ar := map[string]any{"roleArn": s.AssumeRole.RoleArn}
+		for k, v := range map[string]string{"sessionName": s.AssumeRole.SessionName, "externalId": s.AssumeRole.ExternalID, "duration": s.AssumeRole.Duration} {
+			if v != "" {
+				ar[k] = v
+			}
+		}
+		managed["aws:assumeRole"] = ar
+	}
+	if a := s.AccountID(); a != "" {
+		managed["aws:allowedAccountIds"] = []any{a}
+	}
+	for k, v := range managed {
+		if old, ok := lookup(baseCfg, f.ProjectName, k); ok && !sameValue(old, v) {
+			return nil, fmt.Errorf("stack %s: %s sets %s to %v, the fleet file to %v; allowed: the same value or none in the stack file",
+				s.Name, filepath.Base(base), k, old, v)
+		}
+		out.Config[k] = v
+	}
+
+	if s.RoleOf() == Member {
+		key := fullKey(f.ProjectName, "centralStack")
+		if _, ok := out.Config[key]; !ok {
+			c := f.CentralOf(s)
+			if c == nil {
+				return nil, fmt.Errorf("stack %s: a member needs a central stack; allowed: a central stack in the fleet, or %s in the member's config", s.Name, key)
+			}
+			ref := f.ReferenceName(c, backend)
+			if ref == "" {
+				return nil, fmt.Errorf("stack %s: the stack reference of central stack %s needs the Pulumi Cloud organization; allowed: organization in the fleet file, or %s in the member's config", s.Name, c.Name, key)
+			}
+			out.Config[key] = ref
+		}
+	}
+	return out, nil
+}
+
+// sameValue compares config values the way YAML reads them.
+func sameValue(a, b any) bool {
+	ab, err1 := yaml.Marshal(a)
+	bb, err2 := yaml.Marshal(b)
+	if err1 != nil || err2 != nil {
+		return reflect.DeepEqual(a, b)
+	}
+	return string(ab) == string(bb)
+}
+
+// WriteSettings writes the stack's Pulumi.<name>.yaml into dir. Secrets
+// settings the stack file does not carry are kept from the file already in
+// dir (written by `pulumi stack init` on an earlier run).
+func WriteSettings(dir string, s *Stack, st *Settings) error {
+	path := filepath.Join(dir, "Pulumi."+s.Name+".yaml")
+	if !st.hasSecrets() {
+		if old, err := readSettings(path); err == nil {
+			st.SecretsProvider, st.EncryptedKey, st.EncryptionSalt = old.SecretsProvider, old.EncryptedKey, old.EncryptionSalt
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	b, err := yaml.Marshal(st)
+	if err != nil {
+		return err
+	}
+	header := "# Written by cmd/fleet from the fleet file on every run; edit the fleet file, not this.\n"
+	return os.WriteFile(path, append([]byte(header), b...), 0o644)
+}
