@@ -30,7 +30,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, term.IsTerminal(int(os.Stdout.Fd())))
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, term.IsTerminal(int(os.Stdout.Fd())), autoRunner)
 	stop()
 	os.Exit(code)
 }
@@ -96,7 +96,12 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	return o, nil
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool) int {
+// autoRunner runs the project's program with the Automation API.
+func autoRunner(f *fleet.File, o *options) fleet.Runner {
+	return &fleet.AutoRunner{File: f, Program: stacks.Program, Remove: o.remove}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool, newRunner func(*fleet.File, *options) fleet.Runner) int {
 	o, err := parseArgs(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -119,8 +124,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 	if parallel == 0 {
 		parallel = f.Parallel
 	}
-	runner := &fleet.AutoRunner{File: f, Program: stacks.Program, Remove: o.remove}
-	results := execute(ctx, f, o, selected, runner, parallel, stdout, tty)
+	results := execute(ctx, f, o, selected, newRunner(f, o), parallel, stdout, tty)
 	fmt.Fprintln(stdout)
 	if err := fleet.WriteTable(stdout, f, o.op, results); err != nil {
 		fmt.Fprintln(stderr, "fleet:", err)

@@ -82,7 +82,7 @@ func (f *File) Settings(s *Stack, backend string) (*Settings, error) {
 	}
 
 	managed := map[string]any{
-		"aws:region":                       s.Region,
+		"aws:region":                        s.Region,
 		fullKey(f.ProjectName, "stackRole"): string(s.RoleOf()),
 	}
 	if s.AssumeRole != nil {

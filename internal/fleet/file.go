@@ -466,3 +466,13 @@ func lookup(m map[string]any, project, key string) (any, bool) {
 	}
 	return nil, false
 }
+
+// ReferenceTable renders Reference as the Markdown table of docs/fleet.md.
+func ReferenceTable() string {
+	var b strings.Builder
+	b.WriteString("| Field | Type | Default | Meaning |\n|---|---|---|---|\n")
+	for _, d := range Reference {
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", d.Path, d.Type, d.Default, d.Description)
+	}
+	return b.String()
+}
