@@ -16,11 +16,23 @@
 // against new inputs, so an unchanged program previews with no changes. It
 // keeps what it created in memory, a small fake cloud, so a test can tell
 // what `pulumi destroy` deleted and what it kept.
+//
+// One stand-in serves many stacks and provider instances at once (the fleet
+// engine test): the engine dials one gRPC connection per provider instance,
+// so the stand-in keys each Configure by the connection's peer address and
+// answers that instance's calls from its configuration: getCallerIdentity
+// names the account of the assumed role (aws:assumeRole.roleArn, else
+// aws:allowedAccountIds, else mockaws.Account), getRegion and
+// getAvailabilityZones the configured region, and the ARNs, URLs and
+// endpoints it invents carry that account and region. ec2 getVpcs and getVpc
+// answer from a per-account, per-region VPC inventory (SetVPCs).
 package awsstub
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"regexp"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -32,6 +44,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -61,6 +74,8 @@ var Version = func() string {
 type Resource struct {
 	URN, Type, ID   string
 	Inputs, Outputs resource.PropertyMap
+	// Account and Region are those of the provider instance that created it.
+	Account, Region string
 }
 
 // Op is one call that changed the fake cloud.
@@ -69,6 +84,23 @@ type Op struct {
 	URN  string
 	Type string
 	ID   string
+	// Account and Region are those of the provider instance that made the call.
+	Account string `json:",omitempty"`
+	Region  string `json:",omitempty"`
+}
+
+// Config is what one provider instance was configured with.
+type Config struct {
+	Account, Region string
+	// RoleArn is the assumed role ("" for none).
+	RoleArn string
+}
+
+// VPC is one VPC of the inventory getVpcs and getVpc answer from.
+type VPC struct {
+	ID        string
+	CidrBlock string
+	Tags      map[string]string
 }
 
 // Provider implements pulumirpc.ResourceProviderServer.
@@ -82,11 +114,107 @@ type Provider struct {
 	calls map[string]int // RPC name -> count
 	// refused are the URNs whose Check failed.
 	refused []string
+	// configs are the provider instances' configurations, by peer address.
+	configs map[string]Config
+	// vpcs is the VPC inventory, by account and region.
+	vpcs map[[2]string][]VPC
 }
 
 // New returns a stand-in with an empty fake cloud.
 func New() *Provider {
-	return &Provider{mocks: mockaws.New("", ""), live: map[string]*Resource{}, calls: map[string]int{}}
+	return &Provider{mocks: mockaws.New("", ""), live: map[string]*Resource{}, calls: map[string]int{},
+		configs: map[string]Config{}, vpcs: map[[2]string][]VPC{}}
+}
+
+// SetVPCs sets the VPCs getVpcs and getVpc find in an account and region.
+func (p *Provider) SetVPCs(account, region string, vpcs []VPC) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.vpcs[[2]string{account, region}] = vpcs
+}
+
+// Configs returns the configuration of every provider instance configured
+// so far (one per connection), in no particular order.
+func (p *Provider) Configs() []Config {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]Config, 0, len(p.configs))
+	for _, c := range p.configs {
+		out = append(out, c)
+	}
+	return out
+}
+
+// peerKey identifies the provider instance a call comes from: the engine
+// dials one connection per instance.
+func peerKey(ctx context.Context) string {
+	if pr, ok := peer.FromContext(ctx); ok && pr.Addr != nil {
+		return pr.Addr.String()
+	}
+	return ""
+}
+
+// config is the configuration of the instance making the call (the
+// defaults of mockaws before it is configured).
+func (p *Provider) config(ctx context.Context) Config {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := p.configs[peerKey(ctx)]; ok {
+		return c
+	}
+	return Config{Account: mockaws.Account, Region: mockaws.Region}
+}
+
+// roleArnAccount is the account of an IAM role ARN.
+var roleArnAccount = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/`)
+
+// parseConfig reads region, assumeRole and allowedAccountIds from the
+// provider's configuration: the args (typed inputs), else the variables
+// (aws:config:<key> = string or JSON).
+func parseConfig(req *pulumirpc.ConfigureRequest) (Config, error) {
+	c := Config{Account: mockaws.Account, Region: mockaws.Region}
+	vals := map[string]any{}
+	for k, v := range req.GetVariables() {
+		k = strings.TrimPrefix(strings.TrimPrefix(k, "aws:config:"), "aws:")
+		var parsed any
+		if json.Unmarshal([]byte(v), &parsed) == nil {
+			vals[k] = parsed
+		} else {
+			vals[k] = v
+		}
+	}
+	if req.GetArgs() != nil {
+		args, err := unmarshal(req.GetArgs(), "configure.args")
+		if err != nil {
+			return c, err
+		}
+		for k, v := range Plain(args) {
+			if s, ok := v.(string); ok {
+				var parsed any
+				if (strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[")) && json.Unmarshal([]byte(s), &parsed) == nil {
+					v = parsed
+				}
+			}
+			vals[k] = v
+		}
+	}
+	if r, ok := vals["region"].(string); ok && r != "" {
+		c.Region = r
+	}
+	if ids, ok := vals["allowedAccountIds"].([]any); ok && len(ids) > 0 {
+		if id, ok := ids[0].(string); ok {
+			c.Account = id
+		}
+	}
+	if ar, ok := vals["assumeRole"].(map[string]any); ok {
+		if arn, ok := ar["roleArn"].(string); ok {
+			c.RoleArn = arn
+			if m := roleArnAccount.FindStringSubmatch(arn); m != nil {
+				c.Account = m[1]
+			}
+		}
+	}
+	return c, nil
 }
 
 // Serve serves p on a free localhost port until stop is called.
@@ -215,8 +343,15 @@ func (p *Provider) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*p
 
 // Configure accepts the configuration; Create and Update are called during
 // previews too (with preview set).
-func (p *Provider) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
+func (p *Provider) Configure(ctx context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
 	p.count("Configure")
+	c, err := parseConfig(req)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	p.configs[peerKey(ctx)] = c
+	p.mu.Unlock()
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true}, nil
 }
 
@@ -335,7 +470,7 @@ func ChangedKeys(olds, news resource.PropertyMap) []string {
 
 // invent returns the id and outputs of a resource with these inputs: the
 // inputs plus what mockaws invents (ids, names, ARNs, endpoints).
-func (p *Provider) invent(urn, typ string, inputs resource.PropertyMap) (id string, outs resource.PropertyMap, err error) {
+func (p *Provider) invent(c Config, urn, typ string, inputs resource.PropertyMap) (id string, outs resource.PropertyMap, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("awsstub: inventing outputs of %s: %v", urn, r)
@@ -343,17 +478,60 @@ func (p *Provider) invent(urn, typ string, inputs resource.PropertyMap) (id stri
 	}()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.mocks.NewResource(pulumi.MockResourceArgs{
+	id, outs, err = p.mocks.NewResource(pulumi.MockResourceArgs{
 		TypeToken: typ,
 		Name:      resource.URN(urn).Name(),
 		Inputs:    inputs,
 		Custom:    true,
 	})
+	if err != nil {
+		return id, outs, err
+	}
+	// What mockaws invented (not the echoed inputs) names mockaws's account
+	// and region; the instance's are c's.
+	for k, v := range outs {
+		if in, ok := inputs[k]; ok && in.DeepEquals(v) {
+			continue
+		}
+		outs[k] = relocate(v, c)
+	}
+	return id, outs, nil
+}
+
+// relocate replaces mockaws's account and region in the strings of v (ARNs
+// arn:aws:svc:<region>:<account>:..., URLs https://svc.<region>.amazonaws.com/<account>/...,
+// endpoints ...<region>.es.amazonaws.com) with c's.
+func relocate(v resource.PropertyValue, c Config) resource.PropertyValue {
+	if c.Account == mockaws.Account && c.Region == mockaws.Region {
+		return v
+	}
+	repl := strings.NewReplacer(
+		":"+mockaws.Region+":", ":"+c.Region+":",
+		"."+mockaws.Region+".", "."+c.Region+".",
+		mockaws.Account, c.Account,
+	)
+	switch {
+	case v.IsString():
+		return resource.NewProperty(repl.Replace(v.StringValue()))
+	case v.IsArray():
+		arr := make([]resource.PropertyValue, len(v.ArrayValue()))
+		for i, e := range v.ArrayValue() {
+			arr[i] = relocate(e, c)
+		}
+		return resource.NewProperty(arr)
+	case v.IsObject():
+		obj := resource.PropertyMap{}
+		for k, e := range v.ObjectValue() {
+			obj[k] = relocate(e, c)
+		}
+		return resource.NewProperty(obj)
+	}
+	return v
 }
 
 // Create invents the resource's id and outputs and stores it; in a preview it
 // returns the inputs and stores nothing.
-func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+func (p *Provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
 	p.count("Create")
 	inputs, err := unmarshal(req.GetProperties(), "create")
 	if err != nil {
@@ -363,7 +541,8 @@ func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pul
 		return &pulumirpc.CreateResponse{Properties: req.GetProperties()}, nil
 	}
 	typ := resource.URN(req.GetUrn()).Type().String()
-	id, outs, err := p.invent(req.GetUrn(), typ, inputs)
+	c := p.config(ctx)
+	id, outs, err := p.invent(c, req.GetUrn(), typ, inputs)
 	if err != nil {
 		return nil, err
 	}
@@ -372,14 +551,14 @@ func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pul
 		return nil, err
 	}
 	p.mu.Lock()
-	p.live[req.GetUrn()] = &Resource{URN: req.GetUrn(), Type: typ, ID: id, Inputs: inputs, Outputs: outs}
-	p.ops = append(p.ops, Op{Kind: "create", URN: req.GetUrn(), Type: typ, ID: id})
+	p.live[req.GetUrn()] = &Resource{URN: req.GetUrn(), Type: typ, ID: id, Inputs: inputs, Outputs: outs, Account: c.Account, Region: c.Region}
+	p.ops = append(p.ops, Op{Kind: "create", URN: req.GetUrn(), Type: typ, ID: id, Account: c.Account, Region: c.Region})
 	p.mu.Unlock()
 	return &pulumirpc.CreateResponse{Id: id, Properties: props}, nil
 }
 
 // Update re-invents the outputs from the new inputs and keeps the id.
-func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+func (p *Provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
 	p.count("Update")
 	news, err := unmarshal(req.GetNews(), "update")
 	if err != nil {
@@ -389,7 +568,8 @@ func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pul
 		return &pulumirpc.UpdateResponse{Properties: req.GetNews()}, nil
 	}
 	typ := resource.URN(req.GetUrn()).Type().String()
-	_, outs, err := p.invent(req.GetUrn(), typ, news)
+	c := p.config(ctx)
+	_, outs, err := p.invent(c, req.GetUrn(), typ, news)
 	if err != nil {
 		return nil, err
 	}
@@ -399,8 +579,8 @@ func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pul
 		return nil, err
 	}
 	p.mu.Lock()
-	p.live[req.GetUrn()] = &Resource{URN: req.GetUrn(), Type: typ, ID: req.GetId(), Inputs: news, Outputs: outs}
-	p.ops = append(p.ops, Op{Kind: "update", URN: req.GetUrn(), Type: typ, ID: req.GetId()})
+	p.live[req.GetUrn()] = &Resource{URN: req.GetUrn(), Type: typ, ID: req.GetId(), Inputs: news, Outputs: outs, Account: c.Account, Region: c.Region}
+	p.ops = append(p.ops, Op{Kind: "update", URN: req.GetUrn(), Type: typ, ID: req.GetId(), Account: c.Account, Region: c.Region})
 	p.mu.Unlock()
 	return &pulumirpc.UpdateResponse{Properties: props}, nil
 }
@@ -426,32 +606,142 @@ func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumir
 }
 
 // Delete removes the resource from the fake cloud.
-func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+func (p *Provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
 	p.count("Delete")
 	typ := resource.URN(req.GetUrn()).Type().String()
+	c := p.config(ctx)
 	p.mu.Lock()
 	delete(p.live, req.GetUrn())
-	p.ops = append(p.ops, Op{Kind: "delete", URN: req.GetUrn(), Type: typ, ID: req.GetId()})
+	p.ops = append(p.ops, Op{Kind: "delete", URN: req.GetUrn(), Type: typ, ID: req.GetId(), Account: c.Account, Region: c.Region})
 	p.mu.Unlock()
 	return &emptypb.Empty{}, nil
 }
 
-// Invoke answers the data sources the program calls, as mockaws does.
-func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pulumirpc.InvokeResponse, error) {
+// Invoke answers the data sources the program calls: caller identity,
+// region, availability zones and VPCs from the calling instance's
+// configuration, everything else as mockaws does.
+func (p *Provider) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (*pulumirpc.InvokeResponse, error) {
 	p.count("Invoke")
 	args, err := unmarshal(req.GetArgs(), "invoke.args")
 	if err != nil {
 		return nil, err
 	}
-	p.mu.Lock()
-	ret, err := p.mocks.Call(pulumi.MockCallArgs{Token: req.GetTok(), Args: args})
-	p.mu.Unlock()
+	c := p.config(ctx)
+	ret, ok, err := p.answer(c, req.GetTok(), Plain(args))
 	if err != nil {
 		return nil, fmt.Errorf("awsstub: %w", err)
+	}
+	if !ok {
+		p.mu.Lock()
+		ret, err = p.mocks.Call(pulumi.MockCallArgs{Token: req.GetTok(), Args: args})
+		p.mu.Unlock()
+		if err != nil {
+			return nil, fmt.Errorf("awsstub: %w", err)
+		}
 	}
 	out, err := marshal(ret, "invoke.return")
 	if err != nil {
 		return nil, err
 	}
 	return &pulumirpc.InvokeResponse{Return: out}, nil
+}
+
+// answer answers the invokes that depend on the instance's account and
+// region; ok is false for the others.
+func (p *Provider) answer(c Config, tok string, args map[string]any) (resource.PropertyMap, bool, error) {
+	switch tok {
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		arn := "arn:aws:iam::" + c.Account + ":user/mock"
+		if m := roleArnName.FindStringSubmatch(c.RoleArn); m != nil {
+			arn = "arn:aws:sts::" + c.Account + ":assumed-role/" + m[1] + "/awsstub"
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"accountId": c.Account, "arn": arn, "userId": "AROAMOCK:awsstub", "id": c.Account}), true, nil
+	case "aws:index/getRegion:getRegion":
+		return resource.NewPropertyMapFromMap(map[string]any{"name": c.Region, "id": c.Region, "endpoint": "ec2." + c.Region + ".amazonaws.com"}), true, nil
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"names": []any{c.Region + "a", c.Region + "b", c.Region + "c"}, "zoneIds": []any{c.Region + "-az1", c.Region + "-az2", c.Region + "-az3"}, "id": c.Region,
+		}), true, nil
+	case "aws:ec2/getVpcs:getVpcs":
+		p.mu.Lock()
+		vpcs := p.vpcs[[2]string{c.Account, c.Region}]
+		p.mu.Unlock()
+		ids := []any{}
+		for _, v := range vpcs {
+			if vpcMatches(v, args) {
+				ids = append(ids, v.ID)
+			}
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"ids": ids, "id": c.Region}), true, nil
+	case "aws:ec2/getVpc:getVpc":
+		p.mu.Lock()
+		vpcs := p.vpcs[[2]string{c.Account, c.Region}]
+		p.mu.Unlock()
+		var found []VPC
+		for _, v := range vpcs {
+			if vpcMatches(v, args) {
+				found = append(found, v)
+			}
+		}
+		if len(found) != 1 {
+			// The provider's error when a VPC lookup does not find exactly one.
+			return nil, false, fmt.Errorf("no matching EC2 VPC found (%d match %v in account %s, %s)", len(found), args, c.Account, c.Region)
+		}
+		v := found[0]
+		tags := map[string]any{}
+		for k, t := range v.Tags {
+			tags[k] = t
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": v.ID, "arn": "arn:aws:ec2:" + c.Region + ":" + c.Account + ":vpc/" + v.ID, "cidrBlock": v.CidrBlock,
+			"ownerId": c.Account, "tags": tags, "default": false, "state": "available",
+		}), true, nil
+	}
+	return nil, false, nil
+}
+
+var roleArnName = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/(?:.*/)?([^/]+)$`)
+
+// vpcMatches applies getVpcs/getVpc arguments: id, tags (all must match)
+// and filters vpc-id, tag:<key>, tag-key (any value of a filter matches).
+func vpcMatches(v VPC, args map[string]any) bool {
+	if id, ok := args["id"].(string); ok && id != "" && id != v.ID {
+		return false
+	}
+	if tags, ok := args["tags"].(map[string]any); ok {
+		for k, want := range tags {
+			if got, ok := v.Tags[k]; !ok || got != want {
+				return false
+			}
+		}
+	}
+	filters, _ := args["filters"].([]any)
+	if fs, ok := args["filter"].([]any); ok {
+		filters = append(filters, fs...)
+	}
+	for _, f := range filters {
+		fm, _ := f.(map[string]any)
+		name, _ := fm["name"].(string)
+		values, _ := fm["values"].([]any)
+		match := false
+		for _, val := range values {
+			s, _ := val.(string)
+			switch {
+			case name == "vpc-id":
+				match = match || s == v.ID
+			case name == "tag-key":
+				_, has := v.Tags[s]
+				match = match || has
+			case strings.HasPrefix(name, "tag:"):
+				got, has := v.Tags[strings.TrimPrefix(name, "tag:")]
+				match = match || (has && got == s)
+			default:
+				match = true // a filter the stand-in does not model
+			}
+		}
+		if !match {
+			return false
+		}
+	}
+	return true
 }
