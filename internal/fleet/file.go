@@ -40,25 +40,25 @@ var Roles = []Role{Standalone, Central, Member}
 type File struct {
 	// Project is the directory holding Pulumi.yaml, relative to the fleet
 	// file; "" is the fleet file's directory.
-	Project string `yaml:"project"`
+	Project string `yaml:"project,omitempty"`
 	// Backend is the state backend URL (file://..., https://api.pulumi.com);
 	// "" uses PULUMI_BACKEND_URL, else the backend `pulumi login` chose.
-	Backend string `yaml:"backend"`
+	Backend string `yaml:"backend,omitempty"`
 	// Organization is the Pulumi Cloud organization the stacks live in: stack
 	// names become <organization>/<project>/<name>.
-	Organization string `yaml:"organization"`
+	Organization string `yaml:"organization,omitempty"`
 	// SecretsProvider is passed to `pulumi stack init` (passphrase,
 	// awskms://..., ...); "" is the backend's default.
-	SecretsProvider string `yaml:"secretsProvider"`
+	SecretsProvider string `yaml:"secretsProvider,omitempty"`
 	// WorkDir is where the per-stack work directories live, relative to the
 	// project directory; "" is .build/fleet.
-	WorkDir string `yaml:"workDir"`
+	WorkDir string `yaml:"workDir,omitempty"`
 	// Parallel is how many stacks run at once unless --parallel says otherwise.
-	Parallel int `yaml:"parallel"`
+	Parallel int `yaml:"parallel,omitempty"`
 	// Config is set on every stack (a stack's own config wins).
-	Config map[string]any `yaml:"config"`
+	Config map[string]any `yaml:"config,omitempty"`
 	// Stacks are the stacks of the fleet.
-	Stacks []*Stack `yaml:"stacks"`
+	Stacks []*Stack `yaml:"stacks,omitempty"`
 
 	// Path is the fleet file the File was read from ("" if built in code).
 	Path string `yaml:"-"`
@@ -69,27 +69,27 @@ type File struct {
 // Stack is one stack of the fleet.
 type Stack struct {
 	// Name is the stack name (without organization and project).
-	Name string `yaml:"name"`
+	Name string `yaml:"name,omitempty"`
 	// Role is standalone (default), central or member.
-	Role Role `yaml:"role"`
+	Role Role `yaml:"role,omitempty"`
 	// Account is the 12-digit AWS account id the stack deploys into; "" takes
 	// it from AssumeRole's role ARN. When known, the aws provider refuses
 	// credentials of any other account (aws:allowedAccountIds).
-	Account string `yaml:"account"`
+	Account string `yaml:"account,omitempty"`
 	// Region is the AWS region (aws:region).
-	Region string `yaml:"region"`
+	Region string `yaml:"region,omitempty"`
 	// AssumeRole is the role the aws provider assumes (aws:assumeRole).
-	AssumeRole *AssumeRole `yaml:"assumeRole"`
+	AssumeRole *AssumeRole `yaml:"assumeRole,omitempty"`
 	// StackFile is a Pulumi.<stack>.yaml of the project directory whose
 	// config (and secrets settings) the stack starts from; "" uses
 	// Pulumi.<name>.yaml when it exists.
-	StackFile string `yaml:"stackFile"`
+	StackFile string `yaml:"stackFile,omitempty"`
 	// Central is the fleet stack a member delivers to; "" is the fleet's only
 	// central stack. The member's centralStack config is set from it unless
 	// the member's config sets centralStack itself.
-	Central string `yaml:"central"`
+	Central string `yaml:"central,omitempty"`
 	// Config overrides the fleet's and the stack file's config.
-	Config map[string]any `yaml:"config"`
+	Config map[string]any `yaml:"config,omitempty"`
 }
 
 // AssumeRole is the aws provider's assumeRole configuration (pulumi-aws v6:
