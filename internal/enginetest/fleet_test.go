@@ -262,7 +262,8 @@ func TestFleetEngine(t *testing.T) {
 			case !ok:
 				t.Errorf("%s did not run", n)
 			case r.State != fleet.Succeeded:
-				t.Errorf("%s %s: %v (log %s)", n, r.State, r.Err, r.Log)
+				log, _ := os.ReadFile(r.Log)
+				t.Errorf("%s %s: %v\nengine output:\n%s", n, r.State, r.Err, log)
 			case check != nil:
 				check(t, r)
 			}
@@ -378,7 +379,8 @@ func TestFleetEngine(t *testing.T) {
 			res[r.Stack.Name] = r
 		}
 		if r := res[b.name]; r.State != fleet.Failed || !strings.Contains(fleet.Brief(r.Err), `"vpc-not-a-vpc"`) {
-			t.Errorf("%s: %s, %q; want a failure naming the bad VPC id", b.name, r.State, fleet.Brief(r.Err))
+			log, _ := os.ReadFile(r.Log)
+			t.Errorf("%s: %s, %q; want a failure naming the bad VPC id\nengine output:\n%s", b.name, r.State, fleet.Brief(r.Err), log)
 		}
 		all(t, res, append([]string{central}, members...), func(t *testing.T, r fleet.Result) {
 			if fleet.Changed(r.Changes) {

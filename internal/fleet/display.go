@@ -63,12 +63,28 @@ func Brief(err error) string {
 	}
 	var causes []string
 	seen := map[string]bool{}
-	for _, l := range strings.Split(err.Error(), "\n") {
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
 		m := errorLineRe.FindStringSubmatch(l)
 		if m == nil {
 			continue
 		}
 		c := strings.TrimSpace(m[1])
+		// A Go program's error list: "...: 1 error occurred:" and then
+		// "\t* <cause>" lines; the causes are the items.
+		if strings.HasSuffix(c, ":") {
+			var items []string
+			for _, next := range lines[i+1:] {
+				item, ok := strings.CutPrefix(strings.TrimSpace(next), "* ")
+				if !ok {
+					break
+				}
+				items = append(items, strings.TrimSpace(item))
+			}
+			if len(items) > 0 {
+				c = strings.Join(items, "; ")
+			}
+		}
 		if genericErrRe.MatchString(c) || seen[c] {
 			continue
 		}

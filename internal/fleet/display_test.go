@@ -39,6 +39,10 @@ func TestBrief(t *testing.T) {
 	if got := Brief(err); got != `config vpc-flow-logs:vpcIds: "vpc-1"; allowed: vpc-...` {
 		t.Errorf("Brief = %q", got)
 	}
+	list := errors.New("stdout: Updating (m-broken):\n    error: an unhandled error occurred: 2 errors occurred:\n    \t* config vpc-flow-logs:vpcIds: \"vpc-x\"\n    \t* config vpc-flow-logs:trafficType: \"SOME\"\n\n    error: update failed\n")
+	if got := Brief(list); got != `config vpc-flow-logs:vpcIds: "vpc-x"; config vpc-flow-logs:trafficType: "SOME"` {
+		t.Errorf("Brief of an error list = %q", got)
+	}
 	if got := Brief(errors.New("stack x: no such thing\nmore")); got != "stack x: no such thing" {
 		t.Errorf("Brief without diagnostics = %q", got)
 	}
