@@ -112,9 +112,11 @@ mutate:
 .PHONY: fleet
 
 ## fleet: run preview, up, refresh or destroy over the stacks of the fleet file $(FLEET) with the
-## Automation API, the central stack first, a bounded number at a time (docs/fleet.md):
+## Automation API and the pinned Pulumi CLI (scripts/pulumi-cli.sh), the central stack first, a
+## bounded number at a time (docs/fleet.md):
 ## make fleet FLEET=examples/fleet.example.yaml ARGS='up --parallel 8 [--stacks a,b]'
 FLEET ?= fleet.yaml
 fleet:
 	@test -n "$(ARGS)" || { echo "usage: make fleet FLEET=<fleet file> ARGS='preview|up|refresh|destroy [--parallel N] [--stacks a,b] [--remove]'" >&2; exit 2; }
-	$(GO) run ./cmd/fleet -f $(FLEET) $(ARGS)
+	@cli="$$(GO="$(GO)" bash scripts/pulumi-cli.sh)" && \
+	PULUMI_CLI="$$cli" $(GO) run ./cmd/fleet -f $(FLEET) $(ARGS)

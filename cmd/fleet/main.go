@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -29,6 +30,11 @@ import (
 )
 
 func main() {
+	// make fleet sets PULUMI_CLI to the pinned CLI (scripts/pulumi-cli.sh);
+	// the Automation API runs the `pulumi` it finds on PATH.
+	if cli := os.Getenv("PULUMI_CLI"); cli != "" {
+		os.Setenv("PATH", filepath.Dir(cli)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, term.IsTerminal(int(os.Stdout.Fd())), autoRunner)
 	stop()

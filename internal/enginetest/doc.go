@@ -20,4 +20,11 @@
 // the data buckets and the OpenSearch service-linked role (retain on delete),
 // and a stack that breaks a constraint AWS enforces (internal/awsconstraints)
 // fails in the stand-in's Check before anything is created.
+//
+// TestFleetEngine (fleet_test.go) runs a fleet of stacks in four accounts
+// and two regions through internal/fleet's Automation API runner, all
+// against one stand-in that answers each provider instance from its own
+// configuration (the assumed role's account, the region): preview, up, a
+// second preview with no changes, a failing member that stops no other
+// stack, and a member destroyed and removed (docs/fleet.md).
 package enginetest

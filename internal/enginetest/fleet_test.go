@@ -92,11 +92,11 @@ func orgTable() []fleetRow {
 // brokenRow is a member whose config the program refuses (a malformed VPC
 // id): its run fails, the others must not notice.
 func brokenRow() fleetRow {
-	role := fleet.Standalone
 	if orgRoles {
-		role = fleet.Member
+		return fleetRow{name: "m-broken", account: memberAccounts[2], region: "eu-west-1", role: fleet.Member,
+			config: map[string]any{"vpcIds": []any{"vpc-not-a-vpc"}}}
 	}
-	return fleetRow{name: "m-broken", account: memberAccounts[2], region: "eu-west-1", role: role, config: map[string]any{
+	return fleetRow{name: "m-broken", account: memberAccounts[2], region: "eu-west-1", role: fleet.Standalone, config: map[string]any{
 		"architectures": []any{"s3-athena"}, "vpcIds": []any{"vpc-not-a-vpc"}, "dashboard": false, "contributorInsights": []any{},
 	}}
 }

@@ -50,7 +50,9 @@ func FormatChanges(m map[string]int) string {
 func Changed(m map[string]int) bool { return !strings.HasPrefix(FormatChanges(m), "no changes") }
 
 var (
-	errorLineRe = regexp.MustCompile(`^\s*error:\s*(.+)$`)
+	// an error diagnostic of the engine, also where the Automation API's
+	// error quotes the CLI's stderr or stdout ("stderr: error: ...")
+	errorLineRe = regexp.MustCompile(`^\s*(?:(?:stderr|stdout):\s*)?error:\s*(.+)$`)
 	// the engine's closing line, which says nothing about the cause
 	genericErrRe = regexp.MustCompile(`^(update|preview|destroy|refresh) failed$|^an error occurred`)
 )

@@ -46,6 +46,10 @@ func TestBrief(t *testing.T) {
 	if got := Brief(errors.New("stack x: no such thing\nmore")); got != "stack x: no such thing" {
 		t.Errorf("Brief without diagnostics = %q", got)
 	}
+	cli := errors.New("failed to select stack: exit status 3\ncode: 3\nstdout: \nstderr: error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions\n")
+	if got := Brief(cli); got != "PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions" {
+		t.Errorf("Brief of a CLI error = %q", got)
+	}
 	if Brief(nil) != "" {
 		t.Error("Brief(nil)")
 	}
