@@ -126,6 +126,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool,
 		fmt.Fprintln(stderr, "fleet:", err)
 		return 2
 	}
+	if err := fleet.Preflight(f, f.BackendURL(os.Getenv)); err != nil {
+		fmt.Fprintln(stderr, "fleet:", err)
+		return 2
+	}
 	parallel := o.parallel
 	if parallel == 0 {
 		parallel = f.Parallel

@@ -52,8 +52,9 @@ func writeFleet(t *testing.T) string {
 	dir := t.TempDir()
 	for name, body := range map[string]string{
 		"Pulumi.yaml": "name: vpc-flow-logs\nruntime: go\n",
-		"fleet.yaml": `stacks:
-  - {name: central, role: central, region: eu-west-1, account: "999999999999"}
+		"fleet.yaml": `backend: file://state
+stacks:
+  - {name: central, role: central, region: eu-west-1, account: "999999999999", config: {memberRegions: [eu-west-1, us-east-1]}}
   - {name: m1, role: member, region: eu-west-1, account: "111111111111"}
   - {name: m2, role: member, region: us-east-1, account: "111111111111"}
 `,
@@ -107,5 +108,22 @@ func TestRunLiveProgress(t *testing.T) {
 	code := run(context.Background(), []string{"-f", path, "up"}, &stdout, &stderr, true, func(*fleet.File, *options) fleet.Runner { return failing{} })
 	if code != 0 || !strings.Contains(stdout.String(), "\x1b[2K") || strings.Contains(stdout.String(), "[1/3]") {
 		t.Errorf("on a terminal the progress is the live table, not plain lines (exit %d):\n%q", code, stdout.String())
+	}
+}
+
+func TestRunRefusesAFleetThatFailsPreflight(t *testing.T) {
+	path := writeFleet(t)
+	b, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, []byte(strings.Replace(string(b), "memberRegions: [eu-west-1, us-east-1]", "memberRegions: [eu-west-1]", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	ran := false
+	code := run(context.Background(), []string{"-f", path, "up"}, &stdout, &stderr, false, func(*fleet.File, *options) fleet.Runner {
+		ran = true
+		return failing{}
+	})
+	if code != 2 || ran || !strings.Contains(stderr.String(), "stack m2 (region us-east-1) delivers to central stack central, which serves eu-west-1") {
+		t.Errorf("exit %d, ran %v, stderr:\n%s", code, ran, stderr.String())
 	}
 }

@@ -206,8 +206,9 @@ func stackOf(urn string) string {
 
 // TestFleetEngine drives a fleet of stacks in four accounts and two regions
 // through the real engine with the fleet's Automation API runner: preview,
-// up, a second preview with no changes anywhere, a member with broken config
-// failing alone, and a member destroyed and removed from the backend.
+// up, a second preview with no changes anywhere, a refresh with no changes,
+// a member with broken config failing alone, and a member destroyed and
+// removed from the backend.
 func TestFleetEngine(t *testing.T) {
 	if os.Getenv(childEnv) != "" {
 		t.Skip("running as the child of TestEngine")
@@ -365,6 +366,19 @@ func TestFleetEngine(t *testing.T) {
 		})
 		if n := len(provider.Ops()) - before; n != 0 {
 			t.Errorf("the preview changed the fake cloud: %d operations", n)
+		}
+	})
+
+	step("refresh: the fake cloud matches the state", func(t *testing.T) {
+		before := len(provider.Ops())
+		res := fh.run(ctx, fleet.Refresh, false)
+		all(t, res, append([]string{central}, members...), func(t *testing.T, r fleet.Result) {
+			if fleet.Changed(r.Changes) {
+				t.Errorf("%s: refresh = %s, want no changes", r.Stack.Name, fleet.FormatChanges(r.Changes))
+			}
+		})
+		if n := len(provider.Ops()) - before; n != 0 {
+			t.Errorf("refresh changed the fake cloud: %d operations", n)
 		}
 	})
 

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -150,4 +152,59 @@ func WriteSettings(dir string, s *Stack, st *Settings) error {
 	}
 	header := "# Written by cmd/fleet from the fleet file on every run; edit the fleet file, not this.\n"
 	return os.WriteFile(path, append([]byte(header), b...), 0o644)
+}
+
+// Preflight composes every stack's config (Settings) and checks what only
+// the whole fleet can tell, before any stack runs: each member's region is
+// one its central stack serves (memberRegions; empty means the central
+// stack's own region) and, where the central stack lists its members'
+// accounts (memberAccountIds), the member's account is listed. A member
+// outside them would fail at deploy time or, worse, deliver nowhere.
+func Preflight(f *File, backend string) error {
+	var errs []string
+	settings := map[*Stack]*Settings{}
+	for _, s := range f.Stacks {
+		st, err := f.Settings(s, backend)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		settings[s] = st
+	}
+	for _, m := range f.Stacks {
+		c := f.CentralOf(m)
+		if c == nil || settings[c] == nil {
+			continue
+		}
+		cfg := settings[c].Config
+		regionsKey, accountsKey := fullKey(f.ProjectName, "memberRegions"), fullKey(f.ProjectName, "memberAccountIds")
+		regions := stringList(cfg[regionsKey])
+		if len(regions) == 0 {
+			regions = []string{c.Region}
+		}
+		if !slices.Contains(regions, m.Region) {
+			errs = append(errs, fmt.Sprintf("stack %s (region %s) delivers to central stack %s, which serves %s; allowed: a region of %s's %s (add %s to it)",
+				m.Name, m.Region, c.Name, strings.Join(regions, ", "), c.Name, regionsKey, m.Region))
+		}
+		if accounts := stringList(cfg[accountsKey]); len(accounts) > 0 && m.AccountID() != "" && !slices.Contains(accounts, m.AccountID()) {
+			errs = append(errs, fmt.Sprintf("stack %s (account %s) delivers to central stack %s, whose %s lists %s; allowed: an account of that list (add %s to it)",
+				m.Name, m.AccountID(), c.Name, accountsKey, strings.Join(accounts, ", "), m.AccountID()))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("fleet preflight:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return nil
+}
+
+// stringList reads a config list of strings.
+func stringList(v any) []string {
+	l, _ := v.([]any)
+	var out []string
+	for _, e := range l {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -300,3 +300,43 @@ func TestExampleFleet(t *testing.T) {
 		t.Errorf("the example has %v stacks by role, want a central stack and 3 accounts x 2 regions of members", roles)
 	}
 }
+
+func TestPreflight(t *testing.T) {
+	dir := project(t, map[string]string{})
+	f, err := load(t, dir, `
+backend: file://state
+stacks:
+  - {name: central, role: central, region: eu-west-1, account: "999999999999", config: {memberRegions: [eu-west-1, us-east-1], memberAccountIds: ["111111111111"]}}
+  - {name: ok, role: member, region: us-east-1, account: "111111111111"}
+  - {name: far, role: member, region: ap-south-1, account: "111111111111"}
+  - {name: stranger, role: member, region: eu-west-1, account: "222222222222"}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Preflight(f, f.BackendURL(os.Getenv))
+	if err == nil {
+		t.Fatal("preflight accepted members outside the central stack's regions and accounts")
+	}
+	for _, want := range []string{
+		"stack far (region ap-south-1) delivers to central stack central, which serves eu-west-1, us-east-1; allowed: a region of central's vpc-flow-logs:memberRegions (add ap-south-1 to it)",
+		"stack stranger (account 222222222222) delivers to central stack central, whose vpc-flow-logs:memberAccountIds lists 111111111111; allowed: an account of that list (add 222222222222 to it)",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("preflight error lacks %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "stack ok ") {
+		t.Errorf("preflight refused a member the central stack serves:\n%v", err)
+	}
+	// Without memberRegions, the central stack serves its own region.
+	delete(f.Stack("central").Config, "memberRegions")
+	f.Stacks = f.Stacks[:2]
+	if err := Preflight(f, f.BackendURL(os.Getenv)); err == nil || !strings.Contains(err.Error(), "which serves eu-west-1;") {
+		t.Errorf("preflight without memberRegions: %v", err)
+	}
+	f.Stack("ok").Region = "eu-west-1"
+	if err := Preflight(f, f.BackendURL(os.Getenv)); err != nil {
+		t.Errorf("preflight of a consistent fleet: %v", err)
+	}
+}
