@@ -33,8 +33,9 @@ unit:
 	$(GO) test -count=1 -run 'Alloc' $(PKGS)
 
 ## test-engine: the program under the real Pulumi engine, offline: preview, up,
-## a second preview and up with no changes, destroy, config type errors
-## (internal/enginetest). scripts/pulumi-cli.sh finds the pinned Pulumi CLI or
+## a second preview and up with no changes, destroy, config type errors, and
+## a fleet of stacks across accounts and regions through cmd/fleet's runner
+## (internal/enginetest, docs/fleet.md). scripts/pulumi-cli.sh finds the pinned Pulumi CLI or
 ## builds it once from the Go module proxy into a cache (several minutes).
 test-engine:
 	@cli="$$(GO="$(GO)" bash scripts/pulumi-cli.sh)" && \

@@ -377,9 +377,9 @@ func (f *File) Validate() error {
 		}
 		switch {
 		case s.Name == "":
-			fail(where+".name", "missing; allowed: letters, digits, _ . -")
-		case !nameRe.MatchString(s.Name):
-			fail(where+".name", "%q; allowed: letters, digits, _ . -", s.Name)
+			fail(where+".name", "missing; allowed: letters, digits, _ . - (not first: .)")
+		case !nameRe.MatchString(s.Name) || strings.HasPrefix(s.Name, "."):
+			fail(where+".name", "%q; allowed: letters, digits, _ . - (not first: .)", s.Name)
 		case seen[s.Name]:
 			fail(where+".name", "%q appears twice; allowed: each name once", s.Name)
 		}

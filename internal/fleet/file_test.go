@@ -104,6 +104,8 @@ stacks:
   - name: s
     region: us-east-1
     central: c1
+  - name: ..
+    region: eu-west-1
   - name: bad/name
     role: member
     region: us-east-1
@@ -123,9 +125,10 @@ stacks:
 		`stacks[3] (m).central: unset with 2 central stacks in the fleet; allowed: one of c1, c2`,
 		`stacks[3] (m).config: sets vpc-flow-logs:stackRole; allowed: set it with the stack's role field`,
 		`stacks[4] (s).central: "c1" on a standalone stack; allowed: only on a member stack`,
-		`stacks[5] (bad/name).name: "bad/name"; allowed: letters, digits, _ . -`,
-		`stacks[5] (bad/name).assumeRole.roleArn: "not-an-arn"; allowed: an IAM role ARN`,
-		`stacks[5] (bad/name).central: "s" is a standalone stack; allowed: a central stack (c1, c2)`,
+		`stacks[5] (..).name: ".."; allowed: letters, digits, _ . - (not first: .)`,
+		`stacks[6] (bad/name).name: "bad/name"; allowed: letters, digits, _ . -`,
+		`stacks[6] (bad/name).assumeRole.roleArn: "not-an-arn"; allowed: an IAM role ARN`,
+		`stacks[6] (bad/name).central: "s" is a standalone stack; allowed: a central stack (c1, c2)`,
 		`config: sets aws:region for every stack; allowed: set it with each stack's region field`,
 	} {
 		if !strings.Contains(err.Error(), want) {
