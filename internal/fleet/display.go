@@ -188,10 +188,16 @@ type Live struct {
 	Op  Op
 	Now func() time.Time
 
-	mu    sync.Mutex
-	rows  []*liveRow
-	index map[*Stack]*liveRow
-	lines int // lines drawn last time
+	// MaxRows is how many stacks the table lists one per line; a larger
+	// fleet lists only the running and failed ones under a count per state,
+	// so the table fits a terminal.
+	MaxRows int
+
+	mu       sync.Mutex
+	rows     []*liveRow
+	index    map[*Stack]*liveRow
+	lines    int // lines drawn last time
+	lastDraw time.Time
 }
 
 type liveRow struct {
@@ -208,7 +214,7 @@ func NewLive(w io.Writer, op Op, stacks []*Stack, now func() time.Time) *Live {
 	if now == nil {
 		now = time.Now
 	}
-	l := &Live{W: w, Op: op, Now: now, index: map[*Stack]*liveRow{}}
+	l := &Live{W: w, Op: op, Now: now, MaxRows: 30, index: map[*Stack]*liveRow{}}
 	for _, s := range stacks {
 		r := &liveRow{s: s, state: "queued"}
 		l.rows = append(l.rows, r)
@@ -227,14 +233,17 @@ func (l *Live) Started(s *Stack) {
 	l.draw()
 }
 
-// Progress updates a running stack's resource count.
+// Progress updates a running stack's resource count; the table is redrawn
+// at most ten times a second for progress.
 func (l *Live) Progress(s *Stack, p Progress) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if r := l.index[s]; r != nil {
 		r.res, r.current = p.Resources, p.Current
 	}
-	l.draw()
+	if l.Now().Sub(l.lastDraw) >= 100*time.Millisecond {
+		l.draw()
+	}
 }
 
 // Finished shows a stack's result.
@@ -258,8 +267,24 @@ func (l *Live) Redraw() {
 func (l *Live) Render() string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	rows := l.rows
+	if len(rows) > l.MaxRows {
+		counts := map[string]int{}
+		rows = nil
+		for _, r := range l.rows {
+			counts[r.state]++
+			if r.state == "running" || r.state == string(Failed) {
+				rows = append(rows, r)
+			}
+		}
+		var parts []string
+		for _, st := range []string{"queued", "running", string(Succeeded), string(Failed), string(Skipped)} {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
+		}
+		fmt.Fprintf(&b, "%d stacks: %s\n", len(l.rows), strings.Join(parts, ", "))
+	}
 	fmt.Fprintf(tw, "STACK\tREGION\t%s\tTIME\tRESOURCES\tDETAIL\n", strings.ToUpper(string(l.Op)))
-	for _, r := range l.rows {
+	for _, r := range rows {
 		t, detail := "", ""
 		switch {
 		case r.finished != nil && r.finished.State == Skipped:
@@ -304,5 +329,6 @@ func (l *Live) draw() {
 		b.WriteString(line)
 	}
 	l.lines = strings.Count(out, "\n")
+	l.lastDraw = l.Now()
 	io.WriteString(l.W, b.String())
 }

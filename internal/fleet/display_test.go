@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,6 +117,36 @@ central  eu-west-1  running  1.5s  7          flowlogs-bucket
 	// Every drawing after the first moves up over the previous one.
 	if n := strings.Count(b.String(), "\x1b[4A"); n != 2 {
 		t.Errorf("%d redraws in place, want 2:\n%q", n, b.String())
+	}
+}
+
+func TestLiveTableOfALargeFleet(t *testing.T) {
+	f := &File{}
+	for i := range 40 {
+		f.Stacks = append(f.Stacks, &Stack{Name: fmt.Sprintf("s%02d", i), Region: "eu-west-1"})
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	l := NewLive(&b, Preview, f.Stacks, func() time.Time { return now })
+	for i := range 10 {
+		l.Started(f.Stacks[i])
+		if i < 8 {
+			l.Finished(Result{Stack: f.Stacks[i], State: Succeeded, Duration: time.Second})
+		}
+	}
+	l.Finished(Result{Stack: f.Stacks[8], State: Failed, Duration: time.Second, Err: errors.New("error: x")})
+	// Progress within 100ms of the last drawing does not draw again.
+	before := b.Len()
+	l.Progress(f.Stacks[9], Progress{Resources: 4, Current: "r"})
+	if b.Len() != before {
+		t.Error("progress redrew the table within 100ms")
+	}
+	want := "40 stacks: 30 queued, 1 running, 8 succeeded, 1 failed, 0 skipped\n" +
+		"STACK  REGION     PREVIEW  TIME  RESOURCES  DETAIL\n" +
+		"s08    eu-west-1  failed   1s    0          x\n" +
+		"s09    eu-west-1  running  0s    4          r\n"
+	if got := l.Render(); got != want {
+		t.Errorf("large fleet table:\n%s\nwant:\n%s", got, want)
 	}
 }
 
