@@ -45,6 +45,53 @@ type AthenaTableArgs struct {
 	// whose fields are recorded (athenaqueries.Applicable).
 	Queries []string
 	Tags    map[string]string
+	// Sources, when set, makes the table read every member's flow logs in
+	// a central bucket: Location is then s3://<bucket>/AWSLogs/, under
+	// which each sender writes aws-account-id=<account>/aws-service=vpcflowlogs/aws-region=<region>/
+	// and the hourly partitions (Hive-compatible prefixes), and the table
+	// is partitioned by source_account and source_region as well.
+	Sources *SourcePartitions
+}
+
+// SourcePartitions are the projected values of a central table's account
+// and region partitions.
+type SourcePartitions struct {
+	// Accounts are enumerated (projection type enum); empty makes the
+	// account partition injected: the accounts are not listed (an
+	// organization) and every query names the accounts it reads
+	// (athenaqueries.SourceAccountParameter in the saved queries).
+	Accounts []string
+	// Regions are enumerated; at least one.
+	Regions []string
+}
+
+// SourceLocationTemplate is the storage.location.template of a central
+// table: the members' Hive-compatible prefixes
+// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-path.html)
+// with the account, region and hour projected.
+func SourceLocationTemplate(location string) string {
+	return location + "aws-account-id=${" + athenaqueries.SourceAccountColumn + "}/aws-service=vpcflowlogs/aws-region=${" +
+		athenaqueries.SourceRegionColumn + "}/${" + athenaqueries.PartitionColumn + "}/"
+}
+
+// SourceProjectionParameters are the projection parameters of a central
+// table's account and region columns: enum for what is listed, injected
+// for the accounts of an organization
+// (https://docs.aws.amazon.com/athena/latest/ug/partition-projection-supported-types.html).
+func SourceProjectionParameters(p SourcePartitions) map[string]string {
+	acct := "projection." + athenaqueries.SourceAccountColumn
+	reg := "projection." + athenaqueries.SourceRegionColumn
+	out := map[string]string{
+		reg + ".type":   "enum",
+		reg + ".values": strings.Join(p.Regions, ","),
+	}
+	if len(p.Accounts) == 0 {
+		out[acct+".type"] = "injected"
+	} else {
+		out[acct+".type"] = "enum"
+		out[acct+".values"] = strings.Join(p.Accounts, ",")
+	}
+	return out
 }
 
 // AthenaTable is a Glue table over flow-log files with partition projection
@@ -161,6 +208,21 @@ func (a *AthenaTableArgs) validate() error {
 	if err := validateArn("KmsKeyArn", a.KmsKeyArn, "kms"); err != nil {
 		errs = append(errs, err)
 	}
+	if a.Sources != nil {
+		if len(a.Sources.Regions) == 0 {
+			errs = append(errs, errors.New("Sources.Regions: at least one region"))
+		}
+		for i, r := range a.Sources.Regions {
+			if !regionNameRe.MatchString(r) {
+				errs = append(errs, fmt.Errorf("Sources.Regions[%d]: %q is not a region name", i, r))
+			}
+		}
+		for i, id := range a.Sources.Accounts {
+			if !accountIDRe.MatchString(id) {
+				errs = append(errs, fmt.Errorf("Sources.Accounts[%d]: %q is not a 12-digit account id", i, id))
+			}
+		}
+	}
 	applicable := athenaqueries.Applicable(a.Fields)
 	for _, q := range a.Queries {
 		if _, ok := athenaqueries.ByName(q); !ok {
@@ -210,18 +272,32 @@ func NewAthenaTable(ctx *pulumi.Context, name string, args *AthenaTableArgs, opt
 		})
 	}
 	keys := glue.CatalogTablePartitionKeyArray{}
-	for _, k := range PartitionKeys {
+	partitions := PartitionKeys
+	if a.Sources != nil {
+		partitions = append([]string{athenaqueries.SourceAccountColumn, athenaqueries.SourceRegionColumn}, PartitionKeys...)
+	}
+	for _, k := range partitions {
 		// A date-projected column is a string in queries: the projection only
 		// formats the values (Athena guide, "Understand partition key and
 		// partition projection data types",
 		// https://docs.aws.amazon.com/athena/latest/ug/partition-projection-kinesis-firehose-example-choosing-partition-keys.html).
 		keys = append(keys, glue.CatalogTablePartitionKeyArgs{Name: pulumi.String(k), Type: pulumi.String("string")})
 	}
-	template := a.Location.ToStringOutput().ApplyT(LocationTemplate).(pulumi.StringOutput)
+	locationTemplate, scope := LocationTemplate, ""
 	params := pulumi.StringMap{}
 	for k, v := range ProjectionParameters(a.ProjectionStartYear) {
 		params[k] = pulumi.String(v)
 	}
+	if a.Sources != nil {
+		locationTemplate = SourceLocationTemplate
+		for k, v := range SourceProjectionParameters(*a.Sources) {
+			params[k] = pulumi.String(v)
+		}
+		if len(a.Sources.Accounts) == 0 {
+			scope = athenaqueries.SourceAccountParameter
+		}
+	}
+	template := a.Location.ToStringOutput().ApplyT(locationTemplate).(pulumi.StringOutput)
 	params["storage.location.template"] = template
 	sd := &glue.CatalogTableStorageDescriptorArgs{
 		Location: a.Location,
@@ -314,7 +390,7 @@ func NewAthenaTable(ctx *pulumi.Context, name string, args *AthenaTableArgs, opt
 			Description: pulumi.String(q.Description),
 			Database:    db.Name,
 			Workgroup:   wg.Name,
-			Query:       pulumi.String(q.Render(a.DatabaseName, a.TableName)),
+			Query:       pulumi.String(q.RenderScoped(a.DatabaseName, a.TableName, scope)),
 		}, parent, pulumi.DependsOn([]pulumi.Resource{table}))
 		if err != nil {
 			return nil, err

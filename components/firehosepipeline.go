@@ -46,6 +46,12 @@ type FirehosePipelineArgs struct {
 	// LogGroupName and LogGroupArn: the shared flow-log log group (lambda and subscription modes).
 	LogGroupName pulumi.StringInput
 	LogGroupArn  pulumi.StringInput
+	// KinesisStreamArn, instead of LogGroupName (lambda mode only), feeds
+	// the forwarder from a Kinesis data stream (a central stack's, which its
+	// members' CloudWatch Logs destinations fill) through an event source
+	// mapping; KinesisKeyArn is the stream's KMS key (docs/organization.md).
+	KinesisStreamArn pulumi.StringInput
+	KinesisKeyArn    pulumi.StringInput
 	// VpcIDs, TrafficType and AggregationInterval: the flow logs of direct mode.
 	VpcIDs              []pulumi.StringInput
 	TrafficType         string
@@ -104,9 +110,15 @@ func (a *FirehosePipelineArgs) validate() error {
 	if len(a.Fields) == 0 {
 		errs = append(errs, errors.New("Fields: at least one flow log field is required"))
 	}
+	switch {
+	case a.KinesisStreamArn != nil && a.FeedMode != FeedLambda:
+		errs = append(errs, fmt.Errorf("KinesisStreamArn: only in %s mode (the forwarder reads the stream), not %s", FeedLambda, a.FeedMode))
+	case a.KinesisStreamArn != nil && a.LogGroupName != nil:
+		errs = append(errs, errors.New("KinesisStreamArn and LogGroupName: set one (the forwarder's feed), not both"))
+	}
 	switch a.FeedMode {
 	case FeedLambda, FeedSubscription:
-		if a.LogGroupName == nil || a.LogGroupArn == nil {
+		if a.KinesisStreamArn == nil && (a.LogGroupName == nil || a.LogGroupArn == nil) {
 			errs = append(errs, fmt.Errorf("LogGroupName and LogGroupArn: required in %s mode", a.FeedMode))
 		}
 	case FeedDirect:
@@ -359,11 +371,18 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 			// (lambda/forwarder TestPeakHeapOfLargestPayload).
 			Timeout: 120, MemoryMB: lambdasize.ForwarderMemoryMB, RetentionDays: a.RetentionDays,
 			LogGroupName: a.LogGroupName, LogGroupArn: a.LogGroupArn,
+			KinesisStreamArn: a.KinesisStreamArn, KinesisKeyArn: a.KinesisKeyArn,
 			AlarmTopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: &c.Monitored,
 			ErrorsRunbook: runbook.ForwarderErrors, OnFailureRunbook: runbook.ForwarderOnFailure,
 		}, c)
 		if err != nil {
 			return nil, err
+		}
+		if a.KinesisStreamArn != nil {
+			if _, err := kinesisMapping(ctx, name+"-forwarder", sub.Function, a.KinesisStreamArn, sub.DLQ,
+				[]pulumi.Resource{sub.RolePolicy}, parent); err != nil {
+				return nil, err
+			}
 		}
 		if _, err := opsAlarm(ctx, name+"-forwarder-dead-letters-depth", opsAlarmArgs{
 			Description: "The forwarder of " + name + " dead-lettered flow-log data it could not deliver; inspect and replay " +

@@ -63,6 +63,13 @@ type MetricAlarmSNSArgs struct {
 	// Namespace is the CloudWatch metric namespace of the rules' metrics.
 	Namespace string
 	Tags      map[string]string
+	// EventBusNames are EventBridge buses of this account and region whose
+	// rules may publish to the topic (a central stack forwards its
+	// members' alarm state changes this way, docs/organization.md): the
+	// topic policy admits events.amazonaws.com for the rules of exactly
+	// these buses (aws:SourceArn) and the key policy lets EventBridge use
+	// the topic's key.
+	EventBusNames []string
 }
 
 // MetricAlarmSNS turns flow-log records into metrics, alarms on them and
@@ -183,30 +190,75 @@ func NewMetricAlarmSNS(ctx *pulumi.Context, name string, args *MetricAlarmSNSArg
 	// Only publishers need the key: SNS decrypts before it delivers to e-mail,
 	// Lambda (SlackNotifier's webhook function) and HTTPS endpoints (AWS
 	// Chatbot), so subscribers get no grant here.
+	keyStatements := []statement{
+		{
+			"Sid":       "AccountAdministers",
+			"Effect":    "Allow",
+			"Principal": map[string]any{"AWS": env.arn("iam", "", env.AccountID, "root")},
+			"Action":    "kms:*",
+			"Resource":  "*",
+		},
+		{
+			"Sid":       "CloudWatchAlarmsPublish",
+			"Effect":    "Allow",
+			"Principal": map[string]any{"Service": env.servicePrincipal("cloudwatch")},
+			"Action":    []any{"kms:Decrypt", "kms:GenerateDataKey*"},
+			"Resource":  "*",
+			"Condition": map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": env.AccountID},
+				"ArnLike":      map[string]any{"aws:SourceArn": alarmArns},
+			},
+		},
+	}
+	topicStatements := []statement{
+		{
+			"Sid":       "CloudWatchAlarmsPublish",
+			"Effect":    "Allow",
+			"Principal": map[string]any{"Service": env.servicePrincipal("cloudwatch")},
+			"Action":    "sns:Publish",
+			"Resource":  nil, // the topic, set below
+			"Condition": map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": env.AccountID},
+				"ArnLike":      map[string]any{"aws:SourceArn": alarmArns},
+			},
+		},
+	}
+	if len(a.EventBusNames) > 0 {
+		// EventBridge publishes to an encrypted topic only when the key
+		// policy lets events.amazonaws.com use the key; AWS shows the
+		// statement without aws:Source* conditions, which EventBridge does
+		// not send to KMS for SNS targets
+		// (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification).
+		keyStatements = append(keyStatements, statement{
+			"Sid":       "EventBridgeRulesPublish",
+			"Effect":    "Allow",
+			"Principal": map[string]any{"Service": env.servicePrincipal("events")},
+			"Action":    []any{"kms:Decrypt", "kms:GenerateDataKey"},
+			"Resource":  "*",
+		})
+		// The topic admits exactly the named rules
+		// (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions).
+		var rules []any
+		for _, b := range a.EventBusNames {
+			rules = append(rules, env.arn("events", env.Region, env.AccountID, "rule/"+b+"/*"))
+		}
+		topicStatements = append(topicStatements, statement{
+			"Sid":       "EventBridgeRulesPublish",
+			"Effect":    "Allow",
+			"Principal": map[string]any{"Service": env.servicePrincipal("events")},
+			"Action":    "sns:Publish",
+			"Resource":  nil,
+			"Condition": map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": env.AccountID},
+				"ArnLike":      map[string]any{"aws:SourceArn": rules},
+			},
+		})
+	}
 	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
 		Description:       pulumi.String("Encrypts the flow-log alarm topic " + name),
 		EnableKeyRotation: pulumi.Bool(true),
-		Policy: policyJSON(policy(
-			statement{
-				"Sid":       "AccountAdministers",
-				"Effect":    "Allow",
-				"Principal": map[string]any{"AWS": env.arn("iam", "", env.AccountID, "root")},
-				"Action":    "kms:*",
-				"Resource":  "*",
-			},
-			statement{
-				"Sid":       "CloudWatchAlarmsPublish",
-				"Effect":    "Allow",
-				"Principal": map[string]any{"Service": env.servicePrincipal("cloudwatch")},
-				"Action":    []any{"kms:Decrypt", "kms:GenerateDataKey*"},
-				"Resource":  "*",
-				"Condition": map[string]any{
-					"StringEquals": map[string]any{"aws:SourceAccount": env.AccountID},
-					"ArnLike":      map[string]any{"aws:SourceArn": alarmArns},
-				},
-			},
-		)),
-		Tags: NameTags(a.Tags, name+"-key"),
+		Policy:            policyJSON(policy(keyStatements...)),
+		Tags:              NameTags(a.Tags, name+"-key"),
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -219,29 +271,20 @@ func NewMetricAlarmSNS(ctx *pulumi.Context, name string, args *MetricAlarmSNSArg
 	if err != nil {
 		return nil, err
 	}
+	for _, st := range topicStatements {
+		st["Resource"] = topic.Arn
+	}
+	topicStatements = append(topicStatements, statement{
+		"Sid":       "DenyInsecureTransport",
+		"Effect":    "Deny",
+		"Principal": "*",
+		"Action":    "sns:Publish",
+		"Resource":  topic.Arn,
+		"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+	})
 	if _, err := sns.NewTopicPolicy(ctx, name+"-topic-policy", &sns.TopicPolicyArgs{
-		Arn: topic.Arn,
-		Policy: policyJSON(policy(
-			statement{
-				"Sid":       "CloudWatchAlarmsPublish",
-				"Effect":    "Allow",
-				"Principal": map[string]any{"Service": env.servicePrincipal("cloudwatch")},
-				"Action":    "sns:Publish",
-				"Resource":  topic.Arn,
-				"Condition": map[string]any{
-					"StringEquals": map[string]any{"aws:SourceAccount": env.AccountID},
-					"ArnLike":      map[string]any{"aws:SourceArn": alarmArns},
-				},
-			},
-			statement{
-				"Sid":       "DenyInsecureTransport",
-				"Effect":    "Deny",
-				"Principal": "*",
-				"Action":    "sns:Publish",
-				"Resource":  topic.Arn,
-				"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
-			},
-		)),
+		Arn:    topic.Arn,
+		Policy: policyJSON(policy(topicStatements...)),
 	}, parent); err != nil {
 		return nil, err
 	}

@@ -52,6 +52,12 @@ type OpenSearchStreamArgs struct {
 	// LogGroupName and LogGroupArn: the shared flow-log log group.
 	LogGroupName pulumi.StringInput
 	LogGroupArn  pulumi.StringInput
+	// KinesisStreamArn, instead of LogGroupName, feeds the indexer from a
+	// Kinesis data stream (a central stack's, which its members' CloudWatch
+	// Logs destinations fill) through an event source mapping;
+	// KinesisKeyArn is the stream's KMS key (docs/organization.md).
+	KinesisStreamArn pulumi.StringInput
+	KinesisKeyArn    pulumi.StringInput
 	// Indexer and Bootstrap are the built Lambda packages.
 	Indexer   LambdaCode
 	Bootstrap LambdaCode
@@ -175,8 +181,11 @@ func (a *OpenSearchStreamArgs) validate() error {
 	if len(a.Fields) == 0 {
 		errs = append(errs, errors.New("Fields: at least one flow log field is required"))
 	}
-	if a.LogGroupName == nil || a.LogGroupArn == nil {
-		errs = append(errs, errors.New("LogGroupName and LogGroupArn: required"))
+	switch {
+	case a.KinesisStreamArn != nil && a.LogGroupName != nil:
+		errs = append(errs, errors.New("KinesisStreamArn and LogGroupName: set one (the indexer's feed), not both"))
+	case a.KinesisStreamArn == nil && (a.LogGroupName == nil || a.LogGroupArn == nil):
+		errs = append(errs, errors.New("LogGroupName and LogGroupArn: required (or KinesisStreamArn)"))
 	}
 	errs = appendErr(errs, a.Indexer.validate("Indexer"))
 	errs = appendErr(errs, a.Bootstrap.validate("Bootstrap"))
@@ -437,6 +446,7 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 			},
 		},
 		// Subscribed below, once the bootstrap has applied the template.
+		KinesisStreamArn: a.KinesisStreamArn, KinesisKeyArn: a.KinesisKeyArn,
 		Timeout: 120, MemoryMB: 768, RetentionDays: a.RetentionDays,
 		SubnetIDs: subnets, SecurityGroupIDs: clientSGs,
 		AlarmTopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: &c.Monitored,
@@ -581,7 +591,12 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 		return nil, err
 	}
 
-	if err := subscribe(ctx, name+"-indexer", env, indexer.Function, a.LogGroupName, a.LogGroupArn,
+	if a.KinesisStreamArn != nil {
+		if _, err := kinesisMapping(ctx, name+"-indexer", indexer.Function, a.KinesisStreamArn, indexer.DLQ,
+			[]pulumi.Resource{inv, indexer.RolePolicy}, parent); err != nil {
+			return nil, err
+		}
+	} else if err := subscribe(ctx, name+"-indexer", env, indexer.Function, a.LogGroupName, a.LogGroupArn,
 		[]pulumi.Resource{inv}, parent); err != nil {
 		return nil, err
 	}

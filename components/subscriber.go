@@ -47,6 +47,13 @@ type subscriberArgs struct {
 	// nil name deploys the function without a subscription.
 	LogGroupName pulumi.StringInput
 	LogGroupArn  pulumi.StringInput
+	// KinesisStreamArn feeds the function from a Kinesis data stream (the
+	// central stack's, which its members' CloudWatch Logs destinations fill)
+	// through an event source mapping; KinesisKeyArn is the stream's KMS
+	// key. newSubscriber grants the reads; the caller declares the mapping
+	// with kinesisMapping once what the records need exists.
+	KinesisStreamArn pulumi.StringInput
+	KinesisKeyArn    pulumi.StringInput
 	// SubnetIDs and SecurityGroupIDs place the function in a VPC.
 	SubnetIDs        []pulumi.StringInput
 	SecurityGroupIDs []pulumi.StringInput
@@ -65,10 +72,11 @@ type subscriberArgs struct {
 }
 
 type subscriber struct {
-	Function *lambda.Function
-	Role     *iam.Role
-	DLQ      *sqs.Queue
-	Alarms   []*cloudwatch.MetricAlarm
+	Function   *lambda.Function
+	Role       *iam.Role
+	DLQ        *sqs.Queue
+	Alarms     []*cloudwatch.MetricAlarm
+	RolePolicy *iam.RolePolicy
 }
 
 // maxAsyncRetries bounds Lambda's own retries of a failed async invocation
@@ -124,6 +132,9 @@ func newSubscriber(ctx *pulumi.Context, name string, env awsEnv, a subscriberArg
 			},
 			"Resource": "*",
 		})
+	}
+	if a.KinesisStreamArn != nil {
+		stmts = append(stmts, kinesisReadStatements(a.KinesisStreamArn, a.KinesisKeyArn)...)
 	}
 	stmts = append(stmts, a.Statements...)
 	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-role-policy", &iam.RolePolicyArgs{
@@ -183,7 +194,7 @@ func newSubscriber(ctx *pulumi.Context, name string, env awsEnv, a subscriberArg
 		}
 	}
 
-	s := &subscriber{Function: fn, Role: role, DLQ: dlq}
+	s := &subscriber{Function: fn, Role: role, DLQ: dlq, RolePolicy: rolePolicy}
 	a.Monitor.addFunction(fn.Name)
 	a.Monitor.addQueue(dlq.Name)
 	errorsAlarm, err := opsAlarm(ctx, name+"-errors", opsAlarmArgs{
@@ -248,6 +259,67 @@ func subscribe(ctx *pulumi.Context, name string, env awsEnv, fn *lambda.Function
 		// (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutSubscriptionFilter.html).
 	}, opt, pulumi.DependsOn(append([]pulumi.Resource{perm}, deps...)))
 	return err
+}
+
+// Settings of every Kinesis event source mapping
+// (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html and
+// https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-errors.html):
+// a failing batch is split in two until the bad record is alone, retried at
+// most KinesisMaxRetries times and dropped to the on-failure destination
+// once it is older than KinesisMaxRecordAgeSeconds, so one bad record never
+// blocks its shard for the stream's whole retention.
+const (
+	KinesisBatchSize           = 100
+	KinesisMaxRetries          = 3
+	KinesisMaxRecordAgeSeconds = 6 * 3600
+)
+
+// kinesisReadStatements are what an event source mapping needs of the
+// function's role to read a KMS-encrypted stream: the stream reads
+// (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html#events-kinesis-permissions)
+// and kms:Decrypt on the stream's customer managed key
+// (https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html).
+func kinesisReadStatements(streamArn, keyArn pulumi.StringInput) []statement {
+	out := []statement{{
+		"Sid":    "ReadStream",
+		"Effect": "Allow",
+		"Action": []any{
+			"kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords",
+			"kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreams",
+		},
+		"Resource": streamArn,
+	}}
+	if keyArn != nil {
+		out = append(out, statement{
+			"Sid":      "DecryptStream",
+			"Effect":   "Allow",
+			"Action":   "kms:Decrypt",
+			"Resource": keyArn,
+		})
+	}
+	return out
+}
+
+// kinesisMapping feeds fn from the stream: batches from the oldest record
+// kept (TRIM_HORIZON, so a new mapping also reads what waited in the
+// stream), partial batch responses (the handler returns the sequence numbers
+// it could neither deliver nor dead-letter), bisection, bounded retries and
+// the function's on-failure queue for what still fails
+// (https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html).
+func kinesisMapping(ctx *pulumi.Context, name string, fn *lambda.Function, streamArn pulumi.StringInput, dlq *sqs.Queue, deps []pulumi.Resource, opt pulumi.ResourceOption) (*lambda.EventSourceMapping, error) {
+	return lambda.NewEventSourceMapping(ctx, name+"-kinesis", &lambda.EventSourceMappingArgs{
+		EventSourceArn:             streamArn,
+		FunctionName:               fn.Arn,
+		StartingPosition:           pulumi.String("TRIM_HORIZON"),
+		BatchSize:                  pulumi.Int(KinesisBatchSize),
+		FunctionResponseTypes:      pulumi.StringArray{pulumi.String("ReportBatchItemFailures")},
+		BisectBatchOnFunctionError: pulumi.Bool(true),
+		MaximumRetryAttempts:       pulumi.Int(KinesisMaxRetries),
+		MaximumRecordAgeInSeconds:  pulumi.Int(KinesisMaxRecordAgeSeconds),
+		DestinationConfig: &lambda.EventSourceMappingDestinationConfigArgs{
+			OnFailure: &lambda.EventSourceMappingDestinationConfigOnFailureArgs{DestinationArn: dlq.Arn},
+		},
+	}, opt, pulumi.DependsOn(deps))
 }
 
 // opsAlarmArgs is an operational alarm on an AWS metric.

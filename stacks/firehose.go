@@ -45,6 +45,12 @@ func FirehoseAthena(ctx *pulumi.Context, sh *Shared) error {
 		args.TrafficType = cfg.TrafficType
 		args.AggregationInterval = cfg.AggregationInterval
 	default:
+		if sh.Central != nil {
+			// The members' records, from the organization stream.
+			args.KinesisStreamArn = sh.Central.Stream.StreamArn
+			args.KinesisKeyArn = sh.Central.Stream.KeyArn
+			break
+		}
 		args.LogGroupName = sh.CloudWatch.LogGroupName
 		args.LogGroupArn = sh.CloudWatch.LogGroupArn
 	}

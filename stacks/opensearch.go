@@ -32,21 +32,25 @@ func CloudWatchOpenSearch(ctx *pulumi.Context, sh *Shared) error {
 	}
 	var vpc pulumi.StringInput
 	var subnets []pulumi.StringInput
-	if sh.Network != nil {
+	switch {
+	case sh.Network != nil:
 		vpc = sh.Network.VpcID
 		for _, s := range sh.Network.Subnets {
 			subnets = append(subnets, s)
 		}
-	} else {
-		if len(o.SubnetIDs) == 0 {
-			return fmt.Errorf("opensearchSubnetIds is required with vpcIds")
+	case len(o.SubnetIDs) == 0:
+		return fmt.Errorf("opensearchSubnetIds is required with vpcIds")
+	default:
+		if sh.Central != nil {
+			vpc = sh.Central.OpenSearchVpcID
+		} else {
+			vpc = sh.VpcIDs[0]
 		}
-		vpc = sh.VpcIDs[0]
 		for _, s := range o.SubnetIDs {
 			subnets = append(subnets, pulumi.String(s))
 		}
 	}
-	os, err := components.NewOpenSearchStream(ctx, "opensearch", &components.OpenSearchStreamArgs{
+	args := &components.OpenSearchStreamArgs{
 		VpcID:                  vpc,
 		SubnetIDs:              subnets,
 		ExistingDomainEndpoint: o.ExistingEndpoint,
@@ -59,8 +63,6 @@ func CloudWatchOpenSearch(ctx *pulumi.Context, sh *Shared) error {
 		IndexPrefix:            o.IndexPrefix,
 		IndexRetentionDays:     o.IndexRetentionDays,
 		Fields:                 cfg.Fields,
-		LogGroupName:           sh.CloudWatch.LogGroupName,
-		LogGroupArn:            sh.CloudWatch.LogGroupArn,
 		Indexer:                indexer,
 		Bootstrap:              bootstrap,
 		AccessHost:             o.AccessHost,
@@ -72,7 +74,16 @@ func CloudWatchOpenSearch(ctx *pulumi.Context, sh *Shared) error {
 		SecurityAnalytics: o.SecurityAnalytics,
 		AlarmKeyArn:       sh.Alarms.KeyArn,
 		Tags:              sh.Tags,
-	})
+	}
+	if sh.Central != nil {
+		// The members' records, from the organization stream.
+		args.KinesisStreamArn = sh.Central.Stream.StreamArn
+		args.KinesisKeyArn = sh.Central.Stream.KeyArn
+	} else {
+		args.LogGroupName = sh.CloudWatch.LogGroupName
+		args.LogGroupArn = sh.CloudWatch.LogGroupArn
+	}
+	os, err := components.NewOpenSearchStream(ctx, "opensearch", args)
 	if err != nil {
 		return err
 	}

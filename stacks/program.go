@@ -34,6 +34,53 @@ type Shared struct {
 	Monitored []*components.Monitored
 	// InsightRules are the Contributor Insights rule names the dashboard graphs.
 	InsightRules []pulumi.StringInput
+
+	// Central is what a central stack (stackRole: central) adds; nil on a
+	// standalone stack. The architectures read it to receive the members'
+	// flow logs instead of the stack's own.
+	Central *Central
+}
+
+// newShared starts the shared state of a stack: its tags (the project's,
+// the stack's, then the configured ones) and no outputs yet.
+func newShared(ctx *pulumi.Context, cfg *stackconfig.Config) *Shared {
+	tags := map[string]string{"project": stackconfig.Namespace, "stack": ctx.Stack()}
+	for k, v := range cfg.Tags {
+		tags[k] = v
+	}
+	return &Shared{Config: cfg, Tags: tags, Outputs: map[string]pulumi.Input{}}
+}
+
+// deployAlarms declares the alarm topic (and the metric-filter rules in
+// args) and the Slack notifications of the alarms.
+func deployAlarms(ctx *pulumi.Context, sh *Shared, args *components.MetricAlarmSNSArgs) error {
+	alarms, err := components.NewMetricAlarmSNS(ctx, "alarms", args)
+	if err != nil {
+		return err
+	}
+	sh.Alarms = alarms
+	sh.monitor(&alarms.Monitored)
+	sh.export("alarmTopicArn", alarms.TopicArn)
+	if err := SlackAlarms(ctx, sh); err != nil {
+		return fmt.Errorf("slack alarms: %w", err)
+	}
+	return nil
+}
+
+// deployArchitectures declares every enabled architecture and the dashboard.
+func deployArchitectures(ctx *pulumi.Context, sh *Shared) (map[string]pulumi.Input, error) {
+	cfg := sh.Config
+	for _, a := range cfg.Architectures {
+		if err := architectures[a](ctx, sh); err != nil {
+			return nil, fmt.Errorf("%s: %w", a, err)
+		}
+	}
+	if cfg.Dashboard {
+		if err := Dashboard(ctx, sh); err != nil {
+			return nil, fmt.Errorf("dashboard: %w", err)
+		}
+	}
+	return sh.Outputs, nil
 }
 
 // monitor records what a component declared for the dashboard.
@@ -82,11 +129,8 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
 	case stackconfig.Member:
 		return DeployMember(ctx, cfg)
 	}
-	tags := map[string]string{"project": stackconfig.Namespace, "stack": ctx.Stack()}
-	for k, v := range cfg.Tags {
-		tags[k] = v
-	}
-	sh := &Shared{Config: cfg, Tags: tags, Outputs: map[string]pulumi.Input{}}
+	sh := newShared(ctx, cfg)
+	tags := sh.Tags
 
 	if len(cfg.VpcIDs) == 0 {
 		n, err := NewDemoNetwork(ctx, "demo", tags)
@@ -129,31 +173,13 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
 		alarmArgs.LogGroupName = sh.CloudWatch.LogGroupName
 		alarmArgs.Rules = AlarmRules(cfg.AlarmRules)
 	}
-	alarms, err := components.NewMetricAlarmSNS(ctx, "alarms", alarmArgs)
-	if err != nil {
+	if err := deployAlarms(ctx, sh, alarmArgs); err != nil {
 		return nil, err
-	}
-	sh.Alarms = alarms
-	sh.monitor(&alarms.Monitored)
-	sh.export("alarmTopicArn", alarms.TopicArn)
-	if err := SlackAlarms(ctx, sh); err != nil {
-		return nil, fmt.Errorf("slack alarms: %w", err)
 	}
 	if err := ContributorInsights(ctx, sh); err != nil {
 		return nil, fmt.Errorf("contributor insights: %w", err)
 	}
-
-	for _, a := range cfg.Architectures {
-		if err := architectures[a](ctx, sh); err != nil {
-			return nil, fmt.Errorf("%s: %w", a, err)
-		}
-	}
-	if cfg.Dashboard {
-		if err := Dashboard(ctx, sh); err != nil {
-			return nil, fmt.Errorf("dashboard: %w", err)
-		}
-	}
-	return sh.Outputs, nil
+	return deployArchitectures(ctx, sh)
 }
 
 // architectures maps each architecture to its composition.

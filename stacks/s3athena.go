@@ -12,6 +12,9 @@ import (
 // metric filters -> alarms -> SNS e-mail) are the rules of sh.Alarms on the
 // shared CloudWatch Logs flow log.
 func S3Athena(ctx *pulumi.Context, sh *Shared) error {
+	if sh.Central != nil {
+		return centralS3Athena(ctx, sh)
+	}
 	cfg := sh.Config
 	s3fl, err := components.NewFlowLogToS3(ctx, "s3-athena-flowlogs", &components.FlowLogToS3Args{
 		VpcIDs:              sh.VpcIDs,
@@ -27,29 +30,43 @@ func S3Athena(ctx *pulumi.Context, sh *Shared) error {
 	if err != nil {
 		return err
 	}
+	table, err := s3AthenaTable(ctx, sh, s3fl.Location, s3fl.BucketName, nil)
+	if err != nil {
+		return err
+	}
+	sh.export("alarmPatterns", sh.Alarms.Patterns)
+	if cfg.QuickSightPrincipalArn != "" {
+		return QuickSight(ctx, sh, s3fl, table)
+	}
+	return nil
+}
+
+// s3AthenaTable is the Glue table, workgroup and saved queries over the
+// flow-log bucket (location is where the partitions start; sources, on a
+// central stack, the members' account and region partitions) and their
+// outputs.
+func s3AthenaTable(ctx *pulumi.Context, sh *Shared, location, bucketName pulumi.StringOutput, sources *components.SourcePartitions) (*components.AthenaTable, error) {
+	cfg := sh.Config
 	table, err := components.NewAthenaTable(ctx, "s3-athena", &components.AthenaTableArgs{
-		Location:       s3fl.Location,
+		Location:       location,
 		Fields:         cfg.Fields,
 		Format:         cfg.S3FileFormat,
 		SkipHeaderLine: true,
 		DatabaseName:   glueDatabaseName(ctx, "s3"),
 		ScanLimitMB:    cfg.AthenaScanLimitMB,
 		KmsKeyArn:      cfg.BucketKmsKeyArn,
+		Sources:        sources,
 		Tags:           sh.Tags,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	sh.export("s3AthenaBucket", s3fl.BucketName)
+	sh.export("s3AthenaBucket", bucketName)
 	sh.export("s3AthenaWorkgroup", table.WorkgroupName)
 	sh.export("s3AthenaDatabase", table.DatabaseName)
 	sh.export("s3AthenaTable", table.TableName)
 	sh.export("s3AthenaNamedQueryIds", table.NamedQueryIDs)
-	sh.export("alarmPatterns", sh.Alarms.Patterns)
-	if cfg.QuickSightPrincipalArn != "" {
-		return QuickSight(ctx, sh, s3fl, table)
-	}
-	return nil
+	return table, nil
 }
 
 // glueDatabaseName is unique per stack and architecture: Glue database names

@@ -255,10 +255,38 @@ func (q Query) applies(fields []flowlog.Field) bool {
 }
 
 // Render fills in the table (quoted "database"."table") and the window.
-func (q Query) Render(database, table string) string {
+func (q Query) Render(database, table string) string { return q.RenderScoped(database, table, "") }
+
+// RenderScoped is Render with scope, a further partition predicate, added
+// to the window ("" adds nothing): a central table whose account partition
+// Athena cannot enumerate needs every query to name the account
+// (SourceAccountParameter).
+func (q Query) RenderScoped(database, table, scope string) string {
+	window := Window
+	if scope != "" {
+		window += " AND " + scope
+	}
 	r := strings.NewReplacer(
 		"{{table}}", `"`+database+`"."`+table+`"`,
-		"{{window}}", Window,
+		"{{window}}", window,
 	)
 	return r.Replace(q.SQL)
 }
+
+// SourceAccountColumn and SourceRegionColumn are the partition columns of a
+// central table (one bucket, every member's account and region): the
+// account and region a flow log delivered from.
+const (
+	SourceAccountColumn = "source_account"
+	SourceRegionColumn  = "source_region"
+)
+
+// SourceAccountParameter is the scope of the saved queries over a central
+// table of an organization: its account partition is injected (the
+// accounts are not listed), and Athena runs a query on an injected
+// partition only if the query names its values
+// (https://docs.aws.amazon.com/athena/latest/ug/partition-projection-dynamic-id-partitioning.html).
+// The "?" is an execution parameter: the Athena console asks for the
+// account when the saved query runs
+// (https://docs.aws.amazon.com/athena/latest/ug/querying-with-prepared-statements-querying-using-execution-parameters.html).
+var SourceAccountParameter = SourceAccountColumn + " = ?"

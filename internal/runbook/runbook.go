@@ -44,6 +44,9 @@ const (
 	OpenSearchFreeStorage   = "opensearch-free-storage-space"
 	OpenSearchWritesBlocked = "opensearch-index-writes-blocked"
 	OpenSearchJVMPressure   = "opensearch-jvm-memory-pressure"
+
+	OrgStreamIteratorAge   = "organization-stream-iterator-age"
+	OrgStreamWriteThrottle = "organization-stream-write-throttles"
 )
 
 // MaxDescription is the longest AlarmDescription CloudWatch accepts
@@ -94,6 +97,7 @@ var All = []string{
 	ForwarderErrors, ForwarderOnFailure, ForwarderDeadLetters, FirehoseDelivery,
 	SlackNotifierErrors, SlackNotifierOnFailure,
 	OpenSearchRed, OpenSearchYellow, OpenSearchFreeStorage, OpenSearchWritesBlocked, OpenSearchJVMPressure,
+	OrgStreamIteratorAge, OrgStreamWriteThrottle,
 }
 
 var (

@@ -168,3 +168,29 @@ func rolesList() string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// central refuses what a central stack cannot do: it creates no flow logs
+// (its own account's VPCs are a member stack of that account), so nothing
+// that reads a flow log of its own applies, and its Firehose forwarder reads
+// the organization stream, which only the lambda feed mode can.
+func (l *loader) central(c *Config) {
+	const noFlowLogs = "unset on a central stack: it creates no flow logs of its own (the central account's VPCs are a member stack of that account, docs/organization.md)"
+	if len(c.VpcIDs) > 0 {
+		l.fail("vpcIds", quote(strings.Join(c.VpcIDs, ",")), noFlowLogs)
+	}
+	if len(c.AlarmRules) > 0 {
+		l.fail("alarmRules", quote(c.AlarmRules[0].Name), "unset on a central stack: metric-filter alarms run in the member stacks, next to their flow-log log groups; their state changes reach the central alarm topic")
+	}
+	if len(c.InsightAlarms) > 0 {
+		l.fail("contributorInsightAlarms", quote(c.InsightAlarms[0].Name), "unset on a central stack: Contributor Insights rules and their alarms run in the member stacks, over their flow-log log groups")
+	}
+	if c.ExistingBucketArn != "" {
+		l.fail("existingBucketArn", quote(c.ExistingBucketArn), "unset on a central stack: it creates the organization bucket, whose policy admits the members' log delivery")
+	}
+	if c.QuickSightPrincipalArn != "" {
+		l.fail("quicksightPrincipalArn", quote(c.QuickSightPrincipalArn), "unset on a central stack (QuickSight over the organization table is not supported in this version)")
+	}
+	if c.Enabled(FirehoseAthena) && c.Firehose.FeedMode != FeedLambda {
+		l.fail("firehoseFeedMode", quote(c.Firehose.FeedMode), FeedLambda+" on a central stack: its forwarder reads the organization's Kinesis stream (subscription and direct read a flow log of the stack's own account, which a central stack does not have)")
+	}
+}

@@ -178,7 +178,9 @@ func (c *Config) CreatesOpenSearchEndpoints() bool {
 	case VpcEndpointsNone:
 		return false
 	default:
-		return len(c.VpcIDs) == 0
+		// A central stack with opensearchSubnetIds runs OpenSearch in an
+		// existing VPC (docs/organization.md): as with vpcIds, not its own.
+		return len(c.VpcIDs) == 0 && !(c.Org.IsCentral() && len(c.OpenSearch.SubnetIDs) > 0)
 	}
 }
 
@@ -597,6 +599,9 @@ func load(get Getter, quiet bool) (*Config, error) {
 
 	c.PolicyWaivers = l.policyWaivers()
 
+	if c.Org.IsCentral() {
+		l.central(c)
+	}
 	if len(l.errs) == 0 {
 		l.crossKey(c)
 	}
