@@ -15,7 +15,8 @@ import (
 // dev stack (every architecture, the forwarder, a new OpenSearch domain and
 // its access host), the same with every optional feature on (the Slack
 // webhook function, QuickSight, Security Analytics), the shipped prod stack (KMS keys, existing
-// VPCs, no access host) and the subscription feed. A feature that adds
+// VPCs, no access host), the subscription feed and the shipped central stack
+// (the organization stream). A feature that adds
 // alarms belongs in "everything".
 func runbookConfigs(t *testing.T) map[string]map[string]string {
 	t.Helper()
@@ -30,6 +31,7 @@ func runbookConfigs(t *testing.T) map[string]map[string]string {
 			"opensearchSecurityAnalytics", "true"),
 		"prod":                      prod,
 		"dev+firehose subscription": with(devConfig(t), "firehoseFeedMode", "subscription"),
+		"central":                   centralConfig(t),
 	}
 }
 

@@ -24,6 +24,10 @@ const (
 	Region  = "us-east-1"
 )
 
+// SubnetVpcID is the VPC the mocked AWS answers for any subnet (ec2.getSubnet).
+const SubnetVpcID = "vpc-0a1b2c3d4e5f60718"
+
+
 // Resource is one registered resource.
 type Resource struct {
 	Type   string
@@ -236,6 +240,9 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		}), nil
 	case "aws:secretsmanager/getRandomPassword:getRandomPassword":
 		return resource.NewPropertyMapFromMap(map[string]any{"randomPassword": "mock-password-not-secret-0123456789", "id": "pw"}), nil
+	case "aws:ec2/getSubnet:getSubnet":
+		id, _ := args.Args["id"].V.(string)
+		return resource.NewPropertyMapFromMap(map[string]any{"id": id, "vpcId": SubnetVpcID, "availabilityZone": Region + "a"}), nil
 	case "aws:ec2/getAmi:getAmi":
 		return resource.NewPropertyMapFromMap(map[string]any{"id": "ami-0123456789abcdef0", "imageId": "ami-0123456789abcdef0", "architecture": "arm64"}), nil
 	}
