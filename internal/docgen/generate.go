@@ -69,7 +69,7 @@ func devAlarmRules(root string) (string, error) {
 // ShippedStacks are the stack files the repository ships, whose cost the
 // docs list (a test keeps the list complete; a Pulumi.<stack>.yaml the
 // quick start wrote in a clone is not one of them).
-var ShippedStacks = []string{"dev", "prod"}
+var ShippedStacks = []string{"central", "dev", "prod"}
 
 // SSHRule is the dev stack's rule whose rendered pattern the alarm docs show.
 const SSHRule = "ssh-reject-from-host"
