@@ -67,3 +67,78 @@ func TestOrgRefusesWithKeyValueAndAllowed(t *testing.T) {
 		})
 	}
 }
+
+// TestCentralRefusesWhatItCannotDo: a central stack creates no flow logs
+// and its forwarder reads the organization stream, so the keys that need a
+// flow log of its own, and the feed modes other than lambda, are refused
+// with the key, the value and what is allowed.
+func TestCentralRefusesWhatItCannotDo(t *testing.T) {
+	central := func(kv ...string) map[string]string {
+		m := map[string]string{"stackRole": "central", "organizationId": "o-a1b2c3d4e5"}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  map[string]string
+		want []string
+	}{
+		{"subscription feed", central("architectures", `["firehose-athena"]`, "firehoseFeedMode", "subscription"),
+			[]string{"vpc-flow-logs:firehoseFeedMode", `"subscription"`, "lambda on a central stack"}},
+		{"direct feed", central("architectures", `["firehose-athena"]`, "firehoseFeedMode", "direct"),
+			[]string{"vpc-flow-logs:firehoseFeedMode", `"direct"`, "lambda on a central stack"}},
+		{"vpc ids", central("vpcIds", `["vpc-0123456789abcdef0"]`, "opensearchSubnetIds", `["subnet-0123456789abcdef0"]`),
+			[]string{"vpc-flow-logs:vpcIds", "vpc-0123456789abcdef0", "creates no flow logs"}},
+		{"alarm rules", central("alarmRules", `[{"name":"ssh","description":"d","match":{"dstPort":22},"threshold":1}]`),
+			[]string{"vpc-flow-logs:alarmRules", `"ssh"`, "member stacks"}},
+		{"existing bucket", central("existingBucketArn", "arn:aws:s3:::my-bucket"),
+			[]string{"vpc-flow-logs:existingBucketArn", "organization bucket"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := stackconfig.Load(getter(tc.cfg))
+			if err == nil {
+				t.Fatal("Load accepted it")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+	// The same keys are fine on a standalone stack, and lambda on a central one.
+	for _, cfg := range []map[string]string{
+		{"architectures": `["firehose-athena"]`, "firehoseFeedMode": "subscription"},
+		central("architectures", `["firehose-athena"]`, "firehoseFeedMode", "lambda"),
+	} {
+		if _, err := stackconfig.Load(getter(cfg)); err != nil {
+			t.Errorf("%v: %v", cfg, err)
+		}
+	}
+}
+
+// TestCentralOpenSearchEndpoints: with opensearchSubnetIds a central stack
+// runs OpenSearch in an existing VPC, where auto creates no endpoints; with
+// the demo network it does.
+func TestCentralOpenSearchEndpoints(t *testing.T) {
+	base := map[string]string{"stackRole": "central", "organizationId": "o-a1b2c3d4e5"}
+	c, err := stackconfig.Load(getter(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.CreatesOpenSearchEndpoints() {
+		t.Error("demo network: auto should create the endpoints")
+	}
+	withSubnets := map[string]string{"opensearchSubnetIds": `["subnet-0123456789abcdef0"]`}
+	for k, v := range base {
+		withSubnets[k] = v
+	}
+	if c, err = stackconfig.Load(getter(withSubnets)); err != nil {
+		t.Fatal(err)
+	}
+	if c.CreatesOpenSearchEndpoints() {
+		t.Error("existing subnets: auto should create no endpoints")
+	}
+}
