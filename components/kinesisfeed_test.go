@@ -1,0 +1,81 @@
+package components
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const (
+	testStreamArn = "arn:aws:kinesis:eu-west-1:123456789012:stream/org"
+	testKeyArn    = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+)
+
+// TestFirehoseForwarderFromKinesis: with KinesisStreamArn the forwarder is
+// fed by an event source mapping on the stream (and no subscription
+// filter), with partial batch responses, bisection, bounded retries and its
+// on-failure queue.
+func TestFirehoseForwarderFromKinesis(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		a := firehoseArgs(FeedLambda)
+		a.LogGroupName, a.LogGroupArn = nil, nil
+		a.KinesisStreamArn, a.KinesisKeyArn = pulumi.String(testStreamArn), pulumi.String(testKeyArn)
+		_, err := NewFirehosePipeline(ctx, "fh", a)
+		return err
+	})
+	if n := len(m.ByType("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")); n != 0 {
+		t.Errorf("%d subscription filters with a Kinesis feed", n)
+	}
+	esm := mustGet(t, m, "fh-forwarder-kinesis")
+	dlq := mustGet(t, m, "fh-forwarder-dlq")
+	if esm.Input("eventSourceArn") != testStreamArn || esm.Input("startingPosition") != "TRIM_HORIZON" ||
+		esm.Inputs["bisectBatchOnFunctionError"] != true || esm.Inputs["maximumRetryAttempts"] != float64(KinesisMaxRetries) {
+		t.Errorf("mapping inputs %v", esm.Inputs)
+	}
+	if got := asMap(asMap(esm.Inputs["destinationConfig"])["onFailure"])["destinationArn"]; got != dlq.Outputs["arn"] {
+		t.Errorf("on-failure destination %v, want the forwarder's dlq", got)
+	}
+	pol := mustGet(t, m, "fh-forwarder-role-policy").Input("policy")
+	for _, want := range []string{"kinesis:GetRecords", testStreamArn, "kms:Decrypt", testKeyArn} {
+		if !strings.Contains(pol, want) {
+			t.Errorf("forwarder role policy lacks %s", want)
+		}
+	}
+	// The mapping waits for the role's permissions: Lambda checks them when
+	// the mapping is created.
+	rp := mustGet(t, m, "fh-forwarder-role-policy")
+	found := false
+	for _, d := range esm.Dependencies {
+		found = found || d == rp.URN
+	}
+	if !found {
+		t.Error("the mapping does not depend on the role policy")
+	}
+}
+
+// TestKinesisFeedArgsRefused: a Kinesis feed is one of the feeds, and only
+// for the forwarder (lambda mode).
+func TestKinesisFeedArgsRefused(t *testing.T) {
+	for name, mod := range map[string]func(a *FirehosePipelineArgs){
+		"both feeds":        func(a *FirehosePipelineArgs) { a.KinesisStreamArn = pulumi.String(testStreamArn) },
+		"subscription mode": func(a *FirehosePipelineArgs) { a.FeedMode = FeedSubscription; a.KinesisStreamArn = pulumi.String(testStreamArn) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := firehoseArgs(FeedLambda)
+			mod(a)
+			if err := a.validate(); err == nil || !strings.Contains(err.Error(), "KinesisStreamArn") {
+				t.Errorf("validate = %v, want a KinesisStreamArn error", err)
+			}
+		})
+	}
+	o := osArgs()
+	o.KinesisStreamArn = pulumi.String(testStreamArn)
+	if err := o.validate(); err == nil || !strings.Contains(err.Error(), "KinesisStreamArn and LogGroupName") {
+		t.Errorf("OpenSearchStream validate = %v, want both feeds refused", err)
+	}
+	o.LogGroupName, o.LogGroupArn = nil, nil
+	if err := o.validate(); err != nil {
+		t.Errorf("OpenSearchStream with a Kinesis feed: %v", err)
+	}
+}
