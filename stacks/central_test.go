@@ -3,7 +3,10 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -497,5 +500,43 @@ func TestCentralOpenSearchInExistingSubnets(t *testing.T) {
 	sg := byName(t, r.Mocks, "opensearch-domain-sg")
 	if sg.Input("vpcId") != mockaws.SubnetVpcID {
 		t.Errorf("OpenSearch's security group is in %q, want the subnets' VPC %s", sg.Input("vpcId"), mockaws.SubnetVpcID)
+	}
+}
+
+// TestCentralOutputsAreDocumented: every output of the central stack is in
+// the stack outputs table or in the "Central stack outputs" table of
+// docs/organization.md, which names only outputs the central stack exports.
+func TestCentralOutputsAreDocumented(t *testing.T) {
+	_, general := outputsTable(t)
+	b, err := os.ReadFile(filepath.Join(moduleRoot(t), "docs", "organization.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n## Central stack outputs\n")
+	if !ok {
+		t.Fatal(`docs/organization.md has no "## Central stack outputs" section`)
+	}
+	if i := strings.Index(section, "\n## "); i >= 0 {
+		section = section[:i]
+	}
+	var central []string
+	cell := regexp.MustCompile("`([A-Za-z0-9]+)`")
+	for _, line := range strings.Split(section, "\n") {
+		if cols := strings.Split(line, "|"); len(cols) >= 3 {
+			for _, m := range cell.FindAllStringSubmatch(cols[1], -1) {
+				central = append(central, m[1])
+			}
+		}
+	}
+	r := deployCentral(t, centralConfig(t))
+	for k := range r.outputs {
+		if !slices.Contains(general, k) && !slices.Contains(central, k) {
+			t.Errorf("central stack output %s is documented in neither table", k)
+		}
+	}
+	for _, k := range central {
+		if _, ok := r.outputs[k]; !ok {
+			t.Errorf("docs/organization.md documents %s, which the central stack does not export", k)
+		}
 	}
 }
