@@ -540,3 +540,30 @@ func TestCentralOutputsAreDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestCentralTopicPublishers: on a central stack, what names the alarm
+// topic is a CloudWatch alarm, the topic's policy, a subscriber or the alarm
+// bus's rule target, and the key grants both publishing services
+// (CloudWatch here, EventBridge in TestCentralTopicAdmitsTheBusRule).
+func TestCentralTopicPublishers(t *testing.T) {
+	r := deployCentral(t, centralConfig(t))
+	topic := cloud(t, r, "alarms-topic")
+	arn, _ := topic.Outputs["arn"].(string)
+	targets := 0
+	for _, res := range r.Resources {
+		if res == topic || !mentions(map[string]any(res.Inputs), arn) {
+			continue
+		}
+		switch res.Type {
+		case "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:sns/topicPolicy:TopicPolicy", "aws:sns/topicSubscription:TopicSubscription":
+		case "aws:cloudwatch/eventTarget:EventTarget":
+			targets++
+		default:
+			t.Errorf("%s (%s) names the alarm topic but is neither an alarm, a subscriber nor the bus rule's target", res.Name, res.Type)
+		}
+	}
+	if targets != 1 {
+		t.Errorf("%d EventBridge targets publish to the topic, want the alarm bus rule's", targets)
+	}
+	assertKeyGrantsCloudWatch(t, r.Mocks, topic)
+}
