@@ -164,7 +164,14 @@ func orgStream(ctx *pulumi.Context, sh *Shared) error {
 	for _, region := range c.Regions {
 		var opts []pulumi.ResourceOption
 		if region != c.Region {
-			p, err := aws.NewProvider(ctx, "aws-"+region, &aws.ProviderArgs{Region: pulumi.String(region)})
+			// An explicit provider does not read the stack's aws:* config;
+			// it takes the profile along, the credentials otherwise come
+			// from the environment as for the default provider.
+			pargs := &aws.ProviderArgs{Region: pulumi.String(region)}
+			if profile, ok := ctx.GetConfig("aws:profile"); ok && profile != "" {
+				pargs.Profile = pulumi.String(profile)
+			}
+			p, err := aws.NewProvider(ctx, "aws-"+region, pargs)
 			if err != nil {
 				return err
 			}

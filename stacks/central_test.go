@@ -15,6 +15,7 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/athenaqueries"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
 )
@@ -566,4 +567,34 @@ func TestCentralTopicPublishers(t *testing.T) {
 		t.Errorf("%d EventBridge targets publish to the topic, want the alarm bus rule's", targets)
 	}
 	assertKeyGrantsCloudWatch(t, r.Mocks, topic)
+}
+
+// TestCentralPassesTheRules: the shipped central stack, its account-list
+// form and its existing-subnets form pass every security rule (the demo
+// VPC's flow-log waiver aside, which the stack file carries) and every
+// deployability rule.
+func TestCentralPassesTheRules(t *testing.T) {
+	for name, cfg := range map[string]map[string]string{
+		"organization":     centralConfig(t),
+		"accounts":         withAccounts(t, "111111111111", "222222222222"),
+		"existing subnets": with(centralConfig(t), "opensearchSubnetIds", testSubnets),
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := deployCentral(t, cfg)
+			c, err := stackconfig.Load(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep := policy.EvaluateStack(r.Mocks, c); rep.Failed() {
+				var b strings.Builder
+				rep.Write(&b)
+				t.Errorf("security rules:\n%s", b.String())
+			}
+			if rep := policy.EvaluateDeployabilityStack(r.Mocks, c); rep.Failed() {
+				var b strings.Builder
+				rep.Write(&b)
+				t.Errorf("deployability rules:\n%s", b.String())
+			}
+		})
+	}
 }
