@@ -58,8 +58,11 @@ func TestFirehoseForwarderFromKinesis(t *testing.T) {
 // for the forwarder (lambda mode).
 func TestKinesisFeedArgsRefused(t *testing.T) {
 	for name, mod := range map[string]func(a *FirehosePipelineArgs){
-		"both feeds":        func(a *FirehosePipelineArgs) { a.KinesisStreamArn = pulumi.String(testStreamArn) },
-		"subscription mode": func(a *FirehosePipelineArgs) { a.FeedMode = FeedSubscription; a.KinesisStreamArn = pulumi.String(testStreamArn) },
+		"both feeds": func(a *FirehosePipelineArgs) { a.KinesisStreamArn = pulumi.String(testStreamArn) },
+		"subscription mode": func(a *FirehosePipelineArgs) {
+			a.FeedMode = FeedSubscription
+			a.KinesisStreamArn = pulumi.String(testStreamArn)
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			a := firehoseArgs(FeedLambda)

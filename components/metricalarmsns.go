@@ -63,13 +63,27 @@ type MetricAlarmSNSArgs struct {
 	// Namespace is the CloudWatch metric namespace of the rules' metrics.
 	Namespace string
 	Tags      map[string]string
-	// EventBusNames are EventBridge buses of this account and region whose
-	// rules may publish to the topic (a central stack forwards its
-	// members' alarm state changes this way, docs/organization.md): the
-	// topic policy admits events.amazonaws.com for the rules of exactly
-	// these buses (aws:SourceArn) and the key policy lets EventBridge use
-	// the topic's key.
-	EventBusNames []string
+	// EventRules are EventBridge rules of this account and region that
+	// may publish to the topic (a central stack forwards its members' alarm
+	// state changes this way, docs/organization.md): the topic policy
+	// admits events.amazonaws.com for exactly these rules (aws:SourceArn)
+	// and the key policy lets EventBridge use the topic's key.
+	EventRules []EventRuleName
+}
+
+// EventRuleName names an EventBridge rule: its bus and its name on the bus.
+type EventRuleName struct {
+	Bus  string
+	Rule string
+}
+
+// arn is the rule's ARN: a rule on a custom bus is rule/<bus>/<rule>
+// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html#amazoneventbridge-resources-for-iam-policies).
+func (r EventRuleName) arn(env awsEnv) string {
+	if r.Bus == "" || r.Bus == "default" {
+		return env.arn("events", env.Region, env.AccountID, "rule/"+r.Rule)
+	}
+	return env.arn("events", env.Region, env.AccountID, "rule/"+r.Bus+"/"+r.Rule)
 }
 
 // MetricAlarmSNS turns flow-log records into metrics, alarms on them and
@@ -223,7 +237,7 @@ func NewMetricAlarmSNS(ctx *pulumi.Context, name string, args *MetricAlarmSNSArg
 			},
 		},
 	}
-	if len(a.EventBusNames) > 0 {
+	if len(a.EventRules) > 0 {
 		// EventBridge publishes to an encrypted topic only when the key
 		// policy lets events.amazonaws.com use the key; AWS shows the
 		// statement without aws:Source* conditions, which EventBridge does
@@ -239,8 +253,8 @@ func NewMetricAlarmSNS(ctx *pulumi.Context, name string, args *MetricAlarmSNSArg
 		// The topic admits exactly the named rules
 		// (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions).
 		var rules []any
-		for _, b := range a.EventBusNames {
-			rules = append(rules, env.arn("events", env.Region, env.AccountID, "rule/"+b+"/*"))
+		for _, r := range a.EventRules {
+			rules = append(rules, r.arn(env))
 		}
 		topicStatements = append(topicStatements, statement{
 			"Sid":       "EventBridgeRulesPublish",
@@ -250,7 +264,7 @@ func NewMetricAlarmSNS(ctx *pulumi.Context, name string, args *MetricAlarmSNSArg
 			"Resource":  nil,
 			"Condition": map[string]any{
 				"StringEquals": map[string]any{"aws:SourceAccount": env.AccountID},
-				"ArnLike":      map[string]any{"aws:SourceArn": rules},
+				"ArnEquals":    map[string]any{"aws:SourceArn": rules},
 			},
 		})
 	}

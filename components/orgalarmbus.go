@@ -13,8 +13,8 @@ import (
 // OrgAlarmBusArgs configures OrgAlarmBus.
 type OrgAlarmBusArgs struct {
 	// BusName names the event bus (members' forwarding rules target its
-	// ARN); MetricAlarmSNSArgs.EventBusNames must list it so that the
-	// bus's rule may publish to TopicArn.
+	// ARN); MetricAlarmSNSArgs.EventRules must list the bus's rule
+	// (AlarmBusRule) so that it may publish to TopicArn.
 	BusName string
 	// Senders may put events on the bus.
 	Senders OrgSenders
@@ -34,6 +34,10 @@ type OrgAlarmBus struct {
 	BusName pulumi.StringOutput `pulumi:"busName"`
 	RuleArn pulumi.StringOutput `pulumi:"ruleArn"`
 }
+
+// AlarmBusRule is the name of the bus's rule that sends to the topic
+// (rule names are per bus).
+const AlarmBusRule = "alarms-to-topic"
 
 // AlarmStateChangePattern is the event pattern of CloudWatch alarm state
 // changes (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html).
@@ -103,6 +107,7 @@ func NewOrgAlarmBus(ctx *pulumi.Context, name string, args *OrgAlarmBusArgs, opt
 		return nil, err
 	}
 	rule, err := cloudwatch.NewEventRule(ctx, name+"-to-topic", &cloudwatch.EventRuleArgs{
+		Name:         pulumi.String(AlarmBusRule),
 		EventBusName: bus.Name,
 		Description:  pulumi.String("Members' alarm state changes to the central alarm topic"),
 		EventPattern: pulumi.String(string(pattern)),

@@ -107,11 +107,11 @@ func DeployCentral(ctx *pulumi.Context, cfg *stackconfig.Config) (map[string]pul
 
 	busName := AlarmBusName(ctx.Stack())
 	if err := deployAlarms(ctx, sh, &components.MetricAlarmSNSArgs{
-		Fields:        cfg.Fields,
-		Emails:        cfg.AlarmEmails,
-		Namespace:     "VPCFlowLogs/" + ctx.Stack(),
-		EventBusNames: []string{busName},
-		Tags:          sh.Tags,
+		Fields:     cfg.Fields,
+		Emails:     cfg.AlarmEmails,
+		Namespace:  "VPCFlowLogs/" + ctx.Stack(),
+		EventRules: []components.EventRuleName{{Bus: busName, Rule: components.AlarmBusRule}},
+		Tags:       sh.Tags,
 	}); err != nil {
 		return nil, err
 	}

@@ -434,8 +434,8 @@ func TestCentralTableCoversEveryMember(t *testing.T) {
 }
 
 // TestCentralTopicAdmitsTheBusRule: the alarm bus's rule sends to the
-// alarm topic, whose policy admits events.amazonaws.com for the rules of
-// that bus only, and whose key lets EventBridge encrypt.
+// alarm topic, whose policy admits events.amazonaws.com for that rule only
+// (its ARN: the rule is named), and whose key lets EventBridge encrypt.
 func TestCentralTopicAdmitsTheBusRule(t *testing.T) {
 	r := deployCentral(t, centralConfig(t))
 	topic := byName(t, r.Mocks, "alarms-topic")
@@ -453,7 +453,7 @@ func TestCentralTopicAdmitsTheBusRule(t *testing.T) {
 		if fmt.Sprint(st["Principal"]) == "map[Service:events.amazonaws.com]" {
 			found = true
 			arn := fmt.Sprint(conditionValue(st, "aws:SourceArn"))
-			if want := "arn:aws:events:us-east-1:" + mockaws.Account + ":rule/" + AlarmBusName("dev") + "/*"; !strings.Contains(arn, want) {
+			if want := "[arn:aws:events:us-east-1:" + mockaws.Account + ":rule/" + AlarmBusName("dev") + "/" + components.AlarmBusRule + "]"; arn != want {
 				t.Errorf("topic policy admits EventBridge for %s, want %s", arn, want)
 			}
 		}
