@@ -27,7 +27,6 @@ const (
 // SubnetVpcID is the VPC the mocked AWS answers for any subnet (ec2.getSubnet).
 const SubnetVpcID = "vpc-0a1b2c3d4e5f60718"
 
-
 // Resource is one registered resource.
 type Resource struct {
 	Type   string
