@@ -59,7 +59,7 @@ func moduleRoot(t *testing.T) string {
 
 // committedStacks are the stack files in the repository; each is planned
 // as it is, besides the dev variants.
-var committedStacks = []string{"dev", "prod"}
+var committedStacks = []string{"central", "dev", "prod"}
 
 // plannedTypes plans every variant and committed stack under mocks and
 // returns the union of the cloud resource types they declare.
