@@ -164,14 +164,8 @@ func orgStream(ctx *pulumi.Context, sh *Shared) error {
 	for _, region := range c.Regions {
 		var opts []pulumi.ResourceOption
 		if region != c.Region {
-			// An explicit provider does not read the stack's aws:* config;
-			// it takes the profile along, the credentials otherwise come
-			// from the environment as for the default provider.
-			pargs := &aws.ProviderArgs{Region: pulumi.String(region)}
-			if profile, ok := ctx.GetConfig("aws:profile"); ok && profile != "" {
-				pargs.Profile = pulumi.String(profile)
-			}
-			p, err := aws.NewProvider(ctx, "aws-"+region, pargs)
+			// The same principal as the default provider, in another region.
+			p, err := regionProvider(ctx, "aws-"+region, region)
 			if err != nil {
 				return err
 			}

@@ -74,7 +74,7 @@ func SlackAlarms(ctx *pulumi.Context, sh *Shared) error {
 // region. The AWS Chatbot API exists only in stackconfig.ChatbotRegions
 // (https://docs.aws.amazon.com/chatbot/latest/APIReference/Welcome.html); a
 // channel configuration may name a topic in any region. The explicit provider
-// takes aws:profile from the stack, as the default provider does.
+// acts as the same principal as the default provider (regionProvider).
 func chatbotProvider(ctx *pulumi.Context, want string) (*aws.Provider, error) {
 	reg, err := aws.GetRegion(ctx, &aws.GetRegionArgs{})
 	if err != nil {
@@ -84,11 +84,7 @@ func chatbotProvider(ctx *pulumi.Context, want string) (*aws.Provider, error) {
 	if want == reg.Name {
 		return nil, nil
 	}
-	args := &aws.ProviderArgs{Region: pulumi.String(want)}
-	if profile, ok := ctx.GetConfig("aws:profile"); ok && profile != "" {
-		args.Profile = pulumi.String(profile)
-	}
-	return aws.NewProvider(ctx, "slack-chatbot-"+want, args)
+	return regionProvider(ctx, "slack-chatbot-"+want, want)
 }
 
 // ChatbotRegion is the region of the Chatbot channel configuration for a
