@@ -64,3 +64,49 @@ var QuickSightPrincipalArn = regexp.MustCompile(`^arn:aws[a-z-]*:quicksight:[a-z
 // Glue and S3 for every Athena data source of the account; QuickSight
 // creates it when the account subscribes.
 const QuickSightServiceRole = "aws-quicksight-service-role-v0"
+
+// Resource-policy size limits, the largest document each service accepts
+// (internal/policy, rule deploy-resource-policy-size, quotes each page).
+const (
+	// MaxS3BucketPolicyBytes: "Bucket policies are limited to 20 KB in size."
+	// https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-iam-policies.html
+	MaxS3BucketPolicyBytes = 20 * 1024
+	// MaxSNSTopicPolicyBytes: SNS policy quotas, "Bytes: 30 kb".
+	// https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html
+	MaxSNSTopicPolicyBytes = 30 * 1024
+	// MaxSQSQueuePolicyBytes: SQS policy quotas, "Bytes: 8,192".
+	// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-policies.html
+	MaxSQSQueuePolicyBytes = 8192
+	// MaxKMSKeyPolicyBytes: a key policy document is at most 32 kilobytes (32,768 bytes).
+	// https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html
+	MaxKMSKeyPolicyBytes = 32768
+	// MaxLogDestinationPolicyBytes: PutDestinationPolicy's accessPolicy "can be up to 5120 bytes".
+	// https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDestinationPolicy.html
+	MaxLogDestinationPolicyBytes = 5120
+	// MaxEventBusPolicyChars: EventBridge quota "Event bus policy size: 10,240",
+	// "Maximum policy size, in characters" (adjustable; this is the default).
+	// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
+	MaxEventBusPolicyChars = 10240
+)
+
+// MaxFirehoseStreamsPerRegion is the default number of Firehose streams an
+// account may have per Region ("By default, you can create up to 50 delivery
+// streams per AWS Region"; adjustable through Service Quotas):
+// https://docs.aws.amazon.com/firehose/latest/APIReference/API_CreateDeliveryStream.html
+const MaxFirehoseStreamsPerRegion = 50
+
+// MaxSharedThroughputReadersPerStream is how many consumers may poll one
+// Kinesis data stream with shared throughput (GetRecords, as a Lambda event
+// source mapping with a standard iterator or a Firehose stream with a Kinesis
+// source does) when each polls every shard once a second: "polling each shard
+// one time per second per application ... enables you to have multiple
+// consumer applications processing a stream concurrently without hitting
+// Amazon Kinesis Data Streams limits of 5 GetRecords calls per second".
+// https://docs.aws.amazon.com/streams/latest/dev/kinesis-low-latency.html
+const MaxSharedThroughputReadersPerStream = 5
+
+// MaxEnhancedFanOutConsumersPerStream: "you can register up to 20 consumers
+// per stream to use enhanced fan-out" (On-demand Standard and Provisioned
+// streams; On-demand Advantage allows 50).
+// https://docs.aws.amazon.com/streams/latest/dev/enhanced-consumers.html
+const MaxEnhancedFanOutConsumersPerStream = 20

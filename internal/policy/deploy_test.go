@@ -103,7 +103,7 @@ func withoutSLR(m *mockaws.Mocks) {
 
 func deployFixtures() []deployFixture {
 	long := strings.Repeat("a", 60)
-	return []deployFixture{
+	return append([]deployFixture{
 		{"role auto-name over the provider's 64", ids.DeployNameLimits, "auto-name", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			add(m, "aws:iam/role:Role", "role-"+long, map[string]any{}, nil)
 		})},
@@ -264,7 +264,7 @@ func deployFixtures() []deployFixture {
 		{"static alarm without a threshold", ids.DeployAlarmThreshold, "static-threshold", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			delete(res(t, m, "insights-one-source-many-rejects-alarm").Inputs, "threshold")
 		})},
-	}
+	}, orgFixtures()...)
 }
 
 // TestEveryDeployRuleHasAFailingFixture: every clause of every

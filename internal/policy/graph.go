@@ -63,6 +63,8 @@ type Graph struct {
 
 	// What the deployability rules read from the config (rules_deploy.go).
 	slrExists, foreignEndpointsOK bool
+	// stackRegion is the region of the default aws provider ("" = unknown; rules_org.go).
+	stackRegion string
 
 	resources []*mockaws.Resource
 	byType    map[string][]*mockaws.Resource

@@ -134,7 +134,8 @@ func constraintRule(id string, sev Severity, desc string) Rule {
 	}}
 }
 
-var deployRules = []Rule{
+// deployRules are the rules of this file, then the organization limits (rules_org.go).
+var deployRules = append([]Rule{
 	constraintRule(ids.DeployNameLimits, Critical,
 		"Every physical name the stack chooses or Pulumi invents (<logical name>-<7 random characters>, lowercased for S3 buckets; name prefixes plus the 26 characters the provider appends) fits its service: IAM roles 64 and policies 128 characters of letters, digits and _+=,.@-; Lambda functions 64 (letters, digits, - and _); log groups 512; S3 buckets 3-63 lowercase; OpenSearch domains 3-28 lowercase starting with a letter; Firehose streams 64; SQS queues 80; SNS topics 256; Glue databases and tables 255 lowercase; Athena workgroups and saved queries 128; metric and subscription filters 512. A long stack, component or logical name is caught here: the provider refuses an auto-name over its own cap in Check (\"name '...' plus 7 random chars is longer than maximum length 64\"), the service refuses the rest. https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html, https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html, https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html, https://docs.aws.amazon.com/opensearch-service/latest/APIReference/API_CreateDomain.html, https://docs.aws.amazon.com/firehose/latest/APIReference/API_CreateDeliveryStream.html (internal/awsconstraints lists one page per type)"),
 	constraintRule(ids.DeployOpenSearchMasterUser, Critical,
@@ -196,7 +197,7 @@ var deployRules = []Rule{
 		"Every Glue table with partition projection gives each partition key a projection type, each integer range as min,max with min <= max, positive digits, and a storage.location.template that names every key; Athena fails every query of the table otherwise. "+awsconstraints.DocProjectionTypes),
 	constraintRule(ids.DeployAlarmThreshold, Critical,
 		"Every metric alarm compares with a threshold or with an anomaly-detection band, in the form PutMetricAlarm takes: a threshold operator with threshold set and no thresholdMetricId; a band operator (GreaterThanUpperThreshold, LessThanLowerThreshold, LessThanLowerOrGreaterThanUpperThreshold) with no threshold and a thresholdMetricId that names the alarm's ANOMALY_DETECTION_BAND query. "+awsconstraints.DocPutMetricAlarm),
-}
+}, orgRules...)
 
 // slrServices are the service names of the OpenSearch service-linked role.
 var slrServices = []string{"opensearchservice.amazonaws.com", "es.amazonaws.com"}

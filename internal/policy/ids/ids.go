@@ -99,6 +99,13 @@ const (
 	DeployAthenaScanCutoff         = "deploy-athena-scan-cutoff-minimum"
 	DeployGlueProjection           = "deploy-glue-projection-bounds"
 	DeployAlarmThreshold           = "deploy-alarm-threshold-form"
+
+	// Organization limits (issue 16): what a central stack and its members
+	// hit as the organization grows.
+	DeployResourcePolicySize   = "deploy-resource-policy-size"
+	DeployLogDestinations      = "deploy-log-destinations"
+	DeployFirehoseStreams      = "deploy-firehose-streams-per-region"
+	DeployKinesisStreamReaders = "deploy-kinesis-stream-readers"
 )
 
 // Deploy lists every deployability rule id, in report order.
@@ -108,6 +115,7 @@ var Deploy = []string{
 	DeployEndpointPrivateDNS, DeployKMSGrants,
 	DeployMetricFilterPattern, DeploySubscriptionFilters, DeployRegexPatternsPerLogGroup,
 	DeployFlowLogsPerVPC, DeployAthenaScanCutoff, DeployGlueProjection, DeployAlarmThreshold,
+	DeployResourcePolicySize, DeployLogDestinations, DeployFirehoseStreams, DeployKinesisStreamReaders,
 }
 
 // Clause is one condition a rule checks. A rule lists its clauses, every

@@ -1,0 +1,296 @@
+package policy_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
+)
+
+// Type tokens of the organization resources (pulumi-aws v6).
+const (
+	tLogDestination       = "aws:cloudwatch/logDestination:LogDestination"
+	tLogDestinationPolicy = "aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy"
+	tLogSubscription      = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
+	tEventBusPolicy       = "aws:cloudwatch/eventBusPolicy:EventBusPolicy"
+	tKinesisStream        = "aws:kinesis/stream:Stream"
+	tStreamConsumer       = "aws:kinesis/streamConsumer:StreamConsumer"
+	tEventSourceMapping   = "aws:lambda/eventSourceMapping:EventSourceMapping"
+	tFirehoseStream       = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+
+	orgID          = "o-a1b2c3d4e5"
+	centralAccount = "222222222222"
+)
+
+// memberAccounts are n distinct 12-digit account ids.
+func memberAccounts(n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%012d", 100000000000+i*7919)
+	}
+	return out
+}
+
+func each(accounts []any, f func(string) string) []any {
+	out := make([]any, len(accounts))
+	for i, a := range accounts {
+		out[i] = f(a.(string))
+	}
+	return out
+}
+
+// The policies of the organization design (docs/organization.md) in their
+// two forms: n > 0 names n member accounts, n == 0 the organization.
+
+// bucketPolicy admits flow-log delivery into the central bucket.
+func bucketPolicy(n int) string {
+	cond := map[string]any{"StringEquals": map[string]any{"aws:SourceOrgID": orgID}}
+	if n > 0 {
+		accts := memberAccounts(n)
+		cond = map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": accts},
+			"ArnLike":      map[string]any{"aws:SourceArn": each(accts, func(a string) string { return "arn:aws:logs:*:" + a + ":*" })},
+		}
+	}
+	return jsonString(map[string]any{"Version": "2012-10-17", "Statement": []any{
+		map[string]any{"Sid": "AWSLogDeliveryWrite", "Effect": "Allow", "Principal": map[string]any{"Service": "delivery.logs.amazonaws.com"},
+			"Action": "s3:PutObject", "Resource": "arn:aws:s3:::central-flowlogs/AWSLogs/*", "Condition": cond},
+		map[string]any{"Sid": "AWSLogDeliveryAclCheck", "Effect": "Allow", "Principal": map[string]any{"Service": "delivery.logs.amazonaws.com"},
+			"Action": "s3:GetBucketAcl", "Resource": "arn:aws:s3:::central-flowlogs", "Condition": cond},
+	}})
+}
+
+// principalPolicy lets the members (or the organization) call action on resource.
+func principalPolicy(n int, action, resource string) string {
+	st := map[string]any{"Sid": "Members", "Effect": "Allow", "Action": action, "Resource": resource}
+	if n > 0 {
+		st["Principal"] = map[string]any{"AWS": memberAccounts(n)}
+	} else {
+		st["Principal"] = map[string]any{"AWS": "*"}
+		st["Condition"] = map[string]any{"StringEquals": map[string]any{"aws:PrincipalOrgID": orgID}}
+	}
+	return jsonString(map[string]any{"Version": "2012-10-17", "Statement": []any{st}})
+}
+
+func destinationPolicy(n int) string {
+	return principalPolicy(n, "logs:PutSubscriptionFilter", "arn:aws:logs:eu-west-1:"+centralAccount+":destination:flowlogs")
+}
+
+func eventBusPolicy(n int) string {
+	return principalPolicy(n, "events:PutEvents", "arn:aws:events:eu-west-1:"+centralAccount+":event-bus/flowlog-alarms")
+}
+
+// orgPolicies are the policies that would name members, with their resource
+// type, input, size limit and the row docs/deployability-rules.md gives them.
+var orgPolicies = []struct {
+	what, typ, field, clause string
+	render                   func(n int) string
+	limit                    int
+}{
+	{"S3 bucket policy (flow-log delivery)", "aws:s3/bucketPolicy:BucketPolicy", "policy", "s3-bucket-policy", bucketPolicy, awslimits.MaxS3BucketPolicyBytes},
+	{"CloudWatch Logs destination access policy", tLogDestinationPolicy, "accessPolicy", "logs-destination-policy", destinationPolicy, awslimits.MaxLogDestinationPolicyBytes},
+	{"EventBridge event bus policy", tEventBusPolicy, "policy", "event-bus-policy", eventBusPolicy, awslimits.MaxEventBusPolicyChars},
+}
+
+// largePolicy is a document of at least size bytes that names one account
+// per statement.
+func largePolicy(size int, action, resource string) string {
+	var stmts []any
+	for i := 0; ; i++ {
+		stmts = append(stmts, map[string]any{"Sid": fmt.Sprintf("Account%d", i), "Effect": "Allow",
+			"Principal": map[string]any{"AWS": fmt.Sprintf("arn:aws:iam::%012d:root", i)}, "Action": action, "Resource": resource})
+		if s := jsonString(map[string]any{"Version": "2012-10-17", "Statement": stmts}); len(s) > size {
+			return s
+		}
+	}
+}
+
+// destinationWithPolicy adds a destination and its access policy.
+func destinationWithPolicy(m *mockaws.Mocks, name, access string) {
+	add(m, tLogDestination, "fixture-dest-"+name, map[string]any{"name": name, "roleArn": "arn:aws:iam::" + centralAccount + ":role/cwl", "targetArn": "arn:aws:kinesis:eu-west-1:" + centralAccount + ":stream/flowlogs"},
+		map[string]any{"name": name, "arn": "arn:aws:logs:eu-west-1:" + centralAccount + ":destination:" + name})
+	add(m, tLogDestinationPolicy, "fixture-dest-"+name+"-policy", map[string]any{"destinationName": name, "accessPolicy": access}, nil)
+}
+
+const fixtureStreamArn = "arn:aws:kinesis:us-east-1:123456789012:stream/fixture-flowlogs"
+
+func addStream(m *mockaws.Mocks) {
+	add(m, tKinesisStream, "fixture-stream", map[string]any{"name": "fixture-flowlogs", "encryptionType": "KMS", "streamModeDetails": map[string]any{"streamMode": "ON_DEMAND"}},
+		map[string]any{"name": "fixture-flowlogs", "arn": fixtureStreamArn})
+}
+
+// orgFixtures break each clause of the organization rules (rules_org.go).
+func orgFixtures() []deployFixture {
+	out := []deployFixture{
+		{"SNS topic policy over 30 KB", ids.DeployResourcePolicySize, "sns-topic-policy", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, "aws:sns/topicPolicy:TopicPolicy", "fixture-topic-policy", map[string]any{"arn": "arn:aws:sns:us-east-1:123456789012:alarms",
+				"policy": largePolicy(awslimits.MaxSNSTopicPolicyBytes, "sns:Publish", "arn:aws:sns:us-east-1:123456789012:alarms")}, nil)
+		})},
+		{"SQS queue policy over 8,192 bytes", ids.DeployResourcePolicySize, "sqs-queue-policy", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, "aws:sqs/queuePolicy:QueuePolicy", "fixture-queue-policy", map[string]any{"queueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/dlq",
+				"policy": largePolicy(awslimits.MaxSQSQueuePolicyBytes, "sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:dlq")}, nil)
+		})},
+		{"KMS key policy over 32,768 bytes", ids.DeployResourcePolicySize, "kms-key-policy", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, "aws:kms/keyPolicy:KeyPolicy", "fixture-key-policy", map[string]any{"keyId": "1234abcd-12ab-34cd-56ef-1234567890ab",
+				"policy": largePolicy(awslimits.MaxKMSKeyPolicyBytes, "kms:Decrypt", "*")}, nil)
+		})},
+		{"subscription filter to a destination in another region", ids.DeployLogDestinations, "same-region", func(t *testing.T, m *mockaws.Mocks) []policy.Option {
+			add(m, tLogSubscription, "fixture-member-subscription", map[string]any{"logGroup": "/member/flow-logs", "filterPattern": "", "name": "central",
+				"destinationArn": "arn:aws:logs:eu-west-1:" + centralAccount + ":destination:flowlogs"}, nil)
+			return []policy.Option{policy.StackRegion("us-east-1")}
+		}},
+		{"two destinations named alike in one region", ids.DeployLogDestinations, "unique-name-per-region", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			destinationWithPolicy(m, "flowlogs", destinationPolicy(0))
+			add(m, tLogDestination, "fixture-dest-again", map[string]any{"name": "flowlogs", "roleArn": "arn:aws:iam::" + centralAccount + ":role/cwl", "targetArn": fixtureStreamArn},
+				map[string]any{"name": "flowlogs"})
+		})},
+		{"destination without an access policy", ids.DeployLogDestinations, "access-policy", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, tLogDestination, "fixture-dest-open", map[string]any{"name": "flowlogs", "roleArn": "arn:aws:iam::" + centralAccount + ":role/cwl", "targetArn": fixtureStreamArn},
+				map[string]any{"name": "flowlogs"})
+		})},
+		{"destination with two access policies", ids.DeployLogDestinations, "one-access-policy", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			destinationWithPolicy(m, "flowlogs", destinationPolicy(0))
+			add(m, tLogDestinationPolicy, "fixture-dest-flowlogs-policy-again", map[string]any{"destinationName": "flowlogs", "accessPolicy": destinationPolicy(3)}, nil)
+		})},
+		{"a Firehose stream per member", ids.DeployFirehoseStreams, "streams-per-region", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			for i := 0; i <= awslimits.MaxFirehoseStreamsPerRegion; i++ {
+				add(m, tFirehoseStream, fmt.Sprintf("fixture-member-%d-stream", i), map[string]any{"destination": "extended_s3"}, nil)
+			}
+		})},
+		{"six event source mappings polling one stream", ids.DeployKinesisStreamReaders, "shared-throughput-readers", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			addStream(m)
+			for i := 0; i <= awslimits.MaxSharedThroughputReadersPerStream; i++ {
+				add(m, tEventSourceMapping, fmt.Sprintf("fixture-esm-%d", i), map[string]any{"eventSourceArn": fixtureStreamArn, "functionName": fmt.Sprintf("reader-%d", i), "startingPosition": "TRIM_HORIZON"}, nil)
+			}
+		})},
+		{"21 enhanced fan-out consumers on one stream", ids.DeployKinesisStreamReaders, "enhanced-fan-out-consumers", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			addStream(m)
+			for i := 0; i <= awslimits.MaxEnhancedFanOutConsumersPerStream; i++ {
+				add(m, tStreamConsumer, fmt.Sprintf("fixture-consumer-%d", i), map[string]any{"name": fmt.Sprintf("consumer-%d", i), "streamArn": fixtureStreamArn}, nil)
+			}
+		})},
+	}
+	// The policies that name members: each one's list form at 300 members.
+	for _, p := range orgPolicies {
+		out = append(out, deployFixture{p.what + " naming 1000 member accounts", ids.DeployResourcePolicySize, p.clause, dmut(func(t *testing.T, m *mockaws.Mocks) {
+			in := map[string]any{p.field: p.render(1000)}
+			if p.typ == tLogDestinationPolicy {
+				destinationWithPolicy(m, "flowlogs", p.render(1000))
+				return
+			}
+			add(m, p.typ, "fixture-member-list", in, nil)
+		})})
+	}
+	return out
+}
+
+// TestOrgPoliciesStayUnderTheirLimits: the organization form of every
+// policy that would name members passes the size rule, and its size does
+// not depend on the number of members; the list form fails from the
+// breakpoint docs/deployability-rules.md states, and not before.
+func TestOrgPoliciesStayUnderTheirLimits(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(root(t), "docs", "deployability-rules.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range orgPolicies {
+		t.Run(p.what, func(t *testing.T) {
+			org := p.render(0)
+			if len(org) > p.limit/4 {
+				t.Errorf("the organization form is %d of %d", len(org), p.limit)
+			}
+			fits := 0
+			for n := 1; len(p.render(n)) <= p.limit; n++ {
+				fits = n
+			}
+			t.Logf("%s: organization form %d bytes; an account list fits %d accounts", p.what, len(org), fits)
+			row := fmt.Sprintf("| %s | %d | %d | %d |", p.what, p.limit, len(org), fits)
+			if !strings.Contains(string(doc), row) {
+				t.Errorf("docs/deployability-rules.md lacks the row\n%s", row)
+			}
+			for _, c := range []struct {
+				n    int
+				fail bool
+			}{{0, false}, {fits, false}, {fits + 1, true}} {
+				m := deployBaseline(t)
+				if p.typ == tLogDestinationPolicy {
+					destinationWithPolicy(m, "flowlogs", p.render(c.n))
+				} else {
+					add(m, p.typ, "fixture-member-list", map[string]any{p.field: p.render(c.n)}, nil)
+				}
+				rep := policy.EvaluateDeployability(m)
+				if rep.Failed() != c.fail {
+					t.Errorf("%d members: failed=%v, want %v: %v", c.n, rep.Failed(), c.fail, rep.Violations)
+				}
+			}
+		})
+	}
+}
+
+// The passing side of the region clause: a destination in the log group's
+// region, or a region the graph cannot know, is not a violation; an
+// explicit provider's region decides over the stack's.
+func TestDestinationRegionFollowsTheProvider(t *testing.T) {
+	sub := func(m *mockaws.Mocks, region, provider string) {
+		r := add(m, tLogSubscription, "fixture-member-subscription", map[string]any{"logGroup": "/member/flow-logs", "filterPattern": "", "name": "central",
+			"destinationArn": "arn:aws:logs:" + region + ":" + centralAccount + ":destination:flowlogs"}, nil)
+		r.Provider = provider
+	}
+	provider := func(m *mockaws.Mocks, region string) string {
+		p := add(m, "pulumi:providers:aws", "eu", map[string]any{"region": region}, nil)
+		return p.URN + "::" + "provider-id"
+	}
+	cases := []struct {
+		name  string
+		build func(m *mockaws.Mocks) []policy.Option
+		fail  bool
+	}{
+		{"same region as the stack", func(m *mockaws.Mocks) []policy.Option {
+			sub(m, "us-east-1", "")
+			return []policy.Option{policy.StackRegion("us-east-1")}
+		}, false},
+		{"stack region unknown", func(m *mockaws.Mocks) []policy.Option { sub(m, "eu-west-1", ""); return nil }, false},
+		{"explicit provider in the destination's region", func(m *mockaws.Mocks) []policy.Option {
+			sub(m, "eu-west-1", provider(m, "eu-west-1"))
+			return []policy.Option{policy.StackRegion("us-east-1")}
+		}, false},
+		{"explicit provider in another region", func(m *mockaws.Mocks) []policy.Option {
+			sub(m, "eu-west-1", provider(m, "ap-south-1"))
+			return []policy.Option{policy.StackRegion("eu-west-1")}
+		}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := deployBaseline(t)
+			rep := policy.EvaluateDeployability(m, c.build(m)...)
+			if rep.Failed() != c.fail {
+				t.Errorf("failed=%v, want %v: %v", rep.Failed(), c.fail, rep.Violations)
+			}
+		})
+	}
+}
+
+// A Firehose stream with a Kinesis source reads with shared throughput
+// too; a mapping on an enhanced fan-out consumer does not.
+func TestKinesisReadersCountFirehoseNotFanOut(t *testing.T) {
+	m := deployBaseline(t)
+	addStream(m)
+	for i := 0; i < awslimits.MaxSharedThroughputReadersPerStream; i++ {
+		add(m, tEventSourceMapping, fmt.Sprintf("fixture-esm-%d", i), map[string]any{"eventSourceArn": fixtureStreamArn, "functionName": "reader"}, nil)
+	}
+	add(m, tEventSourceMapping, "fixture-esm-efo", map[string]any{"eventSourceArn": fixtureStreamArn + "/consumer/indexer:1700000000", "functionName": "reader"}, nil)
+	if rep := policy.EvaluateDeployability(m); rep.Failed() {
+		t.Fatalf("5 shared readers and one fan-out mapping: %v", rep.Violations)
+	}
+	add(m, tFirehoseStream, "fixture-from-stream", map[string]any{"destination": "extended_s3", "kinesisSourceConfiguration": map[string]any{"kinesisStreamArn": fixtureStreamArn}}, nil)
+	rep := policy.EvaluateDeployability(m)
+	if len(rep.Violations) != 1 || rep.Violations[0].Clause != "shared-throughput-readers" || rep.Violations[0].Name != "fixture-from-stream" {
+		t.Errorf("a sixth reader (a Firehose stream with the stream as source) must be the violation: %v", rep.Violations)
+	}
+}

@@ -1,0 +1,299 @@
+package policy
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
+)
+
+// The organization limits (issue 16): what a central stack and its member
+// stacks run into as the organization grows, checked over the same graph as
+// the other deployability rules. The rules read the provider's input names
+// of pulumi-aws v6 (sdk/v6/go/aws/cloudwatch/logDestination.go,
+// logDestinationPolicy.go, eventBusPolicy.go, kinesis/stream.go,
+// streamConsumer.go, lambda/eventSourceMapping.go), so they hold for the
+// resources the central and member stacks declare, whoever declares them.
+//
+// A policy that names members (an explicit account list instead of an
+// organization condition) grows with every member: the size rule measures
+// the document the stack renders, so a list that outgrows its service's
+// limit fails the plan, not the deployment of the 301st account.
+
+// Type tokens of the organization resources.
+const (
+	tLogDestination       = "aws:cloudwatch/logDestination:LogDestination"
+	tLogDestinationPolicy = "aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy"
+	tEventBusPolicy       = "aws:cloudwatch/eventBusPolicy:EventBusPolicy"
+	tTopicPolicy          = "aws:sns/topicPolicy:TopicPolicy"
+	tQueuePolicy          = "aws:sqs/queuePolicy:QueuePolicy"
+	tKinesisStream        = "aws:kinesis/stream:Stream"
+	tStreamConsumer       = "aws:kinesis/streamConsumer:StreamConsumer"
+	tEventSourceMapping   = "aws:lambda/eventSourceMapping:EventSourceMapping"
+	tAWSProvider          = "pulumi:providers:aws"
+)
+
+// AWS pages behind the organization rules.
+const (
+	docS3PolicySize       = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-iam-policies.html"
+	docSNSPolicySize      = "https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html"
+	docSQSPolicySize      = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-policies.html"
+	docKMSPolicySize      = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html"
+	docDestinationPolicy  = "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDestinationPolicy.html"
+	docEventBusPolicySize = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html"
+	docPutDestination     = "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDestination.html"
+	docDestinationRegion  = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CreateSubscriptionFilterFirehose-Account.html"
+	docFirehoseStreams    = "https://docs.aws.amazon.com/firehose/latest/APIReference/API_CreateDeliveryStream.html"
+	docKinesisPolling     = "https://docs.aws.amazon.com/streams/latest/dev/kinesis-low-latency.html"
+	docKinesisFanOut      = "https://docs.aws.amazon.com/streams/latest/dev/enhanced-consumers.html"
+)
+
+// StackRegion is the region the stack's default aws provider deploys to
+// (config aws:region). Resources with an explicit provider take that
+// provider's region. Without it the region of such resources is unknown,
+// and the region clauses skip them rather than guess.
+func StackRegion(region string) Option { return func(g *Graph) { g.stackRegion = region } }
+
+// regionOf is the region r is created in: the region input of its explicit
+// aws provider, else the stack's region ("" when unknown).
+func (g *Graph) regionOf(r *mockaws.Resource) string {
+	if r.Provider != "" {
+		urn := r.Provider
+		if i := strings.LastIndex(urn, "::"); i > 0 {
+			urn = urn[:i] // a provider reference is <urn>::<id>
+		}
+		for _, p := range g.Mocks.Resources {
+			if p.Type == tAWSProvider && p.URN == urn {
+				if reg := Str(p.Inputs["region"]); reg != "" {
+					return reg
+				}
+			}
+		}
+	}
+	return g.stackRegion
+}
+
+// policySize is one resource-policy input and the largest document its
+// service accepts.
+type policySize struct {
+	types  []string
+	field  string
+	clause string
+	limit  int
+	chars  bool // the limit counts characters, not bytes
+	what   string
+	doc    string
+}
+
+var policySizes = []policySize{
+	{[]string{tBucketPolicy, tBucketV2, tBucket}, "policy", "s3-bucket-policy", awslimits.MaxS3BucketPolicyBytes, false, "S3 bucket policy", docS3PolicySize},
+	{[]string{tTopicPolicy, tTopic}, "policy", "sns-topic-policy", awslimits.MaxSNSTopicPolicyBytes, false, "SNS topic policy", docSNSPolicySize},
+	{[]string{tQueuePolicy, tQueue}, "policy", "sqs-queue-policy", awslimits.MaxSQSQueuePolicyBytes, false, "SQS queue policy", docSQSPolicySize},
+	{[]string{tKey, tKeyPolicy}, "policy", "kms-key-policy", awslimits.MaxKMSKeyPolicyBytes, false, "KMS key policy", docKMSPolicySize},
+	{[]string{tLogDestinationPolicy}, "accessPolicy", "logs-destination-policy", awslimits.MaxLogDestinationPolicyBytes, false, "CloudWatch Logs destination access policy", docDestinationPolicy},
+	{[]string{tEventBusPolicy}, "policy", "event-bus-policy", awslimits.MaxEventBusPolicyChars, true, "EventBridge event bus policy", docEventBusPolicySize},
+}
+
+// renderedPolicy is the document as the stack sends it: a string input as
+// is, a structured one as compact JSON.
+func renderedPolicy(v any) (string, bool) {
+	switch t := v.(type) {
+	case nil:
+		return "", false
+	case string:
+		return t, t != ""
+	default:
+		b, err := json.Marshal(t)
+		return string(b), err == nil
+	}
+}
+
+func checkResourcePolicySize(g *Graph) []Violation {
+	var out []Violation
+	for _, ps := range policySizes {
+		for _, r := range g.ByType(ps.types...) {
+			doc, ok := renderedPolicy(r.Inputs[ps.field])
+			if !ok {
+				continue
+			}
+			n, unit := len(doc), "bytes"
+			if ps.chars {
+				n, unit = utf8.RuneCountInString(doc), "characters"
+			}
+			if n > ps.limit {
+				out = append(out, violation(r, ps.clause, "the %s (%s) is %d %s; the service accepts at most %d (%s). A policy that lists member accounts grows with each one: use an organization condition (aws:SourceOrgID, aws:PrincipalOrgID) instead of the list",
+					ps.what, ps.field, n, unit, ps.limit, ps.doc))
+			}
+		}
+	}
+	return out
+}
+
+// destinationARN splits a CloudWatch Logs destination ARN
+// (arn:<partition>:logs:<region>:<account>:destination:<name>).
+func destinationARN(s string) (region, name string, ok bool) {
+	parts := strings.SplitN(s, ":", 7)
+	if len(parts) != 7 || parts[0] != "arn" || parts[2] != "logs" || parts[5] != "destination" {
+		return "", "", false
+	}
+	return parts[3], parts[6], true
+}
+
+// destinationName is the name of a CloudWatch Logs destination the stack declares.
+func destinationName(d *mockaws.Resource) string {
+	if n := Str(d.Inputs["name"]); n != "" {
+		return n
+	}
+	return Str(d.Outputs["name"])
+}
+
+func checkLogDestinations(g *Graph) []Violation {
+	var out []Violation
+	for _, f := range g.ByType(tSubscription) {
+		destRegion, name, ok := destinationARN(Str(f.Inputs["destinationArn"]))
+		if !ok {
+			continue
+		}
+		if region := g.regionOf(f); region != "" && destRegion != region {
+			out = append(out, violation(f, "same-region", "log group %s is in %s but its subscription filter names destination %s in %s; a CloudWatch Logs destination must be in the log group's region (its target may be elsewhere): subscribe to the central stack's destination for %s",
+				g.logGroupLabel(filterLogGroup(f)), region, name, destRegion, region))
+		}
+	}
+	type regionName struct{ region, name string }
+	out = append(out, overLimit(g.ByType(tLogDestination),
+		func(d *mockaws.Resource) []regionName { return []regionName{{g.regionOf(d), destinationName(d)}} },
+		1, "unique-name-per-region",
+		func(k regionName, n int, names string) string {
+			return fmt.Sprintf("%d destinations (%s) are named %q in %s; PutDestination creates or updates, so each overwrites the other",
+				n, names, k.name, regionOrStack(k.region))
+		})...)
+	dests := g.ByType(tLogDestination)
+	policies := g.ByType(tLogDestinationPolicy)
+	for _, d := range dests {
+		var mine []*mockaws.Resource
+		for _, p := range policies {
+			if Refers(p.Inputs["destinationName"], d) || (Str(p.Inputs["destinationName"]) != "" && Str(p.Inputs["destinationName"]) == destinationName(d)) {
+				mine = append(mine, p)
+			}
+		}
+		switch {
+		case len(mine) == 0:
+			out = append(out, violation(d, "access-policy", "destination %s has no access policy (aws:cloudwatch/logDestinationPolicy): PutDestination sets none, and without one no other account can subscribe to it", quoteOrUnset(destinationName(d))))
+		case len(mine) > 1:
+			for _, p := range mine[1:] {
+				out = append(out, violation(p, "one-access-policy", "destination %s gets %d access policies; PutDestinationPolicy replaces the policy, so each overwrites the other", quoteOrUnset(destinationName(d)), len(mine)))
+			}
+		}
+	}
+	return out
+}
+
+// regionOrStack names a region in a message.
+func regionOrStack(region string) string {
+	if region == "" {
+		return "the stack's region"
+	}
+	return region
+}
+
+func checkFirehoseStreams(g *Graph) []Violation {
+	return overLimit(g.ByType(tFirehose),
+		func(f *mockaws.Resource) []string { return []string{g.regionOf(f)} },
+		awslimits.MaxFirehoseStreamsPerRegion, "streams-per-region",
+		func(region string, n int, _ string) string {
+			return fmt.Sprintf("the stack declares %d Firehose streams in %s; an account has %d per Region by default (a central stack needs one per architecture, not one per member)",
+				n, regionOrStack(region), awslimits.MaxFirehoseStreamsPerRegion)
+		})
+}
+
+// kinesisStreamARN reports whether s is the ARN of a Kinesis data stream
+// itself (arn:<partition>:kinesis:<region>:<account>:stream/<name>), not of
+// one of its enhanced fan-out consumers (.../consumer/<name>:<time>).
+func kinesisStreamARN(s string) bool {
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "kinesis" {
+		return false
+	}
+	name, ok := strings.CutPrefix(parts[5], "stream/")
+	return ok && name != "" && !strings.Contains(name, "/")
+}
+
+func checkKinesisStreamReaders(g *Graph) []Violation {
+	// Shared-throughput readers poll with GetRecords: event source mappings
+	// on the stream itself and Firehose streams with the stream as source.
+	var readers []*mockaws.Resource
+	source := map[*mockaws.Resource]string{}
+	for _, m := range g.ByType(tEventSourceMapping) {
+		if arn := Str(m.Inputs["eventSourceArn"]); kinesisStreamARN(arn) {
+			readers, source[m] = append(readers, m), arn
+		}
+	}
+	for _, f := range g.ByType(tFirehose) {
+		if arn := Str(Get(f.Inputs, "kinesisSourceConfiguration.kinesisStreamArn")); kinesisStreamARN(arn) {
+			readers, source[f] = append(readers, f), arn
+		}
+	}
+	out := overLimit(readers,
+		func(r *mockaws.Resource) []string { return []string{source[r]} },
+		awslimits.MaxSharedThroughputReadersPerStream, "shared-throughput-readers",
+		func(arn string, n int, names string) string {
+			return fmt.Sprintf("stream %s has %d shared-throughput readers (%s); each polls every shard once a second and a shard serves %d GetRecords calls a second, so the rest are throttled: register enhanced fan-out consumers instead",
+				arn, n, names, awslimits.MaxSharedThroughputReadersPerStream)
+		})
+	return append(out, overLimit(g.ByType(tStreamConsumer),
+		func(c *mockaws.Resource) []string { return []string{Str(c.Inputs["streamArn"])} },
+		awslimits.MaxEnhancedFanOutConsumersPerStream, "enhanced-fan-out-consumers",
+		func(arn string, n int, names string) string {
+			return fmt.Sprintf("stream %s gets %d enhanced fan-out consumers (%s); Kinesis registers at most %d per stream",
+				arn, n, names, awslimits.MaxEnhancedFanOutConsumersPerStream)
+		})...)
+}
+
+// orgRules are the organization limits, appended to deployRules.
+var orgRules = []Rule{
+	{
+		ID: ids.DeployResourcePolicySize, Severity: Critical,
+		Description: fmt.Sprintf("Every resource policy the stack renders fits its service's size limit: S3 bucket policies %d bytes (\"Bucket policies are limited to 20 KB in size\", %s), SNS topic policies %d bytes (30 KB, %s), SQS queue policies %d bytes (%s), KMS key policies %d bytes (%s), CloudWatch Logs destination access policies %d bytes (%s), EventBridge event bus policies %d characters (the default quota, %s). A policy that lists member accounts grows with every member and fails here once it outgrows the limit; an organization condition keeps it the same size at any number of members.",
+			awslimits.MaxS3BucketPolicyBytes, docS3PolicySize, awslimits.MaxSNSTopicPolicyBytes, docSNSPolicySize, awslimits.MaxSQSQueuePolicyBytes, docSQSPolicySize,
+			awslimits.MaxKMSKeyPolicyBytes, docKMSPolicySize, awslimits.MaxLogDestinationPolicyBytes, docDestinationPolicy, awslimits.MaxEventBusPolicyChars, docEventBusPolicySize),
+		Clauses: []Clause{
+			{ID: "s3-bucket-policy", Text: "an S3 bucket policy is at most 20 KB"},
+			{ID: "sns-topic-policy", Text: "an SNS topic policy is at most 30 KB"},
+			{ID: "sqs-queue-policy", Text: "an SQS queue policy is at most 8,192 bytes"},
+			{ID: "kms-key-policy", Text: "a KMS key policy is at most 32,768 bytes"},
+			{ID: "logs-destination-policy", Text: "a CloudWatch Logs destination access policy is at most 5,120 bytes"},
+			{ID: "event-bus-policy", Text: "an EventBridge event bus policy is at most 10,240 characters"},
+		},
+		Check: checkResourcePolicySize,
+	},
+	{
+		ID: ids.DeployLogDestinations, Severity: Critical,
+		Description: "Every cross-account subscription reaches a CloudWatch Logs destination that can take it: a subscription filter names a destination in its log group's region (\"The sending account's log groups and the destination must be in the same AWS Region. However, the destination can point to an AWS resource ... that is located in a different Region\", " + docDestinationRegion + "; checked where the region is known: an explicit provider's region or the stack's aws:region); no two destinations of one region share a name, and each destination has exactly one access policy (PutDestination creates or updates and sets no access policy, so \"a cross-account user cannot call PutSubscriptionFilter against this destination\" until PutDestinationPolicy gives it one, which replaces any other: " + docPutDestination + "). The stored AWS pages state no quota of destinations per account and Region; the organization design declares one per member region and stream, never one per member.",
+		Clauses: []Clause{
+			{ID: "same-region", Text: "a subscription filter names a destination in its log group's region"},
+			{ID: "unique-name-per-region", Text: "no two destinations of one region share a name"},
+			{ID: "access-policy", Text: "every destination has an access policy"},
+			{ID: "one-access-policy", Text: "no destination has more than one access policy"},
+		},
+		Check: checkLogDestinations,
+	},
+	{
+		ID: ids.DeployFirehoseStreams, Severity: Critical,
+		Description: fmt.Sprintf("The stack declares at most %d Firehose streams in one Region (\"By default, you can create up to 50 delivery streams per AWS Region\"; the quota is adjustable, and streams the account already has count too; %s): a central stack declares one stream per architecture, never one per member.", awslimits.MaxFirehoseStreamsPerRegion, docFirehoseStreams),
+		Clauses:     one("streams-per-region", "at most 50 Firehose streams per Region"),
+		Check:       checkFirehoseStreams,
+	},
+	{
+		ID: ids.DeployKinesisStreamReaders, Severity: High,
+		Description: fmt.Sprintf("No Kinesis data stream has more than %d shared-throughput readers (Lambda event source mappings on the stream and Firehose streams with it as source; each polls every shard once a second, and a shard serves 5 GetRecords calls a second: %s) or more than %d enhanced fan-out consumers (%s). Readers beyond those are throttled (the 21st consumer is refused): the stream's iterator age grows until records expire.", awslimits.MaxSharedThroughputReadersPerStream, docKinesisPolling, awslimits.MaxEnhancedFanOutConsumersPerStream, docKinesisFanOut),
+		Clauses: []Clause{
+			{ID: "shared-throughput-readers", Text: "at most 5 shared-throughput readers per stream"},
+			{ID: "enhanced-fan-out-consumers", Text: "at most 20 enhanced fan-out consumers per stream"},
+		},
+		Check: checkKinesisStreamReaders,
+	},
+}
