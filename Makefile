@@ -121,3 +121,11 @@ fleet:
 	@test -n "$(ARGS)" || { echo "usage: make fleet FLEET=<fleet file> ARGS='preview|up|refresh|destroy [--parallel N] [--stacks a,b] [--remove]'" >&2; exit 2; }
 	@cli="$$(GO="$(GO)" bash scripts/pulumi-cli.sh)" && \
 	PULUMI_CLI="$$cli" $(GO) run ./cmd/fleet -f $(FLEET) $(ARGS)
+
+.PHONY: bench-scale
+
+## bench-scale: the scale evidence of issue 16 (docs/scale.md): plans a central stack and 10, 100
+## and 300 member stacks under mocks and reports the time (ms/member) and the memory allocated
+## (MiB/member) per member. Several minutes; not part of `make test`.
+bench-scale:
+	$(GO) test -run '^$$' -bench 'OrgScale' -benchtime 1x -timeout 60m ./stacks/
