@@ -294,3 +294,21 @@ func TestKinesisReadersCountFirehoseNotFanOut(t *testing.T) {
 		t.Errorf("a sixth reader (a Firehose stream with the stream as source) must be the violation: %v", rep.Violations)
 	}
 }
+
+// A central stack declares a destination of the same name in every member
+// region, each with its own access policy, through a provider per region:
+// neither the name nor the policies collide.
+func TestDestinationsPerRegionShareAName(t *testing.T) {
+	m := deployBaseline(t)
+	for _, region := range []string{"eu-west-1", "us-east-1"} {
+		p := add(m, "pulumi:providers:aws", "aws-"+region, map[string]any{"region": region}, nil)
+		ref := p.URN + "::" + region + "-id"
+		d := add(m, tLogDestination, "fixture-dest-"+region, map[string]any{"name": "flowlogs", "roleArn": "arn:aws:iam::" + centralAccount + ":role/cwl", "targetArn": fixtureStreamArn},
+			map[string]any{"name": "flowlogs", "arn": "arn:aws:logs:" + region + ":" + centralAccount + ":destination:flowlogs"})
+		pol := add(m, tLogDestinationPolicy, "fixture-dest-"+region+"-policy", map[string]any{"destinationName": "flowlogs", "accessPolicy": destinationPolicy(0)}, nil)
+		d.Provider, pol.Provider = ref, ref
+	}
+	if rep := policy.EvaluateDeployability(m); rep.Failed() {
+		t.Errorf("one destination and one policy per region: %v", rep.Violations)
+	}
+}

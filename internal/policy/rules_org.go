@@ -174,9 +174,13 @@ func checkLogDestinations(g *Graph) []Violation {
 	dests := g.ByType(tLogDestination)
 	policies := g.ByType(tLogDestinationPolicy)
 	for _, d := range dests {
+		// A policy names its destination by name, which is unique only
+		// within a region: a central stack has one destination of the same
+		// name in every member region.
 		var mine []*mockaws.Resource
 		for _, p := range policies {
-			if Refers(p.Inputs["destinationName"], d) || (Str(p.Inputs["destinationName"]) != "" && Str(p.Inputs["destinationName"]) == destinationName(d)) {
+			named := Refers(p.Inputs["destinationName"], d) || (Str(p.Inputs["destinationName"]) != "" && Str(p.Inputs["destinationName"]) == destinationName(d))
+			if named && g.regionOf(p) == g.regionOf(d) {
 				mine = append(mine, p)
 			}
 		}
