@@ -88,9 +88,10 @@ func EvaluateDeployability(m *mockaws.Mocks, opts ...Option) DeployReport {
 }
 
 // EvaluateDeployabilityStack runs the deployability rules with what a
-// validated stack configuration implies.
-func EvaluateDeployabilityStack(m *mockaws.Mocks, c *stackconfig.Config) DeployReport {
-	return EvaluateDeployability(m, ForConfig(c), forDeployConfig(c))
+// validated stack configuration implies, and opts (StackRegion: the stack
+// file's aws:region, which the validated config does not hold).
+func EvaluateDeployabilityStack(m *mockaws.Mocks, c *stackconfig.Config, opts ...Option) DeployReport {
+	return EvaluateDeployability(m, append([]Option{ForConfig(c), forDeployConfig(c)}, opts...)...)
 }
 
 // DeployReport is the outcome of the deployability rules over one run.
