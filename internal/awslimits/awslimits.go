@@ -110,3 +110,8 @@ const MaxSharedThroughputReadersPerStream = 5
 // streams; On-demand Advantage allows 50).
 // https://docs.aws.amazon.com/streams/latest/dev/enhanced-consumers.html
 const MaxEnhancedFanOutConsumersPerStream = 20
+
+// MaxTargetsPerRule: "Each rule can have up to five (5) targets associated
+// with it at one time."
+// https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutTargets.html
+const MaxTargetsPerRule = 5

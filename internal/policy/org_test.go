@@ -23,6 +23,8 @@ const (
 	tStreamConsumer       = "aws:kinesis/streamConsumer:StreamConsumer"
 	tEventSourceMapping   = "aws:lambda/eventSourceMapping:EventSourceMapping"
 	tFirehoseStream       = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+	tEventTarget          = "aws:cloudwatch/eventTarget:EventTarget"
+	centralBus            = "arn:aws:events:us-east-1:222222222222:event-bus/flowlog-alarms"
 
 	orgID          = "o-a1b2c3d4e5"
 	centralAccount = "222222222222"
@@ -175,6 +177,14 @@ func orgFixtures() []deployFixture {
 				add(m, tStreamConsumer, fmt.Sprintf("fixture-consumer-%d", i), map[string]any{"name": fmt.Sprintf("consumer-%d", i), "streamArn": fixtureStreamArn}, nil)
 			}
 		})},
+		{"six targets on one rule", ids.DeployEventRuleTargets, "targets-per-rule", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			for i := 0; i <= awslimits.MaxTargetsPerRule; i++ {
+				add(m, tEventTarget, fmt.Sprintf("fixture-target-%d", i), map[string]any{"rule": "fixture-alarm-state", "arn": fmt.Sprintf("arn:aws:sns:us-east-1:123456789012:topic-%d", i)}, nil)
+			}
+		})},
+		{"alarm forwarding to the central bus without a role", ids.DeployEventRuleTargets, "event-bus-target-role", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, tEventTarget, "fixture-forward", map[string]any{"rule": "fixture-alarm-state", "arn": centralBus}, nil)
+		})},
 	}
 	// The policies that name members: each one's list form at 300 members.
 	for _, p := range orgPolicies {
@@ -310,5 +320,18 @@ func TestDestinationsPerRegionShareAName(t *testing.T) {
 	}
 	if rep := policy.EvaluateDeployability(m); rep.Failed() {
 		t.Errorf("one destination and one policy per region: %v", rep.Violations)
+	}
+}
+
+// The passing side of the event-bus clause: with its role, a member's
+// forwarding target is deployable, and five targets on a rule are allowed.
+func TestEventBusTargetWithRole(t *testing.T) {
+	m := deployBaseline(t)
+	add(m, tEventTarget, "fixture-forward", map[string]any{"rule": "fixture-alarm-state", "arn": centralBus, "roleArn": "arn:aws:iam::123456789012:role/forward"}, nil)
+	for i := 1; i < awslimits.MaxTargetsPerRule; i++ {
+		add(m, tEventTarget, fmt.Sprintf("fixture-target-%d", i), map[string]any{"rule": "fixture-alarm-state", "arn": fmt.Sprintf("arn:aws:sns:us-east-1:123456789012:topic-%d", i)}, nil)
+	}
+	if rep := policy.EvaluateDeployability(m); rep.Failed() {
+		t.Errorf("%v", rep.Violations)
 	}
 }

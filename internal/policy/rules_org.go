@@ -34,6 +34,7 @@ const (
 	tKinesisStream        = "aws:kinesis/stream:Stream"
 	tStreamConsumer       = "aws:kinesis/streamConsumer:StreamConsumer"
 	tEventSourceMapping   = "aws:lambda/eventSourceMapping:EventSourceMapping"
+	tEventTarget          = "aws:cloudwatch/eventTarget:EventTarget"
 	tAWSProvider          = "pulumi:providers:aws"
 )
 
@@ -50,6 +51,8 @@ const (
 	docFirehoseStreams    = "https://docs.aws.amazon.com/firehose/latest/APIReference/API_CreateDeliveryStream.html"
 	docKinesisPolling     = "https://docs.aws.amazon.com/streams/latest/dev/kinesis-low-latency.html"
 	docKinesisFanOut      = "https://docs.aws.amazon.com/streams/latest/dev/enhanced-consumers.html"
+	docPutTargets         = "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutTargets.html"
+	docCrossAccountEvents = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html"
 )
 
 // StackRegion is the region the stack's default aws provider deploys to
@@ -257,6 +260,36 @@ func checkKinesisStreamReaders(g *Graph) []Violation {
 		})...)
 }
 
+// eventBusARN reports whether s is the ARN of an EventBridge event bus
+// (arn:<partition>:events:<region>:<account>:event-bus/<name>).
+func eventBusARN(s string) bool {
+	parts := strings.SplitN(s, ":", 6)
+	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "events" && strings.HasPrefix(parts[5], "event-bus/")
+}
+
+func checkEventRuleTargets(g *Graph) []Violation {
+	type busRule struct{ region, bus, rule string }
+	out := overLimit(g.ByType(tEventTarget),
+		func(t *mockaws.Resource) []busRule {
+			bus := Str(t.Inputs["eventBusName"])
+			if bus == "" {
+				bus = "default"
+			}
+			return []busRule{{g.regionOf(t), bus, Str(t.Inputs["rule"])}}
+		},
+		awslimits.MaxTargetsPerRule, "targets-per-rule",
+		func(k busRule, n int, names string) string {
+			return fmt.Sprintf("rule %s of event bus %s in %s gets %d targets (%s); EventBridge allows %d per rule",
+				quoteOrUnset(k.rule), k.bus, regionOrStack(k.region), n, names, awslimits.MaxTargetsPerRule)
+		})
+	for _, t := range g.ByType(tEventTarget) {
+		if arn := Str(t.Inputs["arn"]); eventBusARN(arn) && Str(t.Inputs["roleArn"]) == "" {
+			out = append(out, violation(t, "event-bus-target-role", "the target is event bus %s but names no roleArn: an event bus sending to another account's bus needs an IAM role to do so", arn))
+		}
+	}
+	return out
+}
+
 // orgRules are the organization limits, appended to deployRules.
 var orgRules = []Rule{
 	{
@@ -299,5 +332,14 @@ var orgRules = []Rule{
 			{ID: "enhanced-fan-out-consumers", Text: "at most 20 enhanced fan-out consumers per stream"},
 		},
 		Check: checkKinesisStreamReaders,
+	},
+	{
+		ID: ids.DeployEventRuleTargets, Severity: Critical,
+		Description: fmt.Sprintf("Every EventBridge rule has at most %d targets (\"Each rule can have up to five (5) targets associated with it at one time\", %s), and every target that is an event bus (a member's alarm forwarding to the central bus) names the IAM role EventBridge sends with (\"the sending event bus must have IAM roles attached to them when sending events to another account\", %s).", awslimits.MaxTargetsPerRule, docPutTargets, docCrossAccountEvents),
+		Clauses: []Clause{
+			{ID: "targets-per-rule", Text: "at most 5 targets per rule"},
+			{ID: "event-bus-target-role", Text: "an event-bus target names a roleArn"},
+		},
+		Check: checkEventRuleTargets,
 	},
 }

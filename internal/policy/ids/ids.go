@@ -106,6 +106,7 @@ const (
 	DeployLogDestinations      = "deploy-log-destinations"
 	DeployFirehoseStreams      = "deploy-firehose-streams-per-region"
 	DeployKinesisStreamReaders = "deploy-kinesis-stream-readers"
+	DeployEventRuleTargets     = "deploy-event-rule-targets"
 )
 
 // Deploy lists every deployability rule id, in report order.
@@ -116,6 +117,7 @@ var Deploy = []string{
 	DeployMetricFilterPattern, DeploySubscriptionFilters, DeployRegexPatternsPerLogGroup,
 	DeployFlowLogsPerVPC, DeployAthenaScanCutoff, DeployGlueProjection, DeployAlarmThreshold,
 	DeployResourcePolicySize, DeployLogDestinations, DeployFirehoseStreams, DeployKinesisStreamReaders,
+	DeployEventRuleTargets,
 }
 
 // Clause is one condition a rule checks. A rule lists its clauses, every
