@@ -115,3 +115,20 @@ const MaxEnhancedFanOutConsumersPerStream = 20
 // with it at one time."
 // https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutTargets.html
 const MaxTargetsPerRule = 5
+
+// The element quotas of an SNS topic policy ("Statements: 100"; "Principals:
+// 1 to 200", a quota the page gives for a policy statement):
+// https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html
+const (
+	MaxSNSPolicyStatements       = 100
+	MaxSNSPrincipalsPerStatement = 200
+)
+
+// The element quotas of an SQS queue policy ("Principals: 50", "Statements:
+// 20", "Actions per statement: 7"):
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-policies.html
+const (
+	MaxSQSPolicyStatements    = 20
+	MaxSQSPrincipals          = 50
+	MaxSQSActionsPerStatement = 7
+)

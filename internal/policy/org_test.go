@@ -100,14 +100,17 @@ var orgPolicies = []struct {
 	{"EventBridge event bus policy", tEventBusPolicy, "policy", "event-bus-policy", eventBusPolicy, awslimits.MaxEventBusPolicyChars},
 }
 
-// largePolicy is a document of at least size bytes that names one account
-// per statement.
+// largePolicy is a document of more than size bytes of one statement with
+// one principal and one action: only its condition (a list of source ARNs,
+// one per account) is long.
 func largePolicy(size int, action, resource string) string {
-	var stmts []any
+	var arns []any
 	for i := 0; ; i++ {
-		stmts = append(stmts, map[string]any{"Sid": fmt.Sprintf("Account%d", i), "Effect": "Allow",
-			"Principal": map[string]any{"AWS": fmt.Sprintf("arn:aws:iam::%012d:root", i)}, "Action": action, "Resource": resource})
-		if s := jsonString(map[string]any{"Version": "2012-10-17", "Statement": stmts}); len(s) > size {
+		arns = append(arns, fmt.Sprintf("arn:aws:cloudwatch:us-east-1:%012d:alarm:*", i))
+		s := jsonString(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Sid": "Alarms", "Effect": "Allow",
+			"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"}, "Action": action, "Resource": resource,
+			"Condition": map[string]any{"ArnLike": map[string]any{"aws:SourceArn": arns}}}}})
+		if len(s) > size {
 			return s
 		}
 	}
@@ -118,6 +121,23 @@ func destinationWithPolicy(m *mockaws.Mocks, name, access string) {
 	add(m, tLogDestination, "fixture-dest-"+name, map[string]any{"name": name, "roleArn": "arn:aws:iam::" + centralAccount + ":role/cwl", "targetArn": "arn:aws:kinesis:eu-west-1:" + centralAccount + ":stream/flowlogs"},
 		map[string]any{"name": name, "arn": "arn:aws:logs:eu-west-1:" + centralAccount + ":destination:" + name})
 	add(m, tLogDestinationPolicy, "fixture-dest-"+name+"-policy", map[string]any{"destinationName": name, "accessPolicy": access}, nil)
+}
+
+const (
+	topicArn = "arn:aws:sns:us-east-1:123456789012:alarms"
+	queueArn = "arn:aws:sqs:us-east-1:123456789012:dlq"
+	queueURL = "https://sqs.us-east-1.amazonaws.com/123456789012/dlq"
+)
+
+// statements is a policy of n statements, each allowing action on resource
+// to principals accounts.
+func statements(n, principals int, action, resource string) string {
+	var out []any
+	for i := 0; i < n; i++ {
+		out = append(out, map[string]any{"Sid": fmt.Sprintf("S%d", i), "Effect": "Allow",
+			"Principal": map[string]any{"AWS": memberAccounts(principals)}, "Action": action, "Resource": resource})
+	}
+	return jsonString(map[string]any{"Version": "2012-10-17", "Statement": out})
 }
 
 const fixtureStreamArn = "arn:aws:kinesis:us-east-1:123456789012:stream/fixture-flowlogs"
@@ -176,6 +196,23 @@ func orgFixtures() []deployFixture {
 			for i := 0; i <= awslimits.MaxEnhancedFanOutConsumersPerStream; i++ {
 				add(m, tStreamConsumer, fmt.Sprintf("fixture-consumer-%d", i), map[string]any{"name": fmt.Sprintf("consumer-%d", i), "streamArn": fixtureStreamArn}, nil)
 			}
+		})},
+		{"SNS topic policy of 101 statements", ids.DeployPolicyElements, "sns-statements", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, "aws:sns/topicPolicy:TopicPolicy", "fixture-topic-policy", map[string]any{"arn": topicArn, "policy": statements(awslimits.MaxSNSPolicyStatements+1, 1, "sns:Publish", topicArn)}, nil)
+		})},
+		{"SNS statement naming 201 accounts", ids.DeployPolicyElements, "sns-principals", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, "aws:sns/topicPolicy:TopicPolicy", "fixture-topic-policy", map[string]any{"arn": topicArn, "policy": statements(1, awslimits.MaxSNSPrincipalsPerStatement+1, "sns:Publish", topicArn)}, nil)
+		})},
+		{"SQS queue policy of 21 statements", ids.DeployPolicyElements, "sqs-statements", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, "aws:sqs/queuePolicy:QueuePolicy", "fixture-queue-policy", map[string]any{"queueUrl": queueURL, "policy": statements(awslimits.MaxSQSPolicyStatements+1, 1, "sqs:SendMessage", queueArn)}, nil)
+		})},
+		{"SQS queue policy naming 51 accounts", ids.DeployPolicyElements, "sqs-principals", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, "aws:sqs/queuePolicy:QueuePolicy", "fixture-queue-policy", map[string]any{"queueUrl": queueURL, "policy": statements(1, awslimits.MaxSQSPrincipals+1, "sqs:SendMessage", queueArn)}, nil)
+		})},
+		{"SQS statement of 8 actions", ids.DeployPolicyElements, "sqs-actions", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			actions := []any{"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ChangeMessageVisibility", "sqs:PurgeQueue", "sqs:ListDeadLetterSourceQueues"}
+			add(m, "aws:sqs/queuePolicy:QueuePolicy", "fixture-queue-policy", map[string]any{"queueUrl": queueURL, "policy": jsonString(map[string]any{"Version": "2012-10-17", "Statement": []any{
+				map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::123456789012:root"}, "Action": actions, "Resource": queueArn}}})}, nil)
 		})},
 		{"six targets on one rule", ids.DeployEventRuleTargets, "targets-per-rule", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			for i := 0; i <= awslimits.MaxTargetsPerRule; i++ {
@@ -331,6 +368,18 @@ func TestEventBusTargetWithRole(t *testing.T) {
 	for i := 1; i < awslimits.MaxTargetsPerRule; i++ {
 		add(m, tEventTarget, fmt.Sprintf("fixture-target-%d", i), map[string]any{"rule": "fixture-alarm-state", "arn": fmt.Sprintf("arn:aws:sns:us-east-1:123456789012:topic-%d", i)}, nil)
 	}
+	if rep := policy.EvaluateDeployability(m); rep.Failed() {
+		t.Errorf("%v", rep.Violations)
+	}
+}
+
+// The passing side of the element quotas: at the limits themselves.
+func TestPolicyElementsAtTheirLimits(t *testing.T) {
+	m := deployBaseline(t)
+	add(m, "aws:sns/topicPolicy:TopicPolicy", "fixture-topic-policy", map[string]any{"arn": topicArn, "policy": statements(1, awslimits.MaxSNSPrincipalsPerStatement, "sns:Publish", topicArn)}, nil)
+	add(m, "aws:sns/topicPolicy:TopicPolicy", "fixture-topic-policy-2", map[string]any{"arn": topicArn, "policy": statements(awslimits.MaxSNSPolicyStatements, 1, "sns:Publish", topicArn)}, nil)
+	add(m, "aws:sqs/queuePolicy:QueuePolicy", "fixture-queue-policy", map[string]any{"queueUrl": queueURL, "policy": statements(awslimits.MaxSQSPolicyStatements, 1, "sqs:SendMessage", queueArn)}, nil)
+	add(m, "aws:sqs/queuePolicy:QueuePolicy", "fixture-queue-policy-2", map[string]any{"queueUrl": queueURL, "policy": statements(1, awslimits.MaxSQSPrincipals, "sqs:SendMessage", queueArn)}, nil)
 	if rep := policy.EvaluateDeployability(m); rep.Failed() {
 		t.Errorf("%v", rep.Violations)
 	}

@@ -290,6 +290,52 @@ func checkEventRuleTargets(g *Graph) []Violation {
 	return out
 }
 
+// principalCount is how many principals a statement names ("*" is one).
+func principalCount(st Statement) int {
+	n := len(st.Principal.AWS) + len(st.Principal.Service) + len(st.Principal.Federated) + len(st.Principal.CanonicalUser)
+	if n == 0 && st.Principal.Any {
+		n = 1
+	}
+	return n
+}
+
+func checkPolicyElements(g *Graph) []Violation {
+	var out []Violation
+	for _, d := range g.Documents() {
+		if d.Err != nil || d.Kind != ResourceBased {
+			continue
+		}
+		switch d.Resource.Type {
+		case tTopicPolicy, tTopic:
+			if n := len(d.Statements); n > awslimits.MaxSNSPolicyStatements {
+				out = append(out, violation(d.Resource, "sns-statements", "the topic policy has %d statements; SNS allows %d (%s)", n, awslimits.MaxSNSPolicyStatements, docSNSPolicySize))
+			}
+			for i, st := range d.Statements {
+				if n := principalCount(st); n > awslimits.MaxSNSPrincipalsPerStatement {
+					out = append(out, violation(d.Resource, "sns-principals", "%s of the topic policy names %d principals; SNS allows %d per statement (%s): name the organization (aws:PrincipalOrgID) instead of its accounts",
+						st.Label(i), n, awslimits.MaxSNSPrincipalsPerStatement, docSNSPolicySize))
+				}
+			}
+		case tQueuePolicy, tQueue:
+			if n := len(d.Statements); n > awslimits.MaxSQSPolicyStatements {
+				out = append(out, violation(d.Resource, "sqs-statements", "the queue policy has %d statements; SQS allows %d (%s)", n, awslimits.MaxSQSPolicyStatements, docSQSPolicySize))
+			}
+			principals := 0
+			for i, st := range d.Statements {
+				principals += principalCount(st)
+				if n := len(st.Actions); n > awslimits.MaxSQSActionsPerStatement {
+					out = append(out, violation(d.Resource, "sqs-actions", "%s of the queue policy names %d actions; SQS allows %d per statement (%s)", st.Label(i), n, awslimits.MaxSQSActionsPerStatement, docSQSPolicySize))
+				}
+			}
+			if principals > awslimits.MaxSQSPrincipals {
+				out = append(out, violation(d.Resource, "sqs-principals", "the queue policy names %d principals; SQS allows %d (%s): name the organization (aws:PrincipalOrgID) instead of its accounts",
+					principals, awslimits.MaxSQSPrincipals, docSQSPolicySize))
+			}
+		}
+	}
+	return out
+}
+
 // orgRules are the organization limits, appended to deployRules.
 var orgRules = []Rule{
 	{
@@ -341,5 +387,18 @@ var orgRules = []Rule{
 			{ID: "event-bus-target-role", Text: "an event-bus target names a roleArn"},
 		},
 		Check: checkEventRuleTargets,
+	},
+	{
+		ID: ids.DeployPolicyElements, Severity: Critical,
+		Description: fmt.Sprintf("Every SNS topic policy has at most %d statements and at most %d principals in a statement (%s), and every SQS queue policy at most %d statements, %d principals and %d actions in a statement (%s): a policy that names member accounts one by one reaches the principal quotas long before its size limit.",
+			awslimits.MaxSNSPolicyStatements, awslimits.MaxSNSPrincipalsPerStatement, docSNSPolicySize, awslimits.MaxSQSPolicyStatements, awslimits.MaxSQSPrincipals, awslimits.MaxSQSActionsPerStatement, docSQSPolicySize),
+		Clauses: []Clause{
+			{ID: "sns-statements", Text: "an SNS topic policy has at most 100 statements"},
+			{ID: "sns-principals", Text: "a statement of an SNS topic policy names at most 200 principals"},
+			{ID: "sqs-statements", Text: "an SQS queue policy has at most 20 statements"},
+			{ID: "sqs-principals", Text: "an SQS queue policy names at most 50 principals"},
+			{ID: "sqs-actions", Text: "a statement of an SQS queue policy names at most 7 actions"},
+		},
+		Check: checkPolicyElements,
 	},
 }

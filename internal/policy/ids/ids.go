@@ -107,6 +107,7 @@ const (
 	DeployFirehoseStreams      = "deploy-firehose-streams-per-region"
 	DeployKinesisStreamReaders = "deploy-kinesis-stream-readers"
 	DeployEventRuleTargets     = "deploy-event-rule-targets"
+	DeployPolicyElements       = "deploy-resource-policy-elements"
 )
 
 // Deploy lists every deployability rule id, in report order.
@@ -117,7 +118,7 @@ var Deploy = []string{
 	DeployMetricFilterPattern, DeploySubscriptionFilters, DeployRegexPatternsPerLogGroup,
 	DeployFlowLogsPerVPC, DeployAthenaScanCutoff, DeployGlueProjection, DeployAlarmThreshold,
 	DeployResourcePolicySize, DeployLogDestinations, DeployFirehoseStreams, DeployKinesisStreamReaders,
-	DeployEventRuleTargets,
+	DeployEventRuleTargets, DeployPolicyElements,
 }
 
 // Clause is one condition a rule checks. A rule lists its clauses, every
