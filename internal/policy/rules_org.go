@@ -31,7 +31,6 @@ const (
 	tEventBusPolicy       = "aws:cloudwatch/eventBusPolicy:EventBusPolicy"
 	tTopicPolicy          = "aws:sns/topicPolicy:TopicPolicy"
 	tQueuePolicy          = "aws:sqs/queuePolicy:QueuePolicy"
-	tKinesisStream        = "aws:kinesis/stream:Stream"
 	tStreamConsumer       = "aws:kinesis/streamConsumer:StreamConsumer"
 	tEventSourceMapping   = "aws:lambda/eventSourceMapping:EventSourceMapping"
 	tEventTarget          = "aws:cloudwatch/eventTarget:EventTarget"
