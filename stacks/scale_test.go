@@ -2,6 +2,8 @@ package stacks
 
 import (
 	"fmt"
+	"maps"
+	"strings"
 	"testing"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
@@ -33,20 +35,21 @@ func memberVPC(i int) []string {
 	return []string{"vpcIds", fmt.Sprintf(`["vpc-%017x"]`, 0xa000000+i)}
 }
 
-// standaloneScale stands in for the organization until the central and
-// member roles deploy: the central stack is the dev stack with every
-// architecture (the receiving side), a member a standalone stack shaped like
-// one (one VPC of its own, s3-athena and a CloudWatch Logs architecture).
-var standaloneScale = scaleSetup{
-	central: scaleStack{file: "dev", kv: []string{"architectures", `["cloudwatch-opensearch","s3-athena","firehose-athena"]`}},
-	member:  scaleStack{file: "dev", kv: []string{"architectures", `["s3-athena","firehose-athena"]`, "firehoseFeedMode", "lambda"}, perMember: memberVPC},
-}
+// memberStandIn stands in for a member until the member role deploys: a
+// standalone stack shaped like one (one VPC of its own, s3-athena and a
+// CloudWatch Logs architecture), which registers more than a member will
+// (its own bucket, table and Firehose stream).
+var memberStandIn = scaleStack{file: "dev", kv: []string{"architectures", `["s3-athena","firehose-athena"]`, "firehoseFeedMode", "lambda"}, perMember: memberVPC}
 
-// scale is the organization the benchmark and the tests plan. With the
-// central and member roles deployable, the switch is this one line:
+// scale is the organization the benchmark and the tests plan: the central
+// stack of Pulumi.central.yaml and n members. With the member role
+// deployable, the switch is the member line:
 //
-//	var scale = scaleSetup{central: scaleStack{file: "central"}, member: scaleStack{file: "member-eu-west-1"}}
-var scale = standaloneScale
+//	member: scaleStack{file: "member-eu-west-1"},
+var scale = scaleSetup{
+	central: scaleStack{file: "central"},
+	member:  memberStandIn,
+}
 
 // config is the config the engine would give stack i of s (i < 0: no per-member overrides).
 func (s scaleStack) config(tb testing.TB, i int) map[string]string {
@@ -105,4 +108,36 @@ func TestOrgPlanGrowsByOneMemberAtATime(t *testing.T) {
 		t.Fatalf("nothing planned: %v", large)
 	}
 	t.Logf("central %d resources, each member %d", large[0], member)
+}
+
+// accountsJSON is a memberAccountIds value naming n accounts.
+func accountsJSON(n int) string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf(`"%012d"`, 100000000000+i*7919)
+	}
+	return "[" + strings.Join(ids, ",") + "]"
+}
+
+// TestCentralResourceCountIgnoresMembers: the central stack of
+// Pulumi.central.yaml (organizationId) registers the same resources as the
+// same stack with an explicit memberAccountIds list of 1, 10, 100 or 300
+// accounts: members add policy statements (deploy-resource-policy-size
+// measures them), never resources, so the central stack does not grow with
+// the organization.
+func TestCentralResourceCountIgnoresMembers(t *testing.T) {
+	base := scale.central.config(t, -1)
+	if base[stackconfig.Key("organizationId")] == "" {
+		t.Fatalf("the central stack file %s sets no organizationId", scale.central.file)
+	}
+	org := len(scale.central.plan(t, base, "central").Resources)
+	for _, n := range []int{1, 10, 100, 300} {
+		cfg := maps.Clone(base)
+		delete(cfg, stackconfig.Key("organizationId"))
+		cfg[stackconfig.Key("memberAccountIds")] = accountsJSON(n)
+		if got := len(scale.central.plan(t, cfg, "central").Resources); got != org {
+			t.Errorf("with %d member accounts listed the central stack registers %d resources; with organizationId %d", n, got, org)
+		}
+	}
+	t.Logf("the central stack registers %d resources at any number of members", org)
 }
