@@ -7,10 +7,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
+	"github.com/vpcflowlogs/vpc-flow-logs/stacks"
 )
 
 // Type tokens of the organization resources (pulumi-aws v6).
@@ -382,5 +387,60 @@ func TestPolicyElementsAtTheirLimits(t *testing.T) {
 	add(m, "aws:sqs/queuePolicy:QueuePolicy", "fixture-queue-policy-2", map[string]any{"queueUrl": queueURL, "policy": statements(1, awslimits.MaxSQSPrincipals, "sqs:SendMessage", queueArn)}, nil)
 	if rep := policy.EvaluateDeployability(m); rep.Failed() {
 		t.Errorf("%v", rep.Violations)
+	}
+}
+
+// centralWithAccounts plans Pulumi.central.yaml with n member accounts
+// listed instead of its organization id.
+func centralWithAccounts(t *testing.T, n int) *mockaws.Mocks {
+	t.Helper()
+	_, cfg, err := stackfile.LoadConfig(root(t), "central")
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(cfg, stackconfig.Key("organizationId"))
+	cfg[stackconfig.Key("memberAccountIds")] = jsonString(memberAccounts(n))
+	m, err := mockaws.Run(func(ctx *pulumi.Context) error {
+		_, err := stacks.Deploy(ctx)
+		return err
+	}, project, "central", cfg)
+	if err != nil {
+		t.Fatalf("central stack with %d accounts: %v", n, err)
+	}
+	return m
+}
+
+// TestCentralAccountListsAsDocumented: the central stack's own policies
+// with memberAccountIds fit exactly the number of accounts
+// docs/deployability-rules.md states, and break their clause one account
+// later.
+func TestCentralAccountListsAsDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(root(t), "docs", "deployability-rules.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		what, clause string
+		fits         int
+	}{
+		{"S3 bucket policy of the flow-log bucket", "s3-bucket-policy", 74},
+		{"CloudWatch Logs destination access policy", "logs-destination-policy", 326},
+		{"EventBridge event bus policy", "event-bus-policy", 667},
+	} {
+		row := fmt.Sprintf("| %s | %d |", c.what, c.fits)
+		if !strings.Contains(string(doc), row) {
+			t.Errorf("docs/deployability-rules.md lacks the row %s", row)
+		}
+		for _, n := range []int{c.fits, c.fits + 1} {
+			broken := false
+			for _, v := range policy.EvaluateDeployability(centralWithAccounts(t, n)).Violations {
+				if v.Rule == ids.DeployResourcePolicySize && v.Clause == c.clause {
+					broken = true
+				}
+			}
+			if broken != (n > c.fits) {
+				t.Errorf("%s with %d accounts listed: breaks %s = %v, want %v", c.what, n, c.clause, broken, n > c.fits)
+			}
+		}
 	}
 }
