@@ -36,7 +36,17 @@ type FlowLogToS3Args struct {
 	KmsKeyArn string
 	// ExpirationDays expires flow-log objects after this many days (0: never).
 	ExpirationDays int
-	Tags           map[string]string
+	// Partitions are the S3 prefix options; nil is Hive-compatible, per-hour
+	// partitions. A member stack writing into the central bucket passes the
+	// central stack's (its orgS3Destination output), which its table reads.
+	Partitions *S3Partitions
+	Tags       map[string]string
+}
+
+// S3Partitions are a flow log's S3 destination options besides the file format.
+type S3Partitions struct {
+	HiveCompatible bool
+	PerHour        bool
 }
 
 // FlowLogToS3 delivers VPC flow logs to S3 with Hive-compatible, per-hour
@@ -166,6 +176,10 @@ func NewFlowLogToS3(ctx *pulumi.Context, name string, args *FlowLogToS3Args, opt
 	}
 
 	format := flowlog.LogFormat(a.Fields)
+	parts := S3Partitions{HiveCompatible: true, PerHour: true}
+	if a.Partitions != nil {
+		parts = *a.Partitions
+	}
 	var ids []pulumi.StringOutput
 	for i, vpc := range a.VpcIDs {
 		fl, err := ec2.NewFlowLog(ctx, fmt.Sprintf("%s-vpc%d", name, i), &ec2.FlowLogArgs{
@@ -177,8 +191,8 @@ func NewFlowLogToS3(ctx *pulumi.Context, name string, args *FlowLogToS3Args, opt
 			MaxAggregationInterval: pulumi.Int(a.AggregationInterval),
 			DestinationOptions: &ec2.FlowLogDestinationOptionsArgs{
 				FileFormat:               pulumi.String(a.FileFormat),
-				HiveCompatiblePartitions: pulumi.Bool(true),
-				PerHourPartition:         pulumi.Bool(true),
+				HiveCompatiblePartitions: pulumi.Bool(parts.HiveCompatible),
+				PerHourPartition:         pulumi.Bool(parts.PerHour),
 			},
 			Tags: NameTags(a.Tags, fmt.Sprintf("%s-vpc%d", name, i)),
 		}, pulumi.Parent(c), pulumi.DependsOn(flowLogDeps), flowLogReplacement)

@@ -147,20 +147,9 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
 	}
 
 	if cfg.NeedsCloudWatchFlowLog() {
-		cw, err := components.NewFlowLogToCloudWatch(ctx, "flowlogs-cw", &components.FlowLogToCloudWatchArgs{
-			VpcIDs:              sh.VpcIDs,
-			Fields:              cfg.Fields,
-			TrafficType:         cfg.TrafficType,
-			AggregationInterval: cfg.AggregationInterval,
-			RetentionDays:       cfg.LogRetentionDays,
-			KmsKeyArn:           cfg.LogKmsKeyArn,
-			Tags:                tags,
-		})
-		if err != nil {
+		if err := cloudWatchFlowLog(ctx, sh); err != nil {
 			return nil, err
 		}
-		sh.CloudWatch = cw
-		sh.export("flowLogGroupName", cw.LogGroupName)
 	}
 
 	alarmArgs := &components.MetricAlarmSNSArgs{
@@ -180,6 +169,27 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Input, error) {
 		return nil, fmt.Errorf("contributor insights: %w", err)
 	}
 	return deployArchitectures(ctx, sh)
+}
+
+// cloudWatchFlowLog declares the one CloudWatch Logs flow log of sh's VPCs
+// that every reader of CloudWatch Logs shares.
+func cloudWatchFlowLog(ctx *pulumi.Context, sh *Shared) error {
+	cfg := sh.Config
+	cw, err := components.NewFlowLogToCloudWatch(ctx, "flowlogs-cw", &components.FlowLogToCloudWatchArgs{
+		VpcIDs:              sh.VpcIDs,
+		Fields:              cfg.Fields,
+		TrafficType:         cfg.TrafficType,
+		AggregationInterval: cfg.AggregationInterval,
+		RetentionDays:       cfg.LogRetentionDays,
+		KmsKeyArn:           cfg.LogKmsKeyArn,
+		Tags:                sh.Tags,
+	})
+	if err != nil {
+		return err
+	}
+	sh.CloudWatch = cw
+	sh.export("flowLogGroupName", cw.LogGroupName)
+	return nil
 }
 
 // architectures maps each architecture to its composition.

@@ -17,13 +17,19 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/costs"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/diagram"
@@ -38,8 +44,9 @@ func main() {
 	stack := flag.String("stack", "dev", "stack whose Pulumi.<stack>.yaml to plan")
 	dir := flag.String("dir", ".", "project directory (holds Pulumi.yaml)")
 	gbPerDay := flag.Float64("gb-per-day", DefaultGBPerDay, "GB of flow-log records per day, all VPCs together, for the cost estimate")
+	central := flag.String("central-outputs", DefaultCentralOutputs, "member stacks: the recorded outputs of the central stacks a stack reference names (relative to -dir)")
 	flag.Parse()
-	if err := runWith(os.Stdout, *dir, *stack, *gbPerDay); err != nil {
+	if err := runOpts(os.Stdout, *dir, *stack, *gbPerDay, *central); err != nil {
 		fmt.Fprintln(os.Stderr, "plan failed:", err)
 		os.Exit(1)
 	}
@@ -50,7 +57,34 @@ const DefaultGBPerDay = 1.0
 
 func run(w io.Writer, dir, stack string) error { return runWith(w, dir, stack, DefaultGBPerDay) }
 
+// DefaultCentralOutputs is the recorded central-stack outputs file a member
+// stack's plan reads its stack reference from (produced from the contract's
+// outputs, internal/orgref; a test keeps it in step).
+const DefaultCentralOutputs = "recorded/central-outputs.json"
+
 func runWith(w io.Writer, dir, stack string, gbPerDay float64) error {
+	return runOpts(w, dir, stack, gbPerDay, DefaultCentralOutputs)
+}
+
+// mockOptions are what a member stack's plan needs from the mocks: the
+// central stack's recorded outputs, and the stack's own region (aws:region),
+// whose central destination it subscribes to. Other stacks plan as before.
+func mockOptions(dir string, cfg map[string]string, centralOutputs string) ([]mockaws.Option, error) {
+	if cfg[stackconfig.Key("stackRole")] != string(stackconfig.Member) {
+		return nil, nil
+	}
+	path := centralOutputs
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	outs, err := mockaws.LoadStackOutputs(path)
+	if err != nil {
+		return nil, fmt.Errorf("a member stack's plan reads the central stack's outputs from a recorded file (-central-outputs): %w", err)
+	}
+	return []mockaws.Option{mockaws.WithStackOutputs(outs), mockaws.WithRegion(cfg["aws:region"])}, nil
+}
+
+func runOpts(w io.Writer, dir, stack string, gbPerDay float64, centralOutputs string) error {
 	prices, err := costs.LoadPrices()
 	if err != nil {
 		return err
@@ -62,7 +96,27 @@ func runWith(w io.Writer, dir, stack string, gbPerDay float64) error {
 	if err != nil {
 		return err
 	}
-	m, err := mockaws.Run(stacks.Program, proj.Name, stack, cfg)
+	opts, err := mockOptions(dir, cfg, centralOutputs)
+	if err != nil {
+		return err
+	}
+	// The program, keeping the memberVpcs output to print (stacks.Program
+	// exports the same outputs).
+	var memberVpcs pulumi.Output
+	program := func(ctx *pulumi.Context) error {
+		outs, err := stacks.Deploy(ctx)
+		if err != nil {
+			return err
+		}
+		for k, v := range outs {
+			ctx.Export(k, v)
+		}
+		if v, ok := outs["memberVpcs"]; ok {
+			memberVpcs = pulumi.ToOutput(v)
+		}
+		return nil
+	}
+	m, err := mockaws.Run(program, proj.Name, stack, cfg, opts...)
 	if err != nil {
 		return err
 	}
@@ -74,6 +128,24 @@ func runWith(w io.Writer, dir, stack string, gbPerDay float64) error {
 	}
 	Print(w, m, proj.Name, stack)
 	PrintWarnings(w, c.Warnings)
+	if memberVpcs != nil {
+		// Awaited after the run through the SDK, as the tests do: the run
+		// does not wait for callbacks on outputs that depend on no resource.
+		r, err := internals.UnsafeAwaitOutput(context.Background(), memberVpcs)
+		if err != nil {
+			return err
+		}
+		// As plain JSON values (the output holds typed Go slices and maps).
+		var plain any
+		b, err := json.Marshal(r.Value)
+		if err == nil {
+			err = json.Unmarshal(b, &plain)
+		}
+		if err != nil {
+			return fmt.Errorf("memberVpcs: %w", err)
+		}
+		PrintVpcSelection(w, plain)
+	}
 	rep := policy.EvaluateStack(m, c)
 	PrintRules(w, rep)
 	dep := policy.EvaluateDeployabilityStack(m, c)
@@ -110,6 +182,31 @@ func PrintWarnings(w io.Writer, warnings []string) {
 	}
 }
 
+// PrintVpcSelection writes a member stack's VPC selection (its memberVpcs
+// output): the VPCs found, those monitored, and each skipped one with why.
+func PrintVpcSelection(w io.Writer, v any) {
+	fmt.Fprintf(w, "\nVPC selection (stack output memberVpcs):\n")
+	list := func(key string) []string {
+		var out []string
+		for _, x := range mockaws.List(mockaws.Get(v, key)) {
+			out = append(out, mockaws.Str(x))
+		}
+		return out
+	}
+	fmt.Fprintf(w, "  found:     %s\n", orNone(list("found")))
+	fmt.Fprintf(w, "  monitored: %s\n", orNone(list("monitored")))
+	for _, s := range mockaws.List(mockaws.Get(v, "skipped")) {
+		fmt.Fprintf(w, "  skipped:   %s: %s\n", mockaws.Str(mockaws.Get(s, "id")), mockaws.Str(mockaws.Get(s, "reason")))
+	}
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "(none)"
+	}
+	return strings.Join(s, ", ")
+}
+
 // PrintRules writes the security rule results: the summary line, each
 // violation, and each waiver with its reason and what it suppresses.
 func PrintRules(w io.Writer, rep policy.Report) {
@@ -126,7 +223,7 @@ func PrintDeployability(w io.Writer, rep policy.DeployReport) {
 
 // Print writes the resource list and the summary.
 func Print(w io.Writer, m *mockaws.Mocks, project, stack string) {
-	fmt.Fprintf(w, "Plan of stack %q (project %s), offline under mocks: account %s, region %s\n\n", stack, project, mockaws.Account, mockaws.Region)
+	fmt.Fprintf(w, "Plan of stack %q (project %s), offline under mocks: account %s, region %s\n\n", stack, project, mockaws.Account, m.Region)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tTYPE\tPARENT")
 	var walk func(parent string, depth int)

@@ -61,10 +61,25 @@ type Mocks struct {
 	OutputsCalls   int // RegisterResourceOutputs calls (components and the stack)
 	Calls          []string
 	Project, Stack string
+	// Region is what getRegion answers and invented ARNs hold (Region
+	// unless WithRegion sets another).
+	Region string
+	// StackOutputs are the recorded outputs of the stacks a stack
+	// reference may name, by <organization>/<project>/<stack>.
+	StackOutputs map[string]map[string]any
+	// Vpcs are the account's existing VPCs that the discovery invokes
+	// answer from (DefaultVpcs unless WithVpcs sets others).
+	Vpcs []Vpc
 }
 
 // New returns empty mocks for a project and stack.
-func New(project, stack string) *Mocks { return &Mocks{Project: project, Stack: stack} }
+func New(project, stack string, opts ...Option) *Mocks {
+	m := &Mocks{Project: project, Stack: stack, Region: Region, Vpcs: DefaultVpcs()}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
+}
 
 func shortHash(s string) string {
 	h := sha256.Sum256([]byte(s))
@@ -107,8 +122,16 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		rec.Dependencies = rpc.GetDependencies()
 		rec.IgnoreChanges = rpc.GetIgnoreChanges()
 	}
+	if rpc := args.ReadRPC; rpc != nil {
+		rec.Parent = rpc.GetParent()
+		rec.Provider = rpc.GetProvider()
+		rec.Dependencies = rpc.GetDependencies()
+	}
 	rec.URN = fmt.Sprintf("urn:pulumi:%s::%s::%s::%s", m.Stack, m.Project, qualifiedType(rec.Parent, args.TypeToken), args.Name)
 	rec.Inputs = args.Inputs.Mappable()
+	if args.TypeToken == stackReferenceType {
+		return m.readStackReference(rec, args)
+	}
 	m.mu.Lock()
 	m.Resources = append(m.Resources, rec)
 	m.mu.Unlock()
@@ -152,12 +175,12 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("keyId", id)
 	case "aws:sqs/queue:Queue":
 		set("name", physical)
-		set("url", fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", Region, Account, out["name"].StringValue()))
+		set("url", fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", m.Region, Account, out["name"].StringValue()))
 		id = out["url"].StringValue()
 	case "aws:opensearch/domain:Domain":
 		set("domainName", physical)
-		set("endpoint", "vpc-"+physical+"."+Region+".es.amazonaws.com")
-		set("dashboardEndpoint", "vpc-"+physical+"."+Region+".es.amazonaws.com/_dashboards")
+		set("endpoint", "vpc-"+physical+"."+m.Region+".es.amazonaws.com")
+		set("dashboardEndpoint", "vpc-"+physical+"."+m.Region+".es.amazonaws.com/_dashboards")
 	case "aws:lambda/invocation:Invocation":
 		set("result", `{"status":"applied"}`)
 	case "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration":
@@ -169,7 +192,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		if n, ok := out["name"]; ok && n.IsString() {
 			name = n.StringValue()
 		}
-		set("arn", inventArn(args.TypeToken, name))
+		set("arn", inventArn(args.TypeToken, m.Region, name))
 	}
 	set("id", id)
 	rec.Outputs = out.Mappable()
@@ -187,13 +210,14 @@ var arnFormats = map[string]string{
 	"aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": "arn:aws:firehose:%s:%s:deliverystream/%s",
 	"aws:opensearch/domain:Domain":                              "arn:aws:es:%s:%s:domain/%s",
 	"aws:cloudwatch/metricAlarm:MetricAlarm":                    "arn:aws:cloudwatch:%s:%s:alarm:%s",
+	"aws:cloudwatch/eventRule:EventRule":                        "arn:aws:events:%s:%s:rule/%s",
 }
 
-func inventArn(token, name string) string {
+func inventArn(token, region, name string) string {
 	if f, ok := arnFormats[token]; ok {
-		return fmt.Sprintf(f, Region, Account, name)
+		return fmt.Sprintf(f, region, Account, name)
 	}
-	return fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", service(token), Region, Account, strings.ToLower(lastSegment(token)), name)
+	return fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", service(token), region, Account, strings.ToLower(lastSegment(token)), name)
 }
 
 // qualifiedType is the URN type of a resource: its parent's qualified type
@@ -230,12 +254,12 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			"accountId": Account, "arn": "arn:aws:iam::" + Account + ":user/mock", "userId": "AIDAMOCK", "id": Account,
 		}), nil
 	case "aws:index/getRegion:getRegion":
-		return resource.NewPropertyMapFromMap(map[string]any{"name": Region, "id": Region, "endpoint": "ec2." + Region + ".amazonaws.com"}), nil
+		return resource.NewPropertyMapFromMap(map[string]any{"name": m.Region, "id": m.Region, "endpoint": "ec2." + m.Region + ".amazonaws.com"}), nil
 	case "aws:index/getPartition:getPartition":
 		return resource.NewPropertyMapFromMap(map[string]any{"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}), nil
 	case "aws:index/getAvailabilityZones:getAvailabilityZones":
 		return resource.NewPropertyMapFromMap(map[string]any{
-			"names": []any{Region + "a", Region + "b", Region + "c"}, "zoneIds": []any{"use1-az1", "use1-az2", "use1-az4"}, "id": Region,
+			"names": []any{m.Region + "a", m.Region + "b", m.Region + "c"}, "zoneIds": []any{"use1-az1", "use1-az2", "use1-az4"}, "id": m.Region,
 		}), nil
 	case "aws:secretsmanager/getRandomPassword:getRandomPassword":
 		return resource.NewPropertyMapFromMap(map[string]any{"randomPassword": "mock-password-not-secret-0123456789", "id": "pw"}), nil
@@ -244,6 +268,10 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		return resource.NewPropertyMapFromMap(map[string]any{"id": id, "vpcId": SubnetVpcID, "availabilityZone": Region + "a"}), nil
 	case "aws:ec2/getAmi:getAmi":
 		return resource.NewPropertyMapFromMap(map[string]any{"id": "ami-0123456789abcdef0", "imageId": "ami-0123456789abcdef0", "architecture": "arm64"}), nil
+	case "aws:ec2/getVpcs:getVpcs":
+		return m.getVpcs(args.Args)
+	case FlowLogsToken:
+		return m.describeFlowLogs(args.Args)
 	}
 	return nil, fmt.Errorf("mockaws: no mock for invoke %s", args.Token)
 }

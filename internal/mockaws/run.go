@@ -10,8 +10,8 @@ type emptyResponse = emptypb.Empty
 
 // Run runs program under mocks with the given stack config (full keys,
 // structured values as JSON) and returns the record, also when the program fails.
-func Run(program pulumi.RunFunc, project, stack string, config map[string]string) (*Mocks, error) {
-	m := New(project, stack)
+func Run(program pulumi.RunFunc, project, stack string, config map[string]string, opts ...Option) (*Mocks, error) {
+	m := New(project, stack, opts...)
 	err := pulumi.RunErr(program, pulumi.WithMocks(project, stack, m), func(info *pulumi.RunInfo) {
 		info.Config = config
 		// The offline plan and the tests model a stack whose secret keys were

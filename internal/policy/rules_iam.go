@@ -148,6 +148,13 @@ var TrustForms = []TrustForm{
 			"ec2.amazonaws.com principal and no condition, and a condition EC2 does not satisfy leaves the instance without credentials.",
 		Doc: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html",
 	},
+	{
+		Service: "events",
+		Why: "EventBridge documents the execution role of a rule whose target is in another account (a member stack's alarm relay " +
+			"to the central event bus) with the events.amazonaws.com principal and no condition; a condition it does not satisfy " +
+			"drops every forwarded alarm state change.",
+		Doc: "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-cross-account.html",
+	},
 }
 
 // describe is the documented condition in a message.

@@ -83,6 +83,10 @@ type Config struct {
 	// Dashboard adds the stack's CloudWatch dashboard (docs/dashboard.md).
 	Dashboard bool
 
+	// VpcSelector chooses a member stack's VPCs at deploy time (nil: the
+	// stack lists them in VpcIDs).
+	VpcSelector *VpcSelector
+
 	// Warnings are about keys that are set but that nothing the stack
 	// deploys reads (for example opensearch* without cloudwatch-opensearch).
 	// The program logs each in preview; the offline plan prints them.
@@ -602,6 +606,9 @@ func load(get Getter, quiet bool) (*Config, error) {
 	if c.Org.IsCentral() {
 		l.central(c)
 	}
+	c.VpcSelector = l.vpcSelector(c)
+	l.refuseOnMember(c)
+
 	if len(l.errs) == 0 {
 		l.crossKey(c)
 	}
