@@ -15,7 +15,7 @@ func TestOrgRoles(t *testing.T) {
 		want stackconfig.Org
 	}{
 		{"default", nil, stackconfig.Org{Role: stackconfig.Standalone}},
-		{"member", map[string]string{"stackRole": "member", "centralStack": "acme/vpc-flow-logs/central"},
+		{"member", map[string]string{"stackRole": "member", "centralStack": "acme/vpc-flow-logs/central", "vpcIds": `["vpc-0123456789abcdef0"]`},
 			stackconfig.Org{Role: stackconfig.Member, CentralStack: "acme/vpc-flow-logs/central"}},
 		{"central with an organization", map[string]string{"stackRole": "central", "organizationId": "o-a1b2c3d4e5", "memberRegions": `["eu-west-1","us-east-1"]`},
 			stackconfig.Org{Role: stackconfig.Central, OrganizationID: "o-a1b2c3d4e5", MemberRegions: []string{"eu-west-1", "us-east-1"}}},

@@ -72,6 +72,7 @@ var pulumiTypes = map[string]struct{ typ, items string }{
 	"organizationId":                {"string", ""},
 	"memberAccountIds":              {"array", "string"},
 	"memberRegions":                 {"array", "string"},
+	"vpcSelector":                   {"object", ""},
 	"architectures":                 {"array", "string"},
 	"vpcIds":                        {"array", "string"},
 	"trafficType":                   {"string", ""},
@@ -368,7 +369,7 @@ func TestEveryKeyIsScopedOrAlwaysRead(t *testing.T) {
 		// an error, not a warning, without s3-athena (it needs the table)
 		"quicksightPrincipalArn",
 		// the role keys: an error, not a warning, on a stack of another role
-		"stackRole", "centralStack", "organizationId", "memberAccountIds", "memberRegions"}
+		"stackRole", "centralStack", "organizationId", "memberAccountIds", "memberRegions", "vpcSelector"}
 	scoped := map[string]bool{}
 	for _, k := range stackconfig.ScopedKeys {
 		scoped[k.Name] = true

@@ -170,6 +170,9 @@ func (l *loader) refuseOnMember(c *Config) {
 			continue
 		}
 		shown := quote(v)
+		if t := strings.TrimSpace(v); strings.HasPrefix(t, "[") || strings.HasPrefix(t, "{") {
+			shown = t // a list or object, as written
+		}
 		if k.Name == "slackWebhookUrl" {
 			shown = notShown
 		}
