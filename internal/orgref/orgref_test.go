@@ -100,7 +100,9 @@ func TestParseRefuses(t *testing.T) {
 		}, []string{"a destination of another region"}},
 		{"destination not an ARN", func(m map[string]any) { m[orgref.OutLogDestinationArns] = map[string]any{"eu-west-1": "flows"} }, []string{"maps eu-west-1 to the string \"flows\""}},
 		{"topic of another service", func(m map[string]any) { m[orgref.OutAlarmTopicArn] = "arn:aws:sqs:eu-west-1:210987654321:alarms" }, []string{"orgAlarmTopicArn is \"arn:aws:sqs", "service sns"}},
-		{"bus that is a rule", func(m map[string]any) { m[orgref.OutAlarmEventBusArn] = "arn:aws:events:eu-west-1:210987654321:rule/alarms" }, []string{"an event bus ARN"}},
+		{"bus that is a rule", func(m map[string]any) {
+			m[orgref.OutAlarmEventBusArn] = "arn:aws:events:eu-west-1:210987654321:rule/alarms"
+		}, []string{"an event bus ARN"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := outputs()
