@@ -276,3 +276,36 @@ func TestPlanEveryShippedStack(t *testing.T) {
 		})
 	}
 }
+
+// A member stack plans against the central stack's recorded outputs, in its
+// own region, and shows its VPC selection with the reason of every skip.
+func TestPlanMemberStack(t *testing.T) {
+	root := filepath.Join("..", "..")
+	var out bytes.Buffer
+	if err := run(&out, root, "member-eu-west-1"); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	s := out.String()
+	for _, want := range []string{
+		"region eu-west-1",
+		"acme/vpc-flow-logs/central",
+		"central-subscription",
+		"VPC selection (stack output memberVpcs):",
+		"monitored: vpc-0a1b2c3d4e5f60718, vpc-0b2c3d4e5f6071829",
+		"skipped:   vpc-0c3d4e5f607182930: already has 2 flow log(s) of another owner",
+		"skipped:   vpc-0e5f60718293a4b52: excluded by tag flow-logs=off",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("plan output lacks %q:\n%s", want, s)
+		}
+	}
+	// Without the recorded outputs the plan says where they come from.
+	err := runOpts(&out, root, "member-eu-west-1", DefaultGBPerDay, "no/such/file.json")
+	if err == nil || !strings.Contains(err.Error(), "-central-outputs") {
+		t.Errorf("plan without recorded outputs: %v", err)
+	}
+	// Other stacks do not read it.
+	if err := runOpts(&out, root, "dev", DefaultGBPerDay, "no/such/file.json"); err != nil {
+		t.Errorf("the dev stack's plan read the central outputs: %v", err)
+	}
+}

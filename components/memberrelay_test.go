@@ -1,0 +1,119 @@
+package components
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+)
+
+const (
+	testDestination = "arn:aws:logs:us-east-1:210987654321:destination:flows"
+	testBus         = "arn:aws:events:eu-west-1:210987654321:event-bus/alarms"
+)
+
+func TestMemberRelay(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		_, err := NewMemberRelay(ctx, "central", &MemberRelayArgs{
+			LogGroupName:      pulumi.String("flows"),
+			LogGroupArn:       pulumi.String("arn:aws:logs:us-east-1:123456789012:log-group:flows"),
+			LogDestinationArn: testDestination,
+			AlarmArns:         []pulumi.StringInput{pulumi.String("arn:aws:cloudwatch:us-east-1:123456789012:alarm:a"), pulumi.String("arn:aws:cloudwatch:us-east-1:123456789012:alarm:b")},
+			AlarmEventBusArn:  testBus,
+		})
+		return err
+	})
+	assertComponentTree(t, m, "vpcflowlogs:index:MemberRelay", "central")
+	sub := mustGet(t, m, "central-subscription")
+	if sub.Input("destinationArn") != testDestination || sub.Input("filterPattern") != "" || sub.Input("roleArn") == "" {
+		t.Errorf("subscription = %v", sub.Inputs)
+	}
+	// The subscription role: logs trusts it for this account's log groups,
+	// and it may put events of the flow-log group only.
+	trust := policyDoc(t, mustGet(t, m, "central-subscription-role"), "assumeRolePolicy")
+	if !strings.Contains(mustJSON(t, trust), `"Service":"logs.amazonaws.com"`) || !strings.Contains(mustJSON(t, trust), `"aws:SourceArn":"arn:aws:logs:us-east-1:123456789012:*"`) {
+		t.Errorf("subscription role trust = %s", mustJSON(t, trust))
+	}
+	if p := mustJSON(t, policyDoc(t, mustGet(t, m, "central-subscription-role-policy"), "policy")); !strings.Contains(p, `"logs:PutLogEvents"`) || !strings.Contains(p, "log-group:flows:*") {
+		t.Errorf("subscription role policy = %s", p)
+	}
+	// The alarm relay.
+	var pattern map[string]any
+	if err := json.Unmarshal([]byte(mustGet(t, m, "central-alarms").Input("eventPattern")), &pattern); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustJSON(t, pattern); got != `{"detail-type":["CloudWatch Alarm State Change"],"resources":["arn:aws:cloudwatch:us-east-1:123456789012:alarm:a","arn:aws:cloudwatch:us-east-1:123456789012:alarm:b"],"source":["aws.cloudwatch"]}` {
+		t.Errorf("event pattern = %s", got)
+	}
+	tgt := mustGet(t, m, "central-alarms-target")
+	if tgt.Input("arn") != testBus || tgt.Input("roleArn") == "" {
+		t.Errorf("target = %v", tgt.Inputs)
+	}
+	if p := mustJSON(t, policyDoc(t, mustGet(t, m, "central-alarms-role-policy"), "policy")); !strings.Contains(p, `"Action":"events:PutEvents","Effect":"Allow","Resource":"`+testBus+`"`) {
+		t.Errorf("alarm role policy = %s", p)
+	}
+	if trust := mustJSON(t, policyDoc(t, mustGet(t, m, "central-alarms-role"), "assumeRolePolicy")); !strings.Contains(trust, `"Service":"events.amazonaws.com"`) || strings.Contains(trust, "Condition") {
+		t.Errorf("alarm role trust = %s, want events.amazonaws.com without a condition", trust)
+	}
+}
+
+// Each part is optional; nothing to relay is an error.
+func TestMemberRelayParts(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		_, err := NewMemberRelay(ctx, "central", &MemberRelayArgs{
+			AlarmArns:        []pulumi.StringInput{pulumi.String("arn:aws:cloudwatch:us-east-1:123456789012:alarm:a")},
+			AlarmEventBusArn: testBus,
+		})
+		return err
+	})
+	if n := len(m.ByType("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")); n != 0 {
+		t.Errorf("%d subscriptions without a destination", n)
+	}
+	for _, tc := range []struct {
+		args MemberRelayArgs
+		want string
+	}{
+		{MemberRelayArgs{}, "nothing to relay"},
+		{MemberRelayArgs{LogDestinationArn: testDestination}, "LogGroupName, LogGroupArn: required"},
+		{MemberRelayArgs{LogDestinationArn: "arn:aws:kinesis:us-east-1:210987654321:stream/x", LogGroupName: pulumi.String("g"), LogGroupArn: pulumi.String("a")}, "not an ARN of service logs"},
+		{MemberRelayArgs{AlarmArns: []pulumi.StringInput{pulumi.String("a")}}, "AlarmEventBusArn"},
+	} {
+		args := tc.args
+		_, err := mockaws.Run(func(ctx *pulumi.Context) error {
+			_, err := NewMemberRelay(ctx, "central", &args)
+			return err
+		}, "vpc-flow-logs", "test", nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("args %+v: error %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// A member's S3 flow log follows the central stack's partitions.
+func TestFlowLogToS3Partitions(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		_, err := NewFlowLogToS3(ctx, "s3", &FlowLogToS3Args{
+			VpcIDs: []pulumi.StringInput{pulumi.String("vpc-0123456789abcdef0")}, Fields: flowlog.DefaultFields(),
+			TrafficType: "ALL", AggregationInterval: 600, FileFormat: "plain-text",
+			ExistingBucketArn: "arn:aws:s3:::central", Partitions: &S3Partitions{HiveCompatible: false, PerHour: false},
+		})
+		return err
+	})
+	opts := asMap(mustGet(t, m, "s3-vpc0").Inputs["destinationOptions"])
+	if opts["hiveCompatiblePartitions"] != false || opts["perHourPartition"] != false || opts["fileFormat"] != "plain-text" {
+		t.Errorf("destinationOptions = %v", opts)
+	}
+}
