@@ -437,3 +437,17 @@ func TestMemberWithVpcIds(t *testing.T) {
 		}
 	}
 }
+
+// Every output a member stack exports is in the stack outputs table.
+func TestMemberOutputsAreDocumented(t *testing.T) {
+	file, documented := outputsTable(t)
+	r, err := deployMember(t, memberStackConfig(t), recordedCentral(t), "eu-west-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range r.outputs {
+		if !slices.Contains(documented, k) {
+			t.Errorf("member stack output %s is not in the stack outputs table of %s", k, file)
+		}
+	}
+}

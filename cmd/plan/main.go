@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -58,30 +57,11 @@ const DefaultGBPerDay = 1.0
 func run(w io.Writer, dir, stack string) error { return runWith(w, dir, stack, DefaultGBPerDay) }
 
 // DefaultCentralOutputs is the recorded central-stack outputs file a member
-// stack's plan reads its stack reference from (produced from the contract's
-// outputs, internal/orgref; a test keeps it in step).
-const DefaultCentralOutputs = "recorded/central-outputs.json"
+// stack's plan reads its stack reference from.
+const DefaultCentralOutputs = mockaws.DefaultCentralOutputs
 
 func runWith(w io.Writer, dir, stack string, gbPerDay float64) error {
 	return runOpts(w, dir, stack, gbPerDay, DefaultCentralOutputs)
-}
-
-// mockOptions are what a member stack's plan needs from the mocks: the
-// central stack's recorded outputs, and the stack's own region (aws:region),
-// whose central destination it subscribes to. Other stacks plan as before.
-func mockOptions(dir string, cfg map[string]string, centralOutputs string) ([]mockaws.Option, error) {
-	if cfg[stackconfig.Key("stackRole")] != string(stackconfig.Member) {
-		return nil, nil
-	}
-	path := centralOutputs
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(dir, path)
-	}
-	outs, err := mockaws.LoadStackOutputs(path)
-	if err != nil {
-		return nil, fmt.Errorf("a member stack's plan reads the central stack's outputs from a recorded file (-central-outputs): %w", err)
-	}
-	return []mockaws.Option{mockaws.WithStackOutputs(outs), mockaws.WithRegion(cfg["aws:region"])}, nil
 }
 
 func runOpts(w io.Writer, dir, stack string, gbPerDay float64, centralOutputs string) error {
@@ -96,7 +76,7 @@ func runOpts(w io.Writer, dir, stack string, gbPerDay float64, centralOutputs st
 	if err != nil {
 		return err
 	}
-	opts, err := mockOptions(dir, cfg, centralOutputs)
+	opts, err := mockaws.MemberOptions(dir, cfg, centralOutputs)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/costs"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/diagram"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
 )
@@ -69,7 +70,7 @@ func devAlarmRules(root string) (string, error) {
 // ShippedStacks are the stack files the repository ships, whose cost the
 // docs list (a test keeps the list complete; a Pulumi.<stack>.yaml the
 // quick start wrote in a clone is not one of them).
-var ShippedStacks = []string{"central", "dev", "prod"}
+var ShippedStacks = []string{"central", "dev", "member-eu-west-1", "prod"}
 
 // SSHRule is the dev stack's rule whose rendered pattern the alarm docs show.
 const SSHRule = "ssh-reject-from-host"
@@ -96,6 +97,17 @@ func archList(p *Planned) string {
 	var names []string
 	for _, a := range p.Config.Architectures {
 		names = append(names, "`"+string(a)+"`")
+	}
+	if p.Config.Org.IsMember() {
+		// A member delivers for the central stack's architectures (the
+		// orgArchitectures output its stack reference read).
+		names = nil
+		for _, ref := range p.Mocks.ByType("pulumi:pulumi:StackReference") {
+			for _, a := range mockaws.List(mockaws.Get(ref.Outputs, "outputs.orgArchitectures")) {
+				names = append(names, "`"+mockaws.Str(a)+"`")
+			}
+		}
+		return "member of " + strings.Join(names, ", ")
 	}
 	return strings.Join(names, ", ")
 }

@@ -44,12 +44,12 @@ func (p *Planned) Clean() error {
 
 // Plan runs the program for stack with cfg (full keys, as
 // stackfile.Config returns them) under the mocks.
-func Plan(project, stack string, cfg map[string]string) (*Planned, error) {
+func Plan(project, stack string, cfg map[string]string, opts ...mockaws.Option) (*Planned, error) {
 	prices, err := costs.LoadPrices()
 	if err != nil {
 		return nil, err
 	}
-	m, err := mockaws.Run(stacks.Program, project, stack, cfg)
+	m, err := mockaws.Run(stacks.Program, project, stack, cfg, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("stack %s: %w", stack, err)
 	}
@@ -71,7 +71,12 @@ func PlanStackFile(root, stack string) (*Planned, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Plan(p.Name, stack, cfg)
+	// A member stack reads the central stack's recorded outputs.
+	opts, err := mockaws.MemberOptions(root, cfg, mockaws.DefaultCentralOutputs)
+	if err != nil {
+		return nil, err
+	}
+	return Plan(p.Name, stack, cfg, opts...)
 }
 
 // PlanDefaults plans a stack that has no stack file: Pulumi.yaml's defaults

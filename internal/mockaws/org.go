@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -39,6 +40,32 @@ func WithStackOutputs(outputs map[string]map[string]any) Option {
 // WithVpcs replaces the account's VPCs (DefaultVpcs).
 func WithVpcs(vpcs []Vpc) Option {
 	return func(m *Mocks) { m.Vpcs = vpcs }
+}
+
+// DefaultCentralOutputs is the recorded central-stack outputs file (relative
+// to the project directory) that a member stack's offline plan reads its
+// stack reference from: produced from the contract's outputs
+// (internal/orgref), which a test keeps it in step with.
+const DefaultCentralOutputs = "recorded/central-outputs.json"
+
+// MemberOptions are what a member stack's offline run needs from the mocks:
+// the central stack's recorded outputs (the file centralOutputs, relative
+// to dir unless absolute) and the stack's own region (aws:region), whose
+// central destination it subscribes to. A stack of another role needs
+// neither and gets none, so it plans as before.
+func MemberOptions(dir string, cfg map[string]string, centralOutputs string) ([]Option, error) {
+	if cfg["vpc-flow-logs:stackRole"] != "member" {
+		return nil, nil
+	}
+	path := centralOutputs
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	outs, err := LoadStackOutputs(path)
+	if err != nil {
+		return nil, fmt.Errorf("a member stack's offline plan reads the central stack's outputs from a recorded file (cmd/plan -central-outputs): %w", err)
+	}
+	return []Option{WithStackOutputs(outs), WithRegion(cfg["aws:region"])}, nil
 }
 
 // LoadStackOutputs reads a recorded stack-outputs file: a JSON object of

@@ -81,8 +81,8 @@ func (c *Central) Enabled(a stackconfig.Architecture) bool {
 
 // LogDestination is the CloudWatch Logs destination of region. CloudWatch
 // Logs requires a subscription filter's destination to be in the log
-// group's region ("The destination must be in the same Region as the log
-// group", https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CrossAccountSubscriptions.html),
+// group's region ("The log group and the destination must be in the same
+// AWS Region", https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CrossAccountSubscriptions.html),
 // so a member in a region the central stack does not serve cannot deliver.
 func (c *Central) LogDestination(region string) (string, error) {
 	if arn, ok := c.LogDestinationArns[region]; ok {
