@@ -451,3 +451,43 @@ func TestMemberOutputsAreDocumented(t *testing.T) {
 		}
 	}
 }
+
+// The central stack's outputs, as its mocked run exports them, are what a
+// member reads: the names agree and they parse (orgref), and a member
+// deploys against them.
+func TestCentralOutputsSatisfyTheMember(t *testing.T) {
+	for central, member := range map[string]string{
+		OutOrgArchitectures: orgref.OutArchitectures, OutOrgFlowLogFormat: orgref.OutFlowLogFormat,
+		OutOrgS3Destination: orgref.OutS3Destination, OutOrgLogDestinationArns: orgref.OutLogDestinationArns,
+		OutOrgAlarmEventBusArn: orgref.OutAlarmEventBusArn, OutOrgAlarmTopicArn: orgref.OutAlarmTopicArn,
+	} {
+		if central != member {
+			t.Errorf("the central stack exports %s, the member reads %s", central, member)
+		}
+	}
+	r := deployCentral(t, centralConfig(t))
+	b, err := json.Marshal(r.outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outs map[string]any
+	if err := json.Unmarshal(b, &outs); err != nil {
+		t.Fatal(err)
+	}
+	c, err := orgref.Parse(centralStack, func(name string) (any, bool) { v, ok := outs[name]; return v, ok })
+	if err != nil {
+		t.Fatalf("the central stack's outputs do not satisfy the member: %v", err)
+	}
+	for _, region := range []string{"eu-west-1", "us-east-1"} {
+		if _, err := c.LogDestination(region); err != nil {
+			t.Error(err)
+		}
+	}
+	m, err := deployMember(t, memberStackConfig(t), outs, "eu-west-1")
+	if err != nil {
+		t.Fatalf("a member against the central stack's outputs: %v", err)
+	}
+	if subs := m.ByType(tSubscription); len(subs) != 1 || subs[0].Input("destinationArn") != c.LogDestinationArns["eu-west-1"] {
+		t.Errorf("subscriptions %v, want one to %s", subs, c.LogDestinationArns["eu-west-1"])
+	}
+}

@@ -192,7 +192,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		if n, ok := out["name"]; ok && n.IsString() {
 			name = n.StringValue()
 		}
-		set("arn", inventArn(args.TypeToken, m.Region, name))
+		set("arn", inventArn(args.TypeToken, m.regionOf(rec.Provider), name))
 	}
 	set("id", id)
 	rec.Outputs = out.Mappable()
@@ -211,6 +211,30 @@ var arnFormats = map[string]string{
 	"aws:opensearch/domain:Domain":                              "arn:aws:es:%s:%s:domain/%s",
 	"aws:cloudwatch/metricAlarm:MetricAlarm":                    "arn:aws:cloudwatch:%s:%s:alarm:%s",
 	"aws:cloudwatch/eventRule:EventRule":                        "arn:aws:events:%s:%s:rule/%s",
+	"aws:cloudwatch/eventBus:EventBus":                          "arn:aws:events:%s:%s:event-bus/%s",
+	"aws:cloudwatch/logDestination:LogDestination":              "arn:aws:logs:%s:%s:destination:%s",
+}
+
+// regionOf is the region of a resource's provider: the region input of an
+// explicit aws provider (a regional provider of the program), else the
+// mocked region.
+func (m *Mocks) regionOf(providerRef string) string {
+	// A provider reference is "<urn>::<id>"; the URN itself holds "::".
+	i := strings.LastIndex(providerRef, "::")
+	if i <= 0 {
+		return m.Region
+	}
+	urn := providerRef[:i]
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.Resources {
+		if r.URN == urn && strings.HasPrefix(r.Type, "pulumi:providers:aws") {
+			if region, _ := r.Inputs["region"].(string); region != "" {
+				return region
+			}
+		}
+	}
+	return m.Region
 }
 
 func inventArn(token, region, name string) string {
