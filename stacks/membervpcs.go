@@ -196,7 +196,7 @@ const describeFlowLogsBatch = 100
 // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeFlowLogs.html).
 // Credentials come from the aws provider's config of the stack (aws:profile,
 // aws:accessKey/aws:secretKey/aws:token, aws:assumeRole) or the default
-// chain, as the provider's; a credential of another account than the
+// chain, and the endpoints from aws:endpoints (ec2, sts), as the provider's; a credential of another account than the
 // provider's is refused, since DescribeFlowLogs of VPCs one cannot see
 // answers "none" rather than an error.
 func describeFlowLogs(ctx *pulumi.Context, region, account string, ids []string) ([]existingFlowLog, error) {
@@ -213,6 +213,25 @@ func describeFlowLogs(ctx *pulumi.Context, region, account string, ids []string)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS credentials: %w", err)
 	}
+	// The provider's custom endpoints (aws:endpoints, a list of objects of
+	// service name to URL) apply to these calls too.
+	endpoints := map[string]string{}
+	if raw := aws.Get("endpoints"); raw != "" {
+		var list []map[string]string
+		if err := json.Unmarshal([]byte(raw), &list); err != nil {
+			return nil, fmt.Errorf("aws:endpoints %s: not a list of objects of service name to URL", raw)
+		}
+		for _, m := range list {
+			for k, v := range m {
+				endpoints[k] = v
+			}
+		}
+	}
+	stsOpts := func(o *sts.Options) {
+		if u := endpoints["sts"]; u != "" {
+			o.BaseEndpoint = awssdk.String(u)
+		}
+	}
 	if raw := aws.Get("assumeRole"); raw != "" {
 		var ar struct {
 			RoleArn     string `json:"roleArn"`
@@ -222,7 +241,7 @@ func describeFlowLogs(ctx *pulumi.Context, region, account string, ids []string)
 		if err := json.Unmarshal([]byte(raw), &ar); err != nil || ar.RoleArn == "" {
 			return nil, fmt.Errorf("aws:assumeRole %s: not an object with roleArn", raw)
 		}
-		cfg.Credentials = awssdk.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), ar.RoleArn, func(o *stscreds.AssumeRoleOptions) {
+		cfg.Credentials = awssdk.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg, stsOpts), ar.RoleArn, func(o *stscreds.AssumeRoleOptions) {
 			if ar.SessionName != "" {
 				o.RoleSessionName = ar.SessionName
 			}
@@ -231,14 +250,18 @@ func describeFlowLogs(ctx *pulumi.Context, region, account string, ids []string)
 			}
 		}))
 	}
-	who, err := sts.NewFromConfig(cfg).GetCallerIdentity(c, &sts.GetCallerIdentityInput{})
+	who, err := sts.NewFromConfig(cfg, stsOpts).GetCallerIdentity(c, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, fmt.Errorf("checking the AWS account of the credentials: %w", err)
 	}
 	if got := awssdk.ToString(who.Account); got != account {
 		return nil, fmt.Errorf("the credentials the program finds are of account %s, the aws provider's of account %s: set aws:profile or aws:assumeRole so that both are the member account's", got, account)
 	}
-	client := ec2sdk.NewFromConfig(cfg)
+	client := ec2sdk.NewFromConfig(cfg, func(o *ec2sdk.Options) {
+		if u := endpoints["ec2"]; u != "" {
+			o.BaseEndpoint = awssdk.String(u)
+		}
+	})
 	var out []existingFlowLog
 	for start := 0; start < len(ids); start += describeFlowLogsBatch {
 		batch := ids[start:min(start+describeFlowLogsBatch, len(ids))]

@@ -99,4 +99,11 @@ func TestDescribeFlowLogs(t *testing.T) {
 	if _, err := lookup("210987654321"); err == nil || !strings.Contains(err.Error(), "of account 123456789012, the aws provider's of account 210987654321") {
 		t.Errorf("credentials of another account: %v", err)
 	}
+	// The provider's custom endpoints (aws:endpoints) apply too.
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+	cfg["aws:endpoints"] = fmt.Sprintf(`[{"ec2": %q, "sts": %q}]`, srv.URL, srv.URL)
+	fake.batches = nil
+	if logs, err := lookup("123456789012"); err != nil || len(logs) != len(ids) {
+		t.Errorf("with aws:endpoints: %d flow logs, %v", len(logs), err)
+	}
 }
