@@ -116,6 +116,13 @@ const MaxEnhancedFanOutConsumersPerStream = 20
 // https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutTargets.html
 const MaxTargetsPerRule = 5
 
+// MaxEventPatternChars: "Event pattern size ... 2,048 ... Maximum size of
+// an event pattern, in characters" (adjustable; the default applies until
+// the account asks for more). A member's alarm relay lists every alarm's
+// ARN in its pattern, so the pattern grows with the alarms.
+// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
+const MaxEventPatternChars = 2048
+
 // The element quotas of an SNS topic policy ("Statements: 100"; "Principals:
 // 1 to 200", a quota the page gives for a policy statement):
 // https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html

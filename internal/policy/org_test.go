@@ -29,6 +29,7 @@ const (
 	tEventSourceMapping   = "aws:lambda/eventSourceMapping:EventSourceMapping"
 	tFirehoseStream       = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 	tEventTarget          = "aws:cloudwatch/eventTarget:EventTarget"
+	tEventRule            = "aws:cloudwatch/eventRule:EventRule"
 	centralBus            = "arn:aws:events:us-east-1:222222222222:event-bus/flowlog-alarms"
 
 	orgID          = "o-a1b2c3d4e5"
@@ -227,6 +228,9 @@ func orgFixtures() []deployFixture {
 		{"alarm forwarding to the central bus without a role", ids.DeployEventRuleTargets, "event-bus-target-role", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			add(m, tEventTarget, "fixture-forward", map[string]any{"rule": "fixture-alarm-state", "arn": centralBus}, nil)
 		})},
+		{"alarm relay pattern of 2,049 characters", ids.DeployEventRuleTargets, "event-pattern-size", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			add(m, tEventRule, "fixture-relay", map[string]any{"eventPattern": alarmPattern(awslimits.MaxEventPatternChars + 1)}, nil)
+		})},
 	}
 	// The policies that name members: each one's list form at 300 members.
 	for _, p := range orgPolicies {
@@ -373,9 +377,34 @@ func TestEventBusTargetWithRole(t *testing.T) {
 	for i := 1; i < awslimits.MaxTargetsPerRule; i++ {
 		add(m, tEventTarget, fmt.Sprintf("fixture-target-%d", i), map[string]any{"rule": "fixture-alarm-state", "arn": fmt.Sprintf("arn:aws:sns:us-east-1:123456789012:topic-%d", i)}, nil)
 	}
+	// An event pattern at the quota itself is deployable.
+	add(m, tEventRule, "fixture-relay", map[string]any{"eventPattern": alarmPattern(awslimits.MaxEventPatternChars)}, nil)
 	if rep := policy.EvaluateDeployability(m); rep.Failed() {
 		t.Errorf("%v", rep.Violations)
 	}
+}
+
+// alarmPattern is a member's alarm-relay event pattern (the alarm state
+// changes of listed alarms) of exactly n characters, n >= 200.
+func alarmPattern(n int) string {
+	head := `{"detail-type":["CloudWatch Alarm State Change"],"source":["aws.cloudwatch"],"resources":[`
+	const arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:alarms-ssh-rejects-alarm-1a2b3c4"
+	var b strings.Builder
+	b.WriteString(head)
+	// Whole alarms while at least 60 characters stay for the padded last one.
+	for b.Len()+len(arn)+3+60 <= n {
+		if b.Len() > len(head) {
+			b.WriteString(",")
+		}
+		b.WriteString(`"` + arn + `"`)
+	}
+	// Pad the last alarm name so the pattern has exactly n characters.
+	pad := n - b.Len() - len(`,""]}`) - 48
+	b.WriteString(`,"` + arn[:48] + strings.Repeat("x", pad) + `"]}`)
+	if b.Len() != n {
+		panic(fmt.Sprintf("alarmPattern(%d) has %d characters", n, b.Len()))
+	}
+	return b.String()
 }
 
 // The passing side of the element quotas: at the limits themselves.

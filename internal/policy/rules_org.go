@@ -34,6 +34,7 @@ const (
 	tStreamConsumer       = "aws:kinesis/streamConsumer:StreamConsumer"
 	tEventSourceMapping   = "aws:lambda/eventSourceMapping:EventSourceMapping"
 	tEventTarget          = "aws:cloudwatch/eventTarget:EventTarget"
+	tEventRule            = "aws:cloudwatch/eventRule:EventRule"
 	tAWSProvider          = "pulumi:providers:aws"
 )
 
@@ -52,6 +53,7 @@ const (
 	docKinesisFanOut      = "https://docs.aws.amazon.com/streams/latest/dev/enhanced-consumers.html"
 	docPutTargets         = "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutTargets.html"
 	docCrossAccountEvents = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html"
+	docEventPatternSize   = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html"
 )
 
 // StackRegion is the region the stack's default aws provider deploys to
@@ -286,6 +288,12 @@ func checkEventRuleTargets(g *Graph) []Violation {
 			out = append(out, violation(t, "event-bus-target-role", "the target is event bus %s but names no roleArn: an event bus sending to another account's bus needs an IAM role to do so", arn))
 		}
 	}
+	for _, r := range g.ByType(tEventRule) {
+		if n := utf8.RuneCountInString(Str(r.Inputs["eventPattern"])); n > awslimits.MaxEventPatternChars {
+			out = append(out, violation(r, "event-pattern-size", "the rule's event pattern is %d characters; EventBridge allows %d by default (%s): a member's alarm relay lists every alarm it forwards, so forward fewer alarms or have the quota raised first",
+				n, awslimits.MaxEventPatternChars, docEventPatternSize))
+		}
+	}
 	return out
 }
 
@@ -380,10 +388,11 @@ var orgRules = []Rule{
 	},
 	{
 		ID: ids.DeployEventRuleTargets, Severity: Critical,
-		Description: fmt.Sprintf("Every EventBridge rule has at most %d targets (\"Each rule can have up to five (5) targets associated with it at one time\", %s), and every target that is an event bus (a member's alarm forwarding to the central bus) names the IAM role EventBridge sends with (\"the sending event bus must have IAM roles attached to them when sending events to another account\", %s).", awslimits.MaxTargetsPerRule, docPutTargets, docCrossAccountEvents),
+		Description: fmt.Sprintf("Every EventBridge rule has at most %d targets (\"Each rule can have up to five (5) targets associated with it at one time\", %s), and every target that is an event bus (a member's alarm forwarding to the central bus) names the IAM role EventBridge sends with (\"the sending event bus must have IAM roles attached to them when sending events to another account\", %s), and every rule's event pattern is at most %d characters (the default \"Event pattern size\" quota, %s; a member's alarm relay names each alarm's ARN).", awslimits.MaxTargetsPerRule, docPutTargets, docCrossAccountEvents, awslimits.MaxEventPatternChars, docEventPatternSize),
 		Clauses: []Clause{
 			{ID: "targets-per-rule", Text: "at most 5 targets per rule"},
 			{ID: "event-bus-target-role", Text: "an event-bus target names a roleArn"},
+			{ID: "event-pattern-size", Text: "an event pattern is at most 2,048 characters"},
 		},
 		Check: checkEventRuleTargets,
 	},
