@@ -102,14 +102,18 @@ func NewMemberRelay(ctx *pulumi.Context, name string, args *MemberRelayArgs, opt
 		// CloudWatch Logs assumes to check the sender, named in the
 		// subscription filter; it is harmless with an account list
 		// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CreateSubscriptionFilter-IAMrole.html).
-		// The trust keeps the aws:SourceArn key CloudWatch Logs documents
-		// for the roles of its subscriptions (TrustForms "logs").
+		// Its trust policy is the one that page shows: the logs principal
+		// and no condition. The page does not say which aws:Source* keys
+		// CloudWatch Logs sends when it assumes this role (the sender's log
+		// group, or the destination of the other account?), and a key it
+		// does not send would fail every member's subscription; who may
+		// name the role in a subscription filter is decided by
+		// iam:PassRole in this account (policy.TrustForms,
+		// DestinationSubscriptionRole).
 		role, err := iam.NewRole(ctx, name+"-subscription-role", &iam.RoleArgs{
-			Description: pulumi.String("Lets CloudWatch Logs check this account's subscription to the central flow-log destination"),
-			AssumeRolePolicy: policyJSON(serviceTrust(env, "logs", map[string]any{
-				"StringLike": map[string]any{"aws:SourceArn": env.arn("logs", env.Region, env.AccountID, "*")},
-			})),
-			Tags: NameTags(a.Tags, name+"-subscription-role"),
+			Description:      pulumi.String("Lets CloudWatch Logs check this account's subscription to the central flow-log destination"),
+			AssumeRolePolicy: policyJSON(serviceTrust(env, "logs", nil)),
+			Tags:             NameTags(a.Tags, name+"-subscription-role"),
 		}, parent)
 		if err != nil {
 			return nil, err

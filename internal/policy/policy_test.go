@@ -357,7 +357,22 @@ var alsoBreaks = func() map[string][]string {
 }()
 
 func trustFormFixtureName(f policy.TrustForm) string {
+	if f.Use != policy.AnyUse {
+		return f.Service + " (" + string(f.Use) + ") trusted with the blanket aws:SourceAccount condition"
+	}
 	return f.Service + " trusted with the blanket aws:SourceAccount condition"
+}
+
+// trustUseContext adds what makes role a use of its service's principal:
+// for DestinationSubscriptionRole, a subscription filter to another
+// account's CloudWatch Logs destination that names the role.
+func trustUseContext(m *mockaws.Mocks, use policy.TrustUse, role *mockaws.Resource) {
+	if use == policy.DestinationSubscriptionRole {
+		add(m, "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter", role.Name+"-subscription", map[string]any{
+			"logGroup": "flows", "filterPattern": "", "roleArn": role.Outputs["arn"],
+			"destinationArn": "arn:aws:logs:us-east-1:210987654321:destination:flows",
+		}, nil)
+	}
 }
 
 // publicAccessFixtures turn off each setting of a public access block alone.
@@ -387,8 +402,9 @@ func trustFormFixtures() []fixture {
 		}
 		out = append(out, fixture{trustFormFixtureName(f), ids.IAMTrustSourceCondition, clause,
 			mut(func(t *testing.T, m *mockaws.Mocks) {
-				trustRole(m, "fixture-trust-"+f.Service, f.Service+".amazonaws.com",
+				role := trustRole(m, "fixture-trust-"+f.Service+string(f.Use), f.Service+".amazonaws.com",
 					map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": mockaws.Account}})
+				trustUseContext(m, f.Use, role)
 			})})
 	}
 	return out
@@ -1107,10 +1123,14 @@ func TestAllowListIsDocumented(t *testing.T) {
 func TestTrustFormsAreDocumented(t *testing.T) {
 	seen := map[string]bool{}
 	for _, f := range policy.TrustForms {
-		if f.Service == "" || strings.Contains(f.Service, ".") || seen[f.Service] {
-			t.Errorf("trust form %+v: Service must be a unique principal name without its DNS suffix", f)
+		key := f.Service + "/" + string(f.Use)
+		if f.Service == "" || strings.Contains(f.Service, ".") || seen[key] {
+			t.Errorf("trust form %+v: Service must be a principal name without its DNS suffix, unique with its Use", f)
 		}
-		seen[f.Service] = true
+		seen[key] = true
+		if f.Use != policy.AnyUse && f.Use != policy.DestinationSubscriptionRole {
+			t.Errorf("trust form %s: unknown use %q", f.Service, f.Use)
+		}
 		if len(f.Why) < 40 || !strings.HasPrefix(f.Doc, "https://docs.aws.amazon.com/") {
 			t.Errorf("trust form %s must say why and cite the AWS page that shows the trust policy", f.Service)
 		}
@@ -1126,7 +1146,7 @@ func TestTrustFormsAreDocumented(t *testing.T) {
 // a role in exactly the documented form of its service passes the rule.
 func TestTrustFormsAcceptTheirDocumentedForm(t *testing.T) {
 	for _, f := range policy.TrustForms {
-		t.Run(f.Service, func(t *testing.T) {
+		t.Run(f.Service+string(f.Use), func(t *testing.T) {
 			var cond map[string]any
 			if len(f.Keys) > 0 {
 				like := map[string]any{}
@@ -1139,7 +1159,7 @@ func TestTrustFormsAcceptTheirDocumentedForm(t *testing.T) {
 				cond = map[string]any{"StringLike": like}
 			}
 			m := mockaws.New(project, "dev")
-			trustRole(m, "fixture-trust", f.Service+".amazonaws.com", cond)
+			trustUseContext(m, f.Use, trustRole(m, "fixture-trust", f.Service+".amazonaws.com", cond))
 			rep := policy.Evaluate(m, nil, policy.At(fixtureTime))
 			for _, v := range rep.Violations {
 				if v.Rule == ids.IAMTrustSourceCondition {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
 )
 
@@ -85,6 +86,10 @@ type TrustForm struct {
 	// Service is the service principal without its partition's DNS suffix
 	// ("vpc-flow-logs" for vpc-flow-logs.amazonaws.com).
 	Service string
+	// Use narrows the row to one use of the service's principal whose page
+	// shows another form; AnyUse (empty) is every other role the service
+	// is trusted by.
+	Use TrustUse
 	// Keys are the condition keys the documented trust policy tests (all of
 	// them, and no other); empty when the documentation shows no condition.
 	Keys []string
@@ -97,6 +102,32 @@ type TrustForm struct {
 	Doc string
 }
 
+// TrustUse is a use of a service principal that the service documents
+// with a trust policy of its own, told apart by what in the graph names the
+// role.
+type TrustUse string
+
+const (
+	// AnyUse is every role of the service that no narrower use matches.
+	AnyUse TrustUse = ""
+	// DestinationSubscriptionRole is the role a subscription filter to a
+	// CloudWatch Logs destination (arn:...:logs:...:destination:...) names:
+	// CloudWatch Logs assumes it in the sender account to check that the
+	// sender may subscribe (a member stack's subscription to its central
+	// stack's destination).
+	DestinationSubscriptionRole TrustUse = "destination-subscription-role"
+)
+
+// roleUse returns the narrowest documented use of role in the graph.
+func (g *Graph) roleUse(role *mockaws.Resource) TrustUse {
+	for _, sub := range g.Referencing(role, "roleArn", tSubscription) {
+		if strings.Contains(Str(sub.Inputs["destinationArn"]), ":destination:") {
+			return DestinationSubscriptionRole
+		}
+	}
+	return AnyUse
+}
+
 // TrustForms is the allow-list of service principals a role may trust, each
 // with its documented condition form. A service missing here is a violation
 // until someone looks up its documentation and adds a row.
@@ -107,6 +138,14 @@ var TrustForms = []TrustForm{
 		Why: "VPC Flow Logs documents aws:SourceAccount (the flow log's owner) and aws:SourceArn (the flow log, " +
 			"arn:<partition>:ec2:<region>:<account>:vpc-flow-log/*) in the trust policy of the role that publishes to CloudWatch Logs.",
 		Doc: "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html",
+	},
+	{
+		Service: "logs", Use: DestinationSubscriptionRole,
+		Why: "CloudWatch Logs documents the role of a sender account's subscription to another account's destination " +
+			"(needed when the destination's access policy admits an organization) with the logs.amazonaws.com principal and no " +
+			"condition; it does not say which aws:Source* keys it sends when it assumes the role to check the sender, and a key it " +
+			"does not send fails the subscription. Who may name the role in a subscription filter is governed by iam:PassRole.",
+		Doc: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CreateSubscriptionFilter-IAMrole.html",
 	},
 	{
 		Service: "logs",
@@ -165,12 +204,15 @@ func (f TrustForm) describe() string {
 	return "the condition keys " + strings.Join(f.Keys, " and ")
 }
 
-// trustForm returns the documented form of a service principal, if listed.
-func trustForm(principal string) (TrustForm, bool) {
+// trustForm returns the documented form of a service principal for a use,
+// if listed: the row of that use, or else the service's AnyUse row.
+func trustForm(principal string, use TrustUse) (TrustForm, bool) {
 	name, _, _ := strings.Cut(principal, ".")
-	for _, f := range TrustForms {
-		if f.Service == name {
-			return f, true
+	for _, want := range []TrustUse{use, AnyUse} {
+		for _, f := range TrustForms {
+			if f.Service == name && f.Use == want {
+				return f, true
+			}
 		}
 	}
 	return TrustForm{}, false
@@ -308,8 +350,8 @@ var iamRules = []Rule{
 		Severity: High,
 		Description: "Every role trust policy statement that lets an AWS service assume the role has exactly the condition that " +
 			"service's own documentation shows for its trust policy (the allow-list TrustForms, one row per service with the page): " +
-			"vpc-flow-logs aws:SourceAccount and aws:SourceArn; logs aws:SourceArn; firehose sts:ExternalId = the account id; " +
-			"lambda, chatbot, es and ec2 none. A missing key lets another account's resource make the service act with the role " +
+			"vpc-flow-logs aws:SourceAccount and aws:SourceArn; logs aws:SourceArn (none for the sender role a subscription filter to a CloudWatch Logs destination names); " +
+			"firehose sts:ExternalId = the account id; lambda, chatbot, es, ec2 and events none. A missing key lets another account's resource make the service act with the role " +
 			"(confused deputy); a key the service does not send denies every assumption at run time; a service not in the list is a violation until its documented form is added.",
 		Clauses: []Clause{
 			{ID: trustKnownService, Text: "the trusted service has a documented trust form in policy.TrustForms"},
@@ -324,12 +366,13 @@ var iamRules = []Rule{
 					continue
 				}
 				account := arnAccount(Str(d.Resource.Outputs["arn"]))
+				use := g.roleUse(d.Resource)
 				for i, s := range d.Statements {
 					if !s.Allow() {
 						continue
 					}
 					for _, svc := range s.Principal.Service {
-						f, ok := trustForm(svc)
+						f, ok := trustForm(svc, use)
 						if !ok {
 							out = append(out, violation(d.Resource, trustKnownService, "%s %s lets %s assume the role, a service with no documented trust form in the rule's allow-list (policy.TrustForms)",
 								d.Field, s.Label(i), svc))
