@@ -385,9 +385,13 @@ func NewAthenaTable(ctx *pulumi.Context, name string, args *AthenaTableArgs, opt
 	}
 	ids := pulumi.StringMap{}
 	for _, q := range queries {
+		description := q.Description
+		if scope != "" {
+			description += " " + athenaqueries.SourceAccountParameterHint
+		}
 		nq, err := athena.NewNamedQuery(ctx, name+"-"+q.Name, &athena.NamedQueryArgs{
 			Name:        pulumi.String(q.Name),
-			Description: pulumi.String(q.Description),
+			Description: pulumi.String(description),
 			Database:    db.Name,
 			Workgroup:   wg.Name,
 			Query:       pulumi.String(q.RenderScoped(a.DatabaseName, a.TableName, scope)),

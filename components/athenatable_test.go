@@ -258,3 +258,33 @@ func TestPartitionLayoutAgrees(t *testing.T) {
 		t.Errorf("saved queries' window %q does not bound %s in its format", athenaqueries.Window, athenaqueries.PartitionColumn)
 	}
 }
+
+// TestCentralTableQueriesSayHowToEnterTheAccount: over an organization's
+// bucket (injected account partition) every saved query names the account
+// with an execution parameter, and its description says to quote the
+// value (a bare 12-digit id is a number to Athena, not the string the
+// partition column holds); with enumerated accounts no query asks.
+func TestCentralTableQueriesSayHowToEnterTheAccount(t *testing.T) {
+	for _, tc := range []struct {
+		accounts []string
+		scoped   bool
+	}{{nil, true}, {[]string{"111111111111"}, false}} {
+		m := run(t, func(ctx *pulumi.Context) error {
+			a := tableArgs("plain-text")
+			a.Sources = &SourcePartitions{Accounts: tc.accounts, Regions: []string{"eu-west-1"}}
+			_, err := NewAthenaTable(ctx, "org", a)
+			return err
+		})
+		queries := m.ByType("aws:athena/namedQuery:NamedQuery")
+		if len(queries) == 0 {
+			t.Fatal("no saved queries")
+		}
+		for _, q := range queries {
+			asks := strings.Contains(q.Input("query"), athenaqueries.SourceAccountParameter)
+			says := strings.HasSuffix(q.Input("description"), athenaqueries.SourceAccountParameterHint)
+			if asks != tc.scoped || says != tc.scoped {
+				t.Errorf("accounts %v: %s asks for the account %v and says how %v, want %v", tc.accounts, q.Name, asks, says, tc.scoped)
+			}
+		}
+	}
+}

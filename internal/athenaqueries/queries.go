@@ -290,3 +290,12 @@ const (
 // account when the saved query runs
 // (https://docs.aws.amazon.com/athena/latest/ug/querying-with-prepared-statements-querying-using-execution-parameters.html).
 var SourceAccountParameter = SourceAccountColumn + " = ?"
+
+// SourceAccountParameterHint ends the description of every saved query
+// scoped by SourceAccountParameter. Athena reads an execution parameter as
+// SQL, so a string value needs its single quotes: without them the account
+// id is a number, which Athena will not compare with the string column
+// ("To treat SQL execution parameters as strings, they must be enclosed in
+// single quotes rather than double quotes",
+// https://docs.aws.amazon.com/athena/latest/ug/querying-with-prepared-statements.html).
+const SourceAccountParameterHint = "When Athena asks for the parameter, enter the account id in single quotes, e.g. '111111111111'."
