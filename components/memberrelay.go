@@ -1,12 +1,16 @@
 package components
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 )
 
 // MemberRelayArgs configures MemberRelay.
@@ -29,13 +33,16 @@ type MemberRelayArgs struct {
 
 // MemberRelay connects a member stack to its central stack: the flow-log
 // log group's subscription to the central CloudWatch Logs destination, and
-// an EventBridge rule on the member's default bus that forwards the state
-// changes of the member's alarms to the central event bus.
+// EventBridge rules on the member's default bus that forward the state
+// changes of the member's alarms to the central event bus (one rule while
+// the alarms' ARNs fit one event pattern, alarmsPerRelayRule).
 type MemberRelay struct {
 	pulumi.ResourceState
 
 	SubscriptionRoleArn pulumi.StringOutput `pulumi:"subscriptionRoleArn"`
-	AlarmRuleArn        pulumi.StringOutput `pulumi:"alarmRuleArn"`
+	// AlarmRuleArn is the first relay rule ("<name>-alarms"); the others
+	// are "<name>-alarms-2", "-3", ...
+	AlarmRuleArn pulumi.StringOutput `pulumi:"alarmRuleArn"`
 }
 
 func (a *MemberRelayArgs) validate() error {
@@ -68,12 +75,35 @@ func MemberAlarmPattern(alarmArns []pulumi.StringInput) pulumi.StringOutput {
 	for i, a := range alarmArns {
 		arns[i] = a
 	}
-	pattern := map[string]any{"resources": arns}
+	return pulumi.JSONMarshal(pulumi.ToOutput(alarmPattern(arns)))
+}
+
+// alarmPattern is AlarmStateChangePattern with resources.
+func alarmPattern(resources []any) map[string]any {
+	pattern := map[string]any{"resources": resources}
+	if resources == nil {
+		pattern["resources"] = []any{}
+	}
 	for k, v := range AlarmStateChangePattern {
 		pattern[k] = v
 	}
-	return pulumi.JSONMarshal(pulumi.ToOutput(pattern))
+	return pattern
 }
+
+// alarmsPerRelayRule is how many alarms one relay rule can name, whatever
+// their names: the pattern (MemberAlarmPattern) of that many ARNs of
+// alarms with the longest name CloudWatch allows (255 characters,
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html)
+// fits EventBridge's default event pattern size
+// (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html).
+func alarmsPerRelayRule(env awsEnv) int {
+	fixed, _ := json.Marshal(alarmPattern(nil))
+	longest := len(env.arn("cloudwatch", env.Region, env.AccountID, "alarm:"+strings.Repeat("x", maxAlarmNameLength)))
+	return (awslimits.MaxEventPatternChars - len(fixed)) / (longest + len(`"",`))
+}
+
+// maxAlarmNameLength is CloudWatch's limit on an alarm name.
+const maxAlarmNameLength = 255
 
 // NewMemberRelay declares the subscription and the alarm relay.
 func NewMemberRelay(ctx *pulumi.Context, name string, args *MemberRelayArgs, opts ...pulumi.ResourceOption) (*MemberRelay, error) {
@@ -174,22 +204,34 @@ func NewMemberRelay(ctx *pulumi.Context, name string, args *MemberRelayArgs, opt
 		if err != nil {
 			return nil, err
 		}
-		rule, err := cloudwatch.NewEventRule(ctx, name+"-alarms", &cloudwatch.EventRuleArgs{
-			Description:  pulumi.String("Forwards the state changes of this stack's flow-log alarms to the central event bus"),
-			EventPattern: MemberAlarmPattern(a.AlarmArns),
-			Tags:         NameTags(a.Tags, name+"-alarms"),
-		}, parent)
-		if err != nil {
-			return nil, err
+		// One rule per group of alarms: a pattern lists its alarms' ARNs
+		// and EventBridge refuses a pattern over its size quota, so the
+		// alarms are spread over as many rules as that takes.
+		per := alarmsPerRelayRule(env)
+		for i := 0; i*per < len(a.AlarmArns); i++ {
+			ruleName := name + "-alarms"
+			if i > 0 {
+				ruleName = fmt.Sprintf("%s-alarms-%d", name, i+1)
+			}
+			rule, err := cloudwatch.NewEventRule(ctx, ruleName, &cloudwatch.EventRuleArgs{
+				Description:  pulumi.String("Forwards the state changes of this stack's flow-log alarms to the central event bus"),
+				EventPattern: MemberAlarmPattern(a.AlarmArns[i*per : min((i+1)*per, len(a.AlarmArns))]),
+				Tags:         NameTags(a.Tags, ruleName),
+			}, parent)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := cloudwatch.NewEventTarget(ctx, ruleName+"-target", &cloudwatch.EventTargetArgs{
+				Rule:    rule.Name,
+				Arn:     pulumi.String(a.AlarmEventBusArn),
+				RoleArn: role.Arn,
+			}, parent, pulumi.DependsOn([]pulumi.Resource{rp})); err != nil {
+				return nil, err
+			}
+			if i == 0 {
+				c.AlarmRuleArn = rule.Arn
+			}
 		}
-		if _, err := cloudwatch.NewEventTarget(ctx, name+"-alarms-target", &cloudwatch.EventTargetArgs{
-			Rule:    rule.Name,
-			Arn:     pulumi.String(a.AlarmEventBusArn),
-			RoleArn: role.Arn,
-		}, parent, pulumi.DependsOn([]pulumi.Resource{rp})); err != nil {
-			return nil, err
-		}
-		c.AlarmRuleArn = rule.Arn
 	}
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"subscriptionRoleArn": c.SubscriptionRoleArn,

@@ -2,11 +2,13 @@ package components
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 )
@@ -60,6 +62,52 @@ func TestMemberRelay(t *testing.T) {
 	}
 	if trust := mustJSON(t, policyDoc(t, mustGet(t, m, "central-alarms-role"), "assumeRolePolicy")); !strings.Contains(trust, `"Service":"events.amazonaws.com"`) || strings.Contains(trust, "Condition") {
 		t.Errorf("alarm role trust = %s, want events.amazonaws.com without a condition", trust)
+	}
+}
+
+// TestMemberRelaySpreadsAlarmsOverRules: EventBridge refuses an event
+// pattern over 2,048 characters, and each alarm's ARN takes its share: the
+// relay spreads the alarms over as many rules as their longest possible
+// names need, each with its target, and forwards every alarm once.
+func TestMemberRelaySpreadsAlarmsOverRules(t *testing.T) {
+	const n = 20
+	var arns []pulumi.StringInput
+	want := map[string]bool{}
+	for i := range n {
+		arn := fmt.Sprintf("arn:aws:cloudwatch:us-east-1:123456789012:alarm:%02d-%s", i, strings.Repeat("x", 252))
+		arns = append(arns, pulumi.String(arn))
+		want[arn] = true
+	}
+	m := run(t, func(ctx *pulumi.Context) error {
+		_, err := NewMemberRelay(ctx, "central", &MemberRelayArgs{AlarmArns: arns, AlarmEventBusArn: testBus})
+		return err
+	})
+	rules := m.ByType("aws:cloudwatch/eventRule:EventRule")
+	if len(rules) < 2 {
+		t.Fatalf("%d rules for %d alarms of 255-character names", len(rules), n)
+	}
+	for _, r := range rules {
+		p := r.Input("eventPattern")
+		if len(p) > awslimits.MaxEventPatternChars {
+			t.Errorf("%s: pattern of %d characters", r.Name, len(p))
+		}
+		var pattern struct{ Resources []string }
+		if err := json.Unmarshal([]byte(p), &pattern); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range pattern.Resources {
+			if !want[a] {
+				t.Errorf("%s forwards %s, unknown or twice", r.Name, a)
+			}
+			delete(want, a)
+		}
+		tgt := mustGet(t, m, r.Name+"-target")
+		if tgt.Input("arn") != testBus || tgt.Input("roleArn") == "" {
+			t.Errorf("%s target = %v", r.Name, tgt.Inputs)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("%d alarms not forwarded", len(want))
 	}
 }
 
