@@ -76,7 +76,7 @@ func runOpts(w io.Writer, dir, stack string, gbPerDay float64, centralOutputs st
 	if err != nil {
 		return err
 	}
-	opts, err := mockaws.MemberOptions(dir, cfg, centralOutputs)
+	opts, err := mockOptions(dir, cfg, centralOutputs)
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func runOpts(w io.Writer, dir, stack string, gbPerDay float64, centralOutputs st
 	}
 	rep := policy.EvaluateStack(m, c)
 	PrintRules(w, rep)
-	dep := policy.EvaluateDeployabilityStack(m, c)
+	dep := policy.EvaluateDeployabilityStack(m, c, deployOptions(cfg)...)
 	PrintDeployability(w, dep)
 	g := diagram.Build(m)
 	PrintSummary(w, g, c)
@@ -148,6 +148,31 @@ func runOpts(w io.Writer, dir, stack string, gbPerDay float64, centralOutputs st
 			len(dep.Violations)))
 	}
 	return errors.Join(errs...)
+}
+
+// mockOptions are the mocks of a stack's plan: the mocked AWS answers in
+// the stack's own region (aws:region: getRegion, invented ARNs), as the
+// stack's default provider would, and a member stack reads the central
+// stack's recorded outputs (mockaws.MemberOptions). A stack file without
+// aws:region plans in the mocks' default region.
+func mockOptions(dir string, cfg map[string]string, centralOutputs string) ([]mockaws.Option, error) {
+	opts, err := mockaws.MemberOptions(dir, cfg, centralOutputs)
+	if err != nil {
+		return nil, err
+	}
+	return append([]mockaws.Option{mockaws.WithRegion(cfg["aws:region"])}, opts...), nil
+}
+
+// deployOptions are what the deployability rules need beyond the graph and
+// the config: the region the stack's default provider deploys to (its
+// aws:region; policy.StackRegion), which the region clauses compare with
+// the region of an ARN (a subscription filter's destination must be in the
+// log group's region). The mocks answer the plan in that same region
+// (mockOptions), so it agrees with every region the program looked up, for
+// every role; without aws:region the region is unknown and those clauses
+// skip the stack's default-provider resources.
+func deployOptions(cfg map[string]string) []policy.Option {
+	return []policy.Option{policy.StackRegion(cfg["aws:region"])}
 }
 
 // PrintWarnings writes the config warnings (keys set that nothing the stack

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
 	"github.com/vpcflowlogs/vpc-flow-logs/stacks"
 )
@@ -307,5 +308,60 @@ func TestPlanMemberStack(t *testing.T) {
 	// Other stacks do not read it.
 	if err := runOpts(&out, root, "dev", DefaultGBPerDay, "no/such/file.json"); err != nil {
 		t.Errorf("the dev stack's plan read the central outputs: %v", err)
+	}
+}
+
+// The deployability rules of a plan know the stack's region (aws:region), so
+// a member whose subscription filter names the central destination of
+// another region is flagged: here the mocks answer us-east-1 to a member
+// that deploys in eu-west-1 (the mismatch the plan had before the mocks
+// answered in the stack's own region), so the program subscribes to the
+// us-east-1 destination. The plan of the same member in its own region
+// passes, and every stack plans in its own region.
+func TestPlanFlagsSubscriptionToAnotherRegion(t *testing.T) {
+	root := filepath.Join("..", "..")
+	proj, cfg, err := stackfile.LoadConfig(root, "member-eu-west-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := stackconfig.Load(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := mockOptions(root, cfg, DefaultCentralOutputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mocked := range []string{"eu-west-1", "us-east-1"} {
+		m, err := mockaws.Run(stacks.Program, proj.Name, "member-eu-west-1", cfg, append(opts, mockaws.WithRegion(mocked))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs := m.ByType("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")
+		if len(subs) != 1 || !strings.Contains(mockaws.Str(subs[0].Inputs["destinationArn"]), ":logs:"+mocked+":") {
+			t.Fatalf("mocks in %s: want one subscription to the %s destination, got %d", mocked, mocked, len(subs))
+		}
+		var flagged []policy.Violation
+		for _, v := range policy.EvaluateDeployabilityStack(m, c, deployOptions(cfg)...).Violations {
+			if v.Clause == "same-region" {
+				flagged = append(flagged, v)
+			}
+		}
+		if want := mocked != cfg["aws:region"]; (len(flagged) == 1) != want || len(flagged) > 1 {
+			t.Errorf("subscription to the %s destination from a stack in %s: flagged %v, want flagged=%v", mocked, cfg["aws:region"], flagged, want)
+		}
+	}
+	for _, stack := range []string{"dev", "prod", "central", "member-eu-west-1"} {
+		_, cfg, err := stackfile.LoadConfig(root, stack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts, err := mockOptions(root, cfg, DefaultCentralOutputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := mockaws.New(proj.Name, stack, opts...).Region; got != cfg["aws:region"] || got == "" {
+			t.Errorf("stack %s (aws:region %q) plans in %q", stack, cfg["aws:region"], got)
+		}
 	}
 }
