@@ -64,6 +64,9 @@ type Mocks struct {
 	// Region is what getRegion answers and invented ARNs hold (Region
 	// unless WithRegion sets another).
 	Region string
+	// Account is what getCallerIdentity answers and invented ARNs hold
+	// (Account unless WithAccount sets another).
+	Account string
 	// StackOutputs are the recorded outputs of the stacks a stack
 	// reference may name, by <organization>/<project>/<stack>.
 	StackOutputs map[string]map[string]any
@@ -74,7 +77,7 @@ type Mocks struct {
 
 // New returns empty mocks for a project and stack.
 func New(project, stack string, opts ...Option) *Mocks {
-	m := &Mocks{Project: project, Stack: stack, Region: Region, Vpcs: DefaultVpcs()}
+	m := &Mocks{Project: project, Stack: stack, Region: Region, Account: Account, Vpcs: DefaultVpcs()}
 	for _, o := range opts {
 		o(m)
 	}
@@ -163,7 +166,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("bucketDomainName", b+".s3.amazonaws.com")
 	case "aws:iam/role:Role":
 		set("name", physical)
-		set("arn", fmt.Sprintf("arn:aws:iam::%s:role/%s", Account, out["name"].StringValue()))
+		set("arn", fmt.Sprintf("arn:aws:iam::%s:role/%s", m.Account, out["name"].StringValue()))
 	case "aws:ec2/vpc:Vpc":
 		id = "vpc-" + shortHash(args.Name) + "0000000000"
 	case "aws:ec2/subnet:Subnet":
@@ -175,7 +178,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("keyId", id)
 	case "aws:sqs/queue:Queue":
 		set("name", physical)
-		set("url", fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", m.Region, Account, out["name"].StringValue()))
+		set("url", fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", m.Region, m.Account, out["name"].StringValue()))
 		id = out["url"].StringValue()
 	case "aws:opensearch/domain:Domain":
 		set("domainName", physical)
@@ -184,7 +187,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case "aws:lambda/invocation:Invocation":
 		set("result", `{"status":"applied"}`)
 	case "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration":
-		set("chatConfigurationArn", fmt.Sprintf("arn:aws:chatbot::%s:chat-configuration/slack-channel/%s", Account, physical))
+		set("chatConfigurationArn", fmt.Sprintf("arn:aws:chatbot::%s:chat-configuration/slack-channel/%s", m.Account, physical))
 	}
 	set("name", physical)
 	if _, ok := out["arn"]; !ok {
@@ -192,7 +195,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		if n, ok := out["name"]; ok && n.IsString() {
 			name = n.StringValue()
 		}
-		set("arn", inventArn(args.TypeToken, m.regionOf(rec.Provider), name))
+		set("arn", inventArn(args.TypeToken, m.regionOf(rec.Provider), m.Account, name))
 	}
 	set("id", id)
 	rec.Outputs = out.Mappable()
@@ -237,11 +240,11 @@ func (m *Mocks) regionOf(providerRef string) string {
 	return m.Region
 }
 
-func inventArn(token, region, name string) string {
+func inventArn(token, region, account, name string) string {
 	if f, ok := arnFormats[token]; ok {
-		return fmt.Sprintf(f, region, Account, name)
+		return fmt.Sprintf(f, region, account, name)
 	}
-	return fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", service(token), region, Account, strings.ToLower(lastSegment(token)), name)
+	return fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", service(token), region, account, strings.ToLower(lastSegment(token)), name)
 }
 
 // qualifiedType is the URN type of a resource: its parent's qualified type
@@ -275,7 +278,7 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	switch args.Token {
 	case "aws:index/getCallerIdentity:getCallerIdentity":
 		return resource.NewPropertyMapFromMap(map[string]any{
-			"accountId": Account, "arn": "arn:aws:iam::" + Account + ":user/mock", "userId": "AIDAMOCK", "id": Account,
+			"accountId": m.Account, "arn": "arn:aws:iam::" + m.Account + ":user/mock", "userId": "AIDAMOCK", "id": m.Account,
 		}), nil
 	case "aws:index/getRegion:getRegion":
 		return resource.NewPropertyMapFromMap(map[string]any{"name": m.Region, "id": m.Region, "endpoint": "ec2." + m.Region + ".amazonaws.com"}), nil

@@ -31,6 +31,17 @@ func WithRegion(region string) Option {
 	}
 }
 
+// WithAccount makes the mocked AWS answer account (getCallerIdentity,
+// invented ARNs) instead of Account: the stacks of an organization run in
+// accounts of their own.
+func WithAccount(account string) Option {
+	return func(m *Mocks) {
+		if account != "" {
+			m.Account = account
+		}
+	}
+}
+
 // WithStackOutputs records the outputs of stacks a stack reference may
 // name, by <organization>/<project>/<stack>.
 func WithStackOutputs(outputs map[string]map[string]any) Option {

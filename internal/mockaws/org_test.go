@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
@@ -74,5 +76,38 @@ func TestStackReference(t *testing.T) {
 	}, "p", "s", nil, mockaws.WithStackOutputs(outs))
 	if err == nil || !strings.Contains(err.Error(), `no recorded outputs for stack "acme/p/other"`) {
 		t.Errorf("unrecorded stack: %v", err)
+	}
+}
+
+// WithAccount and WithRegion: the caller identity and invented ARNs are
+// those of the stack's own account and region; without them, the defaults.
+func TestAccountAndRegion(t *testing.T) {
+	for _, tc := range []struct {
+		opts            []mockaws.Option
+		account, region string
+	}{
+		{nil, mockaws.Account, mockaws.Region},
+		{[]mockaws.Option{mockaws.WithAccount("210987654321"), mockaws.WithRegion("eu-west-1")}, "210987654321", "eu-west-1"},
+	} {
+		var account string
+		m, err := mockaws.Run(func(ctx *pulumi.Context) error {
+			id, err := aws.GetCallerIdentity(ctx, nil)
+			if err != nil {
+				return err
+			}
+			account = id.AccountId
+			_, err = sns.NewTopic(ctx, "alarms", nil)
+			return err
+		}, "p", "s", nil, tc.opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if account != tc.account {
+			t.Errorf("account = %s, want %s", account, tc.account)
+		}
+		topicArn := mockaws.Str(m.ByName("alarms").Outputs["arn"])
+		if want := "arn:aws:sns:" + tc.region + ":" + tc.account + ":"; !strings.HasPrefix(topicArn, want) {
+			t.Errorf("topic ARN %q, want prefix %q", topicArn, want)
+		}
 	}
 }
