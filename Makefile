@@ -77,11 +77,14 @@ bench:
 
 ## diagram: draw the dev stack's resource graph from the mocked run of `make plan`:
 ## docs/architecture.mmd and README's Mermaid block (a test keeps them fresh), and
-## docs/architecture.svg with Graphviz (scripts/install-graphviz.sh installs it)
+## docs/architecture.svg with Graphviz (scripts/install-graphviz.sh installs it); then the
+## organization picture of the central and member stacks: docs/organization.mmd and the
+## organization blocks of README.md and docs/organization.md (a test keeps them fresh)
 diagram:
 	bash scripts/install-graphviz.sh
 	$(GO) run ./cmd/diagram -stack dev -mermaid docs/architecture.mmd -readme README.md -dot .build/architecture.dot
 	dot -Tsvg -o docs/architecture.svg .build/architecture.dot
+	$(GO) run ./cmd/diagram -org-mermaid docs/organization.mmd -org-docs README.md,docs/organization.md
 
 ## lint-workflows: check .github/workflows with actionlint, pinned and installed from the
 ## Go module proxy by scripts/install-actionlint.sh (shellcheck/pyflakes integration off,

@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/diagram"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
+	"github.com/vpcflowlogs/vpc-flow-logs/stacks"
 )
 
 func TestWritesMermaidDotAndReadme(t *testing.T) {
@@ -27,4 +30,107 @@ func TestWritesMermaidDotAndReadme(t *testing.T) {
 	if want := "# x\n" + diagram.ReadmeBegin + "\n```mermaid\n" + string(m) + "```\n" + diagram.ReadmeEnd + "\nmore\n"; string(r) != want {
 		t.Errorf("README:\n%s", r)
 	}
+}
+
+var root = filepath.Join("..", "..")
+
+// TestCommittedOrgDiagramIsFresh keeps the organization picture generated
+// from the code: docs/organization.mmd and the organization blocks of
+// README.md and docs/organization.md must be what the central and member
+// stacks render now. `make diagram` rewrites all three.
+func TestCommittedOrgDiagramIsFresh(t *testing.T) {
+	want, err := Org(root, DefaultCentral, DefaultMember)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(root, "docs", "organization.mmd"))
+	if err != nil {
+		t.Fatalf("%v: run `make diagram`", err)
+	}
+	if string(got) != want {
+		t.Errorf("docs/organization.mmd is stale: run `make diagram`\n--- fresh render:\n%s", want)
+	}
+	for _, doc := range []string{"README.md", filepath.Join("docs", "organization.md")} {
+		b, err := os.ReadFile(filepath.Join(root, doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := diagram.ReplaceOrg(string(b), want)
+		if err != nil {
+			t.Fatalf("%s: %v", doc, err)
+		}
+		if fresh != string(b) {
+			t.Errorf("%s's organization picture is stale: run `make diagram`", doc)
+		}
+	}
+}
+
+// The organization picture draws each cross-account path from the ARNs the
+// member names: its S3 flow logs into the central bucket, its subscription
+// to the destination of its own region, its alarm relay to the central
+// event bus; and the central side from the destinations to the stream, its
+// readers and the alarm topic.
+func TestOrgDiagramEdges(t *testing.T) {
+	cm, mm, err := OrgPlans(root, DefaultCentral, DefaultMember)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mmd := diagram.Organization(cm, mm)
+	for _, want := range []string{
+		`subgraph member["member account 123456789012, eu-west-1: stack member-eu-west-1"]`,
+		`subgraph central["central account 210987654321, eu-west-1: stack central"]`,
+		`m_s3_athena_flowlogs_vpc0 -->|"S3 delivery (aws:SourceOrgID)"| c_org_flowlogs`,
+		`m_central_subscription -->|"cross-account, same region"| c_org_destination_eu_west_1`,
+		`m_central_alarms -->|"event bus target (role)"| c_org_alarms`,
+		`m_flowlogs_cw_vpc0 --> m_flowlogs_cw_logs`,
+		`m_flowlogs_cw_logs --> m_alarms`,
+		`c_org_destination_eu_west_1 --> c_org_stream`,
+		`c_org_destination_us_east_1 --> c_org_stream`,
+		`c_org_stream -->|"event source mapping"| c_opensearch_indexer`,
+		`c_org_stream -->|"event source mapping"| c_firehose_forwarder`,
+		`c_firehose_forwarder --> c_firehose_stream`,
+		`c_org_flowlogs --> c_s3_athena_table`,
+		`c_org_alarms --> c_org_alarms_to_topic`,
+		`c_org_alarms_to_topic --> c_alarms_topic`,
+	} {
+		if !strings.Contains(mmd, want) {
+			t.Errorf("the organization picture lacks\n%s\n--- picture:\n%s", want, mmd)
+		}
+	}
+	// The member subscribes only in its own region: the us-east-1
+	// destination gets no arrow from it.
+	if strings.Contains(mmd, "-> c_org_destination_us_east_1") {
+		t.Errorf("a member in eu-west-1 draws a subscription to the us-east-1 destination:\n%s", mmd)
+	}
+	// The arrows between the boxes are ARNs, not names: against another
+	// central stack's outputs (the recorded ones) the member names nothing
+	// of this central run, and no arrow crosses.
+	m, err := mockaws.Run(stacks.Program, "vpc-flow-logs", DefaultMember, memberCfg(t), memberOpts(t)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := diagram.Organization(cm, m)
+	for _, cross := range []string{"-> c_org_flowlogs", "-> c_org_destination_eu_west_1", "-> c_org_alarms\n"} {
+		if strings.Contains(other, cross) {
+			t.Errorf("against the recorded central outputs the picture still draws %q", cross)
+		}
+	}
+}
+
+func memberCfg(t *testing.T) map[string]string {
+	t.Helper()
+	_, cfg, err := stackfile.LoadConfig(root, DefaultMember)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func memberOpts(t *testing.T) []mockaws.Option {
+	t.Helper()
+	opts, err := mockaws.MemberOptions(root, memberCfg(t), mockaws.DefaultCentralOutputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return opts
 }
