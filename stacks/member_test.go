@@ -491,3 +491,31 @@ func TestCentralOutputsSatisfyTheMember(t *testing.T) {
 		t.Errorf("subscriptions %v, want one to %s", subs, c.LogDestinationArns["eu-west-1"])
 	}
 }
+
+// TestRecordedCentralNamesWhatCentralDeclares: the recorded central outputs
+// that member plans read name the destinations and the alarm bus as the
+// central stack (Pulumi.central.yaml) names them, in the member regions it
+// serves; a recording that drifted from the code would plan members against
+// a central stack that does not exist.
+func TestRecordedCentralNamesWhatCentralDeclares(t *testing.T) {
+	c := recordedCentral(t)
+	_, stack, _ := strings.Cut(strings.TrimPrefix(centralStack, "acme/"), "/")
+	dests, _ := c[OutOrgLogDestinationArns].(map[string]any)
+	cfg := centralConfig(t)
+	var regions []string
+	if err := json.Unmarshal([]byte(cfg[stackconfig.Key("memberRegions")]), &regions); err != nil {
+		t.Fatal(err)
+	}
+	if len(dests) != len(regions) {
+		t.Errorf("recorded destinations %v, central serves %v", dests, regions)
+	}
+	for _, region := range regions {
+		arn, _ := dests[region].(string)
+		if want := ":destination:" + DestinationName(stack); !strings.HasPrefix(arn, "arn:aws:logs:"+region+":") || !strings.HasSuffix(arn, want) {
+			t.Errorf("recorded destination of %s = %q, want a destination in %s ending %q", region, arn, region, want)
+		}
+	}
+	if bus, _ := c[OutOrgAlarmEventBusArn].(string); !strings.HasSuffix(bus, ":event-bus/"+AlarmBusName(stack)) {
+		t.Errorf("recorded alarm bus %q, want the bus %s", bus, AlarmBusName(stack))
+	}
+}
