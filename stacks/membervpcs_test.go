@@ -2,66 +2,39 @@ package stacks
 
 import (
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awsfake"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 )
-
-// fakeAWS answers STS GetCallerIdentity with account and EC2
-// DescribeFlowLogs with one flow log per VPC id in the request's
-// resource-id filter (both query protocols, XML responses as the APIs
-// document them), and records the DescribeFlowLogs batches.
-type fakeAWS struct {
-	account string
-	mu      sync.Mutex
-	batches []int
-}
-
-func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, err.Error(), 400)
-		return
-	}
-	w.Header().Set("Content-Type", "text/xml")
-	switch r.Form.Get("Action") {
-	case "GetCallerIdentity":
-		fmt.Fprintf(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
-			`<Arn>arn:aws:iam::%[1]s:user/deployer</Arn><UserId>AIDEXAMPLE</UserId><Account>%[1]s</Account>`+
-			`</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`, f.account)
-	case "DescribeFlowLogs":
-		if r.Form.Get("Filter.1.Name") != "resource-id" {
-			http.Error(w, "want a resource-id filter", 400)
-			return
-		}
-		var items strings.Builder
-		n := 0
-		for i := 1; r.Form.Get(fmt.Sprintf("Filter.1.Value.%d", i)) != ""; i++ {
-			vpc := r.Form.Get(fmt.Sprintf("Filter.1.Value.%d", i))
-			fmt.Fprintf(&items, `<item><flowLogId>fl-%s</flowLogId><resourceId>%s</resourceId><tagSet><item><key>owner</key><value>network-team</value></item></tagSet></item>`,
-				strings.TrimPrefix(vpc, "vpc-"), vpc)
-			n++
-		}
-		f.mu.Lock()
-		f.batches = append(f.batches, n)
-		f.mu.Unlock()
-		fmt.Fprintf(w, `<DescribeFlowLogsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>1</requestId><flowLogSet>%s</flowLogSet></DescribeFlowLogsResponse>`, items.String())
-	default:
-		http.Error(w, "unexpected action "+r.Form.Get("Action"), 400)
-	}
-}
 
 // describeFlowLogs (the real run's lookup) asks EC2 with the provider's
 // credentials, in batches, and refuses credentials of another account.
 func TestDescribeFlowLogs(t *testing.T) {
-	fake := &fakeAWS{account: "123456789012"}
-	srv := httptest.NewServer(fake)
+	// The STS and EC2 query APIs of the account: one flow log of another
+	// owner per VPC.
+	fake := &awsfake.Account{ID: "123456789012", FlowLogs: func(_ string, ids []string) []awsfake.FlowLog {
+		var out []awsfake.FlowLog
+		for _, id := range ids {
+			out = append(out, awsfake.FlowLog{ID: "fl-" + strings.TrimPrefix(id, "vpc-"), ResourceID: id, Tags: map[string]string{"owner": "network-team"}})
+		}
+		return out
+	}}
+	batches := func() string {
+		var n []int
+		for _, c := range fake.Calls() {
+			if c.Action == "DescribeFlowLogs" && c.Attempt == 1 {
+				n = append(n, len(c.ResourceIDs))
+			}
+		}
+		return fmt.Sprint(n)
+	}
+	srv := httptest.NewServer(&awsfake.Server{Account: fake})
 	defer srv.Close()
 	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
@@ -93,8 +66,8 @@ func TestDescribeFlowLogs(t *testing.T) {
 	if len(logs) != len(ids) || logs[0].VpcID != ids[0] || logs[0].ID != "fl-"+strings.TrimPrefix(ids[0], "vpc-") || logs[0].Tags["owner"] != "network-team" {
 		t.Errorf("%d flow logs, first %+v", len(logs), logs[0])
 	}
-	if fmt.Sprint(fake.batches) != "[100 50]" {
-		t.Errorf("DescribeFlowLogs batches %v, want [100 50]", fake.batches)
+	if got := batches(); got != "[100 50]" {
+		t.Errorf("DescribeFlowLogs batches %s, want [100 50]", got)
 	}
 	if _, err := lookup("210987654321"); err == nil || !strings.Contains(err.Error(), "of account 123456789012, the aws provider's of account 210987654321") {
 		t.Errorf("credentials of another account: %v", err)
@@ -102,8 +75,7 @@ func TestDescribeFlowLogs(t *testing.T) {
 	// The provider's custom endpoints (aws:endpoints) apply too.
 	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
 	cfg["aws:endpoints"] = fmt.Sprintf(`[{"ec2": %q, "sts": %q}]`, srv.URL, srv.URL)
-	fake.batches = nil
-	if logs, err := lookup("123456789012"); err != nil || len(logs) != len(ids) {
-		t.Errorf("with aws:endpoints: %d flow logs, %v", len(logs), err)
+	if logs, err := lookup("123456789012"); err != nil || len(logs) != len(ids) || batches() != "[100 50 100 50]" {
+		t.Errorf("with aws:endpoints: %d flow logs, %v, batches %s", len(logs), err, batches())
 	}
 }

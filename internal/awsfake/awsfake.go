@@ -1,6 +1,7 @@
 // Package awsfake serves small in-memory fakes of the AWS APIs that
 // cmd/replay calls (SQS, Lambda Invoke, Firehose PutRecordBatch and the
-// Kinesis reads GetShardIterator and GetRecords) over
+// Kinesis reads GetShardIterator and GetRecords), and of the STS and EC2
+// calls of a member stack's VPC discovery (Account), over
 // HTTP, speaking the wire protocols the real aws-sdk-go-v2 clients use, so
 // that the replay library and command are tested with the real clients:
 //
@@ -15,8 +16,10 @@
 //     https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
 //   - Kinesis: AWS JSON 1.1, "X-Amz-Target: Kinesis_20131202.<Operation>"
 //     (see Kinesis).
+//   - STS and EC2: the query protocol, routed by the service of the SigV4
+//     credential scope (see Account).
 //
-// Server routes one endpoint to all four, so a command given a single
+// Server routes one endpoint to all of them, so a command given a single
 // --endpoint-url reaches every fake. Faults (throttling, partial failures,
 // refused calls) are scripted per call by the test.
 package awsfake
@@ -45,6 +48,8 @@ type Server struct {
 	Lambda   *Lambda
 	Firehose *Firehose
 	Kinesis  *Kinesis
+	// Account answers the STS and EC2 query-protocol calls (see Account).
+	Account *Account
 	// AccessKey, when set, is the only access key served: other requests
 	// (say, of another process's client that kept a port number this
 	// server now listens on) are refused and not counted as violations.
@@ -65,7 +70,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	target := r.Header.Get("X-Amz-Target")
-	switch {
+	switch svc := queryService(r); {
+	case (svc == "sts" || svc == "ec2") && s.Account != nil:
+		s.Account.serve(w, r, svc)
 	case strings.HasPrefix(target, "AmazonSQS.") && s.SQS != nil:
 		s.SQS.serve(w, r, strings.TrimPrefix(target, "AmazonSQS."))
 	case strings.HasPrefix(target, "Firehose_20150804.") && s.Firehose != nil:
