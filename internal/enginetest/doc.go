@@ -21,10 +21,14 @@
 // and a stack that breaks a constraint AWS enforces (internal/awsconstraints)
 // fails in the stand-in's Check before anything is created.
 //
-// TestFleetEngine (fleet_test.go) runs a fleet of stacks in four accounts
-// and two regions through internal/fleet's Automation API runner, all
-// against one stand-in that answers each provider instance from its own
-// configuration (the assumed role's account, the region): preview, up, a
-// second preview with no changes, a failing member that stops no other
-// stack, and a member destroyed and removed (docs/fleet.md).
+// TestFleetEngine (fleet_test.go) runs an organization through
+// internal/fleet's Automation API runner: a central stack, member stacks in
+// three accounts and two regions and a standalone stack, all against one
+// stand-in that answers each provider instance from its own configuration
+// (the assumed role's account, the region), the members' own STS and EC2
+// calls answered by a fake of each account (internal/awsfake): a first
+// preview whose members need the central stack's outputs, the central
+// stack's up, preview, up, a second preview with no changes, a refresh, a
+// failing member that stops no other stack, and a member destroyed and
+// removed (docs/fleet.md).
 package enginetest
