@@ -21,8 +21,10 @@
 // engine test): the engine dials one gRPC connection per provider instance,
 // so the stand-in keys each Configure by the connection's peer address and
 // answers that instance's calls from its configuration: getCallerIdentity
-// names the account of the assumed role (aws:assumeRole.roleArn, else
-// aws:allowedAccountIds, else mockaws.Account), getRegion and
+// names the account of the assumed role (aws:assumeRole.roleArn; with a
+// profile or keys, aws:allowedAccountIds; else mockaws.Account, the
+// caller's), Configure refuses an account aws:allowedAccountIds does not
+// list, getRegion and
 // getAvailabilityZones the configured region, and the ARNs, URLs and
 // endpoints it invents carry that account and region. ec2 getVpcs and getVpc
 // answer from a per-account, per-region VPC inventory (SetVPCs).
@@ -34,6 +36,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -201,10 +204,26 @@ func parseConfig(req *pulumirpc.ConfigureRequest) (Config, error) {
 	if r, ok := vals["region"].(string); ok && r != "" {
 		c.Region = r
 	}
-	if ids, ok := vals["allowedAccountIds"].([]any); ok && len(ids) > 0 {
-		if id, ok := ids[0].(string); ok {
-			c.Account = id
+	var allowed []string
+	if ids, ok := vals["allowedAccountIds"].([]any); ok {
+		for _, id := range ids {
+			if s, ok := id.(string); ok {
+				allowed = append(allowed, s)
+			}
 		}
+	}
+	// Whose credentials the instance has: the assumed role's account; with
+	// credentials of its own (a profile, keys) the account it allows, as
+	// the stand-in cannot tell theirs; else the caller's ambient
+	// credentials, of mockaws.Account.
+	own := false
+	for _, k := range []string{"profile", "accessKey"} {
+		if v, ok := vals[k].(string); ok && v != "" {
+			own = true
+		}
+	}
+	if own && len(allowed) > 0 {
+		c.Account = allowed[0]
 	}
 	if ar, ok := vals["assumeRole"].(map[string]any); ok {
 		if arn, ok := ar["roleArn"].(string); ok {
@@ -213,6 +232,14 @@ func parseConfig(req *pulumirpc.ConfigureRequest) (Config, error) {
 				c.Account = m[1]
 			}
 		}
+	}
+	// The provider refuses credentials of an account allowedAccountIds
+	// does not list ("AWS account ID not allowed: <id>",
+	// https://github.com/hashicorp/terraform-provider-aws/pull/32352), so
+	// an explicit provider that lost the stack's assumeRole fails here as
+	// it would in AWS.
+	if len(allowed) > 0 && !slices.Contains(allowed, c.Account) {
+		return c, fmt.Errorf("AWS account ID not allowed: %s", c.Account)
 	}
 	return c, nil
 }

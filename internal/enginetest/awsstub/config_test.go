@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -61,7 +62,7 @@ func TestInstancesAnswerFromTheirOwnConfiguration(t *testing.T) {
 	if _, err := member.Configure(ctx, &pulumirpc.ConfigureRequest{Args: props(t, memberArgs)}); err != nil {
 		t.Fatal(err)
 	}
-	centralVars := map[string]string{"aws:config:region": "us-west-2", "aws:config:allowedAccountIds": `["999999999999"]`}
+	centralVars := map[string]string{"aws:config:region": "us-west-2", "aws:config:profile": "log-archive", "aws:config:allowedAccountIds": `["999999999999"]`}
 	if _, err := central.Configure(ctx, &pulumirpc.ConfigureRequest{Variables: centralVars}); err != nil {
 		t.Fatal(err)
 	}
@@ -104,13 +105,27 @@ func TestInstancesAnswerFromTheirOwnConfiguration(t *testing.T) {
 	if len(p.Configs()) != 2 {
 		t.Errorf("configs %v, want the two configured instances", p.Configs())
 	}
+
+	// An instance whose credentials are of another account than the one
+	// it allows is refused: the caller's own (no role, no profile), and an
+	// assumed role of another account.
+	for _, vars := range []map[string]string{
+		{"aws:config:region": "us-east-1", "aws:config:allowedAccountIds": `["999999999999"]`},
+		{"aws:config:region": "us-east-1", "aws:config:allowedAccountIds": `["999999999999"]`, "aws:config:assumeRole": `{"roleArn":"arn:aws:iam::111111111111:role/flowlogs-deployer"}`},
+	} {
+		_, err := dial(t, port).Configure(ctx, &pulumirpc.ConfigureRequest{Variables: vars})
+		if err == nil || !strings.Contains(err.Error(), "AWS account ID not allowed: ") {
+			t.Errorf("configure %v: %v, want the account refused", vars, err)
+		}
+	}
 }
 
 func TestVPCInventory(t *testing.T) {
 	p, c := client(t)
 	ctx := context.Background()
 	if _, err := c.Configure(ctx, &pulumirpc.ConfigureRequest{Args: props(t, resource.PropertyMap{
-		"region": resource.NewProperty("eu-west-1"), "allowedAccountIds": resource.NewProperty([]resource.PropertyValue{resource.NewProperty("111111111111")}),
+		"region": resource.NewProperty("eu-west-1"), "profile": resource.NewProperty("workloads"),
+		"allowedAccountIds": resource.NewProperty([]resource.PropertyValue{resource.NewProperty("111111111111")}),
 	})}); err != nil {
 		t.Fatal(err)
 	}
