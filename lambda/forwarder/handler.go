@@ -158,7 +158,7 @@ func (h *Handler) Invoke(ctx context.Context, event []byte) ([]byte, error) {
 		switch {
 		case data != nil && data.Type() == fastjson.TypeString:
 			b64, _ = data.StringBytes() // valid until sc.event is used again
-		case isKinesisEvent(v):
+		case cwlogs.IsKinesisEvent(v):
 			return h.kinesis(ctx, sc, v.GetArray("Records"))
 		default:
 			err = errors.New(`neither a CloudWatch Logs event (no string "awslogs.data") nor a Kinesis event ("Records" of "kinesis" records)`)

@@ -72,22 +72,6 @@ type KinesisBatch struct {
 	Total Stats
 }
 
-// isKinesisEvent reports whether v is a Kinesis event: "Records" is an
-// array whose elements all have a "kinesis" object.
-func isKinesisEvent(v *fastjson.Value) bool {
-	recs := v.Get("Records")
-	if recs == nil || recs.Type() != fastjson.TypeArray {
-		return false
-	}
-	arr, _ := recs.Array()
-	for _, r := range arr {
-		if k := r.Get("kinesis"); k == nil || k.Type() != fastjson.TypeObject {
-			return false
-		}
-	}
-	return true
-}
-
 // kinesis forwards the records of a Kinesis event and returns the
 // events.KinesisEventResponse. It fails (and Lambda retries the batch)
 // only when a record without a sequence number could not be handled:

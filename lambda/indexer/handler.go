@@ -106,7 +106,7 @@ func (h *Handler) Invoke(ctx context.Context, event []byte) ([]byte, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	v, perr := h.jp.ParseBytes(event)
-	if perr == nil && isKinesisEvent(v) {
+	if perr == nil && cwlogs.IsKinesisEvent(v) {
 		_, resp, err := h.kinesis(ctx, v.GetArray("Records"))
 		if err != nil {
 			return nil, err

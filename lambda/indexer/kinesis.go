@@ -69,28 +69,12 @@ type KinesisSummary struct {
 	DurationMS   int64          `json:"durationMs"`
 }
 
-// isKinesisEvent reports whether v is a Kinesis event: "Records" is an
-// array whose elements all have a "kinesis" object.
-func isKinesisEvent(v *fastjson.Value) bool {
-	recs := v.Get("Records")
-	if recs == nil || recs.Type() != fastjson.TypeArray {
-		return false
-	}
-	arr, _ := recs.Array()
-	for _, r := range arr {
-		if k := r.Get("kinesis"); k == nil || k.Type() != fastjson.TypeObject {
-			return false
-		}
-	}
-	return true
-}
-
 // HandleKinesis processes a Kinesis event (see kinesis.go's comment).
 func (h *Handler) HandleKinesis(ctx context.Context, event []byte) (KinesisSummary, events.KinesisEventResponse, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	v, err := h.jp.ParseBytes(event)
-	if err != nil || !isKinesisEvent(v) {
+	if err != nil || !cwlogs.IsKinesisEvent(v) {
 		return KinesisSummary{}, events.KinesisEventResponse{}, fmt.Errorf("%w: not a Kinesis event", ErrBadPayload)
 	}
 	return h.kinesis(ctx, v.GetArray("Records"))
