@@ -125,24 +125,34 @@ func (l *loader) unusedKeys(c *Config) []string {
 		if k.Used(c) {
 			continue
 		}
-		v, ok := l.raw(k.Name)
-		if !ok {
-			continue
-		}
-		// Load the key alone: equal to the defaults means it was not really set.
-		alone, err := load(func(key string) (string, bool) {
-			if key == Key(k.Name) {
-				return v, true
-			}
-			return "", false
-		}, true)
-		if err == nil && reflect.DeepEqual(alone, defaults) {
+		if _, set := l.setApartFromDefault(k.Name, defaults); !set {
 			continue
 		}
 		out = append(out, fmt.Sprintf("config %s is set but not used: only %s reads it (architectures: %s); remove it or enable what reads it",
 			Key(k.Name), k.Readers, archList(c.Architectures)))
 	}
 	return out
+}
+
+// setApartFromDefault returns the key's raw value when the stack sets it to
+// something other than its default: Pulumi passes a project default as a
+// value, so the key is loaded alone, and a configuration equal to that of no
+// key at all means it was not really set.
+func (l *loader) setApartFromDefault(name string, defaults *Config) (string, bool) {
+	v, ok := l.raw(name)
+	if !ok {
+		return "", false
+	}
+	alone, err := load(func(key string) (string, bool) {
+		if key == Key(name) {
+			return v, true
+		}
+		return "", false
+	}, true)
+	if err == nil && reflect.DeepEqual(alone, defaults) {
+		return "", false
+	}
+	return v, true
 }
 
 // defaultConfig is the configuration of a stack that sets no key.

@@ -3,7 +3,6 @@ package stackconfig
 import (
 	"bytes"
 	"encoding/json"
-	"reflect"
 	"slices"
 	"strings"
 )
@@ -149,24 +148,15 @@ func MemberRefusedKeys() []string {
 // refuseOnMember fails each key of memberRefusedKeys that a member stack
 // sets to anything but its default. Pulumi passes a project default as a
 // value, so "set" means: the key loaded alone gives another configuration
-// than no key at all (as unusedKeys decides it).
+// than no key at all (setApartFromDefault, as for unusedKeys).
 func (l *loader) refuseOnMember(c *Config) {
 	if !c.Org.IsMember() {
 		return
 	}
 	defaults := defaultConfig()
 	for _, k := range memberRefusedKeys {
-		v, ok := l.raw(k.Name)
-		if !ok {
-			continue
-		}
-		alone, err := load(func(key string) (string, bool) {
-			if key == Key(k.Name) {
-				return v, true
-			}
-			return "", false
-		}, true)
-		if err == nil && reflect.DeepEqual(alone, defaults) {
+		v, set := l.setApartFromDefault(k.Name, defaults)
+		if !set {
 			continue
 		}
 		shown := quote(v)
