@@ -384,13 +384,10 @@ func NewFirehosePipeline(ctx *pulumi.Context, name string, args *FirehosePipelin
 				return nil, err
 			}
 		}
-		if _, err := opsAlarm(ctx, name+"-forwarder-dead-letters-depth", opsAlarmArgs{
+		if _, err := queueDepthAlarm(ctx, name+"-forwarder-dead-letters-depth", deadLetters.Name, opsAlarmArgs{
 			Description: "The forwarder of " + name + " dead-lettered flow-log data it could not deliver; inspect and replay " +
 				name + "-forwarder-dead-letters",
-			Runbook:   runbook.ForwarderDeadLetters,
-			Namespace: "AWS/SQS", Metric: "ApproximateNumberOfMessagesVisible", Statistic: "Maximum",
-			Dimensions: pulumi.StringMap{"QueueName": deadLetters.Name},
-			Comparison: "GreaterThanThreshold", Threshold: 0,
+			Runbook:  runbook.ForwarderDeadLetters,
 			TopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: &c.Monitored,
 		}, parent); err != nil {
 			return nil, err

@@ -322,13 +322,10 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 	c.Monitored.addQueue(rejects.Name)
 	// Nothing the indexer dead-letters is dropped silently: a message in the
 	// queue alarms like the forwarder's dead letters do.
-	if _, err := opsAlarm(ctx, name+"-rejects-depth", opsAlarmArgs{
+	if _, err := queueDepthAlarm(ctx, name+"-rejects-depth", rejects.Name, opsAlarmArgs{
 		Description: "The indexer of " + name + " dead-lettered flow-log records OpenSearch refused or that are not in the format; inspect and replay " +
 			name + "-rejects",
-		Runbook:   runbook.IndexerRejects,
-		Namespace: "AWS/SQS", Metric: "ApproximateNumberOfMessagesVisible", Statistic: "Maximum",
-		Dimensions: pulumi.StringMap{"QueueName": rejects.Name},
-		Comparison: "GreaterThanThreshold", Threshold: 0,
+		Runbook:  runbook.IndexerRejects,
 		TopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: &c.Monitored,
 	}, parent); err != nil {
 		return nil, err

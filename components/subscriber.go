@@ -208,13 +208,10 @@ func newSubscriber(ctx *pulumi.Context, name string, env awsEnv, a subscriberArg
 	if err != nil {
 		return nil, err
 	}
-	dlqAlarm, err := opsAlarm(ctx, name+"-dlq-depth", opsAlarmArgs{
+	dlqAlarm, err := queueDepthAlarm(ctx, name+"-dlq-depth", dlq.Name, opsAlarmArgs{
 		Description: "Events of " + name + " failed every retry and wait in " + name + "-dlq (kept 14 days); fix the cause, then replay them",
-		Namespace:   "AWS/SQS", Metric: "ApproximateNumberOfMessagesVisible", Statistic: "Maximum",
-		Dimensions: pulumi.StringMap{"QueueName": dlq.Name},
-		Comparison: "GreaterThanThreshold", Threshold: 0,
-		Runbook:  a.OnFailureRunbook,
-		TopicArn: a.AlarmTopicArn, Tags: a.Tags, Monitor: a.Monitor,
+		Runbook:     a.OnFailureRunbook,
+		TopicArn:    a.AlarmTopicArn, Tags: a.Tags, Monitor: a.Monitor,
 	}, opt)
 	if err != nil {
 		return nil, err
@@ -323,6 +320,17 @@ func kinesisMapping(ctx *pulumi.Context, name string, fn *lambda.Function, strea
 }
 
 // opsAlarmArgs is an operational alarm on an AWS metric.
+// queueDepthAlarm alarms as soon as a message waits in the queue (a dead
+// letter, an event that failed every retry, a rejected document): the
+// operations alarm every dead-letter queue of the stack has. a carries the
+// description, runbook, topic, tags and monitor; the metric is set here.
+func queueDepthAlarm(ctx *pulumi.Context, name string, queueName pulumi.StringInput, a opsAlarmArgs, opts ...pulumi.ResourceOption) (*cloudwatch.MetricAlarm, error) {
+	a.Namespace, a.Metric, a.Statistic = "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"
+	a.Dimensions = pulumi.StringMap{"QueueName": queueName}
+	a.Comparison, a.Threshold = "GreaterThanThreshold", 0
+	return opsAlarm(ctx, name, a, opts...)
+}
+
 type opsAlarmArgs struct {
 	// Description says what the alarm means; the link to Runbook is
 	// appended to it.
