@@ -1,15 +1,11 @@
 package stacks
 
 import (
-	"context"
 	"encoding/json"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
@@ -67,33 +63,8 @@ func recordedCentral(t testing.TB) map[string]any {
 // central outputs and the region, and resolves its outputs.
 func deployMember(t testing.TB, cfg map[string]string, central map[string]any, region string) (*result, error) {
 	t.Helper()
-	res := &result{outputs: map[string]any{}}
-	var outs map[string]pulumi.Output
-	m, err := mockaws.Run(func(ctx *pulumi.Context) error {
-		deployed, err := Deploy(ctx)
-		if err != nil {
-			return err
-		}
-		outs = map[string]pulumi.Output{}
-		for k, v := range deployed {
-			outs[k] = pulumi.ToOutput(v)
-		}
-		return nil
-	}, project, memberStack, cfg, mockaws.WithStackOutputs(map[string]map[string]any{centralStack: central}), mockaws.WithRegion(region))
-	res.Mocks = m
-	for k, o := range outs {
-		r, awaitErr := internals.UnsafeAwaitOutput(context.Background(), o)
-		if awaitErr != nil {
-			t.Fatalf("output %s: %v", k, awaitErr)
-		}
-		if r.Known {
-			b, _ := json.Marshal(r.Value)
-			var plain any
-			_ = json.Unmarshal(b, &plain)
-			res.outputs[k] = plain
-		}
-	}
-	return res, err
+	return deployStack(t, memberStack, cfg, true,
+		mockaws.WithStackOutputs(map[string]map[string]any{centralStack: central}), mockaws.WithRegion(region))
 }
 
 // awsResources are the recorded AWS resources (not components, not the stack reference).

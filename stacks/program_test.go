@@ -56,6 +56,14 @@ type result struct {
 // callback on an output that depends on no resource, so such a read races.
 func deploy(t testing.TB, cfg map[string]string) (*result, error) {
 	t.Helper()
+	return deployStack(t, "dev", cfg, false)
+}
+
+// deployStack is deploy for any stack name and mock options; plain turns
+// each output into its JSON form (maps, slices, strings, float64, bool), as
+// a stack reference would read it.
+func deployStack(t testing.TB, stack string, cfg map[string]string, plain bool, opts ...mockaws.Option) (*result, error) {
+	t.Helper()
 	res := &result{outputs: map[string]any{}}
 	var outs map[string]pulumi.Output
 	m, err := mockaws.Run(func(ctx *pulumi.Context) error {
@@ -68,16 +76,23 @@ func deploy(t testing.TB, cfg map[string]string) (*result, error) {
 			outs[k] = pulumi.ToOutput(v)
 		}
 		return nil
-	}, project, "dev", cfg)
+	}, project, stack, cfg, opts...)
 	res.Mocks = m
 	for k, o := range outs {
 		r, awaitErr := internals.UnsafeAwaitOutput(context.Background(), o)
 		if awaitErr != nil {
 			t.Fatalf("output %s: %v", k, awaitErr)
 		}
-		if r.Known { // an unknown output is left out, as an ApplyT callback would never see it
-			res.outputs[k] = r.Value
+		if !r.Known { // an unknown output is left out, as an ApplyT callback would never see it
+			continue
 		}
+		v := r.Value
+		if plain {
+			b, _ := json.Marshal(v)
+			v = nil
+			_ = json.Unmarshal(b, &v)
+		}
+		res.outputs[k] = v
 	}
 	return res, err
 }
