@@ -12,6 +12,8 @@ import (
 	"unsafe"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/inflate"
 )
 
 // DefaultMaxDecompressedBytes is the decompressed size above which a payload
@@ -42,13 +44,14 @@ type Decoder struct {
 	// means DefaultMaxDecompressedBytes.
 	MaxDecompressedBytes int
 
-	src []byte       // copy of a string input (DecodeString)
-	raw []byte       // base64-decoded bytes
-	br  bytes.Reader // reads raw into zr
-	zr  *gzip.Reader // reused via Reset
-	out []byte       // decompressed JSON, which the returned strings alias
-	key []byte       // scanner's scratch for escaped keys
-	p   Payload      // the Payload returned, reused
+	src []byte          // copy of a string input (DecodeString)
+	raw []byte          // base64-decoded bytes
+	br  bytes.Reader    // reads raw into zr
+	zr  *gzip.Reader    // reused via Reset
+	fz  inflate.Decoder // the one-shot fast path, tables reused
+	out []byte          // decompressed JSON, which the returned strings alias
+	key []byte          // scanner's scratch for escaped keys
+	p   Payload         // the Payload returned, reused
 }
 
 // NewDecoder returns a Decoder with the default limits.
@@ -173,15 +176,7 @@ func (d *Decoder) gunzip(gz []byte) ([]byte, error) {
 	if len(gz) == 0 {
 		return nil, &DecodeError{Kind: ErrBadGzip, Err: errors.New("empty input")}
 	}
-	d.br.Reset(gz)
-	if d.zr == nil {
-		d.zr = new(gzip.Reader)
-	}
-	if err := d.zr.Reset(&d.br); err != nil {
-		return nil, &DecodeError{Kind: ErrBadGzip, Err: noEOF(err)}
-	}
 	limit := d.limit()
-
 	// The gzip trailer's ISIZE field is the uncompressed size (mod 2^32) of
 	// the last member: a good first guess for the buffer, never trusted.
 	want := 64 << 10
@@ -193,6 +188,31 @@ func (d *Decoder) gunzip(gz []byte) ([]byte, error) {
 	buf := d.out[:0]
 	if cap(buf) < want {
 		buf = make([]byte, 0, want)
+	}
+	// The fast path decodes the whole stream into buf at once; on any error
+	// the library decodes it again and decides what is wrong (package
+	// inflate returns the library's bytes or nothing).
+	out, err := d.fz.Gunzip(buf, gz, limit)
+	if err == nil {
+		d.out = out
+		return out, nil
+	}
+	js, err := d.gunzipLibrary(gz, out[:0], limit)
+	if err != nil && cap(d.out) > retainBytes {
+		d.out = nil // a refused bomb does not pin its buffer
+	}
+	return js, err
+}
+
+// gunzipLibrary decodes gz with klauspost/compress/gzip into buf.
+func (d *Decoder) gunzipLibrary(gz, buf []byte, limit int) ([]byte, error) {
+	d.br.Reset(gz)
+	if d.zr == nil {
+		d.zr = new(gzip.Reader)
+	}
+	if err := d.zr.Reset(&d.br); err != nil {
+		d.out = buf
+		return nil, &DecodeError{Kind: ErrBadGzip, Err: noEOF(err)}
 	}
 	for {
 		if len(buf) == cap(buf) {

@@ -1,0 +1,679 @@
+// Package inflate is a one-shot gzip decoder for the Lambda functions' hot
+// path: the whole compressed payload is in memory and so is the whole
+// output, so it decodes DEFLATE (RFC 1951) straight into one flat buffer,
+// where a back-reference is a copy within that buffer, instead of through
+// the 32 KiB sliding window and the io.Reader of a streaming decoder.
+//
+// It is a fast path with a fallback, not a replacement: Gunzip either
+// returns exactly the bytes github.com/klauspost/compress/gzip would return
+// for the same input, or an error, and then the caller decodes the input
+// again with that library, which decides what is wrong with it. Inputs the
+// fast path does not handle (a header CRC, a bad member, corrupt data, a
+// truncated stream, an output over the limit) all end in an error, so a
+// success here never accepts what the library would refuse: the
+// differential test and fuzz target in this package check exactly that.
+//
+// Formats: RFC 1952 (gzip, several members read as one stream, as gzip(1)
+// and the library do) and RFC 1951 (DEFLATE).
+// https://www.rfc-editor.org/rfc/rfc1951, https://www.rfc-editor.org/rfc/rfc1952
+package inflate
+
+import (
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"math/bits"
+)
+
+// Errors returned by Gunzip. The caller treats every one as "decode it with
+// the library instead"; they are distinct so tests can tell why.
+var (
+	ErrHeader    = errors.New("inflate: not a gzip member this decoder handles")
+	ErrCorrupt   = errors.New("inflate: corrupt DEFLATE data")
+	ErrTruncated = errors.New("inflate: truncated input")
+	ErrChecksum  = errors.New("inflate: gzip trailer does not match the data")
+	ErrTooLarge  = errors.New("inflate: output over the limit")
+)
+
+// Table layout. An entry is a uint32:
+//
+//	bits 0-4    bits to consume (the code's length; the root bits for a
+//	            pointer to a subtable)
+//	bits 5-7    kind
+//	bits 8-15   extra bits that follow (lengths, distances) or the
+//	            subtable's index bits
+//	bits 16-31  value: the literal byte, the length or distance base, or
+//	            the subtable's offset
+const (
+	kindLiteral = iota << 5
+	kindLength  // also a distance, in the distance table
+	kindEnd
+	kindSub
+	kindInvalid
+
+	kindMask = 7 << 5
+
+	litRootBits  = 10
+	distRootBits = 8
+	maxCodeLen   = 15
+
+	// fastRoom is the output room the fast loop keeps: the longest match
+	// (258) plus the 15 bytes a 16-byte copy may write past it.
+	fastRoom = 258 + 16
+)
+
+func entry(kind, n, extra, value uint32) uint32 {
+	return n | kind | extra<<8 | value<<16
+}
+
+// RFC 1951 3.2.5: length codes 257-285 and distance codes 0-29.
+var (
+	lengthBase  = [29]uint16{3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258}
+	lengthExtra = [29]uint8{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0}
+	distBase    = [30]uint16{1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577}
+	distExtra   = [30]uint8{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
+	// The order in which code length code lengths are sent (3.2.7).
+	clenOrder = [19]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
+)
+
+// Symbol entries without their bit count, by symbol: what a code decodes to.
+var litSyms, distSyms, clenSyms [288]uint32
+
+func init() {
+	for s := range 256 {
+		litSyms[s] = entry(kindLiteral, 0, 0, uint32(s))
+	}
+	litSyms[256] = entry(kindEnd, 0, 0, 0)
+	for s := 257; s < 286; s++ {
+		litSyms[s] = entry(kindLength, 0, uint32(lengthExtra[s-257]), uint32(lengthBase[s-257]))
+	}
+	// 286 and 287 take part in the fixed code but never occur in valid data.
+	litSyms[286], litSyms[287] = entry(kindInvalid, 0, 0, 0), entry(kindInvalid, 0, 0, 0)
+	for s := range 30 {
+		distSyms[s] = entry(kindLength, 0, uint32(distExtra[s]), uint32(distBase[s]))
+	}
+	distSyms[30], distSyms[31] = entry(kindInvalid, 0, 0, 0), entry(kindInvalid, 0, 0, 0)
+	for s := range 19 {
+		clenSyms[s] = entry(kindLiteral, 0, 0, uint32(s))
+	}
+}
+
+// Decoder holds the decode tables between calls, so that a warm decoder
+// allocates nothing beyond the output. The zero value is ready to use; a
+// Decoder must not be used by several goroutines at once.
+type Decoder struct {
+	lit, dist, clen table
+	lens            [286 + 30]uint8
+
+	// fixed tables, built on first use
+	fixedLit, fixedDist table
+}
+
+// table is a decode table: a root table of 1<<root entries, then
+// subtables of 1<<sub entries for the codes longer than root.
+type table struct {
+	e    []uint32
+	root uint
+	mask uint64
+}
+
+// build fills t with the decode table of the canonical Huffman code whose
+// code lengths by symbol are lens, where syms gives each symbol's entry. It
+// refuses what Go's and the library's decoders refuse: an over-subscribed
+// or incomplete code, except a code of one symbol of one bit, and accepts
+// a code with no symbols (using it is an error).
+func (t *table) build(lens []uint8, syms []uint32, root uint) bool {
+	var count [maxCodeLen + 1]int
+	maxLen := 0
+	for _, l := range lens {
+		count[l]++
+		if int(l) > maxLen {
+			maxLen = int(l)
+		}
+	}
+	count[0] = 0
+	invalid := entry(kindInvalid, 0, 0, 0)
+	if maxLen == 0 {
+		t.reset(root, 0)
+		for i := range t.e {
+			t.e[i] = invalid
+		}
+		return true
+	}
+	code, used := 0, 0
+	var next [maxCodeLen + 2]int
+	for l := 1; l <= maxCodeLen; l++ {
+		code <<= 1
+		next[l] = code
+		code += count[l]
+		used += count[l]
+	}
+	if code != 1<<maxCodeLen && !(used == 1 && maxLen == 1) {
+		return false
+	}
+	sub := uint(0)
+	if uint(maxLen) > root {
+		sub = uint(maxLen) - root
+	}
+	t.reset(root, 0)
+	for i := range t.e {
+		t.e[i] = invalid
+	}
+	// subOf maps a root index to its subtable offset (0: none yet).
+	var subOf [1 << litRootBits]uint16
+	for s, l := range lens {
+		if l == 0 {
+			continue
+		}
+		c := next[l]
+		next[l]++
+		rev := int(bits.Reverse16(uint16(c)) >> (16 - l))
+		if uint(l) <= root {
+			e := syms[s] | uint32(l)
+			for i := rev; i < 1<<root; i += 1 << l {
+				t.e[i] = e
+			}
+			continue
+		}
+		idx := rev & (1<<root - 1)
+		off := int(subOf[idx])
+		if off == 0 {
+			off = len(t.e)
+			for range 1 << sub {
+				t.e = append(t.e, invalid)
+			}
+			subOf[idx] = uint16(off)
+			t.e[idx] = entry(kindSub, uint32(root), uint32(sub), uint32(off))
+		}
+		rest := uint(l) - root
+		e := syms[s] | uint32(rest)
+		for i := rev >> root; i < 1<<sub; i += 1 << rest {
+			t.e[off+i] = e
+		}
+	}
+	return true
+}
+
+func (t *table) reset(root uint, extra int) {
+	n := 1<<root + extra
+	if cap(t.e) < n {
+		t.e = make([]uint32, n, n+512)
+	}
+	t.e = t.e[:n]
+	t.root = root
+	t.mask = 1<<root - 1
+}
+
+// bitReader reads DEFLATE's LSB-first bit stream from src. Past the end of
+// src it reads zero bytes, counting them in over; a stream that needs them
+// is truncated (checked when a block ends and when over grows too far).
+type bitReader struct {
+	src   []byte
+	in    int    // next byte of src to load
+	buf   uint64 // bits not consumed yet, next bit lowest
+	nbits uint   // valid bits in buf
+	over  int    // zero bytes loaded past the end of src
+}
+
+// refill loads bytes until at least 56 bits are valid.
+func (br *bitReader) refill() {
+	if br.in+8 <= len(br.src) {
+		br.buf |= binary.LittleEndian.Uint64(br.src[br.in:]) << br.nbits
+		k := (63 - br.nbits) >> 3
+		br.in += int(k)
+		br.nbits += k << 3
+		return
+	}
+	for br.nbits <= 56 {
+		if br.in < len(br.src) {
+			br.buf |= uint64(br.src[br.in]) << br.nbits
+			br.in++
+		} else {
+			br.over++
+		}
+		br.nbits += 8
+	}
+}
+
+func (br *bitReader) bits(n uint) uint64 { return br.buf & (1<<n - 1) }
+
+func (br *bitReader) consume(n uint) {
+	br.buf >>= n
+	br.nbits -= n
+}
+
+// pos is the index in src of the first byte not fully consumed, once the
+// reader is aligned to a byte; it may exceed len(src) after over-reading.
+func (br *bitReader) pos() int { return br.in + br.over - int(br.nbits>>3) }
+
+// decode returns the next symbol's entry in t (a leaf: literal, length,
+// end, or invalid) and consumes its bits. It needs 15 valid bits.
+func (br *bitReader) decode(t *table) uint32 {
+	e := t.e[br.buf&t.mask]
+	if e&kindMask == kindSub {
+		br.consume(t.root)
+		e = t.e[uint64(e>>16)+br.bits(uint(e>>8&0xff))]
+	}
+	br.consume(uint(e & 31))
+	return e
+}
+
+// Gunzip decompresses the gzip stream src into dst[:0] (grown as needed)
+// and returns it. It fails with one of the package's errors on anything it
+// does not decode exactly as the library would, including an output longer
+// than limit bytes.
+func (d *Decoder) Gunzip(dst, src []byte, limit int) ([]byte, error) {
+	out := dst[:cap(dst)]
+	o := 0
+	pos := 0
+	for {
+		start, err := gzipHeader(src, pos)
+		if err != nil {
+			return dst[:0], err
+		}
+		br := bitReader{src: src, in: start}
+		from := o
+		if out, o, err = d.inflate(&br, out, o, limit); err != nil {
+			return out[:0], err
+		}
+		end := br.pos()
+		if end+8 > len(src) {
+			return out[:0], ErrTruncated
+		}
+		sum := binary.LittleEndian.Uint32(src[end:])
+		size := binary.LittleEndian.Uint32(src[end+4:])
+		if crc32.ChecksumIEEE(out[from:o]) != sum || uint32(o-from) != size {
+			return out[:0], ErrChecksum
+		}
+		pos = end + 8
+		if pos == len(src) {
+			return out[:o], nil
+		}
+	}
+}
+
+// gzipHeader returns where the DEFLATE data of the member at src[pos:]
+// starts (RFC 1952 2.3).
+func gzipHeader(src []byte, pos int) (int, error) {
+	const (
+		fextra   = 1 << 2
+		fname    = 1 << 3
+		fcomment = 1 << 4
+		fhcrc    = 1 << 1
+	)
+	h := src[pos:]
+	if len(h) < 10 || h[0] != 0x1f || h[1] != 0x8b || h[2] != 8 {
+		return 0, ErrHeader
+	}
+	flg := h[3]
+	if flg&^(fextra|fname|fcomment) != 0 { // FHCRC and reserved bits: the library's call
+		return 0, ErrHeader
+	}
+	i := 10
+	if flg&fextra != 0 {
+		if len(h) < i+2 {
+			return 0, ErrHeader
+		}
+		i += 2 + int(binary.LittleEndian.Uint16(h[i:]))
+	}
+	for _, f := range []byte{fname, fcomment} {
+		if flg&f == 0 {
+			continue
+		}
+		for {
+			if i >= len(h) {
+				return 0, ErrHeader
+			}
+			i++
+			if h[i-1] == 0 {
+				break
+			}
+		}
+	}
+	if i > len(h) {
+		return 0, ErrHeader
+	}
+	return pos + i, nil
+}
+
+// inflate decodes one DEFLATE stream from br into out[o:], growing out up
+// to limit bytes, and returns the buffer and the new end. Distances may
+// only refer back to this stream's own output, which starts at o on entry
+// (each gzip member is a stream of its own).
+func (d *Decoder) inflate(br *bitReader, out []byte, o, limit int) ([]byte, int, error) {
+	from := o
+	for {
+		br.refill()
+		final := br.bits(1)
+		typ := br.buf >> 1 & 3
+		br.consume(3)
+		var err error
+		switch typ {
+		case 0:
+			out, o, err = stored(br, out, o, limit)
+		case 1:
+			if d.fixedLit.e == nil {
+				d.buildFixed()
+			}
+			out, o, err = d.codes(br, &d.fixedLit, &d.fixedDist, out, o, from, limit)
+		case 2:
+			if err = d.dynamic(br); err == nil {
+				out, o, err = d.codes(br, &d.lit, &d.dist, out, o, from, limit)
+			}
+		default:
+			err = ErrCorrupt
+		}
+		if err != nil {
+			return out, o, err
+		}
+		// The fast loop fills the buffer it has, which may run past the
+		// limit by up to a block; room refuses to grow it further.
+		if o > limit {
+			return out, o, ErrTooLarge
+		}
+		if br.over > 0 && br.pos() > len(br.src) {
+			return out, o, ErrTruncated
+		}
+		if final == 1 {
+			// The trailer starts at the next byte boundary.
+			br.consume(br.nbits & 7)
+			return out, o, nil
+		}
+	}
+}
+
+// stored copies a stored block (3.2.4).
+func stored(br *bitReader, out []byte, o, limit int) ([]byte, int, error) {
+	br.consume(br.nbits & 7)
+	p := br.pos()
+	if p+4 > len(br.src) {
+		return out, o, ErrTruncated
+	}
+	n := int(binary.LittleEndian.Uint16(br.src[p:]))
+	if uint16(n) != ^binary.LittleEndian.Uint16(br.src[p+2:]) {
+		return out, o, ErrCorrupt
+	}
+	p += 4
+	if p+n > len(br.src) {
+		return out, o, ErrTruncated
+	}
+	var err error
+	if out, err = room(out, o, n, limit); err != nil {
+		return out, o, err
+	}
+	o += copy(out[o:], br.src[p:p+n])
+	*br = bitReader{src: br.src, in: p + n}
+	return out, o, nil
+}
+
+// room grows out so that n more bytes fit after o, within limit.
+func room(out []byte, o, n, limit int) ([]byte, error) {
+	if o+n <= len(out) {
+		return out, nil
+	}
+	if o+n > limit {
+		return out, ErrTooLarge
+	}
+	size := max(2*len(out), o+n+fastRoom, 64<<10)
+	size = min(size, limit+fastRoom)
+	grown := make([]byte, size)
+	copy(grown, out[:o])
+	return grown, nil
+}
+
+func (d *Decoder) buildFixed() {
+	var lens [288]uint8
+	for i := range lens {
+		switch {
+		case i < 144:
+			lens[i] = 8
+		case i < 256:
+			lens[i] = 9
+		case i < 280:
+			lens[i] = 7
+		default:
+			lens[i] = 8
+		}
+	}
+	d.fixedLit.build(lens[:], litSyms[:], litRootBits)
+	for i := range 32 {
+		lens[i] = 5
+	}
+	d.fixedDist.build(lens[:32], distSyms[:], distRootBits)
+}
+
+// dynamic reads a dynamic block's code definitions (3.2.7) into d.lit and
+// d.dist.
+func (d *Decoder) dynamic(br *bitReader) error {
+	br.refill()
+	nlit := int(br.bits(5)) + 257
+	ndist := int(br.buf>>5&31) + 1
+	nclen := int(br.buf>>10&15) + 4
+	br.consume(14)
+	if nlit > 286 || ndist > 30 {
+		return ErrCorrupt
+	}
+	var clens [19]uint8
+	for i := range nclen {
+		if br.nbits < 3 {
+			br.refill()
+		}
+		clens[clenOrder[i]] = uint8(br.bits(3))
+		br.consume(3)
+	}
+	if !d.clen.build(clens[:], clenSyms[:], 7) {
+		return ErrCorrupt
+	}
+	lens := d.lens[:nlit+ndist]
+	for i := 0; i < len(lens); {
+		br.refill()
+		e := br.decode(&d.clen)
+		if e&kindMask == kindInvalid {
+			return ErrCorrupt
+		}
+		sym := e >> 16
+		if sym < 16 {
+			lens[i] = uint8(sym)
+			i++
+			continue
+		}
+		var rep int
+		var val uint8
+		switch sym {
+		case 16:
+			if i == 0 {
+				return ErrCorrupt
+			}
+			val = lens[i-1]
+			rep = 3 + int(br.bits(2))
+			br.consume(2)
+		case 17:
+			rep = 3 + int(br.bits(3))
+			br.consume(3)
+		default:
+			rep = 11 + int(br.bits(7))
+			br.consume(7)
+		}
+		if i+rep > len(lens) {
+			return ErrCorrupt
+		}
+		for range rep {
+			lens[i] = val
+			i++
+		}
+	}
+	if br.over > 0 && br.pos() > len(br.src) {
+		return ErrTruncated
+	}
+	if !d.lit.build(lens[:nlit], litSyms[:], litRootBits) || !d.dist.build(lens[nlit:], distSyms[:], distRootBits) {
+		return ErrCorrupt
+	}
+	return nil
+}
+
+// codes decodes a compressed block's symbols with the tables lit and dist
+// until its end-of-block code.
+func (d *Decoder) codes(br *bitReader, lit, dist *table, out []byte, o, from, limit int) ([]byte, int, error) {
+	for {
+		// Fast loop: whole words of input and room for the longest match
+		// with its word-copy overrun, so no check but the data's own. The
+		// bit reader lives in locals here: kept in registers, not memory.
+		buf, nbits, in, src := br.buf, br.nbits, br.in, br.src
+		litE, litMask, litRoot := lit.e, lit.mask, lit.root
+		distE, distMask, distRoot := dist.e, dist.mask, dist.root
+		for in+8 <= len(src) && o+fastRoom <= len(out) {
+			// Refill to at least 56 bits (see bitReader.refill).
+			buf |= binary.LittleEndian.Uint64(src[in:]) << nbits
+			k := (63 - nbits) >> 3
+			in += int(k)
+			nbits += k << 3
+
+			e := litE[buf&litMask]
+			if e&kindMask == kindSub {
+				buf >>= litRoot
+				nbits -= litRoot
+				e = litE[uint64(e>>16)+buf&(1<<(e>>8&0xff)-1)]
+			}
+			buf >>= e & 31
+			nbits -= uint(e & 31)
+			switch e & kindMask {
+			case kindLiteral:
+				w := out[o : o+3]
+				w[0] = byte(e >> 16)
+				o++
+				// Up to two more literals without a refill: at least 41
+				// bits are left, a code takes at most 15.
+				e = litE[buf&litMask]
+				if e&kindMask != kindLiteral {
+					continue
+				}
+				buf >>= e & 31
+				nbits -= uint(e & 31)
+				w[1] = byte(e >> 16)
+				o++
+				e = litE[buf&litMask]
+				if e&kindMask != kindLiteral {
+					continue
+				}
+				buf >>= e & 31
+				nbits -= uint(e & 31)
+				w[2] = byte(e >> 16)
+				o++
+				continue
+			case kindLength:
+			case kindEnd:
+				br.buf, br.nbits, br.in = buf, nbits, in
+				return out, o, nil
+			default:
+				br.buf, br.nbits, br.in = buf, nbits, in
+				return out, o, ErrCorrupt
+			}
+			// At least 41 bits left: length extra (5), distance code (15)
+			// and its extra bits (13).
+			x := e >> 8 & 0xff
+			n := int(e>>16) + int(buf&(1<<x-1))
+			buf >>= x
+			nbits -= uint(x)
+			de := distE[buf&distMask]
+			if de&kindMask == kindSub {
+				buf >>= distRoot
+				nbits -= distRoot
+				de = distE[uint64(de>>16)+buf&(1<<(de>>8&0xff)-1)]
+			}
+			buf >>= de & 31
+			nbits -= uint(de & 31)
+			if de&kindMask != kindLength {
+				br.buf, br.nbits, br.in = buf, nbits, in
+				return out, o, ErrCorrupt
+			}
+			x = de >> 8 & 0xff
+			dd := int(de>>16) + int(buf&(1<<x-1))
+			buf >>= x
+			nbits -= uint(x)
+			if dd > o-from {
+				br.buf, br.nbits, br.in = buf, nbits, in
+				return out, o, ErrCorrupt
+			}
+			o = copyMatch(out, o, dd, n)
+		}
+		br.buf, br.nbits, br.in = buf, nbits, in
+		// Slow path: near the end of the input or of the output buffer.
+		var err error
+		var done bool
+		if out, o, done, err = d.slowSymbol(br, lit, dist, out, o, from, limit); err != nil || done {
+			return out, o, err
+		}
+	}
+}
+
+// slowSymbol decodes one symbol with every check, growing out as needed.
+func (d *Decoder) slowSymbol(br *bitReader, lit, dist *table, out []byte, o, from, limit int) ([]byte, int, bool, error) {
+	br.refill()
+	if br.over > 8 {
+		return out, o, false, ErrTruncated
+	}
+	e := br.decode(lit)
+	switch e & kindMask {
+	case kindLiteral:
+		var err error
+		if out, err = room(out, o, 1, limit); err != nil {
+			return out, o, false, err
+		}
+		out[o] = byte(e >> 16)
+		return out, o + 1, false, nil
+	case kindEnd:
+		return out, o, true, nil
+	case kindLength:
+	default:
+		return out, o, false, ErrCorrupt
+	}
+	n := int(e>>16) + int(br.bits(uint(e>>8&0xff)))
+	br.consume(uint(e >> 8 & 0xff))
+	de := br.decode(dist)
+	if de&kindMask != kindLength {
+		return out, o, false, ErrCorrupt
+	}
+	dd := int(de>>16) + int(br.bits(uint(de>>8&0xff)))
+	br.consume(uint(de >> 8 & 0xff))
+	if dd > o-from {
+		return out, o, false, ErrCorrupt
+	}
+	var err error
+	if out, err = room(out, o, n, limit); err != nil {
+		return out, o, false, err
+	}
+	for i := range n {
+		out[o+i] = out[o-dd+i]
+	}
+	return out, o + n, false, nil
+}
+
+// copyMatch copies n bytes from dd back to out[o:] (the copy may overlap
+// itself: a distance shorter than the length repeats the bytes) and returns
+// the new end. out has fastRoom bytes of room after o.
+func copyMatch(out []byte, o, dd, n int) int {
+	s := o - dd
+	switch {
+	case dd >= 16:
+		for i := 0; i < n; i += 16 {
+			a := binary.LittleEndian.Uint64(out[s+i:])
+			b := binary.LittleEndian.Uint64(out[s+i+8:])
+			binary.LittleEndian.PutUint64(out[o+i:], a)
+			binary.LittleEndian.PutUint64(out[o+i+8:], b)
+		}
+	case dd >= 8:
+		for i := 0; i < n; i += 8 {
+			binary.LittleEndian.PutUint64(out[o+i:], binary.LittleEndian.Uint64(out[s+i:]))
+		}
+	case dd == 1:
+		v := uint64(out[s]) * 0x0101010101010101
+		for i := 0; i < n; i += 8 {
+			binary.LittleEndian.PutUint64(out[o+i:], v)
+		}
+	default:
+		for i := range n {
+			out[o+i] = out[s+i]
+		}
+	}
+	return o + n
+}
