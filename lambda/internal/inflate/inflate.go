@@ -527,8 +527,8 @@ func (d *Decoder) codes(br *bitReader, lit, dist *table, out []byte, o, from, li
 			k := (63 - nbits) >> 3
 			in += int(k)
 			nbits += k << 3
-
 			e := litE[buf&litMask]
+		symbol:
 			if e&kindMask == kindSub {
 				buf >>= litRoot
 				nbits -= litRoot
@@ -594,7 +594,19 @@ func (d *Decoder) codes(br *bitReader, lit, dist *table, out []byte, o, from, li
 				br.buf, br.nbits, br.in = buf, nbits, in
 				return out, o, ErrCorrupt
 			}
+			if in+8 > len(src) || o+n+fastRoom > len(out) {
+				o = copyMatch(out, o, dd, n)
+				continue
+			}
+			// Refill and look the next symbol up before the copy, so that
+			// the table load overlaps it.
+			buf |= binary.LittleEndian.Uint64(src[in:]) << nbits
+			k = (63 - nbits) >> 3
+			in += int(k)
+			nbits += k << 3
+			e = litE[buf&litMask]
 			o = copyMatch(out, o, dd, n)
+			goto symbol
 		}
 		br.buf, br.nbits, br.in = buf, nbits, in
 		// Slow path: near the end of the input or of the output buffer.
