@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -240,6 +242,44 @@ func BenchmarkDecodeFastjson(b *testing.B) {
 	for b.Loop() {
 		if p := f.decodeGzip(b, gz); len(p.Events) != benchRecords {
 			b.Fatalf("%d events", len(p.Events))
+		}
+	}
+}
+
+// BenchmarkDecodeJSONExtracted is BenchmarkDecodeJSONOnly on the same
+// records with "extractedFields" in every event, as a subscription filter
+// with a space-delimited pattern makes CloudWatch Logs send them: the
+// fields' object is skipped on the fast path.
+func BenchmarkDecodeJSONExtracted(b *testing.B) {
+	p := cwlogstest.FlowLogPayload(benchRecords, 1)
+	names := []string{"version", "account_id", "interface_id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes", "start", "end", "action", "log_status"}
+	var buf bytes.Buffer
+	buf.WriteString(`{"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":"g","logStream":"s","subscriptionFilters":["f"],"logEvents":[`)
+	for i, e := range p.Events {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		msg, _ := json.Marshal(e.Message)
+		buf.WriteString(`{"id":"` + e.ID + `","timestamp":` + strconv.FormatInt(e.Timestamp, 10) + `,"message":` + string(msg) + `,"extractedFields":{`)
+		for j, v := range strings.Fields(e.Message) {
+			if j > 0 {
+				buf.WriteByte(',')
+			}
+			buf.WriteString(`"` + names[j] + `":"` + v + `"`)
+		}
+		buf.WriteString("}}")
+	}
+	buf.WriteString("]}")
+	js := buf.Bytes()
+	d := cwlogs.NewDecoder()
+	if q, err := d.DecodeJSON(js); err != nil || len(q.Events) != benchRecords {
+		b.Fatalf("%v", err)
+	}
+	b.SetBytes(int64(len(js)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := d.DecodeJSON(js); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
