@@ -519,19 +519,21 @@ func (d *Decoder) codes(br *bitReader, lit, dist *table, out []byte, o, from, li
 		// with its word-copy overrun, so no check but the data's own. The
 		// bit reader lives in locals here: kept in registers, not memory.
 		buf, nbits, in, src := br.buf, br.nbits, br.in, br.src
-		litE, litMask, litRoot := lit.e, lit.mask, lit.root
-		distE, distMask, distRoot := dist.e, dist.mask, dist.root
+		// The root tables as arrays: an index masked to their size needs
+		// no bounds check.
+		litE, distE := lit.e, dist.e
+		litRootE, distRootE := (*[1 << litRootBits]uint32)(litE), (*[1 << distRootBits]uint32)(distE)
 		for in+8 <= len(src) && o+fastRoom <= len(out) {
 			// Refill to at least 56 bits (see bitReader.refill).
 			buf |= binary.LittleEndian.Uint64(src[in:]) << nbits
 			k := (63 - nbits) >> 3
 			in += int(k)
 			nbits += k << 3
-			e := litE[buf&litMask]
+			e := litRootE[buf&(1<<litRootBits-1)]
 		symbol:
 			if e&kindMask == kindSub {
-				buf >>= litRoot
-				nbits -= litRoot
+				buf >>= litRootBits
+				nbits -= litRootBits
 				e = litE[uint64(e>>16)+buf&(1<<(e>>8&0xff)-1)]
 			}
 			buf >>= e & 31
@@ -543,7 +545,7 @@ func (d *Decoder) codes(br *bitReader, lit, dist *table, out []byte, o, from, li
 				o++
 				// Up to two more literals without a refill: at least 41
 				// bits are left, a code takes at most 15.
-				e = litE[buf&litMask]
+				e = litRootE[buf&(1<<litRootBits-1)]
 				if e&kindMask != kindLiteral {
 					continue
 				}
@@ -551,7 +553,7 @@ func (d *Decoder) codes(br *bitReader, lit, dist *table, out []byte, o, from, li
 				nbits -= uint(e & 31)
 				w[1] = byte(e >> 16)
 				o++
-				e = litE[buf&litMask]
+				e = litRootE[buf&(1<<litRootBits-1)]
 				if e&kindMask != kindLiteral {
 					continue
 				}
@@ -574,10 +576,10 @@ func (d *Decoder) codes(br *bitReader, lit, dist *table, out []byte, o, from, li
 			n := int(e>>16) + int(buf&(1<<x-1))
 			buf >>= x
 			nbits -= uint(x)
-			de := distE[buf&distMask]
+			de := distRootE[buf&(1<<distRootBits-1)]
 			if de&kindMask == kindSub {
-				buf >>= distRoot
-				nbits -= distRoot
+				buf >>= distRootBits
+				nbits -= distRootBits
 				de = distE[uint64(de>>16)+buf&(1<<(de>>8&0xff)-1)]
 			}
 			buf >>= de & 31
@@ -604,7 +606,7 @@ func (d *Decoder) codes(br *bitReader, lit, dist *table, out []byte, o, from, li
 			k = (63 - nbits) >> 3
 			in += int(k)
 			nbits += k << 3
-			e = litE[buf&litMask]
+			e = litRootE[buf&(1<<litRootBits-1)]
 			o = copyMatch(out, o, dd, n)
 			goto symbol
 		}
