@@ -668,6 +668,9 @@ func (d *Decoder) slowSymbol(br *bitReader, lit, dist *table, out []byte, o, fro
 func copyMatch(out []byte, o, dd, n int) int {
 	s := o - dd
 	switch {
+	case n > 32 && dd >= n:
+		// Long and not overlapping itself: memmove's wide copies win.
+		copy(out[o:o+n], out[s:s+n])
 	case dd >= 16:
 		for i := 0; i < n; i += 16 {
 			a := binary.LittleEndian.Uint64(out[s+i:])
