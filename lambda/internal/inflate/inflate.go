@@ -273,7 +273,8 @@ func (d *Decoder) Gunzip(dst, src []byte, limit int) ([]byte, error) {
 		}
 		br := bitReader{src: src, in: start}
 		from := o
-		if out, o, err = d.inflate(&br, out, o, limit); err != nil {
+		var sum32 uint32
+		if out, o, sum32, err = d.inflate(&br, out, o, limit); err != nil {
 			return out[:0], err
 		}
 		end := br.pos()
@@ -282,7 +283,7 @@ func (d *Decoder) Gunzip(dst, src []byte, limit int) ([]byte, error) {
 		}
 		sum := binary.LittleEndian.Uint32(src[end:])
 		size := binary.LittleEndian.Uint32(src[end+4:])
-		if crc32.ChecksumIEEE(out[from:o]) != sum || uint32(o-from) != size {
+		if sum32 != sum || uint32(o-from) != size {
 			return out[:0], ErrChecksum
 		}
 		pos = end + 8
@@ -340,9 +341,14 @@ func gzipHeader(src []byte, pos int) (int, error) {
 // to limit bytes, and returns the buffer and the new end. Distances may
 // only refer back to this stream's own output, which starts at o on entry
 // (each gzip member is a stream of its own).
-func (d *Decoder) inflate(br *bitReader, out []byte, o, limit int) ([]byte, int, error) {
+//
+// It also returns the CRC-32 of the output, computed block by block while
+// the block's output is still in the cache.
+func (d *Decoder) inflate(br *bitReader, out []byte, o, limit int) ([]byte, int, uint32, error) {
 	from := o
+	var sum uint32
 	for {
+		blockStart := o
 		br.refill()
 		final := br.bits(1)
 		typ := br.buf >> 1 & 3
@@ -364,20 +370,21 @@ func (d *Decoder) inflate(br *bitReader, out []byte, o, limit int) ([]byte, int,
 			err = ErrCorrupt
 		}
 		if err != nil {
-			return out, o, err
+			return out, o, 0, err
 		}
+		sum = crc32.Update(sum, crc32.IEEETable, out[blockStart:o])
 		// The fast loop fills the buffer it has, which may run past the
 		// limit by up to a block; room refuses to grow it further.
 		if o > limit {
-			return out, o, ErrTooLarge
+			return out, o, 0, ErrTooLarge
 		}
 		if br.over > 0 && br.pos() > len(br.src) {
-			return out, o, ErrTruncated
+			return out, o, 0, ErrTruncated
 		}
 		if final == 1 {
 			// The trailer starts at the next byte boundary.
 			br.consume(br.nbits & 7)
-			return out, o, nil
+			return out, o, sum, nil
 		}
 	}
 }
