@@ -105,7 +105,7 @@ lint-workflows:
 ## `make mutate PKGS=./internal/costs` runs one package; MUTATE_FORCE=1 reruns packages
 ## whose results are newer than their sources.
 MUTATE_PKGS   := ./internal/flowlog ./internal/filterpattern ./internal/costs ./internal/stackconfig \
-	./internal/policy ./lambda/internal/wait ./lambda/internal/envconfig ./lambda/internal/cwlogs \
+	./internal/policy ./lambda/internal/wait ./lambda/internal/envconfig ./lambda/internal/cwlogs ./lambda/internal/inflate \
 	./lambda/forwarder ./lambda/indexer ./lambda/slacknotify ./lambda/bootstrap ./components
 MUTATE_TARGET ?= 85
 mutate: PKGS = $(MUTATE_PKGS)
