@@ -547,27 +547,20 @@ func (d *Decoder) codes(br *bitReader, lit, dist *table, out []byte, o, from, li
 			nbits -= uint(e & 31)
 			switch e & kindMask {
 			case kindLiteral:
-				w := out[o : o+3]
-				w[0] = byte(e >> 16)
+				out[o] = byte(e >> 16)
 				o++
 				// Up to two more literals without a refill: at least 41
 				// bits are left, a code takes at most 15.
-				e = litRootE[buf&(1<<litRootBits-1)]
-				if e&kindMask != kindLiteral {
-					continue
+				for range 2 {
+					e = litRootE[buf&(1<<litRootBits-1)]
+					if e&kindMask != kindLiteral {
+						break
+					}
+					buf >>= e & 31
+					nbits -= uint(e & 31)
+					out[o] = byte(e >> 16)
+					o++
 				}
-				buf >>= e & 31
-				nbits -= uint(e & 31)
-				w[1] = byte(e >> 16)
-				o++
-				e = litRootE[buf&(1<<litRootBits-1)]
-				if e&kindMask != kindLiteral {
-					continue
-				}
-				buf >>= e & 31
-				nbits -= uint(e & 31)
-				w[2] = byte(e >> 16)
-				o++
 				continue
 			case kindLength:
 			case kindEnd:
