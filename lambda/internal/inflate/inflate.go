@@ -134,7 +134,7 @@ func (t *table) build(lens []uint8, syms []uint32, root uint) bool {
 	count[0] = 0
 	invalid := entry(kindInvalid, 0, 0, 0)
 	if maxLen == 0 {
-		t.reset(root, 0)
+		t.reset(root)
 		for i := range t.e {
 			t.e[i] = invalid
 		}
@@ -155,7 +155,7 @@ func (t *table) build(lens []uint8, syms []uint32, root uint) bool {
 	if uint(maxLen) > root {
 		sub = uint(maxLen) - root
 	}
-	t.reset(root, 0)
+	t.reset(root)
 	for i := range t.e {
 		t.e[i] = invalid
 	}
@@ -194,8 +194,8 @@ func (t *table) build(lens []uint8, syms []uint32, root uint) bool {
 	return true
 }
 
-func (t *table) reset(root uint, extra int) {
-	n := 1<<root + extra
+func (t *table) reset(root uint) {
+	n := 1 << root
 	if cap(t.e) < n {
 		t.e = make([]uint32, n, n+512)
 	}
