@@ -179,8 +179,10 @@ func (d *Decoder) gunzip(gz []byte) ([]byte, error) {
 	limit := d.limit()
 	// The gzip trailer's ISIZE field is the uncompressed size (mod 2^32) of
 	// the last member: a good first guess for the buffer, never trusted.
+	// Only the trailer of what starts as gzip: any 18 bytes ending in a
+	// large number would otherwise cost a buffer of up to the limit.
 	want := 64 << 10
-	if len(gz) >= 18 {
+	if len(gz) >= 18 && gz[0] == 0x1f && gz[1] == 0x8b {
 		if hint := int(binary.LittleEndian.Uint32(gz[len(gz)-4:])); hint+512 > want {
 			want = min(hint, limit) + 512
 		}

@@ -19,9 +19,11 @@
 package inflate
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"math"
 	"math/bits"
 )
 
@@ -60,6 +62,11 @@ const (
 	// fastRoom is the output room the fast loop keeps: the longest match
 	// (258) plus the 15 bytes a 16-byte copy may write past it.
 	fastRoom = 258 + 16
+
+	// maxHeaderString is the longest file name or comment of a gzip
+	// header the library reads, its terminating zero included
+	// (klauspost/compress/gzip's readString).
+	maxHeaderString = 512
 )
 
 func entry(kind, n, extra, value uint32) uint32 {
@@ -263,6 +270,7 @@ func (br *bitReader) decode(t *table) uint32 {
 // does not decode exactly as the library would, including an output longer
 // than limit bytes.
 func (d *Decoder) Gunzip(dst, src []byte, limit int) ([]byte, error) {
+	limit = min(limit, math.MaxInt-fastRoom) // room adds fastRoom to it
 	out := dst[:cap(dst)]
 	o := 0
 	pos := 0
@@ -315,24 +323,21 @@ func gzipHeader(src []byte, pos int) (int, error) {
 		if len(h) < i+2 {
 			return 0, ErrHeader
 		}
-		i += 2 + int(binary.LittleEndian.Uint16(h[i:]))
+		if i += 2 + int(binary.LittleEndian.Uint16(h[i:])); i > len(h) {
+			return 0, ErrHeader
+		}
 	}
 	for _, f := range []byte{fname, fcomment} {
 		if flg&f == 0 {
 			continue
 		}
-		for {
-			if i >= len(h) {
-				return 0, ErrHeader
-			}
-			i++
-			if h[i-1] == 0 {
-				break
-			}
+		// The library reads each into a 512-byte buffer and refuses a
+		// longer one: at most 511 bytes and the terminating zero.
+		n := bytes.IndexByte(h[i:min(i+maxHeaderString, len(h))], 0)
+		if n < 0 {
+			return 0, ErrHeader
 		}
-	}
-	if i > len(h) {
-		return 0, ErrHeader
+		i += n + 1
 	}
 	return pos + i, nil
 }
