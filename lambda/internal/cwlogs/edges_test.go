@@ -25,14 +25,15 @@ const edgeDoc = `{"messageType":"DATA_MESSAGE","extra":[0,9,-9,0.9,19.99,-0.5e+9
 	`"a\"b\\c","\"\u0041\/"],"logEvents":[` +
 	`{"id":"1","timestamp":-9223372036854775809,"message":"too small"},` +
 	`{"id":"2","timestamp":-9223372036854775808,"message":"smallest"},` +
-	`{"id":"3","timestamp":1718000000999,"message":"q\"\\\u00e9"}],"owner":"o"}`
+	`{"id":"3","timestamp":1718000000999,"message":"q\"\\\u00e9\u00aa\u00C9"}],"owner":"o"}`
 
 // TestDecodeEdgeNumbersAndEscapes checks edgeDoc against the encoding/json
 // reference. Kills scan.go:274:34 and 274:46 (values starting with 0 or 9
 // refused), 310:40 and 314:41 (fraction digits 9), 324:26, 324:40,
 // 328:26, 328:41 (exponent digits 0 and 9), 298:17 ARITHMETIC_BASE
 // and INVERT_NEGATIVES (the overflow test off for the digit 9: the
-// timestamp below the smallest int64 taken as an integer).
+// timestamp below the smallest int64 taken as an integer), 640:10 and
+// 643:13 (hex digits 'a' and 'A'-'F' of a \u escape).
 func TestDecodeEdgeNumbersAndEscapes(t *testing.T) {
 	got, err := cwlogs.DecodeJSON([]byte(edgeDoc))
 	want, ok := referenceDecode([]byte(edgeDoc))
@@ -210,5 +211,19 @@ func TestCloneAllocatesTheStringsOnce(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(10, func() { p.Clone() }); n != 5 {
 		t.Errorf("Clone: %v allocations, want 5 (the Payload, three slices, one for all the strings)", n)
+	}
+}
+
+// TestDecodeManyEvents: a payload of more events than the decoder keeps
+// room for between calls (retainBytes/64 of capacity) is returned whole
+// while the decoder lets go of its own events. Kills decode.go:274:8 (the
+// returned Payload being the decoder's own, emptied as it is let go).
+func TestDecodeManyEvents(t *testing.T) {
+	const n = 140_000
+	js := []byte(`{"messageType":"DATA_MESSAGE","logEvents":[` + strings.Repeat(`{"message":"m"},`, n-1) + `{"message":"m"}]}`)
+	d := cwlogs.NewDecoder()
+	p, err := d.DecodeJSON(js)
+	if err != nil || len(p.Events) != n || p.Events[n-1].Message != "m" {
+		t.Fatalf("DecodeJSON: %v, %d events", err, len(p.Events))
 	}
 }
