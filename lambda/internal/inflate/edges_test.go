@@ -16,7 +16,8 @@ import (
 // last bytes of a cut input. Bit order, block layout and the code tables
 // are those of RFC 1951 (3.1.1, 3.2.3-3.2.7):
 // https://www.rfc-editor.org/rfc/rfc1951; the gzip member of RFC 1952 2.3:
-// https://www.rfc-editor.org/rfc/rfc1952.
+// https://www.rfc-editor.org/rfc/rfc1952. Mutants are named by their
+// position in inflate.go at the mutation run that found them.
 
 // gzipMember wraps the DEFLATE data deflate, which decodes to data, in a
 // gzip member: a 10-byte header without flags, then the CRC-32 and the
@@ -227,7 +228,8 @@ func TestHandBuiltStreamsAreValid(t *testing.T) {
 // while a header cut inside its FEXTRA length or its FNAME is not a header
 // this decoder reads. Kills inflate.go:306:12 and 334:7 (a 10-byte header
 // taken for a bad one), 315:13 (an empty extra field at the end), 315:16 and
-// 325:9 (reads past a cut header: a panic).
+// 325:9 (reads past a cut header: a panic); after the header's rewrite,
+// 337:8 (an empty name refused).
 func TestGunzipHeaderEdges(t *testing.T) {
 	hdr := func(flg byte, rest ...byte) []byte {
 		return append([]byte{0x1f, 0x8b, 8, flg, 0, 0, 0, 0, 0, 0xff}, rest...)
@@ -241,6 +243,7 @@ func TestGunzipHeaderEdges(t *testing.T) {
 		{"header only", hdr(0), inflate.ErrTruncated},
 		{"empty extra field, then the end", hdr(fextra, 0, 0), inflate.ErrTruncated},
 		{"name, then the end", hdr(fname, 'n', 0), inflate.ErrTruncated},
+		{"empty name and comment, then the end", hdr(fname|fcomment, 0, 0), inflate.ErrTruncated},
 		{"extra length cut", hdr(fextra, 0), inflate.ErrHeader},
 		{"extra field cut", hdr(fextra, 5, 0, 'x'), inflate.ErrHeader},
 		{"name not terminated", hdr(fname, 'n', 'a'), inflate.ErrHeader},
