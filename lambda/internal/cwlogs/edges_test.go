@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"io"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -225,5 +226,27 @@ func TestDecodeManyEvents(t *testing.T) {
 	p, err := d.DecodeJSON(js)
 	if err != nil || len(p.Events) != n || p.Events[n-1].Message != "m" {
 		t.Fatalf("DecodeJSON: %v, %d events", err, len(p.Events))
+	}
+}
+
+// TestHalfGzipMagicAllocatesNoBufferFromItsTail extends
+// TestNotGzipAllocatesNoBufferFromItsTail to input with one of the two
+// magic bytes: it is no gzip either, and its last four bytes size nothing.
+// Kills decode.go:185:28 and 185:45 (each magic byte's test negated).
+func TestHalfGzipMagicAllocatesNoBufferFromItsTail(t *testing.T) {
+	for _, junk := range [][]byte{
+		[]byte("\x1fot gzip at all, \xff\xff\xff\x03"),
+		[]byte("n\x8bt gzip at all, \xff\xff\xff\x03"),
+	} {
+		d := cwlogs.NewDecoder()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := d.DecodeGzip(junk); err == nil {
+			t.Fatal("junk decoded")
+		}
+		runtime.ReadMemStats(&after)
+		if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+			t.Errorf("refusing %q allocated %d bytes", junk, n)
+		}
 	}
 }
