@@ -54,6 +54,11 @@ func fastEventCases() []fastEventCase {
 			cases = append(cases, fastEventCase{`{"id":"1","timestamp":` + ts + `,"message":"m"}`, true})
 		}
 	}
+	// With an empty message and nothing after the event, fewer than 16
+	// bytes follow the timestamp: it is read a digit at a time.
+	for d := range 10 {
+		cases = append(cases, fastEventCase{`{"id":"","timestamp":` + strconv.Itoa(d) + `,"message":""}`, true})
+	}
 	// Longer ones: the general path's, or the fast one's with the same
 	// result.
 	cases = append(cases,
