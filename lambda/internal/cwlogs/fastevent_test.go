@@ -155,3 +155,51 @@ func TestDigits16(t *testing.T) {
 		t.Fatalf("28 digits: end %d, value %d", end, v)
 	}
 }
+
+// TestFlatStringsAndPlainStringRefuse holds the two helpers to their
+// result for what they do not read: -1, and not a position in the buffer
+// (the caller would read on from there). The buffers start with "x}" so
+// that a position of 1 would be a '}'. Kills scan.go:498:10, 508:11,
+// 511:11, 519:11, 528:10 and 533:9 (ARITHMETIC_BASE and INVERT_NEGATIVES:
+// -1 returned as 1).
+func TestFlatStringsAndPlainStringRefuse(t *testing.T) {
+	for _, c := range []struct {
+		s string
+		i int
+	}{
+		{`x}`, 2},
+		{`x}a"`, 2},
+		{`x}"a\"`, 2},
+		{`x}"a`, 2},
+	} {
+		if got := plainString([]byte(c.s), c.i); got != -1 {
+			t.Errorf("plainString(%q, %d) = %d, want -1", c.s, c.i, got)
+		}
+	}
+	if got := plainString([]byte(`x}"ab"`), 2); got != 6 {
+		t.Errorf(`plainString of "ab" = %d, want 6`, got)
+	}
+	const key = extractedKey
+	for _, obj := range []string{
+		`"other":{}`,   // another key
+		key + `"a"`,    // no ':'
+		key + `"a":1}`, // not a string
+		key + `"a":"b"`,
+		key + `"a":"b" }`,
+		key + `"a\n":"b"}`,
+		key + `"a":"b\n"}`,
+		key + `"a":"b",`,
+		key[:len(key)-1], // cut in the key
+	} {
+		b := []byte(`x}` + obj)
+		if got := flatStrings(b, 2, key); got != -1 {
+			t.Errorf("flatStrings(%q) = %d, want -1", obj, got)
+		}
+	}
+	for _, obj := range []string{key + `}`, key + `"a":"b"}`, key + `"a":"b","c":""}`} {
+		b := []byte(`x}` + obj + `]`)
+		if got := flatStrings(b, 2, key); got != len(b)-1 {
+			t.Errorf("flatStrings(%q) = %d, want %d", obj, got, len(b)-1)
+		}
+	}
+}
