@@ -26,7 +26,7 @@ const edgeDoc = `{"messageType":"DATA_MESSAGE","extra":[0,9,-9,0.9,19.99,-0.5e+9
 	`"a\"b\\c","\"\u0041\/"],"logEvents":[` +
 	`{"id":"1","timestamp":-9223372036854775809,"message":"too small"},` +
 	`{"id":"2","timestamp":-9223372036854775808,"message":"smallest"},` +
-	`{"id":"3","timestamp":1718000000999,"message":"q\"\\\u00e9\u00aa\u00C9"}],"owner":"o"}`
+	`{"id":"3","timestamp":1718000000999,"message":"q\"\\\u00e9\u00aa\u00C9\u00AF\uFFFD\ud83d\ude00"}],"owner":"o"}`
 
 // TestDecodeEdgeNumbersAndEscapes checks edgeDoc against the encoding/json
 // reference. Kills scan.go:274:34 and 274:46 (values starting with 0 or 9
@@ -34,7 +34,9 @@ const edgeDoc = `{"messageType":"DATA_MESSAGE","extra":[0,9,-9,0.9,19.99,-0.5e+9
 // 328:26, 328:41 (exponent digits 0 and 9), 298:17 ARITHMETIC_BASE
 // and INVERT_NEGATIVES (the overflow test off for the digit 9: the
 // timestamp below the smallest int64 taken as an integer), 640:10 and
-// 643:13 (hex digits 'a' and 'A'-'F' of a \u escape).
+// 643:13 (hex digits 'a' and 'A'-'F' of a \u escape), 627:58 and 627:70
+// ('A' and 'F' refused as hex digits), 679:17 (a surrogate pair that ends
+// the string taken for two lone surrogates).
 func TestDecodeEdgeNumbersAndEscapes(t *testing.T) {
 	got, err := cwlogs.DecodeJSON([]byte(edgeDoc))
 	want, ok := referenceDecode([]byte(edgeDoc))
