@@ -80,6 +80,11 @@ func TestUnusedKeysWarn(t *testing.T) {
 			[]string{"dataRetentionDays", "athenaScanLimitMb", "bucketKmsKeyArn"}},
 		{"log key with direct firehose only", map[string]string{"architectures": `["firehose-athena"]`, "firehoseFeedMode": "direct", "logKmsKeyArn": kmsArn}, []string{"logKmsKeyArn"}},
 		{"log key with s3-athena", map[string]string{"logKmsKeyArn": kmsArn}, nil},
+		{"chatbot keys without slackMode chatbot", map[string]string{"slackWorkspaceId": "T07EA123LEP", "slackChannelId": "C07EZ1ABC23", "slackChatbotRegion": "us-west-2"},
+			[]string{"slackWorkspaceId", "slackChannelId", "slackChatbotRegion"}},
+		{"chatbot keys with slackMode chatbot", map[string]string{"slackMode": "chatbot", "slackWorkspaceId": "T07EA123LEP", "slackChannelId": "C07EZ1ABC23", "slackChatbotRegion": "us-west-2"}, nil},
+		{"webhook URL without slackMode webhook", map[string]string{"slackWebhookUrl": testWebhook}, []string{"slackWebhookUrl"}},
+		{"webhook URL with slackMode webhook", map[string]string{"slackMode": "webhook", "slackWebhookUrl": testWebhook}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := load(t, tc.kv)
