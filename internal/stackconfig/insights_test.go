@@ -1,6 +1,7 @@
 package stackconfig_test
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -97,6 +98,35 @@ func TestInsightAlarms(t *testing.T) {
 	}}
 	if !reflect.DeepEqual(cfg.InsightAlarms, want) {
 		t.Errorf("InsightAlarms = %+v, want %+v", cfg.InsightAlarms, want)
+	}
+}
+
+// The edges of each allowed range are accepted: threshold 0 (">= 0"),
+// periods of 60 and 86400 s, and windows (period x evaluationPeriods) of
+// exactly one day below an hour's period and seven days from it
+// (PutMetricAlarm's limits, as for alarmRules: TestAlarmWindowLimits).
+func TestInsightAlarmBoundaries(t *testing.T) {
+	for _, tc := range []struct {
+		threshold     string
+		period, evals int
+	}{
+		{"0", 300, 1},
+		{"0.5", 60, 1},
+		{"1", 60, 1440},
+		{"1", 3540, 24},
+		{"1", 3600, 168},
+		{"1", 86400, 7},
+	} {
+		alarm := fmt.Sprintf(`[{"name":"a","rule":"top-interfaces","threshold":%s,"period":%d,"evaluationPeriods":%d}]`, tc.threshold, tc.period, tc.evals)
+		cfg, err := stackconfig.Load(getter(map[string]string{"contributorInsightAlarms": alarm}))
+		if err != nil {
+			t.Errorf("%s: %v", alarm, err)
+			continue
+		}
+		a := cfg.InsightAlarms[0]
+		if fmt.Sprint(a.Threshold) != tc.threshold || a.Period != tc.period || a.EvaluationPeriods != tc.evals {
+			t.Errorf("%s: threshold %v, period %d, evaluationPeriods %d", alarm, a.Threshold, a.Period, a.EvaluationPeriods)
+		}
 	}
 }
 
