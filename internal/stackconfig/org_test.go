@@ -142,3 +142,22 @@ func TestCentralOpenSearchEndpoints(t *testing.T) {
 		t.Error("existing subnets: auto should create no endpoints")
 	}
 }
+
+// Each role answers exactly one of IsCentral, IsMember and IsStandalone, and
+// the zero Org is standalone (Config's doc: "the zero value's role is
+// standalone").
+func TestOrgRolePredicates(t *testing.T) {
+	for _, tc := range []struct {
+		org                         stackconfig.Org
+		central, member, standalone bool
+	}{
+		{stackconfig.Org{}, false, false, true},
+		{stackconfig.Org{Role: stackconfig.Standalone}, false, false, true},
+		{stackconfig.Org{Role: stackconfig.Central}, true, false, false},
+		{stackconfig.Org{Role: stackconfig.Member}, false, true, false},
+	} {
+		if got := [3]bool{tc.org.IsCentral(), tc.org.IsMember(), tc.org.IsStandalone()}; got != [3]bool{tc.central, tc.member, tc.standalone} {
+			t.Errorf("role %q: IsCentral, IsMember, IsStandalone = %v, want %v", tc.org.Role, got, [3]bool{tc.central, tc.member, tc.standalone})
+		}
+	}
+}
