@@ -25,6 +25,8 @@ func TestVpcSelector(t *testing.T) {
 			&stackconfig.VpcSelector{IncludeTags: map[string]string{"env": "prod"}, ExcludeTags: map[string]string{"flow-logs": "off"}, ExcludeIDs: []string{"vpc-0123456789abcdef0"}}},
 		{"vpcIds instead", member(map[string]string{"vpcSelector": "{}", "vpcIds": `["vpc-0123456789abcdef0"]`}), nil},
 		{"the default on a standalone stack", map[string]string{"vpcSelector": "{}"}, nil},
+		{"tag values of 256 characters", member(map[string]string{"vpcSelector": `{"includeTags": {"env": "` + strings.Repeat("p", 256) + `"}, "excludeTags": {"note": "` + strings.Repeat("n", 256) + `"}}`}),
+			&stackconfig.VpcSelector{IncludeTags: map[string]string{"env": strings.Repeat("p", 256)}, ExcludeTags: map[string]string{"note": strings.Repeat("n", 256)}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := stackconfig.Load(getter(tc.cfg))
@@ -54,6 +56,7 @@ func TestVpcSelectorRefusals(t *testing.T) {
 		{"a bad excluded id", member(map[string]string{"vpcSelector": `{"all": true, "excludeIds": ["vpc-1"]}`}), []string{"vpc-flow-logs:vpcSelector.excludeIds", `"vpc-1"`}},
 		{"an excluded id twice", member(map[string]string{"vpcSelector": `{"all": true, "excludeIds": ["vpc-0123456789abcdef0", "vpc-0123456789abcdef0"]}`}), []string{"each VPC id once"}},
 		{"a bad tag key", member(map[string]string{"vpcSelector": `{"includeTags": {"a,b": "c"}}`}), []string{"vpc-flow-logs:vpcSelector.includeTags", `"a,b"`}},
+		{"a tag value of 257 characters", member(map[string]string{"vpcSelector": `{"all": true, "excludeTags": {"note": "` + strings.Repeat("n", 257) + `"}}`}), []string{"vpc-flow-logs:vpcSelector.excludeTags", "at most 256 characters"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := stackconfig.Load(getter(tc.cfg))
