@@ -2,12 +2,15 @@ package stackconfig_test
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/insights"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 )
 
@@ -316,6 +319,14 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"retention 31", map[string]string{"logRetentionDays": "31"}, "logRetentionDays", "31", []string{"30, 60", "3653"}},
 		{"retention not an integer", map[string]string{"logRetentionDays": "1 month"}, "logRetentionDays", `"1 month"`, []string{"30, 60"}},
 		{"data retention 0", map[string]string{"dataRetentionDays": "0"}, "dataRetentionDays", "0", []string{">= 1"}},
+		{"firehose buffer size not an integer", map[string]string{"firehoseBufferSizeMb": "big"}, "firehoseBufferSizeMb", `"big"`, []string{"an integer"}},
+		{"firehose buffer size 129", map[string]string{"firehoseBufferSizeMb": "129"}, "firehoseBufferSizeMb", "129", []string{"1-128"}},
+		{"firehose buffer interval 901", map[string]string{"firehoseBufferIntervalSeconds": "901"}, "firehoseBufferIntervalSeconds", "901", []string{"1-900"}},
+		{"firehose buffer interval not an integer", map[string]string{"firehoseBufferIntervalSeconds": "5m"}, "firehoseBufferIntervalSeconds", `"5m"`, []string{"an integer"}},
+		{"chatbot region without the Chatbot API", map[string]string{"slackChatbotRegion": "eu-central-1"}, "slackChatbotRegion", `"eu-central-1"`, []string{"else us-west-2", "us-west-2, us-east-2, eu-west-1, ap-southeast-1"}},
+		{"waiver of an unknown rule", map[string]string{"policyWaivers": `{"s3-everything-ok":"because"}`}, "policyWaivers", `"s3-everything-ok"`, []string{"rule ids of the security rules", ids.S3TLSOnly}},
+		{"waiver without a reason", map[string]string{"policyWaivers": `{"` + ids.S3TLSOnly + `":"  "}`}, "policyWaivers." + ids.S3TLSOnly, `"  "`, []string{"a written reason"}},
+		{"waivers not an object", map[string]string{"policyWaivers": `["` + ids.S3TLSOnly + `"]`}, "policyWaivers", ids.S3TLSOnly, []string{"an object of rule id to written reason"}},
 		{"e-mail without @", map[string]string{"alarmEmails": `["not-an-email"]`}, "alarmEmails", `"not-an-email"`, []string{"secops@example.com"}},
 		{"e-mail without a dot in the domain", map[string]string{"alarmEmails": `["a@b"]`}, "alarmEmails", `"a@b"`, []string{"e-mail addresses"}},
 		{"e-mail with a display name", map[string]string{"alarmEmails": `["Name <a@b.com>"]`}, "alarmEmails", `"Name <a@b.com>"`, []string{"e-mail addresses"}},
@@ -521,5 +532,81 @@ func TestSecurityAnalyticsEngines(t *testing.T) {
 	}
 	if c, err := stackconfig.Load(getter(full)); err != nil || c.OpenSearch.SecurityAnalytics {
 		t.Errorf("off by default: %v", err)
+	}
+}
+
+// The edges of each range are accepted, with the value as written: a
+// boundary moved by one would refuse a value the error message allows.
+func TestLoadAcceptsRangeEdges(t *testing.T) {
+	for _, tc := range []struct {
+		key, value string
+		got        func(*stackconfig.Config) int
+	}{
+		{"dataRetentionDays", "1", func(c *stackconfig.Config) int { return c.DataRetentionDays }},
+		{"athenaScanLimitMb", "10", func(c *stackconfig.Config) int { return c.AthenaScanLimitMB }},
+		{"firehoseBufferSizeMb", "1", func(c *stackconfig.Config) int { return c.Firehose.BufferSizeMB }},
+		{"firehoseBufferSizeMb", "128", func(c *stackconfig.Config) int { return c.Firehose.BufferSizeMB }},
+		{"firehoseBufferIntervalSeconds", "1", func(c *stackconfig.Config) int { return c.Firehose.BufferIntervalSeconds }},
+		{"firehoseBufferIntervalSeconds", "900", func(c *stackconfig.Config) int { return c.Firehose.BufferIntervalSeconds }},
+		{"opensearchInstanceCount", "1", func(c *stackconfig.Config) int { return c.OpenSearch.InstanceCount }},
+		{"opensearchVolumeSizeGb", "10", func(c *stackconfig.Config) int { return c.OpenSearch.VolumeSizeGB }},
+		{"opensearchIndexRetentionDays", "1", func(c *stackconfig.Config) int { return c.OpenSearch.IndexRetentionDays }},
+		{"opensearchIndexRetentionDays", "3650", func(c *stackconfig.Config) int { return c.OpenSearch.IndexRetentionDays }},
+	} {
+		values := map[string]string{"architectures": `["s3-athena","firehose-athena","cloudwatch-opensearch"]`, tc.key: tc.value}
+		c, err := stackconfig.Load(getter(values))
+		if err != nil {
+			t.Errorf("%s: %s: %v", tc.key, tc.value, err)
+			continue
+		}
+		if got := strconv.Itoa(tc.got(c)); got != tc.value {
+			t.Errorf("%s: %s loads as %s", tc.key, tc.value, got)
+		}
+	}
+}
+
+// A waiver's reason is kept trimmed, under the rule id; no waiver key, no map.
+func TestLoadPolicyWaivers(t *testing.T) {
+	c, err := stackconfig.Load(getter(map[string]string{"policyWaivers": `{"` + ids.S3TLSOnly + `":" reviewed with secops "}`}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{ids.S3TLSOnly: "reviewed with secops"}; !reflect.DeepEqual(c.PolicyWaivers, want) {
+		t.Errorf("PolicyWaivers = %q, want %q", c.PolicyWaivers, want)
+	}
+	if c, err := stackconfig.Load(getter(map[string]string{"policyWaivers": "{}"})); err != nil || c.PolicyWaivers != nil {
+		t.Errorf("{}: PolicyWaivers = %#v, err %v; want nil", c.PolicyWaivers, err)
+	}
+}
+
+// A tag value of 256 characters and a raw pattern of 1024 are the longest
+// allowed, and are accepted as written.
+func TestLoadAcceptsLengthLimits(t *testing.T) {
+	value := strings.Repeat("v", 256)
+	pattern := strings.Repeat("a", 1024)
+	c, err := stackconfig.Load(getter(map[string]string{
+		"tags":       `{"k":"` + value + `"}`,
+		"alarmRules": `[{"name":"r","pattern":"` + pattern + `"}]`,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Tags["k"] != value || c.AlarmRules[0].Pattern != pattern {
+		t.Errorf("tag value of %d, pattern of %d characters", len(c.Tags["k"]), len(c.AlarmRules[0].Pattern))
+	}
+}
+
+// Ports 0 and 65535 and protocol 255 are the edges of what a match allows.
+func TestMatchAcceptsNumberEdges(t *testing.T) {
+	for _, match := range []string{`{"srcPort":0,"dstPort":65535,"protocol":0}`, `{"srcPort":65535,"dstPort":0,"protocol":255}`} {
+		c, err := stackconfig.Load(getter(map[string]string{"alarmRules": `[{"name":"r","match":` + match + `}]`}))
+		if err != nil {
+			t.Errorf("%s: %v", match, err)
+			continue
+		}
+		m := c.AlarmRules[0].Match
+		if got := fmt.Sprintf(`{"srcPort":%d,"dstPort":%d,"protocol":%d}`, *m.SrcPort, *m.DstPort, *m.Protocol); got != match {
+			t.Errorf("%s loads as %s", match, got)
+		}
 	}
 }
