@@ -19,11 +19,35 @@ cd "$root"
 GO="${GO:-go}"
 out="${MUTATE_OUT:-$root/.build/mutate}"
 mkdir -p "$out"
+out="$(cd "$out" && pwd)" # absolute: gremlins may run in a copy of the module (below)
 gremlins="$(GO="$GO" bash scripts/install-gremlins.sh)"
 # -count=1: gremlins times its first (coverage) `go test` and gives each
 # mutant's test run that time multiplied by the timeout coefficient; a cached
 # result would make that time near zero and every slow mutant a false TIMED OUT.
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1"
+
+# gremlins v0.6.0 chooses the package whose tests judge a mutant by walking
+# up from the mutated file's directory until a path ends with the file's
+# package name, and falls back to the module root when none does
+# (Engine.pkgName in internal/engine/engine.go). A `package main` directory
+# (every Lambda function here) matches nothing, so its mutants were judged
+# by `go test` of the module root, which has no tests: every covered mutant
+# LIVED (or TIMED OUT while the root compiled) without its own tests running.
+# Such a directory runs in a copy of the module in which it is named
+# <dir>main, a path that ends with "main". A `package main` directory holds
+# no package that others import, so the copy under the other name changes
+# nothing but where gremlins looks.
+pkg_found_by_gremlins() { # dir (./a/b), package name
+	local p="${1#./}"
+	while [ "$p" != "." ] && [ -n "$p" ]; do
+		case "$p" in *"$2") return 0 ;; esac
+		p="$(dirname "$p")"
+	done
+	return 1
+}
+stage=""
+cleanup() { if [ -n "$stage" ]; then rm -rf "$stage"; fi; }
+trap cleanup EXIT
 
 for dir in "$@"; do
 	dir="./${dir#./}"
@@ -37,10 +61,25 @@ for dir in "$@"; do
 	fi
 	echo "mutate: $dir" >&2
 	start=$(date +%s)
+	run_in="$root"
+	run_dir="$dir"
+	name="$("$GO" list -f '{{.Name}}' "$dir")"
+	if ! pkg_found_by_gremlins "$dir" "$name"; then
+		cleanup
+		stage="$(mktemp -d "${TMPDIR:-/tmp}/mutate-stage.XXXXXX")"
+		# The module's files as git sees them (tracked, and new ones not ignored).
+		git ls-files -z --cached --others --exclude-standard | tar --null --ignore-failed-read -T - -cf - | tar -xf - -C "$stage"
+		cp -a "$stage/${dir#./}" "$stage/${dir#./}$name"
+		run_in="$stage"
+		run_dir="$dir$name"
+		echo "mutate: $dir is package $name, which gremlins would test as the module root: running it as $run_dir in a copy of the module" >&2
+	fi
 	# Exit status ignored: gremlins' own thresholds are not set; cmd/mutscore judges.
 	# shellcheck disable=SC2086
-	"$gremlins" unleash --workers 1 --timeout-coefficient "${MUTATE_TIMEOUT_COEFFICIENT:-5}" \
-		-o "$json.tmp" ${GREMLINS_FLAGS:-} "$dir" >"$json.log" 2>&1 || true
+	(cd "$run_in" && "$gremlins" unleash --workers 1 --timeout-coefficient "${MUTATE_TIMEOUT_COEFFICIENT:-5}" \
+		-o "$json.tmp" ${GREMLINS_FLAGS:-} "$run_dir") >"$json.log" 2>&1 || true
+	cleanup
+	stage=""
 	if [ -e "$json.tmp" ]; then
 		mv "$json.tmp" "$json"
 	elif grep -q "No results to report" "$json.log"; then
