@@ -60,3 +60,54 @@ func TestLoadConfigReportsEveryProblem(t *testing.T) {
 		t.Error("an unknown field in the format is accepted")
 	}
 }
+
+// The posting defaults as documented: four posts, backoff from 500 ms up to
+// 8 s, 10 s per post, 2 s kept before the deadline (about 15 s at most,
+// well inside the function's 60-second timeout).
+func TestDefaultPostConfig(t *testing.T) {
+	want := PostConfig{MaxAttempts: 4, BackoffBase: 500 * time.Millisecond, BackoffMax: 8 * time.Second,
+		CallTimeout: 10 * time.Second, DeadlineMargin: 2 * time.Second}
+	if got := DefaultPostConfig(); got != want {
+		t.Errorf("DefaultPostConfig() = %+v, want %+v", got, want)
+	}
+}
+
+// Each bound is inclusive: the edge is accepted as written, one step past
+// it is refused naming the variable.
+func TestLoadConfigBounds(t *testing.T) {
+	for _, tc := range []struct {
+		name, value string
+		ok          bool
+		got         func(PostConfig) any
+		want        any
+	}{
+		{EnvMaxAttempts, "1", true, func(p PostConfig) any { return p.MaxAttempts }, 1},
+		{EnvMaxAttempts, "20", true, func(p PostConfig) any { return p.MaxAttempts }, 20},
+		{EnvMaxAttempts, "21", false, nil, nil},
+		{EnvBackoffBase, "1ms", true, func(p PostConfig) any { return p.BackoffBase }, time.Millisecond},
+		{EnvBackoffBase, "1m", false, nil, nil}, // above the default BACKOFF_MAX of 8s
+		{EnvBackoffMax, "5m", true, func(p PostConfig) any { return p.BackoffMax }, 5 * time.Minute},
+		{EnvBackoffMax, "5m1s", false, nil, nil},
+		{EnvBackoffMax, "500ms", true, func(p PostConfig) any { return p.BackoffMax }, 500 * time.Millisecond}, // equal to the default BACKOFF_BASE
+		{EnvBackoffMax, "499ms", false, nil, nil},
+		{EnvCallTimeout, "100ms", true, func(p PostConfig) any { return p.CallTimeout }, 100 * time.Millisecond},
+		{EnvCallTimeout, "99ms", false, nil, nil},
+		{EnvCallTimeout, "5m", true, func(p PostConfig) any { return p.CallTimeout }, 5 * time.Minute},
+		{EnvCallTimeout, "5m1s", false, nil, nil},
+		{EnvDeadlineMargin, "0s", true, func(p PostConfig) any { return p.DeadlineMargin }, time.Duration(0)},
+		{EnvDeadlineMargin, "1m", true, func(p PostConfig) any { return p.DeadlineMargin }, time.Minute},
+		{EnvDeadlineMargin, "1m1s", false, nil, nil},
+	} {
+		cfg, err := LoadConfig(env(map[string]string{EnvWebhookSecretArn: secretArn, tc.name: tc.value}))
+		switch {
+		case !tc.ok && err == nil:
+			t.Errorf("%s=%s accepted", tc.name, tc.value)
+		case !tc.ok && !strings.Contains(err.Error(), tc.name):
+			t.Errorf("%s=%s: the error does not name the variable: %v", tc.name, tc.value, err)
+		case tc.ok && err != nil:
+			t.Errorf("%s=%s: %v", tc.name, tc.value, err)
+		case tc.ok && tc.got(cfg.Post) != tc.want:
+			t.Errorf("%s=%s loads as %v", tc.name, tc.value, tc.got(cfg.Post))
+		}
+	}
+}
