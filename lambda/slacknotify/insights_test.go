@@ -44,12 +44,39 @@ func TestTranslatePattern(t *testing.T) {
 		{`[version, srcaddr="10.0.0.1"]`, ``, false},
 		{`[..., srcaddr, ..., action="REJECT"]`, ``, false},
 		{`ERROR -WARN`, ``, false},
+		// "..." matches zero fields or more: every field after it, or before it.
+		{`[..., version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, end, action="REJECT", log_status]`,
+			`action = "REJECT"`, true},
+		{`[version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, end, action="REJECT", log_status, ...]`,
+			`action = "REJECT"`, true},
+		// More slots after "..." than the format has fields: no filter.
+		{`[..., x, version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, end, action="REJECT", log_status]`,
+			``, false},
+		// Negated regular expressions and unquoted strings.
+		{`[..., srcaddr!=%^10\.%, dstaddr!=10.0.0.1, srcport, dstport, protocol, packets, bytes, start, end, action, log_status]`,
+			`srcaddr not like /^10\./ and dstaddr != "10.0.0.1"`, true},
+		// %% is no regular expression (an empty one), and no value either.
+		{`[..., action=%%, log_status]`, ``, false},
+		// Parentheses, commas and escaped quotes inside a quoted value or a
+		// regular expression are part of the value.
+		{`[..., srcaddr=%^10\.(0|1)\.%, dstaddr, srcport, dstport, protocol, packets, bytes, start, end, action="(REJECT)", log_status]`,
+			`srcaddr like /^10\.(0|1)\./ and action = "(REJECT)"`, true},
+		{`[..., action="x\",(y", log_status]`, `action = "x\",(y"`, true},
+		// A parenthesis outside quotes and regular expressions: not translated.
+		{`[..., action=(REJECT), log_status]`, ``, false},
+		{`[..., action="REJECT" && action=(x), log_status]`, ``, false},
+		// "*" alone matches every value.
+		{`[..., srcaddr="*", dstaddr, srcport, dstport, protocol, packets, bytes, start, end, action, log_status]`, `srcaddr like /$/`, true},
 		{``, ``, true},
 	} {
 		got, exact := translatePattern(v2Columns(), tc.pattern)
 		if got != tc.want || exact != tc.exact {
 			t.Errorf("translatePattern(%s)\n got %q, %v\nwant %q, %v", tc.pattern, got, exact, tc.want, tc.exact)
 		}
+	}
+	// "..." alone stands for every field, of a format of one field too.
+	if got, exact := translatePattern([]string{"srcaddr"}, "[...]"); got != "" || !exact {
+		t.Errorf("translatePattern([...]) over one column = %q, %v; want no filter, exact", got, exact)
 	}
 }
 
@@ -101,8 +128,16 @@ func TestInsightsURLEscaping(t *testing.T) {
 	if u != want {
 		t.Errorf("InsightsURL\n got %s\nwant %s", u, want)
 	}
-	if got := jsurlEscape("日"); got != "**65e5" {
-		t.Errorf("jsurlEscape(日) = %s", got)
+	for in, want := range map[string]string{
+		"日":            "**65e5",
+		"azAZ09-._":    "azAZ09-._",    // the edges of the kept ranges
+		"\u00ff\u0100": "*ff**0100",    // the last one-byte escape, the first UTF-16 unit
+		"\U00010000":   "**d800**dc00", // the first character beyond the BMP: a surrogate pair
+		"😀":            "**d83d**de00",
+	} {
+		if got := jsurlEscape(in); got != want {
+			t.Errorf("jsurlEscape(%q) = %s, want %s", in, got, want)
+		}
 	}
 	// No character the URL fragment would need to percent-encode.
 	for _, c := range u {
