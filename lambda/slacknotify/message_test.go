@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -307,6 +308,10 @@ func TestAlarmTimes(t *testing.T) {
 	if _, _, ok := (Alarm{StateChangeTime: "yesterday", Trigger: Trigger{Period: 60}}).Window(); ok {
 		t.Error("unreadable time gives a window")
 	}
+	// A metric-math alarm's trigger has no period (0): no window either.
+	if _, _, ok := (Alarm{StateChangeTime: "2024-05-02T00:05:41.310+0000", Trigger: Trigger{EvaluationPeriods: 3}}).Window(); ok {
+		t.Error("an alarm without a period gives a window")
+	}
 }
 
 func TestAlarmConsoleLinks(t *testing.T) {
@@ -321,5 +326,119 @@ func TestAlarmConsoleLinks(t *testing.T) {
 	}
 	if _, err := url.Parse(AlarmURL("us-east-1", "x")); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestSecondsText(t *testing.T) {
+	for n, want := range map[int]string{0: "0 s", 45: "45 s", 60: "1 min", 300: "5 min", 5400: "90 min", 3600: "1 h", 7200: "2 h", 86400: "24 h"} {
+		if got := seconds(n); got != want {
+			t.Errorf("seconds(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// clip keeps a text of exactly n runes, and cuts a longer one to n runes
+// ending in "…".
+func TestClip(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"abc", 3, "abc"}, {"abcd", 3, "ab…"}, {"ééé", 3, "ééé"}, {"éééé", 3, "éé…"},
+	} {
+		if got := clip(tc.s, tc.n); got != tc.want {
+			t.Errorf("clip(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+		}
+	}
+}
+
+// A metric-math alarm has no period (0) and, like most alarms, no
+// DatapointsToAlarm (0): neither shows in the threshold.
+func TestThresholdText(t *testing.T) {
+	for _, tc := range []struct {
+		trigger Trigger
+		want    string
+	}{
+		{Trigger{Statistic: "SUM", ComparisonOperator: "GreaterThanThreshold", Threshold: 5, EvaluationPeriods: 1}, "Sum > 5"},
+		{Trigger{Statistic: "SUM", ComparisonOperator: "GreaterThanThreshold", Threshold: 5, Period: 60, EvaluationPeriods: 3}, "Sum > 5 per 1 min, 3 of 3 periods"},
+		{Trigger{Statistic: "SUM", ComparisonOperator: "GreaterThanThreshold", Threshold: 5, Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 2}, "Sum > 5 per 1 min, 2 of 3 periods"},
+	} {
+		if got := thresholdText(tc.trigger); got != tc.want {
+			t.Errorf("thresholdText(%+v) = %q, want %q", tc.trigger, got, tc.want)
+		}
+	}
+}
+
+// blockTypes lists the types of a message's blocks.
+func blockTypes(m Message) []string {
+	var out []string
+	for _, b := range m.Blocks {
+		out = append(out, b["type"].(string))
+	}
+	return out
+}
+
+// buttonURL returns the URL of the button with the action id, "" if none.
+func buttonURL(m Message, id string) string {
+	for _, b := range m.Blocks {
+		if b["type"] != "actions" {
+			continue
+		}
+		for _, e := range b["elements"].([]any) {
+			if btn := e.(block); btn["action_id"] == id {
+				return btn["url"].(string)
+			}
+		}
+	}
+	return ""
+}
+
+// An alarm without a Region (none in its ARN, no AWS_REGION) and without a
+// runbook link gets no button, so no actions block: Slack refuses an
+// actions block without elements.
+func TestNoButtonsNoActionsBlock(t *testing.T) {
+	m := Formatter{}.Alarm(Alarm{AlarmName: "x", NewStateValue: "ALARM", OldStateValue: "OK"})
+	if slices.Contains(blockTypes(m), "actions") {
+		t.Errorf("blocks %v hold an actions block without buttons", blockTypes(m))
+	}
+}
+
+// Links of up to maxButtonURL characters become buttons; a longer one is
+// left out (the Logs Insights link with a note saying so).
+func TestButtonURLLimit(t *testing.T) {
+	ev := readEvent(t, filepath.Join("testdata", "ssh-reject-alarm.sns.json"))
+	format := func(logGroup string) Message {
+		f := testFormatter()
+		f.LogGroup = logGroup
+		return f.Format(ev.Records[0].SNS)
+	}
+	// Each letter of the log group name adds one character to the link.
+	fixed := len(buttonURL(format("g"), "insights")) - 1
+	if fixed <= 0 {
+		t.Fatal("no Logs Insights button")
+	}
+	longest := strings.Repeat("g", maxButtonURL-fixed)
+	if u := buttonURL(format(longest), "insights"); len(u) != maxButtonURL {
+		t.Errorf("a link of %d characters: button URL of %d", maxButtonURL, len(u))
+	}
+	m := format(longest + "g")
+	if u := buttonURL(m, "insights"); u != "" {
+		t.Errorf("a link of %d characters became a button", len(u))
+	}
+	if b, _ := m.Encode(""); !strings.Contains(string(b), "too long for Slack") {
+		t.Errorf("no note about the left-out link:\n%s", b)
+	}
+
+	anchor := maxButtonURL - len(runbook.Base) - 1
+	for _, tc := range []struct {
+		anchor int
+		button bool
+	}{{anchor, true}, {anchor + 1, false}} {
+		link := runbook.Base + "#" + strings.Repeat("a", tc.anchor)
+		m := Formatter{Region: "us-east-1"}.Alarm(Alarm{AlarmName: "x", NewStateValue: "ALARM", AlarmDescription: "Something broke. " + link})
+		if got := buttonURL(m, "runbook"); (got == link) != tc.button {
+			t.Errorf("runbook link of %d characters: button %q", len(link), got)
+		}
 	}
 }
