@@ -289,3 +289,63 @@ func TestRetryAfterHeader(t *testing.T) {
 		}
 	}
 }
+
+func TestPostErrorText(t *testing.T) {
+	for _, tc := range []struct {
+		err  PostError
+		want string
+	}{
+		{PostError{Status: 502, Reason: "bad gateway", Attempts: 4}, "Slack webhook post gave up after 4 attempt(s): HTTP 502: bad gateway"},
+		{PostError{Reason: "dial tcp: connection refused", Attempts: 2}, "Slack webhook post gave up after 2 attempt(s): no response: dial tcp: connection refused"},
+		{PostError{Status: 404, Reason: "no_service", Attempts: 1, Permanent: true}, "Slack webhook post refused after 1 attempt(s): HTTP 404: no_service"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+// Only a 2xx answer is a post; a 300 is a client error, not retried.
+func TestMultipleChoicesIsNoSuccess(t *testing.T) {
+	e := newTestEnv(t, func(int) reply { return reply{status: 300, body: "multiple_choices"} }, fastPost())
+	err := e.invoke(t)
+	var pe *PostError
+	if !errors.As(err, &pe) || pe.Status != 300 || !pe.Permanent || pe.Attempts != 1 {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// The deadline margin is kept free: a Retry-After that ends inside the
+// invocation but inside its last DeadlineMargin fails at once (Lambda's
+// own retry takes over) instead of posting again.
+func TestRetryIntoTheDeadlineMarginFails(t *testing.T) {
+	post := fastPost()
+	post.DeadlineMargin = 30 * time.Second
+	e := newTestEnv(t, func(int) reply { return reply{status: 429, body: "rate_limited", retryAfter: "45"} }, post)
+	err := e.invoke(t) // 60 s before the deadline: 30 s of them to use
+	var pe *PostError
+	if !errors.As(err, &pe) || !strings.Contains(pe.Reason, "past the invocation's deadline") {
+		t.Fatalf("err = %v", err)
+	}
+	if e.slack.count() != 1 || len(e.clock.slept()) != 0 {
+		t.Errorf("%d posts, sleeps %v", e.slack.count(), e.clock.slept())
+	}
+}
+
+// With no time left before the margin, nothing is posted: a post with a
+// zero timeout could only fail.
+func TestNoTimeLeftPostsNothing(t *testing.T) {
+	post := fastPost()
+	post.DeadlineMargin = 30 * time.Second
+	e := newTestEnv(t, nil, post)
+	ctx, cancel := context.WithDeadline(context.Background(), e.clock.Now().Add(post.DeadlineMargin))
+	defer cancel()
+	err := e.h.Poster.Post(ctx, []byte(`{"text":"x"}`))
+	var pe *PostError
+	if !errors.As(err, &pe) || !strings.HasPrefix(pe.Reason, "no time left before the invocation's deadline") || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+	if e.slack.count() != 0 {
+		t.Errorf("%d posts with no time left", e.slack.count())
+	}
+}

@@ -90,3 +90,18 @@ func TestRedactor(t *testing.T) {
 		t.Error("a redacted timeout is no longer a timeout")
 	}
 }
+
+// The redactor removes the whole path, and a token-like segment (8
+// characters or more) wherever it appears alone; a one-character path or
+// query is no secret, and redacting it would mangle every message.
+func TestRedactorPieces(t *testing.T) {
+	const hook = "https://hooks.slack.com/services/T000/B000/abcdefgh"
+	r := newRedactor(hook)
+	in := "POST " + hook + ": x; path /services/T000/B000/abcdefgh; token abcdefgh"
+	if got, want := r.String(in), "POST [redacted]: x; path [redacted]; token [redacted]"; got != want {
+		t.Errorf("String = %q, want %q", got, want)
+	}
+	if got := newRedactor("https://hooks.example.com/?a").String("a path /"); got != "a path /" {
+		t.Errorf("one-character path and query redacted: %q", got)
+	}
+}
