@@ -14,7 +14,9 @@
 // starting with "killed": gremlins v0.6.0 does not run mutants in the case
 // conditions of a tagless switch (it reports them NOT COVERED,
 // https://github.com/go-gremlins/gremlins/issues/298), so such a row names
-// the test that kills it, as `go run ./cmd/mutant` shows. It exits non-zero
+// the test that kills it, as `go run ./cmd/mutant` shows. A not-covered
+// survivor whose row starts with "not viable" (cmd/mutant: it does not
+// compile) counts as not viable. It exits non-zero
 // when a package's score is under -target and one of its survivors is not in
 // the survivors table, or when a package has no results.
 package main
@@ -105,11 +107,32 @@ func (p pkgResult) HandKilled(explained map[string]string) int {
 
 func handKilled(reason string) bool { return strings.HasPrefix(strings.ToLower(reason), "killed") }
 
+// HandNotViable counts the not-covered mutants the survivors table says do
+// not compile (a reason starting with "not viable", as `go run ./cmd/mutant`
+// shows): gremlins reports a mutant NOT COVERED before it tries to build it,
+// so a `+` turned `-` in a string concatenation no test reaches (or in a
+// constant, which has no coverage block at all) is never found not viable.
+// A LIVED mutant compiled, so its row cannot make it not viable.
+func (p pkgResult) HandNotViable(explained map[string]string) int {
+	n := 0
+	for _, m := range p.Survivors() {
+		if m.Status == statusNotCovered && handNotViable(explained[m.Key()]) {
+			n++
+		}
+	}
+	return n
+}
+
+func handNotViable(reason string) bool {
+	return strings.HasPrefix(strings.ToLower(reason), "not viable")
+}
+
 // Score is the percentage of detected mutants (killed, timed out or killed
-// by hand) among those that compile; 100 when there is none.
+// by hand) among those that compile (not viable by hand excluded); 100 when
+// there is none.
 func (p pkgResult) Score(explained map[string]string) float64 {
 	detected := p.count(statusKilled) + p.count(statusTimedOut) + p.HandKilled(explained)
-	total := p.count(statusKilled) + p.count(statusTimedOut) + p.count(statusLived) + p.count(statusNotCovered)
+	total := p.count(statusKilled) + p.count(statusTimedOut) + p.count(statusLived) + p.count(statusNotCovered) - p.HandNotViable(explained)
 	if total == 0 {
 		return 100
 	}
@@ -284,7 +307,7 @@ func write(w io.Writer, results []pkgResult, explained map[string]string, target
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f%%\t%s\t%s\t\n", strings.TrimPrefix(p.Dir, "./"),
 			p.count(statusKilled), p.count(statusLived), p.count(statusNotCovered), p.count(statusTimedOut),
-			p.count(statusNotViable), p.HandKilled(explained), p.Score(explained), mark, t)
+			p.count(statusNotViable)+p.HandNotViable(explained), p.HandKilled(explained), p.Score(explained), mark, t)
 	}
 	tw.Flush()
 	for i, p := range results {
@@ -298,8 +321,11 @@ func write(w io.Writer, results []pkgResult, explained map[string]string, target
 			note := "NOT EXPLAINED"
 			if r, ok := explained[m.Key()]; ok {
 				note = "explained"
-				if handKilled(r) {
+				switch {
+				case handKilled(r):
 					note = "killed by hand"
+				case m.Status == statusNotCovered && handNotViable(r):
+					note = "not viable"
 				}
 			}
 			fmt.Fprintf(w, "  %-70s %-11s %s\n", m.Key(), m.Status, note)

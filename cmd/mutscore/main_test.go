@@ -160,3 +160,25 @@ func TestScoreKilledByHand(t *testing.T) {
 		t.Errorf("Score = %v, want %v", got, want)
 	}
 }
+
+// A not-covered survivor whose row says it does not compile leaves the
+// score's denominator, as gremlins' own NOT VIABLE do; a LIVED one compiled,
+// so the same words leave it counted.
+func TestScoreNotViableByHand(t *testing.T) {
+	p := parsed(t)
+	explained := map[string]string{
+		"lambda/indexer/document/encoder.go:8:11 INVERT_NEGATIVES": "not viable (cmd/mutant): a string concatenation",
+		"lambda/indexer/bulk.go:20:7 CONDITIONALS_NEGATION":        "not viable, says the row of a mutant that lived",
+	}
+	if got := p.HandNotViable(explained); got != 1 {
+		t.Errorf("HandNotViable = %d, want 1", got)
+	}
+	if got, want := p.Score(explained), 100*4.0/5.0; got != want {
+		t.Errorf("Score = %v, want %v", got, want)
+	}
+	var out bytes.Buffer
+	write(&out, []pkgResult{p}, explained, 85)
+	if !strings.Contains(out.String(), "encoder.go:8:11 INVERT_NEGATIVES") || !strings.Contains(out.String(), "NOT COVERED not viable") {
+		t.Errorf("the survivor list does not mark the not-viable row:\n%s", out.String())
+	}
+}
