@@ -266,7 +266,27 @@ func TestBootstrapReportsErrors(t *testing.T) {
 				}
 				return 0, ""
 			},
-			want: []string{"saved objects", "6 of 7", "visualization vpc-flow-logs-top-talkers: missing_references", "missing index-pattern vpc-flow-logs-index-pattern"},
+			want: []string{"saved objects", "6 of 7", "visualization vpc-flow-logs-top-talkers: missing_references (missing index-pattern vpc-flow-logs-index-pattern)"},
+		},
+		{
+			name: "import errors with a message",
+			fail: func(key string, n int) (int, string) {
+				if key == "POST /_dashboards/api/saved_objects/_import" {
+					return 200, `{"successCount":6,"success":false,"errors":[{"id":"vpc-flow-logs-top-talkers","type":"visualization","title":"x","error":{"type":"unknown","message":"Cannot read properties of undefined"}}]}`
+				}
+				return 0, ""
+			},
+			want: []string{"6 of 7", "visualization vpc-flow-logs-top-talkers: unknown: Cannot read properties of undefined"},
+		},
+		{
+			name: "a 3xx answer",
+			fail: func(key string, n int) (int, string) {
+				if key == "GET /_index_template/cwl-flow-logs" {
+					return 300, `{"message":"multiple choices"}`
+				}
+				return 0, ""
+			},
+			want: []string{"index template cwl-flow-logs", "status 300"},
 		},
 		{
 			name: "dashboards never ready",
@@ -297,7 +317,7 @@ func TestBootstrapReportsErrors(t *testing.T) {
 				}
 			}
 			var apiErr *APIError
-			if tc.name != "import errors" && !errors.As(err, &apiErr) {
+			if !strings.HasPrefix(tc.name, "import errors") && !errors.As(err, &apiErr) {
 				t.Errorf("error %v does not wrap an *APIError", err)
 			}
 		})
@@ -314,5 +334,83 @@ func TestBootstrapWarnsAboutFieldsTheDashboardNeeds(t *testing.T) {
 	}
 	if len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0], `"dstport"`) {
 		t.Fatalf("warnings %v", s.Warnings)
+	}
+}
+
+// A policy that changes between every read and write is given up after
+// the second conflict, not re-read for ever (the fake cancels the
+// invocation after five writes, so a loop that does not end fails).
+func TestBootstrapGivesUpOnAPolicyThatKeepsChanging(t *testing.T) {
+	f := newFakeDomain(t)
+	h := newTestHandler(t, f, nil)
+	if _, err := h.Handle(context.Background(), testInput(t, 14, flowlog.DefaultFields())); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.beforePolicyPut = func(n int) {
+		p := f.policies["cwl-flow-logs-retention"]
+		f.seqNo++
+		p.seqNo = f.seqNo
+		p.version++
+		if n > 5 {
+			cancel()
+		}
+	}
+	_, err := h.Handle(ctx, testInput(t, 7, flowlog.DefaultFields()))
+	if err == nil || !strings.Contains(err.Error(), "kept changing underneath (409 twice)") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := f.count("PUT /_plugins/_ism/policies/cwl-flow-logs-retention"); n != 3 {
+		t.Errorf("%d policy writes, want 3 (the first run's and two)", n)
+	}
+}
+
+// A domain that cannot be reached is tried MaxAttempts times with backoff;
+// a cancelled invocation stops at once, without waiting.
+func TestBootstrapRetriesUnreachableDomain(t *testing.T) {
+	f := newFakeDomain(t)
+	var sleeps []time.Duration
+	h := newTestHandler(t, f, &sleeps)
+	f.srv.Close()
+	_, err := h.Handle(context.Background(), testInput(t, 14, flowlog.DefaultFields()))
+	if err == nil || !strings.Contains(err.Error(), "after 4 attempts") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(sleeps) != 3 {
+		t.Errorf("backoff waits %v, want 3", sleeps)
+	}
+
+	sleeps = nil
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = h.Handle(ctx, testInput(t, 14, flowlog.DefaultFields()))
+	if !errors.Is(err, context.Canceled) || len(sleeps) != 0 {
+		t.Fatalf("cancelled: err = %v, waits %v", err, sleeps)
+	}
+}
+
+func TestAPIErrorCutsLongBodies(t *testing.T) {
+	for _, n := range []int{2000, 2001} {
+		body := strings.Repeat("b", n)
+		got := (&APIError{Method: "GET", Path: "/x", Status: 500, Body: body}).Error()
+		want := "GET /x: status 500: " + body
+		if n > 2000 {
+			want = "GET /x: status 500: " + body[:2000] + "..."
+		}
+		if got != want {
+			t.Errorf("a body of %d bytes: %d-byte message ending %q", n, len(got), got[len(got)-5:])
+		}
+	}
+}
+
+// Without BaseDelay the first retry waits about a second, doubling up to
+// 20 s (with the default jitter, r = 0.5, three quarters of that).
+func TestBackoffDefaults(t *testing.T) {
+	a := &Applier{}
+	for retry, want := range map[int]time.Duration{1: 750 * time.Millisecond, 2: 1500 * time.Millisecond, 5: 12 * time.Second, 6: 15 * time.Second, 20: 15 * time.Second} {
+		if got := a.backoff(retry); got != want {
+			t.Errorf("backoff(%d) = %s, want %s", retry, got, want)
+		}
 	}
 }
