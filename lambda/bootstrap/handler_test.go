@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -163,5 +164,40 @@ func TestNewHandlerFromEnvReadsSecrets(t *testing.T) {
 	}
 	if u := f.internalUsers["dashboards"]; u == nil || u.password != password1 {
 		t.Fatal("password not set")
+	}
+}
+
+// OPENSEARCH_REQUEST_TIMEOUT takes 1s to 15m, both ends included.
+func TestRequestTimeoutBounds(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	for v, ok := range map[string]bool{"1s": true, "15m": true, "999ms": false, "15m1s": false, "soon": false} {
+		env := map[string]string{EnvEndpoint: "https://vpc-flowlogs-abc123.eu-west-1.es.amazonaws.com", EnvRegion: "eu-west-1", EnvRequestTimeout: v}
+		lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+		_, err := NewHandlerFromEnv(context.Background(), lookup, quietLog, nil)
+		switch {
+		case ok && err != nil:
+			t.Errorf("%s=%s: %v", EnvRequestTimeout, v, err)
+		case !ok && (err == nil || !strings.Contains(err.Error(), EnvRequestTimeout)):
+			t.Errorf("%s=%s: error %v, want one naming the variable", EnvRequestTimeout, v, err)
+		}
+	}
+}
+
+// The summary is logged to the handler's logger.
+func TestHandlerLogsTheSummary(t *testing.T) {
+	f := newFakeDomain(t)
+	var logs strings.Builder
+	h := newTestHandler(t, f, nil)
+	h.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	if _, err := h.Handle(context.Background(), testInput(t, 14, flowlog.DefaultFields())); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "bootstrap applied") {
+		t.Errorf("no summary in the handler's log:\n%s", logs.String())
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -250,5 +252,31 @@ func TestWrongMasterPasswordFailsWithoutRevealingIt(t *testing.T) {
 	sm.deny = true
 	if _, err := h.Handle(context.Background(), masterInput(t)); err == nil || !strings.Contains(err.Error(), masterSecretArn) {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// The basic-authentication client goes through the transport it is given
+// (the tests' TLS server, the function's own otherwise).
+func TestBasicAuthClientUsesTheGivenTransport(t *testing.T) {
+	var user, pw string
+	var ok bool
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pw, ok = r.BasicAuth()
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{}`)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := basicAuthClient(srv.URL, 0, srv.Client().Transport)("master", "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, "/", nil)
+	resp, err := c.Perform(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !ok || user != "master" || pw != "s3cret" {
+		t.Errorf("basic auth %q %v", user, ok)
 	}
 }
