@@ -331,3 +331,18 @@ func TestWithMaster(t *testing.T) {
 		}
 	}
 }
+
+// The largest retention, shard and replica counts are accepted, and so are
+// 0 replicas: NewInput takes 0 as asked, only a negative count means the
+// default.
+func TestNormalizeAcceptsTheEdges(t *testing.T) {
+	r := MaxReplicas
+	in := Input{RetentionDays: MaxRetentionDays, Fields: "${version}", Shards: MaxShards, Replicas: &r}
+	if _, err := in.Normalize(); err != nil {
+		t.Errorf("retention %d, %d shards, %d replicas: %v", MaxRetentionDays, MaxShards, MaxReplicas, err)
+	}
+	in, err := NewInput("cwl", 1, flowlog.DefaultFields(), 0)
+	if err != nil || in.Replicas == nil || *in.Replicas != 0 {
+		t.Errorf("NewInput with 0 replicas: %+v, %v", in, err)
+	}
+}
