@@ -18,8 +18,10 @@ const (
 	saRole  = "arn:aws:iam::123456789012:role/opensearch-notifications-role-4d5e6f"
 )
 
-// saDay is the fixed day of the test runs: the index the step creates.
-var saDay = time.Date(2026, time.December, 2, 10, 0, 0, 0, time.UTC)
+// saDay is the fixed day of the test runs: the index the step creates. It
+// is a day in the past, so that a step reading the real clock instead of
+// Applier.Now names another index.
+var saDay = time.Date(2025, time.June, 10, 10, 0, 0, 0, time.UTC)
 
 func saTestInput(t *testing.T, fields []flowlog.Field, role string) objects.Input {
 	t.Helper()
@@ -51,7 +53,7 @@ func TestSecurityAnalyticsIsAppliedOnceAndIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := s.SecurityAnalytics
-	if r == nil || r.Index != "cwl-2026.12.02" || !r.IndexCreated || r.Channel != Created || r.Detector != Created || len(r.RuleIDs) != len(sa.Rules) {
+	if r == nil || r.Index != "cwl-2025.06.10" || !r.IndexCreated || r.Channel != Created || r.Detector != Created || len(r.RuleIDs) != len(sa.Rules) {
 		t.Fatalf("first run: %+v", r)
 	}
 	if !slices.Contains(r.UnmappedColumns, "pkt_srcaddr") {
@@ -183,7 +185,7 @@ func TestSecurityAnalyticsUpdatesWhatChanged(t *testing.T) {
 // others; the index that already exists is used as it is.
 func TestSecurityAnalyticsWithFewerFields(t *testing.T) {
 	f := newFakeDomain(t)
-	f.indices["cwl-2026.12.02"] = map[string]any{}
+	f.indices["cwl-2025.06.10"] = map[string]any{}
 	h := saHandler(t, f)
 	in := saTestInput(t, flowlog.V2Fields(), saRole)
 	o, _ := objects.Build(in)
@@ -267,5 +269,62 @@ func TestChannelCreatedConcurrently(t *testing.T) {
 	}
 	if c := f.saState().channels[o.SecurityAnalytics.ChannelID]; c["sns"].(map[string]any)["role_arn"] != saRole {
 		t.Fatalf("channel %v", c)
+	}
+}
+
+// A channel id that is taken but cannot be read (a create that conflicts
+// while the read finds nothing) is given up after the second try, not
+// re-read for ever (the fake cancels the invocation after five creates,
+// so a loop that does not end fails).
+func TestChannelTakenButUnreadableGivesUp(t *testing.T) {
+	f := newFakeDomain(t)
+	h := saHandler(t, f)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.fail = func(key string, n int) (int, string) {
+		if key == "POST /_plugins/_notifications/configs" {
+			if n > 5 {
+				cancel()
+			}
+			return 409, osError(409, "version_conflict_engine_exception", "document already exists")
+		}
+		return 0, ""
+	}
+	_, err := h.Handle(ctx, saTestInput(t, flowlog.DefaultFields(), saRole))
+	if err == nil || !strings.Contains(err.Error(), "the channel id is taken, yet it cannot be read") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := f.count("POST /_plugins/_notifications/configs"); n != 2 {
+		t.Errorf("%d creates, want 2", n)
+	}
+}
+
+// A detector whose input no longer carries our description (edited by
+// hand, or an older version's) is updated in place.
+func TestSecurityAnalyticsUpdatesTheDetector(t *testing.T) {
+	f := newFakeDomain(t)
+	h := saHandler(t, f)
+	in := saTestInput(t, flowlog.DefaultFields(), saRole)
+	if _, err := h.Handle(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	st := f.saState()
+	if len(st.detectors) != 1 {
+		t.Fatalf("%d detectors", len(st.detectors))
+	}
+	description := func() map[string]any {
+		for _, d := range st.detectors {
+			return d["inputs"].([]any)[0].(map[string]any)["detector_input"].(map[string]any)
+		}
+		return nil
+	}
+	want := description()["description"]
+	description()["description"] = "edited by hand"
+	s, err := h.Handle(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.SecurityAnalytics.Detector != Updated || len(st.detectors) != 1 || description()["description"] != want {
+		t.Fatalf("detector %s; stored %v", s.SecurityAnalytics.Detector, st.detectors)
 	}
 }

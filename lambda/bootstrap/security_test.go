@@ -376,3 +376,48 @@ func TestPasswordNeverLoggedNorReported(t *testing.T) {
 		t.Fatalf("logs %s\nsummary %s", logs.String(), out)
 	}
 }
+
+// With a Dashboards user but no reader roles, the shared mapping still
+// gains the user.
+func TestDashboardsUserMappedWithoutReaderRoles(t *testing.T) {
+	f := newFakeDomain(t)
+	sm := newFakeSecrets(t)
+	sm.set(secretArn, "v-1", password1)
+	h := newSecurityHandler(t, f, sm, nil)
+	if _, err := h.Handle(context.Background(), accessInput(t, []string{indexerArn}, nil, secretArn)); err != nil {
+		t.Fatal(err)
+	}
+	if br, users := mapping(t, f, objects.DashboardsUserRole); len(br) != 0 || !slices.Equal(users, []string{objects.DashboardsUser}) {
+		t.Fatalf("mapping %v %v", br, users)
+	}
+}
+
+// The Dashboards user's description is ours when we create it, and kept
+// when someone else wrote one.
+func TestDashboardsUserDescription(t *testing.T) {
+	f := newFakeDomain(t)
+	sm := newFakeSecrets(t)
+	sm.set(secretArn, "v-1", password1)
+	h := newSecurityHandler(t, f, sm, nil)
+	in := accessInput(t, []string{indexerArn}, []string{accessArn}, secretArn)
+	if _, err := h.Handle(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	u := f.internalUsers[objects.DashboardsUser]
+	ours := u.description
+	u.description = "the analysts' login, ask secops"
+	f.mu.Unlock()
+	if !strings.Contains(ours, secretArn) {
+		t.Errorf("created with description %q, want one naming the secret", ours)
+	}
+	sm.set(secretArn, "v-2", password2)
+	if _, err := h.Handle(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if got := f.internalUsers[objects.DashboardsUser]; got.password != password2 || got.description != "the analysts' login, ask secops" {
+		t.Errorf("after the rotation: password changed %v, description %q", got.password == password2, got.description)
+	}
+}
