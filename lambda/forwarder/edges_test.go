@@ -1,0 +1,392 @@
+package main
+
+// Edges of the forwarder's bounds and counters that the scenario tests do
+// not pin down: each test here kills mutants that lived in `make mutate`
+// (docs/testing.md lists them).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/firehose"
+	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+)
+
+// TestSenderBatchBoundsFromConfig: zero batch bounds mean the PutRecordBatch
+// quotas, bounds above the quotas are cut to them, and bounds below them are
+// kept.
+func TestSenderBatchBoundsFromConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name                 string
+		maxRecords, maxBytes int
+		n, size              int
+		want                 string
+	}{
+		{"zero means the quotas", 0, 0, 3, 10, "[3]"},
+		{"records above the quota", 1000, 0, 600, 10, "[500 100]"},
+		{"bytes above the quota", 0, 8 << 20, 5, MaxRecordBytes, "[4 1]"},
+		{"fewer records", 2, 0, 5, 10, "[2 2 1]"},
+		{"fewer bytes", 0, 25, 5, 10, "[2 2 1]"},
+	} {
+		var calls []int
+		s := testSender(apiFunc(func(_ context.Context, in *firehose.PutRecordBatchInput) (*firehose.PutRecordBatchOutput, error) {
+			calls = append(calls, len(in.Records))
+			return acceptAll{}.PutRecordBatch(context.Background(), in)
+		}), newFakeClock())
+		s.Config.MaxBatchRecords, s.Config.MaxBatchBytes = tc.maxRecords, tc.maxBytes
+		res, err := s.Send(context.Background(), makeRecords(tc.n, tc.size))
+		if err != nil || res.Sent != tc.n || fmt.Sprint(calls) != tc.want {
+			t.Errorf("%s: calls %v, want %s; %+v %v", tc.name, calls, tc.want, res, err)
+		}
+	}
+}
+
+// TestSenderZeroCallTimeoutIsTheDefault: a CallTimeout of zero bounds each
+// call by the default (10s), not by an already expired context.
+func TestSenderZeroCallTimeoutIsTheDefault(t *testing.T) {
+	s := testSender(apiFunc(func(ctx context.Context, in *firehose.PutRecordBatchInput) (*firehose.PutRecordBatchOutput, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if d, ok := ctx.Deadline(); !ok || time.Until(d) < 5*time.Second {
+			t.Errorf("call deadline %v (set %v), want about 10s away", time.Until(d), ok)
+		}
+		return acceptAll{}.PutRecordBatch(ctx, in)
+	}), newFakeClock())
+	s.Config.CallTimeout, s.Config.MaxAttempts = 0, 1
+	if res, err := s.Send(context.Background(), makeRecords(2, 10)); err != nil || res.Sent != 2 {
+		t.Fatalf("%+v %v", res, err)
+	}
+}
+
+// TestSenderNoTimeLeft: an invocation that starts at its deadline makes no
+// call; its records fail with errDeadline and nothing else.
+func TestSenderNoTimeLeft(t *testing.T) {
+	clock := newFakeClock()
+	calls := 0
+	s := testSender(apiFunc(func(_ context.Context, in *firehose.PutRecordBatchInput) (*firehose.PutRecordBatchOutput, error) {
+		calls++
+		return acceptAll{}.PutRecordBatch(context.Background(), in)
+	}), clock)
+	ctx, cancel := context.WithDeadline(context.Background(), clock.Now())
+	defer cancel()
+	res, err := s.Send(ctx, makeRecords(3, 10))
+	var se *SendError
+	if calls != 0 || !errors.As(err, &se) || !errors.Is(err, errDeadline) || se.Err != errDeadline || res.Failed != 3 {
+		t.Fatalf("calls %d, res %+v, err %v", calls, res, err)
+	}
+}
+
+// TestSenderCountsPartialFailures: the counters of a Send whose first call
+// has two of four records refused, and whose second call takes them.
+func TestSenderCountsPartialFailures(t *testing.T) {
+	var sent []string
+	s := testSender(apiFunc(func(_ context.Context, in *firehose.PutRecordBatchInput) (*firehose.PutRecordBatchOutput, error) {
+		out, _ := acceptAll{}.PutRecordBatch(context.Background(), in)
+		for i, r := range in.Records {
+			sent = append(sent, string(r.Data[:1]))
+			if len(in.Records) == 4 && i%2 == 1 {
+				out.RequestResponses[i].ErrorCode = aws.String("ServiceUnavailableException")
+				out.RequestResponses[i].ErrorMessage = aws.String("Slow down.")
+			}
+		}
+		out.FailedPutCount = aws.Int32(2)
+		return out, nil
+	}), newFakeClock())
+	res, err := s.Send(context.Background(), makeRecords(4, 10))
+	want := SendResult{Records: 4, Sent: 4, Calls: 2, Retries: 1, RetriedRecords: 2, RecordFailures: 2}
+	if err != nil || res != want || strings.Join(sent, "") != "012313" {
+		t.Fatalf("res %+v, want %+v; sent %v; err %v", res, want, sent, err)
+	}
+}
+
+// TestSenderShortResponse: records the response has no entry for are not
+// taken as accepted: they are sent again, and reported as
+// MissingResponseEntry when they never are.
+func TestSenderShortResponse(t *testing.T) {
+	s := testSender(apiFunc(func(_ context.Context, in *firehose.PutRecordBatchInput) (*firehose.PutRecordBatchOutput, error) {
+		return &firehose.PutRecordBatchOutput{FailedPutCount: aws.Int32(0), RequestResponses: make([]types.PutRecordBatchResponseEntry, 1)}, nil
+	}), newFakeClock())
+	s.Config.MaxAttempts = 2
+	res, err := s.Send(context.Background(), makeRecords(3, 10))
+	var re *RecordError
+	if !errors.As(err, &re) || re.Code != "MissingResponseEntry" || re.Count != 1 {
+		t.Fatalf("err %v", err)
+	}
+	// Call 1 takes record 0; call 2 gets records 1 and 2 and takes record 1.
+	if res.Sent != 2 || res.Failed != 1 || res.RetriedRecords != 2 || res.RecordFailures != 3 {
+		t.Fatalf("res %+v", res)
+	}
+}
+
+// TestRetryableServerStatus: a 5xx answer is retried even when it carries
+// a modelled client error code; a 4xx with such a code is not.
+func TestRetryableServerStatus(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		want   bool
+	}{{500, true}, {503, true}, {499, false}, {400, false}} {
+		err := responseError(tc.status, apiError("ValidationException", smithy.FaultClient))
+		if got := retryableCallError(context.Background(), err); got != tc.want {
+			t.Errorf("%d ValidationException: retryable %v, want %v", tc.status, got, tc.want)
+		}
+	}
+}
+
+// TestLoadConfigBounds: every bound of the retry settings is accepted at its
+// edge and refused one step past it, and BACKOFF_MAX may equal BACKOFF_BASE.
+func TestLoadConfigBounds(t *testing.T) {
+	base := map[string]string{EnvDeliveryStream: "s", EnvFlowLogFormat: "${version}", EnvDeadLetterQueueURL: testQueueURL}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, ok := range []map[string]string{
+		with(EnvMaxAttempts, "1"), with(EnvMaxAttempts, "100"),
+		with(EnvBackoffBase, "1ms", EnvBackoffMax, "1ms"), with(EnvBackoffBase, "1m", EnvBackoffMax, "1m"),
+		with(EnvBackoffMax, "5m"),
+		with(EnvCallTimeout, "100ms"), with(EnvCallTimeout, "15m"),
+		with(EnvDeadlineMargin, "0s"), with(EnvDeadlineMargin, "5m"),
+	} {
+		if _, err := LoadConfig(env(ok)); err != nil {
+			t.Errorf("%v: %v", ok, err)
+		}
+	}
+	for _, bad := range []map[string]string{
+		with(EnvMaxAttempts, "0"), with(EnvMaxAttempts, "101"),
+		with(EnvBackoffBase, "999us", EnvBackoffMax, "1ms"), with(EnvBackoffBase, "61s", EnvBackoffMax, "2m"),
+		with(EnvBackoffMax, "5m1s"),
+		with(EnvCallTimeout, "99ms"), with(EnvCallTimeout, "15m1s"),
+		with(EnvDeadlineMargin, "-1ms"), with(EnvDeadlineMargin, "5m1s"),
+		with(EnvBackoffBase, "2ms", EnvBackoffMax, "1ms"),
+	} {
+		if _, err := LoadConfig(env(bad)); err == nil {
+			t.Errorf("%v: no error", bad)
+		}
+	}
+}
+
+// TestJSONLenMatchesTheEncoder: jsonLen is the length encodeBody gives a
+// rune inside a JSON string, for every ASCII rune and the others it treats
+// apart.
+func TestJSONLenMatchesTheEncoder(t *testing.T) {
+	runes := []rune{'\u0080', 'é', '\u2027', '\u2028', '\u2029', '\u202a', '€', '\uFFFD', '😀'}
+	for r := rune(0); r < 0x80; r++ {
+		runes = append(runes, r)
+	}
+	for _, r := range runes {
+		b, err := encodeBody(&DeadLetter{Data: string(r)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		empty, _ := encodeBody(&DeadLetter{})
+		want := len(b) - len(empty)
+		if got := jsonLen(r, utf8.RuneLen(r)); got != want {
+			t.Errorf("jsonLen(%U) = %d, the encoder writes %d bytes", r, got, want)
+		}
+	}
+}
+
+// TestSplitTextEdges: a piece uses its whole budget, is cut after its last
+// newline when it has one, and otherwise on a rune boundary.
+func TestSplitTextEdges(t *testing.T) {
+	for _, tc := range []struct {
+		s      string
+		budget int
+		want   []string
+	}{
+		{"", 4, []string{""}},
+		{"abcdef", 3, []string{"abc", "def"}},
+		{"abcdefg", 3, []string{"abc", "def", "g"}},
+		{"a\nbcd", 4, []string{"a\n", "bcd"}},             // "\n" is 2 bytes in JSON
+		{"ab\ncd\nef", 5, []string{"ab\n", "cd\n", "ef"}}, // cut after the newline, not at 5
+		{"aé", 2, []string{"a", "é"}},                     // é is 2 bytes: no room after a
+		{"a\"b", 3, []string{"a\"", "b"}},
+	} {
+		if got := splitText(tc.s, tc.budget); fmt.Sprintf("%q", got) != fmt.Sprintf("%q", tc.want) {
+			t.Errorf("splitText(%q, %d) = %q, want %q", tc.s, tc.budget, got, tc.want)
+		}
+	}
+}
+
+// TestCapTextEdges: text of exactly n bytes is kept whole; one byte more
+// is cut to n bytes, on a rune boundary, ending in TruncatedMarker.
+func TestCapTextEdges(t *testing.T) {
+	n := len(TruncatedMarker) + 6
+	for _, tc := range []struct{ in, want string }{
+		{strings.Repeat("a", n), strings.Repeat("a", n)},
+		{strings.Repeat("a", n+1), strings.Repeat("a", 6) + TruncatedMarker},
+		{"a" + strings.Repeat("é", n), "aéé" + TruncatedMarker}, // byte 6 is inside an é
+		{"\xff" + strings.Repeat("a", n-3), "\uFFFD" + strings.Repeat("a", n-3)},
+	} {
+		if got := capText(tc.in, n); got != tc.want || len(got) > n {
+			t.Errorf("capText(%q, %d) = %q, want %q", tc.in, n, got, tc.want)
+		}
+	}
+}
+
+// sqsFunc adapts a function to SQSAPI, for tests without HTTP.
+type sqsFunc func(ctx context.Context, in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error)
+
+func (f sqsFunc) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	return f(ctx, in)
+}
+
+// sqsAll answers every entry of in: failed with code if code is not "",
+// else successful.
+func sqsAll(in *sqs.SendMessageBatchInput, code string) *sqs.SendMessageBatchOutput {
+	out := &sqs.SendMessageBatchOutput{}
+	for _, e := range in.Entries {
+		if code != "" {
+			out.Failed = append(out.Failed, sqstypes.BatchResultErrorEntry{Id: e.Id, Code: aws.String(code), Message: aws.String("m")})
+		} else {
+			out.Successful = append(out.Successful, sqstypes.SendMessageBatchResultEntry{Id: e.Id})
+		}
+	}
+	return out
+}
+
+// TestDeadLetterQueueFullBatch: messages that add up to exactly 256 KiB go
+// in one SendMessageBatch call (the limit is on the sum, inclusive).
+func TestDeadLetterQueueFullBatch(t *testing.T) {
+	q, f, _ := dlqEnv(t, nil)
+	bodies := make([]string, 4)
+	for i := range bodies {
+		bodies[i] = `{"n":"` + strings.Repeat("x", sqsMaxBatchBytes/4-8) + `"}`
+	}
+	if err := q.Write(context.Background(), bodies); err != nil {
+		t.Fatal(err)
+	}
+	if f.calls != 1 || len(f.violations) != 0 || len(f.messages) != 4 {
+		t.Errorf("%d calls, %d messages, violations %v", f.calls, len(f.messages), f.violations)
+	}
+}
+
+// TestDeadLetterQueueFailedEntriesNamed: when SQS keeps failing entries
+// the error names SQS's code.
+func TestDeadLetterQueueFailedEntriesNamed(t *testing.T) {
+	calls := 0
+	q := &DeadLetterQueue{API: sqsFunc(func(_ context.Context, in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
+		calls++
+		return sqsAll(in, "InternalError"), nil
+	}), QueueURL: testQueueURL, Sender: testSender(acceptAll{}, newFakeClock())}
+	q.Sender.Config.MaxAttempts = 3
+	err := q.Write(context.Background(), []string{"a", "b"})
+	if !errors.Is(err, errDeadLetter) || !strings.Contains(err.Error(), "SQS failed 2 messages, e.g. InternalError") || calls != 3 {
+		t.Fatalf("%d calls, err %v", calls, err)
+	}
+}
+
+// TestDeadLetterQueueCancelled: once the invocation is cancelled, the
+// batches not yet written count as failed without being tried.
+func TestDeadLetterQueueCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	calls := 0
+	q := &DeadLetterQueue{API: sqsFunc(func(_ context.Context, in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
+		calls++
+		cancel()
+		return nil, errThrottled
+	}), QueueURL: testQueueURL, Sender: testSender(acceptAll{}, newFakeClock())}
+	bodies := make([]string, 25)
+	for i := range bodies {
+		bodies[i] = fmt.Sprintf(`{"n":%d}`, i)
+	}
+	err := q.Write(ctx, bodies)
+	if !errors.Is(err, errDeadLetter) || !strings.Contains(err.Error(), "25 of 25 messages") || calls != 1 {
+		t.Fatalf("%d calls, err %v", calls, err)
+	}
+}
+
+// TestDeadLetterQueueDeadline: the DLQ keeps dlqReserve free before the
+// invocation's deadline: no call when less is left, and no backoff that
+// would reach into it.
+func TestDeadLetterQueueDeadline(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		left      time.Duration
+		wantCalls int
+	}{
+		{"only the reserve left", dlqReserve, 0},
+		// 40ms to work: one call, then the 50ms backoff would reach into the reserve.
+		{"backoff into the reserve", dlqReserve + 40*time.Millisecond, 1},
+	} {
+		clock := newFakeClock()
+		calls := 0
+		q := &DeadLetterQueue{API: sqsFunc(func(_ context.Context, in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
+			calls++
+			return nil, errThrottled
+		}), QueueURL: testQueueURL, Sender: testSender(acceptAll{}, clock)}
+		ctx, cancel := context.WithDeadline(context.Background(), clock.Now().Add(tc.left))
+		err := q.Write(ctx, []string{"a"})
+		cancel()
+		if !errors.Is(err, errDeadline) || calls != tc.wantCalls || len(clock.Sleeps()) != 0 {
+			t.Errorf("%s: %d calls, sleeps %v, err %v", tc.name, calls, clock.Sleeps(), err)
+		}
+	}
+}
+
+// TestDeadLetterQueueZeroCallTimeout: a CallTimeout of zero bounds each
+// SendMessageBatch call by the default, not by an expired context.
+func TestDeadLetterQueueZeroCallTimeout(t *testing.T) {
+	q := &DeadLetterQueue{API: sqsFunc(func(ctx context.Context, in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return sqsAll(in, ""), nil
+	}), QueueURL: testQueueURL, Sender: testSender(acceptAll{}, newFakeClock())}
+	q.Sender.Config.CallTimeout, q.Sender.Config.MaxAttempts = 0, 1
+	if err := q.Write(context.Background(), []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHandlerLineAtTheRecordQuota: a flow log line that fills a Firehose
+// record exactly with its newline is delivered; one byte more is
+// dead-lettered as oversize.
+func TestHandlerLineAtTheRecordQuota(t *testing.T) {
+	fields := strings.Fields(flowLogPayload(1, 3).Events[0].Message)
+	line := func(size int) string {
+		f := append([]string(nil), fields...)
+		f[2] = ""
+		rest := len(strings.Join(f, " "))
+		f[2] = "eni-" + strings.Repeat("f", size-rest-len("eni-"))
+		return strings.Join(f, " ")
+	}
+	for _, tc := range []struct {
+		size                int
+		delivered, oversize int
+	}{{MaxRecordBytes - 1, 1, 0}, {MaxRecordBytes, 0, 1}} {
+		e := newTestEnv(t, nil, nil)
+		l := line(tc.size)
+		if len(l) != tc.size {
+			t.Fatalf("line of %d bytes, want %d", len(l), tc.size)
+		}
+		p := flowLogPayload(1, 3)
+		p.Events[0].Message = l
+		st, err := e.invoke(t, p)
+		if err != nil || st.DeliveredLines != tc.delivered || st.Oversize != tc.oversize {
+			t.Errorf("line of %d bytes: stats %+v, err %v", tc.size, st, err)
+		}
+		if _, err := flowlog.NewParser(flowlog.V2Fields()).Parse(l); err != nil {
+			t.Errorf("line of %d bytes does not parse: %v", tc.size, err)
+		}
+	}
+}
