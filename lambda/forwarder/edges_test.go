@@ -390,3 +390,31 @@ func TestHandlerLineAtTheRecordQuota(t *testing.T) {
 		}
 	}
 }
+
+// TestMakeLettersSmallestLimit: a limit that leaves exactly 64 bytes for
+// data after the widest header works; one byte less is refused.
+func TestMakeLettersSmallestLimit(t *testing.T) {
+	data := "abc"
+	probe := DeadLetter{Reason: ReasonOversize, ID: strings.Repeat("0", 24), Part: len(data) + 1, Parts: len(data) + 1, Encoding: EncodingText}
+	head, err := encodeBody(&probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bodies, err := makeLetters(DeadLetter{Reason: ReasonOversize}, data, len(head)+64); err != nil || len(bodies) != 1 {
+		t.Errorf("limit %d (64 for data): %d bodies, err %v", len(head)+64, len(bodies), err)
+	}
+	if _, err := makeLetters(DeadLetter{Reason: ReasonOversize}, data, len(head)+63); err == nil {
+		t.Errorf("limit %d (63 for data): no error", len(head)+63)
+	}
+}
+
+// TestTruncateForLogs: a line of exactly n bytes is logged whole; a longer
+// one is cut to n bytes and marked.
+func TestTruncateForLogs(t *testing.T) {
+	if got := truncate("abcd", 4); got != "abcd" {
+		t.Errorf("truncate(abcd, 4) = %q", got)
+	}
+	if got := truncate("abcde", 4); got != "abcd..." {
+		t.Errorf("truncate(abcde, 4) = %q", got)
+	}
+}
