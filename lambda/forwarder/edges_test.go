@@ -418,3 +418,30 @@ func TestTruncateForLogs(t *testing.T) {
 		t.Errorf("truncate(abcde, 4) = %q", got)
 	}
 }
+
+// TestHandlerNotFlowLogDetail: the not-flow-log letter's detail names the
+// first bad event, and says how many lines it stands for only when there
+// are several.
+func TestHandlerNotFlowLogDetail(t *testing.T) {
+	for _, tc := range []struct {
+		bad        int
+		wantSuffix string
+	}{{1, ""}, {3, " (first of 3 lines)"}} {
+		e := newTestEnv(t, nil, nil)
+		p := flowLogPayload(2, 5)
+		for i := range tc.bad {
+			p.Events = append(p.Events, p.Events[0])
+			p.Events[len(p.Events)-1].ID = fmt.Sprintf("bad-%d", i)
+			p.Events[len(p.Events)-1].Message = "not a flow log"
+		}
+		if _, err := e.invoke(t, p); err != nil {
+			t.Fatal(err)
+		}
+		letters := e.sqs.letters(t)
+		if len(letters) != 1 || letters[0].Reason != ReasonNotFlowLog || letters[0].Lines != tc.bad ||
+			!strings.HasPrefix(letters[0].Detail, "event bad-0: ") || strings.Contains(letters[0].Detail, "first of") != (tc.bad > 1) ||
+			(tc.bad > 1 && !strings.HasSuffix(letters[0].Detail, tc.wantSuffix)) {
+			t.Errorf("%d bad lines: letters %+v", tc.bad, letters)
+		}
+	}
+}
