@@ -21,6 +21,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/cwlogs/cwlogstest"
 )
 
 // TestSenderBatchBoundsFromConfig: zero batch bounds mean the PutRecordBatch
@@ -443,5 +444,23 @@ func TestHandlerNotFlowLogDetail(t *testing.T) {
 			(tc.bad > 1 && !strings.HasSuffix(letters[0].Detail, tc.wantSuffix)) {
 			t.Errorf("%d bad lines: letters %+v", tc.bad, letters)
 		}
+	}
+}
+
+// TestKinesisJustEnoughTime: with exactly twice the deadline margin left,
+// the forwarder is not low on time and handles every record.
+func TestKinesisJustEnoughTime(t *testing.T) {
+	e := newTestEnv(t, nil, map[string]string{EnvDeadlineMargin: "3s"})
+	recs := kinesisRecords(t, flowLogPayload(5, 8), flowLogPayload(5, 9))
+	event, _ := cwlogstest.KinesisEventOf(recs)
+	ctx, cancel := context.WithDeadline(context.Background(), e.clock.Now().Add(6*time.Second))
+	defer cancel()
+	resp, err := e.invokeKinesis(t, ctx, event)
+	if err != nil || len(failures(resp)) != 0 {
+		t.Fatalf("failures %v, err %v", failures(resp), err)
+	}
+	_, delivered, _ := e.fake.snapshot()
+	if concat(delivered) != joined(flowLogPayload(5, 8).Events)+joined(flowLogPayload(5, 9).Events) {
+		t.Error("want both records delivered")
 	}
 }
