@@ -464,3 +464,34 @@ func TestKinesisJustEnoughTime(t *testing.T) {
 		t.Error("want both records delivered")
 	}
 }
+
+// TestPutScratchKeepsBoundedBuffers: buffers of up to maxScratchBytes (and
+// up to maxScratchBytes/64 record slices) are kept for the next invocation,
+// emptied and holding no reference into the last payload; bigger ones are
+// dropped.
+func TestPutScratchKeepsBoundedBuffers(t *testing.T) {
+	h := NewHandler(Config{}, acceptAll{}, nil, nil)
+	line := []byte("line\n")
+	for _, tc := range []struct {
+		name              string
+		buf, bad, records int // capacities
+		keepBuf, keepBad  bool
+		keepRecords       bool
+	}{
+		{"at the bounds", maxScratchBytes, maxScratchBytes, maxScratchBytes / 64, true, true, true},
+		{"over the bounds", maxScratchBytes + 1, maxScratchBytes + 1, maxScratchBytes/64 + 1, false, false, false},
+		{"small", 16, 16, 2, true, true, true},
+	} {
+		sc := &scratch{buf: make([]byte, 5, tc.buf), bad: make([]byte, 3, tc.bad), records: make([][]byte, 2, tc.records)}
+		sc.records[0], sc.records[1] = line, line
+		recs := sc.records
+		h.putScratch(sc)
+		if recs[0] != nil || recs[1] != nil {
+			t.Errorf("%s: the records still reference the payload", tc.name)
+		}
+		if (cap(sc.buf) == tc.buf) != tc.keepBuf || (cap(sc.bad) == tc.bad) != tc.keepBad || (cap(sc.records) == tc.records) != tc.keepRecords ||
+			len(sc.buf) != 0 || len(sc.bad) != 0 || len(sc.records) != 0 {
+			t.Errorf("%s: kept buf %d/%d, bad %d/%d, records %d/%d", tc.name, len(sc.buf), cap(sc.buf), len(sc.bad), cap(sc.bad), len(sc.records), cap(sc.records))
+		}
+	}
+}
