@@ -265,7 +265,9 @@ func sqsAll(in *sqs.SendMessageBatchInput, code string) *sqs.SendMessageBatchOut
 }
 
 // TestDeadLetterQueueFullBatch: messages that add up to exactly 256 KiB go
-// in one SendMessageBatch call (the limit is on the sum, inclusive).
+// in one SendMessageBatch call: "the maximum total payload size (the sum of
+// the individual lengths of all of the batched messages)" is 256 KiB.
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html
 func TestDeadLetterQueueFullBatch(t *testing.T) {
 	q, f, _ := dlqEnv(t, nil)
 	bodies := make([]string, 4)
