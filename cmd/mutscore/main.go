@@ -93,38 +93,56 @@ func (p pkgResult) count(s string) int {
 	return n
 }
 
-// HandKilled counts the survivors the survivors table says a test kills
-// (a reason starting with "killed").
-func (p pkgResult) HandKilled(explained map[string]string) int {
+// What the survivors table says of a survivor (rowOf), also the note
+// printed beside it.
+const (
+	rowMissing   = "NOT EXPLAINED"
+	rowExplained = "explained"
+	// A reason starting with "killed": a test kills it.
+	rowKilled = "killed by hand"
+	// A not-covered mutant whose reason starts with "not viable" (as `go
+	// run ./cmd/mutant` shows): gremlins reports a mutant NOT COVERED
+	// before it tries to build it, so a `+` turned `-` in a string
+	// concatenation no test reaches (or in a constant, which has no
+	// coverage block at all) is never found not viable. A LIVED mutant
+	// compiled, so its row cannot make it not viable.
+	rowNotViable = "not viable"
+)
+
+// rowOf classifies survivor m by its row in the survivors table.
+func rowOf(m mutant, explained map[string]string) string {
+	r, ok := explained[m.Key()]
+	switch {
+	case !ok:
+		return rowMissing
+	case hasPrefixFold(r, "killed"):
+		return rowKilled
+	case m.Status == statusNotCovered && hasPrefixFold(r, "not viable"):
+		return rowNotViable
+	}
+	return rowExplained
+}
+
+func hasPrefixFold(s, prefix string) bool { return strings.HasPrefix(strings.ToLower(s), prefix) }
+
+// hand counts the survivors whose row classifies as row.
+func (p pkgResult) hand(explained map[string]string, row string) int {
 	n := 0
 	for _, m := range p.Survivors() {
-		if handKilled(explained[m.Key()]) {
+		if rowOf(m, explained) == row {
 			n++
 		}
 	}
 	return n
 }
 
-func handKilled(reason string) bool { return strings.HasPrefix(strings.ToLower(reason), "killed") }
+// HandKilled counts the survivors the survivors table says a test kills.
+func (p pkgResult) HandKilled(explained map[string]string) int { return p.hand(explained, rowKilled) }
 
 // HandNotViable counts the not-covered mutants the survivors table says do
-// not compile (a reason starting with "not viable", as `go run ./cmd/mutant`
-// shows): gremlins reports a mutant NOT COVERED before it tries to build it,
-// so a `+` turned `-` in a string concatenation no test reaches (or in a
-// constant, which has no coverage block at all) is never found not viable.
-// A LIVED mutant compiled, so its row cannot make it not viable.
+// not compile.
 func (p pkgResult) HandNotViable(explained map[string]string) int {
-	n := 0
-	for _, m := range p.Survivors() {
-		if m.Status == statusNotCovered && handNotViable(explained[m.Key()]) {
-			n++
-		}
-	}
-	return n
-}
-
-func handNotViable(reason string) bool {
-	return strings.HasPrefix(strings.ToLower(reason), "not viable")
+	return p.hand(explained, rowNotViable)
 }
 
 // Score is the percentage of detected mutants (killed, timed out or killed
@@ -318,17 +336,7 @@ func write(w io.Writer, results []pkgResult, explained map[string]string, target
 		fmt.Fprintf(w, "\nsurviving mutants in %s (%d, %d not explained in the survivors table):\n",
 			strings.TrimPrefix(p.Dir, "./"), len(s), len(verdicts[i].Undocumented))
 		for _, m := range s {
-			note := "NOT EXPLAINED"
-			if r, ok := explained[m.Key()]; ok {
-				note = "explained"
-				switch {
-				case handKilled(r):
-					note = "killed by hand"
-				case m.Status == statusNotCovered && handNotViable(r):
-					note = "not viable"
-				}
-			}
-			fmt.Fprintf(w, "  %-70s %-11s %s\n", m.Key(), m.Status, note)
+			fmt.Fprintf(w, "  %-70s %-11s %s\n", m.Key(), m.Status, rowOf(m, explained))
 		}
 	}
 	if st := Stale(results, explained); len(st) > 0 {
