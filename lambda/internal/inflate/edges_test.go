@@ -226,10 +226,9 @@ func TestHandBuiltStreamsAreValid(t *testing.T) {
 // TestGunzipHeaderEdges: a member cut right after its header, or after an
 // empty FEXTRA field, is a truncated stream (the header itself is whole),
 // while a header cut inside its FEXTRA length or its FNAME is not a header
-// this decoder reads. Kills inflate.go:306:12 and 334:7 (a 10-byte header
-// taken for a bad one), 315:13 (an empty extra field at the end), 315:16 and
-// 325:9 (reads past a cut header: a panic); after the header's rewrite,
-// 337:8 (an empty name refused).
+// this decoder reads. Kills the mutants of gzipHeader that take a 10-byte
+// header for a bad one, refuse an empty extra field at the end, read past a
+// cut header (a panic) or refuse an empty name.
 func TestGunzipHeaderEdges(t *testing.T) {
 	hdr := func(flg byte, rest ...byte) []byte {
 		return append([]byte{0x1f, 0x8b, 8, flg, 0, 0, 0, 0, 0, 0xff}, rest...)
@@ -261,12 +260,12 @@ func TestGunzipHeaderEdges(t *testing.T) {
 
 // TestGunzipCutEverywhere cuts hand-built members at every byte and checks
 // the error: a member with part of its data or its trailer missing is
-// truncated, whatever the block type, wherever the cut. Kills
-// inflate.go:396:6 and 404:6 (a cut inside a stored block's LEN/NLEN or
-// data read past the input: a panic), 228:12 (the bytes of the input's last
-// word read as zeros: corrupt, not truncated, with the far code),
-// 247:47 (the position after an over-read: the trailer read from the
-// wrong place) and 512:13 (a cut inside the code lengths: the zeros read
+// truncated, whatever the block type, wherever the cut. Kills the mutants
+// that read a cut inside a stored block's LEN/NLEN or data past the input
+// (a panic), read the bytes of the input's last word as zeros (corrupt,
+// not truncated, with the far code), misplace the position after an
+// over-read (the trailer read from the wrong place) or miss a cut inside
+// the code lengths (the zeros read
 // in place of the missing lengths make an incomplete code, corrupt).
 func TestGunzipCutEverywhere(t *testing.T) {
 	var w bitWriter
@@ -309,11 +308,12 @@ func TestGunzipCutEverywhere(t *testing.T) {
 // TestGunzipFirstFaultNamesTheError: in an input both damaged and cut, the
 // error names what is wrong in the bytes that are there (corrupt data
 // before the cut is corrupt, an output over the limit is too large), as
-// the decoder reads them in order. Kills inflate.go:381:30 and 512:29
-// (negated: a block or the code lengths ending in the input's last word
-// taken for a cut; and made >=: ending in the input's last byte, with
-// data bits left in it), 396:9 (a stored block's LEN/NLEN at the very end taken
-// for a cut), 404:9 (a stored block that ends the input and goes over the
+// the decoder reads them in order. Kills the mutants of the truncation
+// checks after a block and after the code lengths (negated: a block or the
+// code lengths ending in the input's last word taken for a cut; and made
+// >=: ending in the input's last byte, with data bits left in it), of the
+// stored block's checks (its LEN/NLEN at the very end taken for a cut; a
+// stored block that ends the input and goes over the
 // limit taken for a cut).
 func TestGunzipFirstFaultNamesTheError(t *testing.T) {
 	typ3 := func() []byte {
@@ -369,8 +369,9 @@ func TestGunzipFirstFaultNamesTheError(t *testing.T) {
 }
 
 // TestGunzipRepeatPastTheLengths: a repeat code (3.2.7, code 18: 11-138
-// zeros) that runs past the last code length is corrupt. Kills
-// inflate.go:504:7 (the overrun written past the lengths: a panic).
+// zeros) that runs past the last code length is corrupt. Kills the mutant
+// of the repeat's bound check (the overrun written past the lengths: a
+// panic).
 func TestGunzipRepeatPastTheLengths(t *testing.T) {
 	// Lengths 0-15 in 5 bits, 18 in 2, 16 and 17 in 3: a complete code.
 	clen := [19]uint8{5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 3, 3, 2}
@@ -392,8 +393,8 @@ func TestGunzipRepeatPastTheLengths(t *testing.T) {
 
 // TestGunzipDistanceOfTheWholeOutput: a match may reach back to the first
 // byte of its member's output, in the slow path (no room in dst) as in the
-// fast loop. Kills inflate.go:659:8 (the slow path refusing a distance
-// equal to the output so far).
+// fast loop. Kills the mutant of the slow path's distance check that
+// refuses a distance equal to the output so far.
 func TestGunzipDistanceOfTheWholeOutput(t *testing.T) {
 	var w bitWriter
 	w.header3(true, 1)
@@ -419,9 +420,9 @@ func TestGunzipDistanceOfTheWholeOutput(t *testing.T) {
 
 // TestGunzipDistanceIntoThePreviousMemberFastLoop is
 // TestGunzipDistanceIntoThePreviousMember with room in dst and input left,
-// so that the bad match is met in the fast loop. Kills inflate.go:602:13
-// (ARITHMETIC_BASE and INVERT_NEGATIVES: o+from instead of o-from lets the
-// match reach into the first member).
+// so that the bad match is met in the fast loop. Kills the mutants of the
+// fast loop's distance check (ARITHMETIC_BASE and INVERT_NEGATIVES: o+from
+// instead of o-from lets the match reach into the first member).
 func TestGunzipDistanceIntoThePreviousMemberFastLoop(t *testing.T) {
 	firstData := bytes.Repeat([]byte("0123456789"), 30)
 	first := gzipMember(func() []byte { var w bitWriter; w.stored(true, firstData); return w.flush() }(), firstData)
@@ -469,11 +470,10 @@ func storedStream(sizes ...int) (gz, data []byte) {
 // before the copy, are held to the limit exactly (an output of exactly
 // limit bytes is accepted, one more is not) and grow a dst that is too
 // small to the size they need, and a dst of exactly the output's size is
-// used as it is. Kills inflate.go:421:9 (exactly the limit refused),
-// 421:6 (the limit not checked: the slow path writes a match past the
-// buffer it grew), 424:27 and 424:29 (the
-// grown buffer too small for the block: a short copy) and 418:9 (a dst of
-// exactly the right size replaced).
+// used as it is. Kills the mutants of room: exactly the limit refused, the
+// limit not checked (the slow path writes a match past the buffer it
+// grew), the grown buffer too small for the block (a short copy), and a dst
+// of exactly the right size replaced.
 func TestGunzipStoredLimitAndRoom(t *testing.T) {
 	gz, data := storedStream(1000)
 	var d inflate.Decoder
@@ -525,7 +525,7 @@ func TestGunzipStoredLimitAndRoom(t *testing.T) {
 // around theirs and checks the output and that a dst with room enough is
 // used as it is: the fast loop and the slow path share the end of the
 // buffer at every offset. With fastRoom too small for the longest match,
-// the fast loop writes past the buffer (inflate.go:62:17).
+// the fast loop writes past the buffer (a mutant of fastRoom).
 func TestGunzipAnyRoom(t *testing.T) {
 	data := append(bytes.Repeat([]byte{'z'}, 3000), payloadJSON(t, 8)[:3000]...)
 	for _, c := range compressors[1:] {
@@ -541,5 +541,24 @@ func TestGunzipAnyRoom(t *testing.T) {
 				t.Fatalf("%s, dst cap %d: Gunzip replaced a dst with room for the %d bytes", c.name, room, len(data))
 			}
 		}
+	}
+}
+
+// A dynamic block of literals only may define no distance code at all
+// (one distance code length, 0): the library decodes it, and so does
+// Gunzip, on its own rather than by leaving it to the library.
+func TestGunzipEmptyDistanceCode(t *testing.T) {
+	var w bitWriter
+	lens := make([]uint8, 257+1)
+	lens['a'], lens[256] = 1, 1 // 'a' is 0, the end code 1
+	c := w.dynamic(true, 257, 1, clen4, plain(lens), lens)
+	for range 5 {
+		w.sym(c, 'a')
+	}
+	w.sym(c, 256)
+	var d inflate.Decoder
+	got, err := agree(t, &d, gzipMember(w.flush(), []byte("aaaaa")), 1<<20)
+	if err != nil || string(got) != "aaaaa" {
+		t.Fatalf("Gunzip = %q, %v; want \"aaaaa\"", got, err)
 	}
 }

@@ -139,14 +139,6 @@ func (t *table) build(lens []uint8, syms []uint32, root uint) bool {
 		}
 	}
 	count[0] = 0
-	invalid := entry(kindInvalid, 0, 0, 0)
-	if maxLen == 0 {
-		t.reset(root)
-		for i := range t.e {
-			t.e[i] = invalid
-		}
-		return true
-	}
 	code, used := 0, 0
 	var next [maxCodeLen + 2]int
 	for l := 1; l <= maxCodeLen; l++ {
@@ -155,14 +147,15 @@ func (t *table) build(lens []uint8, syms []uint32, root uint) bool {
 		code += count[l]
 		used += count[l]
 	}
-	if code != 1<<maxCodeLen && !(used == 1 && maxLen == 1) {
-		return false
+	if maxLen > 0 && code != 1<<maxCodeLen && !(used == 1 && maxLen == 1) {
+		return false // no symbols at all is accepted: every entry stays invalid
 	}
 	sub := uint(0)
 	if uint(maxLen) > root {
 		sub = uint(maxLen) - root
 	}
 	t.reset(root)
+	invalid := entry(kindInvalid, 0, 0, 0)
 	for i := range t.e {
 		t.e[i] = invalid
 	}
@@ -277,7 +270,7 @@ func (d *Decoder) Gunzip(dst, src []byte, limit int) ([]byte, error) {
 	for {
 		start, err := gzipHeader(src, pos)
 		if err != nil {
-			return dst[:0], err
+			return out[:0], err
 		}
 		br := bitReader{src: src, in: start}
 		from := o
@@ -308,7 +301,6 @@ func gzipHeader(src []byte, pos int) (int, error) {
 		fextra   = 1 << 2
 		fname    = 1 << 3
 		fcomment = 1 << 4
-		fhcrc    = 1 << 1
 	)
 	h := src[pos:]
 	if len(h) < 10 || h[0] != 0x1f || h[1] != 0x8b || h[2] != 8 {
