@@ -543,7 +543,7 @@ func quoteEnd(b []byte, i int) int {
 		w := binary.LittleEndian.Uint64(b[i:])
 		// The lowest flagged lane of each test is exact, so the lowest
 		// of both is the first quote or backslash.
-		if m := zeroLanes(w^(lanes*'"')) | zeroLanes(w^(lanes*'\\')); m != 0 {
+		if m := firstZero(w^(lanes*'"')) | firstZero(w^(lanes*'\\')); m != 0 {
 			if j := i + bits.TrailingZeros64(m)>>3; b[j] == '"' {
 				return j
 			}
@@ -561,9 +561,9 @@ func quoteEnd(b []byte, i int) int {
 	return -1
 }
 
-// zeroLanes has the top bit of the first zero byte of v set (and maybe of
+// firstZero has the top bit of the first zero byte of v set (and maybe of
 // later lanes, above a zero), or is 0.
-func zeroLanes(v uint64) uint64 { return (v - lanes) &^ v & topBits }
+func firstZero(v uint64) uint64 { return (v - lanes) &^ v & topBits }
 
 // SWAR constants: a byte repeated in every lane, and every lane's top bit.
 const (
