@@ -27,7 +27,23 @@ import (
 // testKeyID is the access key of testAWS, the bootstrap function's role.
 const testKeyID = "AKIDEXAMPLE"
 
-var testAWS = aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider(testKeyID, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "")}
+// testSecretKey is the secret key of testAWS.
+const testSecretKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+
+var testAWS = aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider(testKeyID, testSecretKey, "")}
+
+// setTestAWSEnv gives the SDK's default configuration, as the function's
+// main loads it, testAWS's credentials from the environment and nothing
+// else: no config files, no instance metadata.
+func setTestAWSEnv(t *testing.T) {
+	t.Helper()
+	t.Setenv("AWS_ACCESS_KEY_ID", testKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", testSecretKey)
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
 
 // fakeDomain is an OpenSearch domain with Dashboards that speaks the APIs
 // the bootstrap uses: index templates, index mappings, ISM policies (with

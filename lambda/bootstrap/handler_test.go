@@ -82,12 +82,7 @@ func TestNewHandlerFromEnv(t *testing.T) {
 	f.srv.Close()
 	f.srv = httptest.NewTLSServer(f.srv.Config.Handler)
 	t.Cleanup(f.srv.Close)
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	setTestAWSEnv(t)
 	env := map[string]string{EnvEndpoint: f.srv.URL, EnvRegion: "eu-west-1"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	h, err := NewHandlerFromEnv(context.Background(), lookup, quietLog, f.srv.Client().Transport)
@@ -143,12 +138,7 @@ func TestNewHandlerFromEnvReadsSecrets(t *testing.T) {
 	t.Cleanup(f.srv.Close)
 	sm := newFakeSecrets(t)
 	sm.set(secretArn, "v-1", password1)
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	setTestAWSEnv(t)
 	// The SDK's service endpoint override stands in for the VPC's
 	// Secrets Manager endpoint.
 	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", sm.srv.URL)
@@ -169,12 +159,7 @@ func TestNewHandlerFromEnvReadsSecrets(t *testing.T) {
 
 // OPENSEARCH_REQUEST_TIMEOUT takes 1s to 15m, both ends included.
 func TestRequestTimeoutBounds(t *testing.T) {
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	setTestAWSEnv(t)
 	for v, ok := range map[string]bool{"1s": true, "15m": true, "999ms": false, "15m1s": false, "soon": false} {
 		env := map[string]string{EnvEndpoint: "https://vpc-flowlogs-abc123.eu-west-1.es.amazonaws.com", EnvRegion: "eu-west-1", EnvRequestTimeout: v}
 		lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
