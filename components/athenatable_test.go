@@ -152,6 +152,7 @@ func TestAthenaTableRejectsBadArgs(t *testing.T) {
 		"query fields":  func(a *AthenaTableArgs) { a.Fields = flowlog.V2Fields(); a.Queries = []string{"ipv6-bytes"} },
 		"no location":   func(a *AthenaTableArgs) { a.Location = nil },
 		"future start":  func(a *AthenaTableArgs) { a.ProjectionStartYear = time.Now().UTC().Year() + 1 },
+		"key not KMS":   func(a *AthenaTableArgs) { a.KmsKeyArn = "arn:aws:s3:::flow-bucket" },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -286,5 +287,78 @@ func TestCentralTableQueriesSayHowToEnterTheAccount(t *testing.T) {
 				t.Errorf("accounts %v: %s asks for the account %v and says how %v, want %v", tc.accounts, q.Name, asks, says, tc.scoped)
 			}
 		}
+	}
+}
+
+// TestSourceProjectionParameters pins the projection of a central table's
+// account and region columns, written out by hand from the Athena page on
+// projection types (https://docs.aws.amazon.com/athena/latest/ug/partition-projection-supported-types.html):
+// listed accounts are an enum of them; no accounts (an organization) is the
+// injected type, with no values; the regions are always an enum.
+func TestSourceProjectionParameters(t *testing.T) {
+	acct, reg := "projection."+athenaqueries.SourceAccountColumn, "projection."+athenaqueries.SourceRegionColumn
+	for _, tc := range []struct {
+		name string
+		p    SourcePartitions
+		want map[string]string
+	}{
+		{"listed accounts", SourcePartitions{Accounts: []string{"111111111111", "222222222222"}, Regions: []string{"us-east-1", "eu-west-1"}}, map[string]string{
+			acct + ".type": "enum", acct + ".values": "111111111111,222222222222",
+			reg + ".type": "enum", reg + ".values": "us-east-1,eu-west-1",
+		}},
+		{"an organization", SourcePartitions{Regions: []string{"us-east-1"}}, map[string]string{
+			acct + ".type": "injected",
+			reg + ".type":  "enum", reg + ".values": "us-east-1",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := SourceProjectionParameters(tc.p)
+			if len(got) != len(tc.want) {
+				t.Errorf("got %d parameters %v, want %d %v", len(got), got, len(tc.want), tc.want)
+			}
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Errorf("%s = %q, want %q", k, got[k], v)
+				}
+			}
+		})
+	}
+}
+
+// TestAthenaTableArgsAtTheirBounds: each bound of the validation is
+// inclusive where AWS's is, and one step past it is refused: Athena's scan
+// cutoff starts at 10 MB (awslimits.MinAthenaScanLimitBytes), and the
+// projection may start in 2015 or any year up to the current one, and query
+// results expire after at least a day (the lifecycle rule's minimum).
+func TestAthenaTableArgsAtTheirBounds(t *testing.T) {
+	year := time.Now().UTC().Year()
+	for _, tc := range []struct {
+		name string
+		set  func(a *AthenaTableArgs)
+		ok   bool
+	}{
+		{"scan limit of 10 MB", func(a *AthenaTableArgs) { a.ScanLimitMB = 10 }, true},
+		{"scan limit of 9 MB", func(a *AthenaTableArgs) { a.ScanLimitMB = 9 }, false},
+		{"projection from 2015", func(a *AthenaTableArgs) { a.ProjectionStartYear = 2015 }, true},
+		{"projection from 2014", func(a *AthenaTableArgs) { a.ProjectionStartYear = 2014 }, false},
+		{"projection from this year", func(a *AthenaTableArgs) { a.ProjectionStartYear = year }, true},
+		{"projection from next year", func(a *AthenaTableArgs) { a.ProjectionStartYear = year + 1 }, false},
+		{"results kept 1 day", func(a *AthenaTableArgs) { a.ResultExpirationDays = 1 }, true},
+		{"results kept -1 days", func(a *AthenaTableArgs) { a.ResultExpirationDays = -1 }, false}, // 0 is the default, 30
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := tableArgs("parquet")
+			tc.set(a)
+			m, err := mockaws.Run(func(ctx *pulumi.Context) error {
+				_, err := NewAthenaTable(ctx, "bounds", a)
+				return err
+			}, "p", "s", nil)
+			if tc.ok && err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if !tc.ok && (err == nil || len(m.Resources) != 0) {
+				t.Fatalf("err = %v, %d resources registered; want an error and none", err, len(m.Resources))
+			}
+		})
 	}
 }
