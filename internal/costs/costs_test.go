@@ -9,17 +9,65 @@ import (
 	"testing"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/diagram"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/graphdump"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
-	"github.com/vpcflowlogs/vpc-flow-logs/stacks"
 )
 
-var devGraph = sync.OnceValues(func() (*diagram.Graph, error) {
-	proj, cfg, err := stackfile.LoadConfig(filepath.Join("..", ".."), "dev")
+// The mocked runs of stacks.Program are recorded by cmd/graphdump
+// (internal/graphdump), so this test binary does not link the program and
+// pulumi-aws: every run below is recorded at the first one, with the same
+// config as when the tests ran it in process.
+var recorder = sync.OnceValues(func() (*graphdump.Recorder, error) {
+	root := filepath.Join("..", "..")
+	var runs []graphdump.Run
+	for _, cfg := range []func() (string, map[string]string, error){devConfig, dashboardOffConfig} {
+		proj, c, err := cfg()
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, programRun(proj, "dev", c))
+	}
+	runs = append(runs, programRun("vpc-flow-logs", "test", existingResourcesConfig))
+	for _, tc := range modeCases() {
+		proj, cfg, err := modeConfig(tc.kv)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, programRun(proj, "dev", cfg))
+	}
+	r := graphdump.NewRecorder(root)
+	return r, r.Record(runs...)
+})
+
+// programRun is stacks.Program under mocks.
+func programRun(project, stack string, cfg map[string]string) graphdump.Run {
+	return graphdump.Run{Program: graphdump.Program, Project: project, Stack: stack, Config: cfg}
+}
+
+// runProgram is mockaws.Run(stacks.Program, project, stack, cfg), as recorded.
+func runProgram(project, stack string, cfg map[string]string) (*mockaws.Mocks, error) {
+	r, err := recorder()
 	if err != nil {
 		return nil, err
 	}
-	m, err := mockaws.Run(stacks.Program, proj.Name, "dev", cfg)
+	return r.Get(programRun(project, stack, cfg))
+}
+
+func devConfig() (string, map[string]string, error) {
+	proj, cfg, err := stackfile.LoadConfig(filepath.Join("..", ".."), "dev")
+	if err != nil {
+		return "", nil, err
+	}
+	return proj.Name, cfg, nil
+}
+
+var devGraph = sync.OnceValues(func() (*diagram.Graph, error) {
+	project, cfg, err := devConfig()
+	if err != nil {
+		return nil, err
+	}
+	m, err := runProgram(project, "dev", cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -238,17 +286,19 @@ func TestNegativeVolume(t *testing.T) {
 	}
 }
 
+var existingResourcesConfig = map[string]string{
+	"vpc-flow-logs:architectures":              `["cloudwatch-opensearch","s3-athena"]`,
+	"vpc-flow-logs:vpcIds":                     `["vpc-0123456789abcdef0"]`,
+	"vpc-flow-logs:existingBucketArn":          "arn:aws:s3:::my-flow-log-bucket",
+	"vpc-flow-logs:opensearchSubnetIds":        `["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]`,
+	"vpc-flow-logs:opensearchExistingEndpoint": "vpc-flowlogs-abc123.us-east-1.es.amazonaws.com",
+	"vpc-flow-logs:opensearchExistingArn":      "arn:aws:es:us-east-1:123456789012:domain/flowlogs",
+}
+
 // TestExistingResourcesAreNotPriced: a bucket or domain the stack does not
 // create is named as not priced; the delivery into it still is.
 func TestExistingResourcesAreNotPriced(t *testing.T) {
-	m, err := mockaws.Run(stacks.Program, "vpc-flow-logs", "test", map[string]string{
-		"vpc-flow-logs:architectures":              `["cloudwatch-opensearch","s3-athena"]`,
-		"vpc-flow-logs:vpcIds":                     `["vpc-0123456789abcdef0"]`,
-		"vpc-flow-logs:existingBucketArn":          "arn:aws:s3:::my-flow-log-bucket",
-		"vpc-flow-logs:opensearchSubnetIds":        `["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]`,
-		"vpc-flow-logs:opensearchExistingEndpoint": "vpc-flowlogs-abc123.us-east-1.es.amazonaws.com",
-		"vpc-flow-logs:opensearchExistingArn":      "arn:aws:es:us-east-1:123456789012:domain/flowlogs",
-	})
+	m, err := runProgram("vpc-flow-logs", "test", existingResourcesConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,6 +323,15 @@ func TestExistingResourcesAreNotPriced(t *testing.T) {
 	}
 }
 
+// dashboardOffConfig is the dev stack with dashboard: false.
+func dashboardOffConfig() (string, map[string]string, error) {
+	project, cfg, err := devConfig()
+	if err == nil {
+		cfg[project+":dashboard"] = "false"
+	}
+	return project, cfg, err
+}
+
 // TestDashboardIsPriced: the stack's one dashboard is a shared line at the
 // dashboard-month price, and with dashboard: false there is none.
 func TestDashboardIsPriced(t *testing.T) {
@@ -287,12 +346,11 @@ func TestDashboardIsPriced(t *testing.T) {
 		lines[0].Basis != "1 x $3.00/month" {
 		t.Errorf("dashboard lines %+v, want one shared line of $3.00", lines)
 	}
-	proj, cfg, err := stackfile.LoadConfig(filepath.Join("..", ".."), "dev")
+	project, cfg, err := dashboardOffConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg[proj.Name+":dashboard"] = "false"
-	m, err := mockaws.Run(stacks.Program, proj.Name, "dev", cfg)
+	m, err := runProgram(project, "dev", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

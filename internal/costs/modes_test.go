@@ -1,16 +1,12 @@
 package costs
 
 import (
-	"path/filepath"
 	"slices"
 	"sort"
 	"testing"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/diagram"
-	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
-	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
-	"github.com/vpcflowlogs/vpc-flow-logs/stacks"
 )
 
 // A priced stack and every line of its estimate, computed by hand from the
@@ -178,14 +174,11 @@ func modeCasesWithoutInsights() []modeCase {
 // modeEstimate runs the dev stack with kv and estimates it at 5 GB/day.
 func modeEstimate(t *testing.T, kv []string) *Estimate {
 	t.Helper()
-	proj, cfg, err := stackfile.LoadConfig(filepath.Join("..", ".."), "dev")
+	project, cfg, err := modeConfig(kv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		cfg[stackconfig.Key(kv[i])] = kv[i+1]
-	}
-	m, err := mockaws.Run(stacks.Program, proj.Name, "dev", cfg)
+	m, err := runProgram(project, "dev", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,6 +191,18 @@ func modeEstimate(t *testing.T, kv []string) *Estimate {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// modeConfig is the dev stack's config with the overrides kv (short keys).
+func modeConfig(kv []string) (string, map[string]string, error) {
+	project, cfg, err := devConfig()
+	if err != nil {
+		return "", nil, err
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		cfg[stackconfig.Key(kv[i])] = kv[i+1]
+	}
+	return project, cfg, nil
 }
 
 // TestEveryModeIsPriced: the estimate of each feed mode and architecture

@@ -7,10 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/vpcflowlogs/vpc-flow-logs/components"
-	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
@@ -363,15 +359,11 @@ func TestReadmeListsEveryDeployRule(t *testing.T) {
 
 // A long component name reaches every child's logical name and so its
 // auto-name: the name rule catches it before AWS (or the provider) would.
+const longComponentName = "flowlogs-to-cloudwatch-for-the-production-network-account-vpcs"
+
 func TestLongComponentNameIsCaught(t *testing.T) {
-	name := "flowlogs-to-cloudwatch-for-the-production-network-account-vpcs"
-	m := runComponent(t, func(ctx *pulumi.Context) error {
-		_, err := components.NewFlowLogToCloudWatch(ctx, name, &components.FlowLogToCloudWatchArgs{
-			VpcIDs: []pulumi.StringInput{pulumi.String("vpc-11111111")}, Fields: flowlog.DefaultFields(),
-			TrafficType: "ALL", AggregationInterval: 600, RetentionDays: 30,
-		})
-		return err
-	})
+	name := longComponentName
+	m := runComponent(t, flowLogToCloudWatchRun(name))
 	rep := policy.EvaluateDeployability(m)
 	found := false
 	for _, v := range rep.Violations {

@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,16 +13,13 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/vpcflowlogs/vpc-flow-logs/components"
-	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/graphdump"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackfile"
-	"github.com/vpcflowlogs/vpc-flow-logs/stacks"
 )
 
 const project = "vpc-flow-logs"
@@ -58,21 +56,87 @@ func load(t testing.TB, cfg map[string]string) (*stackconfig.Config, error) {
 	return stackconfig.Load(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok })
 }
 
-// deploy runs stacks.Deploy under mocks with cfg.
-func deploy(t testing.TB, cfg map[string]string) *mockaws.Mocks {
+// The mocked runs are recorded by cmd/graphdump (internal/graphdump), so
+// this test binary does not link the program and pulumi-aws: every run
+// the tests below make is recorded at the first one (recordAll), with
+// the same config and program as when the tests ran them in process.
+var (
+	recorder   *graphdump.Recorder
+	recordOnce sync.Once
+	recordErr  error
+)
+
+// recordAll records every run of allRuns in one cmd/graphdump.
+func recordAll(t testing.TB) {
 	t.Helper()
-	m, err := mockaws.Run(func(ctx *pulumi.Context) error {
-		_, err := stacks.Deploy(ctx)
-		return err
-	}, project, "dev", cfg)
+	recordOnce.Do(func() {
+		// Stays the error when a helper below stops the test.
+		recordErr = errors.New("recording the mocked runs stopped (see the first failing test)")
+		recorder = graphdump.NewRecorder(root(t))
+		if recordErr = recorder.Record(allRuns(t)...); recordErr != nil {
+			return
+		}
+		// The cases are built from every architecture (implemented);
+		// the program must implement exactly those.
+		got, err := recorder.Implemented()
+		if recordErr = err; err == nil && !slices.Equal(got, implemented()) {
+			recordErr = fmt.Errorf("the program implements %v, the cases assume %v (stackconfig.AllArchitectures)", got, implemented())
+		}
+	})
+	if recordErr != nil {
+		t.Fatal(recordErr)
+	}
+}
+
+// allRuns are the mocked runs of the tests of this package.
+func allRuns(t testing.TB) []graphdump.Run {
+	var runs []graphdump.Run
+	for _, tc := range stackCases() {
+		runs = append(runs, deployRun("dev", devConfig(t, tc.kv...)))
+	}
+	runs = append(runs, deployRun("dev", baselineConfig(t)),
+		flowLogToCloudWatchRun("cw"), flowLogToCloudWatchRun(longComponentName), flowLogToS3Run("s3fl"))
+	runs = append(runs, waiverRuns(t)...)
+	for _, c := range centralAccountLists {
+		runs = append(runs, deployRun("central", centralConfig(t, c.fits)), deployRun("central", centralConfig(t, c.fits+1)))
+	}
+	return runs
+}
+
+// recorded returns a copy of the record of run (fatal when it failed).
+func recorded(t testing.TB, run graphdump.Run, what string) *mockaws.Mocks {
+	t.Helper()
+	recordAll(t)
+	m, err := recorder.Get(run)
 	if err != nil {
-		t.Fatalf("deploy: %v", err)
+		t.Fatalf("%s: %v", what, err)
 	}
 	return m
 }
 
+// deployRun is stacks.Deploy under mocks with cfg.
+func deployRun(stack string, cfg map[string]string) graphdump.Run {
+	return graphdump.Run{Program: graphdump.Deploy, Project: project, Stack: stack, Config: cfg}
+}
+
+// deploy runs stacks.Deploy under mocks with cfg.
+func deploy(t testing.TB, cfg map[string]string) *mockaws.Mocks {
+	t.Helper()
+	return recorded(t, deployRun("dev", cfg), "deploy")
+}
+
+// implemented are the architectures the cases deploy: every one
+// (stacks.Implemented, which recordAll checks against).
+func implemented() []string {
+	var out []string
+	for _, a := range stackconfig.AllArchitectures {
+		out = append(out, string(a))
+	}
+	return out
+}
+
 func implementedJSON() string {
-	b, _ := json.Marshal(stacks.Implemented())
+	b, _ := json.Marshal(implemented())
 	return string(b)
 }
 
@@ -109,12 +173,12 @@ func stackCases() []stackCase {
 			"architectures", `["s3-athena"]`, "quicksightPrincipalArn", qsPrincipal, "existingBucketArn", "arn:aws:s3:::my-flow-log-bucket",
 		}},
 	)
-	for _, a := range stacks.Implemented() {
-		cases = append(cases, stackCase{name: string(a) + " alone", kv: []string{"architectures", `["` + string(a) + `"]`}})
-		if a == stackconfig.FirehoseAthena {
+	for _, a := range implemented() {
+		cases = append(cases, stackCase{name: a + " alone", kv: []string{"architectures", `["` + a + `"]`}})
+		if a == string(stackconfig.FirehoseAthena) {
 			for _, mode := range []string{stackconfig.FeedSubscription, stackconfig.FeedDirect} {
-				cases = append(cases, stackCase{name: string(a) + " alone, " + mode + " feed",
-					kv: []string{"architectures", `["` + string(a) + `"]`, "firehoseFeedMode", mode}})
+				cases = append(cases, stackCase{name: a + " alone, " + mode + " feed",
+					kv: []string{"architectures", `["` + a + `"]`, "firehoseFeedMode", mode}})
 			}
 		}
 	}
@@ -160,12 +224,9 @@ var (
 // architecture may not create still start from a passing graph.
 func baseline(t *testing.T) *mockaws.Mocks {
 	t.Helper()
+	recordAll(t)
 	baseOnce.Do(func() {
-		cfg := devConfig(t, "architectures", implementedJSON(), "firehoseFeedMode", "lambda", "quicksightPrincipalArn", qsPrincipal)
-		baseRun, baseErr = mockaws.Run(func(ctx *pulumi.Context) error {
-			_, err := stacks.Deploy(ctx)
-			return err
-		}, project, "dev", cfg)
+		baseRun, baseErr = recorder.Get(deployRun("dev", baselineConfig(t)))
 		if baseErr == nil {
 			addFragments(baseRun)
 		}
@@ -174,6 +235,10 @@ func baseline(t *testing.T) *mockaws.Mocks {
 		t.Fatalf("baseline deploy: %v", baseErr)
 	}
 	return clone(baseRun)
+}
+
+func baselineConfig(t testing.TB) map[string]string {
+	return devConfig(t, "architectures", implementedJSON(), "firehoseFeedMode", "lambda", "quicksightPrincipalArn", qsPrincipal)
 }
 
 func addFragments(m *mockaws.Mocks) {
@@ -506,13 +571,7 @@ func staticFixtures() []fixture {
 			return m, []policy.Option{policy.LogKmsKey("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")}
 		}},
 		{"configured log key not applied (FlowLogToCloudWatch run without it)", ids.LogsKMS, "configured-key", func(t *testing.T, _ *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
-			m := runComponent(t, func(ctx *pulumi.Context) error {
-				_, err := components.NewFlowLogToCloudWatch(ctx, "cw", &components.FlowLogToCloudWatchArgs{
-					VpcIDs: []pulumi.StringInput{pulumi.String("vpc-11111111")}, Fields: flowlog.DefaultFields(),
-					TrafficType: "ALL", AggregationInterval: 600, RetentionDays: 30,
-				})
-				return err
-			})
+			m := runComponent(t, flowLogToCloudWatchRun("cw"))
 			return m, []policy.Option{policy.LogKmsKey("arn:aws:kms:us-east-1:123456789012:key/other"), policy.MonitoredVPCs("vpc-11111111")}
 		}},
 		// SNS, SQS, KMS
@@ -800,13 +859,7 @@ func staticFixtures() []fixture {
 			}
 		})},
 		{"monitored VPCs without flow logs (FlowLogToS3 run)", ids.VPCFlowLogs, "flow-log", func(t *testing.T, _ *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
-			m := runComponent(t, func(ctx *pulumi.Context) error {
-				_, err := components.NewFlowLogToS3(ctx, "s3fl", &components.FlowLogToS3Args{
-					VpcIDs: []pulumi.StringInput{pulumi.String("vpc-11111111")}, Fields: flowlog.DefaultFields(),
-					TrafficType: "ACCEPT", AggregationInterval: 600, ExpirationDays: 30,
-				})
-				return err
-			})
+			m := runComponent(t, flowLogToS3Run("s3fl"))
 			return m, []policy.Option{policy.MonitoredVPCs("vpc-11111111", "vpc-22222222")}
 		}},
 		{"monitored VPC without a flow log", ids.VPCFlowLogs, "flow-log", func(t *testing.T, m *mockaws.Mocks) (*mockaws.Mocks, []policy.Option) {
@@ -829,13 +882,26 @@ func editDesiredState(t *testing.T, r *mockaws.Resource, edit func(st map[string
 	r.Inputs["desiredState"] = jsonString(st)
 }
 
-func runComponent(t *testing.T, program pulumi.RunFunc) *mockaws.Mocks {
+// runComponent is a component run alone under mocks (stack test, no config).
+func runComponent(t *testing.T, run graphdump.Run) *mockaws.Mocks {
 	t.Helper()
-	m, err := mockaws.Run(program, project, "test", nil)
-	if err != nil {
-		t.Fatalf("component run: %v", err)
-	}
-	return m
+	return recorded(t, run, "component run")
+}
+
+// flowLogToCloudWatchRun is components.NewFlowLogToCloudWatch(name) on
+// vpc-11111111 with flowlog.DefaultFields, ALL traffic, 600 s, 30 days.
+func flowLogToCloudWatchRun(name string) graphdump.Run {
+	return graphdump.Run{Program: graphdump.FlowLogToCloudWatch, Project: project, Stack: "test", Component: &graphdump.Component{
+		Name: name, VpcIDs: []string{"vpc-11111111"}, TrafficType: "ALL", AggregationInterval: 600, RetentionDays: 30,
+	}}
+}
+
+// flowLogToS3Run is components.NewFlowLogToS3(name) on vpc-11111111 with
+// flowlog.DefaultFields, ACCEPT traffic, 600 s, objects expiring after 30 days.
+func flowLogToS3Run(name string) graphdump.Run {
+	return graphdump.Run{Program: graphdump.FlowLogToS3, Project: project, Stack: "test", Component: &graphdump.Component{
+		Name: name, VpcIDs: []string{"vpc-11111111"}, TrafficType: "ACCEPT", AggregationInterval: 600, ExpirationDays: 30,
+	}}
 }
 
 // An open principal passes opensearch-no-open-access only on a VPC domain
@@ -1000,6 +1066,17 @@ func TestClausesAreDeclared(t *testing.T) {
 // ---------------------------------------------------------------------------
 // Waivers.
 
+const waiverReason = "accepted traffic only, agreed with secops (ticket SEC-42)"
+
+// waiverRuns are the two runs of TestWaiverTurnsARuleOffAndIsReported:
+// ACCEPT-only capture, without and with a waiver of its rule.
+func waiverRuns(t testing.TB) []graphdump.Run {
+	cfg := devConfig(t, "architectures", `["s3-athena"]`, "trafficType", "ACCEPT")
+	waived := devConfig(t, "architectures", `["s3-athena"]`, "trafficType", "ACCEPT")
+	waived[stackconfig.Key("policyWaivers")] = `{"` + ids.VPCFlowLogs + `": "` + waiverReason + `"}`
+	return []graphdump.Run{deployRun("dev", cfg), deployRun("dev", waived)}
+}
+
 func TestWaiverTurnsARuleOffAndIsReported(t *testing.T) {
 	cfg := devConfig(t, "architectures", `["s3-athena"]`, "trafficType", "ACCEPT")
 	c, err := load(t, cfg)
@@ -1017,7 +1094,7 @@ func TestWaiverTurnsARuleOffAndIsReported(t *testing.T) {
 		}
 	}
 
-	const reason = "accepted traffic only, agreed with secops (ticket SEC-42)"
+	const reason = waiverReason
 	cfg[stackconfig.Key("policyWaivers")] = `{"` + ids.VPCFlowLogs + `": "` + reason + `"}`
 	c, err = load(t, cfg)
 	if err != nil {
