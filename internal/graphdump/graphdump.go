@@ -12,6 +12,8 @@ package graphdump
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -186,12 +188,56 @@ func goCommand() string {
 	return "go"
 }
 
-// Exec runs `go run ./cmd/graphdump` in the module at root on req.
+// CacheDirEnv names a directory where Exec keeps its answers by request.
+// Only for a run in which the program's sources do not change: `make
+// mutate` sets it for the run of one package (scripts/mutate.sh), whose
+// mutants cannot change what cmd/graphdump answers, so each mutant's tests
+// read the answer instead of recording the runs again.
+const CacheDirEnv = "GRAPHDUMP_CACHE_DIR"
+
+// Exec runs `go run ./cmd/graphdump` in the module at root on req (or
+// reads its answer from $GRAPHDUMP_CACHE_DIR).
 func Exec(root string, req Request) (*Response, error) {
 	in, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
 	}
+	dir := os.Getenv(CacheDirEnv)
+	if dir == "" {
+		return exec1(root, in)
+	}
+	sum := sha256.Sum256(in)
+	path := filepath.Join(dir, hex.EncodeToString(sum[:])+".json")
+	if b, err := os.ReadFile(path); err == nil {
+		return decode(b)
+	}
+	resp, err := exec1(root, in)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(resp)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(dir, "answer-*")
+	if err != nil {
+		return nil, err
+	}
+	_, err = tmp.Write(b)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return nil, err
+	}
+	return resp, nil
+}
+
+func exec1(root string, in []byte) (*Response, error) {
 	out, err := os.CreateTemp("", "graphdump-*.json")
 	if err != nil {
 		return nil, err
@@ -210,6 +256,10 @@ func Exec(root string, req Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decode(b)
+}
+
+func decode(b []byte) (*Response, error) {
 	var resp Response
 	if err := json.Unmarshal(b, &resp); err != nil {
 		return nil, fmt.Errorf("reading cmd/graphdump's answer: %w", err)
