@@ -275,6 +275,36 @@ func TestWrite(t *testing.T) {
 	}
 }
 
+// TestWriteGroupsLinesByArchitecture: each line is printed once, under
+// the heading of its own architecture.
+func TestWriteGroupsLinesByArchitecture(t *testing.T) {
+	e := estimate(t, 5)
+	var b bytes.Buffer
+	e.Write(&b)
+	var got []string
+	arch := ""
+	for _, line := range strings.Split(b.String(), "\n") {
+		switch {
+		case strings.HasPrefix(line, "    "):
+			what, _, _ := strings.Cut(strings.TrimSpace(line), "  ")
+			got = append(got, arch+": "+what)
+		case strings.HasPrefix(line, "  ") && !strings.HasPrefix(line, "  - "):
+			arch, _, _ = strings.Cut(strings.TrimSpace(line), " ")
+		}
+	}
+	var want []string
+	for _, a := range e.Archs() {
+		for _, l := range e.Lines {
+			if l.Arch == a {
+				want = append(want, a+": "+l.What)
+			}
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("printed lines by heading:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 func TestNegativeVolume(t *testing.T) {
 	g, err := devGraph()
 	if err != nil {

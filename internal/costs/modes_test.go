@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/diagram"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 )
 
@@ -274,5 +275,81 @@ func TestEveryPriceHasAHandComputedLine(t *testing.T) {
 		if !slices.ContainsFunc(modeCases(), func(tc modeCase) bool { return slices.Contains(tc.kv, mode) }) {
 			t.Errorf("feed mode %s has no priced case", mode)
 		}
+	}
+}
+
+// A workgroup whose scan cutoff is 0 has none (the workgroup input's zero
+// value): each query is priced at its whole scan, 5 GB x 0.20 = 1 GB at the
+// high assumption (1,500 queries), not at nothing.
+func TestAthenaCutoffZeroIsNoCutoff(t *testing.T) {
+	project, cfg, err := modeConfig([]string{"architectures", `["s3-athena"]`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := runProgram(project, "dev", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range m.ByType("aws:athena/workgroup:Workgroup") {
+		c, _ := w.Inputs["configuration"].(map[string]any)
+		if c == nil {
+			t.Fatalf("workgroup %s has no configuration", w.Name)
+		}
+		c["bytesScannedCutoffPerQuery"] = float64(0)
+	}
+	p, err := LoadPrices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(diagram.Build(m), p, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(e.Lines, func(l Line) bool { return l.What == "Athena queries in s3-athena-workgroup" })
+	if i < 0 {
+		t.Fatalf("no Athena line: %+v", e.Lines)
+	}
+	if l := e.Lines[i]; !near(l.Cost.Low, 150*0.4/1024*5) || !near(l.Cost.High, 1500*1.0/1024*5) {
+		t.Errorf("Athena line %v - %v (%s), want the whole scan priced", l.Cost.Low, l.Cost.High, l.Basis)
+	}
+}
+
+// Each anomaly-detection alarm is priced as 3 alarm metrics: two of them
+// are 6 x $0.10.
+func TestAnomalyAlarmsArePricedPerAlarm(t *testing.T) {
+	project, cfg, err := modeConfig([]string{"architectures", `["s3-athena"]`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := runProgram(project, "dev", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var band *mockaws.Resource
+	for _, a := range m.ByType("aws:cloudwatch/metricAlarm:MetricAlarm") {
+		if a.Input("thresholdMetricId") != "" {
+			band = a
+		}
+	}
+	if band == nil {
+		t.Fatal("the s3-athena stack has no anomaly-detection alarm")
+	}
+	second := *band
+	second.Name, second.URN = band.Name+"-2", band.URN+"-2"
+	m.Resources = append(m.Resources, &second)
+	p, err := LoadPrices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(diagram.Build(m), p, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(e.Lines, func(l Line) bool { return l.What == "anomaly-detection alarms" })
+	if i < 0 {
+		t.Fatalf("no anomaly-detection line: %+v", e.Lines)
+	}
+	if l := e.Lines[i]; !near(l.Cost.Low, 0.60) || !near(l.Cost.High, 0.60) {
+		t.Errorf("two anomaly-detection alarms cost %v - %v (%s), want 6 x $0.10", l.Cost.Low, l.Cost.High, l.Basis)
 	}
 }
