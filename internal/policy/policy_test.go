@@ -945,6 +945,26 @@ func TestOpenDomainPolicyOnlyWhereFineGrainedAccessControlDecides(t *testing.T) 
 			}
 		})
 	}
+	// On a public domain, a condition narrows the open principal only when
+	// it tests who calls (its key compared without case).
+	for _, c := range []struct {
+		condition map[string]any
+		flagged   bool
+	}{
+		{map[string]any{"Bool": map[string]any{"aws:SecureTransport": "true"}}, true},
+		{map[string]any{"IpAddress": map[string]any{"AWS:SourceIp": "10.0.0.0/8"}}, false},
+		{map[string]any{"Bool": map[string]any{"aws:SecureTransport": "true"}, "StringEquals": map[string]any{"aws:PrincipalAccount": "123456789012"}}, false},
+	} {
+		m := open(t)
+		delete(res(t, m, "fixture-domain").Inputs, "vpcOptions")
+		editPolicy(t, res(t, m, "fixture-domain-policy"), "accessPolicies", func(s []any) []any {
+			stmt(s, 0)["Condition"] = c.condition
+			return s
+		})
+		if v := openAccess(m); (len(v) == 1) != c.flagged || len(v) > 1 {
+			t.Errorf("condition %v: violations %v, want flagged = %v", c.condition, v, c.flagged)
+		}
+	}
 }
 
 func TestBaselinePasses(t *testing.T) {

@@ -1,0 +1,203 @@
+package policy_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
+)
+
+// A statement is named by its Sid, or by its position without one.
+func TestStatementLabel(t *testing.T) {
+	if got := (policy.Statement{Sid: "TLSOnly"}).Label(2); got != `statement "TLSOnly"` {
+		t.Errorf("with a Sid: %s", got)
+	}
+	if got := (policy.Statement{}).Label(2); got != "statement 2" {
+		t.Errorf("without a Sid: %s", got)
+	}
+}
+
+// A role's inline policies are identity documents of their own; an empty
+// one is not a document, and only a role's inlinePolicies are read.
+func TestInlinePoliciesAreDocuments(t *testing.T) {
+	m := mockaws.New(project, "dev")
+	doc := jsonString(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+		"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}}})
+	add(m, "aws:iam/role:Role", "fixture-inline", map[string]any{
+		"inlinePolicies": []any{map[string]any{"name": "empty", "policy": ""}, map[string]any{"name": "logs", "policy": doc}},
+	}, nil)
+	add(m, "aws:iam/user:User", "fixture-user", map[string]any{"inlinePolicies": []any{map[string]any{"name": "logs", "policy": doc}}}, nil)
+	var got []string
+	for _, d := range policy.NewGraph(m).Documents() {
+		got = append(got, d.Resource.Name+" "+d.Field+" "+string(d.Kind))
+		if d.Err != nil || len(d.Statements) != 1 {
+			t.Errorf("%s.%s: %d statements, %v", d.Resource.Name, d.Field, len(d.Statements), d.Err)
+		}
+	}
+	want := "fixture-inline inlinePolicies.1.policy " + string(policy.Identity)
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("documents %q, want [%s]", got, want)
+	}
+}
+
+// A violation names its rule, and its clause when it has one.
+func TestViolationString(t *testing.T) {
+	v := policy.Violation{Rule: "s3-tls-only", Clause: "bucket-arn", Severity: "high", Type: "aws:s3/bucketPolicy:BucketPolicy", Name: "b", Message: "m"}
+	if got := v.String(); got != "s3-tls-only/bucket-arn [high] b (aws:s3/bucketPolicy:BucketPolicy): m" {
+		t.Errorf("with a clause: %s", got)
+	}
+	v.Clause = ""
+	if got := v.String(); got != "s3-tls-only [high] b (aws:s3/bucketPolicy:BucketPolicy): m" {
+		t.Errorf("without a clause: %s", got)
+	}
+}
+
+// The summary lists waivers and invalid waivers only when there are some.
+func TestSummary(t *testing.T) {
+	if got := (policy.Report{Rules: 2, Resources: 3}).Summary(); got != "policy: 2 rules, 3 resources checked, 0 violations, 0 waived" {
+		t.Errorf("nothing waived: %s", got)
+	}
+	rep := policy.Report{Rules: 2, Resources: 3, InvalidWaivers: []string{"s3-everything-ok: no such rule"},
+		Results: []policy.RuleResult{{Rule: policy.Rule{ID: "vpc-flow-logs-enabled"}, Waived: true, Reason: "why"}}}
+	if got := rep.Summary(); got != "policy: 2 rules, 3 resources checked, 0 violations, 1 waived (vpc-flow-logs-enabled: why), 1 invalid waivers (s3-everything-ok: no such rule)" {
+		t.Errorf("waived and invalid: %s", got)
+	}
+}
+
+// A rule's violations are reported by resource name; violations of one
+// name keep the order the rule found them in.
+func TestViolationsAreSortedByName(t *testing.T) {
+	m := mockaws.New(project, "dev")
+	for _, lg := range []struct {
+		name, parent string
+		retention    any
+	}{{"c-logs", "", nil}, {"dup-logs", "p1", nil}, {"a-logs", "", nil}, {"dup-logs", "p2", float64(45)}} {
+		in := map[string]any{}
+		if lg.retention != nil {
+			in["retentionInDays"] = lg.retention
+		}
+		r := add(m, "aws:cloudwatch/logGroup:LogGroup", lg.name, in, nil)
+		r.URN += lg.parent
+	}
+	var got []string
+	for _, v := range policy.Evaluate(m, nil, policy.At(fixtureTime)).Violations {
+		if v.Rule == ids.LogsRetention {
+			got = append(got, v.Name+"/"+v.Clause)
+		}
+	}
+	want := []string{"a-logs/retention-set", "c-logs/retention-set", "dup-logs/retention-set", "dup-logs/retention-accepted"}
+	if !slices.Equal(got, want) {
+		t.Errorf("violations %v, want %v", got, want)
+	}
+}
+
+// The deployability rules read the stack's opensearchServiceLinkedRole
+// and opensearchVpcEndpoints: a declared role is a violation when the
+// account has one (existing), a missing one when it does not (create);
+// private DNS in a VPC the stack does not own only with create.
+func TestDeployRulesReadTheStackConfig(t *testing.T) {
+	clauses := func(m *mockaws.Mocks, kv ...string) []string {
+		c, err := load(t, devConfig(t, kv...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, v := range policy.EvaluateDeployabilityStack(m, c).Violations {
+			out = append(out, v.Rule+"/"+v.Clause)
+		}
+		return out
+	}
+	slr := ids.DeployOpenSearchSLR
+	if got := clauses(deployBaseline(t), "opensearchServiceLinkedRole", "existing"); !slices.Equal(got, []string{slr + "/not-declared-when-existing"}) {
+		t.Errorf("existing, role declared: %v", got)
+	}
+	m := deployBaseline(t)
+	withoutSLR(m)
+	// One violation per VPC domain of the baseline.
+	if got := clauses(m, "opensearchServiceLinkedRole", "create"); len(got) == 0 || slices.ContainsFunc(got, func(c string) bool { return c != slr+"/role-for-vpc-domain" }) {
+		t.Errorf("create, no role: %v", got)
+	}
+	m = deployBaseline(t)
+	add(m, tEndpoint, "fixture-endpoint", map[string]any{
+		"vpcId": "vpc-11111111", "vpcEndpointType": "Interface", "privateDnsEnabled": true, "serviceName": "com.amazonaws.us-east-1.sqs",
+	}, nil)
+	if got := clauses(m, "opensearchVpcEndpoints", "create"); len(got) != 0 {
+		t.Errorf("create, private DNS in a foreign VPC: %v", got)
+	}
+	if got := clauses(m, "opensearchVpcEndpoints", "auto"); !slices.Equal(got, []string{ids.DeployEndpointPrivateDNS + "/owned-vpc"}) {
+		t.Errorf("auto, private DNS in a foreign VPC: %v", got)
+	}
+}
+
+// Only the OpenSearch service-linked role counts as one: a role of another
+// service leaves a VPC domain without it; a public domain needs none.
+func TestServiceLinkedRoleEdges(t *testing.T) {
+	slrViolations := func(m *mockaws.Mocks) []string {
+		var out []string
+		for _, v := range policy.EvaluateDeployability(m).Violations {
+			if v.Rule == ids.DeployOpenSearchSLR {
+				out = append(out, v.Name+"/"+v.Clause)
+			}
+		}
+		return out
+	}
+	m := deployBaseline(t)
+	withoutSLR(m)
+	add(m, tSLR, "fixture-autoscaling-slr", map[string]any{"awsServiceName": "autoscaling.amazonaws.com"}, nil)
+	if got := slrViolations(m); len(got) == 0 {
+		t.Error("a service-linked role of another service is taken for OpenSearch's")
+	}
+	m = deployBaseline(t)
+	withoutSLR(m)
+	for _, d := range m.ByType(tDomain) {
+		delete(d.Inputs, "vpcOptions")
+	}
+	if got := slrViolations(m); len(got) != 0 {
+		t.Errorf("public domains need no service-linked role: %v", got)
+	}
+}
+
+// The deployability report too lists a rule's violations by resource
+// name, those of one name in the order the rule found them.
+func TestDeployViolationsAreSortedByName(t *testing.T) {
+	m := deployBaseline(t)
+	withoutSLR(m)
+	in := res(t, m, "fixture-domain").Inputs
+	set(in, "encryptAtRest.enabled", false)
+	set(in, "nodeToNodeEncryption.enabled", false)
+	var got []string
+	for _, v := range policy.EvaluateDeployability(m).Violations {
+		if v.Rule == ids.DeployOpenSearchSLR || v.Rule == ids.DeployOpenSearchFGAC {
+			got = append(got, v.Name+"/"+v.Clause)
+		}
+	}
+	want := []string{"fixture-domain/encryption-at-rest", "fixture-domain/node-to-node-encryption",
+		"fixture-domain/role-for-vpc-domain", "opensearch-domain/role-for-vpc-domain"}
+	if !slices.Equal(got, want) {
+		t.Errorf("violations %v, want %v", got, want)
+	}
+}
+
+// A key that CloudWatch Logs cannot use names the regional service
+// principal it must allow, not the prefix the check matches.
+func TestKeyGrantNamesTheLogsPrincipal(t *testing.T) {
+	m := deployBaseline(t)
+	res(t, m, flowLogGroup).Inputs["kmsKeyId"] = res(t, m, "alarms-key").Outputs["arn"]
+	var msgs []string
+	for _, v := range policy.EvaluateDeployability(m).Violations {
+		if v.Rule == ids.DeployKMSGrants && v.Clause == "log-group-key" {
+			msgs = append(msgs, v.Message)
+		}
+	}
+	if len(msgs) == 0 {
+		t.Fatal("no log-group-key violation")
+	}
+	for _, msg := range msgs {
+		if !strings.Contains(msg, "does not allow logs.<region>.amazonaws.com ") {
+			t.Errorf("message %q does not name logs.<region>.amazonaws.com", msg)
+		}
+	}
+}
