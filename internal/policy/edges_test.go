@@ -201,3 +201,117 @@ func TestKeyGrantNamesTheLogsPrincipal(t *testing.T) {
 		}
 	}
 }
+
+// A key's grants may come from an aws:kms/keyPolicy resource for it (by
+// ARN or key id), never from one for another key, and only through an
+// action that covers what the service does.
+func TestKeyPolicyResourceGrants(t *testing.T) {
+	grant := func(actions ...any) string {
+		return jsonString(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+			"Effect": "Allow", "Principal": map[string]any{"Service": "logs.us-east-1.amazonaws.com"}, "Action": actions, "Resource": "*"}}})
+	}
+	for _, c := range []struct {
+		name    string
+		keyID   func(key *mockaws.Resource) any
+		actions []any
+		flagged bool
+	}{
+		{"granted through the key's ARN", func(k *mockaws.Resource) any { return k.Outputs["arn"] }, []any{"kms:*"}, false},
+		{"granted through the key's id", func(k *mockaws.Resource) any { return k.Outputs["keyId"] }, []any{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"}, false},
+		{"granted for another key", func(*mockaws.Resource) any { return "0000aaaa-0000-0000-0000-000000000000" }, []any{"kms:*"}, true},
+		{"granted only Decrypt", func(k *mockaws.Resource) any { return k.Outputs["keyId"] }, []any{"kms:Decrypt"}, true},
+		// A wildcard matches any run of characters, the empty one too, at
+		// the start as well; prefix and suffix may not overlap.
+		{"granted by leading wildcards", func(k *mockaws.Resource) any { return k.Outputs["keyId"] }, []any{"*crypt", "*DataKey"}, false},
+		{"granted by trailing wildcards matching nothing", func(k *mockaws.Resource) any { return k.Outputs["keyId"] }, []any{"kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*"}, false},
+		{"wildcards whose prefix and suffix overlap", func(k *mockaws.Resource) any { return k.Outputs["keyId"] }, []any{"kms:Encrypt*crypt", "kms:Decrypt*crypt", "kms:GenerateDataKey*Key"}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := deployBaseline(t)
+			key := res(t, m, "alarms-key")
+			res(t, m, flowLogGroup).Inputs["kmsKeyId"] = key.Outputs["arn"]
+			add(m, "aws:kms/keyPolicy:KeyPolicy", "fixture-key-policy", map[string]any{"keyId": c.keyID(key), "policy": grant(c.actions...)}, nil)
+			flagged := false
+			for _, v := range policy.EvaluateDeployability(m).Violations {
+				flagged = flagged || v.Rule == ids.DeployKMSGrants && v.Clause == "log-group-key"
+			}
+			if flagged != c.flagged {
+				t.Errorf("log-group-key flagged = %v, want %v", flagged, c.flagged)
+			}
+		})
+	}
+}
+
+// Five regular expressions on one log group are CloudWatch Logs' limit
+// itself, allowed; a sixth is refused.
+func TestRegexPerLogGroupAtTheLimit(t *testing.T) {
+	for _, c := range []struct {
+		patterns []string
+		fail     bool
+	}{
+		{[]string{"[a = %x%, b = %y%]", "[a = %x%, b = %y%]", "[a = %x%]"}, false},
+		{[]string{"[a = %x%, b = %y%]", "[a = %x%, b = %y%]", "[a = %x%, b = %y%]"}, true},
+	} {
+		m := deployBaseline(t)
+		lg := res(t, m, flowLogGroup).Outputs["name"]
+		for i, p := range c.patterns {
+			n := "fixture-re-" + string(rune('1'+i))
+			add(m, "aws:cloudwatch/logMetricFilter:LogMetricFilter", n, map[string]any{"logGroupName": lg, "pattern": p, "name": n}, nil)
+		}
+		failed := false
+		for _, v := range policy.EvaluateDeployability(m).Violations {
+			failed = failed || v.Rule == ids.DeployRegexPatternsPerLogGroup
+		}
+		if failed != c.fail {
+			t.Errorf("patterns %q: failed = %v, want %v", c.patterns, failed, c.fail)
+		}
+	}
+}
+
+// A trust violation quotes the documented form: "no condition" for a
+// service that documents none, its condition keys otherwise.
+func TestTrustViolationsQuoteTheDocumentedForm(t *testing.T) {
+	for _, f := range policy.TrustForms {
+		t.Run(f.Service+string(f.Use), func(t *testing.T) {
+			m := mockaws.New(project, "dev")
+			var cond map[string]any
+			want := "shows no condition"
+			if len(f.Keys) == 0 {
+				// An undocumented key breaks a form without keys.
+				cond = map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": mockaws.Account}}
+			} else {
+				want = "shows the condition keys " + strings.Join(f.Keys, " and ")
+			}
+			trustUseContext(m, f.Use, trustRole(m, "fixture-trust", f.Service+".amazonaws.com", cond))
+			var msgs []string
+			for _, v := range policy.Evaluate(m, nil, policy.At(fixtureTime)).Violations {
+				if v.Rule == ids.IAMTrustSourceCondition {
+					msgs = append(msgs, v.Message)
+				}
+			}
+			if len(msgs) == 0 {
+				t.Fatal("no trust violation")
+			}
+			for _, msg := range msgs {
+				if !strings.HasSuffix(msg, want) {
+					t.Errorf("message %q does not end with %q", msg, want)
+				}
+			}
+		})
+	}
+}
+
+// A statement that allows no action on "*" is outside the allow-list too
+// (no allowance's actions cover an empty list).
+func TestWildcardResourceWithoutActions(t *testing.T) {
+	m := mockaws.New(project, "dev")
+	add(m, "aws:iam/policy:Policy", "fixture-no-actions", map[string]any{"policy": jsonString(map[string]any{
+		"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Resource": "*"}}})}, nil)
+	flagged := false
+	for _, v := range policy.Evaluate(m, nil, policy.At(fixtureTime)).Violations {
+		flagged = flagged || v.Rule == ids.IAMNoWildcardResource && v.Clause == "no-resource-star"
+	}
+	if !flagged {
+		t.Error(`an Allow on Resource "*" without actions passes`)
+	}
+}
