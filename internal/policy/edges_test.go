@@ -1,10 +1,12 @@
 package policy_test
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy/ids"
@@ -313,5 +315,59 @@ func TestWildcardResourceWithoutActions(t *testing.T) {
 	}
 	if !flagged {
 		t.Error(`an Allow on Resource "*" without actions passes`)
+	}
+}
+
+// A function URL's authorization type is quoted in the message, or
+// "(unset)" when the input is missing.
+func TestFunctionURLMessageQuotesTheAuthType(t *testing.T) {
+	for _, c := range []struct {
+		inputs map[string]any
+		want   string
+	}{
+		{map[string]any{"functionName": "f", "authorizationType": "NONE"}, `function URL authorizationType is "NONE", not AWS_IAM`},
+		{map[string]any{"functionName": "f"}, "function URL authorizationType is (unset), not AWS_IAM"},
+	} {
+		m := mockaws.New(project, "dev")
+		add(m, "aws:lambda/functionUrl:FunctionUrl", "fixture-url", c.inputs, nil)
+		var msgs []string
+		for _, v := range policy.Evaluate(m, nil, policy.At(fixtureTime)).Violations {
+			if v.Rule == ids.LambdaNotPublic && v.Clause == "function-url-iam" {
+				msgs = append(msgs, v.Message)
+			}
+		}
+		if len(msgs) != 1 || msgs[0] != c.want {
+			t.Errorf("messages %q, want [%s]", msgs, c.want)
+		}
+	}
+}
+
+// A resource policy of exactly the service's size limit is accepted, one
+// byte more is not; a policy given as a structured input is measured as
+// the compact JSON the stack sends.
+func TestResourcePolicySizeAtTheLimit(t *testing.T) {
+	small := statements(1, 1, "sqs:SendMessage", queueArn)
+	var structured map[string]any
+	if err := json.Unmarshal([]byte(largePolicy(awslimits.MaxSQSQueuePolicyBytes, "sqs:SendMessage", queueArn)), &structured); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		policy any
+		fail   bool
+	}{
+		{"at the limit", small + strings.Repeat(" ", awslimits.MaxSQSQueuePolicyBytes-len(small)), false},
+		{"one byte over", small + strings.Repeat(" ", awslimits.MaxSQSQueuePolicyBytes-len(small)+1), true},
+		{"structured, over", structured, true},
+	} {
+		m := deployBaseline(t)
+		add(m, "aws:sqs/queuePolicy:QueuePolicy", "fixture-queue-policy", map[string]any{"queueUrl": queueURL, "policy": c.policy}, nil)
+		failed := false
+		for _, v := range policy.EvaluateDeployability(m).Violations {
+			failed = failed || v.Rule == ids.DeployResourcePolicySize && v.Clause == "sqs-queue-policy"
+		}
+		if failed != c.fail {
+			t.Errorf("%s: failed = %v, want %v", c.name, failed, c.fail)
+		}
 	}
 }
