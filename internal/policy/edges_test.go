@@ -371,3 +371,15 @@ func TestResourcePolicySizeAtTheLimit(t *testing.T) {
 		}
 	}
 }
+
+// A destination is named by its name input (what a policy names it by),
+// its recorded output only when the input is missing.
+func TestDestinationNamedByItsInput(t *testing.T) {
+	m := deployBaseline(t)
+	add(m, tLogDestination, "fixture-dest", map[string]any{"name": "flowlogs", "roleArn": "arn:aws:iam::" + centralAccount + ":role/cwl", "targetArn": fixtureStreamArn},
+		map[string]any{"name": "flowlogs-output", "arn": "arn:aws:logs:us-east-1:" + centralAccount + ":destination:flowlogs-output"})
+	add(m, tLogDestinationPolicy, "fixture-dest-policy", map[string]any{"destinationName": "flowlogs", "accessPolicy": destinationPolicy(0)}, nil)
+	if rep := policy.EvaluateDeployability(m); rep.Failed() {
+		t.Errorf("the policy names the destination by its name input: %v", rep.Violations)
+	}
+}
