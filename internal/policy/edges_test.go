@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -381,5 +382,87 @@ func TestDestinationNamedByItsInput(t *testing.T) {
 	add(m, tLogDestinationPolicy, "fixture-dest-policy", map[string]any{"destinationName": "flowlogs", "accessPolicy": destinationPolicy(0)}, nil)
 	if rep := policy.EvaluateDeployability(m); rep.Failed() {
 		t.Errorf("the policy names the destination by its name input: %v", rep.Violations)
+	}
+}
+
+// EventBridge counts targets per rule of one event bus: a rule name on
+// two buses is two rules. The message names the default bus and the
+// stack's region when the graph does not say otherwise.
+func TestEventRuleTargetsPerBus(t *testing.T) {
+	targets := func(m *mockaws.Mocks, bus string, n int) {
+		for i := 0; i < n; i++ {
+			in := map[string]any{"rule": "fixture-alarm-state", "arn": fmt.Sprintf("arn:aws:sns:us-east-1:123456789012:topic-%s-%d", bus, i)}
+			if bus != "" {
+				in["eventBusName"] = bus
+			}
+			add(m, tEventTarget, fmt.Sprintf("fixture-target-%s-%d", bus, i), in, nil)
+		}
+	}
+	m := deployBaseline(t)
+	targets(m, "bus-a", awslimits.MaxTargetsPerRule)
+	targets(m, "bus-b", 1)
+	if rep := policy.EvaluateDeployability(m); rep.Failed() {
+		t.Errorf("%d targets on a rule of one bus and 1 on the same rule name of another: %v", awslimits.MaxTargetsPerRule, rep.Violations)
+	}
+	for _, c := range []struct {
+		opts []policy.Option
+		want string
+	}{
+		{nil, `rule "fixture-alarm-state" of event bus default in the stack's region gets 6 targets`},
+		{[]policy.Option{policy.StackRegion("eu-west-1")}, `rule "fixture-alarm-state" of event bus default in eu-west-1 gets 6 targets`},
+	} {
+		m := deployBaseline(t)
+		targets(m, "", awslimits.MaxTargetsPerRule+1)
+		var msgs []string
+		for _, v := range policy.EvaluateDeployability(m, c.opts...).Violations {
+			if v.Rule == ids.DeployEventRuleTargets && v.Clause == "targets-per-rule" {
+				msgs = append(msgs, v.Message)
+			}
+		}
+		if len(msgs) != 1 || !strings.HasPrefix(msgs[0], c.want) {
+			t.Errorf("messages %q, want one starting with %q", msgs, c.want)
+		}
+	}
+}
+
+// A statement's principals of every kind count together, and "*" counts
+// as one.
+func TestPrincipalsOfEveryKindCount(t *testing.T) {
+	principalPolicy := func(stmts ...map[string]any) string {
+		var s []any
+		for _, st := range stmts {
+			st["Effect"], st["Action"] = "Allow", "sns:Publish"
+			s = append(s, st)
+		}
+		return jsonString(map[string]any{"Version": "2012-10-17", "Statement": s})
+	}
+	mixed := map[string]any{"Resource": topicArn, "Principal": map[string]any{
+		"AWS": memberAccounts(awslimits.MaxSNSPrincipalsPerStatement - 3), "Service": []any{"events.amazonaws.com", "cloudwatch.amazonaws.com"},
+		"Federated": "cognito-identity.amazonaws.com", "CanonicalUser": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be",
+	}}
+	m := deployBaseline(t)
+	add(m, "aws:sns/topicPolicy:TopicPolicy", "fixture-topic-policy", map[string]any{"arn": topicArn, "policy": principalPolicy(mixed)}, nil)
+	flagged := map[string]bool{}
+	for _, v := range policy.EvaluateDeployability(m).Violations {
+		flagged[v.Rule+"/"+v.Clause] = true
+	}
+	if !flagged[ids.DeployPolicyElements+"/sns-principals"] {
+		t.Errorf("%d principals of four kinds in one statement pass", awslimits.MaxSNSPrincipalsPerStatement+1)
+	}
+	// SQS counts the principals of the whole policy: MaxSQSPrincipals
+	// accounts and a "*" are one too many.
+	sqs := jsonString(map[string]any{"Version": "2012-10-17", "Statement": []any{
+		map[string]any{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queueArn, "Principal": map[string]any{"AWS": memberAccounts(awslimits.MaxSQSPrincipals)}},
+		map[string]any{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queueArn, "Principal": "*",
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": "123456789012"}}},
+	}})
+	m = deployBaseline(t)
+	add(m, "aws:sqs/queuePolicy:QueuePolicy", "fixture-queue-policy", map[string]any{"queueUrl": queueURL, "policy": sqs}, nil)
+	flagged = map[string]bool{}
+	for _, v := range policy.EvaluateDeployability(m).Violations {
+		flagged[v.Rule+"/"+v.Clause] = true
+	}
+	if !flagged[ids.DeployPolicyElements+"/sqs-principals"] {
+		t.Errorf(`%d accounts and "*" pass`, awslimits.MaxSQSPrincipals)
 	}
 }
