@@ -466,3 +466,25 @@ func TestPrincipalsOfEveryKindCount(t *testing.T) {
 		t.Errorf(`%d accounts and "*" pass`, awslimits.MaxSQSPrincipals)
 	}
 }
+
+// An SQS statement of exactly the allowed number of actions passes.
+func TestSQSActionsAtTheLimit(t *testing.T) {
+	actions := []any{"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+		"sqs:GetQueueUrl", "sqs:ChangeMessageVisibility", "sqs:ListQueueTags", "sqs:PurgeQueue"}
+	for _, n := range []int{awslimits.MaxSQSActionsPerStatement, awslimits.MaxSQSActionsPerStatement + 1} {
+		if n > len(actions) {
+			t.Fatalf("the test lists %d actions, needs %d", len(actions), n)
+		}
+		m := deployBaseline(t)
+		add(m, "aws:sqs/queuePolicy:QueuePolicy", "fixture-queue-policy", map[string]any{"queueUrl": queueURL, "policy": jsonString(map[string]any{
+			"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Action": actions[:n], "Resource": queueArn,
+				"Principal": map[string]any{"AWS": "arn:aws:iam::123456789012:root"}}}})}, nil)
+		failed := false
+		for _, v := range policy.EvaluateDeployability(m).Violations {
+			failed = failed || v.Rule == ids.DeployPolicyElements && v.Clause == "sqs-actions"
+		}
+		if failed != (n > awslimits.MaxSQSActionsPerStatement) {
+			t.Errorf("%d actions: failed = %v", n, failed)
+		}
+	}
+}
