@@ -488,3 +488,39 @@ func TestSQSActionsAtTheLimit(t *testing.T) {
 		}
 	}
 }
+
+// A QuickSight object's owner is its awsAccountId input, else the account
+// of its ARN: a permission to another account's group breaks owner-account.
+func TestQuickSightOwnerAccount(t *testing.T) {
+	group := func(account string) string {
+		return "arn:aws:quicksight:us-east-1:" + account + ":group/default/flowlog-analysts"
+	}
+	for _, c := range []struct {
+		name      string
+		accountID string // awsAccountId input ("" for none)
+		principal string
+		flagged   bool
+	}{
+		{"awsAccountId decides over the ARN", "111111111111", group("111111111111"), false},
+		{"awsAccountId, another account's group", "111111111111", group("123456789012"), true},
+		{"no awsAccountId: the ARN's account", "", group("111111111111"), true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := mockaws.New(project, "dev")
+			in := map[string]any{"dataSourceId": "flowlogs", "name": "flowlogs", "type": "ATHENA",
+				"permissions": []any{map[string]any{"principal": c.principal, "actions": []any{"quicksight:DescribeDataSource"}}}}
+			if c.accountID != "" {
+				in["awsAccountId"] = c.accountID
+			}
+			add(m, "aws:quicksight/dataSource:DataSource", "fixture-data-source", in,
+				map[string]any{"arn": "arn:aws:quicksight:us-east-1:123456789012:datasource/flowlogs"})
+			flagged := false
+			for _, v := range policy.Evaluate(m, nil, policy.At(fixtureTime)).Violations {
+				flagged = flagged || v.Rule == ids.QuickSightPermissionsScoped && v.Clause == "owner-account"
+			}
+			if flagged != c.flagged {
+				t.Errorf("owner-account flagged = %v, want %v", flagged, c.flagged)
+			}
+		})
+	}
+}
