@@ -524,3 +524,36 @@ func TestQuickSightOwnerAccount(t *testing.T) {
 		})
 	}
 }
+
+// One day is an expiry, for current objects and noncurrent versions alike.
+func TestOneDayIsAnExpiry(t *testing.T) {
+	m := baseline(t)
+	for _, r := range policy.List(res(t, m, firehoseBucket+"-lifecycle").Inputs["rules"]) {
+		rule := r.(map[string]any)
+		if _, ok := rule["expiration"]; ok {
+			set(rule, "expiration.days", float64(1))
+		}
+		if _, ok := rule["noncurrentVersionExpiration"]; ok {
+			set(rule, "noncurrentVersionExpiration.noncurrentDays", float64(1))
+		}
+	}
+	for _, v := range policy.Evaluate(m, nil, policy.At(fixtureTime)).Violations {
+		t.Errorf("expiry after 1 day: %s", v)
+	}
+}
+
+// The clauses of the public-access rule are its four settings in kebab case.
+func TestPublicAccessClauseIDs(t *testing.T) {
+	r, ok := policy.RuleByID(ids.S3PublicAccessBlock)
+	if !ok {
+		t.Fatal("no public-access rule")
+	}
+	var got []string
+	for _, c := range r.Clauses {
+		got = append(got, c.ID)
+	}
+	want := []string{"block-present", "block-public-acls", "block-public-policy", "ignore-public-acls", "restrict-public-buckets"}
+	if !slices.Equal(got, want) {
+		t.Errorf("clauses %v, want %v", got, want)
+	}
+}
