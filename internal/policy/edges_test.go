@@ -557,3 +557,52 @@ func TestPublicAccessClauseIDs(t *testing.T) {
 		t.Errorf("clauses %v, want %v", got, want)
 	}
 }
+
+// The TLS deny's condition may hold aws:SecureTransport false as a JSON
+// boolean or as the string "false"; true is no TLS deny.
+func TestTLSDenyConditionValue(t *testing.T) {
+	for _, c := range []struct {
+		value   any
+		flagged bool
+	}{{false, false}, {"false", false}, {"true", true}} {
+		m := baseline(t)
+		editPolicy(t, res(t, m, flowLogBucket+"-policy"), "policy", func(s []any) []any {
+			stmt(s, 0)["Condition"] = map[string]any{"Bool": map[string]any{"aws:SecureTransport": c.value}}
+			return s
+		})
+		flagged := false
+		for _, v := range policy.Evaluate(m, nil, policy.At(fixtureTime)).Violations {
+			flagged = flagged || v.Rule == ids.S3TLSOnly
+		}
+		if flagged != c.flagged {
+			t.Errorf("aws:SecureTransport %#v: flagged = %v, want %v", c.value, flagged, c.flagged)
+		}
+	}
+}
+
+// Only symmetric keys must rotate; the key spec may come from keySpec or
+// the older customerMasterKeySpec.
+func TestKeyRotationBySpec(t *testing.T) {
+	for _, c := range []struct {
+		inputs  map[string]any
+		flagged bool
+	}{
+		{map[string]any{}, true},
+		{map[string]any{"keySpec": "SYMMETRIC_DEFAULT"}, true},
+		{map[string]any{"customerMasterKeySpec": "SYMMETRIC_DEFAULT"}, true},
+		{map[string]any{"keySpec": "RSA_2048"}, false},
+		{map[string]any{"customerMasterKeySpec": "ECC_NIST_P256"}, false},
+		{map[string]any{"keySpec": "RSA_2048", "enableKeyRotation": true}, false},
+		{map[string]any{"keySpec": "SYMMETRIC_DEFAULT", "enableKeyRotation": true}, false},
+	} {
+		m := mockaws.New(project, "dev")
+		add(m, "aws:kms/key:Key", "fixture-key", c.inputs, nil)
+		flagged := false
+		for _, v := range policy.Evaluate(m, nil, policy.At(fixtureTime)).Violations {
+			flagged = flagged || v.Rule == ids.KMSKeyRotation
+		}
+		if flagged != c.flagged {
+			t.Errorf("key %v: flagged = %v, want %v", c.inputs, flagged, c.flagged)
+		}
+	}
+}
