@@ -606,3 +606,21 @@ func TestKeyRotationBySpec(t *testing.T) {
 		}
 	}
 }
+
+// A scan cutoff of exactly Athena's minimum is a cutoff; one byte less is not.
+func TestAthenaScanCutoffAtTheMinimum(t *testing.T) {
+	for _, c := range []struct {
+		cutoff  float64
+		flagged bool
+	}{{awslimits.MinAthenaScanLimitBytes, false}, {awslimits.MinAthenaScanLimitBytes - 1, true}} {
+		m := baseline(t)
+		set(res(t, m, workgroup).Inputs, "configuration.bytesScannedCutoffPerQuery", c.cutoff)
+		flagged := false
+		for _, v := range policy.Evaluate(m, nil, policy.At(fixtureTime)).Violations {
+			flagged = flagged || v.Rule == ids.AthenaScanCutoff
+		}
+		if flagged != c.flagged {
+			t.Errorf("cutoff %v: flagged = %v, want %v", c.cutoff, flagged, c.flagged)
+		}
+	}
+}
