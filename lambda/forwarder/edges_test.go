@@ -6,8 +6,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +23,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/cwlogs"
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/cwlogs/cwlogstest"
 )
 
@@ -291,9 +294,15 @@ func TestDeadLetterQueueFailedEntriesNamed(t *testing.T) {
 		return sqsAll(in, "InternalError"), nil
 	}), QueueURL: testQueueURL, Sender: testSender(acceptAll{}, newFakeClock())}
 	q.Sender.Config.MaxAttempts = 3
+	logs := &syncBuffer{}
+	q.Sender.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	err := q.Write(context.Background(), []string{"a", "b"})
 	if !errors.Is(err, errDeadLetter) || !strings.Contains(err.Error(), "SQS failed 2 messages, e.g. InternalError") || calls != 3 {
 		t.Fatalf("%d calls, err %v", calls, err)
+	}
+	// Each retry's debug line numbers the attempt it announces.
+	if r := logs.lines(t, "retrying SendMessageBatch"); len(r) != 2 || r[0]["attempt"] != float64(2) || r[1]["attempt"] != float64(3) {
+		t.Errorf("retry log lines %v", r)
 	}
 }
 
@@ -327,7 +336,7 @@ func TestDeadLetterQueueDeadline(t *testing.T) {
 		left      time.Duration
 		wantCalls int
 	}{
-		{"only the reserve left", dlqReserve, 0},
+		{"only the reserve left", 200 * time.Millisecond, 0}, // dlqReserve
 		// 40ms to work: one call, then the 50ms backoff would reach into the reserve.
 		{"backoff into the reserve", dlqReserve + 40*time.Millisecond, 1},
 	} {
@@ -495,5 +504,227 @@ func TestPutScratchKeepsBoundedBuffers(t *testing.T) {
 			len(sc.buf) != 0 || len(sc.bad) != 0 || len(sc.records) != 0 {
 			t.Errorf("%s: kept buf %d/%d, bad %d/%d, records %d/%d", tc.name, len(sc.buf), cap(sc.buf), len(sc.bad), cap(sc.bad), len(sc.records), cap(sc.records))
 		}
+	}
+}
+
+// TestHandlerWithoutDeadLetterQueue: a handler without a dead-letter queue
+// forwards a clean payload without touching the queue, and fails a payload
+// with something to dead-letter instead of calling a nil queue.
+func TestHandlerWithoutDeadLetterQueue(t *testing.T) {
+	e := newTestEnv(t, nil, nil)
+	e.h.dlq = nil
+	st, err := e.invoke(t, flowLogPayload(3, 11))
+	if err != nil || st.DeliveredLines != 3 || st.DeadLetterError {
+		t.Fatalf("clean payload: stats %+v, err %v", st, err)
+	}
+	p := flowLogPayload(3, 12)
+	p.Events[1].Message = "not a flow log"
+	st, err = e.invoke(t, p)
+	if err == nil || !strings.Contains(err.Error(), "no dead-letter queue configured") || !st.DeadLetterError || st.Unsent != 2 {
+		t.Fatalf("payload with a bad line: stats %+v, err %v", st, err)
+	}
+	// The summary line carries the error only when there is one.
+	ok, failed := e.logs.lines(t, "payload forwarded"), e.logs.lines(t, "dead letters not written")
+	if _, has := ok[0]["error"]; len(ok) != 1 || has {
+		t.Errorf("summary of the clean payload: %v", ok)
+	}
+	if len(failed) != 1 || !strings.Contains(fmt.Sprint(failed[0]["error"]), "no dead-letter queue configured") {
+		t.Errorf("summary of the failed payload: %v", failed)
+	}
+}
+
+// TestMalformedDetailFillsItsCap: the list of malformed events stops once
+// the detail holds MaxDetailBytes; a detail that reaches the cap exactly is
+// kept whole, without TruncatedMarker.
+func TestMalformedDetailFillsItsCap(t *testing.T) {
+	h := NewHandler(Config{}, acceptAll{}, nil, slog.New(slog.DiscardHandler))
+	detail := func(reason0 string) string {
+		p := &cwlogs.Payload{Malformed: []cwlogs.MalformedEvent{{Index: 0, Reason: reason0}, {Index: 1, Reason: "b"}}}
+		l := &letters{}
+		h.malformed(p, &Stats{}, "data", l)
+		if l.err != nil || len(l.bodies) != 1 {
+			t.Fatalf("letters %d, err %v", len(l.bodies), l.err)
+		}
+		var d DeadLetter
+		if err := json.Unmarshal([]byte(l.bodies[0]), &d); err != nil {
+			t.Fatal(err)
+		}
+		return d.Detail
+	}
+	short := detail("a")
+	head := len(short) - len(" 0: a; 1: b;")
+	reason := strings.Repeat("r", MaxDetailBytes-head-len(" 0: ;"))
+	if got := detail(reason); len(got) != MaxDetailBytes || !strings.HasSuffix(got, " 0: "+reason+";") {
+		t.Errorf("detail of %d bytes ending %q, want the first event only, %d bytes", len(got), got[max(len(got)-20, 0):], MaxDetailBytes)
+	}
+}
+
+// TestDetailLogsPerKind: of eleven malformed events, and of eleven lines
+// too big for a record, maxDetailLogs are logged one by one; the rest are
+// only counted.
+func TestDetailLogsPerKind(t *testing.T) {
+	logs := &syncBuffer{}
+	h := NewHandler(Config{Fields: flowlog.V2Fields()}, acceptAll{}, nil, slog.New(slog.NewJSONHandler(logs, nil)))
+	fields := strings.Fields(flowLogPayload(1, 3).Events[0].Message)
+	fields[2] = "eni-" + strings.Repeat("f", MaxRecordBytes)
+	big := strings.Join(fields, " ")
+	p := &cwlogs.Payload{MessageType: cwlogs.MessageTypeData}
+	for i := range maxDetailLogs + 1 {
+		p.Malformed = append(p.Malformed, cwlogs.MalformedEvent{Index: 2 * i, Reason: "no message"})
+		p.Events = append(p.Events, cwlogs.Event{ID: fmt.Sprint(i), Message: big})
+	}
+	st, l := &Stats{}, &letters{}
+	h.malformed(p, st, "data", l)
+	sc := h.scratch.Get().(*scratch)
+	h.records(p, st, sc, l)
+	if st.MalformedEvents != maxDetailLogs+1 || st.Oversize != maxDetailLogs+1 || l.err != nil {
+		t.Fatalf("stats %+v, err %v", st, l.err)
+	}
+	for _, msg := range []string{"malformed log event: dead-lettered with its payload", "flow log line too big for a Firehose record: dead-lettered"} {
+		if n := len(logs.lines(t, msg)); n != maxDetailLogs {
+			t.Errorf("%q: %d lines, want %d", msg, n, maxDetailLogs)
+		}
+	}
+	// The size of an oversize line is counted with its newline, in the log
+	// and in the letter.
+	if o := logs.lines(t, "flow log line too big for a Firehose record: dead-lettered"); len(o) == 0 || o[0]["bytes"] != float64(len(big)+1) {
+		t.Errorf("oversize log %v, want bytes %d", o[:min(len(o), 1)], len(big)+1)
+	}
+	var d DeadLetter
+	if err := json.Unmarshal([]byte(l.bodies[1]), &d); err != nil || d.Reason != ReasonOversize ||
+		!strings.HasPrefix(d.Detail, fmt.Sprintf("event 0: %d bytes with its newline", len(big)+1)) {
+		t.Errorf("first oversize letter: %s %q, err %v", d.Reason, d.Detail, err)
+	}
+}
+
+// TestRecordsBufferSizedOnce: the lines are packed into one buffer
+// allocated at their exact size, and a scratch buffer of exactly that size
+// is reused rather than replaced.
+func TestRecordsBufferSizedOnce(t *testing.T) {
+	h := NewHandler(Config{Fields: flowlog.V2Fields()}, acceptAll{}, nil, slog.New(slog.DiscardHandler))
+	p := flowLogPayload(20, 14)
+	size := 0
+	for _, e := range p.Events {
+		size += len(e.Message) + 1
+	}
+	sc := &scratch{}
+	h.records(p, &Stats{}, sc, &letters{})
+	if len(sc.buf) != size || cap(sc.buf) != size {
+		t.Errorf("buffer of %d bytes, capacity %d, want both %d", len(sc.buf), cap(sc.buf), size)
+	}
+	buf := make([]byte, 0, size)
+	sc = &scratch{buf: buf}
+	h.records(p, &Stats{}, sc, &letters{})
+	if &sc.buf[:1][0] != &buf[:1][0] {
+		t.Error("a scratch buffer of exactly the size needed was replaced")
+	}
+}
+
+// TestPackOneByteOver: two lines that fill a record but for one byte
+// make two records.
+func TestPackOneByteOver(t *testing.T) {
+	h := NewHandler(Config{Fields: flowlog.V2Fields()}, acceptAll{}, nil, slog.New(slog.DiscardHandler))
+	h.maxRecordBytes = 1000
+	base := flowLogPayload(2, 15)
+	line := func(i, size int) string { // size with the newline
+		f := strings.Fields(base.Events[i].Message)
+		f[2] = "eni-"
+		f[2] += strings.Repeat("a", size-len(strings.Join(f, " "))-1)
+		return strings.Join(f, " ")
+	}
+	p := &cwlogs.Payload{MessageType: cwlogs.MessageTypeData, Events: []cwlogs.Event{{ID: "1", Message: line(0, 500)}, {ID: "2", Message: line(1, 501)}}}
+	records := h.records(p, &Stats{}, &scratch{}, &letters{})
+	if len(records) != 2 || len(records[0]) != 500 || len(records[1]) != 501 {
+		t.Errorf("%d records for lines of 500 and 501 bytes in records of at most 1000", len(records))
+	}
+}
+
+// TestHandlerLeadingLineBreak: a line break at the very start of a message
+// is a line break too: the line is dead-lettered in its own letter.
+func TestHandlerLeadingLineBreak(t *testing.T) {
+	e := newTestEnv(t, nil, nil)
+	p := flowLogPayload(3, 16)
+	p.Events[0].Message = "\n" + p.Events[0].Message
+	p.Events[1].Message = "\r" + p.Events[1].Message
+	st, err := e.invoke(t, p)
+	if err != nil || st.NotFlowLog != 2 || st.DeliveredLines != 1 {
+		t.Fatalf("stats %+v, err %v", st, err)
+	}
+	letters := e.sqs.letters(t)
+	if len(letters) != 2 {
+		t.Fatalf("%d letters, want one per line", len(letters))
+	}
+	for _, l := range letters {
+		if l.Lines != 1 || !strings.Contains(l.Detail, errLineBreak.Error()) {
+			t.Errorf("letter %+v", l)
+		}
+	}
+}
+
+// TestSenderRecordErrorNamesTheFirstCode: the error of records Firehose
+// keeps refusing carries the code and message of the first refused entry
+// of the last response, and the retry's debug line numbers the attempt
+// it announces.
+func TestSenderRecordErrorNamesTheFirstCode(t *testing.T) {
+	logs := &syncBuffer{}
+	s := testSender(apiFunc(func(_ context.Context, in *firehose.PutRecordBatchInput) (*firehose.PutRecordBatchOutput, error) {
+		out, _ := acceptAll{}.PutRecordBatch(context.Background(), in)
+		// The first call refuses records 1 and 2, the retry both again.
+		for i, code := range []string{"", "ServiceUnavailableException", "InternalFailure"}[3-len(in.Records):] {
+			if code != "" {
+				out.RequestResponses[i].ErrorCode, out.RequestResponses[i].ErrorMessage = aws.String(code), aws.String("m"+code)
+			}
+		}
+		out.FailedPutCount = aws.Int32(2)
+		return out, nil
+	}), newFakeClock())
+	s.Config.MaxAttempts = 2
+	s.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	_, err := s.Send(context.Background(), makeRecords(3, 10))
+	var re *RecordError
+	if !errors.As(err, &re) || re.Code != "ServiceUnavailableException" || re.Message != "mServiceUnavailableException" || re.Count != 2 {
+		t.Fatalf("err %v (%+v)", err, re)
+	}
+	if r := logs.lines(t, "retrying PutRecordBatch"); len(r) != 1 || r[0]["attempt"] != float64(2) {
+		t.Errorf("retry log lines %v, want one for attempt 2", r)
+	}
+}
+
+// TestDeadLetterQueueCountsFailedBatches: the error counts the messages of
+// every batch that failed, wherever it was in the list.
+func TestDeadLetterQueueCountsFailedBatches(t *testing.T) {
+	calls := 0
+	q := &DeadLetterQueue{API: sqsFunc(func(_ context.Context, in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
+		calls++
+		if calls == 1 {
+			return sqsAll(in, ""), nil
+		}
+		return nil, apiError("AccessDenied", smithy.FaultClient)
+	}), QueueURL: testQueueURL, Sender: testSender(acceptAll{}, newFakeClock())}
+	bodies := make([]string, 25)
+	for i := range bodies {
+		bodies[i] = fmt.Sprintf(`{"n":%d}`, i)
+	}
+	err := q.Write(context.Background(), bodies)
+	if !errors.Is(err, errDeadLetter) || !strings.Contains(err.Error(), ": 15 of 25 messages") || calls != 3 {
+		t.Fatalf("%d calls, err %v", calls, err)
+	}
+}
+
+// TestDeadLetterQueueMissingEntry: an entry the answer mentions neither as
+// sent nor as failed is sent again, and named MissingResponseEntry when it
+// never gets through.
+func TestDeadLetterQueueMissingEntry(t *testing.T) {
+	calls := 0
+	q := &DeadLetterQueue{API: sqsFunc(func(_ context.Context, in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
+		calls++
+		out := sqsAll(in, "")
+		out.Successful = out.Successful[:len(out.Successful)-1]
+		return out, nil
+	}), QueueURL: testQueueURL, Sender: testSender(acceptAll{}, newFakeClock())}
+	q.Sender.Config.MaxAttempts = 2
+	err := q.Write(context.Background(), []string{"a", "b"})
+	if !errors.Is(err, errDeadLetter) || !strings.Contains(err.Error(), "SQS failed 1 messages, e.g. MissingResponseEntry") || calls != 2 {
+		t.Fatalf("%d calls, err %v", calls, err)
 	}
 }

@@ -100,6 +100,7 @@ func TestKinesisTestdataEvent(t *testing.T) {
 	}
 	batch := e.logs.lines(t, "kinesis batch forwarded")
 	if len(batch) != 1 || batch[0]["kinesis_records"] != float64(3) || batch[0]["handled_records"] != float64(3) ||
+		batch[0]["control_messages"] != float64(1) || batch[0]["error"] != nil ||
 		batch[0]["retry_from"] != "" || batch[0]["stream_arn"] != cwlogstest.StreamARN || batch[0]["shard_id"] != cwlogstest.ShardID {
 		t.Fatalf("batch summary %v", batch)
 	}
@@ -224,6 +225,9 @@ func TestKinesisBadRecords(t *testing.T) {
 	recs := kinesisRecords(t, good, good, good, good)
 	recs[1].Kinesis.Data = []byte("not gzip")
 	recs[2].Kinesis.Data = gzipBytes([]byte(`{"messageType":"NEW_MESSAGE","logEvents":[]}`))
+	// Record 1 without an eventID: its letter names it by shard and
+	// sequence number all the same.
+	recs[1].EventID = ""
 	event, _ := cwlogstest.KinesisEventOf(recs)
 	// Record 3 without data at all.
 	var raw map[string][]map[string]any
@@ -246,7 +250,7 @@ func TestKinesisBadRecords(t *testing.T) {
 		t.Fatalf("bad payload letters %q", got)
 	}
 	for i, l := range letters {
-		if want := "kinesis record " + recs[i+1].EventID + ": "; !strings.HasPrefix(l.Detail, want) {
+		if want := "kinesis record " + cwlogstest.ShardID + ":" + recs[i+1].Kinesis.SequenceNumber + ": "; !strings.HasPrefix(l.Detail, want) {
 			t.Errorf("letter %d detail %q, want prefix %q", i, l.Detail, want)
 		}
 	}
@@ -274,7 +278,7 @@ func TestKinesisLowOnTime(t *testing.T) {
 	if concat(delivered) != joined(flowLogPayload(5, 8).Events) {
 		t.Error("want record 0 delivered, record 1 left")
 	}
-	if b := e.logs.lines(t, "kinesis batch forwarded"); len(b) != 1 || b[0]["low_on_time"] != true {
+	if b := e.logs.lines(t, "kinesis batch forwarded"); len(b) != 1 || b[0]["low_on_time"] != true || b[0]["retried_records"] != float64(1) {
 		t.Errorf("batch summary %v", b)
 	}
 }
@@ -290,8 +294,11 @@ func TestKinesisNoSequenceNumber(t *testing.T) {
 	recs[0].Kinesis.SequenceNumber = ""
 	recs[0].Kinesis.Data = []byte("junk")
 	event, _ := cwlogstest.KinesisEventOf(recs)
-	if _, err := e.h.Invoke(context.Background(), event); err == nil || !strings.Contains(err.Error(), "no sequence number") {
+	if _, err := e.h.Invoke(context.Background(), event); err == nil || !strings.Contains(err.Error(), "kinesis record 1 of 1 has no sequence number") {
 		t.Fatalf("err = %v", err)
+	}
+	if b := e.logs.lines(t, "kinesis batch forwarded"); len(b) != 1 || !strings.Contains(fmt.Sprint(b[0]["error"]), "no sequence number") {
+		t.Errorf("batch summary %v", b)
 	}
 }
 
