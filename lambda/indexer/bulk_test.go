@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -183,6 +185,10 @@ func TestSendRetriesFailedRequests(t *testing.T) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			w.Write([]byte(`{"error":{"type":"cluster_block_exception","reason":"blocked"},"status":503}`))
 		}},
+		{name: "500", failures: 1, fail: func(g *giveUp, w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusInternalServerError)
+			w.Write([]byte(`{"error":{"type":"exception","reason":"boom"},"status":500}`))
+		}},
 		{name: "429", failures: 1, fail: func(g *giveUp, w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusTooManyRequests)
 			w.Write([]byte(`{"error":{"type":"circuit_breaking_exception","reason":"[parent] Data too large"},"status":429}`))
@@ -277,8 +283,29 @@ func TestSendDoesNotRetryRefusedRequest(t *testing.T) {
 	if len(res.Failed) != 10 || res.Requests != 1 || sl.count() != 0 {
 		t.Fatalf("result %+v after %d waits", summarize(res), sl.count())
 	}
-	if res.Failed[0].Status != 403 || !strings.Contains(res.Failed[0].Reason, "not authorized") {
+	if res.Failed[0].Status != 403 || !strings.Contains(res.Failed[0].Reason, "not authorized") || strings.Contains(res.Failed[0].Reason, "BULK_MAX_BYTES") {
 		t.Fatalf("failure %+v", res.Failed[0])
+	}
+}
+
+// TestSendRefusedBodyNamesTheSetting: a body the domain refuses as too
+// large (413) fails its documents without a retry, with the advice to
+// lower BULK_MAX_BYTES.
+func TestSendRefusedBodyNamesTheSetting(t *testing.T) {
+	f := newFakeOS(t)
+	b, _ := testBatch(t, 10, 24)
+	f.onRequest = func(n int, w http.ResponseWriter, r *http.Request) bool {
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		w.Write([]byte(`{"message":"Request size exceeded 10485760 bytes"}`))
+		return true
+	}
+	sl := &recordingSleep{}
+	res := newSender(f, t, sl).Send(context.Background(), b)
+	if len(res.Failed) != 10 || res.Requests != 1 || sl.count() != 0 {
+		t.Fatalf("result %+v after %d waits", summarize(res), sl.count())
+	}
+	if want := fmt.Sprintf("the domain refused a %d-byte _bulk body (413); lower BULK_MAX_BYTES", len(b.Body)); res.Failed[0].Status != 413 || !strings.HasPrefix(res.Failed[0].Reason, want) {
+		t.Fatalf("failure %+v, want the reason to start %q", res.Failed[0], want)
 	}
 }
 
@@ -329,6 +356,18 @@ func TestBackoffBounds(t *testing.T) {
 			if d < full/2 || d > full {
 				t.Fatalf("backoff(%d) = %v, want within [%v, %v]", attempt+1, d, full/2, full)
 			}
+		}
+	}
+}
+
+// TestBackoffDefaults: zero delays mean the defaults, 200ms doubled per
+// retry up to 5s (the lower bound of the jitter is half of that).
+func TestBackoffDefaults(t *testing.T) {
+	s := &BulkSender{Rand: func() float64 { return 0 }}
+	for attempt, want := range []time.Duration{100, 200, 400, 800, 1600, 2500, 2500} {
+		want *= time.Millisecond
+		if d := s.backoff(attempt + 1); d != want {
+			t.Errorf("backoff(%d) = %v, want %v", attempt+1, d, want)
 		}
 	}
 }
@@ -401,6 +440,7 @@ func TestSendCapsEveryRequestByTheDeadline(t *testing.T) {
 		{"timeout longer than the time left", 20 * time.Second, 3 * time.Second, 30 * time.Second, 4 * time.Second, 17 * time.Second},
 		{"short timeouts, slow answers", 20 * time.Second, 3 * time.Second, 5 * time.Second, 5 * time.Second, 17 * time.Second},
 		{"less than twice the reserve left", 4 * time.Second, 3 * time.Second, 30 * time.Second, time.Second, 2 * time.Second},
+		{"a zero reserve is the default, 3s", 20 * time.Second, 0, 30 * time.Second, 4 * time.Second, 17 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := &fakeClock{now: start}
@@ -432,5 +472,79 @@ func TestSendCapsEveryRequestByTheDeadline(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestChunkEndFillsTheLimit: a request takes documents up to exactly
+// MaxBodyBytes; zero means DefaultMaxBodyBytes.
+func TestChunkEndFillsTheLimit(t *testing.T) {
+	docs := []Doc{{Start: 0, End: 10}, {Start: 10, End: 20}, {Start: 20, End: 30}, {Start: 30, End: 40}}
+	if end := (&BulkSender{MaxBodyBytes: 30}).chunkEnd(docs, 0); end != 3 {
+		t.Errorf("limit 30: chunk of %d documents of 10 bytes, want 3", end)
+	}
+	big := []Doc{{Start: 0, End: DefaultMaxBodyBytes - 10}, {Start: DefaultMaxBodyBytes - 10, End: DefaultMaxBodyBytes}, {Start: DefaultMaxBodyBytes, End: DefaultMaxBodyBytes + 1}}
+	if end := (&BulkSender{}).chunkEnd(big, 0); end != 2 {
+		t.Errorf("default limit: chunk of %d documents, want the 2 that make %d bytes", end, DefaultMaxBodyBytes)
+	}
+}
+
+// bulkFunc adapts a function to BulkAPI, for tests of how the sender reads
+// a response, without HTTP.
+type bulkFunc func(ctx context.Context, req opensearchapi.BulkReq) (*opensearchapi.BulkResp, error)
+
+func (f bulkFunc) Bulk(ctx context.Context, req opensearchapi.BulkReq) (*opensearchapi.BulkResp, error) {
+	return f(ctx, req)
+}
+
+// TestSendItemReasons: an item's reason is its error's reason, followed by
+// the cause's when that says something else, or the item status when the
+// item has no error at all; for the documents given up (retryable
+// statuses) as for those rejected.
+func TestSendItemReasons(t *testing.T) {
+	b, _ := testBatch(t, 7, 22)
+	items := []string{
+		`{"index":{"status":400,"error":{"type":"mapper_parsing_exception","reason":"failed to parse","caused_by":{"reason":"For input string"}}}}`,
+		`{"index":{"status":400,"error":{"type":"mapper_parsing_exception","reason":"same","caused_by":{"reason":"same"}}}}`,
+		`{"index":{"status":400,"error":{"type":"mapper_parsing_exception","reason":"no cause"}}}`,
+		`{"index":{"status":409}}`,
+		`{"index":{"status":300}}`,
+		`{"index":{"status":503}}`,
+		`{"index":{"status":503,"error":{"type":"unavailable_shards_exception","reason":"busy"}}}`,
+	}
+	s := &BulkSender{MaxAttempts: 1, Client: bulkFunc(func(context.Context, opensearchapi.BulkReq) (*opensearchapi.BulkResp, error) {
+		var resp opensearchapi.BulkResp
+		err := json.Unmarshal([]byte(`{"errors":true,"items":[`+strings.Join(items, ",")+`]}`), &resp)
+		return &resp, err
+	})}
+	res := s.Send(context.Background(), b)
+	var got []string
+	for _, e := range append(res.Rejected, res.Failed...) {
+		got = append(got, e.Reason)
+	}
+	want := []string{"failed to parse: For input string", "same", "no cause", "item status 409", "item status 300", "item status 503", "busy"}
+	if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+		t.Errorf("reasons %q, want %q", got, want)
+	}
+}
+
+// TestSendReadsAPartialBulkError: a client that reports the failed items of
+// a 200 answer as an error (opensearch-go's PartialBulkError, which
+// osclient masks but OPENSEARCH_GO_ERROR_MASK can unmask) still has its
+// items read one by one: only the refused document is sent again.
+func TestSendReadsAPartialBulkError(t *testing.T) {
+	f := newFakeOS(t)
+	b, keys := testBatch(t, 10, 23)
+	f.onItem = func(key string, try int) (int, string, string) {
+		if key == keys[3] && try == 1 {
+			return http.StatusTooManyRequests, "es_rejected_execution_exception", "queue full"
+		}
+		return 0, "", ""
+	}
+	s := newSender(f, t, &recordingSleep{})
+	s.Client = opensearchapi.NewFromClientWithErrors(f.client(t, 0).Client)
+	res := s.Send(context.Background(), b)
+	checkAllIndexedOnce(t, f, keys, res, false)
+	if res.Requests != 2 || res.Resent != 1 {
+		t.Fatalf("result %+v, want the refused document alone sent again", summarize(res))
 	}
 }

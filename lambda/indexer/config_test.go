@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,35 @@ func TestLoadConfigReportsEveryProblem(t *testing.T) {
 	for _, k := range []string{EnvEndpoint, EnvFlowLogFormat, EnvDeadLetterQueueURL, EnvRegion} {
 		if !strings.Contains(err.Error(), k) {
 			t.Errorf("error %q does not mention %s", err, k)
+		}
+	}
+}
+
+// TestLoadConfigBounds: every numeric setting is accepted at both ends of
+// its range and refused one step past each.
+func TestLoadConfigBounds(t *testing.T) {
+	for _, tc := range []struct {
+		key      string
+		ok, bad  []string
+		accepted func(Config) string
+	}{
+		{EnvBulkMaxBytes, []string{"65536", "104857600"}, []string{"65535", "104857601"}, func(c Config) string { return fmt.Sprint(c.BulkMaxBytes) }},
+		{EnvBulkMaxAttempts, []string{"1", "20"}, []string{"0", "21"}, func(c Config) string { return fmt.Sprint(c.BulkMaxAttempts) }},
+		{EnvRequestTimeout, []string{"1s", "15m0s"}, []string{"999ms", "15m0.001s"}, func(c Config) string { return c.RequestTimeout.String() }},
+	} {
+		for _, v := range tc.ok {
+			env := validEnv()
+			env[tc.key] = v
+			if c, err := LoadConfig(envOf(env)); err != nil || tc.accepted(c) != v {
+				t.Errorf("%s=%s: config %+v, err %v", tc.key, v, c, err)
+			}
+		}
+		for _, v := range tc.bad {
+			env := validEnv()
+			env[tc.key] = v
+			if _, err := LoadConfig(envOf(env)); err == nil || !strings.Contains(err.Error(), tc.key) {
+				t.Errorf("%s=%s: err %v, want it refused", tc.key, v, err)
+			}
 		}
 	}
 }

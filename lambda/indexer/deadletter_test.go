@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -91,6 +92,71 @@ func TestSQSDeadLettersGivesUp(t *testing.T) {
 	}
 }
 
+// TestSQSDeadLettersFullBatch: messages that add up to exactly 256 KiB go
+// in one SendMessageBatch call: "the maximum total payload size (the sum of
+// the individual lengths of all of the batched messages)" is 256 KiB.
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html
+func TestSQSDeadLettersFullBatch(t *testing.T) {
+	letter := func(n int) DeadLetter {
+		return DeadLetter{Stage: StageParse, Reason: "r", Line: strings.Repeat("x", n)}
+	}
+	probe := letter(60000)
+	m, err := probe.Messages(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := letter(60000 + sqsMaxBatchBytes/4 - len(m[0])) // a message of 64 KiB
+	if m, _ = d.Messages(nil); len(m) != 1 || len(m[0]) != sqsMaxBatchBytes/4 {
+		t.Fatalf("message of %d bytes", len(m[0]))
+	}
+	q := newFakeSQS(t)
+	sink := &SQSDeadLetters{Client: q.client(), QueueURL: testQueueURL}
+	if err := sink.Send(context.Background(), []DeadLetter{d, d, d, d}); err != nil {
+		t.Fatal(err)
+	}
+	if q.calls != 1 || len(q.letters(t)) != 4 {
+		t.Errorf("%d calls for 4 messages of 64 KiB", q.calls)
+	}
+}
+
+// TestSQSDeadLettersCountsFailedBatches: the error counts the messages of
+// the batch that failed, wherever it was in the list.
+func TestSQSDeadLettersCountsFailedBatches(t *testing.T) {
+	q := newFakeSQS(t)
+	q.onCall = func(n int) int {
+		if n == 2 {
+			return http.StatusForbidden
+		}
+		return 0
+	}
+	sink := &SQSDeadLetters{Client: q.client(), QueueURL: testQueueURL, Sleep: (&recordingSleep{}).Sleep}
+	letters := make([]DeadLetter, 12)
+	for i := range letters {
+		letters[i] = DeadLetter{Stage: StageParse, Reason: "r", Line: fmt.Sprint(i)}
+	}
+	err := sink.Send(context.Background(), letters)
+	if err == nil || !strings.HasPrefix(err.Error(), "2 of 12 dead-letter messages") || q.calls != 2 {
+		t.Fatalf("%d calls, err %v", q.calls, err)
+	}
+}
+
+// TestSQSDeadLettersBackoffDefaults: with MaxAttempts and BaseDelay zero, a
+// failed entry is tried 4 times, after waits of 100ms doubled each time,
+// with equal jitter (Rand 0.5: three quarters of each).
+func TestSQSDeadLettersBackoffDefaults(t *testing.T) {
+	q := newFakeSQS(t)
+	q.onEntry = func(n int, body string) (bool, string, bool) { return true, "ServiceUnavailable", false }
+	sl := &recordingSleep{}
+	sink := &SQSDeadLetters{Client: q.client(), QueueURL: testQueueURL, Sleep: sl.Sleep, Rand: func() float64 { return 0.5 }}
+	err := sink.Send(context.Background(), []DeadLetter{{Stage: StageParse, Reason: "r"}})
+	if err == nil || !strings.Contains(err.Error(), "after 4 attempts") || q.calls != 4 {
+		t.Fatalf("error %v after %d calls", err, q.calls)
+	}
+	if fmt.Sprint(sl.delays) != "[75ms 150ms 300ms]" {
+		t.Errorf("waits %v, want [75ms 150ms 300ms]", sl.delays)
+	}
+}
+
 // Every part of a dead letter is capped, and the line, however long and
 // whatever its characters, is split so that every message fits SQS and
 // the pieces rebuild it byte for byte.
@@ -136,5 +202,67 @@ func TestDeadLetterMessagesFitSQS(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDeadLetterBase64Pieces: a line that is not text goes in pieces of
+// lineBudget/4*3 bytes, lineBudget once in base64: a line of exactly that
+// many bytes is one message, without part numbers; one byte more is two.
+func TestDeadLetterBase64Pieces(t *testing.T) {
+	for _, tc := range []struct {
+		bytes, messages int
+		parts           bool
+	}{{1, 1, false}, {lineBudget / 4 * 3, 1, false}, {lineBudget/4*3 + 1, 2, true}} {
+		d := DeadLetter{Stage: StageParse, Reason: "r", Line: strings.Repeat("\xff", tc.bytes)}
+		bodies, err := d.Messages(nil)
+		if err != nil || len(bodies) != tc.messages {
+			t.Fatalf("line of %d bytes: %d messages, err %v; want %d", tc.bytes, len(bodies), err, tc.messages)
+		}
+		if hasPart := strings.Contains(bodies[0], `"part":`); hasPart != tc.parts {
+			t.Errorf("line of %d bytes: part numbers %v, want %v: %.120s", tc.bytes, hasPart, tc.parts, bodies[0])
+		}
+	}
+}
+
+// TestCapTextEdges: text of exactly the limit is kept whole; longer text is
+// cut on a rune boundary to fit the limit with its marker, even when no
+// byte before the cut starts a rune.
+func TestCapTextEdges(t *testing.T) {
+	marker := func(n int) string { return fmt.Sprintf("…[truncated: %d bytes in all]", n) }
+	for _, tc := range []struct {
+		in, want string
+		cut      bool
+	}{
+		{strings.Repeat("a", 100), strings.Repeat("a", 100), false},
+		{strings.Repeat("a", 101), strings.Repeat("a", 100-len(marker(101))) + marker(101), true},
+		// The cut falls inside an é: back to its first byte.
+		{"a" + strings.Repeat("é", 60), "a" + strings.Repeat("é", (100-len(marker(121))-1)/2) + marker(121), true},
+		// Nothing but continuation bytes: cut to nothing.
+		{strings.Repeat("\x80", 200), marker(200), true},
+	} {
+		got, cut := capText(tc.in, 100)
+		if got != tc.want || cut != tc.cut || len(got) > 100 {
+			t.Errorf("capText(%q, 100) = %q, %v; want %q, %v", tc.in, got, cut, tc.want, tc.cut)
+		}
+	}
+}
+
+// TestSplitTextCounts: splitText counts a rune six bytes when encoding/json
+// may escape it and its UTF-8 length otherwise, and fills each piece up to
+// the budget.
+func TestSplitTextCounts(t *testing.T) {
+	for _, tc := range []struct {
+		r        string
+		perPiece int // with a budget of 12
+	}{
+		{"a", 12}, {" ", 12}, {"~", 12}, {"é", 6}, {"\u2027", 4}, {"😀", 3},
+		{"\x00", 2}, {"\x1f", 2}, {`"`, 2}, {`\`, 2}, {"<", 2}, {">", 2}, {"&", 2}, {"\u2028", 2}, {"\u2029", 2},
+	} {
+		s := strings.Repeat(tc.r, 3*tc.perPiece+1)
+		got := splitText(s, 12)
+		want := []string{strings.Repeat(tc.r, tc.perPiece), strings.Repeat(tc.r, tc.perPiece), strings.Repeat(tc.r, tc.perPiece), tc.r}
+		if !slices.Equal(got, want) {
+			t.Errorf("splitText(%d × %q, 12) = %q, want pieces of %d", 3*tc.perPiece+1, tc.r, got, tc.perPiece)
+		}
 	}
 }

@@ -364,3 +364,58 @@ func TestHandlerDeadLetterAtTheSQSLimit(t *testing.T) {
 		t.Fatalf("the 250 KB line went in %d message(s)", len(q.messages))
 	}
 }
+
+// TestDistinctReasons: the summary's failure reasons are the first n
+// distinct "type: reason" texts, in order, a missing part left out.
+func TestDistinctReasons(t *testing.T) {
+	errs := []ItemError{
+		{Type: "a", Reason: "1"}, {Type: "a", Reason: "1"}, {Type: "b"}, {Reason: "2"}, {Type: "a", Reason: "1"},
+		{Type: "c", Reason: "3"}, {Type: "d", Reason: "4"}, {Type: "e", Reason: "5"},
+	}
+	if got := distinctReasons(errs, 5); strings.Join(got, "|") != "a: 1|b|2|c: 3|d: 4" {
+		t.Errorf("distinctReasons = %q", got)
+	}
+	if got := distinctReasons(errs[:3], 5); strings.Join(got, "|") != "a: 1|b" {
+		t.Errorf("distinctReasons of 3 = %q", got)
+	}
+}
+
+// TestRejectNamesTheIndexOfAnIdentifiedEvent: a dead letter names the
+// document's index only when the event has an id (and so a document).
+func TestRejectNamesTheIndexOfAnIdentifiedEvent(t *testing.T) {
+	fos, q := newFakeOS(t), newFakeSQS(t)
+	h := newTestHandler(t, fos, q)
+	p := &cwlogs.Payload{Events: []cwlogs.Event{{ID: "1", Timestamp: 1432826855000}, {Timestamp: 1432826855000}}}
+	for i := range p.Events {
+		h.reject(p, &p.Events[i], StageParse, errors.New("bad"))
+	}
+	if len(h.letters) != 2 || h.letters[0].Index != "cwl-2015.05.28" || h.letters[1].Index != "" {
+		t.Errorf("letters %+v", h.letters)
+	}
+}
+
+// TestReleaseKeepsBoundedBatches: a batch buffer of up to retainBatchBytes
+// is kept for the next invocation, a bigger one dropped.
+func TestReleaseKeepsBoundedBatches(t *testing.T) {
+	h := &Handler{}
+	for _, tc := range []struct {
+		capacity int
+		kept     bool
+	}{{retainBatchBytes, true}, {retainBatchBytes + 1, false}} {
+		h.batch.Body = make([]byte, 10, tc.capacity)
+		h.release()
+		if kept := cap(h.batch.Body) == tc.capacity; kept != tc.kept || len(h.batch.Body) != 0 {
+			t.Errorf("capacity %d: kept %v, want %v", tc.capacity, kept, tc.kept)
+		}
+	}
+}
+
+// TestHandlerLogsToItsLogger: the handler logs to Log when it is set.
+func TestHandlerLogsToItsLogger(t *testing.T) {
+	var buf bytes.Buffer
+	h := &Handler{Log: slog.New(slog.NewTextHandler(&buf, nil))}
+	h.logger().Info("here")
+	if !strings.Contains(buf.String(), "msg=here") {
+		t.Errorf("log %q", buf.String())
+	}
+}

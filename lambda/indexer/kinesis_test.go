@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -178,6 +179,9 @@ func TestKinesisBadRecords(t *testing.T) {
 	recs := kinesisRecordsOf(t, good, good, good)
 	recs[0].Kinesis.Data = []byte("not gzip")
 	recs[1].Kinesis.Data = gzipped(t, `{"messageType":"NEW_MESSAGE","logEvents":[]}`)
+	// Record 1 without an eventID: its letter names it by shard and
+	// sequence number all the same.
+	recs[1].EventID = ""
 	k, resp, err := h.HandleKinesis(context.Background(), kinesisEvent(t, recs))
 	if err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("failures %q, err %v", seqs(resp), err)
@@ -187,7 +191,7 @@ func TestKinesisBadRecords(t *testing.T) {
 		t.Fatalf("letters %+v, summary %+v", letters, k)
 	}
 	for i, l := range letters {
-		if l.Stage != StagePayload || !strings.HasPrefix(l.Reason, "kinesis record "+recs[i].EventID+": ") {
+		if l.Stage != StagePayload || !strings.HasPrefix(l.Reason, "kinesis record "+cwlogstest.ShardID+":"+recs[i].Kinesis.SequenceNumber+": ") {
 			t.Errorf("letter %d: %+v", i, l)
 		}
 	}
@@ -237,5 +241,65 @@ func TestInvokeShapes(t *testing.T) {
 	}
 	if fos.count() != 5 {
 		t.Errorf("%d documents, want 5", fos.count())
+	}
+}
+
+// TestKinesisLowOnTime: with less than twice the bulk sender's reserve
+// left (3s by default, Reserve 0), the indexer stops before the next
+// record and reports it; with exactly twice, or with the check disabled
+// (a negative Reserve), it indexes every record. The clock is a fake one an
+// hour ahead of the real one, so the contexts' real deadlines never pass.
+func TestKinesisLowOnTime(t *testing.T) {
+	start := time.Now().Add(time.Hour).Truncate(time.Second)
+	for _, tc := range []struct {
+		name    string
+		left    time.Duration
+		reserve time.Duration
+		low     bool
+	}{
+		{"less than twice the default reserve", 6*time.Second - time.Millisecond, 0, true},
+		{"twice the default reserve", 6 * time.Second, 0, false},
+		{"reserve disabled", time.Second, -1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fos, q := newFakeOS(t), newFakeSQS(t)
+			h := newTestHandler(t, fos, q)
+			clock := &fakeClock{now: start}
+			h.Bulk.Now, h.Bulk.Reserve = clock.Now, tc.reserve
+			ps := []*cwlogs.Payload{cwlogstest.FlowLogPayload(5, 36), cwlogstest.FlowLogPayload(5, 37), cwlogstest.FlowLogPayload(5, 38)}
+			recs := kinesisRecordsOf(t, ps...)
+			ctx, cancel := context.WithDeadline(context.Background(), start.Add(tc.left))
+			defer cancel()
+			k, resp, err := h.HandleKinesis(ctx, kinesisEvent(t, recs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.low {
+				if len(resp.BatchItemFailures) != 0 || k.LowOnTime || k.Handled != 3 || fos.count() != 15 {
+					t.Fatalf("failures %q, summary %+v", seqs(resp), k)
+				}
+				return
+			}
+			if seqs(resp) != recs[1].Kinesis.SequenceNumber || !k.LowOnTime || k.RetryFrom != recs[1].Kinesis.SequenceNumber ||
+				k.Retried != 2 || k.Handled != 1 || fos.count() != 5 {
+				t.Fatalf("failures %q, summary %+v", seqs(resp), k)
+			}
+		})
+	}
+}
+
+// TestKinesisNoSequenceNumber: a record that can neither be indexed nor
+// dead-lettered, and has no sequence number to report, fails the
+// invocation, so that Lambda retries the batch.
+func TestKinesisNoSequenceNumber(t *testing.T) {
+	fos, q := newFakeOS(t), newFakeSQS(t)
+	h := newTestHandler(t, fos, q)
+	q.onCall = func(int) int { return http.StatusInternalServerError }
+	recs := kinesisRecordsOf(t, cwlogstest.FlowLogPayload(3, 39), cwlogstest.FlowLogPayload(3, 40))
+	recs[1].Kinesis.SequenceNumber = ""
+	recs[1].Kinesis.Data = []byte("junk")
+	k, _, err := h.HandleKinesis(context.Background(), kinesisEvent(t, recs))
+	if err == nil || !strings.Contains(err.Error(), "kinesis record 2 of 2 has no sequence number to report") || k.Handled != 1 || k.RetryFrom != "" {
+		t.Fatalf("summary %+v, err %v", k, err)
 	}
 }

@@ -388,7 +388,7 @@ func TestEncoderDoesNotKeepViewsOfTheMetadata(t *testing.T) {
 		m.LogGroup, m.LogStream = unsafe.String(&buf[0], 16), unsafe.String(&buf[16], len(buf)-16)
 		return m
 	}
-	for i, next := range []string{"/vpc/flow-logs-beni-0000000000000000b-all", "/vpc/flow-logs-beni-0000000000000000c-all", "/vpc/flow-logs-aeni-0000000000000000a-all"} {
+	for i, next := range []string{"/vpc/flow-logs-beni-0000000000000000b-all", "/vpc/flow-logs-beni-0000000000000000c-all", "/vpc/flow-logs-ceni-0000000000000000c-all", "/vpc/flow-logs-aeni-0000000000000000a-all"} {
 		for _, fast := range []bool{true, false} {
 			m := view()
 			var out []byte
@@ -409,5 +409,74 @@ func TestEncoderDoesNotKeepViewsOfTheMetadata(t *testing.T) {
 			}
 		}
 		copy(buf, next)
+	}
+}
+
+// TestAppendParsedInt32OutOfRange: a parsed value the parser marks plain is
+// copied as it is only up to nine digits for a 32-bit field; a longer one
+// is checked, and refused when it does not fit.
+func TestAppendParsedInt32OutOfRange(t *testing.T) {
+	fields, _ := flowlog.FieldsByName([]string{"srcport", "bytes"})
+	e := mustEncoder(t, fields)
+	var rec flowlog.Record
+	if err := flowlog.NewParser(fields).ParseInto("2147483648 1", &rec); err != nil || !rec.Plain(0) {
+		t.Fatalf("parse: %v, plain %v", err, rec.Plain(0))
+	}
+	if out, _, err := e.Append([]byte("x"), &rec, testMeta); !errors.Is(err, ErrBadValue) || string(out) != "x" {
+		t.Errorf("error %v, output %q; want an out-of-range error", err, out)
+	}
+	// The fast path leaves it to the general one.
+	if out, _, ok := e.AppendLine([]byte("x"), flowlog.NewParser(fields), "2147483648 1", testMeta); ok || string(out) != "x" {
+		t.Errorf("AppendLine took it: %q", out)
+	}
+}
+
+// TestAppendLongestID: an event id of MaxIDLen bytes is taken.
+func TestAppendLongestID(t *testing.T) {
+	e := mustEncoder(t, flowlog.V2Fields())
+	rec := parse(t, flowlog.V2Fields(), "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA")
+	m := testMeta
+	m.ID = strings.Repeat("1", MaxIDLen)
+	if _, _, err := e.Append(nil, rec, m); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestAppendIDEveryByte: an id of digits with any one byte changed is
+// written as AppendString writes it: copied when it is digits, escaped
+// when a byte needs it.
+func TestAppendIDEveryByte(t *testing.T) {
+	e := mustEncoder(t, flowlog.V2Fields())
+	rec := parse(t, flowlog.V2Fields(), "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA")
+	for _, n := range []int{8, 13, 16} {
+		for pos := range n {
+			for b := range 256 {
+				id := []byte(strings.Repeat("7", n))
+				id[pos] = byte(b)
+				m := testMeta
+				m.ID = string(id)
+				out, _, err := e.Append(nil, rec, m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := `,"_id":` + string(AppendString(nil, m.ID)) + `}}`
+				if !strings.Contains(string(out), want) {
+					t.Fatalf("id %q: %q, want it to contain %q", m.ID, out[:min(len(out), 120)], want)
+				}
+			}
+		}
+	}
+}
+
+// TestAppendEmptyInteger: an empty value of a numeric field (which no
+// parse gives, but a Record built by hand can hold) is refused, not read.
+func TestAppendEmptyInteger(t *testing.T) {
+	fields, _ := flowlog.FieldsByName([]string{"srcport", "bytes"})
+	e := mustEncoder(t, fields)
+	for _, values := range [][]string{{"", "1"}, {"1", ""}, {"-", "-"}} {
+		_, _, err := e.Append(nil, &flowlog.Record{Values: values}, testMeta)
+		if (values[0] == "-") != (err == nil) || (err != nil && !errors.Is(err, ErrBadValue)) {
+			t.Errorf("%q: error %v", values, err)
+		}
 	}
 }

@@ -80,3 +80,26 @@ func BenchmarkAppendString(b *testing.B) {
 		buf = AppendString(buf[:0], "eni-1235b8ca123456789")
 	}
 }
+
+// TestAppendStringEveryByte: a string of plain ASCII ("A" or "a") with any
+// one byte changed, at any position of the eight-byte words plainPrefix
+// tests, is valid JSON in valid UTF-8 that reads back as the string
+// (invalid UTF-8 as U+FFFD).
+func TestAppendStringEveryByte(t *testing.T) {
+	for _, n := range []int{8, 9, 16} {
+		for pos := range n * 2 {
+			for b := range 256 {
+				// Fillers below 0x60 and above: a filler of 0x60 or more
+				// overflows the word test's subtraction turned addition.
+				s := []byte(strings.Repeat("Aa"[pos/n:pos/n+1], n))
+				pos := pos % n
+				s[pos] = byte(b)
+				out := AppendString(nil, string(s))
+				var back string
+				if err := json.Unmarshal(out, &back); err != nil || !utf8.Valid(out) || back != strings.ToValidUTF8(string(s), "\uFFFD") {
+					t.Fatalf("AppendString(%q) = %q (%v)", s, out, err)
+				}
+			}
+		}
+	}
+}

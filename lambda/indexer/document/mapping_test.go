@@ -35,7 +35,7 @@ func TestPropertiesCoverCatalogAndExtras(t *testing.T) {
 }
 
 func TestValidateIndexPrefix(t *testing.T) {
-	for _, ok := range []string{"cwl", "flow-logs", "vpc_flow.logs", "a", "0logs", strings.Repeat("a", MaxIndexPrefixLen)} {
+	for _, ok := range []string{"cwl", "flow-logs", "vpc_flow.logs", "a", "0logs", "z9", strings.Repeat("a", MaxIndexPrefixLen)} {
 		if err := ValidateIndexPrefix(ok); err != nil {
 			t.Errorf("%q: %v", ok, err)
 		}
