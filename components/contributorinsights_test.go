@@ -229,3 +229,77 @@ func TestInsightRunbookSectionExists(t *testing.T) {
 		t.Errorf("docs/operations.md has no section with anchor %q; it has %v", InsightRunbookAnchor, anchors)
 	}
 }
+
+// TestInsightAlarmArgsAtTheirBounds: the alarm settings are accepted at each
+// end of what CloudWatch takes (PutMetricAlarm: a period that is a multiple
+// of 60 up to 86,400 s, at least one evaluation period; a threshold of 0 is
+// a threshold), and refused one step past it; only alarms need the topic.
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+func TestInsightAlarmArgsAtTheirBounds(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func(al *InsightAlarm)
+		ok   bool
+	}{
+		{"threshold 0", func(al *InsightAlarm) { al.Threshold = 0 }, true},
+		{"period 60", func(al *InsightAlarm) { al.Period = 60 }, true},
+		{"period 86400", func(al *InsightAlarm) { al.Period = 86400 }, true},
+		{"period 86460", func(al *InsightAlarm) { al.Period = 86460 }, false},
+		{"period 0", func(al *InsightAlarm) { al.Period = 0 }, false},
+		{"one evaluation period", func(al *InsightAlarm) { al.EvaluationPeriods = 1 }, true},
+		{"no evaluation period", func(al *InsightAlarm) { al.EvaluationPeriods = 0 }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := insightArgs()
+			tc.set(&a.Alarms[0])
+			_, err := mockaws.Run(func(ctx *pulumi.Context) error {
+				_, err := NewContributorInsights(ctx, "ci", a)
+				return err
+			}, "vpc-flow-logs", "test", nil)
+			if (err == nil) != tc.ok {
+				t.Fatalf("err = %v, want accepted = %v", err, tc.ok)
+			}
+		})
+	}
+	t.Run("no alarms need no topic", func(t *testing.T) {
+		a := insightArgs()
+		a.Alarms, a.AlarmTopicArn = nil, nil
+		if _, err := mockaws.Run(func(ctx *pulumi.Context) error {
+			_, err := NewContributorInsights(ctx, "ci", a)
+			return err
+		}, "vpc-flow-logs", "test", nil); err != nil {
+			t.Fatalf("rules without alarms refused: %v", err)
+		}
+	})
+}
+
+// TestInsightAlarmDescriptionFitsCloudWatch: the description is the
+// configured text, a space, the rule's summary and the runbook link, and
+// never longer than the 1,024 characters PutMetricAlarm takes
+// (AlarmDescription): at exactly 1,024 it is kept whole; one more and the
+// summary is cut with "..." before the link, which is always kept.
+func TestInsightAlarmDescriptionFitsCloudWatch(t *testing.T) {
+	al := insightArgs().Alarms[0]
+	link := " Runbook: " + runbook.Link(InsightRunbookAnchor)
+	al.Description = ""
+	if got := insightAlarmDescription(al, "expr"); !strings.HasPrefix(got, "(Contributor Insights alarm one-source-rejected: expr ") || !strings.HasSuffix(got, link) {
+		t.Errorf("without a description: %q", got)
+	}
+	al.Description = "x"
+	base := len(insightAlarmDescription(al, "expr")) // "x (...)" and the link
+	for _, extra := range []int{1024 - base, 1025 - base, 5000} {
+		al.Description = strings.Repeat("x", 1+extra)
+		got := insightAlarmDescription(al, "expr")
+		whole := extra <= 1024-base
+		if len(got) > 1024 || !strings.HasSuffix(got, link) || strings.Contains(got, "...") == whole {
+			t.Errorf("description of %d characters: %d characters, kept whole = %v, want at most 1024, whole = %v, ending in the link",
+				len(al.Description), len(got), !strings.Contains(got, "..."), whole)
+		}
+		if !whole && len(got) != 1024 {
+			t.Errorf("a cut description is %d characters, want the 1024 of the limit", len(got))
+		}
+		if whole && !strings.HasPrefix(got, al.Description+" (") {
+			t.Errorf("a description that fits is not kept whole: %q", got[:40])
+		}
+	}
+}

@@ -61,6 +61,10 @@ func TestDashboardComponent(t *testing.T) {
 		strings.Join(c.InsightRules, ",") != "rejected-sources,top-talkers" {
 		t.Errorf("contents %+v", c)
 	}
+	// The alarm's graph is of its own metric: the queue's dimension too.
+	if want := dashboard.MetricKey("AWS/SQS", "ApproximateNumberOfMessagesVisible", map[string]string{"QueueName": queue}) + " threshold 0"; len(c.AlarmGraphs) == 1 && c.AlarmGraphs[0] != want {
+		t.Errorf("alarm graph %q, want %q", c.AlarmGraphs[0], want)
+	}
 	if got := await(t, d.DashboardURL); got != dashboard.ConsoleURL(mockaws.Region, "vpc-flow-logs-test-us-east-1") {
 		t.Errorf("DashboardURL %v", got)
 	}

@@ -269,3 +269,40 @@ func TestFirehosePipelineKMS(t *testing.T) {
 		t.Errorf("role may use the key outside S3: %v", st["Condition"])
 	}
 }
+
+// TestFirehosePipelineArgsAtTheirBounds: Firehose's S3 buffering hints take
+// a size of 1-128 MiB and an interval of 0-900 s, both ends included
+// (https://docs.aws.amazon.com/firehose/latest/APIReference/API_BufferingHints.html);
+// one step past either end, or a key that is not a KMS key, is refused.
+func TestFirehosePipelineArgsAtTheirBounds(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func(a *FirehosePipelineArgs)
+		ok   bool
+	}{
+		{"buffer of 1 MiB", func(a *FirehosePipelineArgs) { a.BufferSizeMB = 1 }, true},
+		{"buffer of 128 MiB", func(a *FirehosePipelineArgs) { a.BufferSizeMB = 128 }, true},
+		{"buffer of -1 MiB", func(a *FirehosePipelineArgs) { a.BufferSizeMB = -1 }, false}, // 0 is the default
+		{"buffer of 129 MiB", func(a *FirehosePipelineArgs) { a.BufferSizeMB = 129 }, false},
+		{"interval of 0 s", func(a *FirehosePipelineArgs) { a.BufferIntervalSeconds = 0 }, true},
+		{"interval of 900 s", func(a *FirehosePipelineArgs) { a.BufferIntervalSeconds = 900 }, true},
+		{"interval of -1 s", func(a *FirehosePipelineArgs) { a.BufferIntervalSeconds = -1 }, false},
+		{"interval of 901 s", func(a *FirehosePipelineArgs) { a.BufferIntervalSeconds = 901 }, false},
+		{"key not KMS", func(a *FirehosePipelineArgs) { a.KmsKeyArn = "arn:aws:s3:::flow-bucket" }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := firehoseArgs(FeedLambda)
+			tc.set(a)
+			m, err := mockaws.Run(func(ctx *pulumi.Context) error {
+				_, err := NewFirehosePipeline(ctx, "fh", a)
+				return err
+			}, "vpc-flow-logs", "test", nil)
+			if tc.ok && err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if !tc.ok && (err == nil || len(m.Resources) > 1) {
+				t.Fatalf("err = %v, %d resources registered; want an error and no resource", err, len(m.Resources))
+			}
+		})
+	}
+}
