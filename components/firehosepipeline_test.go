@@ -306,3 +306,32 @@ func TestFirehosePipelineArgsAtTheirBounds(t *testing.T) {
 		})
 	}
 }
+
+// TestFirehosePipelineEveryModeCompletes: in every feed mode the
+// constructor goes on past its feed (subscription filter, flow logs, or the
+// forwarder) and returns the pipeline with its outputs: the stream it
+// declared, and in direct mode a flow log per VPC.
+func TestFirehosePipelineEveryModeCompletes(t *testing.T) {
+	for _, mode := range FeedModes {
+		t.Run(mode, func(t *testing.T) {
+			var fh *FirehosePipeline
+			m := run(t, func(ctx *pulumi.Context) error {
+				a := firehoseArgs(mode)
+				a.VpcIDs = []pulumi.StringInput{pulumi.String("vpc-11111111"), pulumi.String("vpc-22222222")}
+				var err error
+				fh, err = NewFirehosePipeline(ctx, "fh", a)
+				return err
+			})
+			if fh == nil {
+				t.Fatal("no pipeline and no error")
+			}
+			if got, want := await(t, fh.StreamName), mustGet(t, m, "fh-stream").Outputs["name"]; got != want {
+				t.Errorf("StreamName = %v, want the stream's %v", got, want)
+			}
+			if mode == FeedDirect {
+				mustGet(t, m, "fh-vpc0")
+				mustGet(t, m, "fh-vpc1")
+			}
+		})
+	}
+}

@@ -140,12 +140,17 @@ func TestFlowLogToS3KMSAndExistingBucket(t *testing.T) {
 		t.Errorf("KMS encryption = %v", sse)
 	}
 
+	var ext *FlowLogToS3
 	m = run(t, func(ctx *pulumi.Context) error {
 		a := s3Args()
 		a.ExistingBucketArn = "arn:aws:s3:::shared-flow-logs"
-		_, err := NewFlowLogToS3(ctx, "ext", a)
+		var err error
+		ext, err = NewFlowLogToS3(ctx, "ext", a)
 		return err
 	})
+	if got := await(t, ext.BucketName); got != "shared-flow-logs" {
+		t.Errorf("BucketName = %v, want the existing bucket's name, shared-flow-logs", got)
+	}
 	if n := len(m.ByType("aws:s3/bucketV2:BucketV2")); n != 0 {
 		t.Errorf("existing bucket given, yet %d buckets created", n)
 	}
@@ -158,12 +163,13 @@ func TestFlowLogToS3KMSAndExistingBucket(t *testing.T) {
 
 func TestFlowLogToS3RejectsBadArgs(t *testing.T) {
 	cases := map[string]func(a *FlowLogToS3Args){
-		"no vpcs":    func(a *FlowLogToS3Args) { a.VpcIDs = nil },
-		"no fields":  func(a *FlowLogToS3Args) { a.Fields = nil },
-		"traffic":    func(a *FlowLogToS3Args) { a.TrafficType = "DENY" },
-		"interval":   func(a *FlowLogToS3Args) { a.AggregationInterval = 300 },
-		"format":     func(a *FlowLogToS3Args) { a.FileFormat = "csv" },
-		"bucket arn": func(a *FlowLogToS3Args) { a.ExistingBucketArn = "arn:aws:kms:us-east-1:1:key/x" },
+		"no vpcs":     func(a *FlowLogToS3Args) { a.VpcIDs = nil },
+		"no fields":   func(a *FlowLogToS3Args) { a.Fields = nil },
+		"traffic":     func(a *FlowLogToS3Args) { a.TrafficType = "DENY" },
+		"interval":    func(a *FlowLogToS3Args) { a.AggregationInterval = 300 },
+		"format":      func(a *FlowLogToS3Args) { a.FileFormat = "csv" },
+		"bucket arn":  func(a *FlowLogToS3Args) { a.ExistingBucketArn = "arn:aws:kms:us-east-1:1:key/x" },
+		"key not KMS": func(a *FlowLogToS3Args) { a.KmsKeyArn = "arn:aws:s3:::flow-bucket" },
 		"kms + existing": func(a *FlowLogToS3Args) {
 			a.ExistingBucketArn = "arn:aws:s3:::b"
 			a.KmsKeyArn = "arn:aws:kms:us-east-1:1:key/x"

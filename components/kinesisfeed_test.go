@@ -21,9 +21,16 @@ func TestFirehoseForwarderFromKinesis(t *testing.T) {
 		a := firehoseArgs(FeedLambda)
 		a.LogGroupName, a.LogGroupArn = nil, nil
 		a.KinesisStreamArn, a.KinesisKeyArn = pulumi.String(testStreamArn), pulumi.String(testKeyArn)
-		_, err := NewFirehosePipeline(ctx, "fh", a)
+		fh, err := NewFirehosePipeline(ctx, "fh", a)
+		if err == nil && fh == nil {
+			t.Error("NewFirehosePipeline returned neither a pipeline nor an error")
+		}
 		return err
 	})
+	// The rest of the pipeline follows the mapping: the forwarder's
+	// dead-letter alarm and the stream.
+	mustGet(t, m, "fh-forwarder-dead-letters-depth")
+	mustGet(t, m, "fh-stream")
 	if n := len(m.ByType("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")); n != 0 {
 		t.Errorf("%d subscription filters with a Kinesis feed", n)
 	}

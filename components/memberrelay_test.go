@@ -141,6 +141,16 @@ func TestMemberRelayParts(t *testing.T) {
 			t.Errorf("args %+v: error %v, want %q", tc.args, err, tc.want)
 		}
 	}
+	// Logs alone need no event bus: only alarms do.
+	if _, err := mockaws.Run(func(ctx *pulumi.Context) error {
+		_, err := NewMemberRelay(ctx, "central", &MemberRelayArgs{
+			LogDestinationArn: testDestination, LogGroupName: pulumi.String("g"),
+			LogGroupArn: pulumi.String("arn:aws:logs:us-east-1:123456789012:log-group:g"),
+		})
+		return err
+	}, "vpc-flow-logs", "test", nil); err != nil {
+		t.Errorf("a relay of logs alone refused: %v", err)
+	}
 }
 
 func mustJSON(t *testing.T, v any) string {
