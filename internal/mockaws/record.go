@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/archive"
@@ -164,7 +165,7 @@ func encodeValue(v any) (any, error) {
 			return nil, fmt.Errorf("a recorded map has the key %q the encoding reserves", tagKey)
 		}
 		out := make(map[string]any, len(t))
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			var err error
 			if out[k], err = encodeValue(t[k]); err != nil {
 				return nil, fmt.Errorf("%s: %w", k, err)
@@ -220,15 +221,6 @@ func decodeValue(v any) (any, error) {
 		return t, nil
 	}
 	return v, nil
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // decodeTagged reads back a value encodeValue wrote as {"$mockaws": tag, "element": el}.
