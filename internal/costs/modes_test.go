@@ -183,6 +183,12 @@ func modeEstimate(t *testing.T, kv []string) *Estimate {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return estimateOf(t, m)
+}
+
+// estimateOf is the estimate of the recorded graph m at 5 GB a day.
+func estimateOf(t *testing.T, m *mockaws.Mocks) *Estimate {
+	t.Helper()
 	p, err := LoadPrices()
 	if err != nil {
 		t.Fatal(err)
@@ -297,14 +303,7 @@ func TestAthenaCutoffZeroIsNoCutoff(t *testing.T) {
 		}
 		c["bytesScannedCutoffPerQuery"] = float64(0)
 	}
-	p, err := LoadPrices()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(diagram.Build(m), p, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := estimateOf(t, m)
 	i := slices.IndexFunc(e.Lines, func(l Line) bool { return l.What == "Athena queries in s3-athena-workgroup" })
 	if i < 0 {
 		t.Fatalf("no Athena line: %+v", e.Lines)
@@ -337,14 +336,7 @@ func TestAnomalyAlarmsArePricedPerAlarm(t *testing.T) {
 	second := *band
 	second.Name, second.URN = band.Name+"-2", band.URN+"-2"
 	m.Resources = append(m.Resources, &second)
-	p, err := LoadPrices()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(diagram.Build(m), p, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := estimateOf(t, m)
 	i := slices.IndexFunc(e.Lines, func(l Line) bool { return l.What == "anomaly-detection alarms" })
 	if i < 0 {
 		t.Fatalf("no anomaly-detection line: %+v", e.Lines)
