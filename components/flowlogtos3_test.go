@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -128,12 +129,20 @@ func TestFlowLogToS3(t *testing.T) {
 }
 
 func TestFlowLogToS3KMSAndExistingBucket(t *testing.T) {
+	// The mocked engine drops log messages; the program's own recorder
+	// sees the key-policy warning, once, and only when a key is given.
+	warnings := &warnRecorder{}
 	m := run(t, func(ctx *pulumi.Context) error {
+		warnings.Log = ctx.Log
+		ctx.Log = warnings
 		a := s3Args()
 		a.KmsKeyArn = "arn:aws:kms:us-east-1:123456789012:key/abcd"
 		_, err := NewFlowLogToS3(ctx, "kms", a)
 		return err
 	})
+	if want := LogDeliveryKeyWarning("arn:aws:kms:us-east-1:123456789012:key/abcd", "aws", "us-east-1", "123456789012"); len(warnings.msgs) != 1 || warnings.msgs[0] != want {
+		t.Errorf("warnings with a key = %q, want the key-policy warning once", warnings.msgs)
+	}
 	rule := asMap(mustGet(t, m, "kms-bucket-encryption").Inputs["rules"].([]any)[0])
 	sse := asMap(rule["applyServerSideEncryptionByDefault"])
 	if sse["sseAlgorithm"] != "aws:kms" || sse["kmsMasterKeyId"] != "arn:aws:kms:us-east-1:123456789012:key/abcd" {
@@ -141,13 +150,19 @@ func TestFlowLogToS3KMSAndExistingBucket(t *testing.T) {
 	}
 
 	var ext *FlowLogToS3
+	warnings = &warnRecorder{}
 	m = run(t, func(ctx *pulumi.Context) error {
+		warnings.Log = ctx.Log
+		ctx.Log = warnings
 		a := s3Args()
 		a.ExistingBucketArn = "arn:aws:s3:::shared-flow-logs"
 		var err error
 		ext, err = NewFlowLogToS3(ctx, "ext", a)
 		return err
 	})
+	if len(warnings.msgs) != 0 {
+		t.Errorf("warnings without a key = %q", warnings.msgs)
+	}
 	if got := await(t, ext.BucketName); got != "shared-flow-logs" {
 		t.Errorf("BucketName = %v, want the existing bucket's name, shared-flow-logs", got)
 	}
@@ -239,4 +254,18 @@ func TestLogDeliveryKeyStatement(t *testing.T) {
 	if placeholder := LogDeliveryKeyStatement("aws", "<region>", "<account-id>"); !strings.Contains(string(readme), placeholder) {
 		t.Errorf("docs/configuration.md, \"KMS keys\", does not show the key-policy statement:\n%s", placeholder)
 	}
+}
+
+// warnRecorder keeps the warnings a program logs and passes every message on.
+type warnRecorder struct {
+	pulumi.Log
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (w *warnRecorder) Warn(msg string, args *pulumi.LogArgs) error {
+	w.mu.Lock()
+	w.msgs = append(w.msgs, msg)
+	w.mu.Unlock()
+	return w.Log.Warn(msg, args)
 }

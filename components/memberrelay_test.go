@@ -177,3 +177,29 @@ func TestFlowLogToS3Partitions(t *testing.T) {
 		t.Errorf("destinationOptions = %v", opts)
 	}
 }
+
+// alarmsPerRelayRule is the most alarms of the longest names one relay
+// rule's pattern holds within EventBridge's limit: that many fit, one more
+// does not. The regions' names of a partition differ in length, and so do
+// the ARNs; the lengths here cover and go beyond the real ones.
+func TestAlarmsPerRelayRuleIsTheMostThatFit(t *testing.T) {
+	for _, partition := range []string{"aws", "aws-us-gov", "aws-iso-b"} {
+		for n := 1; n <= 60; n++ {
+			env := awsEnv{AccountID: "123456789012", Region: strings.Repeat("r", n), Partition: partition}
+			per := alarmsPerRelayRule(env)
+			size := func(k int) int {
+				arns := make([]any, k)
+				for i := range arns {
+					arns[i] = env.arn("cloudwatch", env.Region, env.AccountID, "alarm:"+strings.Repeat("x", maxAlarmNameLength))
+				}
+				return len(mustJSON(t, alarmPattern(arns)))
+			}
+			if s := size(per); per < 1 || s > awslimits.MaxEventPatternChars {
+				t.Errorf("%s, region of %d characters: %d alarms make a pattern of %d characters, over %d", partition, n, per, s, awslimits.MaxEventPatternChars)
+			}
+			if s := size(per + 1); s <= awslimits.MaxEventPatternChars {
+				t.Errorf("%s, region of %d characters: %d alarms, but %d fit (%d characters)", partition, n, per, per+1, s)
+			}
+		}
+	}
+}

@@ -1,0 +1,150 @@
+package components
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+)
+
+const (
+	testOrgStream = "arn:aws:kinesis:us-east-1:210987654321:stream/org-flows"
+	testOrgRole   = "arn:aws:iam::210987654321:role/org-flows-destination"
+)
+
+// TestLogDestination: the destination targets the central stream with its
+// role, carries the name tags, and its access policy lets exactly the
+// senders call PutSubscriptionFilter on it: an organization by
+// aws:PrincipalOrgID with any principal, or the listed accounts by name
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CreateDestination.html).
+func TestLogDestination(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		senders OrgSenders
+		// principal and condition of the statement, as JSON
+		principal, condition string
+	}{
+		{"organization", OrgSenders{OrganizationID: "o-abcdefghij"}, `"*"`, `{"StringEquals":{"aws:PrincipalOrgID":"o-abcdefghij"}}`},
+		{"accounts", OrgSenders{AccountIDs: []string{"123456789012", "111122223333"}}, `{"AWS":["123456789012","111122223333"]}`, `null`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var arn pulumi.StringOutput
+			m := run(t, func(ctx *pulumi.Context) error {
+				d, err := NewLogDestination(ctx, "dest", &LogDestinationArgs{
+					DestinationName: "org-flows",
+					StreamArn:       pulumi.String(testOrgStream),
+					RoleArn:         pulumi.String(testOrgRole),
+					Senders:         tc.senders,
+					Tags:            map[string]string{"team": "net"},
+				})
+				if err == nil {
+					arn = d.Arn
+				}
+				return err
+			})
+			// The destination takes the component's own name, as the
+			// other organization components' main resources do (so
+			// assertComponentTree, which wants name- prefixes, does not
+			// apply); both children are parented to the component.
+			comps := m.ByType("vpcflowlogs:index:LogDestination")
+			if len(comps) != 1 || comps[0].Name != "dest" {
+				t.Fatalf("want one LogDestination named dest, got %d", len(comps))
+			}
+			var kids []string
+			for _, k := range m.Children(comps[0]) {
+				kids = append(kids, k.Type+" "+k.Name)
+			}
+			slices.Sort(kids)
+			if got := strings.Join(kids, ", "); got != "aws:cloudwatch/logDestination:LogDestination dest, aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy dest-policy" {
+				t.Errorf("children: %s", got)
+			}
+			if got, want := m.OutputsCalls, 2; got != want {
+				t.Errorf("RegisterResourceOutputs called %d times, want %d (the component and the stack)", got, want)
+			}
+			dests := m.ByType("aws:cloudwatch/logDestination:LogDestination")
+			if len(dests) != 1 {
+				t.Fatalf("%d destinations", len(dests))
+			}
+			dest := dests[0]
+			if dest.Input("name") != "org-flows" || dest.Input("targetArn") != testOrgStream || dest.Input("roleArn") != testOrgRole {
+				t.Errorf("destination = %v", dest.Inputs)
+			}
+			if got := mustJSON(t, dest.Inputs["tags"]); got != `{"Name":"dest","team":"net"}` {
+				t.Errorf("destination tags = %s", got)
+			}
+			if got, want := await(t, arn), dest.Outputs["arn"]; got != want || got == "" {
+				t.Errorf("Arn = %v, want the destination's %v", got, want)
+			}
+			pol := mustGet(t, m, "dest-policy")
+			if pol.Input("destinationName") != "org-flows" {
+				t.Errorf("policy destinationName = %v", pol.Inputs["destinationName"])
+			}
+			st := statementBySid(t, policyDoc(t, pol, "accessPolicy"), "MembersSubscribe")
+			if st["Effect"] != "Allow" || st["Action"] != "logs:PutSubscriptionFilter" || st["Resource"] != dest.Outputs["arn"] {
+				t.Errorf("statement = %v", st)
+			}
+			if got := mustJSON(t, st["Principal"]); got != tc.principal {
+				t.Errorf("principal = %s, want %s", got, tc.principal)
+			}
+			if got := mustJSON(t, st["Condition"]); got != tc.condition {
+				t.Errorf("condition = %s, want %s", got, tc.condition)
+			}
+		})
+	}
+}
+
+// Bad arguments fail before anything is registered, naming the field.
+func TestLogDestinationRejectsBadArgs(t *testing.T) {
+	good := func() LogDestinationArgs {
+		return LogDestinationArgs{
+			DestinationName: "org-flows",
+			StreamArn:       pulumi.String(testOrgStream),
+			RoleArn:         pulumi.String(testOrgRole),
+			Senders:         OrgSenders{OrganizationID: "o-abcdefghij"},
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(*LogDestinationArgs)
+		want string
+	}{
+		{"empty name", func(a *LogDestinationArgs) { a.DestinationName = "" }, `DestinationName: "" is not 1-512 characters`},
+		{"colon", func(a *LogDestinationArgs) { a.DestinationName = "a:b" }, `DestinationName: "a:b"`},
+		{"star", func(a *LogDestinationArgs) { a.DestinationName = "a*" }, `DestinationName: "a*"`},
+		{"too long", func(a *LogDestinationArgs) { a.DestinationName = strings.Repeat("d", 513) }, "is not 1-512 characters"},
+		{"no stream", func(a *LogDestinationArgs) { a.StreamArn = nil }, "StreamArn and RoleArn: required"},
+		{"no role", func(a *LogDestinationArgs) { a.RoleArn = nil }, "StreamArn and RoleArn: required"},
+		{"no senders", func(a *LogDestinationArgs) { a.Senders = OrgSenders{} }, "Senders: OrganizationID or AccountIDs is required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := good()
+			tc.edit(&args)
+			m, err := mockaws.Run(func(ctx *pulumi.Context) error {
+				_, err := NewLogDestination(ctx, "dest", &args)
+				return err
+			}, "vpc-flow-logs", "test", nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), `LogDestination "dest"`) {
+				t.Fatalf("err = %v, want one naming %q", err, tc.want)
+			}
+			if len(m.Resources) != 0 {
+				t.Errorf("%d resources registered before the error", len(m.Resources))
+			}
+		})
+	}
+	// The longest name is allowed.
+	args := good()
+	args.DestinationName = strings.Repeat("d", 512)
+	run(t, func(ctx *pulumi.Context) error {
+		_, err := NewLogDestination(ctx, "dest", &args)
+		return err
+	})
+	if _, err := mockaws.Run(func(ctx *pulumi.Context) error {
+		_, err := NewLogDestination(ctx, "dest", nil)
+		return err
+	}, "vpc-flow-logs", "test", nil); err == nil || !strings.Contains(err.Error(), "args are required") {
+		t.Errorf("nil args: err = %v", err)
+	}
+}
