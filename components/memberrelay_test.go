@@ -203,3 +203,45 @@ func TestAlarmsPerRelayRuleIsTheMostThatFit(t *testing.T) {
 		}
 	}
 }
+
+// A relay of logs alone declares nothing for alarms; alarms that fill
+// their rules exactly take exactly that many rules, none empty.
+func TestMemberRelayRuleCount(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		_, err := NewMemberRelay(ctx, "central", &MemberRelayArgs{
+			LogGroupName:      pulumi.String("flows"),
+			LogGroupArn:       pulumi.String("arn:aws:logs:us-east-1:123456789012:log-group:flows"),
+			LogDestinationArn: testDestination,
+		})
+		return err
+	})
+	for _, r := range m.Resources {
+		if strings.Contains(r.Name, "alarms") {
+			t.Errorf("a relay of logs alone declares %s (%s)", r.Name, r.Type)
+		}
+	}
+
+	env := awsEnv{AccountID: mockaws.Account, Region: "us-east-1", Partition: "aws"}
+	per := alarmsPerRelayRule(env)
+	var arns []pulumi.StringInput
+	for i := range 2 * per {
+		arns = append(arns, pulumi.String(env.arn("cloudwatch", env.Region, env.AccountID, fmt.Sprintf("alarm:%03d-%s", i, strings.Repeat("x", maxAlarmNameLength-4)))))
+	}
+	m = run(t, func(ctx *pulumi.Context) error {
+		_, err := NewMemberRelay(ctx, "central", &MemberRelayArgs{AlarmArns: arns, AlarmEventBusArn: testBus})
+		return err
+	})
+	rules := m.ByType("aws:cloudwatch/eventRule:EventRule")
+	if len(rules) != 2 {
+		t.Fatalf("%d rules for %d alarms, %d to a rule", len(rules), len(arns), per)
+	}
+	for _, r := range rules {
+		var pattern struct{ Resources []string }
+		if err := json.Unmarshal([]byte(r.Input("eventPattern")), &pattern); err != nil {
+			t.Fatal(err)
+		}
+		if len(pattern.Resources) != per {
+			t.Errorf("%s forwards %d alarms, want %d", r.Name, len(pattern.Resources), per)
+		}
+	}
+}
