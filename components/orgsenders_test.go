@@ -38,7 +38,8 @@ func TestOrgSendersValidate(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want one saying %q", err, tc.want)
 			}
-			// An account listed twice is reported at its second place only.
+			// Each bad input is one error: an account listed twice is
+			// reported at its second place only.
 			if n := strings.Count(err.Error(), "\n") + 1; n != 1 {
 				t.Errorf("%d errors, want one: %v", n, err)
 			}
