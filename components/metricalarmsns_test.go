@@ -1,13 +1,16 @@
 package components
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/runbook"
 )
 
 func alarmArgs() *MetricAlarmSNSArgs {
@@ -145,5 +148,136 @@ func TestMetricAlarmSNSRejectsBadRules(t *testing.T) {
 				t.Fatalf("err = %v, %d resources registered", err, len(m.Resources))
 			}
 		})
+	}
+}
+
+// The bounds RenderPatterns documents are inclusive: a period of 60 s to one
+// day (86,400 s, within PutMetricAlarm's limit of Period x EvaluationPeriods,
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html),
+// a threshold from 1, and a filter pattern of up to
+// awslimits.MaxFilterPatternLength characters (PutMetricFilter's
+// filterPattern,
+// https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html).
+func TestRenderPatternsAtTheirBounds(t *testing.T) {
+	pattern := func(n int) string { return "[" + strings.Repeat("x", n-2) + "]" }
+	cases := []struct {
+		name   string
+		mutate func(r *AlarmRule)
+		ok     bool
+	}{
+		{"period 60", func(r *AlarmRule) { r.Period = 60 }, true},
+		{"period 86400", func(r *AlarmRule) { r.Period = 86400 }, true},
+		{"period 86460", func(r *AlarmRule) { r.Period = 86460 }, false},
+		{"threshold 1", func(r *AlarmRule) { r.Threshold = 1 }, true},
+		{"threshold 0", func(r *AlarmRule) { r.Threshold = 0 }, false},
+		{"pattern at the limit", func(r *AlarmRule) { r.Pattern = pattern(awslimits.MaxFilterPatternLength) }, true},
+		{"pattern over the limit", func(r *AlarmRule) { r.Pattern = pattern(awslimits.MaxFilterPatternLength + 1) }, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := AlarmRule{Name: "raw", Pattern: "[x]", Threshold: 3, Period: 300, EvaluationPeriods: 1}
+			c.mutate(&r)
+			got, err := RenderPatterns(flowlog.V2Fields(), []AlarmRule{r})
+			if c.ok && (err != nil || got["raw"] != r.Pattern) {
+				t.Errorf("refused: %v (patterns %v)", err, got)
+			}
+			if !c.ok && err == nil {
+				t.Error("accepted")
+			}
+		})
+	}
+}
+
+// EventBridge rules named in EventRules, and only those, may publish to
+// the topic and use its key: the topic policy names each rule's ARN, which
+// is rule/<name> on the default bus and rule/<bus>/<name> on another
+// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html#amazoneventbridge-resources-for-iam-policies).
+func TestMetricAlarmSNSEventRules(t *testing.T) {
+	const sid = "EventBridgeRulesPublish"
+	t.Run("named rules", func(t *testing.T) {
+		m := run(t, func(ctx *pulumi.Context) error {
+			a := alarmArgs()
+			a.EventRules = []EventRuleName{{Rule: "a"}, {Bus: "default", Rule: "b"}, {Bus: "alarms", Rule: "c"}}
+			_, err := NewMetricAlarmSNS(ctx, "al", a)
+			return err
+		})
+		pub := statementBySid(t, policyDoc(t, mustGet(t, m, "al-topic-policy"), "policy"), sid)
+		got := asMap(asMap(pub["Condition"])["ArnEquals"])["aws:SourceArn"]
+		want := []any{
+			"arn:aws:events:us-east-1:123456789012:rule/a",
+			"arn:aws:events:us-east-1:123456789012:rule/b",
+			"arn:aws:events:us-east-1:123456789012:rule/alarms/c",
+		}
+		if !slices.Equal(anySlice(got), want) {
+			t.Errorf("topic admits rules %v, want %v", got, want)
+		}
+		if p := asMap(pub["Principal"])["Service"]; p != "events.amazonaws.com" || pub["Action"] != "sns:Publish" {
+			t.Errorf("topic statement %v", pub)
+		}
+		key := statementBySid(t, policyDoc(t, mustGet(t, m, "al-key"), "policy"), sid)
+		if p := asMap(key["Principal"])["Service"]; p != "events.amazonaws.com" {
+			t.Errorf("key statement %v", key)
+		}
+	})
+	t.Run("none", func(t *testing.T) {
+		m := run(t, func(ctx *pulumi.Context) error {
+			_, err := NewMetricAlarmSNS(ctx, "al", alarmArgs())
+			return err
+		})
+		for _, name := range []string{"al-topic-policy", "al-key"} {
+			for _, s := range policyDoc(t, mustGet(t, m, name), "policy")["Statement"].([]any) {
+				if asMap(s)["Sid"] == sid {
+					t.Errorf("%s lets EventBridge in without EventRules: %v", name, s)
+				}
+			}
+		}
+	})
+}
+
+func anySlice(v any) []any { s, _ := v.([]any); return s }
+
+// alarmDescription has the form lambda/slacknotify reads and its doc
+// comment gives, "<description> (rule <name>: <summary>; pattern
+// <pattern>)": the description and a space only when there is one, and an
+// anomaly band written as the rule gives it.
+func TestAlarmDescriptionForm(t *testing.T) {
+	const pattern = "[x]"
+	cases := []struct {
+		name string
+		rule AlarmRule
+		want string
+	}{
+		{"no description", AlarmRule{Name: "r", Threshold: 1, Period: 60, EvaluationPeriods: 1},
+			"(rule r: Sum of matching flow-log records over 60s, 1 period(s), threshold 1; pattern [x])"},
+		{"description", AlarmRule{Name: "r", Description: "SSH", Threshold: 2, Period: 300, EvaluationPeriods: 3},
+			"SSH (rule r: Sum of matching flow-log records over 300s, 3 period(s), threshold 2; pattern [x])"},
+		{"anomaly band 2", AlarmRule{Name: "r", Period: 300, EvaluationPeriods: 1, Comparison: "GreaterThanUpperThreshold", Anomaly: &Anomaly{Band: 2}},
+			"(rule r: Sum of matching flow-log records over 300s, 1 period(s), anomaly band 2 standard deviations, GreaterThanUpperThreshold; pattern [x])"},
+		{"anomaly band 1.25", AlarmRule{Name: "r", Period: 300, EvaluationPeriods: 1, Comparison: "LessThanLowerThreshold", Anomaly: &Anomaly{Band: 1.25}},
+			"(rule r: Sum of matching flow-log records over 300s, 1 period(s), anomaly band 1.25 standard deviations, LessThanLowerThreshold; pattern [x])"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			text, link := runbook.Split(alarmDescription(c.rule, pattern))
+			if text != c.want || link != runbook.Link(runbook.RuleAlarm) {
+				t.Errorf("description\n got %q (link %q)\nwant %q", text, link, c.want)
+			}
+		})
+	}
+}
+
+// The band's expression is ANOMALY_DETECTION_BAND(m1, <band>) with the band
+// as given, as in PutMetricAlarm's example "ANOMALY_DETECTION_BAND(m1, 2)"
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html):
+// no digits dropped, none added.
+func TestAnomalyBandExpression(t *testing.T) {
+	for band, want := range map[float64]string{
+		2:    "ANOMALY_DETECTION_BAND(m1, 2)",
+		1.25: "ANOMALY_DETECTION_BAND(m1, 1.25)",
+		0.5:  "ANOMALY_DETECTION_BAND(m1, 0.5)",
+	} {
+		if got := AnomalyBandExpression("m1", band); got != want {
+			t.Errorf("band %g: %q, want %q", band, got, want)
+		}
 	}
 }
