@@ -53,3 +53,65 @@ func TestOpenSearchStreamRejectsKeptFourteenDays(t *testing.T) {
 		t.Errorf("rejects queue keeps messages %v s, want 1209600 (14 days)", got)
 	}
 }
+
+// With KinesisStreamArn the indexer is fed by an event source mapping on
+// the stream, after the bootstrap applied the index template, and no
+// subscription filter; the component completes (its outputs registered).
+func TestOpenSearchStreamFromKinesis(t *testing.T) {
+	var c *OpenSearchStream
+	m := run(t, func(ctx *pulumi.Context) error {
+		a := osArgs()
+		a.LogGroupName, a.LogGroupArn = nil, nil
+		a.KinesisStreamArn, a.KinesisKeyArn = pulumi.String(testStreamArn), pulumi.String(testKeyArn)
+		var err error
+		c, err = NewOpenSearchStream(ctx, "os", a)
+		return err
+	})
+	if c == nil {
+		t.Fatal("NewOpenSearchStream returned neither a component nor an error")
+	}
+	assertComponentTree(t, m, "vpcflowlogs:index:OpenSearchStream", "os")
+	esm := mustGet(t, m, "os-indexer-kinesis")
+	if esm.Input("eventSourceArn") != testStreamArn || esm.Input("functionName") != mustGet(t, m, "os-indexer").Outputs["arn"] {
+		t.Errorf("mapping %v", esm.Inputs)
+	}
+	inv := mustGet(t, m, "os-bootstrap-apply")
+	found := false
+	for _, d := range esm.Dependencies {
+		found = found || d == inv.URN
+	}
+	if !found {
+		t.Error("the mapping does not wait for the bootstrap invocation")
+	}
+	if n := len(m.ByType("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")); n != 0 {
+		t.Errorf("%d subscription filters with a Kinesis feed", n)
+	}
+}
+
+// The indexer has exactly one feed: a Kinesis stream, or the log group
+// named by both LogGroupName and LogGroupArn.
+func TestOpenSearchStreamFeedIsOneOf(t *testing.T) {
+	stream, name, arn := pulumi.String(testStreamArn), pulumi.String("flow-logs-group"), pulumi.String("arn:aws:logs:us-east-1:123456789012:log-group:flow-logs-group")
+	cases := []struct {
+		name            string
+		stream, lg, lga pulumi.StringInput
+		ok              bool
+	}{
+		{"log group", nil, name, arn, true},
+		{"stream", stream, nil, nil, true},
+		{"stream and log group", stream, name, arn, false},
+		{"stream and log group name", stream, name, nil, false},
+		{"log group name alone", nil, name, nil, false},
+		{"log group ARN alone", nil, nil, arn, false},
+		{"none", nil, nil, nil, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := osArgs()
+			a.KinesisStreamArn, a.LogGroupName, a.LogGroupArn = c.stream, c.lg, c.lga
+			if err := a.validate(); (err == nil) != c.ok {
+				t.Errorf("validate = %v", err)
+			}
+		})
+	}
+}

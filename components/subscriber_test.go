@@ -92,3 +92,21 @@ func TestSubscriberInAVPCOnlyWithSubnets(t *testing.T) {
 		})
 	}
 }
+
+// A subscriber declares to its Monitored what the dashboard shows of it:
+// its function, its on-failure queue and its two alarms; with no Monitored
+// it declares nothing and still deploys.
+func TestSubscriberDeclaresItsPartsToTheDashboard(t *testing.T) {
+	mon := &Monitored{}
+	m := runSubscriber(t, subscriberArgs{Monitor: mon})
+	if len(mon.Functions) != 1 || len(mon.Queues) != 1 || len(mon.Alarms) != 2 {
+		t.Fatalf("declared %d functions, %d queues, %d alarms; want 1, 1, 2", len(mon.Functions), len(mon.Queues), len(mon.Alarms))
+	}
+	if got, want := await(t, mon.Functions[0]), mustGet(t, m, "fn").Outputs["name"]; got != want {
+		t.Errorf("declared function %v, want %v", got, want)
+	}
+	if got, want := await(t, mon.Queues[0]), mustGet(t, m, "fn-dlq").Outputs["name"]; got != want {
+		t.Errorf("declared queue %v, want %v", got, want)
+	}
+	mustGet(t, runSubscriber(t, subscriberArgs{}), "fn")
+}
