@@ -110,3 +110,21 @@ func TestSubscriberDeclaresItsPartsToTheDashboard(t *testing.T) {
 	}
 	mustGet(t, runSubscriber(t, subscriberArgs{}), "fn")
 }
+
+// A Kinesis event source mapping gives up on a record 6 hours old
+// (docs/organization.md; MaximumRecordAgeInSeconds is -1 or 60 to 604,800,
+// https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-parameters.html)
+// and sends it to the function's on-failure queue, so one bad record does
+// not hold its shard for the stream's whole retention.
+func TestKinesisMappingRecordAgeIsSixHours(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		a := firehoseArgs(FeedLambda)
+		a.LogGroupName, a.LogGroupArn = nil, nil
+		a.KinesisStreamArn, a.KinesisKeyArn = pulumi.String(testStreamArn), pulumi.String(testKeyArn)
+		_, err := NewFirehosePipeline(ctx, "fh", a)
+		return err
+	})
+	if got := mustGet(t, m, "fh-forwarder-kinesis").Inputs["maximumRecordAgeInSeconds"]; got != float64(21600) {
+		t.Errorf("maximumRecordAgeInSeconds %v, want 21600 (6 hours)", got)
+	}
+}
