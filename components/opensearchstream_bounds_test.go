@@ -87,31 +87,3 @@ func TestOpenSearchStreamFromKinesis(t *testing.T) {
 		t.Errorf("%d subscription filters with a Kinesis feed", n)
 	}
 }
-
-// The indexer has exactly one feed: a Kinesis stream, or the log group
-// named by both LogGroupName and LogGroupArn.
-func TestOpenSearchStreamFeedIsOneOf(t *testing.T) {
-	stream, name, arn := pulumi.String(testStreamArn), pulumi.String("flow-logs-group"), pulumi.String("arn:aws:logs:us-east-1:123456789012:log-group:flow-logs-group")
-	cases := []struct {
-		name            string
-		stream, lg, lga pulumi.StringInput
-		ok              bool
-	}{
-		{"log group", nil, name, arn, true},
-		{"stream", stream, nil, nil, true},
-		{"stream and log group", stream, name, arn, false},
-		{"stream and log group name", stream, name, nil, false},
-		{"log group name alone", nil, name, nil, false},
-		{"log group ARN alone", nil, nil, arn, false},
-		{"none", nil, nil, nil, false},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			a := osArgs()
-			a.KinesisStreamArn, a.LogGroupName, a.LogGroupArn = c.stream, c.lg, c.lga
-			if err := a.validate(); (err == nil) != c.ok {
-				t.Errorf("validate = %v", err)
-			}
-		})
-	}
-}
