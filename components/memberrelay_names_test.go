@@ -1,26 +1,17 @@
 package components
 
 import (
-	"fmt"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 )
 
 // The relay rules are named as MemberRelay.AlarmRuleArn documents them,
 // "<name>-alarms", "<name>-alarms-2", "-3", ... (docs/organization.md lists
 // them so too), and AlarmRuleArn is the first one's ARN.
 func TestMemberRelayRuleNames(t *testing.T) {
-	env := awsEnv{AccountID: mockaws.Account, Region: mockaws.Region, Partition: "aws"}
-	per := alarmsPerRelayRule(env)
-	var arns []pulumi.StringInput
-	for i := range 2*per + 1 {
-		arns = append(arns, pulumi.String(env.arn("cloudwatch", env.Region, env.AccountID, fmt.Sprintf("alarm:%03d-%s", i, strings.Repeat("x", maxAlarmNameLength-4)))))
-	}
+	arns := longestAlarmArns(2*alarmsPerRelayRule(mockEnv) + 1)
 	var c *MemberRelay
 	m := run(t, func(ctx *pulumi.Context) error {
 		var err error

@@ -221,12 +221,8 @@ func TestMemberRelayRuleCount(t *testing.T) {
 		}
 	}
 
-	env := awsEnv{AccountID: mockaws.Account, Region: "us-east-1", Partition: "aws"}
-	per := alarmsPerRelayRule(env)
-	var arns []pulumi.StringInput
-	for i := range 2 * per {
-		arns = append(arns, pulumi.String(env.arn("cloudwatch", env.Region, env.AccountID, fmt.Sprintf("alarm:%03d-%s", i, strings.Repeat("x", maxAlarmNameLength-4)))))
-	}
+	per := alarmsPerRelayRule(mockEnv)
+	arns := longestAlarmArns(2 * per)
 	m = run(t, func(ctx *pulumi.Context) error {
 		_, err := NewMemberRelay(ctx, "central", &MemberRelayArgs{AlarmArns: arns, AlarmEventBusArn: testBus})
 		return err
@@ -244,4 +240,17 @@ func TestMemberRelayRuleCount(t *testing.T) {
 			t.Errorf("%s forwards %d alarms, want %d", r.Name, len(pattern.Resources), per)
 		}
 	}
+}
+
+// mockEnv is the account and Region the mocks answer for.
+var mockEnv = awsEnv{AccountID: mockaws.Account, Region: mockaws.Region, Partition: "aws"}
+
+// longestAlarmArns returns n distinct ARNs of alarms of the mocks' account
+// and Region with names of the longest length CloudWatch allows.
+func longestAlarmArns(n int) []pulumi.StringInput {
+	arns := make([]pulumi.StringInput, n)
+	for i := range arns {
+		arns[i] = pulumi.String(mockEnv.arn("cloudwatch", mockEnv.Region, mockEnv.AccountID, fmt.Sprintf("alarm:%03d-%s", i, strings.Repeat("x", maxAlarmNameLength-4))))
+	}
+	return arns
 }
