@@ -3,6 +3,7 @@ package components
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,6 +21,25 @@ func run(t *testing.T, program pulumi.RunFunc) *mockaws.Mocks {
 		t.Fatalf("program failed: %v", err)
 	}
 	return m
+}
+
+// refused runs program under the recording mocks and fails the test unless
+// it fails with an error that holds each of wants, having registered
+// nothing: bad arguments fail before any resource is registered.
+func refused(t *testing.T, program pulumi.RunFunc, wants ...string) {
+	t.Helper()
+	m, err := mockaws.Run(program, "vpc-flow-logs", "test", nil)
+	if err == nil {
+		t.Fatalf("no error, want one naming %q", wants)
+	}
+	for _, w := range wants {
+		if !strings.Contains(err.Error(), w) {
+			t.Fatalf("err = %v, want one naming %q", err, w)
+		}
+	}
+	if len(m.Resources) != 0 {
+		t.Errorf("%d resources registered before the error", len(m.Resources))
+	}
 }
 
 // await returns the resolved value of o, a component output, after the mocked
@@ -115,6 +135,29 @@ func assertComponentTree(t *testing.T, m *mockaws.Mocks, token, name string) *mo
 		t.Errorf("RegisterResourceOutputs called %d times, want %d (each component + stack)", got, want)
 	}
 	return c
+}
+
+// ownNamedComponent checks that the component of that type is registered
+// once, named name, and that it and the stack registered outputs (the run
+// holds no other component), and returns it and its children as sorted
+// "type name" lines joined by ", ". It is assertComponentTree for the
+// organization components, whose main resource takes the component's own
+// name (which assertComponentTree, wanting name- prefixes, refuses).
+func ownNamedComponent(t *testing.T, m *mockaws.Mocks, token, name string) (*mockaws.Resource, string) {
+	t.Helper()
+	comps := m.ByType(token)
+	if len(comps) != 1 || comps[0].Name != name {
+		t.Fatalf("want one %s named %q, got %d", token, name, len(comps))
+	}
+	if got, want := m.OutputsCalls, 2; got != want {
+		t.Errorf("RegisterResourceOutputs called %d times, want %d (the component and the stack)", got, want)
+	}
+	var kids []string
+	for _, k := range m.Children(comps[0]) {
+		kids = append(kids, k.Type+" "+k.Name)
+	}
+	slices.Sort(kids)
+	return comps[0], strings.Join(kids, ", ")
 }
 
 func str(v any) string { s, _ := v.(string); return s }

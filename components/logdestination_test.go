@@ -1,13 +1,10 @@
 package components
 
 import (
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 )
 
 const (
@@ -46,23 +43,11 @@ func TestLogDestination(t *testing.T) {
 				return err
 			})
 			// The destination takes the component's own name, as the
-			// other organization components' main resources do (so
-			// assertComponentTree, which wants name- prefixes, does not
-			// apply); both children are parented to the component.
-			comps := m.ByType("vpcflowlogs:index:LogDestination")
-			if len(comps) != 1 || comps[0].Name != "dest" {
-				t.Fatalf("want one LogDestination named dest, got %d", len(comps))
-			}
-			var kids []string
-			for _, k := range m.Children(comps[0]) {
-				kids = append(kids, k.Type+" "+k.Name)
-			}
-			slices.Sort(kids)
-			if got := strings.Join(kids, ", "); got != "aws:cloudwatch/logDestination:LogDestination dest, aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy dest-policy" {
-				t.Errorf("children: %s", got)
-			}
-			if got, want := m.OutputsCalls, 2; got != want {
-				t.Errorf("RegisterResourceOutputs called %d times, want %d (the component and the stack)", got, want)
+			// other organization components' main resources do; both
+			// children are parented to the component.
+			_, kids := ownNamedComponent(t, m, "vpcflowlogs:index:LogDestination", "dest")
+			if kids != "aws:cloudwatch/logDestination:LogDestination dest, aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy dest-policy" {
+				t.Errorf("children: %s", kids)
 			}
 			dests := m.ByType("aws:cloudwatch/logDestination:LogDestination")
 			if len(dests) != 1 {
@@ -122,16 +107,10 @@ func TestLogDestinationRejectsBadArgs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			args := good()
 			tc.edit(&args)
-			m, err := mockaws.Run(func(ctx *pulumi.Context) error {
+			refused(t, func(ctx *pulumi.Context) error {
 				_, err := NewLogDestination(ctx, "dest", &args)
 				return err
-			}, "vpc-flow-logs", "test", nil)
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), `LogDestination "dest"`) {
-				t.Fatalf("err = %v, want one naming %q", err, tc.want)
-			}
-			if len(m.Resources) != 0 {
-				t.Errorf("%d resources registered before the error", len(m.Resources))
-			}
+			}, tc.want, `LogDestination "dest"`)
 		})
 	}
 	// The longest name is allowed.
@@ -141,10 +120,8 @@ func TestLogDestinationRejectsBadArgs(t *testing.T) {
 		_, err := NewLogDestination(ctx, "dest", &args)
 		return err
 	})
-	if _, err := mockaws.Run(func(ctx *pulumi.Context) error {
+	refused(t, func(ctx *pulumi.Context) error {
 		_, err := NewLogDestination(ctx, "dest", nil)
 		return err
-	}, "vpc-flow-logs", "test", nil); err == nil || !strings.Contains(err.Error(), "args are required") {
-		t.Errorf("nil args: err = %v", err)
-	}
+	}, "args are required")
 }

@@ -2,7 +2,6 @@ package components
 
 import (
 	"encoding/json"
-	"slices"
 	"strings"
 	"testing"
 
@@ -44,21 +43,9 @@ func TestOrgAlarmBus(t *testing.T) {
 				return err
 			})
 			// The bus takes the component's own name, as LogDestination's
-			// destination does, so assertComponentTree does not apply.
-			comps := m.ByType("vpcflowlogs:index:OrgAlarmBus")
-			if len(comps) != 1 || comps[0].Name != "alarm-bus" {
-				t.Fatalf("want one OrgAlarmBus named alarm-bus, got %d", len(comps))
-			}
-			comp := comps[0]
-			if got, want := m.OutputsCalls, 2; got != want {
-				t.Errorf("RegisterResourceOutputs called %d times, want %d (the component and the stack)", got, want)
-			}
-			var kids []string
-			for _, k := range m.Children(comp) {
-				kids = append(kids, k.Type+" "+k.Name)
-			}
-			slices.Sort(kids)
-			if got := strings.Join(kids, ", "); got != "aws:cloudwatch/eventBus:EventBus alarm-bus, "+
+			// destination does.
+			_, kids := ownNamedComponent(t, m, "vpcflowlogs:index:OrgAlarmBus", "alarm-bus")
+			if got := kids; got != "aws:cloudwatch/eventBus:EventBus alarm-bus, "+
 				"aws:cloudwatch/eventBusPolicy:EventBusPolicy alarm-bus-policy, "+
 				"aws:cloudwatch/eventRule:EventRule alarm-bus-to-topic, "+
 				"aws:cloudwatch/eventTarget:EventTarget alarm-bus-topic" {
@@ -145,24 +132,16 @@ func TestOrgAlarmBusRejectsBadArgs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			args := orgAlarmBusArgs(OrgSenders{OrganizationID: "o-abcdefghij"})
 			tc.edit(args)
-			m, err := mockaws.Run(func(ctx *pulumi.Context) error {
+			refused(t, func(ctx *pulumi.Context) error {
 				_, err := NewOrgAlarmBus(ctx, "alarm-bus", args)
 				return err
-			}, "vpc-flow-logs", "test", nil)
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), `OrgAlarmBus "alarm-bus"`) {
-				t.Fatalf("err = %v, want one naming %q", err, tc.want)
-			}
-			if len(m.Resources) != 0 {
-				t.Errorf("%d resources registered before the error", len(m.Resources))
-			}
+			}, tc.want, `OrgAlarmBus "alarm-bus"`)
 		})
 	}
-	if _, err := mockaws.Run(func(ctx *pulumi.Context) error {
+	refused(t, func(ctx *pulumi.Context) error {
 		_, err := NewOrgAlarmBus(ctx, "alarm-bus", nil)
 		return err
-	}, "vpc-flow-logs", "test", nil); err == nil || !strings.Contains(err.Error(), "args are required") {
-		t.Errorf("nil args: err = %v", err)
-	}
+	}, "args are required")
 }
 
 // The longest event bus name (256 characters of the allowed set) is accepted.

@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 )
 
 func orgFlowLogBucketArgs(s OrgSenders) *OrgFlowLogBucketArgs {
@@ -60,15 +58,9 @@ func TestOrgFlowLogBucket(t *testing.T) {
 				c, err = NewOrgFlowLogBucket(ctx, "org-flow-logs", orgFlowLogBucketArgs(tc.senders))
 				return err
 			})
-			comps := m.ByType("vpcflowlogs:index:OrgFlowLogBucket")
-			if len(comps) != 1 || comps[0].Name != "org-flow-logs" {
-				t.Fatalf("want one OrgFlowLogBucket named org-flow-logs, got %d", len(comps))
-			}
-			if got, want := m.OutputsCalls, 2; got != want {
-				t.Errorf("RegisterResourceOutputs called %d times, want %d (the component and the stack)", got, want)
-			}
+			comp, _ := ownNamedComponent(t, m, "vpcflowlogs:index:OrgFlowLogBucket", "org-flow-logs")
 			bucket := onlyOf(t, m, "aws:s3/bucketV2:BucketV2")
-			if bucket.Parent != comps[0].URN || !bucket.RetainOnDelete || bucket.Inputs["forceDestroy"] != false {
+			if bucket.Parent != comp.URN || !bucket.RetainOnDelete || bucket.Inputs["forceDestroy"] != false {
 				t.Errorf("bucket: parent %s, retained %v, forceDestroy %v; want the component's, retained, not force-destroyed",
 					bucket.Parent, bucket.RetainOnDelete, bucket.Inputs["forceDestroy"])
 			}
@@ -192,16 +184,10 @@ func TestOrgFlowLogBucketRejectsBadArgs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			args := orgFlowLogBucketArgs(OrgSenders{OrganizationID: "o-abcdefghij"})
 			tc.edit(args)
-			m, err := mockaws.Run(func(ctx *pulumi.Context) error {
+			refused(t, func(ctx *pulumi.Context) error {
 				_, err := NewOrgFlowLogBucket(ctx, "org-flow-logs", args)
 				return err
-			}, "vpc-flow-logs", "test", nil)
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), `OrgFlowLogBucket "org-flow-logs"`) {
-				t.Fatalf("err = %v, want one naming %q", err, tc.want)
-			}
-			if len(m.Resources) != 0 {
-				t.Errorf("%d resources registered before the error", len(m.Resources))
-			}
+			}, tc.want, `OrgFlowLogBucket "org-flow-logs"`)
 		})
 	}
 	for _, days := range []int{0, 1} {
@@ -212,10 +198,8 @@ func TestOrgFlowLogBucketRejectsBadArgs(t *testing.T) {
 			return err
 		})
 	}
-	if _, err := mockaws.Run(func(ctx *pulumi.Context) error {
+	refused(t, func(ctx *pulumi.Context) error {
 		_, err := NewOrgFlowLogBucket(ctx, "org-flow-logs", nil)
 		return err
-	}, "vpc-flow-logs", "test", nil); err == nil || !strings.Contains(err.Error(), "args are required") {
-		t.Errorf("nil args: err = %v", err)
-	}
+	}, "args are required")
 }

@@ -2,13 +2,11 @@ package components
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/runbook"
 )
 
@@ -50,21 +48,9 @@ func TestOrgLogStream(t *testing.T) {
 				c, err = NewOrgLogStream(ctx, "org-stream", orgLogStreamArgs(tc.senders))
 				return err
 			})
-			// The stream takes the component's own name, so
-			// assertComponentTree does not apply.
-			comps := m.ByType("vpcflowlogs:index:OrgLogStream")
-			if len(comps) != 1 || comps[0].Name != "org-stream" {
-				t.Fatalf("want one OrgLogStream named org-stream, got %d", len(comps))
-			}
-			if got, want := m.OutputsCalls, 2; got != want {
-				t.Errorf("RegisterResourceOutputs called %d times, want %d (the component and the stack)", got, want)
-			}
-			var kids []string
-			for _, k := range m.Children(comps[0]) {
-				kids = append(kids, k.Type+" "+k.Name)
-			}
-			slices.Sort(kids)
-			if got := strings.Join(kids, ", "); got != "aws:cloudwatch/metricAlarm:MetricAlarm org-stream-iterator-age, "+
+			// The stream takes the component's own name.
+			_, kids := ownNamedComponent(t, m, "vpcflowlogs:index:OrgLogStream", "org-stream")
+			if got := kids; got != "aws:cloudwatch/metricAlarm:MetricAlarm org-stream-iterator-age, "+
 				"aws:cloudwatch/metricAlarm:MetricAlarm org-stream-write-throttles, "+
 				"aws:iam/role:Role org-stream-logs-role, "+
 				"aws:iam/rolePolicy:RolePolicy org-stream-logs-role-policy, "+
@@ -237,24 +223,16 @@ func TestOrgLogStreamRejectsBadArgs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			args := orgLogStreamArgs(OrgSenders{OrganizationID: "o-abcdefghij"})
 			tc.edit(args)
-			m, err := mockaws.Run(func(ctx *pulumi.Context) error {
+			refused(t, func(ctx *pulumi.Context) error {
 				_, err := NewOrgLogStream(ctx, "org-stream", args)
 				return err
-			}, "vpc-flow-logs", "test", nil)
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), `OrgLogStream "org-stream"`) {
-				t.Fatalf("err = %v, want one naming %q", err, tc.want)
-			}
-			if len(m.Resources) != 0 {
-				t.Errorf("%d resources registered before the error", len(m.Resources))
-			}
+			}, tc.want, `OrgLogStream "org-stream"`)
 		})
 	}
-	if _, err := mockaws.Run(func(ctx *pulumi.Context) error {
+	refused(t, func(ctx *pulumi.Context) error {
 		_, err := NewOrgLogStream(ctx, "org-stream", nil)
 		return err
-	}, "vpc-flow-logs", "test", nil); err == nil || !strings.Contains(err.Error(), "args are required") {
-		t.Errorf("nil args: err = %v", err)
-	}
+	}, "args are required")
 }
 
 // The bounds are allowed: a retention of one day and of 365 days
