@@ -12,21 +12,26 @@ const (
 	testOrgRole   = "arn:aws:iam::210987654321:role/org-flows-destination"
 )
 
+// senderPrincipals are the two kinds of senders and the principal and
+// condition of a resource policy's statement that admits them, as JSON:
+// an organization by aws:PrincipalOrgID with any principal, or the listed
+// accounts by name.
+var senderPrincipals = []struct {
+	name                 string
+	senders              OrgSenders
+	principal, condition string
+}{
+	{"organization", OrgSenders{OrganizationID: "o-abcdefghij"}, `"*"`, `{"StringEquals":{"aws:PrincipalOrgID":"o-abcdefghij"}}`},
+	{"accounts", OrgSenders{AccountIDs: []string{"123456789012", "111122223333"}}, `{"AWS":["123456789012","111122223333"]}`, `null`},
+}
+
 // TestLogDestination: the destination targets the central stream with its
 // role, carries the name tags, and its access policy lets exactly the
 // senders call PutSubscriptionFilter on it: an organization by
 // aws:PrincipalOrgID with any principal, or the listed accounts by name
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CreateDestination.html).
 func TestLogDestination(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		senders OrgSenders
-		// principal and condition of the statement, as JSON
-		principal, condition string
-	}{
-		{"organization", OrgSenders{OrganizationID: "o-abcdefghij"}, `"*"`, `{"StringEquals":{"aws:PrincipalOrgID":"o-abcdefghij"}}`},
-		{"accounts", OrgSenders{AccountIDs: []string{"123456789012", "111122223333"}}, `{"AWS":["123456789012","111122223333"]}`, `null`},
-	} {
+	for _, tc := range senderPrincipals {
 		t.Run(tc.name, func(t *testing.T) {
 			var arn pulumi.StringOutput
 			m := run(t, func(ctx *pulumi.Context) error {

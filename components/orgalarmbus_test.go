@@ -26,15 +26,7 @@ func orgAlarmBusArgs(s OrgSenders) *OrgAlarmBusArgs {
 // the rule named AlarmBusRule on that bus matching the alarm state changes,
 // and its target, the central topic.
 func TestOrgAlarmBus(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		senders OrgSenders
-		// principal and condition of the statement, as JSON
-		principal, condition string
-	}{
-		{"organization", OrgSenders{OrganizationID: "o-abcdefghij"}, `"*"`, `{"StringEquals":{"aws:PrincipalOrgID":"o-abcdefghij"}}`},
-		{"accounts", OrgSenders{AccountIDs: []string{"123456789012", "111122223333"}}, `{"AWS":["123456789012","111122223333"]}`, `null`},
-	} {
+	for _, tc := range senderPrincipals {
 		t.Run(tc.name, func(t *testing.T) {
 			var c *OrgAlarmBus
 			m := run(t, func(ctx *pulumi.Context) error {
