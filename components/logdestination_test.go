@@ -25,6 +25,18 @@ var senderPrincipals = []struct {
 	{"accounts", OrgSenders{AccountIDs: []string{"123456789012", "111122223333"}}, `{"AWS":["123456789012","111122223333"]}`, `null`},
 }
 
+// admitsSenders checks a policy statement's principal and condition, as
+// JSON (see senderPrincipals).
+func admitsSenders(t *testing.T, st map[string]any, principal, condition string) {
+	t.Helper()
+	if got := mustJSON(t, st["Principal"]); got != principal {
+		t.Errorf("principal = %s, want %s", got, principal)
+	}
+	if got := mustJSON(t, st["Condition"]); got != condition {
+		t.Errorf("condition = %s, want %s", got, condition)
+	}
+}
+
 // TestLogDestination: the destination targets the central stream with its
 // role, carries the name tags, and its access policy lets exactly the
 // senders call PutSubscriptionFilter on it: an organization by
@@ -76,12 +88,7 @@ func TestLogDestination(t *testing.T) {
 			if st["Effect"] != "Allow" || st["Action"] != "logs:PutSubscriptionFilter" || st["Resource"] != dest.Outputs["arn"] {
 				t.Errorf("statement = %v", st)
 			}
-			if got := mustJSON(t, st["Principal"]); got != tc.principal {
-				t.Errorf("principal = %s, want %s", got, tc.principal)
-			}
-			if got := mustJSON(t, st["Condition"]); got != tc.condition {
-				t.Errorf("condition = %s, want %s", got, tc.condition)
-			}
+			admitsSenders(t, st, tc.principal, tc.condition)
 		})
 	}
 }

@@ -284,10 +284,10 @@ func TestEveryPriceHasAHandComputedLine(t *testing.T) {
 	}
 }
 
-// A workgroup whose scan cutoff is 0 has none (the workgroup input's zero
-// value): each query is priced at its whole scan, 5 GB x 0.20 = 1 GB at the
-// high assumption (1,500 queries), not at nothing.
-func TestAthenaCutoffZeroIsNoCutoff(t *testing.T) {
+// s3AthenaGraph is the mocked graph of the dev stack with s3-athena alone,
+// for a test to edit before it prices it.
+func s3AthenaGraph(t *testing.T) *mockaws.Mocks {
+	t.Helper()
 	project, cfg, err := modeConfig([]string{"architectures", `["s3-athena"]`})
 	if err != nil {
 		t.Fatal(err)
@@ -296,6 +296,14 @@ func TestAthenaCutoffZeroIsNoCutoff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m
+}
+
+// A workgroup whose scan cutoff is 0 has none (the workgroup input's zero
+// value): each query is priced at its whole scan, 5 GB x 0.20 = 1 GB at the
+// high assumption (1,500 queries), not at nothing.
+func TestAthenaCutoffZeroIsNoCutoff(t *testing.T) {
+	m := s3AthenaGraph(t)
 	for _, w := range m.ByType("aws:athena/workgroup:Workgroup") {
 		c, _ := w.Inputs["configuration"].(map[string]any)
 		if c == nil {
@@ -316,14 +324,7 @@ func TestAthenaCutoffZeroIsNoCutoff(t *testing.T) {
 // Each anomaly-detection alarm is priced as 3 alarm metrics: two of them
 // are 6 x $0.10.
 func TestAnomalyAlarmsArePricedPerAlarm(t *testing.T) {
-	project, cfg, err := modeConfig([]string{"architectures", `["s3-athena"]`})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := runProgram(project, "dev", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := s3AthenaGraph(t)
 	var band *mockaws.Resource
 	for _, a := range m.ByType("aws:cloudwatch/metricAlarm:MetricAlarm") {
 		if a.Input("thresholdMetricId") != "" {
