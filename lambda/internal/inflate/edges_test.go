@@ -562,3 +562,53 @@ func TestGunzipEmptyDistanceCode(t *testing.T) {
 		t.Fatalf("Gunzip = %q, %v; want \"aaaaa\"", got, err)
 	}
 }
+
+// TestGunzipEveryShortMatch decodes a match of every length of 3-40, and
+// 100 and 258, at every distance of 1-70, each between runs of literals
+// long enough that the fast loop decodes it, and compares the output with
+// the library's and with a byte-by-byte copy. The fast loop copies a match
+// at a distance of 16 or more and a length of at most 32 as two 16-byte
+// blocks, the second read after the first is written: with a distance of
+// 16-31 the second block's source is the first block's output. Kills a
+// copy that reads both blocks first, and one that takes a distance of 15
+// or a length of 33 the same way.
+func TestGunzipEveryShortMatch(t *testing.T) {
+	lengths := []int{100, 258}
+	for n := 3; n <= 40; n++ {
+		lengths = append(lengths, n)
+	}
+	for dist := 1; dist <= 70; dist++ {
+		var w bitWriter
+		w.header3(true, 1)
+		var want []byte
+		lit := func(k int) {
+			for range k {
+				c := byte(len(want)*7 + dist)
+				w.fixedSym(int(c))
+				want = append(want, c)
+			}
+		}
+		lit(80)
+		for _, n := range lengths {
+			w.fixedMatch(n, dist)
+			for range n {
+				want = append(want, want[len(want)-dist])
+			}
+			lit(80)
+		}
+		w.fixedSym(256)
+		gz := gzipMember(w.flush(), want)
+		if lib, err := library(gz); err != nil || !bytes.Equal(lib, want) {
+			t.Fatalf("distance %d: the library decodes %d bytes, %v: the test's stream is wrong", dist, len(lib), err)
+		}
+		var d inflate.Decoder
+		got, err := d.Gunzip(nil, gz, 1<<20)
+		if err != nil || !bytes.Equal(got, want) {
+			i := 0
+			for i < min(len(got), len(want)) && got[i] == want[i] {
+				i++
+			}
+			t.Fatalf("distance %d: %d bytes, %v; first difference at byte %d", dist, len(got), err, i)
+		}
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"hash/crc32"
 	"math"
 	"math/bits"
+	"unsafe"
 )
 
 // Errors returned by Gunzip. The caller treats every one as "decode it with
@@ -547,18 +548,33 @@ func (d *Decoder) codes(br *bitReader, lit, dist *table, out []byte, o, from, li
 				out[o] = byte(e >> 16)
 				o++
 				// Up to two more literals without a refill: at least 41
-				// bits are left, a code takes at most 15.
-				for range 2 {
-					e = litRootE[buf&(1<<litRootBits-1)]
-					if e&kindMask != kindLiteral {
-						break
-					}
+				// bits are left, a root code takes at most 10, and the
+				// next symbol's look-up needs 10.
+				e = litRootE[buf&(1<<litRootBits-1)]
+				if e&kindMask == kindLiteral {
 					buf >>= e & 31
 					nbits -= uint(e & 31)
 					out[o] = byte(e >> 16)
 					o++
+					e = litRootE[buf&(1<<litRootBits-1)]
+					if e&kindMask == kindLiteral {
+						buf >>= e & 31
+						nbits -= uint(e & 31)
+						out[o] = byte(e >> 16)
+						o++
+						e = litRootE[buf&(1<<litRootBits-1)]
+					}
 				}
-				continue
+				// e is the next symbol's entry, not consumed: a refill only
+				// adds bits above the ones it was looked up with.
+				if in+8 > len(src) || o+fastRoom > len(out) {
+					continue // the loop's condition sends it to the slow path
+				}
+				buf |= binary.LittleEndian.Uint64(src[in:]) << nbits
+				k = (63 - nbits) >> 3
+				in += int(k)
+				nbits += k << 3
+				goto symbol
 			case kindLength:
 			case kindEnd:
 				br.buf, br.nbits, br.in = buf, nbits, in
@@ -604,6 +620,25 @@ func (d *Decoder) codes(br *bitReader, lit, dist *table, out []byte, o, from, li
 			in += int(k)
 			nbits += k << 3
 			e = litRootE[buf&(1<<litRootBits-1)]
+			if dd >= 16 && n <= 32 {
+				// The usual match of a flow-log payload (a JSON key or a
+				// value's first digits, from far back), copied here rather
+				// than by copyMatch, and without a branch on its length: two
+				// 16-byte blocks, each one move of 16 bytes. The second is
+				// read after the first is written, so that with dd < 32 it
+				// copies the first one's output (TestGunzipEveryShortMatch).
+				// Up to 29 bytes past the match are written, within the
+				// fastRoom checked above; the two checks below are those of
+				// every byte the blocks read (s >= from >= 0) and write.
+				s := o - dd
+				_ = out[o+31]
+				_ = out[s+31]
+				p := unsafe.Pointer(unsafe.SliceData(out))
+				*(*[16]byte)(unsafe.Add(p, o)) = *(*[16]byte)(unsafe.Add(p, s))
+				*(*[16]byte)(unsafe.Add(p, o+16)) = *(*[16]byte)(unsafe.Add(p, s+16))
+				o += n
+				goto symbol
+			}
 			o = copyMatch(out, o, dd, n)
 			goto symbol
 		}
