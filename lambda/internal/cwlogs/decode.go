@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/klauspost/compress/gzip"
+	asmbase64 "github.com/segmentio/asm/base64"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/internal/inflate"
 )
@@ -86,6 +87,25 @@ func DecodeString(b64 string) (*Payload, error) {
 	return pooled(func(d *Decoder) (*Payload, error) { return d.DecodeString(b64) })
 }
 
+// decodeBase64 is base64.StdEncoding.Decode, with its results and errors,
+// through github.com/segmentio/asm/base64, whose vector code (AVX2 on
+// amd64, NEON on arm64, the functions' architecture) decodes 32 characters
+// at a time, several times faster (BenchmarkBase64); base64 was 4-6% of
+// each function's time on this project's benchmarks. That library decodes whole blocks until
+// the first one holding anything else than the 64 characters (padding, a
+// line break, a bad byte) and hands the rest to encoding/base64, so the
+// output is the same; an error's offset would count from that rest, so on
+// an error the input is decoded again by encoding/base64 alone, for the
+// whole input's error. TestBase64AgreesWithTheStandardLibrary and
+// FuzzBase64 compare the two.
+func decodeBase64(dst, src []byte) (int, error) {
+	n, err := asmbase64.StdEncoding.Decode(dst, src)
+	if err != nil {
+		return base64.StdEncoding.Decode(dst, src)
+	}
+	return n, nil
+}
+
 // DecodeGzip decodes a gzip-compressed payload (see Decoder.DecodeGzip),
 // returning a Payload of the caller's as Decode does.
 func DecodeGzip(gz []byte) (*Payload, error) {
@@ -118,7 +138,7 @@ func (d *Decoder) Decode(b64 []byte) (*Payload, error) {
 	if cap(d.raw) < n {
 		d.raw = make([]byte, n)
 	}
-	n, err := base64.StdEncoding.Decode(d.raw[:n], b64)
+	n, err := decodeBase64(d.raw[:n], b64)
 	if err != nil {
 		return nil, &DecodeError{Kind: ErrBadBase64, Err: err}
 	}
