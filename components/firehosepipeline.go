@@ -113,8 +113,8 @@ func (a *FirehosePipelineArgs) validate() error {
 	switch {
 	case a.KinesisStreamArn != nil && a.FeedMode != FeedLambda:
 		errs = append(errs, fmt.Errorf("KinesisStreamArn: only in %s mode (the forwarder reads the stream), not %s", FeedLambda, a.FeedMode))
-	case a.KinesisStreamArn != nil && a.LogGroupName != nil:
-		errs = append(errs, errors.New("KinesisStreamArn and LogGroupName: set one (the forwarder's feed), not both"))
+	case a.KinesisStreamArn != nil && (a.LogGroupName != nil || a.LogGroupArn != nil):
+		errs = append(errs, errors.New("KinesisStreamArn and LogGroupName/LogGroupArn: set one (the forwarder's feed: a stream or a log group), not both"))
 	}
 	switch a.FeedMode {
 	case FeedLambda, FeedSubscription:

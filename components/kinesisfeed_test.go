@@ -62,10 +62,17 @@ func TestFirehoseForwarderFromKinesis(t *testing.T) {
 }
 
 // TestKinesisFeedArgsRefused: a Kinesis feed is one of the feeds, and only
-// for the forwarder (lambda mode).
+// for the forwarder (lambda mode); a stream with either half of a log
+// group (its name, or a stray ARN that would be ignored) is refused.
 func TestKinesisFeedArgsRefused(t *testing.T) {
 	for name, mod := range map[string]func(a *FirehosePipelineArgs){
 		"both feeds": func(a *FirehosePipelineArgs) { a.KinesisStreamArn = pulumi.String(testStreamArn) },
+		"stream and log group name": func(a *FirehosePipelineArgs) {
+			a.KinesisStreamArn, a.LogGroupArn = pulumi.String(testStreamArn), nil
+		},
+		"stream and log group ARN": func(a *FirehosePipelineArgs) {
+			a.KinesisStreamArn, a.LogGroupName = pulumi.String(testStreamArn), nil
+		},
 		"subscription mode": func(a *FirehosePipelineArgs) {
 			a.FeedMode = FeedSubscription
 			a.KinesisStreamArn = pulumi.String(testStreamArn)
@@ -79,11 +86,20 @@ func TestKinesisFeedArgsRefused(t *testing.T) {
 			}
 		})
 	}
+	for name, mod := range map[string]func(o *OpenSearchStreamArgs){
+		"both feeds":                func(o *OpenSearchStreamArgs) {},
+		"stream and log group name": func(o *OpenSearchStreamArgs) { o.LogGroupArn = nil },
+		"stream and log group ARN":  func(o *OpenSearchStreamArgs) { o.LogGroupName = nil },
+	} {
+		o := osArgs()
+		o.KinesisStreamArn = pulumi.String(testStreamArn)
+		mod(o)
+		if err := o.validate(); err == nil || !strings.Contains(err.Error(), "KinesisStreamArn and LogGroupName/LogGroupArn: set one") {
+			t.Errorf("OpenSearchStream validate, %s: %v, want both feeds refused", name, err)
+		}
+	}
 	o := osArgs()
 	o.KinesisStreamArn = pulumi.String(testStreamArn)
-	if err := o.validate(); err == nil || !strings.Contains(err.Error(), "KinesisStreamArn and LogGroupName") {
-		t.Errorf("OpenSearchStream validate = %v, want both feeds refused", err)
-	}
 	o.LogGroupName, o.LogGroupArn = nil, nil
 	if err := o.validate(); err != nil {
 		t.Errorf("OpenSearchStream with a Kinesis feed: %v", err)

@@ -182,8 +182,8 @@ func (a *OpenSearchStreamArgs) validate() error {
 		errs = append(errs, errors.New("Fields: at least one flow log field is required"))
 	}
 	switch {
-	case a.KinesisStreamArn != nil && a.LogGroupName != nil:
-		errs = append(errs, errors.New("KinesisStreamArn and LogGroupName: set one (the indexer's feed), not both"))
+	case a.KinesisStreamArn != nil && (a.LogGroupName != nil || a.LogGroupArn != nil):
+		errs = append(errs, errors.New("KinesisStreamArn and LogGroupName/LogGroupArn: set one (the indexer's feed: a stream or a log group), not both"))
 	case a.KinesisStreamArn == nil && (a.LogGroupName == nil || a.LogGroupArn == nil):
 		errs = append(errs, errors.New("LogGroupName and LogGroupArn: required (or KinesisStreamArn)"))
 	}
