@@ -45,9 +45,7 @@ func NewOrgFlowLogBucket(ctx *pulumi.Context, name string, args *OrgFlowLogBucke
 	a := *args
 	var errs []error
 	errs = appendErr(errs, a.Senders.validate("Senders"))
-	if len(a.Regions) == 0 {
-		errs = append(errs, errors.New("Regions: at least one member region"))
-	}
+	errs = validateRegions(errs, a.Regions)
 	errs = appendErr(errs, validateArn("KmsKeyArn", a.KmsKeyArn, "kms"))
 	if a.ExpirationDays < 0 {
 		errs = append(errs, fmt.Errorf("ExpirationDays: %d is negative", a.ExpirationDays))

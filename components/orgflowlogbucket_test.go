@@ -178,6 +178,7 @@ func TestOrgFlowLogBucketRejectsBadArgs(t *testing.T) {
 	}{
 		{"no senders", func(a *OrgFlowLogBucketArgs) { a.Senders = OrgSenders{} }, "Senders: OrganizationID or AccountIDs is required"},
 		{"no regions", func(a *OrgFlowLogBucketArgs) { a.Regions = nil }, "Regions: at least one member region"},
+		{"not a region", func(a *OrgFlowLogBucketArgs) { a.Regions = []string{"eu-west-1", "eu-west"} }, `Regions[1]: "eu-west" is not a region name`},
 		{"key not KMS", func(a *OrgFlowLogBucketArgs) { a.KmsKeyArn = "arn:aws:s3:::bucket" }, "KmsKeyArn"},
 		{"negative expiry", func(a *OrgFlowLogBucketArgs) { a.ExpirationDays = -1 }, "ExpirationDays: -1 is negative"},
 	} {

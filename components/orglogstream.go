@@ -53,17 +53,24 @@ type OrgLogStream struct {
 
 var regionNameRe = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
 
-func (a *OrgLogStreamArgs) validate() error {
-	var errs []error
-	errs = appendErr(errs, a.Senders.validate("Senders"))
-	if len(a.Regions) == 0 {
+// validateRegions checks the member regions of an organization component:
+// at least one, each a region name.
+func validateRegions(errs []error, regions []string) []error {
+	if len(regions) == 0 {
 		errs = append(errs, errors.New("Regions: at least one member region"))
 	}
-	for i, r := range a.Regions {
+	for i, r := range regions {
 		if !regionNameRe.MatchString(r) {
 			errs = append(errs, fmt.Errorf("Regions[%d]: %q is not a region name", i, r))
 		}
 	}
+	return errs
+}
+
+func (a *OrgLogStreamArgs) validate() error {
+	var errs []error
+	errs = appendErr(errs, a.Senders.validate("Senders"))
+	errs = validateRegions(errs, a.Regions)
 	if a.RetentionHours == 0 {
 		a.RetentionHours = DefaultOrgStreamRetentionHours
 	}
