@@ -570,13 +570,15 @@ func TestGunzipEmptyDistanceCode(t *testing.T) {
 // at a distance of 16 or more and a length of at most 32 as two 16-byte
 // blocks, the second read after the first is written: with a distance of
 // 16-31 the second block's source is the first block's output. Kills a
-// copy that reads both blocks first, and one that takes a distance of 15
-// or a length of 33 the same way.
+// copy that reads both blocks first, one that takes a distance of 15 or a
+// length of 33 the same way, and a bounds check of the blocks that fails
+// at the start of the output (inflate.go:634:14 ARITHMETIC_BASE).
 func TestGunzipEveryShortMatch(t *testing.T) {
-	lengths := []int{100, 258}
+	var lengths []int
 	for n := 3; n <= 40; n++ {
 		lengths = append(lengths, n)
 	}
+	lengths = append(lengths, 100, 258)
 	for dist := 1; dist <= 70; dist++ {
 		var w bitWriter
 		w.header3(true, 1)
@@ -588,7 +590,9 @@ func TestGunzipEveryShortMatch(t *testing.T) {
 				want = append(want, c)
 			}
 		}
-		lit(80)
+		// The first match comes as early as its distance allows, the
+		// others after 80 literals each.
+		lit(dist)
 		for _, n := range lengths {
 			w.fixedMatch(n, dist)
 			for range n {
