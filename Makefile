@@ -42,6 +42,15 @@ test-engine:
 	$(GO) vet -tags enginetest ./internal/enginetest/... && \
 	PULUMI_CLI="$$cli" $(GO) test -tags enginetest -count=1 -timeout 30m -v ./internal/enginetest
 
+## test-arm64: the Lambda functions' packages and internal/flowlog tested as linux/arm64, the
+## functions' architecture (their SWAR, unsafe and vector base64 code), under qemu user-mode
+## emulation (a minute or two on an idle machine). Not part of `make test`: it needs qemu-aarch64-static
+## (Debian/Ubuntu: qemu-user-static), which a fresh machine does not have.
+.PHONY: test-arm64
+test-arm64:
+	@command -v qemu-aarch64-static >/dev/null || { echo "test-arm64: needs qemu-aarch64-static (apt-get install qemu-user-static)" >&2; exit 2; }
+	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static ./lambda/... ./internal/flowlog/
+
 ## build: compile the Pulumi program
 build:
 	$(GO) build -o /dev/null .
