@@ -628,11 +628,10 @@ func (d *Decoder) codes(br *bitReader, lit, dist *table, out []byte, o, from, li
 				// read after the first is written, so that with dd < 32 it
 				// copies the first one's output (TestGunzipEveryShortMatch).
 				// Up to 29 bytes past the match are written, within the
-				// fastRoom checked above; the two checks below are those of
-				// every byte the blocks read (s >= from >= 0) and write.
+				// fastRoom checked above. The check below covers every byte
+				// written, and so every byte read (from <= s, s+31 < o+31).
 				s := o - dd
 				_ = out[o+31]
-				_ = out[s+31]
 				p := unsafe.Pointer(unsafe.SliceData(out))
 				*(*[16]byte)(unsafe.Add(p, o)) = *(*[16]byte)(unsafe.Add(p, s))
 				*(*[16]byte)(unsafe.Add(p, o+16)) = *(*[16]byte)(unsafe.Add(p, s+16))
