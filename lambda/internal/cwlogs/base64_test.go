@@ -26,7 +26,8 @@ func checkBase64(t *testing.T, src []byte) {
 }
 
 // base64Inputs are standard base64 texts of every length of 0-300 bytes of
-// data (the vector code takes 45 characters or more, in blocks of 32), the
+// data (the vector code takes 45 characters or more on amd64, 32 on arm64,
+// in blocks of 32), the
 // same with MIME line breaks, and the text of a payload's size.
 func base64Inputs() [][]byte {
 	r := rand.New(rand.NewPCG(1, 2))

@@ -88,16 +88,16 @@ func DecodeString(b64 string) (*Payload, error) {
 }
 
 // decodeBase64 is base64.StdEncoding.Decode, with its results and errors,
-// through github.com/segmentio/asm/base64, whose vector code (AVX2 on
-// amd64, NEON on arm64, the functions' architecture) decodes 32 characters
-// at a time, several times faster (BenchmarkBase64); base64 was 4-6% of
-// each function's time on this project's benchmarks. That library decodes whole blocks until
-// the first one holding anything else than the 64 characters (padding, a
-// line break, a bad byte) and hands the rest to encoding/base64, so the
-// output is the same; an error's offset would count from that rest, so on
-// an error the input is decoded again by encoding/base64 alone, for the
-// whole input's error. TestBase64AgreesWithTheStandardLibrary and
-// FuzzBase64 compare the two.
+// through github.com/segmentio/asm/base64: its vector code (AVX2 on amd64,
+// NEON on arm64, the functions' architecture) decodes 32 characters at a
+// time, several times faster (BenchmarkBase64; base64 was 4-6% of each
+// function's time). It decodes whole blocks until the first one holding
+// anything but the 64 characters (padding, a line break, a bad byte) and
+// hands the rest to encoding/base64, so the output is the same; an error's
+// offset would count from that rest, so on an error the input is decoded
+// again by encoding/base64 alone, for the whole input's error.
+// TestBase64AgreesWithTheStandardLibrary and FuzzBase64 compare the two
+// (make test-arm64 runs them as arm64).
 func decodeBase64(dst, src []byte) (int, error) {
 	n, err := asmbase64.StdEncoding.Decode(dst, src)
 	if err != nil {
