@@ -290,56 +290,61 @@ func (t *Template) appendPlain(buf []byte, b []byte) (w int, ok bool) {
 			return 0, false // too few values
 		}
 		var end int
-		var plain bool
-		switch tf.kind {
-		case KindInt32, KindInt64, KindTime:
-			// scanValue's, inlined for the common case.
-			ds := pos // the first digit
-			v := word(b, pos)
-			if byte(v) == '-' {
-				ds++
-				v = word(b, ds)
-			}
-			digits := bits.TrailingZeros64(firstNonDigit(v)) >> 3
-			if digits == 8 {
-				digits += bits.TrailingZeros64(firstNonDigit(word(b, ds+8))) >> 3
-			}
-			end = ds + digits
-			if end < n && b[end] != ' ' {
-				if end, ok, plain = scanValue(tf.kind, b, pos); !ok {
-					return 0, false
-				}
-			} else {
-				plain = digits > 0 && (byte(v) != '0' || digits == 1)
-			}
-		case KindIP:
-			if end, plain = scanIPv4(b, pos); !plain {
-				if end, ok, plain = scanIP(b, pos); !ok {
-					return 0, false
-				}
-			}
-		default:
-			// scanValue's, inlined.
-			var unplain uint64
-			end = pos
-			for {
-				u, sp := textLanes(spaceWord(b, end))
-				if sp != 0 {
-					// Only the lanes before the space count.
-					unplain |= u & (sp&-sp - 1)
-					end += bits.TrailingZeros64(sp) >> 3
-					break
-				}
-				unplain |= u
-				end += 8
-			}
-			plain = unplain == 0
-		}
-		if l := end - pos; l == 1 && b[pos] == '-' {
-			// Missing: left out.
-		} else if !plain || l > tf.maxLen {
-			return 0, false
+		if b[pos] == '-' && (pos+1 == n || b[pos+1] == ' ') {
+			// Missing, of any kind: left out.
+			end = pos + 1
 		} else {
+			var plain bool
+			switch tf.kind {
+			case KindInt32, KindInt64, KindTime:
+				// scanValue's, inlined for the common case.
+				ds := pos // the first digit
+				v := word(b, pos)
+				if byte(v) == '-' {
+					ds++
+					v = word(b, ds)
+				}
+				digits := bits.TrailingZeros64(firstNonDigit(v)) >> 3
+				if digits == 8 {
+					digits += bits.TrailingZeros64(firstNonDigit(word(b, ds+8))) >> 3
+				}
+				end = ds + digits
+				if end < n && b[end] != ' ' {
+					if end, ok, plain = scanValue(tf.kind, b, pos); !ok {
+						return 0, false
+					}
+				} else {
+					// At least one digit: "-" alone is missing, taken
+					// above, and a value starts with no space.
+					plain = byte(v) != '0' || digits == 1
+				}
+			case KindIP:
+				if end, plain = scanIPv4(b, pos); !plain {
+					if end, ok, plain = scanIP(b, pos); !ok {
+						return 0, false
+					}
+				}
+			default:
+				// scanValue's, inlined.
+				var unplain uint64
+				end = pos
+				for {
+					u, sp := textLanes(spaceWord(b, end))
+					if sp != 0 {
+						// Only the lanes before the space count.
+						unplain |= u & (sp&-sp - 1)
+						end += bits.TrailingZeros64(sp) >> 3
+						break
+					}
+					unplain |= u
+					end += 8
+				}
+				plain = unplain == 0
+			}
+			l := end - pos
+			if !plain || l > tf.maxLen {
+				return 0, false
+			}
 			if tf.beforeLen >= 0 {
 				*(*[32]byte)(unsafe.Add(base, w)) = tf.before
 				w += tf.beforeLen
@@ -591,8 +596,6 @@ func zeroLanes(v uint64) uint64 {
 	return ^((v&(lanes*0x7f) + lanes*0x7f) | v) & topBits
 }
 
-func spaceLanes(v uint64) uint64 { return zeroLanes(v ^ (lanes * ' ')) }
-
 func dotLanes(v uint64) uint64 { return zeroLanes(v ^ (lanes * '.')) }
 
 // digitLanes tests for '0'-'9'.
@@ -647,22 +650,24 @@ func b2u(b bool) uint64 {
 // address, or "-"), or when the line ends within 19 bytes of pos: the caller
 // then asks netip.
 //
-// It finds the value's length, digits and dots in the sixteen bytes from
-// pos at once, one bit per byte, then checks each octet as a number made of
-// its digit bytes.
+// It tests the sixteen bytes from pos at once: the value's length is the
+// first byte that is neither a digit nor a dot, which must be a space; the
+// dots, one bit per byte, must be three and cut the value into four octets
+// of one to three digits; then it checks each octet as a number made of its
+// digit bytes.
 func scanIPv4(b []byte, pos int) (end int, ok bool) {
 	if pos+19 > len(b) {
 		return pos, false // near the end: badOctet reads 4 bytes from an octet
 	}
-	v1, v2 := binary.LittleEndian.Uint64(b[pos:]), binary.LittleEndian.Uint64(b[pos+8:])
-	mask16 := func(x1, x2 uint64) uint64 { return movemask(x1) | movemask(x2)<<8 }
-	n := bits.TrailingZeros64(mask16(spaceLanes(v1), spaceLanes(v2)) | 1<<16) // the value's length
-	in := uint64(1)<<uint(n) - 1
-	digits := mask16(digitLanes(v1), digitLanes(v2)) & in
-	dots := mask16(dotLanes(v1), dotLanes(v2)) & in
-	// Digits and three dots, and no run of four digits: octets of at most
-	// three digits (badOctet rejects empty ones).
-	if n < 7 || n > 15 || digits|dots != in || bits.OnesCount64(dots) != 3 || digits&(digits>>1)&(digits>>2)&(digits>>3) != 0 {
+	v := b[pos : pos+19]
+	v1, v2 := binary.LittleEndian.Uint64(v), binary.LittleEndian.Uint64(v[8:])
+	dots1, dots2 := dotLanes(v1), dotLanes(v2)
+	// n: the first lane of v1 that is no digit nor dot, else 8 plus that of
+	// v2 (16 if none), without a branch: t>>6 is 1 only when v1 has none.
+	t := bits.TrailingZeros64(^(digitLanes(v1) | dots1) & topBits)
+	n := t>>3 + (t>>6)*(bits.TrailingZeros64(^(digitLanes(v2)|dots2)&topBits)>>3)
+	dots := (movemask(dots1) | movemask(dots2)<<8) & (1<<uint(n) - 1)
+	if n > 15 || v[n] != ' ' || bits.OnesCount64(dots) != 3 {
 		return pos, false
 	}
 	d1 := bits.TrailingZeros64(dots)
@@ -670,9 +675,10 @@ func scanIPv4(b []byte, pos int) (end int, ok bool) {
 	d2 := bits.TrailingZeros64(dots)
 	dots &= dots - 1
 	d3 := bits.TrailingZeros64(dots)
-	v := b[pos : pos+19]
+	// Octets of one to three digits, each a number in range.
+	long := b2u(uint(d1-1) > 2) | b2u(uint(d2-d1-2) > 2) | b2u(uint(d3-d2-2) > 2) | b2u(uint(n-d3-2) > 2)
 	bad := badOctet(v, 0, d1) | badOctet(v, d1+1, d2) | badOctet(v, d2+1, d3) | badOctet(v, d3+1, n)
-	return pos + n, bad == 0
+	return pos + n, long|bad == 0
 }
 
 // Bounds of the octets of 1, 2 and 3 digits, as numbers made of their
