@@ -675,10 +675,10 @@ func scanIPv4(b []byte, pos int) (end int, ok bool) {
 	d2 := bits.TrailingZeros64(dots)
 	dots &= dots - 1
 	d3 := bits.TrailingZeros64(dots)
-	// Octets of one to three digits, each a number in range.
-	long := b2u(uint(d1-1) > 2) | b2u(uint(d2-d1-2) > 2) | b2u(uint(d3-d2-2) > 2) | b2u(uint(n-d3-2) > 2)
+	// Octets of 1-3 digits (badOctet alone would take 5), each in range.
+	badLen := b2u(uint(d1-1) > 2) | b2u(uint(d2-d1-2) > 2) | b2u(uint(d3-d2-2) > 2) | b2u(uint(n-d3-2) > 2)
 	bad := badOctet(v, 0, d1) | badOctet(v, d1+1, d2) | badOctet(v, d2+1, d3) | badOctet(v, d3+1, n)
-	return pos + n, long|bad == 0
+	return pos + n, badLen|bad == 0
 }
 
 // Bounds of the octets of 1, 2 and 3 digits, as numbers made of their
