@@ -240,11 +240,10 @@ func insightAlarmDescription(al InsightAlarm, expr string) string {
 	if d != "" {
 		d += " "
 	}
-	link := " Runbook: " + runbook.Link(InsightRunbookAnchor)
-	s := fmt.Sprintf("%s(Contributor Insights alarm %s: %s %s %g over %ds, %d period(s))",
-		d, al.Name, expr, al.Comparison, al.Threshold, al.Period, al.EvaluationPeriods)
-	if len(s)+len(link) > 1024 { // AlarmDescription limit
-		s = s[:1021-len(link)] + "..."
-	}
-	return s + link
+	// runbook.Description keeps the link and cuts the text, at a character
+	// boundary, to CloudWatch's limit: the description is configured text
+	// and may be any UTF-8, which a cut in the middle of a character would
+	// make invalid (and the Pulumi SDK refuses to send).
+	return runbook.Description(fmt.Sprintf("%s(Contributor Insights alarm %s: %s %s %g over %ds, %d period(s))",
+		d, al.Name, expr, al.Comparison, al.Threshold, al.Period, al.EvaluationPeriods), InsightRunbookAnchor)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -300,6 +301,18 @@ func TestInsightAlarmDescriptionFitsCloudWatch(t *testing.T) {
 		}
 		if whole && !strings.HasPrefix(got, al.Description+" (") {
 			t.Errorf("a description that fits is not kept whole: %q", got[:40])
+		}
+	}
+	// A description of two-byte characters is cut at a character
+	// boundary: a cut inside one is not UTF-8, which the Pulumi SDK
+	// refuses to marshal ("contains non-UTF8 bytes"), so the stack
+	// would not deploy.
+	for n := 500; n < 520; n++ {
+		al.Description = strings.Repeat("é", n)
+		got := insightAlarmDescription(al, "expr")
+		if !utf8.ValidString(got) || len(got) > 1024 || !strings.HasSuffix(got, link) {
+			t.Fatalf("description of %d two-byte characters: valid UTF-8 %v, %d bytes, ends in the link %v",
+				n, utf8.ValidString(got), len(got), strings.HasSuffix(got, link))
 		}
 	}
 }
