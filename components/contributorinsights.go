@@ -181,7 +181,7 @@ func NewContributorInsights(ctx *pulumi.Context, name string, args *ContributorI
 			RuleState:      pulumi.String("ENABLED"),
 			RuleDefinition: definition,
 			Tags:           NameTags(a.Tags, ruleName),
-		}, parent)
+		}, append([]pulumi.ResourceOption{parent}, insightRuleReplacement...)...)
 		if err != nil {
 			return nil, err
 		}
@@ -233,6 +233,22 @@ func NewContributorInsights(ctx *pulumi.Context, name string, args *ContributorI
 		"ruleNames": c.RuleNames,
 		"alarmArns": c.AlarmArns,
 	})
+}
+
+// insightRuleReplacement replaces a rule whose definition, name or state
+// changes, deleting the old one first. The provider's update of a rule
+// only rewrites the Pulumi state (its resource embeds WithNoOpUpdate, and
+// none of the three forces a replacement), so without this a changed field
+// list or log group would never reach CloudWatch. Deleting first, because
+// PutInsightRule writes a rule of the same name in place: with the default
+// create-first replacement, the old resource's delete would remove the
+// rule just written. The deployability rule deploy-noop-update-replaces
+// checks both options.
+// https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/cloudwatch/contributor_insight_rule.go
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutInsightRule.html
+var insightRuleReplacement = []pulumi.ResourceOption{
+	pulumi.ReplaceOnChanges([]string{"ruleDefinition", "ruleName", "ruleState"}),
+	pulumi.DeleteBeforeReplace(true),
 }
 
 func insightAlarmDescription(al InsightAlarm, expr string) string {

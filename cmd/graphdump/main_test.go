@@ -133,7 +133,7 @@ func assertSameRecord(t *testing.T, want, got *mockaws.Mocks) {
 			{"Custom", w.Custom, g.Custom}, {"Inputs", w.Inputs, g.Inputs}, {"Outputs", w.Outputs, g.Outputs},
 			{"RetainOnDelete", w.RetainOnDelete, g.RetainOnDelete}, {"DeleteBeforeReplace", w.DeleteBeforeReplace, g.DeleteBeforeReplace},
 			{"Provider", w.Provider, g.Provider}, {"Dependencies", w.Dependencies, g.Dependencies},
-			{"IgnoreChanges", w.IgnoreChanges, g.IgnoreChanges},
+			{"IgnoreChanges", w.IgnoreChanges, g.IgnoreChanges}, {"ReplaceOnChanges", w.ReplaceOnChanges, g.ReplaceOnChanges},
 		} {
 			if !reflect.DeepEqual(f.want, f.got) {
 				t.Errorf("resource %d %s: %s %#v, recorded %#v", i, w.URN, f.name, f.got, f.want)
@@ -141,8 +141,8 @@ func assertSameRecord(t *testing.T, want, got *mockaws.Mocks) {
 		}
 	}
 	// Every field of Resource is compared above (a new one must be added).
-	if n := reflect.TypeOf(mockaws.Resource{}).NumField(); n != 12 {
-		t.Errorf("mockaws.Resource has %d fields, the comparison 12", n)
+	if n := reflect.TypeOf(mockaws.Resource{}).NumField(); n != 13 {
+		t.Errorf("mockaws.Resource has %d fields, the comparison 13", n)
 	}
 }
 

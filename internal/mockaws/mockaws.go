@@ -46,6 +46,9 @@ type Resource struct {
 	Dependencies        []string
 	// IgnoreChanges are the input paths the resource's ignoreChanges option names.
 	IgnoreChanges []string
+	// ReplaceOnChanges are the input paths the resource's replaceOnChanges
+	// option names: a change of any of them replaces the resource.
+	ReplaceOnChanges []string
 }
 
 // Input returns the named input as a string ("" when absent or not a string).
@@ -124,6 +127,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		rec.Provider = rpc.GetProvider()
 		rec.Dependencies = rpc.GetDependencies()
 		rec.IgnoreChanges = rpc.GetIgnoreChanges()
+		rec.ReplaceOnChanges = rpc.GetReplaceOnChanges()
 	}
 	if rpc := args.ReadRPC; rpc != nil {
 		rec.Parent = rpc.GetParent()

@@ -260,6 +260,13 @@ func deployFixtures() []deployFixture {
 		{"static alarm without a threshold", ids.DeployAlarmThreshold, "static-threshold", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			delete(res(t, m, "insights-one-source-many-rejects-alarm").Inputs, "threshold")
 		})},
+		{"insight rule that a definition change would not reach", ids.DeployNoOpUpdateReplaces, "replace-on-changes", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			r := m.ByType("aws:cloudwatch/contributorInsightRule:ContributorInsightRule")[0]
+			r.ReplaceOnChanges = slices.DeleteFunc(slices.Clone(r.ReplaceOnChanges), func(s string) bool { return s == "ruleDefinition" })
+		})},
+		{"insight rule replaced create-first", ids.DeployNoOpUpdateReplaces, "delete-before-replace", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			m.ByType("aws:cloudwatch/contributorInsightRule:ContributorInsightRule")[0].DeleteBeforeReplace = false
+		})},
 	}, orgFixtures()...)
 }
 

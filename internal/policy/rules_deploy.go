@@ -3,6 +3,8 @@ package policy
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -198,7 +200,44 @@ var deployRules = append([]Rule{
 		"Every Glue table with partition projection gives each partition key a projection type, each integer range as min,max with min <= max, positive digits, and a storage.location.template that names every key; Athena fails every query of the table otherwise. "+awsconstraints.DocProjectionTypes),
 	constraintRule(ids.DeployAlarmThreshold, Critical,
 		"Every metric alarm compares with a threshold or with an anomaly-detection band, in the form PutMetricAlarm takes: a threshold operator with threshold set and no thresholdMetricId; a band operator (GreaterThanUpperThreshold, LessThanLowerThreshold, LessThanLowerOrGreaterThanUpperThreshold) with no threshold and a thresholdMetricId that names the alarm's ANOMALY_DETECTION_BAND query. "+awsconstraints.DocPutMetricAlarm),
+	{
+		ID: ids.DeployNoOpUpdateReplaces, Severity: High,
+		Description: "Every resource whose provider update never calls AWS is replaced, the old one deleted first, when an input that update would drop changes: aws:cloudwatch/contributorInsightRule (ruleDefinition, ruleName, ruleState) has an update that only rewrites the Pulumi state (the provider's resource embeds WithNoOpUpdate and marks none of them RequiresReplace), so a changed field list or log group would leave the old rule reading the wrong columns while `pulumi up` reports success; the old rule is deleted first because PutInsightRule writes a rule of the same name in place, and a create-first replacement's delete would remove the new one. https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/cloudwatch/contributor_insight_rule.go, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutInsightRule.html",
+		Clauses: []Clause{
+			{ID: "replace-on-changes", Text: "replaceOnChanges names every input the provider's update would drop"},
+			{ID: "delete-before-replace", Text: "the replacement deletes the old resource first"},
+		},
+		Check: checkNoOpUpdates,
+	},
 }, orgRules...)
+
+// noOpUpdates are the resource types whose provider update only rewrites
+// the state, with the inputs it drops (none of them forces a replacement
+// in the provider's schema).
+var noOpUpdates = map[string][]string{
+	"aws:cloudwatch/contributorInsightRule:ContributorInsightRule": {"ruleDefinition", "ruleName", "ruleState"},
+}
+
+func checkNoOpUpdates(g *Graph) []Violation {
+	var out []Violation
+	for _, typ := range slices.Sorted(maps.Keys(noOpUpdates)) {
+		for _, r := range g.ByType(typ) {
+			var missing []string
+			for _, in := range noOpUpdates[typ] {
+				if !slices.Contains(r.ReplaceOnChanges, in) && !slices.Contains(r.ReplaceOnChanges, "*") {
+					missing = append(missing, in)
+				}
+			}
+			if len(missing) > 0 {
+				out = append(out, violation(r, "replace-on-changes", "replaceOnChanges does not name %s: the provider's update of %s does not call AWS, so a change of it would never reach the service", strings.Join(missing, ", "), typ))
+			}
+			if !r.DeleteBeforeReplace {
+				out = append(out, violation(r, "delete-before-replace", "not deleteBeforeReplace: the replacement writes the same name first, and the old resource's delete then removes it"))
+			}
+		}
+	}
+	return out
+}
 
 // slrServices are the service names of the OpenSearch service-linked role.
 var slrServices = []string{"opensearchservice.amazonaws.com", "es.amazonaws.com"}

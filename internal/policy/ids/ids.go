@@ -99,6 +99,7 @@ const (
 	DeployAthenaScanCutoff         = "deploy-athena-scan-cutoff-minimum"
 	DeployGlueProjection           = "deploy-glue-projection-bounds"
 	DeployAlarmThreshold           = "deploy-alarm-threshold-form"
+	DeployNoOpUpdateReplaces       = "deploy-noop-update-replaces"
 
 	// Organization limits (issue 16): what a central stack and its members
 	// hit as the organization grows.
@@ -117,6 +118,7 @@ var Deploy = []string{
 	DeployEndpointPrivateDNS, DeployKMSGrants,
 	DeployMetricFilterPattern, DeploySubscriptionFilters, DeployRegexPatternsPerLogGroup,
 	DeployFlowLogsPerVPC, DeployAthenaScanCutoff, DeployGlueProjection, DeployAlarmThreshold,
+	DeployNoOpUpdateReplaces,
 	DeployResourcePolicySize, DeployLogDestinations, DeployFirehoseStreams, DeployKinesisStreamReaders,
 	DeployEventRuleTargets, DeployPolicyElements,
 }
