@@ -57,6 +57,11 @@ type SlackNotifierArgs struct {
 	// ids (chatbot mode).
 	WorkspaceID string
 	ChannelID   string
+	// AlarmRegion is the Region of the alarms that publish to TopicArn
+	// (chatbot mode): the Chatbot role may read the alarms there. Empty:
+	// the Region of the component's provider. Set it when that provider is
+	// one for the Chatbot API's Region rather than the alarms'.
+	AlarmRegion string
 
 	// WebhookURL is the incoming-webhook URL (webhook mode). It is stored
 	// only as a Pulumi secret in a Secrets Manager secret version; the
@@ -190,6 +195,10 @@ var chatbotNameRe = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 // to change the account.
 func newChatbotChannel(ctx *pulumi.Context, name string, env awsEnv, a SlackNotifierArgs, c *SlackNotifier) (*chatbot.SlackChannelConfiguration, error) {
 	parent := pulumi.Parent(c)
+	alarmRegion := a.AlarmRegion
+	if alarmRegion == "" {
+		alarmRegion = env.Region
+	}
 	role, err := iam.NewRole(ctx, name+"-chatbot-role", &iam.RoleArgs{
 		Description: pulumi.String("Role AWS Chatbot assumes for the Slack channel of " + name + ": CloudWatch reads only"),
 		// AWS Chatbot documents no trust condition for a channel role
@@ -207,7 +216,7 @@ func newChatbotChannel(ctx *pulumi.Context, name string, env awsEnv, a SlackNoti
 				"Sid":      "ReadAlarms",
 				"Effect":   "Allow",
 				"Action":   []any{"cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory", "cloudwatch:DescribeAlarmsForMetric"},
-				"Resource": env.arn("cloudwatch", env.Region, env.AccountID, "alarm:*"),
+				"Resource": env.arn("cloudwatch", alarmRegion, env.AccountID, "alarm:*"),
 			},
 			statement{
 				"Sid":      "ReadMetricsForGraphs",

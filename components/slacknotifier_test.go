@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"regexp"
 	"slices"
 	"strings"
@@ -73,6 +74,28 @@ func assertNoClearSecret(t *testing.T, m *mockaws.Mocks) {
 				t.Errorf("%s (%s) holds the webhook URL in clear text", path, r.Type)
 			}
 		})
+	}
+}
+
+// TestSlackNotifierChatbotReadsAlarmsInTheirRegion: under a provider for
+// the Chatbot API's Region, the role reads the alarms in AlarmRegion, where
+// they are; without AlarmRegion, in the provider's Region.
+func TestSlackNotifierChatbotReadsAlarmsInTheirRegion(t *testing.T) {
+	for _, tc := range []struct{ alarmRegion, want string }{{"us-east-1", "us-east-1"}, {"", "us-west-2"}} {
+		m := run(t, func(ctx *pulumi.Context) error {
+			p, err := aws.NewProvider(ctx, "chatbot-region", &aws.ProviderArgs{Region: pulumi.String("us-west-2")})
+			if err != nil {
+				return err
+			}
+			a := chatbotArgs()
+			a.AlarmRegion = tc.alarmRegion
+			_, err = NewSlackNotifier(ctx, "slack", a, pulumi.Providers(p))
+			return err
+		})
+		pol := policyDoc(t, mustGet(t, m, "slack-chatbot-role-policy"), "policy")
+		if got, want := statementBySid(t, pol, "ReadAlarms")["Resource"], "arn:aws:cloudwatch:"+tc.want+":123456789012:alarm:*"; got != want {
+			t.Errorf("AlarmRegion %q: alarm reads on %v, want %s", tc.alarmRegion, got, want)
+		}
 	}
 }
 

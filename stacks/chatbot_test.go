@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 
@@ -48,6 +49,22 @@ func TestChatbotChannelUsesARegionWithTheAPI(t *testing.T) {
 		}
 		if topic := r.ByName("alarms-topic"); topic.Provider != "" && topic.Provider[:len(p.URN)] == p.URN {
 			t.Error("the alarm topic moved to the Chatbot region")
+		}
+		// The role reads the alarms where they are, in the stack's
+		// region, not in the Chatbot region its provider points at.
+		var pol struct {
+			Statement []struct {
+				Sid      string
+				Resource any
+			}
+		}
+		if err := json.Unmarshal([]byte(r.ByName("slack-chatbot-role-policy").Input("policy")), &pol); err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range pol.Statement {
+			if st.Sid == "ReadAlarms" && st.Resource != "arn:aws:cloudwatch:us-east-1:"+mockaws.Account+":alarm:*" {
+				t.Errorf("chatbot region %s: ReadAlarms on %v, want the alarms of the stack's region us-east-1", tc.want, st.Resource)
+			}
 		}
 	}
 }

@@ -51,6 +51,13 @@ func SlackAlarms(ctx *pulumi.Context, sh *Shared) error {
 		}
 		if p != nil {
 			opts = append(opts, pulumi.Providers(p))
+			// The alarms stay in the stack's Region: the role reads them
+			// there, not in the Chatbot Region the provider is for.
+			reg, err := aws.GetRegion(ctx, &aws.GetRegionArgs{})
+			if err != nil {
+				return err
+			}
+			args.AlarmRegion = reg.Name
 		}
 	}
 	n, err := components.NewSlackNotifier(ctx, "slack", args, opts...)

@@ -275,6 +275,26 @@ func (m *Mocks) RegisterResourceOutputs() (*emptyResponse, error) {
 }
 
 // Call answers the invokes the program makes.
+// providerRegion is the region an invoke through the provider reference
+// ref ("<urn>::<id>", "" for the default provider) reads, as AWS answers
+// it: the region input of an explicit aws provider, else the stack's.
+func (m *Mocks) providerRegion(ref string) string {
+	i := strings.LastIndex(ref, "::")
+	if i < 0 {
+		return m.Region
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.Resources {
+		if r.URN == ref[:i] && r.Type == "pulumi:providers:aws" {
+			if region := r.Input("region"); region != "" {
+				return region
+			}
+		}
+	}
+	return m.Region
+}
+
 func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	m.mu.Lock()
 	m.Calls = append(m.Calls, args.Token)
@@ -285,7 +305,8 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			"accountId": m.Account, "arn": "arn:aws:iam::" + m.Account + ":user/mock", "userId": "AIDAMOCK", "id": m.Account,
 		}), nil
 	case "aws:index/getRegion:getRegion":
-		return resource.NewPropertyMapFromMap(map[string]any{"name": m.Region, "id": m.Region, "endpoint": "ec2." + m.Region + ".amazonaws.com"}), nil
+		r := m.providerRegion(args.Provider)
+		return resource.NewPropertyMapFromMap(map[string]any{"name": r, "id": r, "endpoint": "ec2." + r + ".amazonaws.com"}), nil
 	case "aws:index/getPartition:getPartition":
 		return resource.NewPropertyMapFromMap(map[string]any{"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}), nil
 	case "aws:index/getAvailabilityZones:getAvailabilityZones":
