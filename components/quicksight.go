@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudcontrol"
@@ -359,8 +360,16 @@ var (
 	}
 )
 
+// maxQuickSightIDPrefix is the longest IDPrefix: 96 characters of data
+// set id less "-flow-logs".
+const maxQuickSightIDPrefix = 96 - len("-flow-logs")
+
 var (
-	quickSightIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
+	// quickSightIDRe is what IDPrefix may be: the data set id
+	// (<prefix>-flow-logs) is at most 96 characters, and so the prefix at
+	// most 86 (internal/awsconstraints cites the limits; the data source's
+	// name, "VPC flow logs - Athena (<prefix>)", fits its 128 then too).
+	quickSightIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,` + strconv.Itoa(maxQuickSightIDPrefix) + `}$`)
 	iamRoleNameRe  = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 )
 
@@ -417,7 +426,7 @@ func (a *QuickSightAnalysisArgs) validate() error {
 		errs = append(errs, fmt.Errorf("ServiceRoleName: %q is not an IAM role name", a.ServiceRoleName))
 	}
 	if !quickSightIDRe.MatchString(a.IDPrefix) {
-		errs = append(errs, fmt.Errorf("IDPrefix: %q must be 1-200 letters, digits, '-' and '_'", a.IDPrefix))
+		errs = append(errs, fmt.Errorf("IDPrefix: %q must be 1-%d letters, digits, '-' and '_'", a.IDPrefix, maxQuickSightIDPrefix))
 	}
 	return errors.Join(errs...)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awsconstraints"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 )
@@ -470,7 +471,9 @@ func TestQuickSightRejectsBadArgs(t *testing.T) {
 		},
 		"KMS alias": func(a *QuickSightAnalysisArgs) { a.KmsKeyArn = "alias/flowlogs" },
 		"id prefix": func(a *QuickSightAnalysisArgs) { a.IDPrefix = "flow logs" },
-		"role name": func(a *QuickSightAnalysisArgs) { a.ServiceRoleName = "role/with/path" },
+		// 87 characters: the data set id would be 97, over QuickSight's 96.
+		"id prefix too long": func(a *QuickSightAnalysisArgs) { a.IDPrefix = strings.Repeat("p", 87) },
+		"role name":          func(a *QuickSightAnalysisArgs) { a.ServiceRoleName = "role/with/path" },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -577,5 +580,40 @@ func TestQuickSightPartitionTime(t *testing.T) {
 	got, err := time.Parse("2006-01-02 15:04:05", out.String())
 	if err != nil || !got.Equal(when) {
 		t.Errorf("partition_time of %q = %q (%v), want %v", value, out.String(), err, when)
+	}
+}
+
+// TestQuickSightLongestIDPrefixFits: the longest IDPrefix accepted (86
+// characters) gives a data set id of exactly QuickSight's 96 and a data
+// source name within its 128, and deploy-name-limits' table agrees.
+func TestQuickSightLongestIDPrefixFits(t *testing.T) {
+	a := qsArgs()
+	a.IDPrefix = strings.Repeat("p", 86)
+	m, err := mockaws.Run(func(ctx *pulumi.Context) error {
+		_, err := NewQuickSightAnalysis(ctx, "qs", a)
+		return err
+	}, "p", "s", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := m.ByType("aws:quicksight/dataSet:DataSet")
+	src := m.ByType("aws:quicksight/dataSource:DataSource")
+	if len(ds) != 1 || len(src) != 1 {
+		t.Fatalf("%d data sets, %d data sources", len(ds), len(src))
+	}
+	if n := len(ds[0].Input("dataSetId")); n != 96 {
+		t.Errorf("data set id of %d characters, want the 96 of the limit", n)
+	}
+	if n := len(src[0].Input("name")); n > 128 {
+		t.Errorf("data source name of %d characters, over 128", n)
+	}
+	for _, r := range append(ds, src...) {
+		if v := awsconstraints.CheckResource(r.Type, r.Name, r.Inputs); len(v) != 0 {
+			t.Errorf("%s: %v", r.Name, v)
+		}
+	}
+	ds[0].Inputs["dataSetId"] = ds[0].Input("dataSetId") + "x"
+	if v := awsconstraints.CheckResource(ds[0].Type, ds[0].Name, ds[0].Inputs); len(v) == 0 {
+		t.Error("a data set id of 97 characters passes deploy-name-limits")
 	}
 }

@@ -198,6 +198,20 @@ var Names = map[string]NameRule{
 		Allowed: "printable characters",
 		Doc:     "https://docs.aws.amazon.com/athena/latest/APIReference/API_CreateNamedQuery.html",
 	},
+	// The SDKs' model of DataSet: "The ID of the dataset. Limited to 96
+	// characters."
+	"aws:quicksight/dataSet:DataSet": {
+		Field: "dataSetId", Min: 1, Max: 96, Pattern: anyName,
+		Allowed: "printable characters",
+		Doc:     "https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/quicksight/aws.sdk.kotlin.services.quicksight.model/-data-set/data-set-id.html",
+	},
+	// CreateDataSource Name: 1-128 characters (the provider: "A name for
+	// the data source, maximum of 128 characters").
+	"aws:quicksight/dataSource:DataSource": {
+		Field: "name", Min: 1, Max: 128, Pattern: anyName,
+		Allowed: "printable characters",
+		Doc:     "https://docs.aws.amazon.com/quicksight/latest/APIReference/API_CreateDataSource.html",
+	},
 }
 
 var bucketRule = NameRule{
