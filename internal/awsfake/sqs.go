@@ -16,12 +16,19 @@ import (
 // handle each time, and (as SQS documents) a delete with a receipt handle
 // other than the latest succeeds without deleting the message.
 // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessage.html
+//
+// ChangeMessageVisibilityBatch takes 1 to 10 entries with distinct ids and
+// answers each in Successful or Failed, the call itself succeeding.
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibilityBatch.html
 type SQS struct {
 	// Now is the queue's clock; nil means time.Now. Tests move it past a
 	// visibility timeout instead of waiting.
 	Now func() time.Time
 	// Fault, when set, may fail call n (0-based, counted per operation).
 	Fault func(op string, n int) *Fault
+	// FailEntry, when set, may fail entry i of batch call n of op (the
+	// call succeeds, the entry is in Failed with that code).
+	FailEntry func(op string, n, i int) string
 
 	mu     sync.Mutex
 	queues map[string][]*sqsMessage
@@ -32,6 +39,7 @@ type SQS struct {
 type sqsMessage struct {
 	id, body  string
 	sent      time.Time
+	firstRecv time.Time
 	visibleAt time.Time
 	receipt   string
 	receives  int
@@ -104,6 +112,10 @@ func (q *SQS) serve(w http.ResponseWriter, r *http.Request, op string) {
 		VisibilityTimeout   *int
 		ReceiptHandle       string
 		MessageBody         string
+		Entries             []struct {
+			Id, ReceiptHandle string
+			VisibilityTimeout *int
+		}
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		jsonError(w, "1.0", &Fault{http.StatusBadRequest, "com.amazonaws.sqs#InvalidParameterValue"})
@@ -143,14 +155,18 @@ func (q *SQS) serve(w http.ResponseWriter, r *http.Request, op string) {
 				continue
 			}
 			m.receives++
+			if m.receives == 1 {
+				m.firstRecv = now
+			}
 			m.visibleAt = now.Add(vis)
 			m.receipt = fmt.Sprintf("rh-%s-%d", m.id, m.receives)
 			sum := md5.Sum([]byte(m.body))
 			resp.Messages = append(resp.Messages, out{
 				MessageId: m.id, ReceiptHandle: m.receipt, MD5OfBody: hex.EncodeToString(sum[:]), Body: m.body,
 				Attributes: attrs{
-					"SentTimestamp":           strconv.FormatInt(m.sent.UnixMilli(), 10),
-					"ApproximateReceiveCount": strconv.Itoa(m.receives),
+					"SentTimestamp":                    strconv.FormatInt(m.sent.UnixMilli(), 10),
+					"ApproximateReceiveCount":          strconv.Itoa(m.receives),
+					"ApproximateFirstReceiveTimestamp": strconv.FormatInt(m.firstRecv.UnixMilli(), 10),
 				},
 			})
 		}
@@ -175,6 +191,54 @@ func (q *SQS) serve(w http.ResponseWriter, r *http.Request, op string) {
 			}
 		}
 		jsonError(w, "1.0", &Fault{http.StatusBadRequest, "com.amazonaws.sqs#ReceiptHandleIsInvalid"})
+	case "ChangeMessageVisibilityBatch":
+		switch ids := map[string]bool{}; {
+		case len(in.Entries) == 0:
+			jsonError(w, "1.0", &Fault{http.StatusBadRequest, "com.amazonaws.sqs#EmptyBatchRequest"})
+			return
+		case len(in.Entries) > 10:
+			jsonError(w, "1.0", &Fault{http.StatusBadRequest, "com.amazonaws.sqs#TooManyEntriesInBatchRequest"})
+			return
+		default:
+			for _, e := range in.Entries {
+				if ids[e.Id] {
+					jsonError(w, "1.0", &Fault{http.StatusBadRequest, "com.amazonaws.sqs#BatchEntryIdsNotDistinct"})
+					return
+				}
+				ids[e.Id] = true
+			}
+		}
+		type failed struct {
+			Id, Code, Message string
+			SenderFault       bool
+		}
+		type ok struct{ Id string }
+		resp := struct {
+			Successful []ok
+			Failed     []failed
+		}{Successful: []ok{}, Failed: []failed{}}
+	entries:
+		for i, e := range in.Entries {
+			if q.FailEntry != nil {
+				if code := q.FailEntry(op, n, i); code != "" {
+					resp.Failed = append(resp.Failed, failed{Id: e.Id, Code: code, Message: "injected by the fake"})
+					continue
+				}
+			}
+			if e.VisibilityTimeout == nil {
+				resp.Failed = append(resp.Failed, failed{Id: e.Id, Code: "MissingParameter", Message: "no VisibilityTimeout", SenderFault: true})
+				continue
+			}
+			for _, m := range msgs {
+				if !m.deleted && m.receipt != "" && m.receipt == e.ReceiptHandle {
+					m.visibleAt = now.Add(time.Duration(*e.VisibilityTimeout) * time.Second)
+					resp.Successful = append(resp.Successful, ok{e.Id})
+					continue entries
+				}
+			}
+			resp.Failed = append(resp.Failed, failed{Id: e.Id, Code: "ReceiptHandleIsInvalid", Message: "no such receipt handle", SenderFault: true})
+		}
+		writeJSON(w, "1.0", resp)
 	case "GetQueueAttributes":
 		visible, inFlight := 0, 0
 		for _, m := range msgs {
