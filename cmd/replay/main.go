@@ -164,6 +164,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, outputs f
 	}
 	fmt.Fprintf(stdout, "\nsummary: received %d, replayed %d (%d inputs), failed %d, skipped %d, duplicates deleted %d, incomplete %d, written %d, left in the queue %s\n",
 		sum.Received, sum.Replayed, sum.Inputs, sum.Failed, sum.Skipped, sum.Duplicates, sum.Incomplete, sum.Written, left(sum.Left))
+	if sum.Hidden > 0 {
+		fmt.Fprintf(stderr, "replay: %d messages could not be made visible again; they come back when their visibility timeout ends (%s)\n", sum.Hidden, sum.HiddenError)
+	}
 	if runErr != nil {
 		fmt.Fprintln(stderr, "replay:", runErr)
 		return 1

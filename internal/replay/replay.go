@@ -22,7 +22,7 @@ import (
 type SQSAPI interface {
 	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
 	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
-	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+	ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
 	GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
 }
 
@@ -121,6 +121,11 @@ type Summary struct {
 	// Left is the queue's approximate size (visible and in flight) at the
 	// end, -1 when it could not be read.
 	Left int
+	// Hidden counts the messages left in the queue that could not be made
+	// visible again at the end (they come back when their visibility
+	// timeout ends); HiddenError is the first failure.
+	Hidden      int
+	HiddenError string
 	// Inventory is filled in a dry run (and counts every message received
 	// otherwise too).
 	Inventory *Inventory
@@ -200,15 +205,70 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	}
 	// Make what is left visible again, so that the queue's depth (and its
 	// alarm) and the next run see it at once; even after ctx is done.
-	rel, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	for _, id := range slices.Sorted(maps.Keys(r.held)) {
-		h := r.held[id]
-		r.cfg.SQS.ChangeMessageVisibility(rel, &sqs.ChangeMessageVisibilityInput{
-			QueueUrl: aws.String(cfg.QueueURL), ReceiptHandle: aws.String(h.receipt), VisibilityTimeout: 0})
+	ids := slices.Sorted(maps.Keys(r.held))
+	failed := r.changeVisibility(ctx, ids, 0)
+	for _, id := range ids {
+		if ferr, ok := failed[id]; ok {
+			if r.sum.Hidden == 0 {
+				r.sum.HiddenError = fmt.Sprintf("making message %s visible again: %v", id, ferr)
+			}
+			r.sum.Hidden++
+		}
 	}
+	rel, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
+	defer cancel()
 	r.sum.Left = r.queueSize(rel, true)
 	return r.sum, err
+}
+
+// callTimeout bounds each SQS call made to settle messages (deletes,
+// visibility changes), which are made even after ctx is done.
+const callTimeout = 30 * time.Second
+
+// changeVisibility sets the visibility timeout of the held messages ids to
+// vis, ten to a ChangeMessageVisibilityBatch call (its most), each call
+// with its own timeout and made even when ctx is done. It returns the
+// messages whose change failed, with why: a call that failed, or the
+// entry's error in the response's Failed list (the call succeeds when some
+// entries fail).
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibilityBatch.html
+func (r *run) changeVisibility(ctx context.Context, ids []string, vis time.Duration) map[string]error {
+	failed := map[string]error{}
+	for chunk := range slices.Chunk(ids, 10) {
+		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
+		for i, id := range chunk {
+			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)),
+				ReceiptHandle: aws.String(r.held[id].receipt), VisibilityTimeout: int32(vis / time.Second)}
+		}
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
+		out, err := r.cfg.SQS.ChangeMessageVisibilityBatch(cctx, &sqs.ChangeMessageVisibilityBatchInput{
+			QueueUrl: aws.String(r.cfg.QueueURL), Entries: entries})
+		cancel()
+		if err != nil {
+			for _, id := range chunk {
+				failed[id] = err
+			}
+			continue
+		}
+		done := map[string]bool{}
+		for _, e := range out.Successful {
+			done[aws.ToString(e.Id)] = true
+		}
+		why := map[string]error{}
+		for _, e := range out.Failed {
+			why[aws.ToString(e.Id)] = fmt.Errorf("%s: %s", aws.ToString(e.Code), aws.ToString(e.Message))
+		}
+		for i, id := range chunk {
+			k := strconv.Itoa(i)
+			switch {
+			case why[k] != nil:
+				failed[id] = why[k]
+			case !done[k]:
+				failed[id] = errors.New("not in the response")
+			}
+		}
+	}
+	return failed
 }
 
 // queueSize is the approximate number of messages (visible, and in flight
@@ -303,7 +363,7 @@ func (r *run) hold(id, receipt string) {
 // so that a run interrupted just after a replay does not replay it again.
 func (r *run) del(ctx context.Context, id string) error {
 	h := r.held[id]
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
 	defer cancel()
 	_, err := r.cfg.SQS.DeleteMessage(dctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(r.cfg.QueueURL), ReceiptHandle: aws.String(h.receipt)})
 	if err != nil {
@@ -317,17 +377,18 @@ func (r *run) del(ctx context.Context, id string) error {
 // inputs before half of it has passed.
 func (r *run) extend(ctx context.Context) error {
 	now := r.now()
+	var ids []string
 	for _, id := range slices.Sorted(maps.Keys(r.pending)) {
-		h := r.held[id]
-		if h.deadline.Sub(now) > r.vis/2 {
-			continue
+		if r.held[id].deadline.Sub(now) <= r.vis/2 {
+			ids = append(ids, id)
 		}
-		_, err := r.cfg.SQS.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
-			QueueUrl: aws.String(r.cfg.QueueURL), ReceiptHandle: aws.String(h.receipt), VisibilityTimeout: int32(r.vis / time.Second)})
-		if err != nil {
+	}
+	failed := r.changeVisibility(ctx, ids, r.vis)
+	for _, id := range ids {
+		if err := failed[id]; err != nil {
 			return fmt.Errorf("%w: extending the visibility of %s: %w", ErrStopped, id, err)
 		}
-		h.deadline = now.Add(r.vis)
+		r.held[id].deadline = now.Add(r.vis)
 	}
 	return nil
 }

@@ -462,3 +462,45 @@ func TestIncompleteSplitInputLeft(t *testing.T) {
 	}
 	checkSummary(t, sum, Summary{Received: 2, Incomplete: 2, Left: 2})
 }
+
+// At the end of a run the messages left are made visible again ten to a
+// ChangeMessageVisibilityBatch call, each call on its own: an entry SQS
+// fails and a call refused leave those messages hidden, counted in the
+// summary with the first error, and the others visible at once.
+func TestReleaseInBatchesReportsFailures(t *testing.T) {
+	e := newEnv(t)
+	for i := range 25 {
+		e.add(onFailureBody(t, "b"+strings.Repeat("v", i), payloadN(i)))
+	}
+	e.srv.SQS.FailEntry = func(op string, n, i int) string {
+		if op == "ChangeMessageVisibilityBatch" && n == 1 && i == 3 {
+			return "InternalError"
+		}
+		return ""
+	}
+	e.srv.SQS.Fault = func(op string, n int) *awsfake.Fault {
+		if op == "ChangeMessageVisibilityBatch" && n == 2 {
+			return &awsfake.Fault{Status: http.StatusForbidden, Code: "AccessDenied"}
+		}
+		return nil
+	}
+	cfg := e.config(nil)
+	cfg.DryRun = true
+	sum, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.srv.SQS.Calls("ChangeMessageVisibilityBatch"); n != 3 {
+		t.Errorf("%d ChangeMessageVisibilityBatch calls, want 3 (10, 10 and 5 messages)", n)
+	}
+	if n := e.srv.SQS.Calls("ChangeMessageVisibility"); n != 0 {
+		t.Errorf("%d ChangeMessageVisibility calls, want none", n)
+	}
+	if sum.Hidden != 6 || !strings.Contains(sum.HiddenError, "InternalError") {
+		t.Errorf("hidden %d (%q), want 6: one entry failed and a call of 5 refused", sum.Hidden, sum.HiddenError)
+	}
+	again, err := Run(context.Background(), cfg)
+	if err != nil || again.Received != 19 {
+		t.Errorf("a second dry run at once received %d (%v), want the 19 made visible", again.Received, err)
+	}
+}
