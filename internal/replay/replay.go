@@ -319,7 +319,9 @@ func (r *run) loop(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("%w: receiving from %s: %w", ErrStopped, r.cfg.QueueURL, err)
 		}
-		fresh := 0
+		// Every new message is held before any is handled, so that a stop
+		// while handling one still makes the others visible again.
+		var fresh []types.Message
 		for _, m := range out.Messages {
 			id := aws.ToString(m.MessageId)
 			if r.seen[id] {
@@ -331,8 +333,14 @@ func (r *run) loop(ctx context.Context) error {
 				}
 				continue
 			}
-			r.seen[id] = true
-			fresh++
+			if _, ok := r.held[id]; ok {
+				continue // the same message twice in one receive
+			}
+			r.hold(id, aws.ToString(m.ReceiptHandle))
+			fresh = append(fresh, m)
+		}
+		for _, m := range fresh {
+			r.seen[aws.ToString(m.MessageId)] = true
 			if err := r.handle(ctx, m); err != nil {
 				return err
 			}
@@ -340,7 +348,7 @@ func (r *run) loop(ctx context.Context) error {
 		if err := r.flush(ctx); err != nil {
 			return err
 		}
-		if fresh == 0 {
+		if len(fresh) == 0 {
 			empty++
 		} else {
 			empty = 0
@@ -407,7 +415,6 @@ type FileRecord struct {
 func (r *run) handle(ctx context.Context, m types.Message) error {
 	id, body := aws.ToString(m.MessageId), aws.ToString(m.Body)
 	r.sum.Received++
-	r.hold(id, aws.ToString(m.ReceiptHandle))
 	var sent time.Time
 	if ms, err := strconv.ParseInt(m.Attributes[string(types.MessageSystemAttributeNameSentTimestamp)], 10, 64); err == nil {
 		sent = time.UnixMilli(ms).UTC()

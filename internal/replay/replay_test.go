@@ -504,3 +504,62 @@ func TestReleaseInBatchesReportsFailures(t *testing.T) {
 		t.Errorf("a second dry run at once received %d (%v), want the 19 made visible", again.Received, err)
 	}
 }
+
+// A run that stops while handling the first messages of a receive (a
+// systematic failure, or a cancellation) makes the rest of that receive
+// visible again too: a second run at once, without waiting for any
+// visibility timeout, finds every message left.
+func TestStopReleasesTheWholeReceive(t *testing.T) {
+	t.Run("systematic failure", func(t *testing.T) {
+		e := newEnv(t)
+		for i := range 10 {
+			e.add(onFailureBody(t, "s"+strings.Repeat("y", i), payloadN(i)))
+		}
+		e.srv.Lambda.Handle = func(n int, fn, typ string, p []byte) ([]byte, string, *awsfake.Fault) {
+			return nil, "", &awsfake.Fault{Status: http.StatusNotFound, Code: "ResourceNotFoundException"}
+		}
+		sum, err := Run(context.Background(), e.config(&LambdaSink{API: e.lambda, Function: "fwd", Backoff: noSleep}))
+		if !errors.Is(err, ErrStopped) || sum.Received != 1 {
+			t.Fatalf("err %v, received %d: want a stop at the first message", err, sum.Received)
+		}
+		cfg := e.config(nil)
+		cfg.DryRun = true
+		again, err := Run(context.Background(), cfg)
+		if err != nil || again.Received != 10 {
+			t.Errorf("a dry run at once received %d (%v), want all 10 visible", again.Received, err)
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		e := newEnv(t)
+		for i := range 10 {
+			e.add(onFailureBody(t, "c"+strings.Repeat("x", i), payloadN(i)))
+		}
+		sink := &LambdaSink{API: e.lambda, Function: "fwd", Backoff: noSleep}
+		ctx, cancel := context.WithCancel(context.Background())
+		cfg := e.config(sink)
+		cfg.Event = func(ev Event) {
+			if ev.Outcome == OutcomeReplayed && ev.Done == 3 {
+				cancel()
+			}
+		}
+		if _, err := Run(ctx, cfg); !errors.Is(err, context.Canceled) {
+			t.Fatalf("first run: %v, want stopped by the cancellation", err)
+		}
+		sum, err := Run(context.Background(), e.config(sink))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if left := e.srv.SQS.Bodies(queueURL); len(left) != 0 || sum.Left != 0 {
+			t.Errorf("%d messages left after the second run (summary %+v)", len(left), sum)
+		}
+		count := map[int]int{}
+		for _, inv := range e.srv.Lambda.Invocations() {
+			count[decodeN(t, inv.Payload)]++
+		}
+		for i := range 10 {
+			if count[i] != 1 {
+				t.Errorf("payload %d ran %d times, want 1", i, count[i])
+			}
+		}
+	})
+}
