@@ -102,7 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, outputs f
 	fs.BoolVar(&o.dryRun, "dry-run", false, "list what would be replayed (count, age, log groups, event times); change nothing")
 	fs.StringVar(&o.toFile, "to-file", "", "append every message to this file as JSON lines instead of replaying")
 	fs.BoolVar(&o.deleteWritten, "delete-written", false, "with --to-file: delete each message once written and synced")
-	fs.DurationVar(&o.visibility, "visibility", 15*time.Minute, "visibility timeout of received messages; longer than the function's timeout")
+	fs.DurationVar(&o.visibility, "visibility", 15*time.Minute, "visibility timeout of received messages, kept up while they wait; a replay is cut off after half of it, so more than twice the function's timeout")
 	fs.DurationVar(&o.wait, "wait", 2*time.Second, "long-poll wait of each receive (0s to 20s)")
 	fs.IntVar(&o.maxFailures, "max-failures", 3, "stop after this many failed replays in a row")
 	fs.IntVar(&o.limit, "limit", 0, "take at most this many messages (0: all)")

@@ -53,7 +53,9 @@ type Sink interface {
 type Config struct {
 	SQS      SQSAPI
 	QueueURL string
-	// Sink replays; nil with neither DryRun nor ToFile is an error.
+	// Sink replays; nil with neither DryRun nor ToFile is an error. Each
+	// Replay runs to its end (or half of Visibility) even when the run's
+	// context is done: a stop is taken between replays.
 	Sink Sink
 	// DryRun only takes the inventory: nothing is replayed or deleted, and
 	// every message is made visible again at the end.
@@ -65,9 +67,14 @@ type Config struct {
 	Sync          func() error
 	DeleteWritten bool
 	// Visibility is how long a received message stays hidden from other
-	// consumers; it must exceed the longest replay (a function's timeout).
-	// Zero means 15 minutes. Parts held for a split input are extended
-	// before half of it has passed.
+	// consumers. Zero means 15 minutes. A replay is cut off (and fails)
+	// after half of it, so it must be more than twice the longest replay
+	// (a function's timeout, times the invocations of one input, plus
+	// retries). Before each replay and each receive, every message held
+	// and not yet settled (the rest of the receive, parts of split inputs,
+	// batched rejects, the item itself) whose visibility would end within
+	// three quarters of it is hidden for Visibility again: it cannot
+	// become visible during the replay, nor before its delete.
 	Visibility time.Duration
 	// Wait is the long-poll wait of a receive (0 to 20 s); the run ends
 	// after two receives in a row bring nothing new.
@@ -138,6 +145,9 @@ var ErrStopped = errors.New("replay stopped")
 type held struct {
 	receipt  string
 	deadline time.Time
+	// settled: its outcome in this run is final (listed, written,
+	// skipped, failed); it need not stay hidden.
+	settled bool
 }
 
 type group struct {
@@ -358,6 +368,9 @@ func (r *run) loop(ctx context.Context) error {
 }
 
 func (r *run) emit(id string, k Kind, o Outcome, reason string) {
+	if h := r.held[id]; h != nil && o != OutcomeHeld {
+		h.settled = true
+	}
 	if r.cfg.Event != nil {
 		r.cfg.Event(Event{MessageID: id, Kind: k, Outcome: o, Reason: reason, Done: len(r.seen), Total: r.total})
 	}
@@ -381,13 +394,20 @@ func (r *run) del(ctx context.Context, id string) error {
 	return nil
 }
 
-// extend pushes back the visibility timeout of the parts held for split
-// inputs before half of it has passed.
+// replayTimeout is how long one replay may take: half the visibility
+// timeout.
+func (r *run) replayTimeout() time.Duration { return r.vis / 2 }
+
+// extend hides again for the visibility timeout every message held and not
+// settled (still to be handled or replayed, or waiting for the other parts
+// of its input) whose visibility would end within a replay's time and a
+// quarter of the visibility timeout (to settle it after the replay): three
+// quarters of it.
 func (r *run) extend(ctx context.Context) error {
 	now := r.now()
 	var ids []string
-	for _, id := range slices.Sorted(maps.Keys(r.pending)) {
-		if r.held[id].deadline.Sub(now) <= r.vis/2 {
+	for _, id := range slices.Sorted(maps.Keys(r.held)) {
+		if h := r.held[id]; !h.settled && h.deadline.Sub(now) < r.replayTimeout()+r.vis/4 {
 			ids = append(ids, id)
 		}
 	}
@@ -546,11 +566,18 @@ func (r *run) flush(ctx context.Context) error {
 // messages.
 func (r *run) finish(ctx context.Context, it *Item, err error) error {
 	if err == nil {
-		err = r.extend(ctx)
-		if err != nil {
+		// A stop is taken between replays, never during one: a function
+		// invoked finishes even if the call is cut, and its message, kept,
+		// would be replayed again by the next run.
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%w: %w", ErrStopped, err)
+		}
+		if err := r.extend(ctx); err != nil {
 			return err
 		}
-		err = r.cfg.Sink.Replay(ctx, it)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.replayTimeout())
+		err = r.cfg.Sink.Replay(rctx, it)
+		cancel()
 	}
 	keys := []string{it.Key}
 	switch {

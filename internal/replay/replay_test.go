@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awsfake"
 )
 
@@ -562,4 +566,95 @@ func TestStopReleasesTheWholeReceive(t *testing.T) {
 			}
 		}
 	})
+}
+
+// cancelAt cancels the run's context as invocation n starts, as Ctrl-C
+// while the function runs would, then invokes.
+type cancelAt struct {
+	LambdaAPI
+	n      int
+	calls  int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAt) Invoke(ctx context.Context, in *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+	if c.calls == c.n {
+		c.cancel()
+	}
+	c.calls++
+	return c.LambdaAPI.Invoke(ctx, in, optFns...)
+}
+
+// A stop (Ctrl-C) during a replay lets that replay finish, deletes its
+// message, and stops before the next: the function is not left to finish
+// with its message counted failed and kept, to be replayed again by the
+// next run.
+func TestStopDuringReplayFinishesIt(t *testing.T) {
+	e := newEnv(t)
+	for i := range 5 {
+		e.add(onFailureBody(t, "k"+strings.Repeat("q", i), payloadN(i)))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	sink := &LambdaSink{API: &cancelAt{LambdaAPI: e.lambda, n: 2, cancel: cancel}, Function: "fwd", Backoff: noSleep}
+	sum1, err := Run(ctx, e.config(sink))
+	if !errors.Is(err, ErrStopped) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("first run: %v, want stopped by the cancellation", err)
+	}
+	if sum1.Replayed != 3 || sum1.Failed != 0 || len(e.srv.Lambda.Invocations()) != 3 {
+		t.Errorf("first run %+v after %d invocations, want the third replayed and nothing after it", sum1, len(e.srv.Lambda.Invocations()))
+	}
+	sum2, err := Run(context.Background(), e.config(&LambdaSink{API: e.lambda, Function: "fwd", Backoff: noSleep}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[int]int{}
+	for _, inv := range e.srv.Lambda.Invocations() {
+		count[decodeN(t, inv.Payload)]++
+	}
+	for i := range 5 {
+		if count[i] != 1 {
+			t.Errorf("payload %d ran %d times, want 1", i, count[i])
+		}
+	}
+	if sum2.Replayed != 2 || sum2.Left != 0 {
+		t.Errorf("second run %+v, want the other 2 replayed", sum2)
+	}
+}
+
+// The messages of a receive wait while the ones before them are replayed
+// (here each replay takes 110 s of the 10-minute visibility timeout): they
+// are hidden again before their visibility ends, so another consumer
+// polling meanwhile gets none of them, and every delete takes effect.
+func TestWaitingMessagesStayHidden(t *testing.T) {
+	e := newEnv(t)
+	for i := range 10 {
+		e.add(onFailureBody(t, "v"+strings.Repeat("z", i), payloadN(i)))
+	}
+	other := -1
+	e.srv.Lambda.Handle = func(n int, fn, typ string, p []byte) ([]byte, string, *awsfake.Fault) {
+		e.clock.Advance(110 * time.Second)
+		if n == 5 { // 11 minutes in: another consumer polls
+			out, err := e.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10})
+			if err != nil {
+				t.Error(err)
+			} else {
+				other = len(out.Messages)
+			}
+		}
+		return []byte(`null`), "", nil
+	}
+	sum, err := Run(context.Background(), e.config(&LambdaSink{API: e.lambda, Function: "fwd", Backoff: noSleep}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other != 0 {
+		t.Errorf("another consumer received %d messages the run held", other)
+	}
+	if left := e.srv.SQS.Bodies(queueURL); len(left) != 0 {
+		t.Errorf("%d messages left though all %d were replayed", len(left), sum.Replayed)
+	}
+	if n := e.srv.SQS.Calls("ChangeMessageVisibilityBatch"); n < 2 {
+		t.Errorf("%d visibility changes", n)
+	}
+	checkSummary(t, sum, Summary{Received: 10, Replayed: 10, Inputs: 10})
 }
