@@ -157,21 +157,27 @@ type group struct {
 }
 
 type run struct {
-	cfg      Config
-	now      func() time.Time
-	start    time.Time
-	vis      time.Duration
-	sum      Summary
-	seen     map[string]bool      // message IDs handled in this run
-	replayed map[string]bool      // content keys: true replayed, false failed
-	held     map[string]*held     // message ID -> receipt, for messages left in the queue
-	groups   map[string]*group    // split inputs being assembled
-	batch    map[string]*Item     // log stream -> indexer rejects of the current receive
-	order    []string             // batch keys in arrival order
-	pending  map[string]string    // message ID -> group key
-	sentAt   map[string]time.Time // message ID -> SentTimestamp
-	total    int
-	fails    int
+	cfg Config
+	now func() time.Time
+	// sqsNow is a time on SQS's clock no later than the last receive:
+	// the latest SentTimestamp or ApproximateFirstReceiveTimestamp of the
+	// messages received so far.
+	sqsNow time.Time
+	// replayedAt is, for each content key replayed, sqsNow when it was
+	// replayed: any dead letter its replay caused was sent after it.
+	replayedAt map[string]time.Time
+	vis        time.Duration
+	sum        Summary
+	seen       map[string]bool      // message IDs handled in this run
+	replayed   map[string]bool      // content keys: true replayed, false failed
+	held       map[string]*held     // message ID -> receipt, for messages left in the queue
+	groups     map[string]*group    // split inputs being assembled
+	batch      map[string]*Item     // log stream -> indexer rejects of the current receive
+	order      []string             // batch keys in arrival order
+	pending    map[string]string    // message ID -> group key
+	sentAt     map[string]time.Time // message ID -> SentTimestamp
+	total      int
+	fails      int
 }
 
 // Run receives the queue's messages until it is empty of new ones (or
@@ -188,7 +194,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	r := &run{cfg: cfg, now: cfg.Now, vis: cfg.Visibility,
 		seen: map[string]bool{}, replayed: map[string]bool{}, held: map[string]*held{},
 		groups: map[string]*group{}, pending: map[string]string{}, sentAt: map[string]time.Time{},
-		batch: map[string]*Item{}}
+		batch: map[string]*Item{}, replayedAt: map[string]time.Time{}}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -198,7 +204,6 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	if r.cfg.MaxFailures <= 0 {
 		r.cfg.MaxFailures = 3
 	}
-	r.start = r.now()
 	r.sum.Inventory = &Inventory{}
 	r.total = r.queueSize(ctx, false)
 	err := r.loop(ctx)
@@ -320,11 +325,12 @@ func (r *run) loop(ctx context.Context) error {
 			return err
 		}
 		out, err := r.cfg.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl:                    aws.String(r.cfg.QueueURL),
-			MaxNumberOfMessages:         max,
-			VisibilityTimeout:           int32(r.vis / time.Second),
-			WaitTimeSeconds:             int32(r.cfg.Wait / time.Second),
-			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameSentTimestamp},
+			QueueUrl:            aws.String(r.cfg.QueueURL),
+			MaxNumberOfMessages: max,
+			VisibilityTimeout:   int32(r.vis / time.Second),
+			WaitTimeSeconds:     int32(r.cfg.Wait / time.Second),
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameSentTimestamp,
+				types.MessageSystemAttributeNameApproximateFirstReceiveTimestamp},
 		})
 		if err != nil {
 			return fmt.Errorf("%w: receiving from %s: %w", ErrStopped, r.cfg.QueueURL, err)
@@ -334,6 +340,12 @@ func (r *run) loop(ctx context.Context) error {
 		var fresh []types.Message
 		for _, m := range out.Messages {
 			id := aws.ToString(m.MessageId)
+			for _, a := range []types.MessageSystemAttributeName{types.MessageSystemAttributeNameSentTimestamp,
+				types.MessageSystemAttributeNameApproximateFirstReceiveTimestamp} {
+				if t := attrTime(m, a); t.After(r.sqsNow) {
+					r.sqsNow = t
+				}
+			}
 			if r.seen[id] {
 				// Back after its visibility timeout: handled already in
 				// this run; only its receipt handle is new.
@@ -421,6 +433,16 @@ func (r *run) extend(ctx context.Context) error {
 	return nil
 }
 
+// attrTime is a message's timestamp attribute (epoch milliseconds), zero
+// when absent.
+func attrTime(m types.Message, a types.MessageSystemAttributeName) time.Time {
+	ms, err := strconv.ParseInt(m.Attributes[string(a)], 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
 // FileRecord is one line ToFile writes.
 type FileRecord struct {
 	MessageID string    `json:"message_id"`
@@ -435,10 +457,7 @@ type FileRecord struct {
 func (r *run) handle(ctx context.Context, m types.Message) error {
 	id, body := aws.ToString(m.MessageId), aws.ToString(m.Body)
 	r.sum.Received++
-	var sent time.Time
-	if ms, err := strconv.ParseInt(m.Attributes[string(types.MessageSystemAttributeNameSentTimestamp)], 10, 64); err == nil {
-		sent = time.UnixMilli(ms).UTC()
-	}
+	sent := attrTime(m, types.MessageSystemAttributeNameSentTimestamp)
 	r.sentAt[id] = sent
 	l := Parse(body)
 	r.sum.Inventory.Add(&l, sent, len(body))
@@ -479,9 +498,13 @@ func (r *run) handle(ctx context.Context, m types.Message) error {
 			// A copy of an input that failed in this run: leave it.
 			r.sum.Skipped++
 			r.emit(id, l.Kind, OutcomeSkipped, "a copy of an input whose replay failed in this run")
-		case sent.Before(r.start):
-			// A copy written before the run (a Lambda retry writes the same
-			// letter again): its content is delivered.
+		case !sent.IsZero() && sent.Before(r.replayedAt[l.Key]):
+			// A copy written before the replay (a Lambda retry writes the
+			// same letter again): its content is delivered. Both times are
+			// on SQS's clock, never the local one, which may be ahead; a
+			// copy sent after (or at) the time the original was received
+			// may be the replay's own dead letter, and is kept.
+			// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
 			r.sum.Duplicates++
 			r.emit(id, l.Kind, OutcomeDuplicate, "a copy of an input replayed in this run")
 			return r.del(ctx, id)
@@ -594,6 +617,7 @@ func (r *run) finish(ctx context.Context, it *Item, err error) error {
 		r.sum.Inputs += max(len(it.keys), 1)
 		for _, k := range keys {
 			r.replayed[k] = true
+			r.replayedAt[k] = r.sqsNow
 		}
 		for _, id := range it.MessageIDs {
 			if derr := r.del(ctx, id); derr != nil {

@@ -658,3 +658,54 @@ func TestWaitingMessagesStayHidden(t *testing.T) {
 	}
 	checkSummary(t, sum, Summary{Received: 10, Replayed: 10, Inputs: 10})
 }
+
+// Whether a copy of a replayed input predates the replay (a Lambda retry's
+// copy: deleted) or was dead-lettered by the replay itself (kept, never
+// replayed in a loop) is decided on SQS's clock only: the local clock
+// ahead of SQS's does not turn the replay's own dead letter into an old
+// copy, nor does it behind SQS's keep an old copy.
+func TestCopiesJudgedOnSQSClock(t *testing.T) {
+	line := "2 123 eni-1 10.0.0.1 10.0.0.2 88888888 443 6 1 40 1 2 ACCEPT OK"
+	for _, tc := range []struct {
+		name             string
+		skew             time.Duration // local clock minus SQS's
+		redeadLetter     bool          // the replay dead-letters the reject again
+		left, duplicates int
+	}{
+		{name: "local ahead, dead-lettered again", skew: 5 * time.Second, redeadLetter: true, left: 1},
+		{name: "local behind, dead-lettered again", skew: -5 * time.Second, redeadLetter: true, left: 1},
+		{name: "local ahead, old copy", skew: 5 * time.Second, duplicates: 1},
+		{name: "local behind, old copy", skew: -5 * time.Second, duplicates: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.add(indexerBody(t, "index", "ev-3", line))
+			if !tc.redeadLetter {
+				// A retry's copy, sent before the run, received after the
+				// original (in a later receive).
+				e.srv.Lambda.Handle = func(n int, fn, typ string, p []byte) ([]byte, string, *awsfake.Fault) {
+					e.srv.SQS.Add(queueURL, indexerBody(t, "index", "ev-3", line), e.clock.Now().Add(-30*time.Second))
+					return []byte(`null`), "", nil
+				}
+			} else {
+				e.srv.Lambda.Handle = func(n int, fn, typ string, p []byte) ([]byte, string, *awsfake.Fault) {
+					e.clock.Advance(time.Second)
+					e.srv.SQS.Add(queueURL, indexerBody(t, "index", "ev-3", line), e.clock.Now())
+					return []byte(`null`), "", nil
+				}
+			}
+			cfg := e.config(&LambdaSink{API: e.lambda, Function: "idx", Backoff: noSleep})
+			cfg.Now = func() time.Time { return e.clock.Now().Add(tc.skew) }
+			sum, err := Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(e.srv.Lambda.Invocations()); got != 1 {
+				t.Errorf("%d invocations, want 1", got)
+			}
+			if left := e.srv.SQS.Bodies(queueURL); len(left) != tc.left || sum.Duplicates != tc.duplicates {
+				t.Errorf("%d left, %d duplicates; want %d and %d", len(left), sum.Duplicates, tc.left, tc.duplicates)
+			}
+		})
+	}
+}
