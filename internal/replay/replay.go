@@ -38,6 +38,9 @@ type Item struct {
 	Events []LogEvent
 	// keys are the content keys of the rejects batched in Events.
 	keys []string
+	// dups are the messages of further copies of those rejects received
+	// with them: deleted once the replay succeeded.
+	dups []string
 }
 
 // Sink replays items of the kinds it accepts.
@@ -555,6 +558,13 @@ func (r *run) handle(ctx context.Context, m types.Message) error {
 		// Rejects of one log stream received together go back in one
 		// invocation, as CloudWatch Logs would deliver them.
 		k := l.LogGroup + "\x00" + l.LogStream
+		for _, b := range r.batch {
+			if slices.Contains(b.keys, l.Key) {
+				// A copy of a reject batched already: sent once.
+				b.dups = append(b.dups, id)
+				return nil
+			}
+		}
 		it := r.batch[k]
 		if it == nil {
 			it = &Item{Letter: l}
@@ -626,7 +636,18 @@ func (r *run) finish(ctx context.Context, it *Item, err error) error {
 			r.sum.Replayed++
 			r.emit(id, it.Kind, OutcomeReplayed, "")
 		}
+		for _, id := range it.dups {
+			if derr := r.del(ctx, id); derr != nil {
+				return derr
+			}
+			r.sum.Duplicates++
+			r.emit(id, it.Kind, OutcomeDuplicate, "a copy of an input replayed in this run")
+		}
 		return nil
+	}
+	for _, id := range it.dups {
+		r.sum.Skipped++
+		r.emit(id, it.Kind, OutcomeSkipped, "a copy of an input whose replay failed in this run")
 	}
 	for _, k := range keys {
 		r.replayed[k] = false

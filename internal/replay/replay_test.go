@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -705,6 +706,52 @@ func TestCopiesJudgedOnSQSClock(t *testing.T) {
 			}
 			if left := e.srv.SQS.Bodies(queueURL); len(left) != tc.left || sum.Duplicates != tc.duplicates {
 				t.Errorf("%d left, %d duplicates; want %d and %d", len(left), sum.Duplicates, tc.left, tc.duplicates)
+			}
+		})
+	}
+}
+
+// Two copies of one reject received together go once into the stream's
+// invocation; the second copy is deleted as a duplicate when the replay
+// succeeds, and left with the original when it fails.
+func TestCopiesInOneReceiveSentOnce(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprintf("failed %v", fail), func(t *testing.T) {
+			e := newEnv(t)
+			b := indexerBody(t, "index", "ev-1", "line one")
+			e.add(b, indexerBody(t, "index", "ev-2", "line two"), b)
+			var ids []string
+			e.srv.Lambda.Handle = func(n int, fn, typ string, p []byte) ([]byte, string, *awsfake.Fault) {
+				var ev struct{ AWSLogs struct{ Data string } }
+				if err := json.Unmarshal(p, &ev); err != nil {
+					t.Fatal(err)
+				}
+				lp, err := decodeLogs(ev.AWSLogs.Data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, ev := range lp.LogEvents {
+					ids = append(ids, ev.ID)
+				}
+				if fail {
+					return []byte(`{"errorMessage":"mapping"}`), "Unhandled", nil
+				}
+				return []byte(`null`), "", nil
+			}
+			sum, err := Run(context.Background(), e.config(&LambdaSink{API: e.lambda, Function: "idx", Backoff: noSleep}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(ids, ",") != "ev-1,ev-2" {
+				t.Errorf("events sent %v, want ev-1 and ev-2 once", ids)
+			}
+			want := Summary{Received: 3, Replayed: 2, Inputs: 2, Duplicates: 1}
+			if fail {
+				want = Summary{Received: 3, Failed: 2, Skipped: 1, Left: 3}
+			}
+			checkSummary(t, sum, want)
+			if left := e.srv.SQS.Bodies(queueURL); len(left) != want.Left {
+				t.Errorf("%d left, want %d", len(left), want.Left)
 			}
 		})
 	}
