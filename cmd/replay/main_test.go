@@ -7,7 +7,9 @@ import (
 	"errors"
 	"net/http/httptest"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -193,5 +195,30 @@ func TestReplayKinesisBatch(t *testing.T) {
 	}
 	if left := srv.SQS.Bodies(dlq); len(left) != 0 {
 		t.Errorf("left %q", left)
+	}
+}
+
+// SIGTERM (kill) and SIGHUP (the terminal closed) stop a run as Ctrl-C
+// does, instead of killing it between a replay and its delete.
+func TestStopSignals(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			// Should signalContext not catch it, this keeps the test
+			// process alive to report it.
+			safety := make(chan os.Signal, 1)
+			signal.Notify(safety, sig)
+			defer signal.Stop(safety)
+			ctx, stop := signalContext(context.Background())
+			defer stop()
+			if err := syscall.Kill(os.Getpid(), sig); err != nil {
+				t.Fatal(err)
+			}
+			<-safety
+			select {
+			case <-ctx.Done():
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%v did not stop the run", sig)
+			}
+		})
 	}
 }
