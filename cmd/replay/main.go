@@ -115,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, outputs f
 	fs.StringVar(&o.stream, "stream", "", "the Firehose delivery stream to send to (overrides the output)")
 	fs.StringVar(&o.endpoint, "endpoint-url", "", "send every AWS request to this endpoint (a local fake)")
 	fs.StringVar(&o.region, "region", "", "AWS region (default: the queue URL's region, else the SDK's)")
-	fs.BoolVar(&o.dryRun, "dry-run", false, "list what would be replayed (count, age, log groups, event times); change nothing")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "list what would be replayed (count, age, log groups, event times); replay and delete nothing (the messages are hidden while it runs)")
 	fs.StringVar(&o.toFile, "to-file", "", "append every message to this file as JSON lines instead of replaying")
 	fs.BoolVar(&o.deleteWritten, "delete-written", false, "with --to-file: delete each message once written and synced")
 	fs.DurationVar(&o.visibility, "visibility", 15*time.Minute, "visibility timeout of received messages, kept up while they wait; a replay is cut off after half of it, so more than twice the function's timeout")
