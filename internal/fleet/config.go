@@ -191,10 +191,46 @@ func Preflight(f *File, backend string) error {
 				m.Name, m.AccountID(), c.Name, accountsKey, strings.Join(accounts, ", "), m.AccountID()))
 		}
 	}
+	errs = append(errs, chatbotChannelClashes(f, settings)...)
 	if len(errs) > 0 {
 		return fmt.Errorf("fleet preflight:\n  %s", strings.Join(errs, "\n  "))
 	}
 	return nil
+}
+
+// chatbotChannelClashes reports Slack channels that two or more stacks of
+// one account configure in chatbot mode: AWS Chatbot takes one channel
+// configuration per Slack channel and account, and refuses the second
+// ("Slack channel with ID ... has already been configured for AWS
+// account", InvalidRequestException). Stacks whose account the fleet file
+// does not name are not compared.
+func chatbotChannelClashes(f *File, settings map[*Stack]*Settings) []string {
+	type channel struct{ account, workspace, channel string }
+	byChannel := map[channel][]string{}
+	var order []channel
+	for _, s := range f.Stacks {
+		st := settings[s]
+		if st == nil || s.AccountID() == "" {
+			continue
+		}
+		get := func(key string) string { v, _ := st.Config[fullKey(f.ProjectName, key)].(string); return v }
+		if get("slackMode") != "chatbot" || get("slackChannelId") == "" {
+			continue
+		}
+		k := channel{s.AccountID(), get("slackWorkspaceId"), get("slackChannelId")}
+		if byChannel[k] == nil {
+			order = append(order, k)
+		}
+		byChannel[k] = append(byChannel[k], s.Name)
+	}
+	var errs []string
+	for _, k := range order {
+		if names := byChannel[k]; len(names) > 1 {
+			errs = append(errs, fmt.Sprintf("stacks %s (account %s) all set %s chatbot for Slack channel %s of workspace %s; AWS Chatbot takes one configuration per channel and account and refuses the others; allowed: one chatbot stack per channel and account (give the others another %s, or %s webhook)",
+				strings.Join(names, ", "), k.account, fullKey(f.ProjectName, "slackMode"), k.channel, k.workspace, fullKey(f.ProjectName, "slackChannelId"), fullKey(f.ProjectName, "slackMode")))
+		}
+	}
+	return errs
 }
 
 // stringList reads a config list of strings.

@@ -343,3 +343,39 @@ stacks:
 		t.Errorf("preflight of a consistent fleet: %v", err)
 	}
 }
+
+// TestPreflightRefusesTwoChatbotStacksOnOneChannel: AWS Chatbot refuses a
+// second configuration of one Slack channel in one account, so two stacks
+// of one account in chatbot mode need two channels; stacks of two
+// accounts, or one in webhook mode, may share it.
+func TestPreflightRefusesTwoChatbotStacksOnOneChannel(t *testing.T) {
+	dir := project(t, map[string]string{})
+	f, err := load(t, dir, `
+backend: file://state
+config: {slackMode: chatbot, slackWorkspaceId: T07EA123LEP, slackChannelId: C07EZ1ABC23}
+stacks:
+  - {name: dev, region: eu-west-1, account: "111111111111"}
+  - {name: prod, region: us-east-1, account: "111111111111"}
+  - {name: other, region: eu-west-1, account: "222222222222"}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Preflight(f, f.BackendURL(os.Getenv))
+	want := "stacks dev, prod (account 111111111111) all set vpc-flow-logs:slackMode chatbot for Slack channel C07EZ1ABC23 of workspace T07EA123LEP"
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "222222222222") {
+		t.Fatalf("preflight: %v\nwant only %q", err, want)
+	}
+	for name, mutate := range map[string]func(){
+		"another channel": func() { f.Stack("prod").Config = map[string]any{"slackChannelId": "C07EZ1ABC24"} },
+		"webhook mode":    func() { f.Stack("prod").Config = map[string]any{"slackMode": "webhook"} },
+		"another account": func() { f.Stack("prod").Account = "333333333333" },
+	} {
+		prod := *f.Stack("prod")
+		mutate()
+		if err := Preflight(f, f.BackendURL(os.Getenv)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		*f.Stack("prod") = prod
+	}
+}
