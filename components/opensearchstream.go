@@ -248,7 +248,7 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 			Type: pulumi.String("ingress"), Protocol: pulumi.String("tcp"),
 			FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
 			SecurityGroupId: sg.ID(), SourceSecurityGroupId: from.ID(),
-			Description: pulumi.String("HTTPS from the domain's clients"),
+			Description: pulumi.String("HTTPS from the domain clients"),
 		}, parent)
 		netDeps = append(netDeps, r)
 		return err
@@ -296,7 +296,7 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 	// domain's address it does not know either. One rule serves both (a
 	// second, identical rule would be refused as a duplicate).
 	if existing || !a.VpcEndpoints {
-		desc, rname := "HTTPS to AWS service endpoints (NAT gateway or the VPC's own endpoints)", name+"-clients-to-aws"
+		desc, rname := "HTTPS to AWS service endpoints (NAT gateway or endpoints of the VPC)", name+"-clients-to-aws"
 		if existing {
 			desc, rname = "HTTPS to the existing OpenSearch domain and AWS service endpoints", name+"-clients-to-vpc"
 		}

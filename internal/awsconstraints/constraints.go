@@ -2,6 +2,7 @@ package awsconstraints
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -21,6 +22,7 @@ const (
 	AthenaScanCutoff     = ids.DeployAthenaScanCutoff
 	GlueProjection       = ids.DeployGlueProjection
 	AlarmThreshold       = ids.DeployAlarmThreshold
+	EC2Description       = ids.DeployEC2Description
 )
 
 // Violation is one thing AWS (or the provider) refuses about a resource.
@@ -64,6 +66,8 @@ const (
 	ClauseProjIntRange     = "integer-range-shape"
 	ClauseProjIntOrder     = "integer-range-order"
 	ClauseProjDigits       = "digits-positive"
+	ClauseDescCharacters   = "description-characters"
+	ClauseDescLength       = "description-length"
 )
 
 // Clauses lists, per constraint id, the conditions it checks; every
@@ -102,6 +106,10 @@ var Clauses = map[string][]ids.Clause{
 		{ID: "static-without-threshold-metric-id", Text: "a threshold operator comes without thresholdMetricId"},
 		{ID: "static-threshold", Text: "a threshold operator comes with a threshold"},
 	},
+	EC2Description: {
+		{ID: ClauseDescCharacters, Text: "a security group's or rule's description uses only a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*"},
+		{ID: ClauseDescLength, Text: "a security group's or rule's description is at most 255 characters"},
+	},
 	GlueProjection: {
 		{ID: ClauseProjType, Text: "every partition key has a projection type"},
 		{ID: ClauseProjTemplate, Text: "storage.location.template names every partition key"},
@@ -123,6 +131,11 @@ const (
 	DocWorkGroupConfig   = "https://docs.aws.amazon.com/athena/latest/APIReference/API_WorkGroupConfiguration.html"
 	DocProjectionTypes   = "https://docs.aws.amazon.com/athena/latest/ug/partition-projection-supported-types.html"
 	DocPutMetricAlarm    = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html"
+	// IpRange's Description (a rule's): "Up to 255 characters in length.
+	// Allowed characters are a-z, A-Z, 0-9, spaces, and
+	// ._-:/()#,@[]+=&;{}!$*"; CreateSecurityGroup states the same for a
+	// VPC security group's GroupDescription.
+	DocEC2Description = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html"
 )
 
 // Type tokens of the resources with constraints beyond their name.
@@ -133,6 +146,11 @@ const (
 	tWorkgroup    = "aws:athena/workgroup:Workgroup"
 	tTable        = "aws:glue/catalogTable:CatalogTable"
 	tAlarm        = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+	tSecurityGroup     = "aws:ec2/securityGroup:SecurityGroup"
+	tSecurityGroupRule = "aws:ec2/securityGroupRule:SecurityGroupRule"
+	tIngressRule       = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	tEgressRule        = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 )
 
 // CheckResource returns what AWS or the provider refuses about one resource
@@ -151,6 +169,38 @@ func CheckResource(typ, logical string, inputs map[string]any) []Violation {
 		out = append(out, checkProjection(inputs)...)
 	case tAlarm:
 		out = append(out, checkAlarmThreshold(inputs)...)
+	case tSecurityGroup:
+		out = append(out, checkEC2Description("description", inputs["description"])...)
+		for _, dir := range []string{"ingress", "egress"} {
+			rules, _ := inputs[dir].([]any)
+			for i, r := range rules {
+				out = append(out, checkEC2Description(fmt.Sprintf("%s[%d].description", dir, i), get(r, "description"))...)
+			}
+		}
+	case tSecurityGroupRule, tIngressRule, tEgressRule:
+		out = append(out, checkEC2Description("description", inputs["description"])...)
+	}
+	return out
+}
+
+// ec2DescriptionChars is what EC2 takes in a security group's or rule's
+// description.
+var ec2DescriptionChars = regexp.MustCompile(`^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*$`)
+
+// checkEC2Description judges one description (absent or unknown: nothing).
+func checkEC2Description(property string, v any) []Violation {
+	s, ok := v.(string)
+	if !ok {
+		return nil
+	}
+	var out []Violation
+	if !ec2DescriptionChars.MatchString(s) {
+		out = append(out, Violation{Constraint: EC2Description, Clause: ClauseDescCharacters, Property: property,
+			Message: fmt.Sprintf("%q holds a character EC2 refuses; allowed: a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*", s), Doc: DocEC2Description})
+	}
+	if len(s) > 255 {
+		out = append(out, Violation{Constraint: EC2Description, Clause: ClauseDescLength, Property: property,
+			Message: fmt.Sprintf("%d characters; EC2 allows at most 255", len(s)), Doc: DocEC2Description})
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package awsconstraints
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -330,4 +331,39 @@ func TestGlueDateProjection(t *testing.T) {
 		{"no format", func(p map[string]any) { delete(p, "projection.datehour.format") }, "needs a format"},
 		{"unknown unit", func(p map[string]any) { p["projection.datehour.interval.unit"] = "HOUR" }, "interval unit"},
 	})
+}
+
+// TestEC2Descriptions: a security group's description, its inline rules'
+// and a rule resource's are judged against EC2's characters and 255; an
+// absent or unknown one is not judged.
+func TestEC2Descriptions(t *testing.T) {
+	ok := "HTTPS from the domain clients (NAT gateway or endpoints of the VPC): ._-:/()#,@[]+=&;{}!$*"
+	for _, tc := range []struct {
+		name, typ string
+		inputs    map[string]any
+		clauses   []string
+	}{
+		{"rule with every allowed character", "aws:ec2/securityGroupRule:SecurityGroupRule", map[string]any{"description": ok}, nil},
+		{"rule with an apostrophe", "aws:ec2/securityGroupRule:SecurityGroupRule", map[string]any{"description": "the domain's clients"}, []string{ClauseDescCharacters}},
+		{"rule with a non-ASCII letter", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", map[string]any{"description": "Zugriff für Clients"}, []string{ClauseDescCharacters}},
+		{"egress rule resource with a quote", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", map[string]any{"description": `"quoted"`}, []string{ClauseDescCharacters}},
+		{"group description of 256", "aws:ec2/securityGroup:SecurityGroup", map[string]any{"description": strings.Repeat("x", 256)}, []string{ClauseDescLength}},
+		{"group description of 255", "aws:ec2/securityGroup:SecurityGroup", map[string]any{"description": strings.Repeat("x", 255)}, nil},
+		{"inline egress rule with an apostrophe", "aws:ec2/securityGroup:SecurityGroup", map[string]any{"description": "ok", "egress": []any{map[string]any{"description": "ok"}, map[string]any{"description": "it's"}}}, []string{ClauseDescCharacters}},
+		{"unknown description", "aws:ec2/securityGroupRule:SecurityGroupRule", map[string]any{"description": Unknown{}}, nil},
+		{"no description", "aws:ec2/securityGroupRule:SecurityGroupRule", map[string]any{}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, v := range only(CheckResource(tc.typ, "x", tc.inputs), EC2Description) {
+				got = append(got, v.Clause)
+				if v.Doc != DocEC2Description {
+					t.Errorf("violation cites %s", v.Doc)
+				}
+			}
+			if !slices.Equal(got, tc.clauses) {
+				t.Errorf("clauses %v, want %v", got, tc.clauses)
+			}
+		})
+	}
 }

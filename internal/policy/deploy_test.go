@@ -264,6 +264,12 @@ func deployFixtures() []deployFixture {
 			r := m.ByType("aws:cloudwatch/contributorInsightRule:ContributorInsightRule")[0]
 			r.ReplaceOnChanges = slices.DeleteFunc(slices.Clone(r.ReplaceOnChanges), func(s string) bool { return s == "ruleDefinition" })
 		})},
+		{"security group rule description with an apostrophe", ids.DeployEC2Description, "description-characters", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, "opensearch-domain-https").Inputs["description"] = "HTTPS from the domain's clients"
+		})},
+		{"security group description of 256 characters", ids.DeployEC2Description, "description-length", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			res(t, m, "opensearch-domain-sg").Inputs["description"] = strings.Repeat("x", 256)
+		})},
 		{"insight rule replaced create-first", ids.DeployNoOpUpdateReplaces, "delete-before-replace", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			m.ByType("aws:cloudwatch/contributorInsightRule:ContributorInsightRule")[0].DeleteBeforeReplace = false
 		})},

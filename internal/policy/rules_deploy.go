@@ -209,6 +209,8 @@ var deployRules = append([]Rule{
 		},
 		Check: checkNoOpUpdates,
 	},
+	constraintRule(ids.DeployEC2Description, Critical,
+		"Every security group's and security group rule's description (the group's own, its inline rules', a rule resource's) is at most 255 characters of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*: the provider refuses any other character in Check and EC2 in the call (an apostrophe is enough). "+awsconstraints.DocEC2Description),
 }, orgRules...)
 
 // noOpUpdates are the resource types whose provider update only rewrites

@@ -100,6 +100,7 @@ const (
 	DeployGlueProjection           = "deploy-glue-projection-bounds"
 	DeployAlarmThreshold           = "deploy-alarm-threshold-form"
 	DeployNoOpUpdateReplaces       = "deploy-noop-update-replaces"
+	DeployEC2Description           = "deploy-ec2-description-characters"
 
 	// Organization limits (issue 16): what a central stack and its members
 	// hit as the organization grows.
@@ -118,7 +119,7 @@ var Deploy = []string{
 	DeployEndpointPrivateDNS, DeployKMSGrants,
 	DeployMetricFilterPattern, DeploySubscriptionFilters, DeployRegexPatternsPerLogGroup,
 	DeployFlowLogsPerVPC, DeployAthenaScanCutoff, DeployGlueProjection, DeployAlarmThreshold,
-	DeployNoOpUpdateReplaces,
+	DeployNoOpUpdateReplaces, DeployEC2Description,
 	DeployResourcePolicySize, DeployLogDestinations, DeployFirehoseStreams, DeployKinesisStreamReaders,
 	DeployEventRuleTargets, DeployPolicyElements,
 }
