@@ -49,9 +49,13 @@ var AnomalyComparisons = []string{
 // MinAthenaScanLimitBytes is Athena's smallest per-query bytes-scanned cutoff (10 MB).
 const MinAthenaScanLimitBytes = 10_000_000
 
-// OpenSearchEngineVersion matches the engine versions an OpenSearch Service
-// domain accepts: OpenSearch_X.Y or the last Elasticsearch, 7.10.
-var OpenSearchEngineVersion = regexp.MustCompile(`^(OpenSearch_[0-9]+\.[0-9]+|Elasticsearch_7\.10)$`)
+// OpenSearchEngineVersion matches the engine versions the program deploys:
+// OpenSearch_X.Y. OpenSearch Service also runs Elasticsearch_7.10, but the
+// bootstrap function speaks OpenSearch's APIs (/_plugins/_security,
+// /_plugins/_ism, Dashboards' /_dashboards/api/saved_objects/_import), which
+// an Elasticsearch domain serves as /_opendistro and Kibana's /_plugin/kibana:
+// its first invocation would fail after the domain's creation.
+var OpenSearchEngineVersion = regexp.MustCompile(`^OpenSearch_[0-9]+\.[0-9]+$`)
 
 // QuickSightPrincipalArn matches the ARN of a QuickSight user or group, the
 // principals QuickSight permissions accept:

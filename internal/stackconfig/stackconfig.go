@@ -763,7 +763,7 @@ func (l *loader) openSearch(c *Config) OpenSearch {
 		l.fail("opensearchVpcEndpoints", quote(o.VpcEndpoints), "auto (endpoints in the demo VPC only), create (in vpcIds too) or none")
 	}
 	if !awslimits.OpenSearchEngineVersion.MatchString(o.EngineVersion) {
-		l.fail("opensearchEngineVersion", quote(o.EngineVersion), "an engine version such as OpenSearch_2.17 (OpenSearch_X.Y or Elasticsearch_7.10)")
+		l.fail("opensearchEngineVersion", quote(o.EngineVersion), "an OpenSearch engine version such as OpenSearch_2.17 (OpenSearch_X.Y; not Elasticsearch, whose APIs the bootstrap does not speak)")
 	}
 	if !strings.HasSuffix(o.InstanceType, ".search") || strings.Count(o.InstanceType, ".") != 2 {
 		l.fail("opensearchInstanceType", quote(o.InstanceType), "an OpenSearch instance type such as t3.small.search or r7g.large.search")

@@ -313,7 +313,10 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"opensearch access host not a bool", map[string]string{"opensearchAccessHost": "yes"}, "opensearchAccessHost", `"yes"`, []string{"true or false"}},
 		{"opensearch endpoint with scheme", map[string]string{"opensearchExistingEndpoint": "https://x.es.amazonaws.com", "opensearchExistingArn": "arn:aws:es:us-east-1:123456789012:domain/x", "opensearchAccessHost": "false"}, "opensearchExistingEndpoint", `"https://x.es.amazonaws.com"`, []string{"without scheme"}},
 		{"security analytics on an engine without the vpcflow log type", map[string]string{"opensearchSecurityAnalytics": "true", "opensearchEngineVersion": "OpenSearch_2.7"}, "opensearchEngineVersion", `"OpenSearch_2.7"`, []string{"OpenSearch_2.9 or later", "opensearchSecurityAnalytics"}},
-		{"security analytics on Elasticsearch", map[string]string{"opensearchSecurityAnalytics": "true", "opensearchEngineVersion": "Elasticsearch_7.10"}, "opensearchEngineVersion", `"Elasticsearch_7.10"`, []string{"OpenSearch_2.9 or later"}},
+		{"security analytics on Elasticsearch", map[string]string{"opensearchSecurityAnalytics": "true", "opensearchEngineVersion": "Elasticsearch_7.10"}, "opensearchEngineVersion", `"Elasticsearch_7.10"`, []string{"OpenSearch_X.Y; not Elasticsearch"}},
+		// The bootstrap speaks OpenSearch's /_plugins and Dashboards APIs;
+		// an Elasticsearch 7.10 domain serves /_opendistro and Kibana.
+		{"Elasticsearch engine", map[string]string{"opensearchEngineVersion": "Elasticsearch_7.10"}, "opensearchEngineVersion", `"Elasticsearch_7.10"`, []string{"OpenSearch_X.Y; not Elasticsearch"}},
 		{"security analytics not a bool", map[string]string{"opensearchSecurityAnalytics": "on"}, "opensearchSecurityAnalytics", `"on"`, []string{"true or false"}},
 		{"opensearch endpoint without arn", map[string]string{"opensearchExistingEndpoint": "x.es.amazonaws.com"}, "opensearchExistingEndpoint", `"x.es.amazonaws.com"`, []string{"opensearchExistingArn"}},
 		{"retention 31", map[string]string{"logRetentionDays": "31"}, "logRetentionDays", "31", []string{"30, 60", "3653"}},
