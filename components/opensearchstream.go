@@ -300,14 +300,18 @@ func NewOpenSearchStream(ctx *pulumi.Context, name string, args *OpenSearchStrea
 		if existing {
 			desc, rname = "HTTPS to the existing OpenSearch domain and AWS service endpoints", name+"-clients-to-vpc"
 		}
-		if _, err := ec2.NewSecurityGroupRule(ctx, rname, &ec2.SecurityGroupRuleArgs{
+		r, err := ec2.NewSecurityGroupRule(ctx, rname, &ec2.SecurityGroupRuleArgs{
 			Type: pulumi.String("egress"), Protocol: pulumi.String("tcp"),
 			FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
 			SecurityGroupId: clients.ID(), CidrBlocks: pulumi.StringArray{pulumi.String("0.0.0.0/0")},
 			Description: pulumi.String(desc),
-		}, parent); err != nil {
+		}, parent)
+		if err != nil {
 			return nil, err
 		}
+		// The bootstrap's only path to an existing domain, or to Secrets
+		// Manager without endpoints: its invocation waits for it too.
+		netDeps = append(netDeps, r)
 	}
 
 	// Dead letters with their reason: documents OpenSearch refused.

@@ -223,8 +223,14 @@ func TestOpenSearchStreamEndpointModes(t *testing.T) {
 			}
 		}
 		// The clients reach the services through the VPC's own path.
-		if rules := openEgress(t, m); len(rules) != 1 || rules[0].Name != "os-clients-to-aws" {
-			t.Errorf("open egress rules %v", rules)
+		rules := openEgress(t, m)
+		if len(rules) != 1 || rules[0].Name != "os-clients-to-aws" {
+			t.Fatalf("open egress rules %v", rules)
+		}
+		// The bootstrap reaches Secrets Manager through it: its invocation
+		// waits for the rule, as for every other part of its network path.
+		if inv := mustGet(t, m, "os-bootstrap-apply"); !slices.Contains(inv.Dependencies, rules[0].URN) {
+			t.Errorf("the bootstrap invocation does not wait for %s: %v", rules[0].Name, inv.Dependencies)
 		}
 	})
 
@@ -234,8 +240,13 @@ func TestOpenSearchStreamEndpointModes(t *testing.T) {
 			a.ExistingDomainEndpoint, a.ExistingDomainArn = "vpc-flow-abc.us-east-1.es.amazonaws.com", "arn:aws:es:us-east-1:123456789012:domain/flow"
 		})
 		// One rule, not two identical ones (EC2 refuses a duplicate).
-		if rules := openEgress(t, m); len(rules) != 1 || rules[0].Name != "os-clients-to-vpc" {
-			t.Errorf("open egress rules %v", rules)
+		rules := openEgress(t, m)
+		if len(rules) != 1 || rules[0].Name != "os-clients-to-vpc" {
+			t.Fatalf("open egress rules %v", rules)
+		}
+		// It is the bootstrap's only path to the existing domain.
+		if inv := mustGet(t, m, "os-bootstrap-apply"); !slices.Contains(inv.Dependencies, rules[0].URN) {
+			t.Errorf("the bootstrap invocation does not wait for %s: %v", rules[0].Name, inv.Dependencies)
 		}
 	})
 }
