@@ -683,9 +683,15 @@ func newNotificationsRole(ctx *pulumi.Context, name string, env awsEnv, a OpenSe
 const OpenSearchServicePrincipal = "opensearchservice.amazonaws.com"
 
 // MasterPasswordInput is the domain input that holds the internal master
-// user's password; it is ignored after creation, like the secret's value,
-// so that a later deploy (which draws a new random password) shows no diff
-// and never changes the master's password behind the secret's back.
+// user's password. It is the secret version's stored value (which ignores
+// later changes), not the password a deploy draws: a later deploy draws a
+// new one, and the domain would show a diff and change the master's
+// password behind the secret's back. The domain itself ignores no change:
+// with ignoreChanges on this input, Pulumi keeps the old state's value, so
+// a stack that turns the access host on (no password before) would send
+// the internal master without a password, and one that turns it off would
+// send the old password with masterUserArn; OpenSearch refuses both
+// (API_MasterUserOptions).
 const MasterPasswordInput = "advancedSecurityOptions.masterUserOptions.masterUserPassword"
 
 // domainSecurity is the domain's fine-grained access control. The
@@ -709,7 +715,7 @@ func domainSecurity(a OpenSearchStreamArgs, bootRole *iam.Role, masterPassword p
 		MasterUserName:     pulumi.String(objects.MasterUser),
 		MasterUserPassword: pulumi.ToSecret(masterPassword).(pulumi.StringOutput),
 	}
-	return s, []pulumi.ResourceOption{pulumi.IgnoreChanges([]string{MasterPasswordInput})}
+	return s, nil
 }
 
 // newClientEndpoints creates the interface endpoints (private DNS) the
@@ -788,13 +794,16 @@ func newPasswordSecret(ctx *pulumi.Context, name, description string, tags map[s
 		return nil, none, fmt.Errorf("generating the password of %s: %w", name, err)
 	}
 	value := pulumi.ToSecret(pulumi.String(pw.RandomPassword)).(pulumi.StringOutput)
-	if _, err := secretsmanager.NewSecretVersion(ctx, name+"-value", &secretsmanager.SecretVersionArgs{
+	version, err := secretsmanager.NewSecretVersion(ctx, name+"-value", &secretsmanager.SecretVersionArgs{
 		SecretId:     secret.ID(),
 		SecretString: value,
-	}, parent, pulumi.IgnoreChanges([]string{"secretString"})); err != nil {
+	}, parent, pulumi.IgnoreChanges([]string{"secretString"}))
+	if err != nil {
 		return nil, none, err
 	}
-	return secret, value, nil
+	// The stored value, which the ignored change leaves as it was first
+	// written: the same password at every deploy (see MasterPasswordInput).
+	return secret, pulumi.ToSecret(version.SecretString.Elem()).(pulumi.StringOutput), nil
 }
 
 // domainAlarms are the domain health alarms AWS recommends, to the alarm topic.
