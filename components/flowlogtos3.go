@@ -39,6 +39,9 @@ type FlowLogToS3Args struct {
 	// Partitions are the S3 prefix options; nil is Hive-compatible, per-hour
 	// partitions. A member stack writing into the central bucket passes the
 	// central stack's (its orgS3Destination output), which its table reads.
+	// Both must be true: that is the only layout Location, the bucket
+	// policy's write statement and AthenaTable's partition projection
+	// describe (S3PartitionsLayoutError).
 	Partitions *S3Partitions
 	Tags       map[string]string
 }
@@ -47,6 +50,26 @@ type FlowLogToS3Args struct {
 type S3Partitions struct {
 	HiveCompatible bool
 	PerHour        bool
+}
+
+// S3PartitionsLayoutError says why a flow log's S3 prefixes must be
+// Hive-compatible and per hour, or is "" when they are. Without
+// Hive-compatible prefixes a flow log writes
+// AWSLogs/<account>/vpcflowlogs/<region>/yyyy/MM/dd[/HH]/, with them
+// AWSLogs/aws-account-id=<account>/aws-service=vpcflowlogs/aws-region=<region>/year=/month=/day=[/hour=]/
+// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-path.html).
+// Location, the AWSLogDeliveryWrite statement of a bucket FlowLogToS3 or
+// OrgFlowLogBucket creates and AthenaTable's projection
+// (year=/month=/day=/hour=) are the second layout with hours only: other
+// options would have delivery denied and a table that finds nothing, so
+// they are refused rather than derived.
+func S3PartitionsLayoutError(hiveCompatible, perHour bool) string {
+	if hiveCompatible && perHour {
+		return ""
+	}
+	return fmt.Sprintf("hiveCompatiblePartitions %t, perHourPartition %t; allowed: both true "+
+		"(the Athena table projects only the Hive-compatible, per-hour layout AWSLogs/aws-account-id=<account>/aws-service=vpcflowlogs/aws-region=<region>/year=/month=/day=/hour=/, "+
+		"and the bucket policy admits delivery only under AWSLogs/aws-account-id=<account>/)", hiveCompatible, perHour)
 }
 
 // FlowLogToS3 delivers VPC flow logs to S3 with Hive-compatible, per-hour
@@ -92,6 +115,11 @@ func (a *FlowLogToS3Args) validate() error {
 	}
 	if a.ExpirationDays < 0 {
 		errs = append(errs, fmt.Errorf("ExpirationDays: %d is negative", a.ExpirationDays))
+	}
+	if p := a.Partitions; p != nil {
+		if msg := S3PartitionsLayoutError(p.HiveCompatible, p.PerHour); msg != "" {
+			errs = append(errs, errors.New("Partitions: "+msg))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -176,10 +204,6 @@ func NewFlowLogToS3(ctx *pulumi.Context, name string, args *FlowLogToS3Args, opt
 	}
 
 	format := flowlog.LogFormat(a.Fields)
-	parts := S3Partitions{HiveCompatible: true, PerHour: true}
-	if a.Partitions != nil {
-		parts = *a.Partitions
-	}
 	var ids []pulumi.StringOutput
 	for i, vpc := range a.VpcIDs {
 		fl, err := ec2.NewFlowLog(ctx, fmt.Sprintf("%s-vpc%d", name, i), &ec2.FlowLogArgs{
@@ -190,9 +214,11 @@ func NewFlowLogToS3(ctx *pulumi.Context, name string, args *FlowLogToS3Args, opt
 			LogFormat:              pulumi.String(format),
 			MaxAggregationInterval: pulumi.Int(a.AggregationInterval),
 			DestinationOptions: &ec2.FlowLogDestinationOptionsArgs{
-				FileFormat:               pulumi.String(a.FileFormat),
-				HiveCompatiblePartitions: pulumi.Bool(parts.HiveCompatible),
-				PerHourPartition:         pulumi.Bool(parts.PerHour),
+				FileFormat: pulumi.String(a.FileFormat),
+				// The one layout validate() admits (S3PartitionsLayoutError):
+				// Location and the bucket policy below are written for it.
+				HiveCompatiblePartitions: pulumi.Bool(true),
+				PerHourPartition:         pulumi.Bool(true),
 			},
 			Tags: NameTags(a.Tags, fmt.Sprintf("%s-vpc%d", name, i)),
 		}, pulumi.Parent(c), pulumi.DependsOn(flowLogDeps), flowLogReplacement)

@@ -2,6 +2,7 @@ package components
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -268,4 +269,52 @@ func (w *warnRecorder) Warn(msg string, args *pulumi.LogArgs) error {
 	w.msgs = append(w.msgs, msg)
 	w.mu.Unlock()
 	return w.Log.Warn(msg, args)
+}
+
+// TestFlowLogToS3PartitionsOnlyHivePerHour: a member passes the central
+// stack's partitions; Hive-compatible per-hour ones reach the flow log, and
+// every other combination is refused before any resource is registered,
+// since the bucket policy's write statement, Location and AthenaTable's
+// projection describe that layout only (with Hive prefixes off the flow log
+// writes AWSLogs/<account>/vpcflowlogs/<region>/yyyy/MM/dd[/HH]/: delivery
+// denied, and a table that finds nothing).
+func TestFlowLogToS3PartitionsOnlyHivePerHour(t *testing.T) {
+	var c *FlowLogToS3
+	m := run(t, func(ctx *pulumi.Context) error {
+		a := s3Args()
+		a.FileFormat = "plain-text"
+		a.Partitions = &S3Partitions{HiveCompatible: true, PerHour: true}
+		var err error
+		c, err = NewFlowLogToS3(ctx, "fl", a)
+		return err
+	})
+	opts := asMap(mustGet(t, m, "fl-vpc0").Inputs["destinationOptions"])
+	if opts["hiveCompatiblePartitions"] != true || opts["perHourPartition"] != true || opts["fileFormat"] != "plain-text" {
+		t.Errorf("destinationOptions = %v", opts)
+	}
+	write := statementBySid(t, policyDoc(t, mustGet(t, m, "fl-bucket-policy"), "policy"), "AWSLogDeliveryWrite")
+	if !strings.HasSuffix(str(write["Resource"]), "/AWSLogs/aws-account-id=123456789012/*") {
+		t.Errorf("write resource %v", write["Resource"])
+	}
+	if loc := str(await(t, c.Location)); !strings.HasSuffix(loc, "/AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/") {
+		t.Errorf("Location %q", loc)
+	}
+
+	for _, p := range []S3Partitions{{false, false}, {false, true}, {true, false}} {
+		t.Run(fmt.Sprintf("hive=%t,hour=%t", p.HiveCompatible, p.PerHour), func(t *testing.T) {
+			a := s3Args()
+			a.Partitions = &p
+			m, err := mockaws.Run(func(ctx *pulumi.Context) error {
+				_, err := NewFlowLogToS3(ctx, "bad", a)
+				return err
+			}, "p", "s", nil)
+			want := fmt.Sprintf("Partitions: hiveCompatiblePartitions %t, perHourPartition %t; allowed: both true", p.HiveCompatible, p.PerHour)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("error %v, want one containing %q", err, want)
+			}
+			if len(m.Resources) != 0 {
+				t.Errorf("refused partitions registered %d resources", len(m.Resources))
+			}
+		})
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
-	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
 )
 
@@ -160,22 +159,6 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// A member's S3 flow log follows the central stack's partitions.
-func TestFlowLogToS3Partitions(t *testing.T) {
-	m := run(t, func(ctx *pulumi.Context) error {
-		_, err := NewFlowLogToS3(ctx, "s3", &FlowLogToS3Args{
-			VpcIDs: []pulumi.StringInput{pulumi.String("vpc-0123456789abcdef0")}, Fields: flowlog.DefaultFields(),
-			TrafficType: "ALL", AggregationInterval: 600, FileFormat: "plain-text",
-			ExistingBucketArn: "arn:aws:s3:::central", Partitions: &S3Partitions{HiveCompatible: false, PerHour: false},
-		})
-		return err
-	})
-	opts := asMap(mustGet(t, m, "s3-vpc0").Inputs["destinationOptions"])
-	if opts["hiveCompatiblePartitions"] != false || opts["perHourPartition"] != false || opts["fileFormat"] != "plain-text" {
-		t.Errorf("destinationOptions = %v", opts)
-	}
 }
 
 // alarmsPerRelayRule is the most alarms of the longest names one relay

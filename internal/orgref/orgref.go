@@ -27,7 +27,7 @@ const (
 	// OutFlowLogFormat (string) is the ${...} log format every member flow log uses.
 	OutFlowLogFormat = "orgFlowLogFormat"
 	// OutS3Destination (object, with s3-athena) is {bucketArn, fileFormat,
-	// hiveCompatiblePartitions, perHourPartition}.
+	// hiveCompatiblePartitions, perHourPartition}; both flags must be true.
 	OutS3Destination = "orgS3Destination"
 	// OutLogDestinationArns (map region -> ARN, with a CloudWatch Logs
 	// architecture) are the central CloudWatch Logs destinations.
@@ -223,7 +223,7 @@ var destinationArnRe = regexp.MustCompile(`^arn:aws[a-z-]*:logs:[a-z0-9-]+:[0-9]
 func parseS3(v any, bad func(string, ...any), arn func(name, s, service string) bool) *S3Destination {
 	m, ok := v.(map[string]any)
 	if !ok {
-		bad("is %s; allowed: an object {bucketArn, fileFormat, hiveCompatiblePartitions, perHourPartition}", describe(v))
+		bad("is %s; allowed: an object {bucketArn, fileFormat, hiveCompatiblePartitions: true, perHourPartition: true}", describe(v))
 		return nil
 	}
 	d := &S3Destination{}
@@ -242,10 +242,18 @@ func parseS3(v any, bad func(string, ...any), arn func(name, s, service string) 
 	} else {
 		d.FileFormat = s
 	}
+	// A member's S3 flow log writes into the central bucket with these
+	// options; the central bucket policy and the central table's partition
+	// projection are the Hive-compatible, per-hour layout only (the paths of
+	// https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-path.html),
+	// so anything else is refused here, before the member registers a
+	// resource, as FlowLogToS3 refuses it (docs/organization.md).
 	for _, k := range []string{"hiveCompatiblePartitions", "perHourPartition"} {
 		b, isBool := m[k].(bool)
-		if !isBool {
-			bad("has %s %s; allowed: true or false", k, describe(m[k]))
+		if !isBool || !b {
+			bad("has %s %s; allowed: true (the central table projects only Hive-compatible, per-hour prefixes, "+
+				"AWSLogs/aws-account-id=<account>/aws-service=vpcflowlogs/aws-region=<region>/year=/month=/day=/hour=/, "+
+				"and the central bucket policy admits delivery only under AWSLogs/aws-account-id=<account>/)", k, describe(m[k]))
 			ok = false
 			continue
 		}

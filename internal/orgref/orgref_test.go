@@ -93,6 +93,12 @@ func TestParseRefuses(t *testing.T) {
 		{"s3 destination with a string flag", func(m map[string]any) {
 			m[orgref.OutS3Destination].(map[string]any)["perHourPartition"] = "true"
 		}, []string{"orgS3Destination has perHourPartition the string \"true\""}},
+		{"s3 destination without Hive-compatible prefixes", func(m map[string]any) {
+			m[orgref.OutS3Destination].(map[string]any)["hiveCompatiblePartitions"] = false
+		}, []string{"orgS3Destination has hiveCompatiblePartitions the boolean false; allowed: true", "per-hour"}},
+		{"s3 destination without per-hour partitions", func(m map[string]any) {
+			m[orgref.OutS3Destination].(map[string]any)["perHourPartition"] = false
+		}, []string{"orgS3Destination has perHourPartition the boolean false; allowed: true"}},
 		{"s3 destination missing with s3-athena", func(m map[string]any) { delete(m, orgref.OutS3Destination) }, []string{"orgS3Destination is missing"}},
 		{"destinations missing with a CloudWatch Logs architecture", func(m map[string]any) { delete(m, orgref.OutLogDestinationArns) }, []string{"orgLogDestinationArns is missing"}},
 		{"destination of another region", func(m map[string]any) {
