@@ -1,7 +1,9 @@
 package components
 
 import (
+	"fmt"
 	"maps"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -47,5 +49,39 @@ func TestCloneTags(t *testing.T) {
 	}
 	if n := cloneTags(nil); n == nil || len(n) != 0 {
 		t.Errorf("cloneTags(nil) = %#v, want an empty map", n)
+	}
+}
+
+// TestValidateArnKMSKeyOnly: a KMS ARN argument is a key ARN or refused.
+// The key lands in IAM statements (the Firehose and QuickSight roles'),
+// where an alias ARN, alias name or key id grants nothing
+// (https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html).
+func TestValidateArnKMSKeyOnly(t *testing.T) {
+	for _, ok := range []string{
+		"",
+		"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+		"arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+		"arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+	} {
+		if err := validateArn("KmsKeyArn", ok, "kms"); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{
+		"arn:aws:kms:us-east-1:123456789012:alias/flowlogs",
+		"arn:aws:kms:us-east-1:123456789012:key/*",
+		"arn:aws:kms::123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+		"arn:aws:kms:us-east-1:1:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+		"arn:aws:kms:us-east-1:123456789012:key/",
+	} {
+		err := validateArn("KmsKeyArn", bad, "kms")
+		if want := fmt.Sprintf("KmsKeyArn: %q is not a KMS key ARN; allowed: arn:<partition>:kms:<region>:<account>:key/<key-id>", bad); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want one containing %q", bad, err, want)
+		}
+	}
+	for _, bad := range []string{"alias/flowlogs", "1234abcd-12ab-34cd-56ef-1234567890ab", "arn:aws:s3:::flow-bucket"} {
+		if err := validateArn("KmsKeyArn", bad, "kms"); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }

@@ -335,3 +335,25 @@ func TestFirehosePipelineEveryModeCompletes(t *testing.T) {
 		})
 	}
 }
+
+// TestFirehosePipelineRefusesAliasKey: an alias ARN would become the
+// Resource of the role's BucketKey statement, which then grants nothing on
+// the key (IAM names a key only by its key ARN:
+// https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html);
+// it is refused before anything is registered.
+func TestFirehosePipelineRefusesAliasKey(t *testing.T) {
+	const alias = "arn:aws:kms:us-east-1:123456789012:alias/flowlogs"
+	a := firehoseArgs(FeedLambda)
+	a.KmsKeyArn = alias
+	m, err := mockaws.Run(func(ctx *pulumi.Context) error {
+		_, err := NewFirehosePipeline(ctx, "fh", a)
+		return err
+	}, "p", "s", nil)
+	want := `KmsKeyArn: "` + alias + `" is not a KMS key ARN`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want one containing %q", err, want)
+	}
+	if len(m.Resources) != 0 {
+		t.Errorf("an alias ARN registered %d resources", len(m.Resources))
+	}
+}

@@ -186,9 +186,10 @@ func TestFlowLogToS3RejectsBadArgs(t *testing.T) {
 		"format":      func(a *FlowLogToS3Args) { a.FileFormat = "csv" },
 		"bucket arn":  func(a *FlowLogToS3Args) { a.ExistingBucketArn = "arn:aws:kms:us-east-1:1:key/x" },
 		"key not KMS": func(a *FlowLogToS3Args) { a.KmsKeyArn = "arn:aws:s3:::flow-bucket" },
+		"key alias":   func(a *FlowLogToS3Args) { a.KmsKeyArn = "arn:aws:kms:us-east-1:123456789012:alias/flowlogs" },
 		"kms + existing": func(a *FlowLogToS3Args) {
 			a.ExistingBucketArn = "arn:aws:s3:::b"
-			a.KmsKeyArn = "arn:aws:kms:us-east-1:1:key/x"
+			a.KmsKeyArn = "arn:aws:kms:us-east-1:123456789012:key/x"
 		},
 	}
 	for name, mutate := range cases {

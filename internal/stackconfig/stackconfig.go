@@ -568,8 +568,8 @@ func load(get Getter, quiet bool) (*Config, error) {
 	c.Tags = l.tags()
 	c.Dashboard = l.bool("dashboard", true)
 
-	c.BucketKmsKeyArn = l.arn("bucketKmsKeyArn", "kms", "arn:aws:kms:<region>:<account>:key/<id>")
-	c.LogKmsKeyArn = l.arn("logKmsKeyArn", "kms", "arn:aws:kms:<region>:<account>:key/<id>")
+	c.BucketKmsKeyArn = l.kmsKeyArn("bucketKmsKeyArn")
+	c.LogKmsKeyArn = l.kmsKeyArn("logKmsKeyArn")
 	c.ExistingBucketArn = l.arn("existingBucketArn", "s3", "arn:aws:s3:::<bucket-name>")
 	c.QuickSightPrincipalArn = l.quickSightPrincipal(c)
 
@@ -856,6 +856,31 @@ func (l *loader) arn(key, service, example string) string {
 	parts := strings.SplitN(v, ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != service || parts[5] == "" {
 		l.fail(key, quote(v), "an ARN of the form "+example)
+		return ""
+	}
+	return v
+}
+
+// kmsKeyArnRe is a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key-id>;
+// a multi-Region key's id is mrk-<hex>
+// (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN).
+var kmsKeyArnRe = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$`)
+
+// kmsKeyArn reads a KMS key by its key ARN. bucketKmsKeyArn also becomes the
+// Resource of the Firehose and QuickSight roles' key statements, where "you
+// must use its key ARN. You cannot use a key id, alias name, or alias ARN"
+// (https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html):
+// an alias ARN there grants nothing. logKmsKeyArn is the log group's
+// kmsKeyId, "the Amazon Resource Name (ARN) of the KMS key"
+// (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html).
+func (l *loader) kmsKeyArn(key string) string {
+	v, ok := l.raw(key)
+	if !ok {
+		return ""
+	}
+	if !kmsKeyArnRe.MatchString(v) {
+		l.fail(key, quote(v), "a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id> (a multi-Region key's id starts with mrk-); "+
+			"not a key id, an alias name or an alias ARN, since IAM policies name a key only by its key ARN")
 		return ""
 	}
 	return v

@@ -377,6 +377,9 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"tag value too long", map[string]string{"tags": `{"k":"` + strings.Repeat("v", 257) + `"}`}, "tags", strings.Repeat("v", 257), []string{"at most 256"}},
 		{"KMS alias for a key ARN", map[string]string{"bucketKmsKeyArn": "alias/flowlogs"}, "bucketKmsKeyArn", `"alias/flowlogs"`, []string{"arn:aws:kms:<region>:<account>:key/<id>"}},
 		{"S3 ARN for a KMS key", map[string]string{"logKmsKeyArn": "arn:aws:s3:::bucket"}, "logKmsKeyArn", `"arn:aws:s3:::bucket"`, []string{"arn:aws:kms:"}},
+		{"KMS alias ARN for a bucket key ARN", map[string]string{"bucketKmsKeyArn": "arn:aws:kms:us-east-1:123456789012:alias/flowlogs"}, "bucketKmsKeyArn", `"arn:aws:kms:us-east-1:123456789012:alias/flowlogs"`, []string{"a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id>", "not a key id, an alias name or an alias ARN"}},
+		{"KMS alias ARN for a log key ARN", map[string]string{"logKmsKeyArn": "arn:aws:kms:us-east-1:123456789012:alias/logs"}, "logKmsKeyArn", `"arn:aws:kms:us-east-1:123456789012:alias/logs"`, []string{"a KMS key ARN", "alias ARN"}},
+		{"KMS key ARN without a region", map[string]string{"bucketKmsKeyArn": "arn:aws:kms::123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}, "bucketKmsKeyArn", `"arn:aws:kms::123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"`, []string{"arn:aws:kms:<region>:<account>:key/<id>"}},
 		{"bucket name for a bucket ARN", map[string]string{"existingBucketArn": "my-flow-log-bucket"}, "existingBucketArn", `"my-flow-log-bucket"`, []string{"arn:aws:s3:::<bucket-name>"}},
 		{"bucket ARN without a name", map[string]string{"existingBucketArn": "arn:aws:s3:::"}, "existingBucketArn", `"arn:aws:s3:::"`, []string{"arn:aws:s3:::<bucket-name>"}},
 		{"IAM role for a QuickSight principal", map[string]string{"quicksightPrincipalArn": "arn:aws:iam::123456789012:role/analyst"}, "quicksightPrincipalArn", `"arn:aws:iam::123456789012:role/analyst"`, []string{"user/<namespace>/<name>", "group/<namespace>/<name>"}},
@@ -611,5 +614,17 @@ func TestMatchAcceptsNumberEdges(t *testing.T) {
 		if got := fmt.Sprintf(`{"srcPort":%d,"dstPort":%d,"protocol":%d}`, *m.SrcPort, *m.DstPort, *m.Protocol); got != match {
 			t.Errorf("%s loads as %s", match, got)
 		}
+	}
+}
+
+// A multi-Region key's key ARN (key/mrk-...) is a key ARN too.
+func TestKmsKeyArnMultiRegion(t *testing.T) {
+	const mrk = "arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+	cfg, err := stackconfig.Load(getter(with(full, map[string]string{"bucketKmsKeyArn": mrk, "logKmsKeyArn": mrk})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.BucketKmsKeyArn != mrk || cfg.LogKmsKeyArn != mrk {
+		t.Errorf("bucketKmsKeyArn %q, logKmsKeyArn %q, want %q", cfg.BucketKmsKeyArn, cfg.LogKmsKeyArn, mrk)
 	}
 }
