@@ -39,6 +39,24 @@ const FirehoseDataPrefix = "flowlogs/year=!{timestamp:yyyy}/month=!{timestamp:MM
 // FirehoseErrorPrefix keeps failed records apart from data.
 const FirehoseErrorPrefix = "errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/"
 
+// minFirehoseBufferInterval is the shortest buffering interval the
+// component deploys. Firehose accepts 0-900 s for S3, 0 being zero
+// buffering (https://docs.aws.amazon.com/firehose/latest/APIReference/API_BufferingHints.html,
+// https://docs.aws.amazon.com/firehose/latest/dev/buffering-hints.html).
+// The bridged provider's extended_s3_configuration.buffering_interval is
+// Optional with Default 300 (terraform-provider-aws,
+// internal/service/firehose/delivery_stream.go): its expand function sends
+// whatever value it holds, but 0 is the one value that code treating zero
+// values as absent cannot tell from "unset", and the Pulumi bridge's
+// handling of zero values next to schema defaults has had such defects
+// (pulumi/pulumi-terraform-bridge#2618; #3484, inputs recovered from state
+// dropping zero values). The mocked engine the tests use never runs the
+// provider, so nothing here shows that an explicit 0 reaches Firehose
+// rather than 300. The config (firehoseBufferIntervalSeconds) refuses 0
+// for the same reason; both take 1-900, which
+// TestFirehoseBufferIntervalAgreesWithConfig holds them to.
+const minFirehoseBufferInterval = 1
+
 // FirehosePipelineArgs configures FirehosePipeline.
 type FirehosePipelineArgs struct {
 	// FeedMode is FeedLambda (default), FeedSubscription or FeedDirect.
@@ -60,8 +78,13 @@ type FirehosePipelineArgs struct {
 	Fields []flowlog.Field
 	// Forwarder is the built forwarder Lambda (lambda mode).
 	Forwarder LambdaCode
-	// BufferSizeMB (1-128) and BufferIntervalSeconds (0-900) tune delivery
-	// batching; BufferIntervalSeconds 0 is zero buffering, not a default.
+	// BufferSizeMB (1-128; 0 means 64) and BufferIntervalSeconds (1-900,
+	// required) tune delivery batching. BufferIntervalSeconds has no
+	// default here and 0 is refused, as the config refuses it
+	// (firehoseBufferIntervalSeconds, default 300): Firehose takes 0 as zero
+	// buffering, but the provider's buffering_interval is Optional with
+	// Default 300, and nothing in this program can show that an explicit 0
+	// reaches Firehose rather than the default (minFirehoseBufferInterval).
 	BufferSizeMB          int
 	BufferIntervalSeconds int
 	// ExpirationDays expires delivered objects (0: never).
@@ -136,8 +159,10 @@ func (a *FirehosePipelineArgs) validate() error {
 	if a.BufferSizeMB < 1 || a.BufferSizeMB > 128 {
 		errs = append(errs, fmt.Errorf("BufferSizeMB: %d is not between 1 and 128", a.BufferSizeMB))
 	}
-	if a.BufferIntervalSeconds < 0 || a.BufferIntervalSeconds > 900 {
-		errs = append(errs, fmt.Errorf("BufferIntervalSeconds: %d is not between 0 and 900", a.BufferIntervalSeconds))
+	if a.BufferIntervalSeconds < minFirehoseBufferInterval || a.BufferIntervalSeconds > 900 {
+		errs = append(errs, fmt.Errorf("BufferIntervalSeconds: %d; allowed: %d-900 seconds, set explicitly "+
+			"(0, zero buffering, is refused: the provider's buffering_interval defaults to 300 and an explicit 0 is not shown to reach Firehose)",
+			a.BufferIntervalSeconds, minFirehoseBufferInterval))
 	}
 	errs = appendErr(errs, oneOf("RetentionDays", a.RetentionDays, awslimits.RetentionDays))
 	if err := validateArn("KmsKeyArn", a.KmsKeyArn, "kms"); err != nil {

@@ -1,6 +1,8 @@
 package components
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/lambdasize"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 )
 
 func firehoseArgs(mode string) *FirehosePipelineArgs {
@@ -227,18 +230,61 @@ func TestFirehosePipelineRejectsBadArgs(t *testing.T) {
 	}
 }
 
-// A buffer interval of 0 (zero buffering, which Firehose accepts) reaches the
-// stream as 0: it is not a default to replace.
-func TestFirehoseZeroBufferInterval(t *testing.T) {
-	m := run(t, func(ctx *pulumi.Context) error {
-		a := firehoseArgs(FeedLambda)
-		a.BufferIntervalSeconds = 0
-		_, err := NewFirehosePipeline(ctx, "fh", a)
+// TestFirehoseBufferIntervalAgreesWithConfig: the component takes exactly
+// the buffer intervals the config takes (1-900), each reaching the stream
+// as given. 0, zero buffering, and an unset field (Go's zero value) are
+// refused by both, with nothing registered: the provider defaults
+// buffering_interval to 300, and no test here can show an explicit 0 gets
+// to Firehose (minFirehoseBufferInterval).
+func TestFirehoseBufferIntervalAgreesWithConfig(t *testing.T) {
+	for _, n := range []int{-1, 0, 1, 60, 300, 900, 901} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			_, cfgErr := stackconfig.Load(func(key string) (string, bool) {
+				switch key {
+				case stackconfig.Key("architectures"):
+					return `["firehose-athena"]`, true
+				case stackconfig.Key("firehoseBufferIntervalSeconds"):
+					return strconv.Itoa(n), true
+				}
+				return "", false
+			})
+			a := firehoseArgs(FeedLambda)
+			a.BufferIntervalSeconds = n
+			m, err := mockaws.Run(func(ctx *pulumi.Context) error {
+				_, err := NewFirehosePipeline(ctx, "fh", a)
+				return err
+			}, "p", "s", nil)
+			if (cfgErr == nil) != (err == nil) {
+				t.Fatalf("config error %v, component error %v: they disagree", cfgErr, err)
+			}
+			if err != nil {
+				want := fmt.Sprintf("BufferIntervalSeconds: %d; allowed: 1-900 seconds", n)
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %v, want one containing %q", err, want)
+				}
+				if len(m.Resources) != 0 {
+					t.Errorf("a refused interval registered %d resources", len(m.Resources))
+				}
+				return
+			}
+			s3c := asMap(mustGet(t, m, "fh-stream").Inputs["extendedS3Configuration"])
+			if s3c["bufferingInterval"] != float64(n) {
+				t.Errorf("bufferingInterval %v, want %d", s3c["bufferingInterval"], n)
+			}
+		})
+	}
+
+	// Args that never mention the interval are refused too, not given 0 or
+	// a default the caller did not choose.
+	base := firehoseArgs(FeedLambda)
+	if _, err := mockaws.Run(func(ctx *pulumi.Context) error {
+		_, err := NewFirehosePipeline(ctx, "fh", &FirehosePipelineArgs{
+			FeedMode: base.FeedMode, LogGroupName: base.LogGroupName, LogGroupArn: base.LogGroupArn,
+			Fields: base.Fields, Forwarder: base.Forwarder, RetentionDays: base.RetentionDays, AlarmTopicArn: base.AlarmTopicArn,
+		})
 		return err
-	})
-	s3c := asMap(mustGet(t, m, "fh-stream").Inputs["extendedS3Configuration"])
-	if s3c["bufferingInterval"] != float64(0) {
-		t.Errorf("bufferingInterval %v, want 0", s3c["bufferingInterval"])
+	}, "p", "s", nil); err == nil || !strings.Contains(err.Error(), "BufferIntervalSeconds: 0; allowed: 1-900 seconds, set explicitly") {
+		t.Errorf("args without BufferIntervalSeconds: error %v, want the interval refused, not a silent 0 or default", err)
 	}
 }
 
@@ -284,7 +330,8 @@ func TestFirehosePipelineArgsAtTheirBounds(t *testing.T) {
 		{"buffer of 128 MiB", func(a *FirehosePipelineArgs) { a.BufferSizeMB = 128 }, true},
 		{"buffer of -1 MiB", func(a *FirehosePipelineArgs) { a.BufferSizeMB = -1 }, false}, // 0 is the default
 		{"buffer of 129 MiB", func(a *FirehosePipelineArgs) { a.BufferSizeMB = 129 }, false},
-		{"interval of 0 s", func(a *FirehosePipelineArgs) { a.BufferIntervalSeconds = 0 }, true},
+		{"interval of 1 s", func(a *FirehosePipelineArgs) { a.BufferIntervalSeconds = 1 }, true},
+		{"interval of 0 s", func(a *FirehosePipelineArgs) { a.BufferIntervalSeconds = 0 }, false}, // minFirehoseBufferInterval
 		{"interval of 900 s", func(a *FirehosePipelineArgs) { a.BufferIntervalSeconds = 900 }, true},
 		{"interval of -1 s", func(a *FirehosePipelineArgs) { a.BufferIntervalSeconds = -1 }, false},
 		{"interval of 901 s", func(a *FirehosePipelineArgs) { a.BufferIntervalSeconds = 901 }, false},

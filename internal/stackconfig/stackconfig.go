@@ -585,12 +585,14 @@ func load(get Getter, quiet bool) (*Config, error) {
 	}
 	if n, ok := l.int("firehoseBufferIntervalSeconds", DefaultFirehoseBufferSecs); ok {
 		c.Firehose.BufferIntervalSeconds = n
-		// Firehose itself accepts 0 (zero buffering), but a 0 in the
-		// stream's buffering interval is not what gets deployed: the
-		// provider's default of 300 takes its place, silently. Refuse it
-		// rather than deploy something other than what the stack says.
+		// Firehose itself accepts 0 (zero buffering), but the provider's
+		// buffering_interval is Optional with Default 300, and an explicit 0
+		// is the one value that cannot be told from "unset" where zero
+		// values are taken as absent: the stream may get 300 instead of
+		// what the stack says. Refuse it; components.FirehosePipeline
+		// refuses it too (minFirehoseBufferInterval).
 		if n < 1 || n > 900 {
-			l.fail("firehoseBufferIntervalSeconds", strconv.Itoa(n), "1-900 (seconds; 0, zero buffering, would silently deploy the provider's default of 300)")
+			l.fail("firehoseBufferIntervalSeconds", strconv.Itoa(n), "1-900 (seconds; 0, zero buffering, is refused: the provider's default of 300 could be deployed in its place)")
 		}
 	}
 
