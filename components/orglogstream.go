@@ -149,19 +149,19 @@ func NewOrgLogStream(ctx *pulumi.Context, name string, args *OrgLogStreamArgs, o
 	// sender's behalf; the documented trust policy tests aws:SourceArn
 	// against the senders' logs ARNs
 	// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CreateDestination.html).
-	// With an organization the accounts are not listed: the ARN pattern
-	// names the member regions and any account, and who may subscribe at
-	// all is decided by each destination's policy (aws:PrincipalOrgID), so
-	// the role is only ever used by this account's destinations.
+	// The accounts are not listed, with an organization or an account
+	// list alike: the ARN pattern names each member region and any account
+	// (arn:<partition>:logs:<region>:*:*). Who may subscribe at all is
+	// decided by each destination's access policy (aws:PrincipalOrgID or
+	// the listed accounts, LogDestination), and the role is only ever used
+	// by this account's destinations (passing it takes iam:PassRole here).
+	// One ARN per account and region grew the trust policy with every
+	// account, and IAM's default "Role trust policy length" quota is 2,048
+	// characters (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html):
+	// CreateRole failed from 23 accounts in two regions.
 	var sources []any
 	for _, r := range a.Regions {
-		if a.Senders.OrganizationID != "" {
-			sources = append(sources, env.arn("logs", r, "*", "*"))
-			continue
-		}
-		for _, acct := range append([]string{env.AccountID}, a.Senders.AccountIDs...) {
-			sources = append(sources, env.arn("logs", r, acct, "*"))
-		}
+		sources = append(sources, env.arn("logs", r, "*", "*"))
 	}
 	role, err := iam.NewRole(ctx, name+"-logs-role", &iam.RoleArgs{
 		Description:      pulumi.String("Lets CloudWatch Logs put the members' subscription data into " + name),

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -21,9 +22,9 @@ func orgLogStreamArgs(s OrgSenders) *OrgLogStreamArgs {
 
 // TestOrgLogStream: the on-demand stream encrypted with its own rotated
 // key, which the account administers; the role CloudWatch Logs assumes,
-// trusted only for the senders' logs ARNs in the member regions (any
-// account with an organization, whose destinations decide who subscribes;
-// this account and each listed one otherwise:
+// trusted only for logs ARNs in the member regions, of any account with an
+// organization and with an account list alike (the destinations decide who
+// subscribes:
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CreateDestination.html),
 // allowed to put records into this stream with this key and nothing else;
 // and the outputs.
@@ -37,8 +38,7 @@ func TestOrgLogStream(t *testing.T) {
 			"arn:aws:logs:us-east-1:*:*", "arn:aws:logs:eu-west-1:*:*",
 		}},
 		{"accounts", OrgSenders{AccountIDs: []string{"111122223333", "444455556666"}}, []string{
-			"arn:aws:logs:us-east-1:123456789012:*", "arn:aws:logs:us-east-1:111122223333:*", "arn:aws:logs:us-east-1:444455556666:*",
-			"arn:aws:logs:eu-west-1:123456789012:*", "arn:aws:logs:eu-west-1:111122223333:*", "arn:aws:logs:eu-west-1:444455556666:*",
+			"arn:aws:logs:us-east-1:*:*", "arn:aws:logs:eu-west-1:*:*",
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -203,6 +203,58 @@ func TestOrgLogStreamAlarms(t *testing.T) {
 				t.Errorf("Monitored alarms = %s, want %s", got, want)
 			}
 		})
+	}
+}
+
+// iamPolicyLength is a policy's length as IAM counts it against its
+// quotas: characters, white space not counted
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+func iamPolicyLength(doc string) int {
+	n := 0
+	for _, r := range doc {
+		if !unicode.IsSpace(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestOrgLogStreamTrustDoesNotGrowWithAccounts: the destination role's
+// trust policy is the same document with 1, 23 or 300 listed accounts as
+// with an organization (one aws:SourceArn pattern per member region, no
+// account named), so it stays under IAM's default "Role trust policy
+// length" of 2,048 characters
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html):
+// one ARN per account and region made CreateRole fail from 23 accounts in
+// two regions. Who may subscribe is the destinations' access policies'
+// business (TestLogDestination).
+func TestOrgLogStreamTrustDoesNotGrowWithAccounts(t *testing.T) {
+	trust := func(s OrgSenders) string {
+		m := run(t, func(ctx *pulumi.Context) error {
+			_, err := NewOrgLogStream(ctx, "org-stream", orgLogStreamArgs(s))
+			return err
+		})
+		return mustGet(t, m, "org-stream-logs-role").Input("assumeRolePolicy")
+	}
+	org := trust(OrgSenders{OrganizationID: "o-abcdefghij"})
+	for _, n := range []int{1, 23, 300} {
+		var ids []string
+		for i := range n {
+			ids = append(ids, fmt.Sprintf("%012d", 100000000000+i*7919))
+		}
+		got := trust(OrgSenders{AccountIDs: ids})
+		if l := iamPolicyLength(got); l > 2048 {
+			t.Errorf("%d accounts: the trust policy is %d characters, over IAM's 2,048", n, l)
+		}
+		if got != org {
+			t.Errorf("%d accounts: the trust policy (%d characters) differs from the organization's %s", n, len(got), org)
+		}
+		for _, id := range ids {
+			if strings.Contains(got, id) {
+				t.Errorf("%d accounts: the trust policy names account %s", n, id)
+				break
+			}
+		}
 	}
 }
 
