@@ -91,6 +91,13 @@ const (
 	// "Maximum policy size, in characters" (adjustable; this is the default).
 	// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
 	MaxEventBusPolicyChars = 10240
+	// MaxIAMRoleTrustPolicyChars: IAM quota "Role trust policy length",
+	// 2,048 characters by default (adjustable through Service Quotas); IAM
+	// does not count white space when it measures a policy against its
+	// quotas. A trust policy that names accounts (aws:SourceArn per account
+	// and Region) grows with each one.
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+	MaxIAMRoleTrustPolicyChars = 2048
 )
 
 // MaxFirehoseStreamsPerRegion is the default number of Firehose streams an

@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -143,6 +144,28 @@ func statements(n, principals int, action, resource string) string {
 	return jsonString(map[string]any{"Version": "2012-10-17", "Statement": out})
 }
 
+// destinationTrust is a trust policy of the CloudWatch Logs destination
+// role that names n accounts in two member regions (one aws:SourceArn per
+// account and region), with a statement id of sid.
+func destinationTrust(n int, sid string) map[string]any {
+	var sources []any
+	for _, region := range []string{"eu-west-1", "us-east-1"} {
+		for _, a := range memberAccounts(n) {
+			sources = append(sources, "arn:aws:logs:"+region+":"+a.(string)+":*")
+		}
+	}
+	return map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+		"Sid": sid, "Effect": "Allow", "Principal": map[string]any{"Service": "logs.amazonaws.com"}, "Action": "sts:AssumeRole",
+		"Condition": map[string]any{"StringLike": map[string]any{"aws:SourceArn": sources}},
+	}}}
+}
+
+// addTrustRole adds a role with the trust policy doc.
+func addTrustRole(m *mockaws.Mocks, doc string) {
+	add(m, "aws:iam/role:Role", "fixture-destination-role", map[string]any{"assumeRolePolicy": doc},
+		map[string]any{"arn": "arn:aws:iam::" + centralAccount + ":role/fixture-destination-role"})
+}
+
 const fixtureStreamArn = "arn:aws:kinesis:us-east-1:123456789012:stream/fixture-flowlogs"
 
 func addStream(m *mockaws.Mocks) {
@@ -164,6 +187,9 @@ func orgFixtures() []deployFixture {
 		{"KMS key policy over 32,768 bytes", ids.DeployResourcePolicySize, "kms-key-policy", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			add(m, "aws:kms/keyPolicy:KeyPolicy", "fixture-key-policy", map[string]any{"keyId": "1234abcd-12ab-34cd-56ef-1234567890ab",
 				"policy": largePolicy(awslimits.MaxKMSKeyPolicyBytes, "kms:Decrypt", "*")}, nil)
+		})},
+		{"destination role trusting 30 accounts in two regions", ids.DeployResourcePolicySize, "iam-role-trust-policy", dmut(func(t *testing.T, m *mockaws.Mocks) {
+			addTrustRole(m, jsonString(destinationTrust(30, "CloudWatchLogs")))
 		})},
 		{"subscription filter to a destination in another region", ids.DeployLogDestinations, "same-region", func(t *testing.T, m *mockaws.Mocks) []policy.Option {
 			add(m, tLogSubscription, "fixture-member-subscription", map[string]any{"logGroup": "/member/flow-logs", "filterPattern": "", "name": "central",
@@ -416,6 +442,50 @@ func TestPolicyElementsAtTheirLimits(t *testing.T) {
 	}
 }
 
+// TestTrustPolicySizeCountsAsIAMDoes: IAM measures a trust policy in
+// characters without white space
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html),
+// so an indented document of 2,048 such characters passes although it
+// holds more bytes, and one of 2,049 fails.
+func TestTrustPolicySizeCountsAsIAMDoes(t *testing.T) {
+	// sized is the trust policy whose compact form has exactly n
+	// characters: the statement id takes up the difference.
+	sized := func(n int) map[string]any {
+		base := len(jsonString(destinationTrust(20, "")))
+		if n < base {
+			t.Fatalf("a trust policy of 20 accounts has %d characters, more than %d", base, n)
+		}
+		return destinationTrust(20, strings.Repeat("S", n-base))
+	}
+	for _, c := range []struct {
+		n    int
+		fail bool
+	}{{awslimits.MaxIAMRoleTrustPolicyChars, false}, {awslimits.MaxIAMRoleTrustPolicyChars + 1, true}} {
+		b, err := json.MarshalIndent(sized(c.n), "", "    ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := string(b)
+		if len(strings.Join(strings.Fields(doc), "")) != c.n || len(doc) <= awslimits.MaxIAMRoleTrustPolicyChars {
+			t.Fatalf("the indented document has %d characters without white space and %d with, want %d and more than %d",
+				len(strings.Join(strings.Fields(doc), "")), len(doc), c.n, awslimits.MaxIAMRoleTrustPolicyChars)
+		}
+		m := deployBaseline(t)
+		addTrustRole(m, doc)
+		var broken bool
+		for _, v := range policy.EvaluateDeployability(m).Violations {
+			if v.Rule == ids.DeployResourcePolicySize && v.Clause == "iam-role-trust-policy" {
+				broken = true
+			} else {
+				t.Errorf("%d characters: %s", c.n, v)
+			}
+		}
+		if broken != c.fail {
+			t.Errorf("a trust policy of %d characters without white space (%d bytes indented): breaks iam-role-trust-policy = %v, want %v", c.n, len(doc), broken, c.fail)
+		}
+	}
+}
+
 // centralWithAccounts plans Pulumi.central.yaml with n member accounts
 // listed instead of its organization id.
 func centralWithAccounts(t *testing.T, n int) *mockaws.Mocks {
@@ -444,6 +514,41 @@ var centralAccountLists = []struct {
 	{"S3 bucket policy of the flow-log bucket", "s3-bucket-policy", 74},
 	{"CloudWatch Logs destination access policy", "logs-destination-policy", 326},
 	{"EventBridge event bus policy", "event-bus-policy", 667},
+}
+
+// TestCentralTrustPoliciesNameNoAccount: the central stack's role trust
+// policies (the destination role's above all) name no member account, so
+// the largest account list planned above (one account more than the event
+// bus policy fits) breaks no trust policy's size, as
+// docs/deployability-rules.md states.
+func TestCentralTrustPoliciesNameNoAccount(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(root(t), "docs", "deployability-rules.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row := "| IAM role trust policy of the destination role (and every other role) | any number: it names no account |"; !strings.Contains(string(doc), row) {
+		t.Errorf("docs/deployability-rules.md lacks the row %s", row)
+	}
+	n := 0
+	for _, c := range centralAccountLists {
+		n = max(n, c.fits+1)
+	}
+	m := centralWithAccounts(t, n)
+	accounts := memberAccounts(n)
+	for _, r := range m.ByType("aws:iam/role:Role") {
+		trust := policy.Str(r.Inputs["assumeRolePolicy"])
+		for _, a := range accounts {
+			if strings.Contains(trust, a.(string)) {
+				t.Errorf("role %s trusts member account %s by name", r.Name, a)
+				break
+			}
+		}
+	}
+	for _, v := range policy.EvaluateDeployability(m).Violations {
+		if v.Rule == ids.DeployResourcePolicySize && v.Clause == "iam-role-trust-policy" {
+			t.Errorf("%d accounts listed: %s", n, v)
+		}
+	}
 }
 
 // TestCentralAccountListsAsDocumented: the central stack's own policies

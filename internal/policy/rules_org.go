@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
@@ -16,8 +17,9 @@ import (
 // the other deployability rules. The rules read the provider's input names
 // of pulumi-aws v6 (sdk/v6/go/aws/cloudwatch/logDestination.go,
 // logDestinationPolicy.go, eventBusPolicy.go, kinesis/stream.go,
-// streamConsumer.go, lambda/eventSourceMapping.go), so they hold for the
-// resources the central and member stacks declare, whoever declares them.
+// streamConsumer.go, lambda/eventSourceMapping.go, iam/role.go), so they
+// hold for the resources the central and member stacks declare, whoever
+// declares them.
 //
 // A policy that names members (an explicit account list instead of an
 // organization condition) grows with every member: the size rule measures
@@ -54,6 +56,7 @@ const (
 	docPutTargets         = "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutTargets.html"
 	docCrossAccountEvents = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html"
 	docEventPatternSize   = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html"
+	docIAMQuotas          = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html"
 )
 
 // StackRegion is the region the stack's default aws provider deploys to
@@ -89,17 +92,27 @@ type policySize struct {
 	clause string
 	limit  int
 	chars  bool // the limit counts characters, not bytes
-	what   string
-	doc    string
+	// noSpace: white space is not counted (IAM's quotas).
+	noSpace bool
+	what    string
+	doc     string
+	remedy  string // what keeps the document from growing with the members
 }
 
+// The remedies the size violations name.
+const (
+	remedyOrgCondition = "A policy that lists member accounts grows with each one: use an organization condition (aws:SourceOrgID, aws:PrincipalOrgID) instead of the list"
+	remedyTrustPattern = "A trust policy that names member accounts (an aws:SourceArn per account and Region) grows with each one: match any account with an ARN pattern (arn:<partition>:logs:<region>:*:* for CloudWatch Logs) and leave who may send to the resource policies that admit the members"
+)
+
 var policySizes = []policySize{
-	{[]string{tBucketPolicy, tBucketV2, tBucket}, "policy", "s3-bucket-policy", awslimits.MaxS3BucketPolicyBytes, false, "S3 bucket policy", docS3PolicySize},
-	{[]string{tTopicPolicy, tTopic}, "policy", "sns-topic-policy", awslimits.MaxSNSTopicPolicyBytes, false, "SNS topic policy", docSNSPolicySize},
-	{[]string{tQueuePolicy, tQueue}, "policy", "sqs-queue-policy", awslimits.MaxSQSQueuePolicyBytes, false, "SQS queue policy", docSQSPolicySize},
-	{[]string{tKey, tKeyPolicy}, "policy", "kms-key-policy", awslimits.MaxKMSKeyPolicyBytes, false, "KMS key policy", docKMSPolicySize},
-	{[]string{tLogDestinationPolicy}, "accessPolicy", "logs-destination-policy", awslimits.MaxLogDestinationPolicyBytes, false, "CloudWatch Logs destination access policy", docDestinationPolicy},
-	{[]string{tEventBusPolicy}, "policy", "event-bus-policy", awslimits.MaxEventBusPolicyChars, true, "EventBridge event bus policy", docEventBusPolicySize},
+	{[]string{tBucketPolicy, tBucketV2, tBucket}, "policy", "s3-bucket-policy", awslimits.MaxS3BucketPolicyBytes, false, false, "S3 bucket policy", docS3PolicySize, remedyOrgCondition},
+	{[]string{tTopicPolicy, tTopic}, "policy", "sns-topic-policy", awslimits.MaxSNSTopicPolicyBytes, false, false, "SNS topic policy", docSNSPolicySize, remedyOrgCondition},
+	{[]string{tQueuePolicy, tQueue}, "policy", "sqs-queue-policy", awslimits.MaxSQSQueuePolicyBytes, false, false, "SQS queue policy", docSQSPolicySize, remedyOrgCondition},
+	{[]string{tKey, tKeyPolicy}, "policy", "kms-key-policy", awslimits.MaxKMSKeyPolicyBytes, false, false, "KMS key policy", docKMSPolicySize, remedyOrgCondition},
+	{[]string{tLogDestinationPolicy}, "accessPolicy", "logs-destination-policy", awslimits.MaxLogDestinationPolicyBytes, false, false, "CloudWatch Logs destination access policy", docDestinationPolicy, remedyOrgCondition},
+	{[]string{tEventBusPolicy}, "policy", "event-bus-policy", awslimits.MaxEventBusPolicyChars, true, false, "EventBridge event bus policy", docEventBusPolicySize, remedyOrgCondition},
+	{[]string{tRole}, "assumeRolePolicy", "iam-role-trust-policy", awslimits.MaxIAMRoleTrustPolicyChars, true, true, "IAM role trust policy", docIAMQuotas, remedyTrustPattern},
 }
 
 // renderedPolicy is the document as the stack sends it: a string input as
@@ -125,16 +138,31 @@ func checkResourcePolicySize(g *Graph) []Violation {
 				continue
 			}
 			n, unit := len(doc), "bytes"
-			if ps.chars {
+			switch {
+			case ps.noSpace:
+				n, unit = nonSpaceChars(doc), "characters (white space not counted)"
+			case ps.chars:
 				n, unit = utf8.RuneCountInString(doc), "characters"
 			}
 			if n > ps.limit {
-				out = append(out, violation(r, ps.clause, "the %s (%s) is %d %s; the service accepts at most %d (%s). A policy that lists member accounts grows with each one: use an organization condition (aws:SourceOrgID, aws:PrincipalOrgID) instead of the list",
-					ps.what, ps.field, n, unit, ps.limit, ps.doc))
+				out = append(out, violation(r, ps.clause, "the %s (%s) is %d %s; the service accepts at most %d (%s). %s",
+					ps.what, ps.field, n, unit, ps.limit, ps.doc, ps.remedy))
 			}
 		}
 	}
 	return out
+}
+
+// nonSpaceChars is the length of doc as IAM measures a policy against its
+// quotas: characters, white space not counted (docIAMQuotas).
+func nonSpaceChars(doc string) int {
+	n := 0
+	for _, r := range doc {
+		if !unicode.IsSpace(r) {
+			n++
+		}
+	}
+	return n
 }
 
 // destinationARN splits a CloudWatch Logs destination ARN
@@ -347,9 +375,10 @@ func checkPolicyElements(g *Graph) []Violation {
 var orgRules = []Rule{
 	{
 		ID: ids.DeployResourcePolicySize, Severity: Critical,
-		Description: fmt.Sprintf("Every resource policy the stack renders fits its service's size limit: S3 bucket policies %d bytes (\"Bucket policies are limited to 20 KB in size\", %s), SNS topic policies %d bytes (30 KB, %s), SQS queue policies %d bytes (%s), KMS key policies %d bytes (%s), CloudWatch Logs destination access policies %d bytes (%s), EventBridge event bus policies %d characters (the default quota, %s). A policy that lists member accounts grows with every member and fails here once it outgrows the limit; an organization condition keeps it the same size at any number of members.",
+		Description: fmt.Sprintf("Every resource policy the stack renders fits its service's size limit: S3 bucket policies %d bytes (\"Bucket policies are limited to 20 KB in size\", %s), SNS topic policies %d bytes (30 KB, %s), SQS queue policies %d bytes (%s), KMS key policies %d bytes (%s), CloudWatch Logs destination access policies %d bytes (%s), EventBridge event bus policies %d characters (the default quota, %s), and every IAM role's trust policy %d characters, white space not counted (the default \"Role trust policy length\" quota, %s). A policy that lists member accounts grows with every member and fails here once it outgrows the limit; an organization condition (or, in a trust policy, an ARN pattern without the account) keeps it the same size at any number of members.",
 			awslimits.MaxS3BucketPolicyBytes, docS3PolicySize, awslimits.MaxSNSTopicPolicyBytes, docSNSPolicySize, awslimits.MaxSQSQueuePolicyBytes, docSQSPolicySize,
-			awslimits.MaxKMSKeyPolicyBytes, docKMSPolicySize, awslimits.MaxLogDestinationPolicyBytes, docDestinationPolicy, awslimits.MaxEventBusPolicyChars, docEventBusPolicySize),
+			awslimits.MaxKMSKeyPolicyBytes, docKMSPolicySize, awslimits.MaxLogDestinationPolicyBytes, docDestinationPolicy, awslimits.MaxEventBusPolicyChars, docEventBusPolicySize,
+			awslimits.MaxIAMRoleTrustPolicyChars, docIAMQuotas),
 		Clauses: []Clause{
 			{ID: "s3-bucket-policy", Text: "an S3 bucket policy is at most 20 KB"},
 			{ID: "sns-topic-policy", Text: "an SNS topic policy is at most 30 KB"},
@@ -357,6 +386,7 @@ var orgRules = []Rule{
 			{ID: "kms-key-policy", Text: "a KMS key policy is at most 32,768 bytes"},
 			{ID: "logs-destination-policy", Text: "a CloudWatch Logs destination access policy is at most 5,120 bytes"},
 			{ID: "event-bus-policy", Text: "an EventBridge event bus policy is at most 10,240 characters"},
+			{ID: "iam-role-trust-policy", Text: "an IAM role trust policy is at most 2,048 characters, white space not counted"},
 		},
 		Check: checkResourcePolicySize,
 	},
