@@ -81,10 +81,22 @@ func NewLogDestination(ctx *pulumi.Context, name string, args *LogDestinationArg
 	} else {
 		st["Principal"] = map[string]any{"AWS": a.Senders.accountList()}
 	}
-	if _, err := cloudwatch.NewLogDestinationPolicy(ctx, name+"-policy", &cloudwatch.LogDestinationPolicyArgs{
+	pa := &cloudwatch.LogDestinationPolicyArgs{
 		DestinationName: dest.Name,
 		AccessPolicy:    policyJSON(policy(st)),
-	}, parent); err != nil {
+	}
+	if a.Senders.OrganizationID != "" {
+		// PutDestinationPolicy refuses to replace a policy that granted
+		// individual accounts with one that grants an organization (a
+		// central stack switched from memberAccountIds to organizationId)
+		// unless forceUpdate is true, which affirms that every sender's
+		// subscription filter already names a role in the sender account
+		// (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDestinationPolicy.html,
+		// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Cross-Account-Log_Subscription-Update.html).
+		// MemberRelay's subscription filter always does.
+		pa.ForceUpdate = pulumi.Bool(true)
+	}
+	if _, err := cloudwatch.NewLogDestinationPolicy(ctx, name+"-policy", pa, parent); err != nil {
 		return nil, err
 	}
 	c.Arn = dest.Arn
