@@ -9,7 +9,8 @@ import (
 
 // OrgFlowLogBucketArgs configures OrgFlowLogBucket.
 type OrgFlowLogBucketArgs struct {
-	// Senders are the accounts whose flow logs may deliver into the bucket.
+	// Senders are the accounts whose flow logs may deliver into the bucket
+	// (with AccountIDs, the central account's too: Accounts).
 	Senders OrgSenders
 	// Regions are the member regions (used with an account list, whose
 	// aws:SourceArn values name account and region).
@@ -35,6 +36,25 @@ type OrgFlowLogBucket struct {
 	// prefixes aws-account-id=<account>/aws-service=vpcflowlogs/aws-region=<region>/
 	// start below it (AthenaTableArgs.Sources).
 	Location pulumi.StringOutput `pulumi:"location"`
+	// Accounts are the accounts the bucket policy admits with an account
+	// list: the central account (this stack's) first, then the listed
+	// ones, each once; nil with an organization. The table's account
+	// partitions are these (not an output).
+	Accounts []string
+}
+
+// withCentralAccount is accounts with the central account first, each
+// account once. The central account's own VPCs are logged by a member
+// stack of that account (docs/organization.md, "The central account's own
+// VPCs"), whose flow logs deliver into the bucket like any member's.
+func withCentralAccount(central string, accounts []string) []string {
+	out := []string{central}
+	for _, a := range accounts {
+		if a != central {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // NewOrgFlowLogBucket creates the bucket and its policy.
@@ -61,10 +81,19 @@ func NewOrgFlowLogBucket(ctx *pulumi.Context, name string, args *OrgFlowLogBucke
 	if err != nil {
 		return nil, err
 	}
+	// With an account list the central account is admitted too: without
+	// a statement for it, its member stack's flow logs fail at creation, or
+	// log delivery rewrites the policy of a bucket the account owns
+	// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html).
+	senders := a.Senders
+	if len(senders.AccountIDs) > 0 {
+		senders.AccountIDs = withCentralAccount(env.AccountID, senders.AccountIDs)
+		c.Accounts = senders.AccountIDs
+	}
 	if a.KmsKeyArn != "" {
 		if err := ctx.Log.Warn(fmt.Sprintf("bucketKmsKeyArn %s encrypts the organization flow-log bucket. This program does not own the key: "+
 			"its key policy must let log delivery use it for every member (the statement of "+
-			"https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-cmk-policy.html with the members' accounts, or aws:SourceOrgID %s, "+
+			"https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-cmk-policy.html with the central and the members' accounts, or aws:SourceOrgID %s, "+
 			"in place of the one account), or no member's flow log reaches S3", a.KmsKeyArn, a.Senders.OrganizationID),
 			&pulumi.LogArgs{Resource: c}); err != nil {
 			return nil, err
@@ -76,7 +105,7 @@ func NewOrgFlowLogBucket(ctx *pulumi.Context, name string, args *OrgFlowLogBucke
 		Retain:         true,
 		Tags:           a.Tags,
 		ExtraStatements: func(arn pulumi.StringOutput) []statement {
-			return orgLogDeliveryStatements(env, a.Senders, a.Regions, arn)
+			return orgLogDeliveryStatements(env, senders, a.Regions, arn)
 		},
 	}, c)
 	if err != nil {
@@ -108,7 +137,8 @@ func NewOrgFlowLogBucket(ctx *pulumi.Context, name string, args *OrgFlowLogBucke
 // are not listed; a member can still only write its own prefix, because
 // log delivery writes under the flow log owner's account id.
 //
-// With an account list they test aws:SourceAccount and aws:SourceArn
+// With an account list (the central account included, by the caller)
+// they test aws:SourceAccount and aws:SourceArn
 // (arn:<partition>:logs:<region>:<account>:* per member region and account)
 // and allow writes under each account's prefix only.
 func orgLogDeliveryStatements(env awsEnv, s OrgSenders, regions []string, bucketArn pulumi.StringOutput) []statement {

@@ -23,32 +23,49 @@ func orgFlowLogBucketArgs(s OrgSenders) *OrgFlowLogBucketArgs {
 // for every sender: with an organization, aws:SourceOrgID and a write to
 // any account's Hive-compatible prefix; with accounts, aws:SourceAccount
 // and aws:SourceArn (each account in each member region) and a write to
-// each account's prefix only.
+// each account's prefix only. The accounts are the central account (the
+// caller's, 123456789012 under the mocks: its VPCs are logged by a member
+// stack of that account, docs/organization.md) and the listed ones, each
+// once; Accounts says which.
 func TestOrgFlowLogBucket(t *testing.T) {
 	// The bucket's ARN, which the mocks derive from its auto-name, stands
 	// for BUCKET in the expected statements.
 	const bucketArn = "BUCKET"
+	const (
+		listedCheck = `{"ArnLike":{"aws:SourceArn":["arn:aws:logs:us-east-1:123456789012:*","arn:aws:logs:eu-west-1:123456789012:*",` +
+			`"arn:aws:logs:us-east-1:111122223333:*","arn:aws:logs:eu-west-1:111122223333:*",` +
+			`"arn:aws:logs:us-east-1:444455556666:*","arn:aws:logs:eu-west-1:444455556666:*"]},` +
+			`"StringEquals":{"aws:SourceAccount":["123456789012","111122223333","444455556666"]}}`
+		listedWrite = `{"ArnLike":{"aws:SourceArn":["arn:aws:logs:us-east-1:123456789012:*","arn:aws:logs:eu-west-1:123456789012:*",` +
+			`"arn:aws:logs:us-east-1:111122223333:*","arn:aws:logs:eu-west-1:111122223333:*",` +
+			`"arn:aws:logs:us-east-1:444455556666:*","arn:aws:logs:eu-west-1:444455556666:*"]},` +
+			`"StringEquals":{"aws:SourceAccount":["123456789012","111122223333","444455556666"],"s3:x-amz-acl":"bucket-owner-full-control"}}`
+		listedResource = `["` + bucketArn + `/AWSLogs/aws-account-id=123456789012/*","` + bucketArn + `/AWSLogs/aws-account-id=111122223333/*","` +
+			bucketArn + `/AWSLogs/aws-account-id=444455556666/*"]`
+	)
 	for _, tc := range []struct {
 		name    string
 		senders OrgSenders
 		// conditions of the ACL check and of the write, and the write's resource, as JSON
 		check, write, resource string
+		accounts               []string // Accounts
 	}{
 		{
 			"organization", OrgSenders{OrganizationID: "o-abcdefghij"},
 			`{"StringEquals":{"aws:SourceOrgID":"o-abcdefghij"}}`,
 			`{"StringEquals":{"aws:SourceOrgID":"o-abcdefghij","s3:x-amz-acl":"bucket-owner-full-control"}}`,
 			`"` + bucketArn + `/AWSLogs/aws-account-id=*/*"`,
+			nil,
 		},
 		{
 			"accounts", OrgSenders{AccountIDs: []string{"111122223333", "444455556666"}},
-			`{"ArnLike":{"aws:SourceArn":["arn:aws:logs:us-east-1:111122223333:*","arn:aws:logs:eu-west-1:111122223333:*",` +
-				`"arn:aws:logs:us-east-1:444455556666:*","arn:aws:logs:eu-west-1:444455556666:*"]},` +
-				`"StringEquals":{"aws:SourceAccount":["111122223333","444455556666"]}}`,
-			`{"ArnLike":{"aws:SourceArn":["arn:aws:logs:us-east-1:111122223333:*","arn:aws:logs:eu-west-1:111122223333:*",` +
-				`"arn:aws:logs:us-east-1:444455556666:*","arn:aws:logs:eu-west-1:444455556666:*"]},` +
-				`"StringEquals":{"aws:SourceAccount":["111122223333","444455556666"],"s3:x-amz-acl":"bucket-owner-full-control"}}`,
-			`["` + bucketArn + `/AWSLogs/aws-account-id=111122223333/*","` + bucketArn + `/AWSLogs/aws-account-id=444455556666/*"]`,
+			listedCheck, listedWrite, listedResource,
+			[]string{"123456789012", "111122223333", "444455556666"},
+		},
+		{
+			"accounts with the central one listed", OrgSenders{AccountIDs: []string{"111122223333", "123456789012", "444455556666"}},
+			listedCheck, listedWrite, listedResource,
+			[]string{"123456789012", "111122223333", "444455556666"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,6 +133,9 @@ func TestOrgFlowLogBucket(t *testing.T) {
 				if o.got != o.want || o.got == "" {
 					t.Errorf("%s = %v, want %v", o.name, o.got, o.want)
 				}
+			}
+			if !slices.Equal(c.Accounts, tc.accounts) {
+				t.Errorf("Accounts = %v, want %v", c.Accounts, tc.accounts)
 			}
 		})
 	}

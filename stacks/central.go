@@ -191,7 +191,8 @@ func orgStream(ctx *pulumi.Context, sh *Shared) error {
 
 // centralS3Athena is s3-athena on a central stack: the organization bucket
 // (no flow log of its own) and the table over every member's objects,
-// partitioned by account (enumerated from memberAccountIds, injected for an
+// partitioned by account (enumerated with memberAccountIds: the central
+// account and the listed ones, as the bucket admits them; injected for an
 // organization) and region (memberRegions).
 func centralS3Athena(ctx *pulumi.Context, sh *Shared) error {
 	cfg, c := sh.Config, sh.Central
@@ -206,7 +207,7 @@ func centralS3Athena(ctx *pulumi.Context, sh *Shared) error {
 		return err
 	}
 	if _, err := s3AthenaTable(ctx, sh, bucket.Location, bucket.BucketName, &components.SourcePartitions{
-		Accounts: slices.Clone(c.Senders.AccountIDs),
+		Accounts: slices.Clone(bucket.Accounts),
 		Regions:  slices.Clone(c.Regions),
 	}); err != nil {
 		return err

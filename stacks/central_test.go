@@ -223,20 +223,23 @@ func TestCentralPoliciesAdmitTheOrganization(t *testing.T) {
 }
 
 // TestCentralPoliciesListTheAccounts: with memberAccountIds, the same
-// policies name exactly those accounts.
+// policies name exactly those accounts; the bucket's log delivery admits
+// the central account too (the caller's, mockaws.Account), whose own VPCs
+// a member stack of that account logs into the bucket.
 func TestCentralPoliciesListTheAccounts(t *testing.T) {
 	ids := []string{"111111111111", "222222222222"}
 	p := policiesOf(t, deployCentral(t, withAccounts(t, ids...)))
 	want := []any{ids[0], ids[1]}
+	wantBucket := []any{mockaws.Account, ids[0], ids[1]}
 	for _, st := range p.bucket {
-		if got := conditionValue(st, "aws:SourceAccount"); !reflect.DeepEqual(got, want) {
-			t.Errorf("bucket statement %v: aws:SourceAccount = %v, want %v", st["Sid"], got, want)
+		if got := conditionValue(st, "aws:SourceAccount"); !reflect.DeepEqual(got, wantBucket) {
+			t.Errorf("bucket statement %v: aws:SourceAccount = %v, want %v", st["Sid"], got, wantBucket)
 		}
 		if conditionValue(st, "aws:SourceOrgID") != nil {
 			t.Errorf("bucket statement %v tests an organization", st["Sid"])
 		}
 		arns := fmt.Sprint(conditionValue(st, "aws:SourceArn"))
-		for _, id := range ids {
+		for _, id := range append([]string{mockaws.Account}, ids...) {
 			for _, region := range []string{"eu-west-1", "us-east-1"} {
 				if !strings.Contains(arns, "arn:aws:logs:"+region+":"+id+":*") {
 					t.Errorf("bucket statement %v: aws:SourceArn %s lacks %s in %s", st["Sid"], arns, id, region)
@@ -377,7 +380,8 @@ func TestCentralDestinationsPerRegion(t *testing.T) {
 // TestCentralTableCoversEveryMember: the s3-athena table reads from
 // AWSLogs/ with account and region partitions: injected accounts with an
 // organization (and every saved query names the account), enumerated with
-// an account list.
+// an account list: the central account (mockaws.Account, whose member
+// stack delivers into the bucket too) and the listed ones, each once.
 func TestCentralTableCoversEveryMember(t *testing.T) {
 	for name, tc := range map[string]struct {
 		cfg        map[string]string
@@ -386,7 +390,9 @@ func TestCentralTableCoversEveryMember(t *testing.T) {
 		scoped     bool
 	}{
 		"organization": {centralConfig(t), "injected", "", true},
-		"accounts":     {withAccounts(t, "111111111111", "222222222222"), "enum", "111111111111,222222222222", false},
+		"accounts":     {withAccounts(t, "111111111111", "222222222222"), "enum", mockaws.Account + ",111111111111,222222222222", false},
+		"accounts with the central one listed": {withAccounts(t, "111111111111", mockaws.Account, "222222222222"), "enum",
+			mockaws.Account + ",111111111111,222222222222", false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := deployCentral(t, tc.cfg)

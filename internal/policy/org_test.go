@@ -511,7 +511,7 @@ var centralAccountLists = []struct {
 	what, clause string
 	fits         int
 }{
-	{"S3 bucket policy of the flow-log bucket", "s3-bucket-policy", 74},
+	{"S3 bucket policy of the flow-log bucket", "s3-bucket-policy", 73},
 	{"CloudWatch Logs destination access policy", "logs-destination-policy", 326},
 	{"EventBridge event bus policy", "event-bus-policy", 667},
 }
