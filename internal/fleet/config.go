@@ -158,7 +158,8 @@ func WriteSettings(dir string, s *Stack, st *Settings) error {
 // the whole fleet can tell, before any stack runs: each member's region is
 // one its central stack serves (memberRegions; empty means the central
 // stack's own region) and, where the central stack lists its members'
-// accounts (memberAccountIds), the member's account is listed. A member
+// accounts (memberAccountIds), the member's account is listed or is the
+// central stack's own. A member
 // outside them would fail at deploy time or, worse, deliver nowhere.
 func Preflight(f *File, backend string) error {
 	var errs []string
@@ -186,7 +187,10 @@ func Preflight(f *File, backend string) error {
 			errs = append(errs, fmt.Sprintf("stack %s (region %s) delivers to central stack %s, which serves %s; allowed: a region of %s's %s (add %s to it)",
 				m.Name, m.Region, c.Name, strings.Join(regions, ", "), c.Name, regionsKey, m.Region))
 		}
-		if accounts := stringList(cfg[accountsKey]); len(accounts) > 0 && m.AccountID() != "" && !slices.Contains(accounts, m.AccountID()) {
+		// The central stack admits its own account whether or not the list
+		// names it (its bucket and destinations add it), so a member of the
+		// central account needs no entry.
+		if accounts := stringList(cfg[accountsKey]); len(accounts) > 0 && m.AccountID() != "" && m.AccountID() != c.AccountID() && !slices.Contains(accounts, m.AccountID()) {
 			errs = append(errs, fmt.Sprintf("stack %s (account %s) delivers to central stack %s, whose %s lists %s; allowed: an account of that list (add %s to it)",
 				m.Name, m.AccountID(), c.Name, accountsKey, strings.Join(accounts, ", "), m.AccountID()))
 		}
