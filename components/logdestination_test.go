@@ -89,33 +89,18 @@ func TestLogDestination(t *testing.T) {
 				t.Errorf("statement = %v", st)
 			}
 			admitsSenders(t, st, tc.principal, tc.condition)
-		})
-	}
-}
-
-// TestLogDestinationForceUpdateForAnOrganization: an access policy that
-// admits an organization is put with forceUpdate, which PutDestinationPolicy
-// needs to replace a policy that granted individual accounts (a central
-// stack switched from memberAccountIds to organizationId): "Specify true if
-// you are updating an existing destination policy to grant permission to
-// an organization ID instead of granting permission to individual AWS
-// accounts"
-// (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDestinationPolicy.html).
-// Setting it affirms that every sender's subscription filter names a role
-// already, as MemberRelay's always does. An account list leaves it unset.
-func TestLogDestinationForceUpdateForAnOrganization(t *testing.T) {
-	for _, tc := range senderPrincipals {
-		t.Run(tc.name, func(t *testing.T) {
-			m := run(t, func(ctx *pulumi.Context) error {
-				_, err := NewLogDestination(ctx, "dest", &LogDestinationArgs{
-					DestinationName: "org-flows",
-					StreamArn:       pulumi.String(testOrgStream),
-					RoleArn:         pulumi.String(testOrgRole),
-					Senders:         tc.senders,
-				})
-				return err
-			})
-			got, set := mustGet(t, m, "dest-policy").Inputs["forceUpdate"]
+			// An access policy that admits an organization is put with
+			// forceUpdate, which PutDestinationPolicy needs to replace a
+			// policy that granted individual accounts (a central stack
+			// switched from memberAccountIds to organizationId): "Specify
+			// true if you are updating an existing destination policy to
+			// grant permission to an organization ID instead of granting
+			// permission to individual AWS accounts"
+			// (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDestinationPolicy.html).
+			// Setting it affirms that every sender's subscription filter
+			// names a role already, as MemberRelay's always does. An
+			// account list leaves it unset.
+			got, set := pol.Inputs["forceUpdate"]
 			if org := tc.senders.OrganizationID != ""; org && got != true {
 				t.Errorf("forceUpdate = %v, want true for an organization", got)
 			} else if !org && set {
