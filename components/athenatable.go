@@ -3,6 +3,7 @@ package components
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"time"
@@ -35,7 +36,8 @@ type AthenaTableArgs struct {
 	// ProjectionStartYear is the first year partition projection enumerates
 	// (from January 1, 00:00 UTC); the projection ends at the current hour.
 	ProjectionStartYear int
-	// ScanLimitMB is the workgroup's bytes-scanned cutoff per query, in MB (>= 10).
+	// ScanLimitMB is the workgroup's bytes-scanned cutoff per query, in MB
+	// (10 to MaxScanLimitMB).
 	ScanLimitMB int
 	// ResultExpirationDays expires query results (default 30).
 	ResultExpirationDays int
@@ -178,6 +180,13 @@ func (a *AthenaTableArgs) defaults(name string) {
 	}
 }
 
+// MaxScanLimitMB is the largest ScanLimitMB: its bytes, ScanLimitMB x
+// 1,000,000, must fit the workgroup's BytesScannedCutoffPerQuery, a Long
+// (https://docs.aws.amazon.com/athena/latest/APIReference/API_WorkGroupConfiguration.html),
+// which documents a minimum (10 MB) and no maximum. The config's
+// athenaScanLimitMb has the same bound (stackconfig.MaxAthenaScanLimitMB).
+const MaxScanLimitMB = math.MaxInt64 / 1_000_000
+
 func (a *AthenaTableArgs) validate() error {
 	var errs []error
 	if a.Location == nil {
@@ -195,8 +204,13 @@ func (a *AthenaTableArgs) validate() error {
 	if !glueNameRe.MatchString(a.TableName) {
 		errs = append(errs, fmt.Errorf("TableName: %q must be lowercase letters, digits and underscores", a.TableName))
 	}
-	if a.ScanLimitMB*1_000_000 < awslimits.MinAthenaScanLimitBytes {
+	// Compared in MB: ScanLimitMB*1_000_000 overflows int64 above
+	// MaxScanLimitMB and wrapped to a value "below Athena's minimum".
+	switch {
+	case a.ScanLimitMB < awslimits.MinAthenaScanLimitBytes/1_000_000:
 		errs = append(errs, fmt.Errorf("ScanLimitMB: %d is below Athena's minimum of 10 MB", a.ScanLimitMB))
+	case a.ScanLimitMB > MaxScanLimitMB:
+		errs = append(errs, fmt.Errorf("ScanLimitMB: %d is above %d, the largest cutoff whose bytes (MB x 1,000,000) fit BytesScannedCutoffPerQuery, a 64-bit integer", a.ScanLimitMB, MaxScanLimitMB))
 	}
 	// The range ends at NOW and must start before it, or every query fails.
 	if now := time.Now().UTC().Year(); a.ProjectionStartYear < 2015 || a.ProjectionStartYear > now {

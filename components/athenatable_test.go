@@ -1,7 +1,9 @@
 package components
 
 import (
+	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/athenaqueries"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/mockaws"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 )
 
 const testLocation = "s3://flow-bucket/AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/"
@@ -339,6 +342,7 @@ func TestAthenaTableArgsAtTheirBounds(t *testing.T) {
 	}{
 		{"scan limit of 10 MB", func(a *AthenaTableArgs) { a.ScanLimitMB = 10 }, true},
 		{"scan limit of 9 MB", func(a *AthenaTableArgs) { a.ScanLimitMB = 9 }, false},
+		{"scan limit of MaxScanLimitMB", func(a *AthenaTableArgs) { a.ScanLimitMB = MaxScanLimitMB }, true},
 		{"projection from 2015", func(a *AthenaTableArgs) { a.ProjectionStartYear = 2015 }, true},
 		{"projection from 2014", func(a *AthenaTableArgs) { a.ProjectionStartYear = 2014 }, false},
 		{"projection from this year", func(a *AthenaTableArgs) { a.ProjectionStartYear = year }, true},
@@ -360,5 +364,43 @@ func TestAthenaTableArgsAtTheirBounds(t *testing.T) {
 				t.Fatalf("err = %v, %d resources registered; want an error and none", err, len(m.Resources))
 			}
 		})
+	}
+}
+
+// TestAthenaTableScanLimitAboveInt64 is the overflow the config's sweep found:
+// ScanLimitMB*1_000_000 wrapped around int64, so 10,000,000,000,000 MB was
+// refused as "below Athena's minimum of 10 MB", and 18,446,744,073,720 MB
+// wrapped to 10,448,384 bytes, passed the minimum and became a 10 MB cutoff.
+// Above MaxScanLimitMB the component refuses with the real reason and
+// registers nothing; the config refuses the same values.
+func TestAthenaTableScanLimitAboveInt64(t *testing.T) {
+	for _, mb := range []int{MaxScanLimitMB + 1, 10_000_000_000_000, 18_446_744_073_720} {
+		t.Run(strconv.Itoa(mb), func(t *testing.T) {
+			a := tableArgs("parquet")
+			a.ScanLimitMB = mb
+			m, err := mockaws.Run(func(ctx *pulumi.Context) error {
+				_, err := NewAthenaTable(ctx, "bounds", a)
+				return err
+			}, "p", "s", nil)
+			want := fmt.Sprintf("ScanLimitMB: %d is above %d", mb, MaxScanLimitMB)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("err = %v, want one containing %q", err, want)
+			}
+			if len(m.Resources) != 0 {
+				t.Errorf("%d resources registered", len(m.Resources))
+			}
+			_, cfgErr := stackconfig.Load(func(key string) (string, bool) {
+				if key == stackconfig.Key("athenaScanLimitMb") {
+					return strconv.Itoa(mb), true
+				}
+				return "", false
+			})
+			if cfgErr == nil {
+				t.Errorf("athenaScanLimitMb %d: the config accepts what the component refuses", mb)
+			}
+		})
+	}
+	if MaxScanLimitMB != stackconfig.MaxAthenaScanLimitMB {
+		t.Errorf("MaxScanLimitMB %d, stackconfig.MaxAthenaScanLimitMB %d: they disagree", MaxScanLimitMB, stackconfig.MaxAthenaScanLimitMB)
 	}
 }

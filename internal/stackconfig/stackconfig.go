@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/mail"
 	"net/netip"
 	neturl "net/url"
@@ -363,6 +364,14 @@ const (
 	DefaultOpenSearchEndpoints = VpcEndpointsAuto
 )
 
+// MaxAthenaScanLimitMB is the largest athenaScanLimitMb: the workgroup's
+// BytesScannedCutoffPerQuery is a Long in bytes with a minimum of 10 MB and
+// no documented maximum
+// (https://docs.aws.amazon.com/athena/latest/APIReference/API_WorkGroupConfiguration.html),
+// so the MB x 1,000,000 the program sends must fit an int64.
+// components.MaxScanLimitMB is the same bound.
+const MaxAthenaScanLimitMB = math.MaxInt64 / 1_000_000
+
 // DefaultArchitectures is the cheapest useful setup.
 var DefaultArchitectures = []Architecture{S3Athena}
 
@@ -557,10 +566,10 @@ func load(get Getter, quiet bool) (*Config, error) {
 
 	c.AlarmRules = l.alarmRules(c.Fields)
 
-	const scanLimit = "an integer >= 10 (Athena's minimum per-query cutoff is 10 MB)"
+	scanLimit := fmt.Sprintf("an integer from 10 (Athena's minimum per-query cutoff is 10 MB) to %d (the cutoff in bytes, MB x 1,000,000, must fit a 64-bit integer)", MaxAthenaScanLimitMB)
 	if n, ok := l.int("athenaScanLimitMb", DefaultAthenaScanLimitMB, scanLimit); ok {
 		c.AthenaScanLimitMB = n
-		if n < 10 {
+		if n < 10 || n > MaxAthenaScanLimitMB {
 			l.fail("athenaScanLimitMb", strconv.Itoa(n), scanLimit)
 		}
 	}

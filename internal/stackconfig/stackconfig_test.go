@@ -369,7 +369,11 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"unknown rule key", oneRule(`{"name":"r","match":{"dstPort":22},"treshold":3}`), "alarmRules[0]", `"treshold":3`, []string{"threshold", `unknown field "treshold"`}},
 		{"rules not a list", map[string]string{"alarmRules": `{"name":"r"}`}, "alarmRules", `{\"name\":\"r\"}`, []string{"a list of rule objects"}},
 		{"rule on a field not recorded", map[string]string{"flowLogFields": `["version","srcaddr","dstaddr","action","log-status"]`, "alarmRules": `[{"name":"r","match":{"srcAddr":"10.0.0.1","dstPort":22}}]`}, "alarmRules[0].match", "dstport", []string{"flowLogFields"}},
-		{"scan limit 5", map[string]string{"athenaScanLimitMb": "5"}, "athenaScanLimitMb", "5", []string{">= 10"}},
+		{"scan limit 5", map[string]string{"athenaScanLimitMb": "5"}, "athenaScanLimitMb", "5", []string{"from 10"}},
+		// 10^13 MB is 10^19 bytes, past int64: it passed, and the workgroup's
+		// cutoff overflowed after 87 resources.
+		{"scan limit past int64 bytes", map[string]string{"athenaScanLimitMb": "10000000000000"}, "athenaScanLimitMb", "10000000000000", []string{"from 10", "to 9223372036854", "64-bit"}},
+		{"scan limit one past the maximum", map[string]string{"athenaScanLimitMb": "9223372036855"}, "athenaScanLimitMb", "9223372036855", []string{"to 9223372036854"}},
 		{"tags not JSON", map[string]string{"tags": `environment=dev`}, "tags", `"environment=dev"`, []string{"an object of string keys"}},
 		{"tag value not a string", map[string]string{"tags": `{"count":3}`}, "tags", `{\"count\":3}`, []string{"string values"}},
 		{"aws: tag key", map[string]string{"tags": `{"aws:createdBy":"me"}`}, "tags", `"aws:createdBy"`, []string{"not starting with aws:"}},
@@ -550,6 +554,7 @@ func TestLoadAcceptsRangeEdges(t *testing.T) {
 	}{
 		{"dataRetentionDays", "1", func(c *stackconfig.Config) int { return c.DataRetentionDays }},
 		{"athenaScanLimitMb", "10", func(c *stackconfig.Config) int { return c.AthenaScanLimitMB }},
+		{"athenaScanLimitMb", "9223372036854", func(c *stackconfig.Config) int { return c.AthenaScanLimitMB }},
 		{"firehoseBufferSizeMb", "1", func(c *stackconfig.Config) int { return c.Firehose.BufferSizeMB }},
 		{"firehoseBufferSizeMb", "128", func(c *stackconfig.Config) int { return c.Firehose.BufferSizeMB }},
 		{"firehoseBufferIntervalSeconds", "1", func(c *stackconfig.Config) int { return c.Firehose.BufferIntervalSeconds }},
