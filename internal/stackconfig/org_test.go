@@ -143,6 +143,43 @@ func TestCentralOpenSearchEndpoints(t *testing.T) {
 	}
 }
 
+// TestCentralZoneAwarenessCountsItsSubnets: a central stack with
+// opensearchSubnetIds runs OpenSearch in those subnets, not in a demo VPC, so
+// zone awareness needs two of them. One subnet with the shipped
+// opensearchZoneAwareness true and count 2 passed (the check assumed the demo
+// VPC's two subnets whenever vpcIds was empty) and the program failed after
+// 24 resources in OpenSearchStream. Without opensearchSubnetIds the demo VPC
+// brings two, and a standalone stack without vpcIds always uses the demo VPC.
+func TestCentralZoneAwarenessCountsItsSubnets(t *testing.T) {
+	zoned := func(kv ...string) map[string]string {
+		m := map[string]string{"architectures": `["cloudwatch-opensearch"]`, "opensearchZoneAwareness": "true", "opensearchInstanceCount": "2"}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	org := []string{"stackRole", "central", "organizationId", "o-a1b2c3d4e5"}
+	_, err := stackconfig.Load(getter(zoned(append(org, "opensearchSubnetIds", `["subnet-11111111"]`)...)))
+	if err == nil {
+		t.Fatal("central stack, one subnet, zone awareness: Load accepted it")
+	}
+	for _, w := range []string{"vpc-flow-logs:opensearchZoneAwareness", "invalid value true", "two subnets in two AZs", "here 1 in opensearchSubnetIds"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not contain %q", err, w)
+		}
+	}
+	for name, cfg := range map[string]map[string]string{
+		"central, two subnets":                 zoned(append(org, "opensearchSubnetIds", `["subnet-11111111","subnet-22222222"]`)...),
+		"central, demo VPC":                    zoned(org...),
+		"standalone, demo VPC":                 zoned(),
+		"standalone, demo VPC, subnets unread": zoned("opensearchSubnetIds", `["subnet-11111111"]`),
+	} {
+		if _, err := stackconfig.Load(getter(cfg)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
 // Each role answers exactly one of IsCentral, IsMember and IsStandalone, and
 // the zero Org is standalone (Config's doc: "the zero value's role is
 // standalone").

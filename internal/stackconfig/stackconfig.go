@@ -183,10 +183,18 @@ func (c *Config) CreatesOpenSearchEndpoints() bool {
 	case VpcEndpointsNone:
 		return false
 	default:
-		// A central stack with opensearchSubnetIds runs OpenSearch in an
-		// existing VPC (docs/organization.md): as with vpcIds, not its own.
-		return len(c.VpcIDs) == 0 && !(c.Org.IsCentral() && len(c.OpenSearch.SubnetIDs) > 0)
+		return c.OpenSearchInDemoVPC()
 	}
+}
+
+// OpenSearchInDemoVPC reports whether the cloudwatch-opensearch architecture
+// runs in the demo VPC the stack creates (with its two private subnets in two
+// AZs), as stacks.Program and stacks.DeployCentral decide: a standalone
+// stack without vpcIds, or a central stack without opensearchSubnetIds. A
+// central stack with opensearchSubnetIds runs OpenSearch in an existing VPC
+// (docs/organization.md): as with vpcIds, not its own.
+func (c *Config) OpenSearchInDemoVPC() bool {
+	return len(c.VpcIDs) == 0 && !(c.Org.IsCentral() && len(c.OpenSearch.SubnetIDs) > 0)
 }
 
 // Firehose configures the firehose-athena architecture.
@@ -823,12 +831,12 @@ func (l *loader) openSearch(c *Config) OpenSearch {
 	if len(c.VpcIDs) > 0 && len(o.SubnetIDs) == 0 {
 		l.fail("opensearchSubnetIds", "[]", "at least one private subnet of the first VPC in vpcIds (the demo VPC brings its own)")
 	}
-	subnets := len(o.SubnetIDs)
-	if len(c.VpcIDs) == 0 {
-		subnets = 2 // the demo VPC's private subnets
+	subnets, where := len(o.SubnetIDs), fmt.Sprintf("%d in opensearchSubnetIds", len(o.SubnetIDs))
+	if (&Config{Org: c.Org, VpcIDs: c.VpcIDs, OpenSearch: o}).OpenSearchInDemoVPC() {
+		subnets, where = 2, "the demo VPC's 2" // its private subnets
 	}
 	if o.ZoneAwareness && o.ExistingArn == "" && (o.InstanceCount%2 != 0 || subnets < 2) {
-		l.fail("opensearchZoneAwareness", "true", "only with an even opensearchInstanceCount and two subnets in two AZs")
+		l.fail("opensearchZoneAwareness", "true", fmt.Sprintf("only with an even opensearchInstanceCount (here %d) and two subnets in two AZs (here %s)", o.InstanceCount, where))
 	}
 	if o.AccessHost && o.ExistingArn != "" {
 		l.fail("opensearchAccessHost", "true", "only with a domain this stack creates (not with opensearchExistingArn)")
