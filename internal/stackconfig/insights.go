@@ -115,15 +115,19 @@ func (l *loader) contributorInsights(c *Config) []string {
 		switch {
 		case !known:
 			l.fail("contributorInsights", quote(id), strings.Join(insights.IDs(), ", ")+" (or [] for none)")
+			l.refusedInsights = append(l.refusedInsights, id)
 			continue
 		case slices.Contains(out, id):
 			l.fail("contributorInsights", quote(id), "each rule once")
 			continue
 		}
-		if missing := s.Missing(c.Fields); len(missing) > 0 {
+		// With flowLogFields refused, which fields are recorded is unknown:
+		// its own error says what to fix, so the rule is taken unchecked.
+		if missing := s.Missing(c.Fields); len(missing) > 0 && !l.fieldsInvalid {
 			if explicit {
 				l.fail("contributorInsights", quote(id), fmt.Sprintf("rules whose fields %s records (%s reads %s; add them to flowLogFields or drop the rule)",
 					Key("flowLogFields"), id, strings.Join(missing, ", ")))
+				l.refusedInsights = append(l.refusedInsights, id)
 			} else if c.NeedsCloudWatchFlowLog() {
 				l.notes = append(l.notes, fmt.Sprintf("config %s: the Contributor Insights rule %s is skipped: it reads %s, which %s does not record",
 					Key("contributorInsights"), id, strings.Join(missing, ", "), Key("flowLogFields")))
@@ -180,7 +184,13 @@ func (l *loader) insightAlarms(rules []string) []InsightAlarm {
 			l.fail(key+".name", quote(a.Name), "a name no other contributor insight alarm uses")
 		}
 		seen[a.Name] = true
-		if !slices.Contains(rules, a.Rule) {
+		switch {
+		case slices.Contains(rules, a.Rule), slices.Contains(l.refusedInsights, a.Rule):
+			// Deployed, or refused in contributorInsights with its own error.
+		case len(rules) == 0:
+			l.fail(key+".rule", quote(a.Rule), fmt.Sprintf("a Contributor Insights rule the stack deploys, and it deploys none (%s is [], or %s records none of the fields the rules read): add the rule to %s (one of %s) with the fields it reads in %s, or remove this alarm",
+				Key("contributorInsights"), Key("flowLogFields"), Key("contributorInsights"), strings.Join(insights.IDs(), ", "), Key("flowLogFields")))
+		default:
 			l.fail(key+".rule", quote(a.Rule), "a Contributor Insights rule the stack deploys ("+Key("contributorInsights")+"): "+strings.Join(rules, ", "))
 		}
 		if a.Metric == "" {

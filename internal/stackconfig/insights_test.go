@@ -148,6 +148,33 @@ func TestInsightAlarmsReject(t *testing.T) {
 	oneError(t, map[string]string{"contributorInsightAlarms": `[` + rejectAlarm + `,` + rejectAlarm + `]`}, "contributorInsightAlarms[1].name", `"one-source-rejected"`, "no other")
 }
 
+// TestInsightAlarmWithoutDeployedRules: with no Contributor Insights rule
+// deployed, an alarm's error said "allowed: a Contributor Insights rule the
+// stack deploys (vpc-flow-logs:contributorInsights): " and an empty list. It
+// now says none is deployed and what to add. When flowLogFields itself is
+// refused, or contributorInsights refused the alarm's rule, that error is
+// the only one: the rules were not really missing, the fields were unknown.
+func TestInsightAlarmWithoutDeployedRules(t *testing.T) {
+	alarm := `[{"name":"a","rule":"top-interfaces","threshold":1}]`
+	oneError(t, map[string]string{"contributorInsights": `[]`, "contributorInsightAlarms": alarm},
+		"contributorInsightAlarms[0].rule", `"top-interfaces"`,
+		"it deploys none", "add the rule to vpc-flow-logs:contributorInsights (one of "+strings.Join(insights.IDs(), ", ")+")", "or remove this alarm")
+	// Every default rule skipped for want of its fields: none deployed either.
+	oneError(t, map[string]string{"flowLogFields": `["version","log-status"]`, "contributorInsightAlarms": alarm},
+		"contributorInsightAlarms[0].rule", `"top-interfaces"`, "it deploys none", "flowLogFields")
+
+	// flowLogFields refused: its error only, with the default rules or a list.
+	oneError(t, map[string]string{"flowLogFields": `["srcaddr","source-port"]`, "contributorInsightAlarms": alarm},
+		"flowLogFields", `"source-port"`, "srcaddr")
+	oneError(t, map[string]string{"flowLogFields": `["srcaddr","source-port"]`, "contributorInsights": `["top-interfaces"]`, "contributorInsightAlarms": alarm},
+		"flowLogFields", `"source-port"`, "srcaddr")
+	// The alarm's rule refused in contributorInsights: that error only.
+	oneError(t, map[string]string{"flowLogFields": `["version","log-status"]`, "contributorInsights": `["top-interfaces"]`, "contributorInsightAlarms": alarm},
+		"contributorInsights", `"top-interfaces"`, "add them to flowLogFields")
+	oneError(t, map[string]string{"contributorInsights": `["top-interface"]`, "contributorInsightAlarms": `[{"name":"a","rule":"top-interface","threshold":1}]`},
+		"contributorInsights", `"top-interface"`, "top-interfaces")
+}
+
 const anomalyRule = `{"name":"rejects-unusual","match":{"action":"REJECT"},"anomaly":{"band":2},"period":300}`
 
 func TestAnomalyRule(t *testing.T) {

@@ -409,6 +409,13 @@ type loader struct {
 	// notes are warnings about valid values that will not do what they seem
 	// to (a JSON pattern over flow log text).
 	notes []string
+	// fieldsInvalid is set when flowLogFields was refused: which fields the
+	// flow log records is then unknown, and the keys that depend on it are
+	// not refused for fields it might record (the one error says what to fix).
+	fieldsInvalid bool
+	// refusedInsights are the contributorInsights entries refused with an
+	// error of their own; an alarm on one is not refused a second time.
+	refusedInsights []string
 }
 
 func (l *loader) fail(key, value, allowed string) {
@@ -526,6 +533,7 @@ func load(get Getter, quiet bool) (*Config, error) {
 		}
 	}
 
+	before := len(l.errs)
 	if names, ok := l.stringList("flowLogFields"); ok {
 		if len(names) == 0 {
 			c.Fields = flowlog.DefaultFields()
@@ -540,6 +548,7 @@ func load(get Getter, quiet bool) (*Config, error) {
 			c.Fields = fs
 		}
 	}
+	l.fieldsInvalid = len(l.errs) > before
 
 	c.S3FileFormat = l.str("s3FileFormat", DefaultS3FileFormat)
 	if !slices.Contains(awslimits.FileFormats, c.S3FileFormat) {
