@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/filterpattern"
@@ -623,6 +624,7 @@ func load(get Getter, quiet bool) (*Config, error) {
 	}
 
 	c.OpenSearch = l.openSearch(c)
+	l.tagCount(c)
 
 	c.ContributorInsights = l.contributorInsights(c)
 	c.InsightAlarms = l.insightAlarms(c.ContributorInsights)
@@ -914,7 +916,34 @@ func (l *loader) kmsKeyArn(key string) string {
 	return v
 }
 
-var tagKeyRe = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
+// Tag keys and values as AWS accepts them on every resource type the program
+// tags; IAM's Tag is the strictest (keys 1-128 and values 0-256 characters of
+// [\p{L}\p{Z}\p{N}_.:/=+\-@],
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_Tag.html), and
+// every role the program creates carries the stack's tags. AWS counts
+// characters, not bytes: Go's regexp repetition counts runes.
+var (
+	tagKeyRe   = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
+	tagValueRe = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$`)
+)
+
+// MaxTagsPerResource is how many tags a resource takes: 50 on every type
+// the program tags (IAM, S3, Lambda, CloudWatch, SNS, SQS, KMS, EC2,
+// Firehose, Glue, Athena, Secrets Manager, EventBridge; e.g.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)
+// except an OpenSearch domain, which takes MaxTagsPerDomain.
+const MaxTagsPerResource = 50
+
+// MaxTagsPerDomain is an OpenSearch domain's limit: "A domain can have up to
+// 10 tags" (https://docs.aws.amazon.com/opensearch-service/latest/APIReference/API_AddTags.html).
+const MaxTagsPerDomain = 10
+
+// ProgramTags are the tag keys the program adds to resources besides the
+// configured tags: project and stack on every resource (stacks.newShared;
+// a configured project or stack replaces the program's value),
+// Name on every resource (components.NameTags, unless tags sets Name), and
+// LogDeliveryEnabled on the Firehose stream of the direct feed mode.
+var ProgramTags = []string{"project", "stack", "Name", "LogDeliveryEnabled"}
 
 func (l *loader) tags() map[string]string {
 	v, ok := l.raw("tags")
@@ -928,13 +957,44 @@ func (l *loader) tags() map[string]string {
 	}
 	for _, k := range sortedKeys(m) {
 		if !tagKeyRe.MatchString(k) || strings.HasPrefix(strings.ToLower(k), "aws:") {
-			l.fail("tags", quote(k), "tag keys of 1-128 letters, digits, spaces and _.:/=+-@, not starting with aws:")
+			l.fail("tags", quote(k), "tag keys of 1-128 characters, each a letter, digit, space or one of _ . : / = + - @, not starting with aws:")
 		}
-		if len(m[k]) > 256 {
-			l.fail("tags", quote(m[k]), "tag values of at most 256 characters")
+		if !tagValueRe.MatchString(m[k]) {
+			l.fail("tags."+k, quote(m[k]), fmt.Sprintf("tag values of at most 256 characters (this one has %d), each a letter, digit, space or one of _ . : / = + - @ (IAM's tag pattern; no #, comma, control character or emoji)",
+				utf8.RuneCountInString(m[k])))
 		}
 	}
 	return m
+}
+
+// tagCount refuses more configured tags than the most-tagged resource can
+// take with the program's own (ProgramTags). Called once the architectures,
+// the Firehose feed mode and the OpenSearch keys are read.
+func (l *loader) tagCount(c *Config) {
+	if len(c.Tags) == 0 {
+		return
+	}
+	added := []string{"project", "stack", "Name"}
+	if c.Enabled(FirehoseAthena) && c.Firehose.FeedMode == FeedDirect {
+		added = append(added, "LogDeliveryEnabled")
+	}
+	total := func(limit int, what string) {
+		n := len(added)
+		for k := range c.Tags {
+			if !slices.Contains(added, k) {
+				n++
+			}
+		}
+		if n > limit {
+			l.fail("tags", fmt.Sprintf("%d tags", len(c.Tags)), fmt.Sprintf("at most %d tags besides %s, which the program adds: %s takes at most %d tags, and these come to %d",
+				limit-len(added), strings.Join(added, ", "), what, limit, n))
+		}
+	}
+	if c.Enabled(CloudWatchOpenSearch) && c.OpenSearch.ExistingArn == "" {
+		total(MaxTagsPerDomain, "the OpenSearch domain the stack creates (cloudwatch-opensearch without opensearchExistingArn)")
+		return
+	}
+	total(MaxTagsPerResource, "a resource")
 }
 
 // ruleJSON is the config shape of an alarm rule; numbers are decoded loosely

@@ -378,7 +378,21 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"tag value not a string", map[string]string{"tags": `{"count":3}`}, "tags", `{\"count\":3}`, []string{"string values"}},
 		{"aws: tag key", map[string]string{"tags": `{"aws:createdBy":"me"}`}, "tags", `"aws:createdBy"`, []string{"not starting with aws:"}},
 		{"AWS: tag key", map[string]string{"tags": `{"AWS:x":"me"}`}, "tags", `"AWS:x"`, []string{"not starting with aws:"}},
-		{"tag value too long", map[string]string{"tags": `{"k":"` + strings.Repeat("v", 257) + `"}`}, "tags", strings.Repeat("v", 257), []string{"at most 256"}},
+		{"tag value too long", map[string]string{"tags": `{"k":"` + strings.Repeat("v", 257) + `"}`}, "tags.k", strings.Repeat("v", 257), []string{"at most 256", "has 257"}},
+		{"tag value of 257 characters in 514 bytes", map[string]string{"tags": `{"k":"` + strings.Repeat("ä", 257) + `"}`}, "tags.k", strings.Repeat("ä", 257), []string{"at most 256", "has 257"}},
+		// IAM's tag value pattern, [\p{L}\p{Z}\p{N}_.:/=+\-@]*, refuses these.
+		{"# in a tag value", map[string]string{"tags": `{"team":"sec#ops"}`}, "tags.team", `"sec#ops"`, []string{"_ . : / = + - @", "no #"}},
+		{"comma in a tag value", map[string]string{"tags": `{"team":"a,b"}`}, "tags.team", `"a,b"`, []string{"no #, comma"}},
+		{"emoji in a tag value", map[string]string{"tags": `{"team":"ops 🚀"}`}, "tags.team", `"ops 🚀"`, []string{"emoji"}},
+		{"newline in a tag value", map[string]string{"tags": `{"team":"a\nb"}`}, "tags.team", `"a\nb"`, []string{"control character"}},
+		{"# in a tag key", map[string]string{"tags": `{"sec#ops":"x"}`}, "tags", `"sec#ops"`, []string{"tag keys of 1-128 characters"}},
+		{"tag key of 129 characters", map[string]string{"tags": `{"` + strings.Repeat("k", 129) + `":"x"}`}, "tags", strings.Repeat("k", 129), []string{"1-128"}},
+		// full enables cloudwatch-opensearch with a created domain: 10 tags
+		// at most, 3 of them the program's.
+		{"8 tags with an OpenSearch domain", map[string]string{"tags": tagsJSON(8)}, "tags", "8 tags", []string{"at most 7 tags besides project, stack, Name", "OpenSearch domain", "at most 10", "come to 11"}},
+		{"48 tags", map[string]string{"architectures": `["s3-athena"]`, "tags": tagsJSON(48)}, "tags", "48 tags", []string{"at most 47 tags besides project, stack, Name", "a resource takes at most 50", "come to 51"}},
+		{"47 tags with a direct Firehose feed", map[string]string{"architectures": `["firehose-athena"]`, "firehoseFeedMode": "direct", "tags": tagsJSON(47)}, "tags", "47 tags", []string{"at most 46 tags besides project, stack, Name, LogDeliveryEnabled", "come to 51"}},
+		{"60 tags", map[string]string{"architectures": `["s3-athena"]`, "tags": tagsJSON(60)}, "tags", "60 tags", []string{"at most 47", "come to 63"}},
 		{"KMS alias for a key ARN", map[string]string{"bucketKmsKeyArn": "alias/flowlogs"}, "bucketKmsKeyArn", `"alias/flowlogs"`, []string{"arn:aws:kms:<region>:<account>:key/<id>"}},
 		{"S3 ARN for a KMS key", map[string]string{"logKmsKeyArn": "arn:aws:s3:::bucket"}, "logKmsKeyArn", `"arn:aws:s3:::bucket"`, []string{"arn:aws:kms:"}},
 		{"KMS alias ARN for a bucket key ARN", map[string]string{"bucketKmsKeyArn": "arn:aws:kms:us-east-1:123456789012:alias/flowlogs"}, "bucketKmsKeyArn", `"arn:aws:kms:us-east-1:123456789012:alias/flowlogs"`, []string{"a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id>", "not a key id, an alias name or an alias ARN"}},
@@ -587,6 +601,38 @@ func TestLoadPolicyWaivers(t *testing.T) {
 	}
 	if c, err := stackconfig.Load(getter(map[string]string{"policyWaivers": "{}"})); err != nil || c.PolicyWaivers != nil {
 		t.Errorf("{}: PolicyWaivers = %#v, err %v; want nil", c.PolicyWaivers, err)
+	}
+}
+
+// tagsJSON is a tags object of n tags t00: v, t01: v, ...
+func tagsJSON(n int) string {
+	kv := make([]string, n)
+	for i := range kv {
+		kv[i] = fmt.Sprintf(`"t%02d":"v"`, i)
+	}
+	return "{" + strings.Join(kv, ",") + "}"
+}
+
+// TestLoadAcceptsTagLimits: AWS's limits are in characters and in tags per
+// resource with the program's own: 256 characters of two bytes each, every
+// character class IAM's pattern allows, 47 tags besides project, stack and
+// Name (50 per resource), 7 with an OpenSearch domain the stack creates (10
+// per domain), and tags that replace the program's (project, Name) do not
+// count twice.
+func TestLoadAcceptsTagLimits(t *testing.T) {
+	for name, values := range map[string]map[string]string{
+		"256 x ä":                   {"tags": `{"k":"` + strings.Repeat("ä", 256) + `"}`},
+		"every allowed character":   {"tags": `{"Kostenstelle ä_.:/=+-@1":"Équipe sécurité 9 _.:/=+-@ 東京"}`},
+		"empty value":               {"tags": `{"k":""}`},
+		"47 tags":                   {"architectures": `["s3-athena"]`, "tags": tagsJSON(47)},
+		"46 tags, direct Firehose":  {"architectures": `["firehose-athena"]`, "firehoseFeedMode": "direct", "tags": tagsJSON(46)},
+		"47 tags, existing domain":  {"architectures": `["cloudwatch-opensearch"]`, "opensearchExistingArn": "arn:aws:es:us-east-1:123456789012:domain/flows", "opensearchExistingEndpoint": "vpc-flows-abc.us-east-1.es.amazonaws.com", "tags": tagsJSON(47)},
+		"7 tags, created domain":    {"architectures": `["cloudwatch-opensearch"]`, "tags": tagsJSON(7)},
+		"7 + project, Name, domain": {"architectures": `["cloudwatch-opensearch"]`, "tags": strings.TrimSuffix(tagsJSON(7), "}") + `,"project":"p","Name":"n"}`},
+	} {
+		if _, err := stackconfig.Load(getter(values)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }
 

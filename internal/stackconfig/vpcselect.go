@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // VpcSelector chooses the VPCs of a member stack's account and region at
@@ -81,7 +82,8 @@ func (l *loader) vpcSelector(c *Config) *VpcSelector {
 			if !tagKeyRe.MatchString(k) {
 				l.fail(f.key, quote(k), "tag keys of 1-128 letters, digits, spaces and _.:/=+-@")
 			}
-			if len(f.tags[k]) > 256 {
+			// EC2 counts characters, not bytes (a VPC's tags are EC2's).
+			if utf8.RuneCountInString(f.tags[k]) > 256 {
 				l.fail(f.key, quote(f.tags[k]), "tag values of at most 256 characters")
 			}
 		}

@@ -27,6 +27,9 @@ func TestVpcSelector(t *testing.T) {
 		{"the default on a standalone stack", map[string]string{"vpcSelector": "{}"}, nil},
 		{"tag values of 256 characters", member(map[string]string{"vpcSelector": `{"includeTags": {"env": "` + strings.Repeat("p", 256) + `"}, "excludeTags": {"note": "` + strings.Repeat("n", 256) + `"}}`}),
 			&stackconfig.VpcSelector{IncludeTags: map[string]string{"env": strings.Repeat("p", 256)}, ExcludeTags: map[string]string{"note": strings.Repeat("n", 256)}}},
+		// EC2 counts characters: 256 of two bytes each fit.
+		{"tag values of 256 two-byte characters", member(map[string]string{"vpcSelector": `{"includeTags": {"env": "` + strings.Repeat("ä", 256) + `"}}`}),
+			&stackconfig.VpcSelector{IncludeTags: map[string]string{"env": strings.Repeat("ä", 256)}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := stackconfig.Load(getter(tc.cfg))
