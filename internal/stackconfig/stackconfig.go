@@ -22,6 +22,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awsconstraints"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/filterpattern"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
@@ -597,7 +598,7 @@ func load(get Getter, quiet bool) (*Config, error) {
 
 	c.BucketKmsKeyArn = l.kmsKeyArn("bucketKmsKeyArn")
 	c.LogKmsKeyArn = l.kmsKeyArn("logKmsKeyArn")
-	c.ExistingBucketArn = l.arn("existingBucketArn", "s3", "arn:aws:s3:::<bucket-name>")
+	c.ExistingBucketArn = l.bucketArn("existingBucketArn")
 	c.QuickSightPrincipalArn = l.quickSightPrincipal(c)
 
 	c.Firehose.FeedMode = l.str("firehoseFeedMode", DefaultFirehoseFeedMode)
@@ -886,6 +887,48 @@ func (l *loader) arn(key, service, example string) string {
 	parts := strings.SplitN(v, ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != service || parts[5] == "" {
 		l.fail(key, quote(v), "an ARN of the form "+example)
+		return ""
+	}
+	return v
+}
+
+// bucketArnRe is an S3 bucket ARN, arn:<partition>:s3:::<bucket name>: no
+// region, no account, no key prefix after the name
+// (arn:${Partition}:s3:::${BucketName}, https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html#amazons3-resources-for-iam-policies).
+var bucketArnRe = regexp.MustCompile(`^arn:aws[a-z-]*:s3:::([^/:]*)$`)
+
+// bucketArn reads a bucket by its ARN. components.FlowLogToS3 takes the
+// bucket name as everything after the ARN's last colon: it is exported as
+// s3AthenaBucket and makes the Athena table's s3://<name>/AWSLogs/...
+// location, so a key prefix (bucket/prefix) or a malformed name would
+// become a bucket name S3 does not have. The name follows S3's naming rules
+// (awsconstraints' bucket rule, the one the planned names are checked with).
+func (l *loader) bucketArn(key string) string {
+	v, ok := l.raw(key)
+	if !ok {
+		return ""
+	}
+	const allowed = "an S3 bucket ARN, arn:aws:s3:::<bucket-name> (no region, account or key prefix), "
+	m := bucketArnRe.FindStringSubmatch(v)
+	if m == nil {
+		l.fail(key, quote(v), allowed+"e.g. arn:aws:s3:::my-flow-log-bucket")
+		return ""
+	}
+	rule := awsconstraints.Names["aws:s3/bucketV2:BucketV2"]
+	name := m[1]
+	why := ""
+	switch {
+	case len(name) < rule.Min || len(name) > rule.Max:
+		why = fmt.Sprintf("the name has %d characters", len(name))
+	case !rule.Pattern.MatchString(name):
+		why = "the name has other characters"
+	default:
+		if e := rule.Extra(name); e != "" {
+			why = "the name " + e
+		}
+	}
+	if why != "" {
+		l.fail(key, quote(v), fmt.Sprintf("%swhose bucket name has %d-%d %s (%s; %s)", allowed, rule.Min, rule.Max, rule.Allowed, rule.Doc, why))
 		return ""
 	}
 	return v

@@ -400,6 +400,17 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"KMS key ARN without a region", map[string]string{"bucketKmsKeyArn": "arn:aws:kms::123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}, "bucketKmsKeyArn", `"arn:aws:kms::123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"`, []string{"arn:aws:kms:<region>:<account>:key/<id>"}},
 		{"bucket name for a bucket ARN", map[string]string{"existingBucketArn": "my-flow-log-bucket"}, "existingBucketArn", `"my-flow-log-bucket"`, []string{"arn:aws:s3:::<bucket-name>"}},
 		{"bucket ARN without a name", map[string]string{"existingBucketArn": "arn:aws:s3:::"}, "existingBucketArn", `"arn:aws:s3:::"`, []string{"arn:aws:s3:::<bucket-name>"}},
+		// The service alone was checked: a wildcard, a space, a region and
+		// account, or a key prefix passed and became the bucket name of the
+		// table's location and of the s3AthenaBucket output.
+		{"bucket ARN with a wildcard", map[string]string{"existingBucketArn": "arn:aws:s3:::b*"}, "existingBucketArn", `"arn:aws:s3:::b*"`, []string{"arn:aws:s3:::<bucket-name>", "3-63 lowercase letters", "the name has 2 characters"}},
+		{"bucket ARN with a space", map[string]string{"existingBucketArn": "arn:aws:s3:::bucket with space"}, "existingBucketArn", `"arn:aws:s3:::bucket with space"`, []string{"lowercase letters, digits, . and -", "the name has other characters"}},
+		{"bucket ARN with region and account", map[string]string{"existingBucketArn": "arn:aws:s3:us-east-1:123456789012:bucket"}, "existingBucketArn", `"arn:aws:s3:us-east-1:123456789012:bucket"`, []string{"no region, account or key prefix"}},
+		{"bucket ARN with a key prefix", map[string]string{"existingBucketArn": "arn:aws:s3:::flow-logs/vpc"}, "existingBucketArn", `"arn:aws:s3:::flow-logs/vpc"`, []string{"no region, account or key prefix"}},
+		{"bucket ARN with an upper-case name", map[string]string{"existingBucketArn": "arn:aws:s3:::Flow-Logs"}, "existingBucketArn", `"arn:aws:s3:::Flow-Logs"`, []string{"lowercase letters"}},
+		{"bucket ARN with two adjacent periods", map[string]string{"existingBucketArn": "arn:aws:s3:::flow..logs"}, "existingBucketArn", `"arn:aws:s3:::flow..logs"`, []string{"two adjacent periods"}},
+		{"bucket ARN of an IP address", map[string]string{"existingBucketArn": "arn:aws:s3:::192.168.5.4"}, "existingBucketArn", `"arn:aws:s3:::192.168.5.4"`, []string{"IP address"}},
+		{"bucket ARN of 64 characters", map[string]string{"existingBucketArn": "arn:aws:s3:::" + strings.Repeat("b", 64)}, "existingBucketArn", strings.Repeat("b", 64), []string{"3-63", "has 64 characters"}},
 		{"IAM role for a QuickSight principal", map[string]string{"quicksightPrincipalArn": "arn:aws:iam::123456789012:role/analyst"}, "quicksightPrincipalArn", `"arn:aws:iam::123456789012:role/analyst"`, []string{"user/<namespace>/<name>", "group/<namespace>/<name>"}},
 		{"QuickSight user without a namespace", map[string]string{"quicksightPrincipalArn": "arn:aws:quicksight:us-east-1:123456789012:user/alice"}, "quicksightPrincipalArn", `"arn:aws:quicksight:us-east-1:123456789012:user/alice"`, []string{"user/<namespace>/<name>"}},
 		{"QuickSight dashboard for a principal", map[string]string{"quicksightPrincipalArn": "arn:aws:quicksight:us-east-1:123456789012:dashboard/default/x"}, "quicksightPrincipalArn", `"arn:aws:quicksight:us-east-1:123456789012:dashboard/default/x"`, []string{"QuickSight user or group"}},
@@ -611,6 +622,27 @@ func tagsJSON(n int) string {
 		kv[i] = fmt.Sprintf(`"t%02d":"v"`, i)
 	}
 	return "{" + strings.Join(kv, ",") + "}"
+}
+
+// TestLoadAcceptsBucketArns: bucket names at S3's length limits, with
+// periods, and other partitions' ARNs.
+func TestLoadAcceptsBucketArns(t *testing.T) {
+	for _, arn := range []string{
+		"arn:aws:s3:::abc",
+		"arn:aws:s3:::" + strings.Repeat("b", 63),
+		"arn:aws:s3:::flow.logs-1",
+		"arn:aws-cn:s3:::flow-logs",
+		"arn:aws-us-gov:s3:::flow-logs",
+	} {
+		c, err := stackconfig.Load(getter(map[string]string{"existingBucketArn": arn}))
+		if err != nil {
+			t.Errorf("%s: %v", arn, err)
+			continue
+		}
+		if c.ExistingBucketArn != arn {
+			t.Errorf("%s loads as %q", arn, c.ExistingBucketArn)
+		}
+	}
 }
 
 // TestLoadAcceptsTagLimits: AWS's limits are in characters and in tags per
