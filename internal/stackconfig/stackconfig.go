@@ -826,6 +826,12 @@ func (l *loader) openSearch(c *Config) OpenSearch {
 				l.fail("opensearchSubnetIds", quote(id), "subnet ids of the form subnet- followed by 8 or 17 lowercase hex digits")
 				continue
 			}
+			// The same subnet twice is one AZ: a zone-aware domain takes
+			// the first two as its two AZs.
+			if slices.Contains(o.SubnetIDs, id) {
+				l.fail("opensearchSubnetIds", quote(id), "each subnet id once")
+				continue
+			}
 			o.SubnetIDs = append(o.SubnetIDs, id)
 		}
 	}

@@ -291,6 +291,9 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"upper-case VPC id", map[string]string{"vpcIds": `["VPC-0123abcd"]`}, "vpcIds", `"VPC-0123abcd"`, []string{"8 or 17 lowercase hex"}},
 		{"subnet id for a VPC id", map[string]string{"vpcIds": `["subnet-0123abcd"]`}, "vpcIds", `"subnet-0123abcd"`, []string{"vpc-"}},
 		{"duplicate VPC id", map[string]string{"vpcIds": `["vpc-0123abcd","vpc-0123abcd"]`}, "vpcIds", `"vpc-0123abcd"`, []string{"each VPC id once"}},
+		// full has zone awareness, count 2 and two subnets; the same subnet
+		// twice passed as two and the domain was given one AZ twice.
+		{"duplicate subnet id", map[string]string{"opensearchSubnetIds": `["subnet-0123abcd","subnet-0123abcd"]`, "opensearchZoneAwareness": "false"}, "opensearchSubnetIds", `"subnet-0123abcd"`, []string{"each subnet id once"}},
 		{"firehose buffer interval 0", map[string]string{"architectures": `["firehose-athena"]`, "firehoseBufferIntervalSeconds": "0"}, "firehoseBufferIntervalSeconds", "0", []string{"1-900", "300"}},
 		{"interval 300", map[string]string{"aggregationInterval": "300"}, "aggregationInterval", "300", []string{"60 or 600"}},
 		{"interval not an integer", map[string]string{"aggregationInterval": "sixty"}, "aggregationInterval", `"sixty"`, []string{"60 or 600"}},
