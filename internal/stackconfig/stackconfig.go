@@ -565,10 +565,13 @@ func load(get Getter, quiet bool) (*Config, error) {
 		}
 	}
 
-	const days = "a number of days >= 1"
+	// The bucket lifecycle rule's Expiration Days: "a non-zero positive
+	// integer", an Integer (int32) in the API
+	// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html).
+	days := fmt.Sprintf("a number of days from 1 to %d (S3's lifecycle expiration days are a 32-bit integer)", math.MaxInt32)
 	if n, ok := l.int("dataRetentionDays", DefaultDataRetentionDays, days); ok {
 		c.DataRetentionDays = n
-		if n < 1 {
+		if n < 1 || n > math.MaxInt32 {
 			l.fail("dataRetentionDays", strconv.Itoa(n), days)
 		}
 	}
@@ -802,16 +805,23 @@ func (l *loader) openSearch(c *Config) OpenSearch {
 	if document.ValidateIndexPrefix(o.IndexPrefix) != nil {
 		l.fail("opensearchIndexPrefix", quote(o.IndexPrefix), "1-200 lowercase letters, digits, '.', '_' and '-', starting with a letter or digit")
 	}
-	if n, ok := l.int("opensearchInstanceCount", DefaultOpenSearchCount, "an integer >= 1"); ok {
+	// ClusterConfig's InstanceCount and EBSOptions' VolumeSize are Integer
+	// (int32) in the API (https://docs.aws.amazon.com/opensearch-service/latest/APIReference/API_ClusterConfig.html,
+	// https://docs.aws.amazon.com/opensearch-service/latest/APIReference/API_EBSOptions.html);
+	// the quotas per instance type are lower and known only to the account
+	// (DescribeInstanceTypeLimits; docs/aws-constraints.md, closing note).
+	count := fmt.Sprintf("an integer from 1 to %d (the API's 32-bit InstanceCount)", math.MaxInt32)
+	if n, ok := l.int("opensearchInstanceCount", DefaultOpenSearchCount, count); ok {
 		o.InstanceCount = n
-		if n < 1 {
-			l.fail("opensearchInstanceCount", strconv.Itoa(n), "an integer >= 1")
+		if n < 1 || n > math.MaxInt32 {
+			l.fail("opensearchInstanceCount", strconv.Itoa(n), count)
 		}
 	}
-	if n, ok := l.int("opensearchVolumeSizeGb", DefaultOpenSearchVolumeGB, "an integer >= 10 (GiB)"); ok {
+	volume := fmt.Sprintf("an integer from 10 to %d (GiB; the API's 32-bit VolumeSize)", math.MaxInt32)
+	if n, ok := l.int("opensearchVolumeSizeGb", DefaultOpenSearchVolumeGB, volume); ok {
 		o.VolumeSizeGB = n
-		if n < 10 {
-			l.fail("opensearchVolumeSizeGb", strconv.Itoa(n), "an integer >= 10 (GiB)")
+		if n < 10 || n > math.MaxInt32 {
+			l.fail("opensearchVolumeSizeGb", strconv.Itoa(n), volume)
 		}
 	}
 	if n, ok := l.int("opensearchIndexRetentionDays", DefaultOpenSearchIndexDays, "1-3650 (days)"); ok {

@@ -304,8 +304,8 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"file format", map[string]string{"s3FileFormat": "csv"}, "s3FileFormat", `"csv"`, []string{"parquet", "plain-text"}},
 		{"opensearch engine", map[string]string{"opensearchEngineVersion": "2.17"}, "opensearchEngineVersion", `"2.17"`, []string{"OpenSearch_2.17"}},
 		{"opensearch instance type", map[string]string{"opensearchInstanceType": "t3.small"}, "opensearchInstanceType", `"t3.small"`, []string{"t3.small.search"}},
-		{"opensearch instance count", map[string]string{"opensearchInstanceCount": "0"}, "opensearchInstanceCount", "0", []string{">= 1"}},
-		{"opensearch volume", map[string]string{"opensearchVolumeSizeGb": "5"}, "opensearchVolumeSizeGb", "5", []string{">= 10"}},
+		{"opensearch instance count", map[string]string{"opensearchInstanceCount": "0"}, "opensearchInstanceCount", "0", []string{"from 1"}},
+		{"opensearch volume", map[string]string{"opensearchVolumeSizeGb": "5"}, "opensearchVolumeSizeGb", "5", []string{"from 10"}},
 		{"opensearch index prefix", map[string]string{"opensearchIndexPrefix": "CWL"}, "opensearchIndexPrefix", `"CWL"`, []string{"lowercase"}},
 		{"opensearch index retention", map[string]string{"opensearchIndexRetentionDays": "0"}, "opensearchIndexRetentionDays", "0", []string{"1-3650"}},
 		{"opensearch subnet id", map[string]string{"opensearchSubnetIds": `["vpc-0123abcd","subnet-0123abcd"]`, "opensearchZoneAwareness": "false"}, "opensearchSubnetIds", `"vpc-0123abcd"`, []string{"subnet-"}},
@@ -324,7 +324,7 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"opensearch endpoint without arn", map[string]string{"opensearchExistingEndpoint": "x.es.amazonaws.com"}, "opensearchExistingEndpoint", `"x.es.amazonaws.com"`, []string{"opensearchExistingArn"}},
 		{"retention 31", map[string]string{"logRetentionDays": "31"}, "logRetentionDays", "31", []string{"30, 60", "3653"}},
 		{"retention not an integer", map[string]string{"logRetentionDays": "1 month"}, "logRetentionDays", `"1 month"`, []string{"30, 60"}},
-		{"data retention 0", map[string]string{"dataRetentionDays": "0"}, "dataRetentionDays", "0", []string{">= 1"}},
+		{"data retention 0", map[string]string{"dataRetentionDays": "0"}, "dataRetentionDays", "0", []string{"from 1"}},
 		{"firehose buffer size not an integer", map[string]string{"firehoseBufferSizeMb": "big"}, "firehoseBufferSizeMb", `"big"`, []string{"an integer"}},
 		{"firehose buffer size 129", map[string]string{"firehoseBufferSizeMb": "129"}, "firehoseBufferSizeMb", "129", []string{"1-128"}},
 		{"firehose buffer interval 901", map[string]string{"firehoseBufferIntervalSeconds": "901"}, "firehoseBufferIntervalSeconds", "901", []string{"1-900"}},
@@ -373,6 +373,10 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"rules not a list", map[string]string{"alarmRules": `{"name":"r"}`}, "alarmRules", `{\"name\":\"r\"}`, []string{"a list of rule objects"}},
 		{"rule on a field not recorded", map[string]string{"flowLogFields": `["version","srcaddr","dstaddr","action","log-status"]`, "alarmRules": `[{"name":"r","match":{"srcAddr":"10.0.0.1","dstPort":22}}]`}, "alarmRules[0].match", "dstport", []string{"flowLogFields"}},
 		{"scan limit 5", map[string]string{"athenaScanLimitMb": "5"}, "athenaScanLimitMb", "5", []string{"from 10"}},
+		// The API fields are Integer (int32): larger values passed the config.
+		{"data retention past int32", map[string]string{"dataRetentionDays": "2147483648"}, "dataRetentionDays", "2147483648", []string{"from 1 to 2147483647", "32-bit"}},
+		{"instance count past int32", map[string]string{"opensearchInstanceCount": "2147483648"}, "opensearchInstanceCount", "2147483648", []string{"from 1 to 2147483647", "32-bit"}},
+		{"volume size past int32", map[string]string{"opensearchVolumeSizeGb": "2147483648"}, "opensearchVolumeSizeGb", "2147483648", []string{"from 10 to 2147483647", "32-bit"}},
 		// 10^13 MB is 10^19 bytes, past int64: it passed, and the workgroup's
 		// cutoff overflowed after 87 resources.
 		{"scan limit past int64 bytes", map[string]string{"athenaScanLimitMb": "10000000000000"}, "athenaScanLimitMb", "10000000000000", []string{"from 10", "to 9223372036854", "64-bit"}},
@@ -587,8 +591,11 @@ func TestLoadAcceptsRangeEdges(t *testing.T) {
 		{"firehoseBufferSizeMb", "128", func(c *stackconfig.Config) int { return c.Firehose.BufferSizeMB }},
 		{"firehoseBufferIntervalSeconds", "1", func(c *stackconfig.Config) int { return c.Firehose.BufferIntervalSeconds }},
 		{"firehoseBufferIntervalSeconds", "900", func(c *stackconfig.Config) int { return c.Firehose.BufferIntervalSeconds }},
+		{"dataRetentionDays", "2147483647", func(c *stackconfig.Config) int { return c.DataRetentionDays }},
 		{"opensearchInstanceCount", "1", func(c *stackconfig.Config) int { return c.OpenSearch.InstanceCount }},
+		{"opensearchInstanceCount", "2147483647", func(c *stackconfig.Config) int { return c.OpenSearch.InstanceCount }},
 		{"opensearchVolumeSizeGb", "10", func(c *stackconfig.Config) int { return c.OpenSearch.VolumeSizeGB }},
+		{"opensearchVolumeSizeGb", "2147483647", func(c *stackconfig.Config) int { return c.OpenSearch.VolumeSizeGB }},
 		{"opensearchIndexRetentionDays", "1", func(c *stackconfig.Config) int { return c.OpenSearch.IndexRetentionDays }},
 		{"opensearchIndexRetentionDays", "3650", func(c *stackconfig.Config) int { return c.OpenSearch.IndexRetentionDays }},
 	} {
