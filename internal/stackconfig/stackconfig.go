@@ -759,6 +759,13 @@ func webhookURLProblem(raw string) string {
 	return ""
 }
 
+// instanceTypeRe is the shape of every OpenSearch instance type the API
+// lists (m5.large.search, r7gd.16xlarge.search, or1.medium.search,
+// ultrawarm1.medium.search, ...: NodeConfig's Type,
+// https://docs.aws.amazon.com/opensearch-service/latest/APIReference/API_NodeConfig.html).
+// Which types exist in a region is AWS's to say at deploy time.
+var instanceTypeRe = regexp.MustCompile(`^[a-z0-9]+\.[a-z0-9]+\.search$`)
+
 var (
 	subnetIDRe = regexp.MustCompile(`^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`)
 	hostRe     = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$`)
@@ -799,8 +806,8 @@ func (l *loader) openSearch(c *Config) OpenSearch {
 	if !awslimits.OpenSearchEngineVersion.MatchString(o.EngineVersion) {
 		l.fail("opensearchEngineVersion", quote(o.EngineVersion), "an OpenSearch engine version such as OpenSearch_2.17 (OpenSearch_X.Y; not Elasticsearch, whose APIs the bootstrap does not speak)")
 	}
-	if !strings.HasSuffix(o.InstanceType, ".search") || strings.Count(o.InstanceType, ".") != 2 {
-		l.fail("opensearchInstanceType", quote(o.InstanceType), "an OpenSearch instance type such as t3.small.search or r7g.large.search")
+	if !instanceTypeRe.MatchString(o.InstanceType) {
+		l.fail("opensearchInstanceType", quote(o.InstanceType), "an OpenSearch instance type <family>.<size>.search in lowercase letters and digits, such as t3.small.search, r7g.large.search or or1.medium.search")
 	}
 	if document.ValidateIndexPrefix(o.IndexPrefix) != nil {
 		l.fail("opensearchIndexPrefix", quote(o.IndexPrefix), "1-200 lowercase letters, digits, '.', '_' and '-', starting with a letter or digit")

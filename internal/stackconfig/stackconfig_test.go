@@ -304,6 +304,12 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"file format", map[string]string{"s3FileFormat": "csv"}, "s3FileFormat", `"csv"`, []string{"parquet", "plain-text"}},
 		{"opensearch engine", map[string]string{"opensearchEngineVersion": "2.17"}, "opensearchEngineVersion", `"2.17"`, []string{"OpenSearch_2.17"}},
 		{"opensearch instance type", map[string]string{"opensearchInstanceType": "t3.small"}, "opensearchInstanceType", `"t3.small"`, []string{"t3.small.search"}},
+		// Two dots and the suffix were all that was checked.
+		{"instance type of dots", map[string]string{"opensearchInstanceType": "..search"}, "opensearchInstanceType", `"..search"`, []string{"<family>.<size>.search"}},
+		{"instance type without a family", map[string]string{"opensearchInstanceType": "a..search"}, "opensearchInstanceType", `"a..search"`, []string{"<family>.<size>.search"}},
+		{"instance type in upper case", map[string]string{"opensearchInstanceType": "t3.SMALL.search"}, "opensearchInstanceType", `"t3.SMALL.search"`, []string{"lowercase letters and digits"}},
+		{"instance type with a dash", map[string]string{"opensearchInstanceType": "t3.small-1.search"}, "opensearchInstanceType", `"t3.small-1.search"`, []string{"lowercase letters and digits"}},
+		{"Elasticsearch-era instance type", map[string]string{"opensearchInstanceType": "t3.small.elasticsearch"}, "opensearchInstanceType", `"t3.small.elasticsearch"`, []string{".search"}},
 		{"opensearch instance count", map[string]string{"opensearchInstanceCount": "0"}, "opensearchInstanceCount", "0", []string{"from 1"}},
 		{"opensearch volume", map[string]string{"opensearchVolumeSizeGb": "5"}, "opensearchVolumeSizeGb", "5", []string{"from 10"}},
 		{"opensearch index prefix", map[string]string{"opensearchIndexPrefix": "CWL"}, "opensearchIndexPrefix", `"CWL"`, []string{"lowercase"}},
@@ -632,6 +638,21 @@ func tagsJSON(n int) string {
 		kv[i] = fmt.Sprintf(`"t%02d":"v"`, i)
 	}
 	return "{" + strings.Join(kv, ",") + "}"
+}
+
+// TestLoadAcceptsInstanceTypes: the shapes of the API's instance types,
+// including the families with more than one letter before the generation.
+func TestLoadAcceptsInstanceTypes(t *testing.T) {
+	for _, it := range []string{"t3.small.search", "r7g.large.search", "r7gd.16xlarge.search", "or1.medium.search", "im4gn.2xlarge.search", "ultrawarm1.medium.search", "c6g.12xlarge.search"} {
+		c, err := stackconfig.Load(getter(map[string]string{"architectures": `["cloudwatch-opensearch"]`, "opensearchInstanceType": it}))
+		if err != nil {
+			t.Errorf("%s: %v", it, err)
+			continue
+		}
+		if c.OpenSearch.InstanceType != it {
+			t.Errorf("%s loads as %q", it, c.OpenSearch.InstanceType)
+		}
+	}
 }
 
 // TestLoadAcceptsBucketArns: bucket names at S3's length limits, with
