@@ -1006,10 +1006,16 @@ const MaxTagsPerDomain = 10
 
 // ProgramTags are the tag keys the program adds to resources besides the
 // configured tags: project and stack on every resource (stacks.newShared;
-// a configured project or stack replaces the program's value),
+// the config may not set them, see ReservedTags),
 // Name on every resource (components.NameTags, unless tags sets Name), and
 // LogDeliveryEnabled on the Firehose stream of the direct feed mode.
 var ProgramTags = []string{"project", "stack", "Name", "LogDeliveryEnabled"}
+
+// ReservedTags are the program's tags the config may not set: a member
+// stack tells its own flow logs from others of the VPC by them
+// (stacks/membervpcs.go), so a configured value would make it take them
+// for another stack's.
+var ReservedTags = []string{"project", "stack"}
 
 func (l *loader) tags() map[string]string {
 	v, ok := l.raw("tags")
@@ -1022,6 +1028,9 @@ func (l *loader) tags() map[string]string {
 		return map[string]string{}
 	}
 	for _, k := range sortedKeys(m) {
+		if slices.Contains(ReservedTags, k) {
+			l.fail("tags", quote(k), "a key other than "+strings.Join(ReservedTags, " and ")+", which the program sets on every resource to recognise the stack's own (its project and stack name)")
+		}
 		if !tagKeyRe.MatchString(k) || strings.HasPrefix(strings.ToLower(k), "aws:") {
 			l.fail("tags", quote(k), "tag keys of 1-128 characters, each a letter, digit, space or one of _ . : / = + - @, not starting with aws:")
 		}

@@ -403,6 +403,9 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		// full enables cloudwatch-opensearch with a created domain: 10 tags
 		// at most, 3 of them the program's.
 		{"8 tags with an OpenSearch domain", map[string]string{"tags": tagsJSON(8)}, "tags", "8 tags", []string{"at most 7 tags besides project, stack, Name", "OpenSearch domain", "at most 10", "come to 11"}},
+		// A member stack recognises its own flow logs by project and stack.
+		{"project tag", map[string]string{"tags": `{"project":"p"}`}, "tags", `"project"`, []string{"a key other than project and stack"}},
+		{"stack tag", map[string]string{"tags": `{"stack":"s"}`}, "tags", `"stack"`, []string{"a key other than project and stack"}},
 		{"48 tags", map[string]string{"architectures": `["s3-athena"]`, "tags": tagsJSON(48)}, "tags", "48 tags", []string{"at most 47 tags besides project, stack, Name", "a resource takes at most 50", "come to 51"}},
 		{"47 tags with a direct Firehose feed", map[string]string{"architectures": `["firehose-athena"]`, "firehoseFeedMode": "direct", "tags": tagsJSON(47)}, "tags", "47 tags", []string{"at most 46 tags besides project, stack, Name, LogDeliveryEnabled", "come to 51"}},
 		{"60 tags", map[string]string{"architectures": `["s3-athena"]`, "tags": tagsJSON(60)}, "tags", "60 tags", []string{"at most 47", "come to 63"}},
@@ -680,18 +683,18 @@ func TestLoadAcceptsBucketArns(t *testing.T) {
 // resource with the program's own: 256 characters of two bytes each, every
 // character class IAM's pattern allows, 47 tags besides project, stack and
 // Name (50 per resource), 7 with an OpenSearch domain the stack creates (10
-// per domain), and tags that replace the program's (project, Name) do not
-// count twice.
+// per domain), and a tag that replaces the program's Name does not count
+// twice.
 func TestLoadAcceptsTagLimits(t *testing.T) {
 	for name, values := range map[string]map[string]string{
-		"256 x ä":                   {"tags": `{"k":"` + strings.Repeat("ä", 256) + `"}`},
-		"every allowed character":   {"tags": `{"Kostenstelle ä_.:/=+-@1":"Équipe sécurité 9 _.:/=+-@ 東京"}`},
-		"empty value":               {"tags": `{"k":""}`},
-		"47 tags":                   {"architectures": `["s3-athena"]`, "tags": tagsJSON(47)},
-		"46 tags, direct Firehose":  {"architectures": `["firehose-athena"]`, "firehoseFeedMode": "direct", "tags": tagsJSON(46)},
-		"47 tags, existing domain":  {"architectures": `["cloudwatch-opensearch"]`, "opensearchExistingArn": "arn:aws:es:us-east-1:123456789012:domain/flows", "opensearchExistingEndpoint": "vpc-flows-abc.us-east-1.es.amazonaws.com", "tags": tagsJSON(47)},
-		"7 tags, created domain":    {"architectures": `["cloudwatch-opensearch"]`, "tags": tagsJSON(7)},
-		"7 + project, Name, domain": {"architectures": `["cloudwatch-opensearch"]`, "tags": strings.TrimSuffix(tagsJSON(7), "}") + `,"project":"p","Name":"n"}`},
+		"256 x ä":                  {"tags": `{"k":"` + strings.Repeat("ä", 256) + `"}`},
+		"every allowed character":  {"tags": `{"Kostenstelle ä_.:/=+-@1":"Équipe sécurité 9 _.:/=+-@ 東京"}`},
+		"empty value":              {"tags": `{"k":""}`},
+		"47 tags":                  {"architectures": `["s3-athena"]`, "tags": tagsJSON(47)},
+		"46 tags, direct Firehose": {"architectures": `["firehose-athena"]`, "firehoseFeedMode": "direct", "tags": tagsJSON(46)},
+		"47 tags, existing domain": {"architectures": `["cloudwatch-opensearch"]`, "opensearchExistingArn": "arn:aws:es:us-east-1:123456789012:domain/flows", "opensearchExistingEndpoint": "vpc-flows-abc.us-east-1.es.amazonaws.com", "tags": tagsJSON(47)},
+		"7 tags, created domain":   {"architectures": `["cloudwatch-opensearch"]`, "tags": tagsJSON(7)},
+		"7 + Name, domain":         {"architectures": `["cloudwatch-opensearch"]`, "tags": strings.TrimSuffix(tagsJSON(7), "}") + `,"Name":"n"}`},
 	} {
 		if _, err := stackconfig.Load(getter(values)); err != nil {
 			t.Errorf("%s: %v", name, err)
