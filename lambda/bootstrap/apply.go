@@ -278,8 +278,28 @@ func (a *Applier) ismIndices(ctx context.Context, api string, o *objects.Objects
 	return got.UpdatedIndices, warnings, nil
 }
 
-// importSavedObjects imports the saved objects with overwrite=true: objects
-// keep their fixed ids, so a re-import updates them instead of adding copies.
+// DashboardsTenant is the Dashboards tenant the saved objects are imported
+// into, sent in the securitytenant header of every Dashboards API request.
+// Without it the security Dashboards plugin picks the tenant from the
+// session cookie (the bootstrap has none) or else, with multitenancy on,
+// from the domain's default tenant (resolveTenant in
+// security-dashboards-plugin server/multitenancy/tenant_resolver.ts), which
+// an administrator may set to Private (PUT _plugins/_security/api/tenancy/config,
+// OpenSearch 2.7+): the objects would then land in the bootstrap role's own
+// private tenant, which no reader sees, and the import would still succeed.
+// "global" is one of the plugin's GLOBAL_TENANTS names, resolved to the
+// Global tenant whenever it is enabled.
+const DashboardsTenant = "global"
+
+// dashboardsHeader returns the headers of a Dashboards API request: the
+// osd-xsrf header Dashboards requires of a POST, and the tenant.
+func dashboardsHeader(contentType string) http.Header {
+	return http.Header{"Content-Type": {contentType}, "Osd-Xsrf": {"true"}, "Securitytenant": {DashboardsTenant}}
+}
+
+// importSavedObjects imports the saved objects with overwrite=true into the
+// Global tenant (DashboardsTenant): objects keep their fixed ids, so a
+// re-import updates them instead of adding copies.
 func (a *Applier) importSavedObjects(ctx context.Context, o *objects.Objects) (int, error) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -294,7 +314,7 @@ func (a *Applier) importSavedObjects(ctx context.Context, o *objects.Objects) (i
 	if err := mw.Close(); err != nil {
 		return 0, err
 	}
-	header := http.Header{"Content-Type": {mw.FormDataContentType()}, "Osd-Xsrf": {"true"}}
+	header := dashboardsHeader(mw.FormDataContentType())
 	path := "/_dashboards/api/saved_objects/_import"
 	_, body, err := a.do(ctx, http.MethodPost, path, url.Values{"overwrite": {"true"}}, header, buf.Bytes())
 	if err != nil {

@@ -61,6 +61,11 @@ func checkState(t *testing.T, f *fakeDomain, in objects.Input) {
 	if ip := f.savedObjects["index-pattern:"+dashboards.IndexPatternID]; ip.Attributes["title"] != in.IndexPrefix+"-*" {
 		t.Fatalf("index pattern title %v", ip.Attributes["title"])
 	}
+	for tenant, objs := range f.tenantObjects {
+		if len(objs) != 0 {
+			t.Fatalf("tenant %s holds saved objects %v: they belong in the Global tenant only", tenant, keys(objs))
+		}
+	}
 }
 
 func keys[V any](m map[string]V) []string {
@@ -115,6 +120,25 @@ func TestBootstrapIsIdempotent(t *testing.T) {
 	}
 	if n := f.count("POST /_dashboards/api/saved_objects/_import"); n != 2 {
 		t.Fatalf("%d imports", n)
+	}
+}
+
+// The saved objects go to the Global tenant, where every reader sees them,
+// even on a domain whose default tenant is Private: the import names its
+// tenant instead of taking the default.
+func TestSavedObjectsGoToTheGlobalTenant(t *testing.T) {
+	for _, defaultTenant := range []string{"", "private"} {
+		f := newFakeDomain(t)
+		f.defaultTenant = defaultTenant
+		in := testInput(t, 14, flowlog.DefaultFields())
+		s, err := newTestHandler(t, f, nil).Handle(context.Background(), in)
+		if err != nil {
+			t.Fatalf("default tenant %q: %v", defaultTenant, err)
+		}
+		if s.SavedObjects != 7 {
+			t.Fatalf("default tenant %q: %+v", defaultTenant, s)
+		}
+		checkState(t, f, in)
 	}
 }
 

@@ -121,22 +121,22 @@ func (f *fakeDomain) authenticate(r *http.Request) (caller, int, string) {
 // the master (or the security_manager role) only; everything else here
 // needs all_access. It returns a status and body to refuse with, or 0.
 // f.mu is held.
-func (f *fakeDomain) auth(r *http.Request) (int, string) {
+func (f *fakeDomain) auth(r *http.Request) (caller, int, string) {
 	c, status, msg := f.authenticate(r)
 	if status != 0 {
-		return status, msg
+		return c, status, msg
 	}
 	switch {
 	case c.master:
 	case strings.HasPrefix(r.URL.Path, securityAPI+"/"):
 		if !f.mappedTo("security_manager", c) {
-			return 403, fmt.Sprintf(`{"status":"FORBIDDEN","message":"No permission to access REST API: %s does not have any role privileged for admin access"}`, c)
+			return c, 403, fmt.Sprintf(`{"status":"FORBIDDEN","message":"No permission to access REST API: %s does not have any role privileged for admin access"}`, c)
 		}
 	case !f.mappedTo(objects.AdminRole, c):
-		return 403, osError(403, "security_exception", fmt.Sprintf("no permissions for [%s %s] and %s", r.Method, r.URL.Path, c))
+		return c, 403, osError(403, "security_exception", fmt.Sprintf("no permissions for [%s %s] and %s", r.Method, r.URL.Path, c))
 	}
 	f.auths = append(f.auths, r.Method+" "+r.URL.Path+" by "+c.String())
-	return 0, ""
+	return c, 0, ""
 }
 
 // fakeUser is an internal user of the fake security plugin.

@@ -66,8 +66,16 @@ type fakeDomain struct {
 	seqNo    int
 	// managed maps an index to the policy and policy version managing it.
 	managed map[string]managedIndex
-	// savedObjects by "type:id".
-	savedObjects map[string]savedObject
+	// savedObjects by "type:id": the Global tenant's. tenantObjects are
+	// every other tenant's, by tenant (a private tenant is its user's,
+	// "role <arn>" or "user <name>").
+	savedObjects  map[string]savedObject
+	tenantObjects map[string]map[string]savedObject
+	// defaultTenant is the Dashboards default tenant, used when a request
+	// names none (and has no session cookie, as the bootstrap's have not):
+	// "" is Global, "private" the caller's private tenant, as an
+	// administrator may set it (PUT _plugins/_security/api/tenancy/config).
+	defaultTenant string
 	// requests counts requests by "METHOD path"; order lists them in the
 	// order they came.
 	requests map[string]int
@@ -125,7 +133,7 @@ type Reference struct {
 
 func newFakeDomain(t *testing.T) *fakeDomain {
 	f := &fakeDomain{t: t, templates: map[string]json.RawMessage{}, indices: map[string]map[string]any{},
-		policies: map[string]*storedPolicy{}, managed: map[string]managedIndex{}, savedObjects: map[string]savedObject{}, requests: map[string]int{},
+		policies: map[string]*storedPolicy{}, managed: map[string]managedIndex{}, savedObjects: map[string]savedObject{}, tenantObjects: map[string]map[string]savedObject{}, requests: map[string]int{},
 		roles: map[string]map[string]any{}, roleMappings: map[string]map[string]any{}, internalUsers: map[string]*fakeUser{},
 		// By default the test credentials are the bootstrap role, the IAM master.
 		keyRoles: map[string]string{testKeyID: bootstrapArn}, iamMaster: bootstrapArn}
@@ -195,7 +203,7 @@ func (f *fakeDomain) serve(w http.ResponseWriter, r *http.Request) {
 	f.requests[key]++
 	f.order = append(f.order, key)
 	n := f.requests[key]
-	status, msg := f.auth(r)
+	c, status, msg := f.auth(r)
 	f.mu.Unlock()
 	if status != 0 {
 		writeJSON(w, status, msg)
@@ -220,7 +228,7 @@ func (f *fakeDomain) serve(w http.ResponseWriter, r *http.Request) {
 	case len(parts) == 4 && parts[0] == "_plugins" && parts[1] == "_ism" && (parts[2] == "add" || parts[2] == "change_policy") && r.Method == http.MethodPost:
 		f.serveISMIndices(w, parts[2], parts[3], body)
 	case r.URL.Path == "/_dashboards/api/saved_objects/_import" && r.Method == http.MethodPost:
-		f.serveImport(w, r, body)
+		f.serveImport(w, r, c, body)
 	case len(parts) == 5 && parts[0] == "_plugins" && parts[1] == "_security" && parts[2] == "api":
 		f.serveSecurity(w, r, parts[3], parts[4], body)
 	case len(parts) >= 3 && parts[0] == "_plugins" && (parts[1] == "_security_analytics" || parts[1] == "_notifications"):
@@ -372,11 +380,51 @@ func (f *fakeDomain) serveISMIndices(w http.ResponseWriter, api, pattern string,
 	writeJSON(w, 200, map[string]any{"updated_indices": updated, "failures": len(failed) > 0, "failed_indices": failed})
 }
 
-func (f *fakeDomain) serveImport(w http.ResponseWriter, r *http.Request, body []byte) {
+// globalTenant is the security plugin's name of the Global tenant.
+const globalTenant = "global_tenant"
+
+// dashboardsTenant is the tenant a Dashboards request works in, as
+// resolveTenant (security-dashboards-plugin
+// server/multitenancy/tenant_resolver.ts) picks it for a request without a
+// session cookie: the securitytenant (or securityTenant_) header, else the
+// default tenant; "global", "Global" and "" are the Global tenant,
+// "private" and "__user__" the caller's private tenant. The bootstrap
+// names no other tenant. f.mu is held.
+func (f *fakeDomain) dashboardsTenant(r *http.Request, c caller) string {
+	requested := r.Header.Get("securitytenant")
+	if requested == "" {
+		requested = r.Header.Get("securityTenant_")
+	}
+	if requested == "" {
+		requested = f.defaultTenant
+	}
+	switch requested {
+	case "", "global", "Global":
+		return globalTenant
+	case "private", "__user__":
+		return c.String()
+	}
+	f.t.Errorf("%s %s: unexpected tenant %q", r.Method, r.URL.Path, requested)
+	return requested
+}
+
+// tenantStore returns a tenant's saved objects. f.mu is held.
+func (f *fakeDomain) tenantStore(tenant string) map[string]savedObject {
+	if tenant == globalTenant {
+		return f.savedObjects
+	}
+	if f.tenantObjects[tenant] == nil {
+		f.tenantObjects[tenant] = map[string]savedObject{}
+	}
+	return f.tenantObjects[tenant]
+}
+
+func (f *fakeDomain) serveImport(w http.ResponseWriter, r *http.Request, c caller, body []byte) {
 	if r.Header.Get("osd-xsrf") != "true" {
 		writeJSON(w, 400, `{"statusCode":400,"error":"Bad Request","message":"Request must contain a osd-xsrf header."}`)
 		return
 	}
+	store := f.tenantStore(f.dashboardsTenant(r, c))
 	overwrite := r.URL.Query().Get("overwrite") == "true"
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
@@ -416,7 +464,7 @@ func (f *fakeDomain) serveImport(w http.ResponseWriter, r *http.Request, body []
 		objs = append(objs, o)
 	}
 	known := map[string]bool{}
-	for k := range f.savedObjects {
+	for k := range store {
 		known[k] = true
 	}
 	for _, o := range objs {
@@ -437,11 +485,11 @@ func (f *fakeDomain) serveImport(w http.ResponseWriter, r *http.Request, body []
 			errs = append(errs, map[string]any{"id": o.ID, "type": o.Type, "title": title, "error": map[string]any{"type": "missing_references", "references": missing}})
 			continue
 		}
-		if _, exists := f.savedObjects[key]; exists && !overwrite {
+		if _, exists := store[key]; exists && !overwrite {
 			errs = append(errs, map[string]any{"id": o.ID, "type": o.Type, "title": title, "error": map[string]any{"type": "conflict"}})
 			continue
 		}
-		f.savedObjects[key] = o
+		store[key] = o
 		results = append(results, map[string]any{"type": o.Type, "id": o.ID, "meta": map[string]string{"title": title}, "overwrite": overwrite})
 	}
 	resp := map[string]any{"successCount": len(results), "success": len(errs) == 0, "successResults": results}

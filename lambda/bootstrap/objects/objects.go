@@ -25,7 +25,7 @@ import (
 
 // Version is mixed into the hash; bump it when the way objects are applied
 // changes without any object changing.
-const Version = 3
+const Version = 4
 
 // Defaults and limits of an Input.
 const (
