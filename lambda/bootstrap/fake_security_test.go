@@ -68,6 +68,62 @@ func (f *fakeDomain) mappedTo(role string, c caller) bool {
 	return false
 }
 
+// rolesOf returns the security roles of c: those whose mapping names it,
+// and all_access and security_manager for the master, as Amazon OpenSearch
+// Service maps its master user. f.mu is held.
+func (f *fakeDomain) rolesOf(c caller) []string {
+	var out []string
+	if c.master {
+		out = append(out, objects.AdminRole, "security_manager")
+	}
+	for role := range f.roleMappings {
+		if !slices.Contains(out, role) && f.mappedTo(role, c) {
+			out = append(out, role)
+		}
+	}
+	return out
+}
+
+// tenants returns the Dashboards tenants c may use and whether it may
+// write in each, as TenantHolder.mapTenants (security plugin,
+// ConfigModelV7) computes them: c's private tenant, read-write; each tenant
+// a role of c grants in its tenant_permissions, read-write with
+// kibana_all_write, read with kibana_all_read (read-write wins); and the
+// Global tenant, read-write, for a role named kibana_user or all_access,
+// the only implicit grant. The fake knows the Global tenant only. f.mu is
+// held.
+func (f *fakeDomain) tenants(c caller) map[string]bool {
+	out := map[string]bool{c.String(): true}
+	roles := f.rolesOf(c)
+	for _, role := range roles {
+		list, _ := f.roles[role]["tenant_permissions"].([]any)
+		for _, x := range list {
+			tp, _ := x.(map[string]any)
+			actions := asStrings(tp["allowed_actions"])
+			rw := slices.Contains(actions, "kibana_all_write")
+			if !rw && !slices.Contains(actions, "kibana_all_read") {
+				continue
+			}
+			for _, pattern := range asStrings(tp["tenant_patterns"]) {
+				if pattern == "*" || pattern == globalTenant {
+					out[globalTenant] = out[globalTenant] || rw
+				}
+			}
+		}
+	}
+	if _, ok := out[globalTenant]; !ok && (slices.Contains(roles, "kibana_user") || slices.Contains(roles, objects.AdminRole)) {
+		out[globalTenant] = true
+	}
+	return out
+}
+
+// tenantAllowed reports whether c may read (or, with write, write) in a
+// tenant, as PrivilegesInterceptorImpl.isTenantAllowed does. f.mu is held.
+func (f *fakeDomain) tenantAllowed(c caller, tenant string, write bool) bool {
+	rw, ok := f.tenants(c)[tenant]
+	return ok && (rw || !write)
+}
+
 func asStrings(v any) []string {
 	var out []string
 	switch l := v.(type) {
@@ -132,6 +188,10 @@ func (f *fakeDomain) auth(r *http.Request) (caller, int, string) {
 		if !f.mappedTo("security_manager", c) {
 			return c, 403, fmt.Sprintf(`{"status":"FORBIDDEN","message":"No permission to access REST API: %s does not have any role privileged for admin access"}`, c)
 		}
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/_dashboards/api/saved_objects/"):
+		// Reading a saved object is up to the tenant (serveSavedObject);
+		// the Dashboards user role's permissions on the Dashboards
+		// indices are not modelled.
 	case !f.mappedTo(objects.AdminRole, c):
 		return c, 403, osError(403, "security_exception", fmt.Sprintf("no permissions for [%s %s] and %s", r.Method, r.URL.Path, c))
 	}

@@ -229,6 +229,8 @@ func (f *fakeDomain) serve(w http.ResponseWriter, r *http.Request) {
 		f.serveISMIndices(w, parts[2], parts[3], body)
 	case r.URL.Path == "/_dashboards/api/saved_objects/_import" && r.Method == http.MethodPost:
 		f.serveImport(w, r, c, body)
+	case len(parts) == 5 && parts[0] == "_dashboards" && parts[2] == "saved_objects" && r.Method == http.MethodGet:
+		f.serveSavedObject(w, r, c, parts[3], parts[4])
 	case len(parts) == 5 && parts[0] == "_plugins" && parts[1] == "_security" && parts[2] == "api":
 		f.serveSecurity(w, r, parts[3], parts[4], body)
 	case len(parts) >= 3 && parts[0] == "_plugins" && (parts[1] == "_security_analytics" || parts[1] == "_notifications"):
@@ -419,12 +421,33 @@ func (f *fakeDomain) tenantStore(tenant string) map[string]savedObject {
 	return f.tenantObjects[tenant]
 }
 
+// serveSavedObject serves GET /_dashboards/api/saved_objects/<type>/<id>
+// from the request's tenant, if the caller may read in it.
+func (f *fakeDomain) serveSavedObject(w http.ResponseWriter, r *http.Request, c caller, typ, id string) {
+	tenant := f.dashboardsTenant(r, c)
+	if !f.tenantAllowed(c, tenant, false) {
+		writeJSON(w, 403, osError(403, "security_exception", fmt.Sprintf("no permissions for indices:data/read/get and %s in tenant %s", c, tenant)))
+		return
+	}
+	o, ok := f.tenantStore(tenant)[typ+":"+id]
+	if !ok {
+		writeJSON(w, 404, fmt.Sprintf(`{"statusCode":404,"error":"Not Found","message":"Saved object [%s/%s] not found"}`, typ, id))
+		return
+	}
+	writeJSON(w, 200, o.Raw)
+}
+
 func (f *fakeDomain) serveImport(w http.ResponseWriter, r *http.Request, c caller, body []byte) {
 	if r.Header.Get("osd-xsrf") != "true" {
 		writeJSON(w, 400, `{"statusCode":400,"error":"Bad Request","message":"Request must contain a osd-xsrf header."}`)
 		return
 	}
-	store := f.tenantStore(f.dashboardsTenant(r, c))
+	tenant := f.dashboardsTenant(r, c)
+	if !f.tenantAllowed(c, tenant, true) {
+		writeJSON(w, 403, osError(403, "security_exception", fmt.Sprintf("no permissions for indices:data/write/bulk and %s in tenant %s", c, tenant)))
+		return
+	}
+	store := f.tenantStore(tenant)
 	overwrite := r.URL.Query().Get("overwrite") == "true"
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/dashboards"
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/bootstrap/objects"
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/indexer/osclient"
 )
@@ -278,5 +280,72 @@ func TestBasicAuthClientUsesTheGivenTransport(t *testing.T) {
 	resp.Body.Close()
 	if !ok || user != "master" || pw != "s3cret" {
 		t.Errorf("basic auth %q %v", user, ok)
+	}
+}
+
+// The readers, the access host's role and the Dashboards user, can open the
+// Global tenant, where the dashboard is: their Dashboards user role gets no
+// implicit Global tenant (only roles named kibana_user or all_access do), so
+// flowlogs_reader grants it.
+func TestReadersCanReadTheGlobalTenant(t *testing.T) {
+	const accessKeyID = "AKIDACCESS"
+	f, sm := internalMasterDomain(t)
+	f.signer(accessKeyID, accessArn)
+	h := newSecurityHandler(t, f, sm, nil)
+	in := masterInput(t)
+	if _, err := h.Handle(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+
+	f.mu.Lock()
+	reader, _ := json.Marshal(f.roles[objects.ReaderRole]["tenant_permissions"])
+	writer, _ := json.Marshal(f.roles[objects.WriterRole]["tenant_permissions"])
+	f.mu.Unlock()
+	if string(reader) != `[{"allowed_actions":["kibana_all_read"],"tenant_patterns":["global_tenant"]}]` || string(writer) != `[]` {
+		t.Fatalf("tenant permissions: reader %s, writer %s", reader, writer)
+	}
+
+	signed := func(keyID, secret string) *Applier {
+		c, err := osclient.New(osclient.Options{Endpoint: f.srv.URL, AWS: aws.Config{Region: "eu-west-1",
+			Credentials: credentials.NewStaticCredentialsProvider(keyID, secret, "")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := f.applier(t, nil)
+		a.Client, a.MaxAttempts = c.Client, 1
+		return a
+	}
+	dashboardsUser := f.applier(t, nil)
+	c, err := basicAuthClient(f.srv.URL, 0, nil)(objects.DashboardsUser, password1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dashboardsUser.Client, dashboardsUser.MaxAttempts = c, 1
+	path := "/_dashboards/api/saved_objects/dashboard/" + dashboards.DashboardID
+	for name, a := range map[string]*Applier{"access host role": signed(accessKeyID, "access-secret-key"), "dashboards user": dashboardsUser} {
+		st, body, err := a.do(context.Background(), http.MethodGet, path, nil, http.Header{"Securitytenant": {"global"}}, nil)
+		if err != nil || st != 200 || !strings.Contains(string(body), dashboards.DashboardID) {
+			t.Errorf("%s reading the dashboard in the Global tenant: %d %v %s", name, st, err, body)
+		}
+	}
+	// Not everyone: the indexer has no tenant.
+	if st := status(t, signed(indexerKeyID, "indexer-secret-key"), http.MethodGet, path, nil); st != 403 {
+		t.Errorf("the indexer reading the Global tenant: %d, want 403", st)
+	}
+
+	// Someone grants the readers write on the Global tenant by hand; the
+	// next run notices and restores read only.
+	f.mu.Lock()
+	f.roles[objects.ReaderRole]["tenant_permissions"] = []any{map[string]any{"tenant_patterns": []any{"global_tenant"}, "allowed_actions": []any{"kibana_all_write"}}}
+	f.mu.Unlock()
+	s, err := h.Handle(context.Background(), in)
+	if err != nil || s.Security.Roles[objects.ReaderRole] != Updated || s.Security.Roles[objects.WriterRole] != Unchanged {
+		t.Fatalf("after a hand edit: %+v %v", s.Security, err)
+	}
+	f.mu.Lock()
+	reader, _ = json.Marshal(f.roles[objects.ReaderRole]["tenant_permissions"])
+	f.mu.Unlock()
+	if strings.Contains(string(reader), "kibana_all_write") {
+		t.Fatalf("reader tenant permissions %s", reader)
 	}
 }

@@ -100,15 +100,25 @@ type securityRole struct {
 		MaskedFields   []string `json:"masked_fields"`
 		AllowedActions []string `json:"allowed_actions"`
 	} `json:"index_permissions"`
-	TenantPermissions []json.RawMessage `json:"tenant_permissions"`
+	TenantPermissions []struct {
+		TenantPatterns []string `json:"tenant_patterns"`
+		AllowedActions []string `json:"allowed_actions"`
+	} `json:"tenant_permissions"`
 }
 
 // sameRole reports whether the domain's role grants exactly what want does
-// and carries its description (and so its fingerprint).
+// (its cluster, index and tenant permissions) and carries its description
+// (and so its fingerprint).
 func sameRole(got securityRole, want objects.SecurityRole) bool {
 	if got.Description != want.Description || !sameSet(got.ClusterPermissions, want.ClusterPermissions) ||
-		len(got.TenantPermissions) != 0 || len(got.IndexPermissions) != len(want.IndexPermissions) {
+		len(got.TenantPermissions) != len(want.TenantPermissions) || len(got.IndexPermissions) != len(want.IndexPermissions) {
 		return false
+	}
+	for i, p := range got.TenantPermissions {
+		w := want.TenantPermissions[i]
+		if !sameSet(p.TenantPatterns, w.TenantPatterns) || !sameSet(p.AllowedActions, w.AllowedActions) {
+			return false
+		}
 	}
 	for i, p := range got.IndexPermissions {
 		w := want.IndexPermissions[i]

@@ -59,6 +59,9 @@ const (
 	// the internal user database (the browser login path); its password
 	// is the secret MasterUserSecretArn names.
 	MasterUser = "flowlogs-master"
+	// GlobalTenant is the security plugin's name of the Dashboards Global
+	// tenant, where the bootstrap imports the saved objects.
+	GlobalTenant = "global_tenant"
 	// ManagedBy marks what the bootstrap manages.
 	ManagedBy = "vpc-flow-logs bootstrap"
 )
@@ -283,6 +286,8 @@ type SecurityRole struct {
 	Name               string            `json:"name"`
 	ClusterPermissions []string          `json:"cluster_permissions"`
 	IndexPermissions   []IndexPermission `json:"index_permissions"`
+	// TenantPermissions are the role's Dashboards tenants.
+	TenantPermissions []TenantPermission `json:"tenant_permissions,omitempty"`
 	// Description ends with the fingerprint of the permissions.
 	Description string `json:"description"`
 	// Body is the PUT request body.
@@ -292,6 +297,12 @@ type SecurityRole struct {
 // IndexPermission is a role's permission on indices.
 type IndexPermission struct {
 	IndexPatterns  []string `json:"index_patterns"`
+	AllowedActions []string `json:"allowed_actions"`
+}
+
+// TenantPermission is a role's permission on Dashboards tenants.
+type TenantPermission struct {
+	TenantPatterns []string `json:"tenant_patterns"`
 	AllowedActions []string `json:"allowed_actions"`
 }
 
@@ -331,16 +342,38 @@ func buildSecurity(in Input, indexPattern string) (*Security, error) {
 				IndexPatterns:  []string{indexPattern},
 				AllowedActions: []string{"read", "indices:admin/mappings/get", "indices:admin/resolve/index"},
 			}},
-			Description: "Reads the " + indexPattern + " flow log indices.",
+			// Read on the Global tenant, where the saved objects are:
+			// the security plugin grants it implicitly only to roles
+			// named kibana_user or all_access (TenantHolder.mapTenants
+			// in ConfigModelV7), and a domain's Dashboards user role
+			// may be named otherwise (opensearch_dashboards_user) and
+			// grant no tenant. kibana_all_read is the static action
+			// group "kibana:saved_objects/*/read". No other role needs
+			// the Global tenant: the bootstrap imports as all_access.
+			TenantPermissions: []TenantPermission{{
+				TenantPatterns: []string{GlobalTenant},
+				AllowedActions: []string{"kibana_all_read"},
+			}},
+			Description: "Reads the " + indexPattern + " flow log indices and the Global tenant's dashboards.",
 		},
 	} {
-		r.Description += fmt.Sprintf(" Managed by the %s function [%s].", ManagedBy,
-			fingerprint(map[string]any{"cluster_permissions": r.ClusterPermissions, "index_permissions": r.IndexPermissions}))
+		perms := map[string]any{"cluster_permissions": r.ClusterPermissions, "index_permissions": r.IndexPermissions}
+		if len(r.TenantPermissions) > 0 {
+			// Only then, so that the fingerprint of a role without
+			// tenants stays as it was.
+			perms["tenant_permissions"] = r.TenantPermissions
+		}
+		r.Description += fmt.Sprintf(" Managed by the %s function [%s].", ManagedBy, fingerprint(perms))
+		tenants := r.TenantPermissions
+		if tenants == nil {
+			tenants = []TenantPermission{}
+		}
 		var err error
 		if r.Body, err = json.Marshal(map[string]any{
 			"description":         r.Description,
 			"cluster_permissions": r.ClusterPermissions,
 			"index_permissions":   r.IndexPermissions,
+			"tenant_permissions":  tenants,
 		}); err != nil {
 			return nil, err
 		}
