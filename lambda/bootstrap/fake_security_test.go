@@ -68,6 +68,25 @@ func (f *fakeDomain) mappedTo(role string, c caller) bool {
 	return false
 }
 
+// setStaticRoles replaces the domain's roles with the given static roles,
+// as the security plugin has them before anyone puts one: all_access grants
+// every tenant (static_roles.yml), the others none. newFakeDomain gives a
+// new Amazon OpenSearch Service domain's: all_access, security_manager and
+// opensearch_dashboards_user, Dashboards' user role (kibana_user on an older
+// domain).
+func (f *fakeDomain) setStaticRoles(names ...string) {
+	f.roles = map[string]map[string]any{}
+	for _, name := range names {
+		role := map[string]any{"reserved": true, "static": true, "cluster_permissions": []any{}, "index_permissions": []any{}, "tenant_permissions": []any{}}
+		if name == objects.AdminRole {
+			role["cluster_permissions"] = []any{"*"}
+			role["index_permissions"] = []any{map[string]any{"index_patterns": []any{"*"}, "allowed_actions": []any{"*"}}}
+			role["tenant_permissions"] = []any{map[string]any{"tenant_patterns": []any{"*"}, "allowed_actions": []any{"kibana_all_write"}}}
+		}
+		f.roles[name] = role
+	}
+}
+
 // rolesOf returns the security roles of c: those whose mapping names it,
 // and all_access and security_manager for the master, as Amazon OpenSearch
 // Service maps its master user. f.mu is held.
@@ -290,6 +309,12 @@ func (f *fakeDomain) serveSecurity(w http.ResponseWriter, r *http.Request, api, 
 			_, exists = f.roles[name]
 			f.roles[name] = role
 		case "rolesmapping":
+			// The security plugin maps only a role that exists
+			// (isValidRolesMapping in AbstractApiAction).
+			if _, ok := f.roles[name]; !ok {
+				securityStatus(w, 404, "NOT_FOUND", fmt.Sprintf("Role '%s' is not available for role-mapping.", name))
+				return
+			}
 			var m map[string]any
 			json.Unmarshal(body, &m)
 			_, exists = f.roleMappings[name]

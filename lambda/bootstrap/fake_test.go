@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/lambda/bootstrap/objects"
 	"github.com/vpcflowlogs/vpc-flow-logs/lambda/indexer/osclient"
 )
 
@@ -137,6 +138,7 @@ func newFakeDomain(t *testing.T) *fakeDomain {
 		roles: map[string]map[string]any{}, roleMappings: map[string]map[string]any{}, internalUsers: map[string]*fakeUser{},
 		// By default the test credentials are the bootstrap role, the IAM master.
 		keyRoles: map[string]string{testKeyID: bootstrapArn}, iamMaster: bootstrapArn}
+	f.setStaticRoles(objects.AdminRole, "security_manager", objects.DashboardsUserRole)
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f

@@ -74,7 +74,8 @@ func status(t *testing.T, a *Applier, method, path string, body []byte) int {
 // The fake refuses what the real domain refuses, so that the handler's
 // tests against it mean something.
 func TestFakeDomainEnforcesFineGrainedAccess(t *testing.T) {
-	mappingPath := securityAPI + "/rolesmapping/" + objects.WriterRole
+	// A static role's mapping: the plugin maps only a role that exists.
+	mappingPath := securityAPI + "/rolesmapping/" + objects.DashboardsUserRole
 	body := []byte(`{"backend_roles":["` + indexerArn + `"],"users":[]}`)
 	asIndexer := func(t *testing.T, f *fakeDomain) *Applier {
 		c, err := osclient.New(osclient.Options{Endpoint: f.srv.URL, AWS: aws.Config{Region: "eu-west-1",

@@ -73,6 +73,11 @@ func (a *Applier) applySecurity(ctx context.Context, s *objects.Security) (Secur
 		r.Roles[role.Name] = outcome
 	}
 	for _, m := range s.Mappings {
+		role, err := a.roleToMap(ctx, m)
+		if err != nil {
+			return r, fmt.Errorf("role mapping %s: %w", m.Role, err)
+		}
+		m.Role = role
 		outcome, err := a.applyRoleMapping(ctx, m)
 		if err != nil {
 			return r, fmt.Errorf("role mapping %s: %w", m.Role, err)
@@ -149,6 +154,28 @@ func (a *Applier) applyRole(ctx context.Context, role objects.SecurityRole) (str
 		return "", err
 	}
 	return outcome, nil
+}
+
+// roleToMap returns the role a mapping goes to: m.Role, or m.Fallback when
+// the domain has only that (a domain whose Dashboards user role is still
+// kibana_user). When it has neither, m.Role: the security plugin then
+// refuses the mapping with its own message ("Role '<name>' is not
+// available for role-mapping.") and the security step fails with it.
+func (a *Applier) roleToMap(ctx context.Context, m objects.RoleMapping) (string, error) {
+	if m.Fallback == "" || (m.Merge && len(m.BackendRoles) == 0 && len(m.Users) == 0) {
+		return m.Role, nil
+	}
+	var role json.RawMessage
+	for _, name := range []string{m.Role, m.Fallback} {
+		found, err := a.getSecurityObject(ctx, securityAPI+"/roles/"+name, name, &role)
+		if err != nil {
+			return "", err
+		}
+		if found {
+			return name, nil
+		}
+	}
+	return m.Role, nil
 }
 
 // roleMapping is a role mapping as the security plugin returns it, and the

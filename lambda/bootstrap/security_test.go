@@ -421,3 +421,38 @@ func TestDashboardsUserDescription(t *testing.T) {
 		t.Errorf("after the rotation: password changed %v, description %q", got.password == password2, got.description)
 	}
 }
+
+// The security plugin maps only a role that exists. A domain whose
+// Dashboards user role is still kibana_user (no opensearch_dashboards_user)
+// gets the readers in kibana_user; a domain with neither fails the security
+// step with the plugin's own message rather than leaving the readers
+// without Dashboards.
+func TestSecurityOnADomainWithAnotherDashboardsUserRole(t *testing.T) {
+	in := accessInput(t, []string{indexerArn}, []string{accessArn}, "")
+
+	f := newFakeDomain(t)
+	f.setStaticRoles(objects.AdminRole, "security_manager", objects.LegacyDashboardsUserRole)
+	h := newSecurityHandler(t, f, nil, nil)
+	s, err := h.Handle(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{objects.WriterRole: Created, objects.ReaderRole: Created, objects.LegacyDashboardsUserRole: Created}
+	if !reflect.DeepEqual(s.Security.RoleMappings, want) {
+		t.Fatalf("role mappings %v", s.Security.RoleMappings)
+	}
+	if br, _ := mapping(t, f, objects.LegacyDashboardsUserRole); !slices.Equal(br, []string{accessArn}) {
+		t.Fatalf("kibana_user mapping %v", br)
+	}
+	if s, err = h.Handle(context.Background(), in); err != nil || s.Security.RoleMappings[objects.LegacyDashboardsUserRole] != Unchanged {
+		t.Fatalf("second run %+v %v", s.Security, err)
+	}
+
+	f = newFakeDomain(t)
+	f.setStaticRoles(objects.AdminRole, "security_manager")
+	_, err = newSecurityHandler(t, f, nil, nil).Handle(context.Background(), in)
+	if err == nil || !strings.Contains(err.Error(), "role mapping opensearch_dashboards_user") ||
+		!strings.Contains(err.Error(), "status 404") || !strings.Contains(err.Error(), `Role 'opensearch_dashboards_user' is not available for role-mapping.`) {
+		t.Fatalf("neither role: %v", err)
+	}
+}

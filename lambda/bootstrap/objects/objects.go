@@ -48,6 +48,11 @@ const (
 	// DashboardsUserRole is the built-in role that lets a user use
 	// Dashboards; its mapping is shared, so entries are only added to it.
 	DashboardsUserRole = "opensearch_dashboards_user"
+	// LegacyDashboardsUserRole is Dashboards' user role on a domain that
+	// has no DashboardsUserRole: the security plugin's static kibana_user
+	// (static_roles.yml), which Amazon OpenSearch Service's newer domains
+	// have as opensearch_dashboards_user.
+	LegacyDashboardsUserRole = "kibana_user"
 	// DashboardsUser is the internal user whose password is the secret
 	// DashboardsUserSecretArn names.
 	DashboardsUser = "dashboards"
@@ -317,6 +322,11 @@ type RoleMapping struct {
 	Merge bool `json:"merge,omitempty"`
 	// Description is the description of a mapping that is not merged.
 	Description string `json:"description,omitempty"`
+	// Fallback, when the domain has no role named Role, is the role
+	// mapped instead (the same built-in role under an older name). The
+	// security plugin maps only a role that exists, and answers 404 "Role
+	// '<name>' is not available for role-mapping." otherwise.
+	Fallback string `json:"fallback,omitempty"`
 }
 
 // buildSecurity builds the security configuration of a normalized input.
@@ -393,7 +403,7 @@ func buildSecurity(in Input, indexPattern string) (*Security, error) {
 	s.Mappings = []RoleMapping{
 		{Role: WriterRole, BackendRoles: nonNil(slices.Clone(in.WriterBackendRoles)), Users: []string{}, Description: managed},
 		{Role: ReaderRole, BackendRoles: nonNil(slices.Clone(in.ReaderBackendRoles)), Users: readerUsers, Description: managed},
-		{Role: DashboardsUserRole, BackendRoles: nonNil(slices.Clone(in.ReaderBackendRoles)), Users: slices.Clone(readerUsers), Merge: true},
+		{Role: DashboardsUserRole, BackendRoles: nonNil(slices.Clone(in.ReaderBackendRoles)), Users: slices.Clone(readerUsers), Merge: true, Fallback: LegacyDashboardsUserRole},
 	}
 	if len(in.AdminBackendRoles) > 0 {
 		// First, so that a failure later in the security step does not

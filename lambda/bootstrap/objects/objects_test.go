@@ -251,7 +251,7 @@ func TestWithAccess(t *testing.T) {
 	want := []RoleMapping{
 		{Role: WriterRole, BackendRoles: []string{indexer}, Users: []string{}, Description: s.Mappings[0].Description},
 		{Role: ReaderRole, BackendRoles: []string{access}, Users: []string{DashboardsUser}, Description: s.Mappings[1].Description},
-		{Role: DashboardsUserRole, BackendRoles: []string{access}, Users: []string{DashboardsUser}, Merge: true},
+		{Role: DashboardsUserRole, BackendRoles: []string{access}, Users: []string{DashboardsUser}, Merge: true, Fallback: LegacyDashboardsUserRole},
 	}
 	if !reflect.DeepEqual(s.Mappings, want) {
 		t.Fatalf("mappings %+v", s.Mappings)
