@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -262,6 +263,37 @@ type SQSDeadLetters struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Rand returns a number in [0, 1) for the jitter; nil means math/rand/v2.
 	Rand func() float64
+	// CallTimeout bounds each SendMessageBatch call (the SDK's retries
+	// included); zero means DefaultDeadLetterCallTimeout.
+	CallTimeout time.Duration
+	// Reserve is kept free before the context's deadline: no call runs
+	// into it and no backoff waits into it, so that the function can still
+	// log its summary and answer before Lambda stops it (a Kinesis batch
+	// whose invocation times out is retried whole). Zero means
+	// DefaultDeadLetterReserve.
+	Reserve time.Duration
+}
+
+// Dead-letter call bounds (SQSDeadLetters), as the forwarder's: a call of
+// at most 10 s, and 200 ms kept for the summary after the last one.
+const (
+	DefaultDeadLetterCallTimeout = 10 * time.Second
+	DefaultDeadLetterReserve     = 200 * time.Millisecond
+)
+
+// callContext returns the context of one call: at most CallTimeout, and
+// ending Reserve before ctx's deadline; ok is false when no time is left.
+func (q *SQSDeadLetters) callContext(ctx context.Context) (context.Context, context.CancelFunc, bool) {
+	timeout := cmp.Or(q.CallTimeout, DefaultDeadLetterCallTimeout)
+	if d, ok := ctx.Deadline(); ok {
+		left := time.Until(d) - cmp.Or(q.Reserve, DefaultDeadLetterReserve)
+		if left <= 0 {
+			return ctx, func() {}, false
+		}
+		timeout = min(timeout, left)
+	}
+	c, cancel := context.WithTimeout(ctx, timeout)
+	return c, cancel, true
 }
 
 // Send sends every letter, as one or more messages each (see
@@ -313,9 +345,15 @@ func (q *SQSDeadLetters) sendBatch(ctx context.Context, bodies []string) error {
 		delay = 100 * time.Millisecond
 	}
 	for attempt := 1; ; attempt++ {
-		out, err := q.Client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(q.QueueURL), Entries: pending})
+		callCtx, cancel, ok := q.callContext(ctx)
+		if !ok {
+			return fmt.Errorf("SendMessageBatch: no time left before the invocation's deadline (%v kept for the summary)", cmp.Or(q.Reserve, DefaultDeadLetterReserve))
+		}
+		out, err := q.Client.SendMessageBatch(callCtx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(q.QueueURL), Entries: pending})
+		cancel()
 		if err != nil {
-			// The SDK has already retried throttling and transient errors.
+			// The SDK has already retried throttling and transient errors,
+			// within the call's bounds.
 			return fmt.Errorf("SendMessageBatch: %w", err)
 		}
 		if len(out.Failed) == 0 {
@@ -345,6 +383,9 @@ func (q *SQSDeadLetters) sendBatch(ctx context.Context, bodies []string) error {
 			jitter = q.Rand()
 		}
 		d = d/2 + time.Duration(jitter*float64(d/2))
+		if dl, ok := ctx.Deadline(); ok && !time.Now().Add(d+cmp.Or(q.Reserve, DefaultDeadLetterReserve)).Before(dl) {
+			return fmt.Errorf("SQS failed %d dead letters: %s (no time left for a retry before the invocation's deadline)", len(out.Failed), strings.Join(reasons, "; "))
+		}
 		sleep := q.Sleep
 		if sleep == nil {
 			sleep = SleepContext

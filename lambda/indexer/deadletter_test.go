@@ -4,10 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -264,5 +268,55 @@ func TestSplitTextCounts(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("splitText(%d × %q, 12) = %q, want pieces of %d", 3*tc.perPiece+1, tc.r, got, tc.perPiece)
 		}
+	}
+}
+
+// TestSQSDeadLettersKeepTheReserve: a dead-letter call that stalls is cut
+// off Reserve before the invocation's deadline, so the function can still
+// log and answer (a Kinesis batch whose invocation times out is retried
+// whole, and its dead letters written again).
+func TestSQSDeadLettersKeepTheReserve(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	client := sqs.NewFromConfig(testAWS, func(o *sqs.Options) { o.BaseEndpoint = aws.String(srv.URL); o.RetryMaxAttempts = 1 })
+	sink := &SQSDeadLetters{Client: client, QueueURL: testQueueURL, Reserve: time.Second}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	if err := sink.Send(ctx, []DeadLetter{{Stage: StageIndex, ID: "1", Reason: "r"}}); err == nil {
+		t.Fatal("a stalled SendMessageBatch succeeded")
+	}
+	if left := time.Until(deadline); left < 500*time.Millisecond {
+		t.Errorf("Send returned %v before the deadline, want the 1 s reserve kept", left)
+	}
+	// With the reserve already reached, no call is made at all.
+	short, cancel2 := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel2()
+	if err := sink.Send(short, []DeadLetter{{Stage: StageIndex, ID: "2", Reason: "r"}}); err == nil || !strings.Contains(err.Error(), "no time left") {
+		t.Errorf("Send within the reserve: %v, want no time left", err)
+	}
+}
+
+// TestSQSDeadLettersBackoffStopsBeforeTheReserve: a retry whose backoff
+// would reach into the reserve is not waited for.
+func TestSQSDeadLettersBackoffStopsBeforeTheReserve(t *testing.T) {
+	q := newFakeSQS(t)
+	q.onEntry = func(n int, body string) (bool, string, bool) { return true, "InternalError", false }
+	sl := &recordingSleep{}
+	sink := &SQSDeadLetters{Client: q.client(), QueueURL: testQueueURL, Sleep: sl.Sleep, BaseDelay: 10 * time.Second, Rand: func() float64 { return 0 }}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := sink.Send(ctx, []DeadLetter{{Stage: StageIndex, ID: "1", Reason: "r"}})
+	if err == nil || !strings.Contains(err.Error(), "no time left for a retry") {
+		t.Fatalf("Send: %v, want no time left for a retry", err)
+	}
+	if q.calls != 1 || len(sl.delays) != 0 {
+		t.Errorf("%d calls, slept %v: want one call and no wait into the reserve", q.calls, sl.delays)
 	}
 }
