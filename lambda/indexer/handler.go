@@ -168,10 +168,16 @@ func (h *Handler) payload(ctx context.Context, p *cwlogs.Payload, began time.Tim
 	s.FailReasons = distinctReasons(res.Failed, 5)
 
 	// Every event ends in one place: indexed, dead-lettered, or (when
-	// documents still fail) left in the event that the failed invocation
+	// documents still fail) left in the input that the failed invocation
 	// hands back to Lambda. Dead letters are written only when no document
-	// failed: otherwise the retry would write them again, and the event
-	// that finally lands in the on-failure queue holds their lines anyway.
+	// failed: otherwise the retry would write them again. The lines stay
+	// recoverable with the rest of the input: an asynchronous invocation's
+	// event lands whole in the on-failure queue; a Kinesis record is
+	// reported in batchItemFailures and retried, and its on-failure
+	// message holds only the shard and sequence numbers (Lambda's Kinesis
+	// failure destinations send metadata, not the records), from which
+	// cmd/replay reads the record back while the stream retains it.
+	// https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
 	var dlErr error
 	switch {
 	case len(h.letters) == 0:
