@@ -3,7 +3,6 @@ package components
 import (
 	"errors"
 	"fmt"
-	"math"
 	"regexp"
 	"strings"
 	"time"
@@ -182,10 +181,8 @@ func (a *AthenaTableArgs) defaults(name string) {
 
 // MaxScanLimitMB is the largest ScanLimitMB: its bytes, ScanLimitMB x
 // 1,000,000, must fit the workgroup's BytesScannedCutoffPerQuery, a Long
-// (https://docs.aws.amazon.com/athena/latest/APIReference/API_WorkGroupConfiguration.html),
-// which documents a minimum (10 MB) and no maximum. The config's
-// athenaScanLimitMb has the same bound (stackconfig.MaxAthenaScanLimitMB).
-const MaxScanLimitMB = math.MaxInt64 / 1_000_000
+// (awslimits.MaxAthenaScanLimitMB, the config's bound too).
+const MaxScanLimitMB = awslimits.MaxAthenaScanLimitMB
 
 func (a *AthenaTableArgs) validate() error {
 	var errs []error

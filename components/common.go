@@ -13,6 +13,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 )
 
 // Package is the first segment of every component type token.
@@ -140,11 +142,6 @@ func appendErr(errs []error, err error) []error {
 
 var arnRe = regexp.MustCompile(`^arn:aws[a-z-]*:([a-z0-9-]+):[a-z0-9-]*:[0-9]*:.+$`)
 
-// kmsKeyArnRe is a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key-id>;
-// a multi-Region key's id is mrk-<hex>
-// (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN).
-var kmsKeyArnRe = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$`)
-
 // validateArn checks an optional ARN of the given service. Every KMS ARN
 // the components take names a key that also goes into an IAM policy
 // statement or a service's key parameter, so for "kms" only a key ARN
@@ -160,7 +157,7 @@ func validateArn(field, value, service string) error {
 	if m == nil || m[1] != service {
 		return fmt.Errorf("%s: %q is not an ARN of service %s", field, value, service)
 	}
-	if service == "kms" && !kmsKeyArnRe.MatchString(value) {
+	if service == "kms" && !awslimits.KMSKeyArn.MatchString(value) {
 		return fmt.Errorf("%s: %q is not a KMS key ARN; allowed: arn:<partition>:kms:<region>:<account>:key/<key-id> "+
 			"(a multi-Region key's id starts with mrk-), not an alias ARN: IAM policies name a key only by its key ARN", field, value)
 	}

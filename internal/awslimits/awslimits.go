@@ -2,7 +2,10 @@
 // the components check against, so the two can never disagree.
 package awslimits
 
-import "regexp"
+import (
+	"math"
+	"regexp"
+)
 
 // RetentionDays are the retention periods CloudWatch Logs accepts for a log group.
 var RetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
@@ -48,6 +51,20 @@ var AnomalyComparisons = []string{
 
 // MinAthenaScanLimitBytes is Athena's smallest per-query bytes-scanned cutoff (10 MB).
 const MinAthenaScanLimitBytes = 10_000_000
+
+// MaxAthenaScanLimitMB is the largest per-query cutoff the program takes,
+// in MB: the workgroup's BytesScannedCutoffPerQuery is a Long in bytes with
+// a minimum of 10 MB and no documented maximum
+// (https://docs.aws.amazon.com/athena/latest/APIReference/API_WorkGroupConfiguration.html),
+// so the MB x 1,000,000 the program sends must fit an int64.
+const MaxAthenaScanLimitMB = math.MaxInt64 / 1_000_000
+
+// KMSKeyArn matches a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key-id>;
+// a multi-Region key's id is mrk-<hex>
+// (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN).
+// Not an alias ARN: "To specify a KMS key in an IAM policy statement, you
+// must use its key ARN" (https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html).
+var KMSKeyArn = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$`)
 
 // OpenSearchEngineVersion matches the engine versions the program deploys:
 // OpenSearch_X.Y. OpenSearch Service also runs Elasticsearch_7.10, but the

@@ -374,13 +374,9 @@ const (
 	DefaultOpenSearchEndpoints = VpcEndpointsAuto
 )
 
-// MaxAthenaScanLimitMB is the largest athenaScanLimitMb: the workgroup's
-// BytesScannedCutoffPerQuery is a Long in bytes with a minimum of 10 MB and
-// no documented maximum
-// (https://docs.aws.amazon.com/athena/latest/APIReference/API_WorkGroupConfiguration.html),
-// so the MB x 1,000,000 the program sends must fit an int64.
-// components.MaxScanLimitMB is the same bound.
-const MaxAthenaScanLimitMB = math.MaxInt64 / 1_000_000
+// MaxAthenaScanLimitMB is the largest athenaScanLimitMb
+// (awslimits.MaxAthenaScanLimitMB, which components.MaxScanLimitMB is too).
+const MaxAthenaScanLimitMB = awslimits.MaxAthenaScanLimitMB
 
 // DefaultArchitectures is the cheapest useful setup.
 var DefaultArchitectures = []Architecture{S3Athena}
@@ -957,11 +953,6 @@ func (l *loader) bucketArn(key string) string {
 	return v
 }
 
-// kmsKeyArnRe is a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key-id>;
-// a multi-Region key's id is mrk-<hex>
-// (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN).
-var kmsKeyArnRe = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$`)
-
 // kmsKeyArn reads a KMS key by its key ARN. bucketKmsKeyArn also becomes the
 // Resource of the Firehose and QuickSight roles' key statements, where "you
 // must use its key ARN. You cannot use a key id, alias name, or alias ARN"
@@ -974,7 +965,7 @@ func (l *loader) kmsKeyArn(key string) string {
 	if !ok {
 		return ""
 	}
-	if !kmsKeyArnRe.MatchString(v) {
+	if !awslimits.KMSKeyArn.MatchString(v) {
 		l.fail(key, quote(v), "a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id> (a multi-Region key's id starts with mrk-); "+
 			"not a key id, an alias name or an alias ARN, since IAM policies name a key only by its key ARN")
 		return ""
