@@ -45,7 +45,7 @@ func SlackAlarms(ctx *pulumi.Context, sh *Shared) error {
 	}
 	var opts []pulumi.ResourceOption
 	if s.Mode == stackconfig.SlackChatbot {
-		p, err := chatbotProvider(ctx, s.ChatbotRegion)
+		p, stackRegion, err := chatbotProvider(ctx, s.ChatbotRegion)
 		if err != nil {
 			return err
 		}
@@ -53,11 +53,7 @@ func SlackAlarms(ctx *pulumi.Context, sh *Shared) error {
 			opts = append(opts, pulumi.Providers(p))
 			// The alarms stay in the stack's Region: the role reads them
 			// there, not in the Chatbot Region the provider is for.
-			reg, err := aws.GetRegion(ctx, &aws.GetRegionArgs{})
-			if err != nil {
-				return err
-			}
-			args.AlarmRegion = reg.Name
+			args.AlarmRegion = stackRegion
 		}
 	}
 	n, err := components.NewSlackNotifier(ctx, "slack", args, opts...)
@@ -78,20 +74,21 @@ func SlackAlarms(ctx *pulumi.Context, sh *Shared) error {
 
 // chatbotProvider returns an aws provider for the region the Chatbot channel
 // configuration must be created in, or nil when that is the stack's own
-// region. The AWS Chatbot API exists only in stackconfig.ChatbotRegions
+// region, and the stack's region. The AWS Chatbot API exists only in stackconfig.ChatbotRegions
 // (https://docs.aws.amazon.com/chatbot/latest/APIReference/Welcome.html); a
 // channel configuration may name a topic in any region. The explicit provider
 // acts as the same principal as the default provider (regionProvider).
-func chatbotProvider(ctx *pulumi.Context, want string) (*aws.Provider, error) {
+func chatbotProvider(ctx *pulumi.Context, want string) (*aws.Provider, string, error) {
 	reg, err := aws.GetRegion(ctx, &aws.GetRegionArgs{})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	want = ChatbotRegion(reg.Name, want)
 	if want == reg.Name {
-		return nil, nil
+		return nil, reg.Name, nil
 	}
-	return regionProvider(ctx, "slack-chatbot-"+want, want)
+	p, err := regionProvider(ctx, "slack-chatbot-"+want, want)
+	return p, reg.Name, err
 }
 
 // ChatbotRegion is the region of the Chatbot channel configuration for a
