@@ -105,10 +105,7 @@ type securityRole struct {
 		MaskedFields   []string `json:"masked_fields"`
 		AllowedActions []string `json:"allowed_actions"`
 	} `json:"index_permissions"`
-	TenantPermissions []struct {
-		TenantPatterns []string `json:"tenant_patterns"`
-		AllowedActions []string `json:"allowed_actions"`
-	} `json:"tenant_permissions"`
+	TenantPermissions []objects.TenantPermission `json:"tenant_permissions"`
 }
 
 // sameRole reports whether the domain's role grants exactly what want does
