@@ -196,7 +196,13 @@ func (c *Config) CreatesOpenSearchEndpoints() bool {
 // central stack with opensearchSubnetIds runs OpenSearch in an existing VPC
 // (docs/organization.md): as with vpcIds, not its own.
 func (c *Config) OpenSearchInDemoVPC() bool {
-	return len(c.VpcIDs) == 0 && !(c.Org.IsCentral() && len(c.OpenSearch.SubnetIDs) > 0)
+	return openSearchInDemoVPC(c.Org, c.VpcIDs, c.OpenSearch.SubnetIDs)
+}
+
+// openSearchInDemoVPC is OpenSearchInDemoVPC of the parts it reads, for the
+// loader, which decides it before the Config holds its OpenSearch.
+func openSearchInDemoVPC(org Org, vpcIDs, subnetIDs []string) bool {
+	return len(vpcIDs) == 0 && !(org.IsCentral() && len(subnetIDs) > 0)
 }
 
 // Firehose configures the firehose-athena architecture.
@@ -863,7 +869,7 @@ func (l *loader) openSearch(c *Config) OpenSearch {
 		l.fail("opensearchSubnetIds", "[]", "at least one private subnet of the first VPC in vpcIds (the demo VPC brings its own)")
 	}
 	subnets, where := len(o.SubnetIDs), fmt.Sprintf("%d in opensearchSubnetIds", len(o.SubnetIDs))
-	if (&Config{Org: c.Org, VpcIDs: c.VpcIDs, OpenSearch: o}).OpenSearchInDemoVPC() {
+	if openSearchInDemoVPC(c.Org, c.VpcIDs, o.SubnetIDs) {
 		subnets, where = 2, "the demo VPC's 2" // its private subnets
 	}
 	if o.ZoneAwareness && o.ExistingArn == "" && (o.InstanceCount%2 != 0 || subnets < 2) {
