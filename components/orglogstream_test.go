@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"unicode"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/runbook"
 )
 
@@ -206,19 +206,6 @@ func TestOrgLogStreamAlarms(t *testing.T) {
 	}
 }
 
-// iamPolicyLength is a policy's length as IAM counts it against its
-// quotas: characters, white space not counted
-// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
-func iamPolicyLength(doc string) int {
-	n := 0
-	for _, r := range doc {
-		if !unicode.IsSpace(r) {
-			n++
-		}
-	}
-	return n
-}
-
 // TestOrgLogStreamTrustDoesNotGrowWithAccounts: the destination role's
 // trust policy is the same document with 1, 23 or 300 listed accounts as
 // with an organization (one aws:SourceArn pattern per member region, no
@@ -243,7 +230,7 @@ func TestOrgLogStreamTrustDoesNotGrowWithAccounts(t *testing.T) {
 			ids = append(ids, fmt.Sprintf("%012d", 100000000000+i*7919))
 		}
 		got := trust(OrgSenders{AccountIDs: ids})
-		if l := iamPolicyLength(got); l > 2048 {
+		if l := awslimits.IAMPolicyLength(got); l > awslimits.MaxIAMRoleTrustPolicyChars {
 			t.Errorf("%d accounts: the trust policy is %d characters, over IAM's 2,048", n, l)
 		}
 		if got != org {

@@ -5,6 +5,7 @@ package awslimits
 import (
 	"math"
 	"regexp"
+	"unicode"
 )
 
 // RetentionDays are the retention periods CloudWatch Logs accepts for a log group.
@@ -116,6 +117,19 @@ const (
 	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
 	MaxIAMRoleTrustPolicyChars = 2048
 )
+
+// IAMPolicyLength is the length of a policy document as IAM measures it
+// against its quotas (MaxIAMRoleTrustPolicyChars): characters, white space
+// not counted.
+func IAMPolicyLength(doc string) int {
+	n := 0
+	for _, r := range doc {
+		if !unicode.IsSpace(r) {
+			n++
+		}
+	}
+	return n
+}
 
 // MaxFirehoseStreamsPerRegion is the default number of Firehose streams an
 // account may have per Region ("By default, you can create up to 50 delivery

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/awslimits"
@@ -140,7 +139,7 @@ func checkResourcePolicySize(g *Graph) []Violation {
 			n, unit := len(doc), "bytes"
 			switch {
 			case ps.noSpace:
-				n, unit = nonSpaceChars(doc), "characters (white space not counted)"
+				n, unit = awslimits.IAMPolicyLength(doc), "characters (white space not counted)"
 			case ps.chars:
 				n, unit = utf8.RuneCountInString(doc), "characters"
 			}
@@ -151,18 +150,6 @@ func checkResourcePolicySize(g *Graph) []Violation {
 		}
 	}
 	return out
-}
-
-// nonSpaceChars is the length of doc as IAM measures a policy against its
-// quotas: characters, white space not counted (docIAMQuotas).
-func nonSpaceChars(doc string) int {
-	n := 0
-	for _, r := range doc {
-		if !unicode.IsSpace(r) {
-			n++
-		}
-	}
-	return n
 }
 
 // destinationARN splits a CloudWatch Logs destination ARN
