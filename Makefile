@@ -88,12 +88,12 @@ bench:
 ## docs/architecture.mmd and README's Mermaid block (a test keeps them fresh), and
 ## docs/architecture.svg with Graphviz (scripts/install-graphviz.sh installs it); then the
 ## organization picture of the central and member stacks: docs/organization.mmd and the
-## organization blocks of README.md and docs/organization.md (a test keeps them fresh)
+## organization block of docs/organization.md (a test keeps them fresh)
 diagram:
 	bash scripts/install-graphviz.sh
 	$(GO) run ./cmd/diagram -stack dev -mermaid docs/architecture.mmd -readme README.md -dot .build/architecture.dot
 	dot -Tsvg -o docs/architecture.svg .build/architecture.dot
-	$(GO) run ./cmd/diagram -org-mermaid docs/organization.mmd -org-docs README.md,docs/organization.md
+	$(GO) run ./cmd/diagram -org-mermaid docs/organization.mmd -org-docs docs/organization.md
 
 ## lint-workflows: check .github/workflows with actionlint, pinned and installed from the
 ## Go module proxy by scripts/install-actionlint.sh (shellcheck/pyflakes integration off,

@@ -7,11 +7,10 @@
 // With -org-mermaid or -org-docs it also draws the organization picture
 // (diagram.Organization): the central stack (-central) and one member stack
 // (-member) planned against the central run's own outputs, into
-// docs/organization.mmd and the organization blocks of README.md and
-// docs/organization.md.
+// docs/organization.mmd and the organization block of docs/organization.md.
 //
 //	go run ./cmd/diagram -stack dev -mermaid docs/architecture.mmd -readme README.md -dot .build/architecture.dot
-//	go run ./cmd/diagram -org-mermaid docs/organization.mmd -org-docs README.md,docs/organization.md
+//	go run ./cmd/diagram -org-mermaid docs/organization.mmd -org-docs docs/organization.md
 package main
 
 import (

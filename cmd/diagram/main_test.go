@@ -36,9 +36,9 @@ func TestWritesMermaidDotAndReadme(t *testing.T) {
 var root = filepath.Join("..", "..")
 
 // TestCommittedOrgDiagramIsFresh keeps the organization picture generated
-// from the code: docs/organization.mmd and the organization blocks of
-// README.md and docs/organization.md must be what the central and member
-// stacks render now. `make diagram` rewrites all three.
+// from the code: docs/organization.mmd and the organization block of
+// docs/organization.md must be what the central and member stacks render
+// now. `make diagram` rewrites both.
 func TestCommittedOrgDiagramIsFresh(t *testing.T) {
 	want, err := Org(root, DefaultCentral, DefaultMember)
 	if err != nil {
@@ -51,7 +51,7 @@ func TestCommittedOrgDiagramIsFresh(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("docs/organization.mmd is stale: run `make diagram`\n--- fresh render:\n%s", want)
 	}
-	for _, doc := range []string{"README.md", filepath.Join("docs", "organization.md")} {
+	for _, doc := range []string{filepath.Join("docs", "organization.md")} {
 		b, err := os.ReadFile(filepath.Join(root, doc))
 		if err != nil {
 			t.Fatal(err)
