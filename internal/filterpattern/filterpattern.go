@@ -30,7 +30,7 @@
 //   - A space-delimited or JSON pattern holds at most 2 regular expressions;
 //     a regular-expression term pattern is one regular expression.
 //   - A regular expression may use only letters, digits, the symbols
-//     `_ # = @ / ; , -` and the operators `^ $ ? [ ] { } | \ * + .`: no
+//     `: _ # = @ / ; , -` and the operators `^ $ ? [ ] { } | \ * + .`: no
 //     parentheses, no blanks, no multi-byte characters.
 //   - "There is a maximum of 5 filter patterns containing regex for each log
 //     group when creating metric filters or subscription filters": that limit
@@ -94,7 +94,7 @@
 //     compound expressions: () > && > ||.
 //   - A value between percent signs is a regular expression:
 //     `url=%/service/resource/[0-9]+$%`. It may use only the characters the
-//     doc allows (letters, digits, `_ # = @ / ; , -` and the operators
+//     doc allows (letters, digits, `: _ # = @ / ; , -` and the operators
 //     `^ $ ? [ ] { } | \ * + .`; no parentheses, no multi-byte characters),
 //     and a pattern may contain at most 2 regular expressions.
 //   - Matching is case sensitive.
@@ -161,8 +161,8 @@
 //     unique within a pattern. At most one `...` is allowed.
 //   - A trailing comma, as in the doc example `[..., request=*.html*, status_code=4*,]`,
 //     adds one unnamed field (the doc's extracted fields show it as `$7`);
-//     [Pattern.Fields] reports it as "". Empty fields elsewhere (`[a,,b]`) and
-//     the empty pattern `[]` are errors.
+//     [Pattern.Fields] reports it as "". Empty fields elsewhere (`[a,,b]`)
+//     are errors.
 //   - Unquoted values end at whitespace or at one of `, [ ] ( ) " & | = ! < > %`.
 //     Quoted values may contain `\"` and `\\` escapes; any other backslash is
 //     kept literally.
@@ -937,8 +937,11 @@ func (ps *parser) quoted() (string, error) {
 }
 
 // regexAllowed lists the non-alphanumeric characters the doc permits in a
-// filter-pattern regular expression.
-const regexAllowed = `_#=@/;,-^$?[]{}|\*+.`
+// filter-pattern regular expression: the symbols `: _ # = @ / ; , -` and the
+// operators. The regex page's current list starts with ':'; older copies of
+// it leave ':' out
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/regex-expressions.html).
+const regexAllowed = `:_#=@/;,-^$?[]{}|\*+.`
 
 // regex reads a %...% regular expression at ps.pos.
 func (ps *parser) regex() (*regexp.Regexp, error) {

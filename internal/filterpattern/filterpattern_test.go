@@ -252,6 +252,9 @@ func TestRegex(t *testing.T) {
 		{"regex alternation", `[a = %^ERROR$|^WARN$%, b]`, `WARN x`, true},
 		{"two regexes allowed", `[a = %^1%, b = %2$%]`, `10 32`, true},
 		{"regex or string", `[a = %^5[0-9][0-9]$% || a = 404, b]`, `404 x`, true},
+		// ':' is the first symbol the regex page lists.
+		{"regex with colon", `[a = %^09:[0-5][0-9]$%, b]`, `09:30 x`, true},
+		{"regex with colon, miss", `[a = %^09:[0-5][0-9]$%, b]`, `09:60 x`, false},
 	})
 }
 
