@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/policy"
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/stackconfig"
 )
 
@@ -61,6 +62,34 @@ func TestRawRuleOfEveryPatternKindDeploys(t *testing.T) {
 		if !found {
 			t.Errorf("no metric filter for raw-%d (%s) in %v", i, p, got)
 		}
+	}
+}
+
+// The config check and the deployability rule count the same thing: five
+// raw rules with two regular expressions each (ten expressions, five
+// patterns containing one) load, deploy and pass every deployability rule,
+// as CloudWatch Logs allows 5 filter patterns containing a regex per log
+// group; a sixth such rule is refused at config time.
+func TestRegexPatternQuotaAgreesWithTheDeployRule(t *testing.T) {
+	var patterns []string
+	for i := range 5 {
+		patterns = append(patterns, fmt.Sprintf(`[version, account_id, interface_id, srcaddr = %%^10\.%d\.%%, dstaddr = %%^10\.%%, ...]`, i))
+	}
+	cfg := with(devConfig(t), "alarmRules", rawPatternRules(t, patterns))
+	r, err := deploy(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := stackconfig.Load(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dep := policy.EvaluateDeployabilityStack(r.Mocks, c); dep.Failed() {
+		t.Errorf("deployability rules: %v", dep.Violations)
+	}
+	_, err = deploy(t, with(devConfig(t), "alarmRules", rawPatternRules(t, append(patterns, `%^6%`))))
+	if err == nil || !strings.Contains(err.Error(), "6 rules with a regular expression") {
+		t.Errorf("a sixth pattern with a regular expression: err = %v", err)
 	}
 }
 

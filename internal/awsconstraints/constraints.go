@@ -326,12 +326,16 @@ func RegexCount(pattern string) int {
 	return n
 }
 
-// MaxRegexPerPattern and MaxRegexPerLogGroup are CloudWatch Logs' quotas of
-// regular expressions in one filter pattern and in the filter patterns of
-// one log group (PutMetricFilter, PutSubscriptionFilter).
+// MaxRegexPerPattern is CloudWatch Logs' quota of regular expressions in
+// one filter pattern; MaxRegexPatternsPerLogGroup the quota of filter
+// patterns that contain a regular expression among the metric and
+// subscription filters of one log group ("a maximum of 5 filter patterns
+// containing regex for each log group",
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html):
+// it counts patterns, not the expressions in them.
 const (
-	MaxRegexPerPattern  = 2
-	MaxRegexPerLogGroup = 5
+	MaxRegexPerPattern          = 2
+	MaxRegexPatternsPerLogGroup = 5
 )
 
 // FilterPatternInput is the input that holds the filter pattern of a

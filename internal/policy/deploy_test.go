@@ -194,10 +194,10 @@ func deployFixtures() []deployFixture {
 				add(m, "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter", n, map[string]any{"logGroup": lg, "filterPattern": "", "name": n}, nil)
 			}
 		})},
-		{"six regular expressions on one log group", ids.DeployRegexPatternsPerLogGroup, "regex-per-log-group", dmut(func(t *testing.T, m *mockaws.Mocks) {
+		{"six patterns with a regular expression on one log group", ids.DeployRegexPatternsPerLogGroup, "regex-per-log-group", dmut(func(t *testing.T, m *mockaws.Mocks) {
 			lg := res(t, m, flowLogGroup).Outputs["name"]
-			for _, n := range []string{"fixture-re-1", "fixture-re-2", "fixture-re-3"} {
-				add(m, "aws:cloudwatch/logMetricFilter:LogMetricFilter", n, map[string]any{"logGroupName": lg, "pattern": "[a = %x%, b = %y%]", "name": n}, nil)
+			for _, n := range []string{"fixture-re-1", "fixture-re-2", "fixture-re-3", "fixture-re-4", "fixture-re-5", "fixture-re-6"} {
+				add(m, "aws:cloudwatch/logMetricFilter:LogMetricFilter", n, map[string]any{"logGroupName": lg, "pattern": "[a = %x%, b]", "name": n}, nil)
 			}
 		})},
 		{"third flow log on the demo VPC", ids.DeployFlowLogsPerVPC, "flow-logs-per-resource", dmut(func(t *testing.T, m *mockaws.Mocks) {

@@ -184,8 +184,8 @@ var deployRules = append([]Rule{
 	},
 	{
 		ID: ids.DeployRegexPatternsPerLogGroup, Severity: Critical,
-		Description: fmt.Sprintf("The metric and subscription filter patterns of one log group hold at most %d regular expressions together (CloudWatch Logs' quota per log group). %s", awsconstraints.MaxRegexPerLogGroup, awsconstraints.DocPutMetricFilter),
-		Clauses:     one("regex-per-log-group", "at most 5 regular expressions in the filter patterns of one log group"),
+		Description: fmt.Sprintf("At most %d of the metric and subscription filter patterns of one log group contain a regular expression (CloudWatch Logs' quota per log group). https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html", awsconstraints.MaxRegexPatternsPerLogGroup),
+		Clauses:     one("regex-per-log-group", "at most 5 filter patterns with a regular expression per log group"),
 		Check:       checkRegexPerLogGroup,
 	},
 	{
@@ -489,22 +489,21 @@ func checkRegexPerLogGroup(g *Graph) []Violation {
 	last := map[string]*mockaws.Resource{}
 	var order []string
 	for _, f := range g.ByType(tMetricFilter, tSubscription) {
-		n := awsconstraints.RegexCount(Str(f.Inputs[awsconstraints.FilterPatternInput(f.Type)]))
-		if n == 0 {
+		if awsconstraints.RegexCount(Str(f.Inputs[awsconstraints.FilterPatternInput(f.Type)])) == 0 {
 			continue
 		}
 		lg := filterLogGroup(f)
 		if _, ok := count[lg]; !ok {
 			order = append(order, lg)
 		}
-		count[lg] += n
+		count[lg]++
 		last[lg] = f
 	}
 	var out []Violation
 	for _, lg := range order {
-		if count[lg] > awsconstraints.MaxRegexPerLogGroup {
-			out = append(out, violation(last[lg], "regex-per-log-group", "the filter patterns of log group %s hold %d regular expressions; CloudWatch Logs allows %d per log group",
-				g.logGroupLabel(lg), count[lg], awsconstraints.MaxRegexPerLogGroup))
+		if count[lg] > awsconstraints.MaxRegexPatternsPerLogGroup {
+			out = append(out, violation(last[lg], "regex-per-log-group", "%d filter patterns of log group %s contain a regular expression; CloudWatch Logs allows %d per log group",
+				count[lg], g.logGroupLabel(lg), awsconstraints.MaxRegexPatternsPerLogGroup))
 		}
 	}
 	return out
