@@ -222,7 +222,7 @@ func NewContributorInsights(ctx *pulumi.Context, name string, args *ContributorI
 		}
 		arns[al.Name] = alarm.Arn
 		c.Monitored.addAlarm(alarm, MonitoredAlarm{
-			Statistic: al.Metric, Expression: expr, Threshold: al.Threshold,
+			Expression: expr, Threshold: al.Threshold,
 			Period: al.Period, Comparison: al.Comparison,
 		})
 	}

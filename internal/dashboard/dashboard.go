@@ -64,7 +64,9 @@ type Alarm struct {
 	AnomalyBand float64
 	// Expression, when set, is the metric-math expression the alarm
 	// evaluates (INSIGHT_RULE_METRIC of a Contributor Insights rule), graphed
-	// instead of Namespace/Metric, with the threshold line.
+	// instead of Namespace/Metric, with the threshold line. The expression
+	// names its own statistic (MaxContributorValue, ...), so Statistic is
+	// empty and the graph sets none.
 	Expression string
 }
 
@@ -174,8 +176,10 @@ func alarmGraph(region string, a Alarm) map[string]any {
 		"region":  region,
 		"view":    "timeSeries",
 		"stacked": false,
-		"stat":    a.Statistic,
 		"period":  a.Period,
+	}
+	if a.Statistic != "" {
+		p["stat"] = a.Statistic
 	}
 	switch {
 	case a.AnomalyBand > 0:

@@ -232,6 +232,12 @@ func TestValidateRejects(t *testing.T) {
 		}, "hold an expression"},
 		{"bad view", func(_ map[string]any, w []any) { props(w[metricW].(map[string]any))["view"] = "line" }, "view line"},
 		{"bad period", func(_ map[string]any, w []any) { props(w[metricW].(map[string]any))["period"] = 90 }, "period 90"},
+		{"Contributor Insights value as stat", func(_ map[string]any, w []any) {
+			props(w[metricW].(map[string]any))["stat"] = "MaxContributorValue"
+		}, "properties.stat MaxContributorValue"},
+		{"bad stat in a metric's options", func(_ map[string]any, w []any) {
+			props(w[metricW].(map[string]any))["metrics"] = []any{[]any{"AWS/Lambda", "Errors", map[string]any{"stat": "Total"}}}
+		}, "stat Total"},
 		{"annotation without value", func(_ map[string]any, w []any) {
 			props(w[metricW].(map[string]any))["annotations"] = map[string]any{"horizontal": []any{map[string]any{"label": "x"}}}
 		}, "numeric value is required"},
@@ -282,7 +288,7 @@ func TestValidateRejects(t *testing.T) {
 func TestMetricMathAlarmGraphs(t *testing.T) {
 	anomaly := Alarm{Name: "rejects-unusual", ARN: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:a", Namespace: "VPCFlowLogs/dev",
 		Metric: "rejects-unusual", Statistic: "Sum", Period: 300, AnomalyBand: 2}
-	insight := Alarm{Name: "one-source-many-rejects", ARN: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:b", Statistic: "Maximum",
+	insight := Alarm{Name: "one-source-many-rejects", ARN: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:b",
 		Expression: `INSIGHT_RULE_METRIC("vpc-flow-logs-dev-top-rejected-sources", "MaxContributorValue")`,
 		Threshold:  100, Period: 300, Comparison: "GreaterThanThreshold"}
 	body, err := Body(Description{Region: "us-east-1", Alarms: []Alarm{anomaly, insight}})
@@ -308,5 +314,32 @@ func TestMetricMathAlarmGraphs(t *testing.T) {
 	}
 	if strings.Contains(body, `"value":0`) {
 		t.Errorf("a threshold line at 0 is drawn:\n%s", body)
+	}
+	// The expression names its statistic; the graph sets none of its own.
+	var b struct {
+		Widgets []struct{ Properties map[string]any } `json:"widgets"`
+	}
+	if err := json.Unmarshal([]byte(body), &b); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range b.Widgets {
+		if w.Properties["title"] == insight.Name {
+			if st, ok := w.Properties["stat"]; ok {
+				t.Errorf("the INSIGHT_RULE_METRIC graph sets stat %v", st)
+			}
+		}
+	}
+}
+
+func TestIsStatistic(t *testing.T) {
+	for _, s := range []string{"SampleCount", "Average", "Sum", "Minimum", "Maximum", "IQM", "p99", "p99.9", "p100", "p0", "tm90", "wm99", "tc90", "ts99.5", "TM(10%:90%)", "PR(:300)", "TS(80%:)"} {
+		if !IsStatistic(s) {
+			t.Errorf("IsStatistic(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"", "MaxContributorValue", "UniqueContributors", "sum", "Avg", "p", "p101", "p99.", "tm", "TM(10%)", "TM(1:2))", "P99"} {
+		if IsStatistic(s) {
+			t.Errorf("IsStatistic(%q) = true", s)
+		}
 	}
 }

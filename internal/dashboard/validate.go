@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -24,7 +25,8 @@ var topLevel = []string{"widgets", "start", "end", "periodOverride", "variables"
 // x+width <= 24, x and y >= 0) with a properties object; a metric widget
 // with a region and either a metrics array or a Contributor Insights rule,
 // each metric in the array form [namespace, name, (dimension name, value)...,
-// {options}] or an {expression} object; horizontal annotations with a
+// {options}] or an {expression} object, and any stat (the widget's or a
+// metric's) a CloudWatch statistic ([IsStatistic]); horizontal annotations with a
 // numeric value; an alarm widget with 1 to 100 alarm ARNs; a text widget
 // with markdown; a log widget with a query and a region. It returns every
 // problem found, each naming the widget.
@@ -159,6 +161,11 @@ func checkMetricWidget(p map[string]any) []error {
 			errs = append(errs, fmt.Errorf("properties.view %v is not one of %v", v, views))
 		}
 	}
+	if v, ok := p["stat"]; ok {
+		if s, _ := v.(string); !IsStatistic(s) {
+			errs = append(errs, fmt.Errorf("properties.stat %v: %s", v, statisticsAllowed))
+		}
+	}
 	if v, ok := p["period"]; ok {
 		n, isInt := integer(v)
 		if !isInt || n < 1 || (n >= 60 && n%60 != 0) || (n < 60 && !slices.Contains([]int{1, 5, 10, 30}, n)) {
@@ -236,8 +243,13 @@ func checkMetric(m any) error {
 		return nil
 	}
 	strs := arr
-	if _, ok := arr[len(arr)-1].(map[string]any); ok {
+	if o, ok := arr[len(arr)-1].(map[string]any); ok {
 		strs = arr[:len(arr)-1]
+		if v, ok := o["stat"]; ok {
+			if s, _ := v.(string); !IsStatistic(s) {
+				return fmt.Errorf("stat %v: %s", v, statisticsAllowed)
+			}
+		}
 	}
 	for i, v := range strs {
 		if s, ok := v.(string); !ok || s == "" {
@@ -251,6 +263,28 @@ func checkMetric(m any) error {
 		return fmt.Errorf("%d dimensions; a metric has at most 30", (len(strs)-2)/2)
 	}
 	return nil
+}
+
+// statisticsAllowed names what IsStatistic accepts, for error messages.
+const statisticsAllowed = "allowed: SampleCount, Average, Sum, Minimum, Maximum, IQM, a percentile pNN[.NN], or tmNN, wmNN, tcNN, tsNN, TM(a:b), WM(a:b), TC(a:b), TS(a:b), PR(a:b)"
+
+// extendedStatistic is a percentile or one of the extended statistics of
+// "CloudWatch statistics definitions"
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html),
+// in their short (p99, tm90) and range (TM(10%:90%), PR(:300)) forms.
+var extendedStatistic = regexp.MustCompile(`^(?:(?:p|tm|wm|tc|ts)(?:100|[0-9]{1,2})(?:\.[0-9]{1,10})?|(?:TM|WM|TC|TS|PR)\([^()]*:[^()]*\))$`)
+
+// IsStatistic reports whether s is a statistic a metric widget may show: one
+// of the five the dashboard body structure lists for "stat" (SampleCount,
+// Average, Sum, Minimum, Maximum), a percentile, or an extended statistic.
+// A Contributor Insights value such as MaxContributorValue is not one: it
+// belongs inside INSIGHT_RULE_METRIC.
+func IsStatistic(s string) bool {
+	switch s {
+	case "SampleCount", "Average", "Sum", "Minimum", "Maximum", "IQM":
+		return true
+	}
+	return extendedStatistic.MatchString(s)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
