@@ -56,11 +56,13 @@ build:
 	$(GO) build -o /dev/null .
 
 ## replay: feed what a dead-letter queue of $(STACK) holds back into the normal path (docs/replay.md).
-## QUEUE is the stack output naming the queue; ARGS adds flags: --dry-run, --to-file FILE,
-## --outputs FILE (instead of `pulumi stack output`), --endpoint-url URL (a local fake).
+## QUEUE is the stack output naming the queue; DRY_RUN=1 only lists what it would replay
+## (`make replay --dry-run` would be make's own dry run, which runs nothing); ARGS adds flags:
+## --to-file FILE, --outputs FILE (instead of `pulumi stack output`), --endpoint-url URL (a local fake).
+DRY_RUN ?=
 replay:
-	@test -n "$(QUEUE)" || { echo "usage: make replay STACK=<stack> QUEUE=<queue output> [ARGS='--dry-run ...']" >&2; exit 2; }
-	$(GO) run ./cmd/replay --stack $(STACK) --queue $(QUEUE) $(ARGS)
+	@test -n "$(QUEUE)" || { echo "usage: make replay STACK=<stack> QUEUE=<queue output> [DRY_RUN=1] [ARGS='--to-file FILE ...']" >&2; exit 2; }
+	$(GO) run ./cmd/replay --stack $(STACK) --queue $(QUEUE) $(if $(DRY_RUN),--dry-run) $(ARGS)
 
 ## docs: regenerate the configuration table of docs/configuration.md from Pulumi.yaml, and the
 ## generated blocks of README.md and docs/*.md (counts, costs, example patterns) from mocked runs

@@ -73,6 +73,7 @@ func TestDryRunPrintsInventory(t *testing.T) {
 		"queue " + fwdQueue + " (dry run",
 		"messages: 3 (",
 		"age: oldest 1h0m",
+		"events: first 2025-11-30T10:54:21Z, last 2025-11-30T10:57:21Z",
 		"kind           2  forwarder-records (replayable)",
 		"kind           1  forwarder-undecodable (reported, not replayed)",
 		"log group      3  /vpc/flow-logs",

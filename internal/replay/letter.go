@@ -154,6 +154,9 @@ type forwarderLetter struct {
 	Parts     int    `json:"parts"`
 	Encoding  string `json:"encoding"`
 	Data      string `json:"data"`
+	// The event times of the lines (milliseconds), when the letter holds lines.
+	FirstEventMs int64 `json:"first_event_ms"`
+	LastEventMs  int64 `json:"last_event_ms"`
 }
 
 // indexerLetter is the JSON of lambda/indexer's DeadLetterMessage.
@@ -243,6 +246,9 @@ func parseForwarder(body string) Letter {
 		l.Reason += ": " + f.Detail
 	}
 	l.Key = fmt.Sprintf("forwarder/%s/%d", f.ID, f.Part)
+	if f.FirstEventMs != 0 && f.LastEventMs != 0 {
+		l.First, l.Last = time.UnixMilli(f.FirstEventMs).UTC(), time.UnixMilli(f.LastEventMs).UTC()
+	}
 	switch f.Encoding {
 	case "text":
 		l.Data = []byte(f.Data)

@@ -82,6 +82,13 @@ type DeadLetter struct {
 	// Lines is how many log lines the whole input holds (all parts), for
 	// line reasons.
 	Lines int `json:"lines,omitempty"`
+	// FirstEventMs and LastEventMs are the earliest and latest timestamp
+	// (milliseconds since the Unix epoch) of the CloudWatch Logs events
+	// whose lines the input holds, for the line reasons (firehose_refused,
+	// not_flow_log, oversize_line); every part carries the whole input's.
+	// Unset for the payload reasons, whose events could not all be read.
+	FirstEventMs int64 `json:"first_event_ms,omitempty"`
+	LastEventMs  int64 `json:"last_event_ms,omitempty"`
 	// ID identifies the input: the hex SHA-256 prefix of reason and data.
 	// A Lambda retry of the same event produces the same ID, so a replay
 	// can skip copies.

@@ -74,7 +74,32 @@ type scratch struct {
 	d       *cwlogs.Decoder
 	buf     []byte   // good lines, each with its newline
 	records [][]byte // slices of buf
+	spans   []span   // spans[i]: the event times of records[i]'s lines
 	bad     []byte   // not-flow-log lines, each with its newline
+}
+
+// span is the earliest and latest timestamp (ms) of some log events; the
+// zero span holds none.
+type span struct {
+	first, last int64
+	some        bool
+}
+
+// add widens s to hold t.
+func (s *span) add(t int64) {
+	if !s.some {
+		*s = span{t, t, true}
+		return
+	}
+	s.first, s.last = min(s.first, t), max(s.last, t)
+}
+
+// join widens s to hold o.
+func (s *span) join(o span) {
+	if o.some {
+		s.add(o.first)
+		s.add(o.last)
+	}
 }
 
 // maxScratchBytes bounds the buffers kept between invocations.
@@ -265,7 +290,7 @@ func (h *Handler) process(ctx context.Context, sc *scratch, source string, decod
 			se = &SendError{Undelivered: []Undelivered{{Records: records, Err: err}}}
 		}
 		for _, u := range se.Undelivered {
-			h.refused(u, &st, l)
+			h.refused(u, sc, &st, l)
 		}
 		h.logger.Warn("records refused by Firehose: dead-lettered",
 			slog.String("log_group", st.LogGroup), slog.String("log_stream", st.LogStream),
@@ -278,7 +303,7 @@ func (h *Handler) process(ctx context.Context, sc *scratch, source string, decod
 // keep and every reference into the last payload.
 func (h *Handler) putScratch(sc *scratch) {
 	clear(sc.records)
-	sc.buf, sc.records, sc.bad = sc.buf[:0], sc.records[:0], sc.bad[:0]
+	sc.buf, sc.records, sc.spans, sc.bad = sc.buf[:0], sc.records[:0], sc.spans[:0], sc.bad[:0]
 	if cap(sc.buf) > maxScratchBytes {
 		sc.buf = nil
 	}
@@ -286,7 +311,7 @@ func (h *Handler) putScratch(sc *scratch) {
 		sc.bad = nil
 	}
 	if cap(sc.records) > maxScratchBytes/64 {
-		sc.records = nil
+		sc.records, sc.spans = nil, nil
 	}
 	h.scratch.Put(sc)
 }
@@ -351,11 +376,20 @@ func (h *Handler) malformed(p *cwlogs.Payload, st *Stats, data string, l *letter
 		Lines: len(p.Malformed)}, data)
 }
 
-// refused dead-letters the lines of records Firehose did not accept.
-func (h *Handler) refused(u Undelivered, st *Stats, l *letters) {
+// refused dead-letters the lines of records Firehose did not accept, with
+// the event times of those records (sc.spans, found by the records' first
+// byte: each record is its own slice of sc.buf).
+func (h *Handler) refused(u Undelivered, sc *scratch, st *Stats, l *letters) {
 	size := 0
+	var times span
 	for _, r := range u.Records {
 		size += len(r)
+		for i, rec := range sc.records {
+			if len(r) > 0 && len(rec) > 0 && &rec[0] == &r[0] {
+				times.join(sc.spans[i])
+				break
+			}
+		}
 	}
 	var sb strings.Builder
 	sb.Grow(size)
@@ -366,7 +400,7 @@ func (h *Handler) refused(u Undelivered, st *Stats, l *letters) {
 	st.RefusedLines += lines
 	st.DeliveredLines -= lines
 	l.add(DeadLetter{Reason: ReasonFirehoseRefused, Detail: u.Err.Error(), LogGroup: st.LogGroup, LogStream: st.LogStream,
-		Lines: lines}, sb.String())
+		Lines: lines, FirstEventMs: times.first, LastEventMs: times.last}, sb.String())
 }
 
 // records packs the payload's flow log lines, each with its newline, into
@@ -381,9 +415,10 @@ func (h *Handler) records(p *cwlogs.Payload, st *Stats, sc *scratch, l *letters)
 	if cap(buf) < size { // one allocation: records alias buf
 		buf = make([]byte, 0, size)
 	}
-	records := sc.records[:0]
+	records, spans := sc.records[:0], sc.spans[:0]
 	bad := sc.bad[:0]
 	badLines, badDetail := 0, ""
+	var badTimes, recTimes span
 	recStart := 0
 	var rec flowlog.Record
 	for i := range p.Events {
@@ -400,13 +435,15 @@ func (h *Handler) records(p *cwlogs.Payload, st *Stats, sc *scratch, l *letters)
 			if errors.Is(err, errLineBreak) {
 				// Its own letter: joined with others it would read as
 				// several lines.
-				l.add(DeadLetter{Reason: ReasonNotFlowLog, Detail: detail, LogGroup: st.LogGroup, LogStream: st.LogStream, Lines: 1}, line+"\n")
+				l.add(DeadLetter{Reason: ReasonNotFlowLog, Detail: detail, LogGroup: st.LogGroup, LogStream: st.LogStream, Lines: 1,
+					FirstEventMs: e.Timestamp, LastEventMs: e.Timestamp}, line+"\n")
 				continue
 			}
 			if badLines == 0 {
 				badDetail = detail
 			}
 			badLines++
+			badTimes.add(e.Timestamp)
 			bad = append(bad, line...)
 			bad = append(bad, '\n')
 			continue
@@ -420,27 +457,31 @@ func (h *Handler) records(p *cwlogs.Payload, st *Stats, sc *scratch, l *letters)
 			}
 			l.add(DeadLetter{Reason: ReasonOversize,
 				Detail:   fmt.Sprintf("event %s: %d bytes with its newline, over the %d-byte Firehose record quota", e.ID, len(line)+1, MaxRecordBytes),
-				LogGroup: st.LogGroup, LogStream: st.LogStream, Lines: 1}, line+"\n")
+				LogGroup: st.LogGroup, LogStream: st.LogStream, Lines: 1, FirstEventMs: e.Timestamp, LastEventMs: e.Timestamp}, line+"\n")
 			continue
 		}
 		if len(buf)-recStart+len(line)+1 > h.maxRecordBytes && len(buf) > recStart {
 			records = append(records, buf[recStart:len(buf):len(buf)])
-			recStart = len(buf)
+			spans = append(spans, recTimes)
+			recStart, recTimes = len(buf), span{}
 		}
 		buf = append(buf, line...)
 		buf = append(buf, '\n')
+		recTimes.add(e.Timestamp)
 		st.Lines++
 	}
 	if len(buf) > recStart {
 		records = append(records, buf[recStart:len(buf):len(buf)])
+		spans = append(spans, recTimes)
 	}
 	if badLines > 0 {
 		if badLines > 1 {
 			badDetail += fmt.Sprintf(" (first of %d lines)", badLines)
 		}
-		l.add(DeadLetter{Reason: ReasonNotFlowLog, Detail: badDetail, LogGroup: st.LogGroup, LogStream: st.LogStream, Lines: badLines}, string(bad))
+		l.add(DeadLetter{Reason: ReasonNotFlowLog, Detail: badDetail, LogGroup: st.LogGroup, LogStream: st.LogStream, Lines: badLines,
+			FirstEventMs: badTimes.first, LastEventMs: badTimes.last}, string(bad))
 	}
-	sc.buf, sc.records, sc.bad = buf, records, bad
+	sc.buf, sc.records, sc.spans, sc.bad = buf, records, spans, bad
 	st.Records = len(records)
 	return records
 }

@@ -964,3 +964,75 @@ func FuzzProcess(f *testing.F) {
 		}
 	})
 }
+
+// TestLettersCarryTheirEventTimes: each dead letter of lines names the
+// earliest and latest timestamp of the events whose lines it holds, so that
+// `replay --dry-run` can show them: a refused record's own events (not the
+// whole payload's), a not-flow-log line's, an oversize line's.
+func TestLettersCarryTheirEventTimes(t *testing.T) {
+	p := flowLogPayload(40, 21)
+	base := int64(1764806400000)
+	for i := range p.Events {
+		p.Events[i].Timestamp = base + int64(i)*1000
+	}
+	// Out of order within the payload: the letter's range is min and max,
+	// not first and last.
+	p.Events[25].Timestamp = base - 5000
+	p.Events[7].Message = "not a flow log line"
+	p.Events[12].Message = "START RequestId: 1234"
+	huge := strings.Fields(p.Events[9].Message)
+	huge[2] = "eni-" + strings.Repeat("f", MaxRecordBytes)
+	p.Events[9].Message = strings.Join(huge, " ")
+	// Each record holds about 10 lines; Firehose refuses the record that
+	// holds event 25's line, every time.
+	target := p.Events[25].Message + "\n"
+	e := newTestEnv(t, func(n int, recs [][]byte) outcome {
+		return failRecords(func(i int) string {
+			if strings.Contains(string(recs[i]), target) {
+				return "ServiceUnavailableException"
+			}
+			return ""
+		})
+	}, map[string]string{EnvMaxAttempts: "2"})
+	e.h.maxRecordBytes = 10 * (len(p.Events[0].Message) + 1)
+	st, err := e.invoke(t, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAccounting(t, st)
+	if st.NotFlowLog != 2 || st.Oversize != 1 {
+		t.Fatalf("stats = %+v", st)
+	}
+	var refused *DeadLetter
+	letters := e.sqs.letters(t)
+	for i, l := range letters {
+		switch l.Reason {
+		case ReasonFirehoseRefused:
+			refused = &letters[i]
+		case ReasonNotFlowLog: // events 7 and 12 share one letter
+			if l.FirstEventMs != base+7000 || l.LastEventMs != base+12000 {
+				t.Errorf("not-flow-log letter: events %d .. %d, want %d .. %d", l.FirstEventMs, l.LastEventMs, base+7000, base+12000)
+			}
+		case ReasonOversize:
+			if l.FirstEventMs != base+9000 || l.LastEventMs != base+9000 {
+				t.Errorf("oversize letter: events %d .. %d, want %d", l.FirstEventMs, l.LastEventMs, base+9000)
+			}
+		}
+	}
+	if refused == nil {
+		t.Fatalf("no refused letter among %+v", letters)
+	}
+	// The refused lines, found back in the payload, give the range.
+	lo, hi := int64(1<<62), int64(0)
+	for _, ev := range p.Events {
+		if strings.Contains(refused.Data, ev.Message+"\n") {
+			lo, hi = min(lo, ev.Timestamp), max(hi, ev.Timestamp)
+		}
+	}
+	if refused.FirstEventMs != lo || refused.LastEventMs != hi || lo != base-5000 {
+		t.Errorf("refused letter: events %d .. %d, want %d .. %d", refused.FirstEventMs, refused.LastEventMs, lo, hi)
+	}
+	if hi >= base+39000 || refused.Lines >= 30 {
+		t.Errorf("the refused letter spans the payload (%d lines, last %d), not its record", refused.Lines, hi)
+	}
+}

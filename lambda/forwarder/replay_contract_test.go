@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/replay"
 )
@@ -25,7 +26,11 @@ func TestReplayReadsForwarderLetters(t *testing.T) {
 		{"bad payload", ReasonBadPayload, "H4sI", 0, replay.KindForwarderInput},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			bodies, err := makeLetters(DeadLetter{Reason: tc.reason, Detail: "why", LogGroup: "/vpc/flow-logs", LogStream: "eni-all"}, tc.data, tc.max)
+			hdr := DeadLetter{Reason: tc.reason, Detail: "why", LogGroup: "/vpc/flow-logs", LogStream: "eni-all"}
+			if tc.reason != ReasonBadPayload {
+				hdr.FirstEventMs, hdr.LastEventMs = 1764806400000, 1764806459999
+			}
+			bodies, err := makeLetters(hdr, tc.data, tc.max)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,6 +46,15 @@ func TestReplayReadsForwarderLetters(t *testing.T) {
 					t.Fatalf("parsed %+v", l)
 				}
 				parts[l.Part] = l.Data
+				// Every part carries the input's event times, as the
+				// dry-run inventory shows them.
+				want := [2]time.Time{time.UnixMilli(hdr.FirstEventMs), time.UnixMilli(hdr.LastEventMs)}
+				if hdr.FirstEventMs == 0 {
+					want = [2]time.Time{}
+				}
+				if !l.First.Equal(want[0]) || !l.Last.Equal(want[1]) {
+					t.Errorf("part %d: events %v .. %v, want %d .. %d ms", l.Part, l.First, l.Last, hdr.FirstEventMs, hdr.LastEventMs)
+				}
 			}
 			var joined []byte
 			for p := 1; p <= len(bodies); p++ {
