@@ -66,7 +66,7 @@ type ContributorInsights struct {
 }
 
 // InsightRunbookAnchor is the docs/operations.md section the insight alarms link to.
-const InsightRunbookAnchor = "contributor-insights-alarm"
+const InsightRunbookAnchor = runbook.InsightAlarm
 
 var (
 	insightAlarmNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)

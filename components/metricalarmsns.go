@@ -429,13 +429,14 @@ func alarmDescription(r AlarmRule, pattern string) string {
 	if d != "" {
 		d += " "
 	}
-	limit := fmt.Sprintf("threshold %d", r.Threshold)
+	limit, section := fmt.Sprintf("threshold %d", r.Threshold), runbook.RuleAlarm
 	if r.Anomaly != nil {
 		limit = fmt.Sprintf("anomaly band %s standard deviations, %s", strconv.FormatFloat(r.Anomaly.Band, 'f', -1, 64), r.Comparison)
+		section = runbook.AnomalyAlarm
 	}
 	s := fmt.Sprintf("%s(rule %s: Sum of matching flow-log records over %ds, %d period(s), %s; pattern %s)",
 		d, r.Name, r.Period, r.EvaluationPeriods, limit, pattern)
-	return runbook.Description(s, runbook.RuleAlarm)
+	return runbook.Description(s, section)
 }
 
 var emailRe = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)

@@ -239,7 +239,8 @@ func anySlice(v any) []any { s, _ := v.([]any); return s }
 // alarmDescription has the form lambda/slacknotify reads and its doc
 // comment gives, "<description> (rule <name>: <summary>; pattern
 // <pattern>)": the description and a space only when there is one, and an
-// anomaly band written as the rule gives it.
+// anomaly band written as the rule gives it; the link goes to the rule
+// alarms' section, or the anomaly alarms'.
 func TestAlarmDescriptionForm(t *testing.T) {
 	const pattern = "[x]"
 	cases := []struct {
@@ -259,7 +260,11 @@ func TestAlarmDescriptionForm(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			text, link := runbook.Split(alarmDescription(c.rule, pattern))
-			if text != c.want || link != runbook.Link(runbook.RuleAlarm) {
+			section := runbook.RuleAlarm // an anomaly alarm has its own section
+			if c.rule.Anomaly != nil {
+				section = runbook.AnomalyAlarm
+			}
+			if text != c.want || link != runbook.Link(section) {
 				t.Errorf("description\n got %q (link %q)\nwant %q", text, link, c.want)
 			}
 		})

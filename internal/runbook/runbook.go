@@ -23,7 +23,9 @@ func Link(anchor string) string { return Base + "#" + anchor }
 // alarm the program declares. The stacks test proves each alarm's
 // description links to a heading that exists.
 const (
-	RuleAlarm = "flow-log-rule-alarms"
+	RuleAlarm    = "flow-log-rule-alarms"
+	AnomalyAlarm = "unusual-volume-anomaly-detection-alarm"
+	InsightAlarm = "contributor-insights-alarm"
 
 	IndexerErrors      = "indexer-errors"
 	IndexerOnFailure   = "indexer-on-failure-queue"
@@ -48,6 +50,11 @@ const (
 	OrgStreamIteratorAge   = "organization-stream-iterator-age"
 	OrgStreamWriteThrottle = "organization-stream-write-throttles"
 )
+
+// SecurityAnalyticsFinding is the section a Security Analytics finding's
+// notification links to: not a CloudWatch alarm (OpenSearch publishes to
+// the alarm topic itself), so it is not in All.
+const SecurityAnalyticsFinding = "security-analytics-finding"
 
 // MaxDescription is the longest AlarmDescription CloudWatch accepts
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
@@ -92,7 +99,7 @@ func Split(description string) (text, link string) {
 
 // All lists the alarm sections above.
 var All = []string{
-	RuleAlarm,
+	RuleAlarm, AnomalyAlarm, InsightAlarm,
 	IndexerErrors, IndexerOnFailure, IndexerRejects, BootstrapErrors, BootstrapOnFailure,
 	ForwarderErrors, ForwarderOnFailure, ForwarderDeadLetters, FirehoseDelivery,
 	SlackNotifierErrors, SlackNotifierOnFailure,

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -106,13 +107,20 @@ func TestEveryAnchorHasASection(t *testing.T) {
 	}
 	anchors := HeadingAnchors(string(md))
 	seen := map[string]bool{}
-	for _, a := range All {
+	for _, a := range append(slices.Clone(All), SecurityAnalyticsFinding) {
 		if seen[a] {
 			t.Errorf("anchor %q listed twice", a)
 		}
 		seen[a] = true
 		if !anchors[a] {
 			t.Errorf("docs/operations.md has no heading with anchor %q", a)
+		}
+	}
+	// The table of alarms at the top of the page lists every kind.
+	table := Sections(string(md))["the-alarms"]
+	for _, a := range All {
+		if !strings.Contains(table, "(#"+a+")") {
+			t.Errorf("docs/operations.md's table \"The alarms\" has no row linking to #%s", a)
 		}
 	}
 }

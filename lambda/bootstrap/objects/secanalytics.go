@@ -86,7 +86,7 @@ const (
 
 // RunbookAnchor is the section of docs/operations.md the notification
 // links to.
-const RunbookAnchor = "security-analytics-finding"
+const RunbookAnchor = runbook.SecurityAnalyticsFinding
 
 // TriggerLevels are the rule levels whose findings notify the topic.
 var TriggerLevels = []string{"medium", "high", "critical"}
