@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,9 +104,9 @@ func TestOnFailureToLambda(t *testing.T) {
 	checkSummary(t, sum, Summary{Received: 5, Replayed: 4, Inputs: 4, Failed: 1, Left: 1})
 }
 
-// A run that crashes half-way (its context cancelled after k replays) and
-// a second run after the visibility timeout replay every message exactly
-// once and leave the queue empty.
+// A run stopped half-way (its context cancelled after k replays, as by
+// Ctrl-C) and a second run after the visibility timeout replay every
+// message exactly once and leave the queue empty.
 func TestCrashThenSecondRunReplaysEachOnce(t *testing.T) {
 	e := newEnv(t)
 	const total, k = 23, 7
@@ -161,6 +162,76 @@ func TestCrashThenSecondRunReplaysEachOnce(t *testing.T) {
 	}
 	if sum1.Replayed+sum2.Replayed != total || sum2.Left != 0 {
 		t.Errorf("replayed %d + %d of %d, left %d", sum1.Replayed, sum2.Replayed, total, sum2.Left)
+	}
+}
+
+// A run killed half-way, with no chance to clean up: from the moment the
+// function has run the (k+1)-th replay, nothing the run sends has any
+// effect (no delete, no visibility change, no further invocation), as when
+// the process dies. A second run after the visibility timeout loses
+// nothing: every payload ran, each once, but the one whose delete the kill
+// cut off, which ran twice (docs/replay.md says so); the queue ends empty.
+func TestKilledThenSecondRunLosesNothing(t *testing.T) {
+	e := newEnv(t)
+	const total, k = 23, 7
+	for i := range total {
+		e.add(onFailureBody(t, "req-"+strings.Repeat("x", i), payloadN(i)))
+	}
+	var mu sync.Mutex
+	dead, ran, killedAt := false, 0, -1
+	gone := &awsfake.Fault{Status: http.StatusForbidden, Code: "AccessDeniedException"}
+	e.srv.Lambda.Handle = func(n int, fn, typ string, p []byte) ([]byte, string, *awsfake.Fault) {
+		mu.Lock()
+		defer mu.Unlock()
+		if dead {
+			return nil, "", gone
+		}
+		if ran++; ran == k+1 {
+			dead, killedAt = true, decodeN(t, p)
+		}
+		return []byte(`null`), "", nil
+	}
+	e.srv.SQS.Fault = func(op string, n int) *awsfake.Fault {
+		mu.Lock()
+		defer mu.Unlock()
+		if dead {
+			return gone
+		}
+		return nil
+	}
+	sink := &LambdaSink{API: e.lambda, Function: "fwd", Backoff: noSleep}
+	if _, err := Run(context.Background(), e.config(sink)); err == nil {
+		t.Fatal("the killed run reports success")
+	}
+	if killedAt < 0 {
+		t.Fatal("the run never reached the kill")
+	}
+	mu.Lock()
+	dead = false
+	mu.Unlock()
+	e.clock.Advance(11 * time.Minute) // past any visibility timeout left
+	sum2, err := Run(context.Background(), e.config(sink))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[int]int{}
+	for _, inv := range e.srv.Lambda.Invocations() {
+		count[decodeN(t, inv.Payload)]++
+	}
+	for i := range total {
+		want := 1
+		if i == killedAt {
+			want = 2
+		}
+		if count[i] != want {
+			t.Errorf("payload %d ran %d times, want %d", i, count[i], want)
+		}
+	}
+	if left := e.srv.SQS.Bodies(queueURL); len(left) != 0 {
+		t.Errorf("%d messages left", len(left))
+	}
+	if sum2.Replayed != total-k {
+		t.Errorf("second run replayed %d, want the %d the first did not delete", sum2.Replayed, total-k)
 	}
 }
 
