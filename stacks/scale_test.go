@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -170,7 +171,15 @@ func TestOrgPlanGrowsByOneMemberAtATime(t *testing.T) {
 	if member == 0 || large[0] == 0 {
 		t.Fatalf("nothing planned: %v", large)
 	}
-	t.Logf("central %d resources, each member %d", large[0], member)
+	// docs/scale.md quotes both counts.
+	doc, err := os.ReadFile(filepath.Join(moduleRoot(t), "docs", "scale.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("`Pulumi.central.yaml` (%d resources) and real member stacks (%d resources each)", large[0], member)
+	if !strings.Contains(strings.Join(strings.Fields(string(doc)), " "), want) {
+		t.Errorf("docs/scale.md does not say %q", want)
+	}
 }
 
 // TestScaleMembersAreDistinctStacks: the members the scale evidence plans

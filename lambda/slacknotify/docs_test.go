@@ -14,7 +14,7 @@ func fencedAfter(t *testing.T, doc, marker string) string {
 	t.Helper()
 	i := strings.Index(doc, marker)
 	if i < 0 {
-		t.Fatalf("docs/alarms.md has no %q", marker)
+		t.Fatalf("the document has no %q", marker)
 	}
 	rest := doc[i+len(marker):]
 	a := strings.Index(rest, "```\n")
@@ -42,5 +42,20 @@ func TestDocsInsightsExample(t *testing.T) {
 	want := BuildInsightsQuery(flowlog.DefaultFields(), pattern).Text
 	if got := fencedAfter(t, doc, "<!-- checked: insights-example -->"); got != want {
 		t.Errorf("docs/alarms.md's Logs Insights example is stale; the function builds:\n%s", want)
+	}
+}
+
+// TestOperationsQueryParsesTheDefaultFormat keeps the first line of the
+// Logs Insights query docs/operations.md shows for the default format equal
+// to the parse clause built from the field catalog.
+func TestOperationsQueryParsesTheDefaultFormat(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	query := fencedAfter(t, string(b), "<!-- checked: operations-parse -->")
+	want, _, _ := strings.Cut(BuildInsightsQuery(flowlog.DefaultFields(), "").Text, "\n")
+	if got, _, _ := strings.Cut(query, "\n"); got != want {
+		t.Errorf("docs/operations.md's default-format query parses\n%s\nthe catalog gives\n%s", got, want)
 	}
 }

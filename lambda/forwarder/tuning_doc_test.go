@@ -1,0 +1,37 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/docgen"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+)
+
+// TestTuningTableIsTrue holds docs/operations.md's table of the forwarder's
+// environment variables to LoadConfig: defaults, ranges, values.
+func TestTuningTableIsTrue(t *testing.T) {
+	md, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := docgen.TuningTable(string(md), "**Forwarder**")
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(env map[string]string) (any, error) {
+		vars := map[string]string{
+			EnvDeliveryStream:     "s",
+			EnvFlowLogFormat:      flowlog.LogFormat(flowlog.DefaultFields()),
+			EnvDeadLetterQueueURL: testQueueURL,
+		}
+		for k, v := range env {
+			vars[k] = v
+		}
+		return LoadConfig(func(k string) string { return vars[k] })
+	}
+	for _, err := range docgen.CheckTuning(rows, load) {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/docgen"
+	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
+)
+
+// TestTuningTableIsTrue holds docs/operations.md's table of the indexer's
+// environment variables to LoadConfig: defaults, ranges, values.
+func TestTuningTableIsTrue(t *testing.T) {
+	md, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := docgen.TuningTable(string(md), "**Indexer**")
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(env map[string]string) (any, error) {
+		vars := map[string]string{
+			EnvEndpoint:           "https://vpc-flowlogs-abc.us-east-1.es.amazonaws.com",
+			EnvFlowLogFormat:      flowlog.LogFormat(flowlog.DefaultFields()),
+			EnvDeadLetterQueueURL: "https://sqs.us-east-1.amazonaws.com/123456789012/rejects",
+			EnvRegion:             "us-east-1",
+		}
+		for k, v := range env {
+			vars[k] = v
+		}
+		return LoadConfig(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+	}
+	for _, err := range docgen.CheckTuning(rows, load) {
+		t.Error(err)
+	}
+}
