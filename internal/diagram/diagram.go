@@ -233,7 +233,7 @@ var componentArch = map[string]string{
 var envEdges = map[string]string{
 	"DELIVERY_STREAM_NAME":  "PutRecordBatch",
 	"OPENSEARCH_ENDPOINT":   "HTTPS, SigV4",
-	"DEAD_LETTER_QUEUE_URL": "rejected documents",
+	"DEAD_LETTER_QUEUE_URL": "dead letters",
 }
 
 // Build draws the graph of a mocked run.
