@@ -31,14 +31,7 @@ func TestReadmeDetectionExamplePlans(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(rest[a+len("```yaml\n"):b]), &example); err != nil {
 		t.Fatalf("the example is not YAML: %v", err)
 	}
-	cmds, err := QuickStartCommands(readme)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, _, err := QuickStart(root, cmds)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := quickStart(t, readme)
 	for k, v := range example {
 		if !strings.HasPrefix(k, s.Project+":") {
 			t.Errorf("key %q is not a key of the %s project", k, s.Project)
@@ -88,4 +81,19 @@ func TestReadmeDetectionExamplePlans(t *testing.T) {
 	if raw != `REJECT -"172.31."` {
 		t.Errorf("the raw rule's metric filter pattern is %q", raw)
 	}
+}
+
+// quickStart replays the quick start of readme (see QuickStart) and returns
+// its stack config and the commands seen.
+func quickStart(t *testing.T, readme string) (*StackConfig, []string) {
+	t.Helper()
+	cmds, err := QuickStartCommands(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, seen, err := QuickStart(root, cmds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, seen
 }

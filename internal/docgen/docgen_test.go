@@ -42,14 +42,7 @@ func TestGeneratedBlocksAreFresh(t *testing.T) {
 // init` and `pulumi config set` lines) into a scratch stack file and plans
 // it offline: it must validate and break no rule.
 func TestQuickStartPlans(t *testing.T) {
-	cmds, err := QuickStartCommands(read(t, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, seen, err := QuickStart(root, cmds)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, seen := quickStart(t, read(t, "README.md"))
 	for _, want := range []string{"pulumi login", "pulumi stack", "pulumi config", "pulumi up"} {
 		if !strings.Contains(strings.Join(seen, "\n"), want) {
 			t.Errorf("the quick start has no `%s`", want)
@@ -77,14 +70,7 @@ func TestQuickStartPlans(t *testing.T) {
 // TestShippedStacksAreListed: every Pulumi.<stack>.yaml of the repository
 // (but one the quick start wrote in this clone) is in ShippedStacks.
 func TestShippedStacksAreListed(t *testing.T) {
-	cmds, err := QuickStartCommands(read(t, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, _, err := QuickStart(root, cmds)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := quickStart(t, read(t, "README.md"))
 	files, err := filepath.Glob(filepath.Join(root, "Pulumi.*.yaml"))
 	if err != nil {
 		t.Fatal(err)

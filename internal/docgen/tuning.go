@@ -2,6 +2,8 @@ package docgen
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -13,6 +15,21 @@ import (
 // docs/operations.md ("Tuning the functions"): the variable, its documented
 // default and its documented range.
 type TuningRow struct{ Var, Default, Range string }
+
+// CheckOperationsTuning checks the table under label in root's
+// docs/operations.md against load (see CheckTuning): the test each function
+// runs on its own table.
+func CheckOperationsTuning(root, label string, load func(env map[string]string) (any, error)) []error {
+	md, err := os.ReadFile(filepath.Join(root, "docs", "operations.md"))
+	if err != nil {
+		return []error{err}
+	}
+	rows, err := TuningTable(string(md), label)
+	if err != nil {
+		return []error{fmt.Errorf("docs/operations.md: %w", err)}
+	}
+	return CheckTuning(rows, load)
+}
 
 // TuningTable returns the rows of the first table after the line that
 // starts with label (e.g. "**Forwarder**") in markdown.

@@ -146,14 +146,7 @@ func TestQuickStartCatchesAnInvalidStack(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			readme := "## Quick start\n```sh\npulumi stack init scratch\npulumi config set aws:region us-east-1\n" + lines + "```\n"
-			cmds, err := QuickStartCommands(readme)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, _, err := QuickStart(root, cmds)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, _ := quickStart(t, readme)
 			cfg, err := s.WriteAndLoad(root, t.TempDir())
 			if err != nil {
 				t.Fatal(err)

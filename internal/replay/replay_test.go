@@ -143,15 +143,7 @@ func TestCrashThenSecondRunReplaysEachOnce(t *testing.T) {
 	if sum1.Replayed != k {
 		t.Errorf("first run replayed %d, want %d", sum1.Replayed, k)
 	}
-	e.clock.Advance(11 * time.Minute) // past any visibility timeout left
-	sum2, err := Run(context.Background(), e.config(sink))
-	if err != nil {
-		t.Fatal(err)
-	}
-	count := map[int]int{}
-	for _, inv := range e.srv.Lambda.Invocations() {
-		count[decodeN(t, inv.Payload)]++
-	}
+	sum2, count := e.secondRun(t, sink)
 	for i := range total {
 		if count[i] != 1 {
 			t.Errorf("payload %d ran %d times, want exactly once", i, count[i])
@@ -209,15 +201,7 @@ func TestKilledThenSecondRunLosesNothing(t *testing.T) {
 	mu.Lock()
 	dead = false
 	mu.Unlock()
-	e.clock.Advance(11 * time.Minute) // past any visibility timeout left
-	sum2, err := Run(context.Background(), e.config(sink))
-	if err != nil {
-		t.Fatal(err)
-	}
-	count := map[int]int{}
-	for _, inv := range e.srv.Lambda.Invocations() {
-		count[decodeN(t, inv.Payload)]++
-	}
+	sum2, count := e.secondRun(t, sink)
 	for i := range total {
 		want := 1
 		if i == killedAt {
@@ -233,6 +217,22 @@ func TestKilledThenSecondRunLosesNothing(t *testing.T) {
 	if sum2.Replayed != total-k {
 		t.Errorf("second run replayed %d, want the %d the first did not delete", sum2.Replayed, total-k)
 	}
+}
+
+// secondRun runs again after every visibility timeout the first run left
+// has passed, and counts how often each payload ran in both runs.
+func (e *env) secondRun(t *testing.T, sink Sink) (Summary, map[int]int) {
+	t.Helper()
+	e.clock.Advance(11 * time.Minute)
+	sum, err := Run(context.Background(), e.config(sink))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[int]int{}
+	for _, inv := range e.srv.Lambda.Invocations() {
+		count[decodeN(t, inv.Payload)]++
+	}
+	return sum, count
 }
 
 // A failure every message would meet (the function does not exist) stops

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -12,14 +11,6 @@ import (
 // TestTuningTableIsTrue holds docs/operations.md's table of the forwarder's
 // environment variables to LoadConfig: defaults, ranges, values.
 func TestTuningTableIsTrue(t *testing.T) {
-	md, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := docgen.TuningTable(string(md), "**Forwarder**")
-	if err != nil {
-		t.Fatal(err)
-	}
 	load := func(env map[string]string) (any, error) {
 		vars := map[string]string{
 			EnvDeliveryStream:     "s",
@@ -31,7 +22,7 @@ func TestTuningTableIsTrue(t *testing.T) {
 		}
 		return LoadConfig(func(k string) string { return vars[k] })
 	}
-	for _, err := range docgen.CheckTuning(rows, load) {
+	for _, err := range docgen.CheckOperationsTuning(filepath.Join("..", ".."), "**Forwarder**", load) {
 		t.Error(err)
 	}
 }

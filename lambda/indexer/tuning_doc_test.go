@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -12,14 +11,6 @@ import (
 // TestTuningTableIsTrue holds docs/operations.md's table of the indexer's
 // environment variables to LoadConfig: defaults, ranges, values.
 func TestTuningTableIsTrue(t *testing.T) {
-	md, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := docgen.TuningTable(string(md), "**Indexer**")
-	if err != nil {
-		t.Fatal(err)
-	}
 	load := func(env map[string]string) (any, error) {
 		vars := map[string]string{
 			EnvEndpoint:           "https://vpc-flowlogs-abc.us-east-1.es.amazonaws.com",
@@ -32,7 +23,7 @@ func TestTuningTableIsTrue(t *testing.T) {
 		}
 		return LoadConfig(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	}
-	for _, err := range docgen.CheckTuning(rows, load) {
+	for _, err := range docgen.CheckOperationsTuning(filepath.Join("..", ".."), "**Indexer**", load) {
 		t.Error(err)
 	}
 }

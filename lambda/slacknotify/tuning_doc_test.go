@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -11,14 +10,6 @@ import (
 // TestTuningTableIsTrue holds docs/operations.md's table of the Slack
 // notifier's environment variables to LoadConfig: defaults, ranges, values.
 func TestTuningTableIsTrue(t *testing.T) {
-	md, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := docgen.TuningTable(string(md), "**Slack notifier**")
-	if err != nil {
-		t.Fatal(err)
-	}
 	load := func(env map[string]string) (any, error) {
 		vars := map[string]string{
 			EnvWebhookSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-webhook-AbCdEf",
@@ -29,7 +20,7 @@ func TestTuningTableIsTrue(t *testing.T) {
 		}
 		return LoadConfig(func(k string) string { return vars[k] })
 	}
-	for _, err := range docgen.CheckTuning(rows, load) {
+	for _, err := range docgen.CheckOperationsTuning(filepath.Join("..", ".."), "**Slack notifier**", load) {
 		t.Error(err)
 	}
 }
