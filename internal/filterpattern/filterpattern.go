@@ -58,8 +58,15 @@
 //
 //   - `{ SELECTOR OP VALUE }`, combined with && and || (&& binds tighter; ()
 //     group). A selector starts at the root `$` with a property and goes on
-//     with `.name` (letters, digits, '-', '_') and `[index]`:
-//     `$.users[0].email`, `$.coordinates[0][1]`.
+//     with `.name` (letters, digits, '-', '_'), `.['name']` (any other
+//     name: `$.['cluster.name']`) and `[index]`: `$.users[0].email`,
+//     `$.coordinates[0][1]`.
+//   - Wildcards: `[*]` selects every element of an array and `.*` every
+//     property of an object (`$.arrayKey[*]`, `$.*`, `$.users[*].id`). "You
+//     can only use up to one wildcard selector in a property selector, and
+//     up to three wildcard selectors in a filter pattern with compound
+//     expressions": Parse refuses a second wildcard in one selector and a
+//     fourth in one pattern.
 //   - Tests: `= / !=` a string (quoted, or unquoted with leading/trailing
 //     `*` wildcards: `123.123.*`), `= != < <= > >=` a number (`10e-3`,
 //     `+1000`, `55.5`), `= / !=` a `%regex%`, `= *` (any value), `IS NULL`,
@@ -122,6 +129,14 @@
 //     blanks included); a %regex% cannot be mixed with terms; a term takes
 //     one prefix ('?-x' is an error); "?" terms combine with plain and "-"
 //     terms as described above (all plain terms, no "-" term, one "?" term).
+//   - JSON wildcards: the guide says a wildcard selects "any array element
+//     or any JSON object field" and shows only matches. A wildcard
+//     selector passes a test when at least one selected value passes it
+//     (so `$.a[*] != "x"` holds when some element is not "x"), and NOT
+//     EXISTS when it selects nothing. `.*` selects nothing in an array and
+//     `[*]` nothing in an object. A bracket-quoted name is written
+//     `.['name']` as in the guide (`$.a['b']` and double quotes are
+//     refused); it may hold any character but a single quote.
 //   - JSON patterns: keywords (IS, NULL, TRUE, FALSE, NOT, EXISTS) are upper
 //     case; `= *` matches a string, number or boolean but not null, arrays or
 //     objects; `!= *` matches nothing; a %regex% tests strings only; numbers
@@ -619,6 +634,7 @@ type parser struct {
 	src      string
 	pos      int
 	nRegex   int
+	nWild    int    // JSON wildcard selectors ('.*', '[*]') so far
 	slotName string // field tested by the slot being parsed
 }
 

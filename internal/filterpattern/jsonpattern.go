@@ -36,35 +36,72 @@ func (n jsonAnd) evalJSON(doc any) bool {
 	return true
 }
 
-// selStep is one step of a selector: `.name` or `[index]`.
+// stepKind is the kind of one selector step.
+type stepKind int
+
+const (
+	stepName     stepKind = iota // .name or .['name']
+	stepIndex                    // [index]
+	stepAnyElem                  // [*]: every element of an array
+	stepAnyField                 // .*: every property of an object
+)
+
+// selStep is one step of a selector.
 type selStep struct {
-	name  string
-	index int // when name == ""
+	kind  stepKind
+	name  string // stepName
+	index int    // stepIndex
 }
 
-// resolve follows the selector from the root. found is false when a step
-// names a property or element that does not exist (or the value is not an
-// object / array).
-func resolve(doc any, sel []selStep) (v any, found bool) {
-	v = doc
+// maxSelectorWildcards and maxPatternWildcards are the documented wildcard
+// quotas: "You can only use up to one wildcard selector in a property
+// selector, and up to three wildcard selectors in a filter pattern with
+// compound expressions"
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/matching-terms-json-log-events.html).
+const (
+	maxSelectorWildcards = 1
+	maxPatternWildcards  = 3
+)
+
+// resolve follows the selector from the root and returns every value it
+// selects: at most one for a selector without a wildcard, any number for
+// one with `[*]` or `.*`. A step that names a property or element that does
+// not exist (or meets a value that is not an object / array) selects
+// nothing.
+func resolve(doc any, sel []selStep) []any {
+	vals := []any{doc}
 	for _, s := range sel {
-		if s.name != "" {
-			obj, ok := v.(map[string]any)
-			if !ok {
-				return nil, false
+		var next []any
+		for _, v := range vals {
+			switch s.kind {
+			case stepName:
+				if obj, ok := v.(map[string]any); ok {
+					if w, ok := obj[s.name]; ok {
+						next = append(next, w)
+					}
+				}
+			case stepIndex:
+				if arr, ok := v.([]any); ok && s.index < len(arr) {
+					next = append(next, arr[s.index])
+				}
+			case stepAnyElem:
+				if arr, ok := v.([]any); ok {
+					next = append(next, arr...)
+				}
+			case stepAnyField:
+				if obj, ok := v.(map[string]any); ok {
+					for _, w := range obj {
+						next = append(next, w)
+					}
+				}
 			}
-			if v, ok = obj[s.name]; !ok {
-				return nil, false
-			}
-			continue
 		}
-		arr, ok := v.([]any)
-		if !ok || s.index >= len(arr) {
-			return nil, false
+		if len(next) == 0 {
+			return nil
 		}
-		v = arr[s.index]
+		vals = next
 	}
-	return v, true
+	return vals
 }
 
 type jsonTest int
@@ -89,14 +126,25 @@ type jsonCond struct {
 	re   *regexp.Regexp
 }
 
+// evalJSON applies the test to the values the selector selects. NOT EXISTS
+// holds when the selector selects nothing; any other test holds when at
+// least one selected value passes it (a wildcard selector "select[s] any
+// array element or any JSON object field").
 func (c *jsonCond) evalJSON(doc any) bool {
-	v, found := resolve(doc, c.sel)
+	vals := resolve(doc, c.sel)
 	if c.test == testNotExists {
-		return !found
+		return len(vals) == 0
 	}
-	if !found {
-		return false
+	for _, v := range vals {
+		if c.testValue(v) {
+			return true
+		}
 	}
+	return false
+}
+
+// testValue applies the test to one selected value.
+func (c *jsonCond) testValue(v any) bool {
 	switch c.test {
 	case testNull:
 		return v == nil
@@ -146,7 +194,10 @@ func matchJSON(n jsonNode, line string) bool {
 //	or       := and ('||' and)*
 //	and      := primary ('&&' primary)*
 //	primary  := '(' or ')' | selector test
-//	selector := '$' ('.' name | '[' digits ']')+     (first step a name)
+//	selector := '$' step+                 (the first step a '.' step)
+//	step     := '.' name | '.' '[' "'" chars "'" ']' | '.' '*'
+//	         |  '[' digits ']' | '[' '*' ']'
+//	(at most one wildcard, '.*' or '[*]', per selector; at most three per pattern)
 //	test     := op value | 'IS' ('NULL' | 'TRUE' | 'FALSE') | 'NOT' 'EXISTS'
 func (ps *parser) parseJSONPattern() (*Pattern, error) {
 	open := ps.pos
@@ -211,30 +262,74 @@ func (ps *parser) selector() ([]selStep, error) {
 	}
 	ps.pos++
 	var sel []selStep
+	wildcards := 0
+	wildcard := func(at int) error {
+		wildcards++
+		if wildcards > maxSelectorWildcards {
+			return ps.errorf(at, "a selector may hold at most %d wildcard ('.*' or '[*]'); this is its second", maxSelectorWildcards)
+		}
+		ps.nWild++
+		if ps.nWild > maxPatternWildcards {
+			return ps.errorf(at, "a JSON pattern may hold at most %d wildcard selectors ('.*' or '[*]'); this is the %s", maxPatternWildcards, ordinal(ps.nWild))
+		}
+		return nil
+	}
 	for {
 		switch ps.peek() {
 		case '.':
+			dot := ps.pos
 			ps.pos++
+			switch ps.peek() {
+			case '*':
+				if err := wildcard(dot); err != nil {
+					return nil, err
+				}
+				ps.pos++
+				sel = append(sel, selStep{kind: stepAnyField})
+				continue
+			case '[':
+				name, err := ps.bracketName()
+				if err != nil {
+					return nil, err
+				}
+				sel = append(sel, selStep{kind: stepName, name: name})
+				continue
+			}
 			start := ps.pos
 			for ps.pos < len(ps.src) && isSelectorNameByte(ps.src[ps.pos]) {
 				ps.pos++
 			}
 			if ps.pos == start {
-				return nil, ps.errorf(ps.pos, "expected a property name after '.', found %s (names may contain letters, digits, '-' and '_')", ps.found(ps.pos))
+				return nil, ps.errorf(ps.pos, "expected a property name, '*' or ['name'] after '.', found %s (names may contain letters, digits, '-' and '_'; put other names in brackets and single quotes, as in $.['cluster.name'])", ps.found(ps.pos))
 			}
-			sel = append(sel, selStep{name: ps.src[start:ps.pos]})
+			sel = append(sel, selStep{kind: stepName, name: ps.src[start:ps.pos]})
 		case '[':
 			if len(sel) == 0 {
-				return nil, ps.errorf(ps.pos, "an array index must follow a property, as in $.users[0]")
+				return nil, ps.errorf(ps.pos, "an array index or [*] must follow a property, as in $.users[0] or $.users[*]")
 			}
 			open := ps.pos
 			ps.pos++
+			if ps.peek() == '*' {
+				if err := wildcard(open); err != nil {
+					return nil, err
+				}
+				ps.pos++
+				if ps.peek() != ']' {
+					return nil, ps.errorf(ps.pos, "expected ']' to close the '[' at column %d, found %s", ps.column(open), ps.found(ps.pos))
+				}
+				ps.pos++
+				sel = append(sel, selStep{kind: stepAnyElem})
+				continue
+			}
+			if ps.peek() == '\'' {
+				return nil, ps.errorf(open, "a quoted property name follows a '.', as in $.['cluster.name']")
+			}
 			start := ps.pos
 			for ps.pos < len(ps.src) && '0' <= ps.src[ps.pos] && ps.src[ps.pos] <= '9' {
 				ps.pos++
 			}
 			if ps.pos == start {
-				return nil, ps.errorf(ps.pos, "expected an array index (digits) after '[', found %s", ps.found(ps.pos))
+				return nil, ps.errorf(ps.pos, "expected an array index (digits) or '*' after '[', found %s", ps.found(ps.pos))
 			}
 			idx, err := strconv.Atoi(ps.src[start:ps.pos])
 			if err != nil {
@@ -244,7 +339,7 @@ func (ps *parser) selector() ([]selStep, error) {
 				return nil, ps.errorf(ps.pos, "expected ']' to close the '[' at column %d, found %s", ps.column(open), ps.found(ps.pos))
 			}
 			ps.pos++
-			sel = append(sel, selStep{index: idx})
+			sel = append(sel, selStep{kind: stepIndex, index: idx})
 		default:
 			if len(sel) == 0 {
 				return nil, ps.errorf(ps.pos, "expected '.' and a property name after '$', found %s", ps.found(ps.pos))
@@ -252,6 +347,48 @@ func (ps *parser) selector() ([]selStep, error) {
 			return sel, nil
 		}
 	}
+}
+
+// bracketName reads a bracket-quoted property name, `['cluster.name']`, at
+// ps.pos (the '['): "If the JSON property contains a period ("."), then the
+// bracket notation may be used to select that property"
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/matching-terms-json-log-events.html).
+func (ps *parser) bracketName() (string, error) {
+	open := ps.pos
+	ps.pos++
+	if ps.peek() != '\'' {
+		return "", ps.errorf(ps.pos, "expected a property name in single quotes after '.[', as in $.['cluster.name'], found %s", ps.found(ps.pos))
+	}
+	ps.pos++
+	end := strings.IndexByte(ps.src[ps.pos:], '\'')
+	if end < 0 {
+		return "", ps.errorf(ps.pos-1, "unterminated property name: no closing \"'\"")
+	}
+	name := ps.src[ps.pos : ps.pos+end]
+	if name == "" {
+		return "", ps.errorf(ps.pos-1, "empty property name ''")
+	}
+	ps.pos += end + 1
+	if ps.peek() != ']' {
+		return "", ps.errorf(ps.pos, "expected ']' to close the '[' at column %d, found %s", ps.column(open), ps.found(ps.pos))
+	}
+	ps.pos++
+	return name, nil
+}
+
+// ordinal spells 4 as "4th".
+func ordinal(n int) string {
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+		return strconv.Itoa(n) + "th"
+	case n%10 == 1:
+		return strconv.Itoa(n) + "st"
+	case n%10 == 2:
+		return strconv.Itoa(n) + "nd"
+	case n%10 == 3:
+		return strconv.Itoa(n) + "rd"
+	}
+	return strconv.Itoa(n) + "th"
 }
 
 // keyword consumes word (upper case, followed by a non-name character).

@@ -242,6 +242,10 @@ func TestDocJSONExamples(t *testing.T) {
 		{`{ ($.user.id = 2 && $.users[0].email = "nonmatch") || $.actions[2] = "GET" }`, KindJSON, cev, []bool{false}},
 		{`{ $.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = nonmatch && $.actions[2] = nomatch }`, KindJSON, cev, []bool{true}},
 		{`{ ($.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = nonmatch) && $.actions[2] = nomatch }`, KindJSON, cev, []bool{false}},
+		// The current page writes "nonmatch" in quotes, with the same outcomes
+		// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/matching-terms-json-log-events.html).
+		{`{ $.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = "nonmatch" && $.actions[2] = "nonmatch" }`, KindJSON, cev, []bool{true}},
+		{`{ ($.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = "nonmatch") && $.actions[2] = "nonmatch" }`, KindJSON, cev, []bool{false}},
 		{`{ $.coordinates[2][0] = 7 }`, KindJSON, cev, []bool{true}},
 		// "both {$.users = 1} and {$.users != 1} will fail to match a log
 		// event where users is an array".
@@ -256,6 +260,104 @@ func TestDocJSONExamples(t *testing.T) {
 		// Publishing numerical values: { $.latency = * } selects events that
 		// carry a latency.
 		{`{ $.latency = * }`, KindJSON, []string{`{"latency": 120}`, `{"other": 1}`}, []bool{true, false}},
+	})
+}
+
+// The sample event of the current "Using filter patterns to match terms in
+// JSON log events" page
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/matching-terms-json-log-events.html):
+// the earlier event with "ThisFlag" replaced by "cluster.name".
+const docJSONEventCurrent = `{
+  "eventType": "UpdateTrail",
+  "sourceIPAddress": "111.111.111.111",
+  "arrayKey": [
+        "value",
+        "another value"
+  ],
+  "objectList": [
+       {
+         "name": "a",
+         "id": 1
+       },
+       {
+         "name": "b",
+         "id": 2
+       }
+  ],
+  "SomeObject": null,
+  "cluster.name": "c"
+}`
+
+// The examples of the current JSON page
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/matching-terms-json-log-events.html),
+// each against the page's sample event, which every one of them matches.
+// The page: "You can use the JSON wildcard to select any array element or
+// any JSON object field"; { $.arrayKey[*] = %val.{2}% } "matches the element
+// "value" in the array "arrayKey""; { $.* = %111\.111\.111\.1[0-9]{1,2}% }
+// "matches the element "111.111.111.111" in the property
+// "sourceIPAddress""; { $.['cluster.name'] = "c" } "matches a JSON property
+// with a period (.) in the key".
+func TestDocJSONCurrentExamples(t *testing.T) {
+	ev := []string{docJSONEventCurrent}
+	yes, no := []bool{true}, []bool{false}
+	runDocCases(t, []docCase{
+		{`{ $.eventType = "UpdateTrail" }`, KindJSON, ev, yes},
+		{`{ $.sourceIPAddress != 123.123.* }`, KindJSON, ev, yes},
+		{`{ $.arrayKey[0] = "value" }`, KindJSON, ev, yes},
+		{`{ $.eventType = %Trail% }`, KindJSON, ev, yes},
+		{`{ $.arrayKey[*] = %val.{2}% }`, KindJSON, ev, yes},
+		{`{ $.* = %111\.111\.111\.1[0-9]{1,2}% }`, KindJSON, ev, yes},
+		{`{ $.['cluster.name'] = "c" }`, KindJSON, ev, yes},
+		{`{ $.SomeObject IS NULL }`, KindJSON, ev, yes},
+		{`{ $.SomeOtherObject NOT EXISTS }`, KindJSON, ev, yes},
+		// Counterparts that must not match the same event.
+		{`{ $.eventType = %^Trail% }`, KindJSON, ev, no},
+		{`{ $.arrayKey[*] = %^val.{3}$% }`, KindJSON, ev, no},        // neither element is "val" and 3 more characters
+		{`{ $.* = %111\.111\.111\.2[0-9]{1,2}% }`, KindJSON, ev, no}, // no property holds such an address
+		{`{ $.['cluster.name'] = "d" }`, KindJSON, ev, no},
+		{`{ $.cluster.name = "c" }`, KindJSON, ev, no}, // the dotted form reads a property "cluster" holding "name"
+		// The page's sample events for the eventType example: "This pattern
+		// works with any JSON logs containing an eventType field, such as"
+		// these three; the pattern matches the third.
+		{`{ $.eventType = "UpdateTrail" }`, KindJSON, []string{
+			`{"eventType": "UserLogin", "userId": "123"}`,
+			`{"eventType": "ConfigUpdate", "component": "database"}`,
+			`{"eventType": "UpdateTrail", "source": "cloudtrail"}`,
+		}, []bool{false, false, true}},
+	})
+}
+
+// Wildcard semantics (the page is silent beyond "select any array element
+// or any JSON object field"): a wildcard selector passes a test when any
+// selected value passes it, and NOT EXISTS when it selects nothing.
+func TestJSONWildcardSemantics(t *testing.T) {
+	runMatchCases(t, []matchCase{
+		{"any element", `{ $.a[*] = "y" }`, `{"a":["x","y"]}`, true},
+		{"no element", `{ $.a[*] = "z" }`, `{"a":["x","y"]}`, false},
+		{"empty array", `{ $.a[*] = * }`, `{"a":[]}`, false},
+		{"not an array", `{ $.a[*] = "x" }`, `{"a":"x"}`, false},
+		{"object is not an array", `{ $.a[*] = "x" }`, `{"a":{"k":"x"}}`, false},
+		{"!= any element", `{ $.a[*] != "x" }`, `{"a":["x","y"]}`, true},
+		{"!= every element equal", `{ $.a[*] != "x" }`, `{"a":["x","x"]}`, false},
+		{"element property", `{ $.users[*].id = 3 }`, docCompoundEvent, true},
+		{"element property, none", `{ $.users[*].id = 1 }`, docCompoundEvent, false},
+		{"nested array element", `{ $.coordinates[*][0] = 7 }`, docCompoundEvent, true},
+		{"wildcard then index", `{ $.coordinates[1][*] = 6 }`, docCompoundEvent, true},
+		{"root fields", `{ $.* = "GET" }`, docCompoundEvent, false}, // "GET" is inside an array
+		{"field of a property", `{ $.user.* = "John.Stiles@example.com" }`, docCompoundEvent, true},
+		{"field wildcard then name", `{ $.*.id = 1 }`, docCompoundEvent, true},
+		{"field wildcard on an array", `{ $.actions.* = "GET" }`, docCompoundEvent, false},
+		{"numeric", `{ $.a[*] > 10 }`, `{"a":[1,"20",30]}`, true},
+		{"numeric, only a string above", `{ $.a[*] > 10 }`, `{"a":[1,"20"]}`, false},
+		{"is null", `{ $.* IS NULL }`, `{"a":1,"b":null}`, true},
+		{"is true", `{ $.flags[*] IS TRUE }`, `{"flags":[false,true]}`, true},
+		{"not exists, nothing selected", `{ $.a[*].b NOT EXISTS }`, `{"a":[{"c":1}]}`, true},
+		{"not exists, one selected", `{ $.a[*].b NOT EXISTS }`, `{"a":[{"c":1},{"b":1}]}`, false},
+		{"three wildcards", `{ $.a[*] = 1 || $.b[*] = 2 || $.* = 3 }`, `{"c":3}`, true},
+		{"bracket name", `{ $.['a.b'].c = 1 }`, `{"a.b":{"c":1}}`, true},
+		{"bracket name with blanks and symbols", `{ $.['x y@z'] = 1 }`, `{"x y@z":1}`, true},
+		{"bracket name then wildcard", `{ $.['a.b'][*] = 2 }`, `{"a.b":[1,2]}`, true},
+		{"plain name in brackets", `{ $.['a'] = 1 }`, `{"a":1}`, true},
 	})
 }
 
@@ -365,9 +467,23 @@ func TestSyntaxErrorsOfEveryKind(t *testing.T) {
 		{"unclosed json", `{ $.a = 1`, 10, "expected '}' to close the '{' at column 1"},
 		{"no selector", `{ a = 1 }`, 3, "expected a selector starting with '$'"},
 		{"bare dollar", `{ $ = 1 }`, 4, "expected '.' and a property name after '$'"},
-		{"index first", `{ $[0] = 1 }`, 4, "an array index must follow a property"},
-		{"empty name", `{ $.= 1 }`, 5, "expected a property name after '.'"},
-		{"bad index", `{ $.a[x] = 1 }`, 7, "expected an array index"},
+		{"index first", `{ $[0] = 1 }`, 4, "an array index or [*] must follow a property"},
+		{"wildcard index first", `{ $[*] = 1 }`, 4, "an array index or [*] must follow a property"},
+		{"empty name", `{ $.= 1 }`, 5, "expected a property name, '*' or ['name'] after '.'"},
+		{"symbol in a name after bracket names", `{ $.cluster.name.x.y.z = 1 && $.a.b = 2 && $.['a.b'] = 3 && $.a% = 4 }`, 64, "expected a comparison operator"},
+		{"bad index", `{ $.a[x] = 1 }`, 7, "expected an array index (digits) or '*' after '['"},
+		// Wildcards and bracket-quoted names
+		// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/matching-terms-json-log-events.html).
+		{"unclosed wildcard index", `{ $.a[* = 1 }`, 8, "expected ']' to close the '[' at column 6"},
+		{"two wildcards in a selector", `{ $.a[*].* = 1 }`, 9, "a selector may hold at most 1 wildcard ('.*' or '[*]'); this is its second"},
+		{"two array wildcards in a selector", `{ $.a[*][*] = 1 }`, 9, "a selector may hold at most 1 wildcard"},
+		{"two field wildcards in a selector", `{ $.*.* = 1 }`, 6, "a selector may hold at most 1 wildcard"},
+		{"four wildcards in a pattern", `{ $.a[*] = 1 || $.b[*] = 2 || $.* = 3 || $.c.* = 4 }`, 45, "a JSON pattern may hold at most 3 wildcard selectors ('.*' or '[*]'); this is the 4th"},
+		{"bracket name without dot", `{ $.a['b.c'] = 1 }`, 6, "a quoted property name follows a '.', as in $.['cluster.name']"},
+		{"bracket name double quotes", `{ $.["b.c"] = 1 }`, 6, "expected a property name in single quotes after '.['"},
+		{"bracket name unterminated", `{ $.['b.c = 1 }`, 6, "unterminated property name"},
+		{"bracket name empty", `{ $.[''] = 1 }`, 6, "empty property name"},
+		{"bracket name unclosed", `{ $.['b.c' = 1 }`, 11, "expected ']' to close the '[' at column 5"},
 		{"unclosed index", `{ $.a[1 = 1 }`, 8, "expected ']' to close the '[' at column 6"},
 		{"missing operator", `{ $.a 1 }`, 7, "expected a comparison operator"},
 		{"relational string", `{ $.a > abc }`, 9, `operator ">" needs a number, found "abc"`},
