@@ -46,9 +46,17 @@
 //     with another character is a syntax error.
 //   - A term matches an event that contains it anywhere, case sensitively
 //     (`ERROR` matches "Exiting with ERRORCODE: -1"). Every plain term must
-//     occur; a term prefixed with '-' must not occur; of the terms prefixed
-//     with '?' at least one must occur. Blanks separate terms and may follow
-//     a prefix (the guide writes `"ERROR" - "Exiting"`).
+//     occur; a term prefixed with '-' must not occur. Of the terms prefixed
+//     with '?' at least one must occur when they are the only terms; next
+//     to a plain or '-' term they are ignored: "If you combine "?" with
+//     other filter patterns, all question mark terms will be ignored", so
+//     `?ERROR ?ARGUMENTS REQUEST` matches "[INFO] REQUEST FAILED" (the
+//     guide's single-page revision; the current unstructured sub-page drops
+//     the note without saying otherwise). [Pattern.IgnoredOptionalTerms]
+//     names such terms. Blanks separate terms and may follow a prefix (the
+//     guide writes `"ERROR" - "Exiting"`).
+//   - A quoted term of blanks only is found in every event: the guide's
+//     "match everything" example is `" "`, which "returns all log events".
 //   - `%regex%` alone is a regular-expression pattern, searched for anywhere
 //     in the event.
 //   - The empty (or blank) pattern matches every event, as for subscription
@@ -127,8 +135,7 @@
 //
 //   - Term patterns: a quoted term is one phrase (it must occur as written,
 //     blanks included); a %regex% cannot be mixed with terms; a term takes
-//     one prefix ('?-x' is an error); "?" terms combine with plain and "-"
-//     terms as described above (all plain terms, no "-" term, one "?" term).
+//     one prefix ('?-x' is an error).
 //   - JSON wildcards: the guide says a wildcard selects "any array element
 //     or any JSON object field" and shows only matches. A wildcard
 //     selector passes a test when at least one selected value passes it

@@ -2,6 +2,7 @@ package filterpattern
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -106,7 +107,61 @@ func TestDocUnstructuredExamples(t *testing.T) {
 		{`"INTERNAL SERVER ERROR"`, KindTerms, events, []bool{false, false, false, false, true, false}},
 		// A phrase matches only as written: the words in another order do not.
 		{`"SERVER INTERNAL ERROR"`, KindTerms, events, []bool{false, false, false, false, false, false}},
+		// "?ERROR ?ARGUMENTS" matches [ERROR 400], [ERROR 419] and
+		// "[INFO] INVALID ARGUMENTS PROVIDED" (current page).
+		{`?ERROR ?ARGUMENTS`, KindTerms, append(append([]string{}, events...), `[INFO] INVALID ARGUMENTS PROVIDED`), []bool{true, true, true, true, true, false, true}},
+		// "ERROR -ARGUMENTS" matches [ERROR 400] and [ERROR 401], not 419/420.
+		{`ERROR -ARGUMENTS`, KindTerms, events, []bool{true, true, false, false, true, false}},
+		// "Capture all log activity": `" "`.
+		{`" "`, KindTerms, append(append([]string{}, events...), `ERROR`, ``), []bool{true, true, true, true, true, true, true, true}},
 	})
+}
+
+// The note on "?" terms of the unstructured-events section of the guide's
+// single-page revision
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html):
+// "You cant' combine the question mark ("?") with other filter patterns,
+// such as include and exclude terms. If you combine "?" with other filter
+// patterns, all question mark terms will be ignored. For example, the
+// following filter pattern matches all events containing the word REQUEST,
+// but the question mark ("?") filter terms are ignored and have no effect.
+// ?ERROR ?ARGUMENTS REQUEST" with the matches "[INFO] REQUEST FAILED",
+// "[WARN] UNAUTHORIZED REQUEST", "[ERROR] 400 BAD REQUEST". The current
+// sub-page, matching-terms-unstructured-log-events.html, no longer carries
+// the note and says nothing else about mixing "?" with other terms.
+func TestDocOptionalTermsIgnored(t *testing.T) {
+	events := []string{
+		`[INFO] REQUEST FAILED`,
+		`[WARN] UNAUTHORIZED REQUEST`,
+		`[ERROR] 400 BAD REQUEST`,
+		`[ERROR 419] MISSING ARGUMENTS`, // no REQUEST
+	}
+	runDocCases(t, []docCase{
+		{`?ERROR ?ARGUMENTS REQUEST`, KindTerms, events, []bool{true, true, true, false}},
+		// "such as include and exclude terms": with -REQUEST the ? terms are
+		// ignored too.
+		{`?ERROR ?ARGUMENTS -REQUEST`, KindTerms, append(events, `[INFO] OK`), []bool{false, false, false, true, true}},
+	})
+	for _, tc := range []struct {
+		pattern string
+		want    []string
+	}{
+		{`?ERROR ?ARGUMENTS REQUEST`, []string{"ERROR", "ARGUMENTS"}},
+		{`?"10.0.0.155" -REJECT`, []string{"10.0.0.155"}},
+		{`?ERROR ?ARGUMENTS`, nil},
+		{`ERROR -ARGUMENTS`, nil},
+		{`%ERROR%`, nil},
+		{`{ $.a = 1 }`, nil},
+		{`[a, b]`, nil},
+	} {
+		if got := MustParse(tc.pattern).IgnoredOptionalTerms(); !slices.Equal(got, tc.want) {
+			t.Errorf("Parse(%q).IgnoredOptionalTerms() = %q, want %q", tc.pattern, got, tc.want)
+		}
+	}
+	var nilPattern *Pattern
+	if nilPattern.IgnoredOptionalTerms() != nil {
+		t.Error("nil Pattern: IgnoredOptionalTerms() != nil")
+	}
 }
 
 // "OR pattern matching in space-delimited filters". The guide says
@@ -400,10 +455,17 @@ func TestTermSemantics(t *testing.T) {
 		{"quoted phrase is one term", `"Failed to process"`, `Failed process to`, false},
 		{"quoted phrase", `"Failed to process"`, `x Failed to process y`, true},
 		{"quoted escape", `"say \"hi\""`, `they say "hi"`, true},
+		// "?" terms next to plain or "-" terms are ignored.
 		{"or with and", `REJECT ?"10.0.0.155" ?"10.0.0.156"`, `10.0.0.156 REJECT`, true},
 		{"or with and, and missing", `REJECT ?"10.0.0.155" ?"10.0.0.156"`, `10.0.0.156 ACCEPT`, false},
-		{"or with and, or missing", `REJECT ?"10.0.0.155" ?"10.0.0.156"`, `10.0.0.157 REJECT`, false},
+		{"or with and, or missing", `REJECT ?"10.0.0.155" ?"10.0.0.156"`, `10.0.0.157 REJECT`, true},
 		{"excluded or", `?A ?B -C`, `A C`, false},
+		{"excluded or, or missing", `?A ?B -C`, `X`, true},
+		{"or alone, none", `?A ?B`, `X`, false},
+		{"quoted blank", `" "`, `nospace`, true},
+		{"quoted blanks", "\"  \t \"", ``, true},
+		{"excluded quoted blank", `-" "`, `x`, false},
+		{"quoted blank among terms", `" " ERROR`, `WARN`, false},
 		{"only exclusions", `-ERROR -WARN`, `INFO ok`, true},
 		{"only exclusions, hit", `-ERROR -WARN`, `WARN ok`, false},
 		{"blank pattern", "  \t ", `anything`, true},

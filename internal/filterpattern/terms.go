@@ -8,9 +8,18 @@ import (
 // termPattern is a pattern over unstructured text.
 type termPattern struct {
 	all  []string       // plain terms: every one must occur
-	any  []string       // ?terms: at least one must occur (when there are any)
+	any  []string       // ?terms: at least one must occur, when they are the only terms
 	none []string       // -terms: none may occur
 	re   *regexp.Regexp // a standalone %regex%; the only element when set
+}
+
+// anyIgnored reports whether the ?terms are ignored: "If you combine "?"
+// with other filter patterns, all question mark terms will be ignored"
+// (the unstructured-events section of
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html,
+// which names include and exclude terms as such patterns).
+func (t *termPattern) anyIgnored() bool {
+	return len(t.any) > 0 && (len(t.all) > 0 || len(t.none) > 0)
 }
 
 func (t *termPattern) match(line string) bool {
@@ -30,7 +39,7 @@ func (t *termPattern) match(line string) bool {
 			return false
 		}
 	}
-	if len(t.any) == 0 {
+	if len(t.any) == 0 || t.anyIgnored() {
 		return true
 	}
 	for _, s := range t.any {
@@ -87,6 +96,14 @@ func (ps *parser) parseTermPattern() (*Pattern, error) {
 			if err != nil {
 				return nil, err
 			}
+			// "You can match everything in your log events with double
+			// quotation marks": the guide's example is `" "`, a quoted
+			// blank, which "returns all log events". A quoted term of
+			// blanks only is therefore the empty term, found in every
+			// event.
+			if strings.TrimLeft(s, " \t\n\r\v\f") == "" {
+				s = ""
+			}
 			text = s
 		case c == '%':
 			return nil, ps.errorf(at, "a regular expression must be the whole pattern; it cannot be combined with terms")
@@ -126,4 +143,16 @@ func (ps *parser) blankRun(at int) string {
 		end++
 	}
 	return ps.src[at:end]
+}
+
+// IgnoredOptionalTerms returns the ?terms of a term pattern that CloudWatch
+// Logs ignores because the pattern also holds plain or -terms ("If you
+// combine "?" with other filter patterns, all question mark terms will be
+// ignored"): `?ERROR ?ARGUMENTS REQUEST` matches every event containing
+// REQUEST. It returns nil for any other pattern.
+func (p *Pattern) IgnoredOptionalTerms() []string {
+	if p == nil || p.kind != KindTerms || p.terms == nil || !p.terms.anyIgnored() {
+		return nil
+	}
+	return append([]string(nil), p.terms.any...)
 }
