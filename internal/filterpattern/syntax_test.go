@@ -438,10 +438,16 @@ func TestFlowLogPatternKinds(t *testing.T) {
 		{`REJECT -"172.31."`, KindTerms, flows, []bool{false, false, false, false, false, false}},
 		{`REJECT -"172.31.9."`, KindTerms, flows, []bool{false, true, false, false, false, false}},
 		{`?"10.0.0.155" ?"198.51.100.7"`, KindTerms, flows, []bool{false, true, false, false, true, false}},
+		// ?terms next to another term are ignored: every REJECT record.
+		{`REJECT ?"10.0.0.155"`, KindTerms, flows, []bool{false, true, true, false, false, false}},
+		{`" "`, KindTerms, flows, []bool{true, true, true, true, true, true}},
 		{`%172\.31\.[0-9]+\.[0-9]+%`, KindTerms, flows, []bool{true, true, true, true, false, false}},
 		{`[]`, KindDelimited, flows, []bool{true, true, true, true, true, true}},
 		{`[...]`, KindDelimited, flows, []bool{true, true, true, true, true, true}},
 		{`[..., action = REJECT, logstatus]`, KindDelimited, flows, []bool{false, true, true, false, false, false}},
+		// What docs/alarms.md suggests instead of REJECT ?"a" ?"b".
+		{`[version, account_id, interface_id, srcaddr = "10.0.0.155" || srcaddr = "198.51.100.7", ..., action = "REJECT", log_status]`, KindDelimited,
+			append(append([]string{}, flows...), strings.Replace(flowBig, "ACCEPT", "REJECT", 1)), []bool{false, true, false, false, false, false, true}},
 		// Flow log lines are not JSON: a JSON pattern matches none of them.
 		{`{ $.action = "REJECT" }`, KindJSON, flows, []bool{false, false, false, false, false, false}},
 		// The empty pattern matches every event.

@@ -138,3 +138,41 @@ func TestRawRuleJSONPatternWarns(t *testing.T) {
 		t.Errorf("JSON-pattern warnings = %q, want one naming alarmRules[1].pattern", got)
 	}
 }
+
+// CloudWatch Logs ignores ?terms next to plain or -terms ("If you combine
+// "?" with other filter patterns, all question mark terms will be
+// ignored", https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html):
+// such a rule counts more than its author likely meant, which Load says in
+// a warning naming the ignored terms.
+func TestRawRuleMixedOptionalTermsWarn(t *testing.T) {
+	patterns := []string{
+		`?"10.0.0.155" ?"10.0.0.156"`,        // ?terms alone: no warning
+		`REJECT ?"10.0.0.155" ?"10.0.0.156"`, // warned
+		`?"10.0.0.155" -"172.31."`,           // warned: an exclusion counts too
+		`REJECT -"172.31."`,                  // no ?terms
+		`[..., action = REJECT, log_status]`, // not a term pattern
+	}
+	cfg, err := stackconfig.Load(getter(with(full, map[string]string{"alarmRules": rawRules(patterns...)})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range cfg.Warnings {
+		if strings.Contains(w, "?terms") {
+			got = append(got, w)
+		}
+	}
+	if len(got) != 2 {
+		t.Fatalf("?term warnings = %q, want two", got)
+	}
+	for i, want := range []struct{ key, terms string }{
+		{"alarmRules[1].pattern", `?"10.0.0.155" ?"10.0.0.156" has no effect`},
+		{"alarmRules[2].pattern", `?"10.0.0.155" has no effect`},
+	} {
+		for _, s := range []string{want.key, want.terms, "counts every record the other terms match"} {
+			if !strings.Contains(got[i], s) {
+				t.Errorf("warning %q, want it to contain %q", got[i], s)
+			}
+		}
+	}
+}

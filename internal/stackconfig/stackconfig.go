@@ -1136,6 +1136,12 @@ func (l *loader) alarmRules(fields []flowlog.Field) []AlarmRule {
 				if p.Kind() == filterpattern.KindJSON {
 					l.notes = append(l.notes, fmt.Sprintf("config %s is a JSON pattern, but VPC flow log records reach CloudWatch Logs as space-delimited text, which no JSON pattern matches: its metric filter will count nothing (use a term, regular-expression or [...] pattern)", Key(key+".pattern")))
 				}
+				// "If you combine "?" with other filter patterns, all
+				// question mark terms will be ignored"
+				// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html).
+				if ignored := p.IgnoredOptionalTerms(); len(ignored) > 0 {
+					l.notes = append(l.notes, fmt.Sprintf("config %s mixes ?terms with plain or -terms, and CloudWatch Logs ignores ?terms next to other terms: %s has no effect, so its metric filter counts every record the other terms match, not only those with one of the ?terms (to require one of several values, write one rule per value or a [...] pattern with ||)", Key(key+".pattern"), quotedTerms(ignored)))
+				}
 			}
 		}
 		if len(rj.Anomaly) > 0 && string(rj.Anomaly) != "null" {
@@ -1197,6 +1203,15 @@ func maxAlarmWindow(period int) int {
 		return 86400
 	}
 	return 604800
+}
+
+// quotedTerms renders ?terms as they would be written: ?"10.0.0.155" ?"x".
+func quotedTerms(terms []string) string {
+	q := make([]string, len(terms))
+	for i, t := range terms {
+		q[i] = "?" + strconv.Quote(t)
+	}
+	return strings.Join(q, " ")
 }
 
 // rawPatternAllowed says what a raw alarm-rule pattern may be.
