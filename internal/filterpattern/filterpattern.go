@@ -30,8 +30,12 @@
 //   - A space-delimited or JSON pattern holds at most 2 regular expressions;
 //     a regular-expression term pattern is one regular expression.
 //   - A regular expression may use only letters, digits, the symbols
-//     `: _ # = @ / ; , -` and the operators `^ $ ? [ ] { } | \ * + .`: no
-//     parentheses, no blanks, no multi-byte characters.
+//     `: _ # = @ / ; , -`, the operators `^ $ ? [ ] { } | \ * + .` and the
+//     blank: no parentheses, no tabs or other control characters, no
+//     multi-byte characters. The guide's symbol list has no blank, but its
+//     own example `%^starting|^initializing|^shutting down%` is documented
+//     to match "shutting down", so the blank is accepted. `\xhh` matches
+//     the other characters ("%\x28% matches (").
 //   - "There is a maximum of 5 filter patterns containing regex for each log
 //     group when creating metric filters or subscription filters": that limit
 //     spans patterns, so Parse cannot check it; [Pattern.Regexps] lets the
@@ -109,9 +113,10 @@
 //     compound expressions: () > && > ||.
 //   - A value between percent signs is a regular expression:
 //     `url=%/service/resource/[0-9]+$%`. It may use only the characters the
-//     doc allows (letters, digits, `: _ # = @ / ; , -` and the operators
-//     `^ $ ? [ ] { } | \ * + .`; no parentheses, no multi-byte characters),
-//     and a pattern may contain at most 2 regular expressions.
+//     doc allows (letters, digits, `: _ # = @ / ; , -`, the operators
+//     `^ $ ? [ ] { } | \ * + .` and the blank; no parentheses, no
+//     multi-byte characters), and a pattern may contain at most 2 regular
+//     expressions.
 //   - Matching is case sensitive.
 //   - A filter pattern may be at most 1024 characters long (the
 //     PutMetricFilter API limit).
@@ -190,7 +195,10 @@
 //     kept literally.
 //   - Regular expressions are searched for anywhere in the field (the doc's
 //     examples anchor explicitly with ^ and $) and are evaluated with Go's
-//     RE2 engine, which agrees with CloudWatch on the restricted syntax above.
+//     RE2 engine, which agrees with CloudWatch on the restricted syntax
+//     above; `{,n}` ("Either m or n can be omitted") is read as `{0,n}`,
+//     which RE2 would take literally. Every example of the regex page's
+//     "Usage of supported operators" is a test case (syntax_test.go).
 //   - Log lines are split on runs of ASCII whitespace (space, tab, CR, LF, VT,
 //     FF). A double quote or opening square bracket groups only at the start
 //     of a field, the field ends at the first matching closing character
@@ -960,11 +968,59 @@ func (ps *parser) quoted() (string, error) {
 }
 
 // regexAllowed lists the non-alphanumeric characters the doc permits in a
-// filter-pattern regular expression: the symbols `: _ # = @ / ; , -` and the
-// operators. The regex page's current list starts with ':'; older copies of
-// it leave ':' out
+// filter-pattern regular expression: the symbols `: _ # = @ / ; , -`, the
+// operators, and the blank. The regex page's current list starts with ':';
+// older copies of it leave ':' out. The list has no blank, but the page's
+// own example `%^starting|^initializing|^shutting down%` "can match ...
+// "shutting down"", so a blank (U+0020 only; not a tab or a newline) is
+// accepted
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/regex-expressions.html).
-const regexAllowed = `:_#=@/;,-^$?[]{}|\*+.`
+const regexAllowed = `:_#=@/;,-^$?[]{}|\*+. `
+
+// regexForGo rewrites a filter-pattern regular expression for Go's RE2
+// syntax: "Either m or n can be omitted" from `{m,n}`, but RE2 reads `{,n}`
+// as literal text, so an unescaped `{,n}` outside a character class
+// becomes `{0,n}`.
+func regexForGo(body string) string {
+	var b strings.Builder
+	inClass := false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case c == '\\' && i+1 < len(body):
+			b.WriteByte(c)
+			i++
+			c = body[i]
+		case inClass:
+			if c == ']' {
+				inClass = false
+			}
+		case c == '[':
+			inClass = true
+			// A ']' first in the class (after an optional '^') is literal.
+			j := i + 1
+			if j < len(body) && body[j] == '^' {
+				j++
+			}
+			if j < len(body) && body[j] == ']' {
+				b.WriteString(body[i : j+1])
+				i = j
+				continue
+			}
+		case c == '{' && i+1 < len(body) && body[i+1] == ',':
+			j := i + 2
+			for j < len(body) && '0' <= body[j] && body[j] <= '9' {
+				j++
+			}
+			if j > i+2 && j < len(body) && body[j] == '}' {
+				b.WriteString("{0")
+				continue
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
 
 // regex reads a %...% regular expression at ps.pos.
 func (ps *parser) regex() (*regexp.Regexp, error) {
@@ -994,7 +1050,7 @@ func (ps *parser) regex() (*regexp.Regexp, error) {
 	if ps.nRegex > maxRegexps {
 		return nil, ps.errorf(open, "a space-delimited or JSON pattern may contain at most %d regular expressions", maxRegexps)
 	}
-	re, err := regexp.Compile(body)
+	re, err := regexp.Compile(regexForGo(body))
 	if err != nil {
 		return nil, ps.errorf(open, "invalid regular expression %%%s%%: %v", body, err)
 	}

@@ -206,6 +206,138 @@ func TestDocRegexExamples(t *testing.T) {
 	}
 }
 
+// regexCase is one documented regular expression with events it is
+// documented to match and events it must not match.
+type regexCase struct {
+	pattern string
+	match   []string
+	miss    []string
+}
+
+// The examples of "Usage of supported operators" on the regex page
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/regex-expressions.html),
+// each a standalone term pattern, with the strings the page says it
+// matches; the misses follow from the page's wording ("but only at the
+// beginning of a string", "but not "ac"", "won't match ...").
+func TestDocRegexOperatorExamples(t *testing.T) {
+	cases := []regexCase{
+		// "^: Anchors the match to the beginning of a string."
+		{`%^[hc]at%`, []string{"hat", "cat", "hat trick"}, []string{"a hat", "that"}},
+		// "$: Anchors the match to the end of a string."
+		{`%[hc]at$%`, []string{"hat", "cat", "the cat"}, []string{"cat food", "hats"}},
+		// "?: Matches zero or one occurrence of the preceding term."
+		{`%colou?r%`, []string{"color", "colour"}, []string{"colouur", "colr"}},
+		// "[]: Defines a character class."
+		{`%[abc]%`, []string{"a", "b", "c"}, []string{"d", "ABC"}},
+		{`%[a-z]%`, []string{"a", "q", "z"}, []string{"A", "1", "#"}},
+		{`%[abcx-z]%`, []string{"a", "b", "c", "x", "y", "z"}, []string{"d", "w"}},
+		// "{m, n}: ... %a{3,5}% matches only "aaa", "aaaa", and "aaaaa"";
+		// unanchored, it finds aaa in any longer run too.
+		{`%a{3,5}%`, []string{"aaa", "aaaa", "aaaaa"}, []string{"a", "aa", "a a a"}},
+		{`%^a{3,5}$%`, []string{"aaa", "aaaa", "aaaaa"}, []string{"aa", "aaaaaa"}},
+		// "Either m or n can be omitted if you chose not to define a
+		// minimum or maximum."
+		{`%^a{3,}$%`, []string{"aaa", "aaaaaaa"}, []string{"aa"}},
+		{`%^a{,2}b$%`, []string{"b", "ab", "aab"}, []string{"aaab", "a{,2}b"}},
+		// "|: Boolean "Or""
+		{`%gra|ey%`, []string{"gray", "grey"}, []string{"green", "gr"}},
+		{`%^starting|^initializing|^shutting down%`,
+			[]string{"starting ...", "initializing ...", "shutting down"},
+			[]string{"skipping initializing ...", "shutting", "now shutting down"}},
+		// The page writes this one without its closing '%' and says it "can
+		// match "abcc ..." and "aba ..." but won't match "aac ..."";
+		// ab[^c]$ needs the event to end after "aba", so "aba" it is.
+		{`%abcc|ab[^c]$%`, []string{"abcc ...", "aba"}, []string{"aac ...", "abc"}},
+		// "\: Escape character": %\[.\]% "matches any single character
+		// surrounded by "[" and "]" ..., such as "[a]", "[b]", "[7]", "[@]",
+		// "[]]", and "[ ]"".
+		{`%\[.\]%`, []string{"[a]", "[b]", "[7]", "[@]", "[]]", "[ ]"}, []string{"[ab]", "[]", "a"}},
+		// "%10\.10\.0\.1% is the correct way to create a regex to match the
+		// IP address 10.10.0.1"; unescaped, "%10.10.0.1% can match
+		// "10010,051"".
+		{`%10\.10\.0\.1%`, []string{"10.10.0.1"}, []string{"10010,051", "10.10.0.2"}},
+		{`%10.10.0.1%`, []string{"10.10.0.1", "10010,051"}, []string{"10.10.0.2"}},
+		// "*: Matches zero or more instances of the preceding term."
+		{`%ab*c%`, []string{"ac", "abc", "abbbc"}, []string{"ab", "bc"}},
+		{`%ab[0-9]*%`, []string{"ab", "ab0", "ab129"}, []string{"a", "b0"}},
+		// "+: Matches one or more instances": "but not "ac"".
+		{`%ab+c%`, []string{"abc", "abbc", "abbbc"}, []string{"ac"}},
+		// ".: Matches any single character": "any three character string
+		// ending with "at", including "hat", "cat", "bat", "4at", "#at" and
+		// " at" (starting with a space)".
+		{`%.at%`, []string{"hat", "cat", "bat", "4at", "#at", " at"}, []string{"at", "a t"}},
+		// "\d, \D: Matches a digit/non-digit character."
+		{`%\d%`, []string{"7", "port 80"}, []string{"x", ""}},
+		{`%[0-9]%`, []string{"7", "port 80"}, []string{"x", ""}},
+		{`%\D%`, []string{"x", "port 80"}, []string{"7", "80"}},
+		{`%[^0-9]%`, []string{"x", "port 80"}, []string{"7", "80"}},
+		// "\s, \S: Matches a whitespace character/non-whitespace character
+		// ... Whitespace characters include the tab (\t), space ( ), and
+		// newline (\n) characters."
+		{`%\s%`, []string{"a\tb", "a b", "a\nb"}, []string{"ab", "a_b"}},
+		{`%\S%`, []string{"a", " a "}, []string{" ", "\t\n", ""}},
+		// "\w, \W: Matches an alphanumeric character/non-alphanumeric
+		// character."
+		{`%\w%`, []string{"a", "Z", "5", "_"}, []string{"-", " ", ":"}},
+		{`%[a-zA-Z_0-9]%`, []string{"a", "Z", "5", "_"}, []string{"-", " ", ":"}},
+		{`%\W%`, []string{"-", " ", ":"}, []string{"a", "Z", "5", "_"}},
+		{`%[^a-zA-Z_0-9]%`, []string{"-", " ", ":"}, []string{"a", "Z", "5", "_"}},
+		// "\xhh: Matches the ASCII mapping for a two-digit hexadecimal
+		// character ... %\x3A% matches :; and %\x28% matches (".
+		{`%\x3A%`, []string{":", "key:value"}, []string{"keyvalue"}},
+		{`%\x28%`, []string{"(", "f(x)"}, []string{"fx"}},
+	}
+	for _, tc := range cases {
+		p, err := Parse(tc.pattern)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tc.pattern, err)
+			continue
+		}
+		if p.Kind() != KindTerms || p.Regexps() != 1 {
+			t.Errorf("Parse(%q): kind %v with %d regexps, want terms with 1", tc.pattern, p.Kind(), p.Regexps())
+		}
+		for _, ev := range tc.match {
+			if !p.Match(ev) {
+				t.Errorf("Parse(%q).Match(%q) = false, want true", tc.pattern, ev)
+			}
+		}
+		for _, ev := range tc.miss {
+			if p.Match(ev) {
+				t.Errorf("Parse(%q).Match(%q) = true, want false", tc.pattern, ev)
+			}
+		}
+	}
+	// The same expressions as values of space-delimited and JSON patterns.
+	runMatchCases(t, []matchCase{
+		{"delimited with blank", `[w1 = %^shutting down$%]`, `shutting down`, true},
+		{"delimited omitted minimum", `[w1 = %^a{,2}$%, w2]`, `aa x`, true},
+		{"delimited omitted minimum, miss", `[w1 = %^a{,2}$%, w2]`, `aaa x`, false},
+		{"JSON with blank", `{ $.state = %^shutting down% }`, `{"state":"shutting down now"}`, true},
+	})
+}
+
+// regexForGo leaves everything but an omitted minimum alone.
+func TestRegexForGo(t *testing.T) {
+	for in, want := range map[string]string{
+		`a{,5}`:       `a{0,5}`,
+		`a{3,5}`:      `a{3,5}`,
+		`a{3,}`:       `a{3,}`,
+		`a\{,5}`:      `a\{,5}`,
+		`[{,5}]`:      `[{,5}]`,
+		`[]{,5}]{,5}`: `[]{,5}]{0,5}`,
+		`[^]{,5}]x`:   `[^]{,5}]x`,
+		`a{,}`:        `a{,}`,
+		`a{,x}`:       `a{,x}`,
+		`a{,5`:        `a{,5`,
+		`\\{,5}`:      `\\{0,5}`,
+		`x\`:          `x\`,
+	} {
+		if got := regexForGo(in); got != want {
+			t.Errorf("regexForGo(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 // The JSON event of "Matching terms in JSON log events".
 const docJSONEvent = `{
   "eventType": "UpdateTrail",
@@ -526,7 +658,8 @@ func TestSyntaxErrorsOfEveryKind(t *testing.T) {
 		{"terms after regex", `%x% ERROR`, 5, "a regular expression pattern must be the whole pattern"},
 		{"unterminated standalone regex", `%^2 [0-9]`, 1, "unterminated regular expression"},
 		{"unterminated regex in field", `[srcaddr = %10\.0, ...]`, 12, "unterminated regular expression"},
-		{"regex with blank", `%a b%`, 3, `character ' ' is not supported`},
+		{"regex with tab", "%a\tb%", 3, `character '\t' is not supported`},
+		{"regex with newline", "%a\nb%", 3, `character '\n' is not supported`},
 		{"regex with exclamation mark", `%something!%`, 11, `character '!' is not supported`},
 		{"regex with parentheses", `%(a|b)%`, 2, "parentheses are not supported"},
 		{"invalid utf-8", "ERROR \xff", 7, "not valid UTF-8"},
