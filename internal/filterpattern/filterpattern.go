@@ -12,11 +12,17 @@
 // Tail" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html)
 // and its sub-pages on regular expressions
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/regex-expressions.html),
-// unstructured, JSON and space-delimited log events, and the guide's
-// archived source (github.com/awsdocs/amazon-cloudwatch-logs-user-guide,
+// unstructured, JSON and space-delimited log events
+// (matching-terms-unstructured-log-events.html,
+// matching-terms-json-log-events.html, ...), the single-page revision of
+// the guide that preceded the sub-pages, and the guide's archived source
+// (github.com/awsdocs/amazon-cloudwatch-logs-user-guide,
 // doc_source/FilterAndPatternSyntax.md). Every documented example found in
 // them is a test case with its documented outcome (syntax_test.go,
-// filterpattern_test.go).
+// filterpattern_test.go). Where an example uses syntax the text around it
+// leaves out (a blank in a regular expression), the example wins, since it
+// shows what AWS accepts; where a documented outcome contradicts a stated
+// rule, the choice is recorded below.
 //
 // [Parse] decides the kind of a pattern by its first non-blank character:
 // '[' starts a space-delimited pattern, '{' a JSON pattern, anything else is

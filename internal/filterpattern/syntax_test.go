@@ -557,6 +557,17 @@ func TestDocJSONNumericExamples(t *testing.T) {
 		{`{ $.errorCode = 400 }`, KindJSON, []string{`{"errorCode": 400}`, `{"errorCode": 400.0}`, `{"errorCode": 401}`}, []bool{true, true, false}},
 		{`{ $.errorCode != 500 }`, KindJSON, []string{`{"errorCode": 400}`, `{"errorCode": 500}`, `{"other": 1}`}, []bool{true, false, false}},
 		{`{ $.latency > +1000 }`, KindJSON, []string{`{"latency": 1001}`, `{"latency": 1000}`}, []bool{true, false}},
+		// The numeric examples of the single-page revision of the guide
+		// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html,
+		// "Writing filter patterns that match numeric values"); the guide
+		// gives no events for them.
+		{`{ $.bandwidth > 75 }`, KindJSON, []string{`{"bandwidth": 76}`, `{"bandwidth": 75}`}, []bool{true, false}},
+		{`{ $.latency < 50 }`, KindJSON, []string{`{"latency": 49.9}`, `{"latency": 50}`}, []bool{true, false}},
+		{`{ $.refreshRate >= 60 }`, KindJSON, []string{`{"refreshRate": 60}`, `{"refreshRate": 59}`}, []bool{true, false}},
+		{`{ $.responseTime <= 5 }`, KindJSON, []string{`{"responseTime": 5}`, `{"responseTime": 6}`}, []bool{true, false}},
+		{`{ $.errorCode = 400}`, KindJSON, []string{`{"errorCode": 400}`, `{"errorCode": 404}`}, []bool{true, false}},
+		{`{ $.number[0] = 1e+3 }`, KindJSON, []string{`{"number": [1000]}`, `{"number": [100]}`}, []bool{true, false}},
+		{`{ $.number[0] != 1e-3 }`, KindJSON, []string{`{"number": [1]}`, `{"number": [0.001]}`}, []bool{true, false}},
 	})
 }
 
