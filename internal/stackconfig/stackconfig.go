@@ -1219,7 +1219,7 @@ const rawPatternAllowed = `a CloudWatch Logs filter pattern (https://docs.aws.am
 	`terms such as REJECT -"172.31." or ?"10.0.0.155" ?"10.0.0.156" (quote any term with characters other than letters, digits and _), ` +
 	`a regular expression such as %10\.0\.0\.[0-9]+%, ` +
 	`a JSON pattern such as { $.action = "REJECT" && $.bytes > 1000 }, ` +
-	`or a space-delimited pattern such as [version, account_id, ..., action="REJECT", log_status]; ` +
+	`or a space-delimited pattern such as [version, account_id, interface_id, srcaddr="10.0.0.155", ...]; ` +
 	`a space-delimited or JSON pattern holds at most 2 regular expressions`
 
 func (l *loader) ruleInt(key string, raw json.RawMessage, def int, allowed string, ok func(int) bool) int {
