@@ -65,8 +65,10 @@
 //     the note without saying otherwise). [Pattern.IgnoredOptionalTerms]
 //     names such terms. Blanks separate terms and may follow a prefix (the
 //     guide writes `"ERROR" - "Exiting"`).
-//   - A quoted term of blanks only is found in every event: the guide's
-//     "match everything" example is `" "`, which "returns all log events".
+//   - A pattern that is only a quoted blank matches every event: the
+//     guide's "match everything" example is `" "`, which "returns all log
+//     events". Among other terms (or with a prefix) a quoted blank is a
+//     phrase like any other: `-" "` excludes events that contain a blank.
 //   - `%regex%` alone is a regular-expression pattern, searched for anywhere
 //     in the event.
 //   - The empty (or blank) pattern matches every event, as for subscription
@@ -202,7 +204,8 @@
 //   - Regular expressions are searched for anywhere in the field (the doc's
 //     examples anchor explicitly with ^ and $) and are evaluated with Go's
 //     RE2 engine, which agrees with CloudWatch on the restricted syntax
-//     above; `{,n}` ("Either m or n can be omitted") is read as `{0,n}`,
+//     above; `{,n}` ("Either m or n can be omitted") is read as `{0,n}`
+//     and `{m, n}` (the page's own spelling, with a blank) as `{m,n}`,
 //     which RE2 would take literally. Every example of the regex page's
 //     "Usage of supported operators" is a test case (syntax_test.go).
 //   - Log lines are split on runs of ASCII whitespace (space, tab, CR, LF, VT,
@@ -984,20 +987,40 @@ func (ps *parser) quoted() (string, error) {
 const regexAllowed = `:_#=@/;,-^$?[]{}|\*+. `
 
 // regexForGo rewrites a filter-pattern regular expression for Go's RE2
-// syntax: "Either m or n can be omitted" from `{m,n}`, but RE2 reads `{,n}`
-// as literal text, so an unescaped `{,n}` outside a character class
-// becomes `{0,n}`.
+// syntax. The regex page writes the repetition operator `{m, n}` with a
+// blank and says "Either m or n can be omitted", but RE2 reads a brace
+// with a blank in it, or `{,n}`, as literal text: an unescaped brace of
+// digits, one comma and blanks outside a character class loses its blanks,
+// and `{,n}` becomes `{0,n}`. Escapes (`\{` and a `\Q...\E` quote) and
+// character classes (with their `[:alpha:]` classes) are copied as they are.
 func regexForGo(body string) string {
 	var b strings.Builder
 	inClass := false
 	for i := 0; i < len(body); i++ {
 		c := body[i]
 		switch {
+		case c == '\\' && i+1 < len(body) && body[i+1] == 'Q':
+			// RE2 quotes everything up to \E (or the end) literally.
+			end := strings.Index(body[i+2:], `\E`)
+			if end < 0 {
+				b.WriteString(body[i:])
+				return b.String()
+			}
+			b.WriteString(body[i : i+2+end+2])
+			i += 2 + end + 1
+			continue
 		case c == '\\' && i+1 < len(body):
 			b.WriteByte(c)
 			i++
 			c = body[i]
 		case inClass:
+			if c == '[' && i+1 < len(body) && body[i+1] == ':' {
+				if end := strings.Index(body[i+2:], ":]"); end >= 0 {
+					b.WriteString(body[i : i+2+end+2])
+					i += 2 + end + 1
+					continue
+				}
+			}
 			if c == ']' {
 				inClass = false
 			}
@@ -1013,19 +1036,40 @@ func regexForGo(body string) string {
 				i = j
 				continue
 			}
-		case c == '{' && i+1 < len(body) && body[i+1] == ',':
-			j := i + 2
-			for j < len(body) && '0' <= body[j] && body[j] <= '9' {
-				j++
-			}
-			if j > i+2 && j < len(body) && body[j] == '}' {
-				b.WriteString("{0")
+		case c == '{':
+			if q, n, ok := repetition(body[i:]); ok {
+				b.WriteString(q)
+				i += n - 1
 				continue
 			}
 		}
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// repetition reads a repetition operator at the start of s: `{`, digits, at
+// most one comma, digits, `}`, with blanks anywhere between them and at
+// least one digit. It returns the operator as RE2 reads it (no blanks,
+// `{,n}` as `{0,n}`) and its length in s.
+func repetition(s string) (string, int, bool) {
+	end := strings.IndexByte(s, '}')
+	if end < 0 {
+		return "", 0, false
+	}
+	inner := strings.ReplaceAll(s[1:end], " ", "")
+	m, n, comma := strings.Cut(inner, ",")
+	digits := func(x string) bool { return strings.Trim(x, "0123456789") == "" }
+	if !digits(m) || !digits(n) || strings.Contains(n, ",") || (m == "" && n == "") || (!comma && m == "") {
+		return "", 0, false
+	}
+	if comma && m == "" {
+		m = "0"
+	}
+	if comma {
+		return "{" + m + "," + n + "}", end + 1, true
+	}
+	return "{" + m + "}", end + 1, true
 }
 
 // regex reads a %...% regular expression at ps.pos.

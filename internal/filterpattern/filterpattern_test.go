@@ -255,6 +255,10 @@ func TestRegex(t *testing.T) {
 		// ':' is the first symbol the regex page lists.
 		{"regex with colon", `[a = %^09:[0-5][0-9]$%, b]`, `09:30 x`, true},
 		{"regex with colon, miss", `[a = %^09:[0-5][0-9]$%, b]`, `09:60 x`, false},
+		// {m, n} as the regex page writes it, with a blank.
+		{"repetition with a blank", `[a = %^a{3, 5}$%, b]`, `aaaa x`, true},
+		{"repetition with a blank, miss", `[a = %^a{3, 5}$%, b]`, `aa x`, false},
+		{"POSIX class keeps its braces", `[a = %^[[:alpha:]{,2}]$%, b]`, `0 x`, false},
 	})
 }
 

@@ -331,6 +331,17 @@ func TestRegexForGo(t *testing.T) {
 		`a{,5`:        `a{,5`,
 		`\\{,5}`:      `\\{0,5}`,
 		`x\`:          `x\`,
+		// The page writes {m, n} with a blank; RE2 would read it literally.
+		`a{3, 5}`:  `a{3,5}`,
+		`a{ 3 }`:   `a{3}`,
+		`a{, 5}`:   `a{0,5}`,
+		`a{3, }`:   `a{3,}`,
+		`a{ }`:     `a{ }`,
+		`a{3,4,5}`: `a{3,4,5}`,
+		// POSIX classes and \Q...\E are copied as they are.
+		`^[[:alpha:]{,2}]$`: `^[[:alpha:]{,2}]$`,
+		`\Q{,2}\E{,2}`:      `\Q{,2}\E{0,2}`,
+		`\Q{,2}`:            `\Q{,2}`,
 	} {
 		if got := regexForGo(in); got != want {
 			t.Errorf("regexForGo(%q) = %q, want %q", in, got, want)
@@ -588,7 +599,9 @@ func TestFlowLogPatternKinds(t *testing.T) {
 		{`[]`, KindDelimited, flows, []bool{true, true, true, true, true, true}},
 		{`[...]`, KindDelimited, flows, []bool{true, true, true, true, true, true}},
 		{`[..., action = REJECT, logstatus]`, KindDelimited, flows, []bool{false, true, true, false, false, false}},
-		// What docs/alarms.md suggests instead of REJECT ?"a" ?"b".
+		// A space-delimited alternative to REJECT ?"a" ?"b" on v2 records
+		// (docs/alarms.md shows the default-format form, which
+		// internal/docgen tests).
 		{`[version, account_id, interface_id, srcaddr = "10.0.0.155" || srcaddr = "198.51.100.7", ..., action = "REJECT", log_status]`, KindDelimited,
 			append(append([]string{}, flows...), strings.Replace(flowBig, "ACCEPT", "REJECT", 1)), []bool{false, true, false, false, false, false, true}},
 		// Flow log lines are not JSON: a JSON pattern matches none of them.
@@ -613,8 +626,13 @@ func TestTermSemantics(t *testing.T) {
 		{"or alone, none", `?A ?B`, `X`, false},
 		{"quoted blank", `" "`, `nospace`, true},
 		{"quoted blanks", "\"  \t \"", ``, true},
-		{"excluded quoted blank", `-" "`, `x`, false},
+		// Only `" "` as the whole pattern matches everything; among other
+		// terms a quoted blank is a phrase like any other.
+		{"excluded quoted blank", `-" "`, `x`, true},
+		{"excluded quoted blank, hit", `-" "`, `x y`, false},
 		{"quoted blank among terms", `" " ERROR`, `WARN`, false},
+		{"quoted blank among terms, no blank", `" " ERROR`, `ERROR`, false},
+		{"quoted blank among terms, hit", `" " ERROR`, `x ERROR`, true},
 		{"only exclusions", `-ERROR -WARN`, `INFO ok`, true},
 		{"only exclusions, hit", `-ERROR -WARN`, `WARN ok`, false},
 		{"blank pattern", "  \t ", `anything`, true},

@@ -15,9 +15,10 @@ type termPattern struct {
 
 // anyIgnored reports whether the ?terms are ignored: "If you combine "?"
 // with other filter patterns, all question mark terms will be ignored"
-// (the unstructured-events section of
+// (the unstructured-events section of the single-page revision of
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html,
-// which names include and exclude terms as such patterns).
+// which names include and exclude terms as such patterns; the current
+// sub-pages drop the note without saying otherwise).
 func (t *termPattern) anyIgnored() bool {
 	return len(t.any) > 0 && (len(t.all) > 0 || len(t.none) > 0)
 }
@@ -76,6 +77,15 @@ func (ps *parser) parseTermPattern() (*Pattern, error) {
 	for {
 		ps.skipSpace()
 		if ps.eof() {
+			// "You can match everything in your log events with double
+			// quotation marks": the guide's example is `" "`, a quoted
+			// blank as the whole pattern, which "returns all log events".
+			// Only that form reads as the empty term; a quoted blank among
+			// other terms is a phrase like any other.
+			if len(t.all) == 1 && len(t.any) == 0 && len(t.none) == 0 && t.all[0] != "" &&
+				strings.TrimLeft(t.all[0], " \t\n\r\v\f") == "" && strings.HasPrefix(strings.TrimSpace(ps.src), `"`) {
+				t.all[0] = ""
+			}
 			return p, nil
 		}
 		prefixAt := ps.pos
@@ -95,14 +105,6 @@ func (ps *parser) parseTermPattern() (*Pattern, error) {
 			s, err := ps.quoted()
 			if err != nil {
 				return nil, err
-			}
-			// "You can match everything in your log events with double
-			// quotation marks": the guide's example is `" "`, a quoted
-			// blank, which "returns all log events". A quoted term of
-			// blanks only is therefore the empty term, found in every
-			// event.
-			if strings.TrimLeft(s, " \t\n\r\v\f") == "" {
-				s = ""
 			}
 			text = s
 		case c == '%':

@@ -1137,8 +1137,10 @@ func (l *loader) alarmRules(fields []flowlog.Field) []AlarmRule {
 					l.notes = append(l.notes, fmt.Sprintf("config %s is a JSON pattern, but VPC flow log records reach CloudWatch Logs as space-delimited text, which no JSON pattern matches: its metric filter will count nothing (use a term, regular-expression or [...] pattern)", Key(key+".pattern")))
 				}
 				// "If you combine "?" with other filter patterns, all
-				// question mark terms will be ignored"
-				// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html).
+				// question mark terms will be ignored" (the single-page
+				// revision of
+				// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html;
+				// see internal/filterpattern's package doc).
 				if ignored := p.IgnoredOptionalTerms(); len(ignored) > 0 {
 					l.notes = append(l.notes, fmt.Sprintf("config %s mixes ?terms with plain or -terms, and CloudWatch Logs ignores ?terms next to other terms: %s has no effect, so its metric filter counts every record the other terms match, not only those with one of the ?terms (to require one of several values, write one rule per value or a [...] pattern with ||)", Key(key+".pattern"), quotedTerms(ignored)))
 				}
