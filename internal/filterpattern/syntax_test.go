@@ -465,26 +465,7 @@ func TestDocJSONExamples(t *testing.T) {
 // JSON log events" page
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/matching-terms-json-log-events.html):
 // the earlier event with "ThisFlag" replaced by "cluster.name".
-const docJSONEventCurrent = `{
-  "eventType": "UpdateTrail",
-  "sourceIPAddress": "111.111.111.111",
-  "arrayKey": [
-        "value",
-        "another value"
-  ],
-  "objectList": [
-       {
-         "name": "a",
-         "id": 1
-       },
-       {
-         "name": "b",
-         "id": 2
-       }
-  ],
-  "SomeObject": null,
-  "cluster.name": "c"
-}`
+var docJSONEventCurrent = strings.Replace(docJSONEvent, `"ThisFlag": true`, `"cluster.name": "c"`, 1)
 
 // The examples of the current JSON page
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/matching-terms-json-log-events.html),
