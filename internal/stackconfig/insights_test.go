@@ -68,12 +68,7 @@ func TestContributorInsightsMissingFields(t *testing.T) {
 	if want := []string{"top-rejected-sources", "top-destination-ports"}; !reflect.DeepEqual(cfg.ContributorInsights, want) {
 		t.Errorf("ContributorInsights = %v, want %v", cfg.ContributorInsights, want)
 	}
-	var skipped []string
-	for _, w := range cfg.Warnings {
-		if strings.Contains(w, "contributorInsights") && strings.Contains(w, "skipped") {
-			skipped = append(skipped, w)
-		}
-	}
+	skipped := warningsWith(cfg, "contributorInsights", "skipped")
 	if len(skipped) != 3 || !strings.Contains(skipped[0], "top-talkers-source") || !strings.Contains(skipped[0], "bytes") {
 		t.Errorf("warnings about skipped rules = %q", skipped)
 	}

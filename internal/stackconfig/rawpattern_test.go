@@ -128,12 +128,7 @@ func TestRawRuleJSONPatternWarns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, w := range cfg.Warnings {
-		if strings.Contains(w, "JSON pattern") {
-			got = append(got, w)
-		}
-	}
+	got := warningsWith(cfg, "JSON pattern")
 	if len(got) != 1 || !strings.Contains(got[0], "alarmRules[1].pattern") || !strings.Contains(got[0], "count nothing") {
 		t.Errorf("JSON-pattern warnings = %q, want one naming alarmRules[1].pattern", got)
 	}
@@ -156,12 +151,7 @@ func TestRawRuleMixedOptionalTermsWarn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, w := range cfg.Warnings {
-		if strings.Contains(w, "?terms") {
-			got = append(got, w)
-		}
-	}
+	got := warningsWith(cfg, "?terms")
 	if len(got) != 2 {
 		t.Fatalf("?term warnings = %q, want two", got)
 	}
@@ -175,4 +165,19 @@ func TestRawRuleMixedOptionalTermsWarn(t *testing.T) {
 			}
 		}
 	}
+}
+
+// warningsWith returns the config warnings that contain every one of subs.
+func warningsWith(cfg *stackconfig.Config, subs ...string) []string {
+	var out []string
+	for _, w := range cfg.Warnings {
+		all := true
+		for _, s := range subs {
+			all = all && strings.Contains(w, s)
+		}
+		if all {
+			out = append(out, w)
+		}
+	}
+	return out
 }
