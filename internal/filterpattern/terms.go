@@ -82,8 +82,8 @@ func (ps *parser) parseTermPattern() (*Pattern, error) {
 			// blank as the whole pattern, which "returns all log events".
 			// Only that form reads as the empty term; a quoted blank among
 			// other terms is a phrase like any other.
-			if len(t.all) == 1 && len(t.any) == 0 && len(t.none) == 0 && t.all[0] != "" &&
-				strings.TrimLeft(t.all[0], " \t\n\r\v\f") == "" && strings.HasPrefix(strings.TrimSpace(ps.src), `"`) {
+			// (An unquoted term is never blank, so a blank term was quoted.)
+			if len(t.all) == 1 && len(t.any) == 0 && len(t.none) == 0 && strings.TrimLeft(t.all[0], " \t\n\r\v\f") == "" {
 				t.all[0] = ""
 			}
 			return p, nil
