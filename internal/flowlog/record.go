@@ -153,26 +153,6 @@ func (p *Parser) ParseInto(line string, r *Record) error {
 	return nil
 }
 
-// copyShort copies v, of 1 to 15 bytes, to dst as two overlapping blocks
-// of 8, 4, 2 or 1 bytes (the first and the last of v): no call, and branches
-// that go the same way for a field's values of the same length.
-func copyShort(dst unsafe.Pointer, v []byte) {
-	l := len(v)
-	switch {
-	case l >= 8:
-		*(*[8]byte)(unsafe.Add(dst, l-8)) = [8]byte(v[l-8:])
-		*(*[8]byte)(dst) = [8]byte(v)
-	case l >= 4:
-		*(*[4]byte)(unsafe.Add(dst, l-4)) = [4]byte(v[l-4:])
-		*(*[4]byte)(dst) = [4]byte(v)
-	case l >= 2:
-		*(*[2]byte)(unsafe.Add(dst, l-2)) = [2]byte(v[l-2:])
-		*(*[2]byte)(dst) = [2]byte(v)
-	default:
-		*(*byte)(dst) = v[0]
-	}
-}
-
 // trimLineEnding drops the line ending ("\r\n", "\n", any run of both).
 func trimLineEnding(line string) string {
 	end := len(line)
@@ -251,7 +231,8 @@ func (p *Parser) Template(fields []TemplateField) (*Template, error) {
 //
 // It is ParseInto and a copy of the values in one pass, without a Record:
 // the hot path of an encoder, for the records flow logs write (real ones
-// are all plain). Besides growing dst it does not allocate.
+// are all plain). Besides growing dst it does not allocate. It uses dst's
+// spare capacity as scratch: the bytes past the returned length change.
 func (p *Parser) AppendPlain(dst []byte, line string, t *Template) ([]byte, bool) {
 	if t.p != p {
 		return dst, false
@@ -259,77 +240,167 @@ func (p *Parser) AppendPlain(dst []byte, line string, t *Template) ([]byte, bool
 	line = trimLineEnding(line)
 	// Room for every write: the values take at most len(line) bytes, the
 	// Befores and Afters t.fixed, and block copies overrun the end by at
-	// most 32.
-	if need := t.fixed + len(line) + 32; cap(dst)-len(dst) < need {
+	// most 32. Past that room goes a copy of the line padded with spaces
+	// (see plainFields), in dst's spare capacity: it is overwritten by
+	// later appends, which is fine, as nothing keeps it.
+	out := t.fixed + len(line) + 32
+	if need := out + len(line) + padLen; cap(dst)-len(dst) < need {
 		dst = slices.Grow(dst, need)
 	}
-	w, ok := t.appendPlain(dst[len(dst):cap(dst)], unsafe.Slice(unsafe.StringData(line), len(line)))
+	room := dst[len(dst):cap(dst)]
+	src := room[out : out+len(line)+padLen]
+	copy(src, line)
+	*(*[padLen]byte)(src[len(line):]) = padding
+	w, ok := t.appendPlain(room[:out], src, len(line))
 	if !ok {
 		return dst, false
 	}
 	return dst[:len(dst)+w], true
 }
 
-// appendPlain is AppendPlain of the line b into buf, which has room for all
-// the writes; it returns the number of bytes written.
-func (t *Template) appendPlain(buf []byte, b []byte) (w int, ok bool) {
-	// Writes go through base: their bounds are those AppendPlain checked,
-	// so that the compiler's checks of each one would be wasted work. So
-	// do block reads of the line, through line, each after a check.
-	base := unsafe.Pointer(unsafe.SliceData(buf))
-	line := unsafe.Pointer(unsafe.SliceData(b))
-	n := len(b)
+// padLen is the length of the spaces after AppendPlain's copy of a line:
+// every read of plainFields from a position within the line stays within
+// the copy and its padding (the longest, a block copy of a value, reads 31
+// bytes past the value's end).
+const padLen = 64
+
+var padding = func() (p [padLen]byte) {
+	for i := range p {
+		p[i] = ' '
+	}
+	return p
+}()
+
+// appendPlain is AppendPlain of the line src[:n], followed by padLen
+// spaces, into out, which has room for all the writes; it returns the
+// number of bytes written. It runs plainFields, which has the common case,
+// and plainField for each value plainFields leaves to it.
+func (t *Template) appendPlain(out, src []byte, n int) (w int, ok bool) {
 	pos := 0
-	for pos < n && b[pos] == ' ' {
+	for pos < n && src[pos] == ' ' {
 		pos++ // leading spaces
 	}
+	for i := 0; ; {
+		var st plainStatus
+		if i, pos, w, st = t.plainFields(out, src, n, i, pos, w); st != plainSlow {
+			if st == plainFail {
+				return 0, false
+			}
+			break
+		}
+		if i, pos, w, ok = t.plainField(out, src, n, i, pos, w); !ok {
+			return 0, false
+		}
+	}
+	for pos < n && src[pos] == ' ' {
+		pos++
+	}
+	if pos < n {
+		return 0, false // too many values
+	}
+	return w, true
+}
+
+// plainStatus is how plainFields stopped.
+type plainStatus int
+
+const (
+	// plainDone: every field is laid out.
+	plainDone plainStatus = iota
+	// plainFail: the line is not one AppendPlain takes.
+	plainFail
+	// plainSlow: the value at pos, of field i, is one for plainField
+	// (an IP address that is not dotted decimal IPv4, an integer
+	// plainFields does not decide on, a Before longer than a block).
+	plainSlow
+)
+
+// plainFields lays out the values of the line src[:n] (padded with spaces,
+// see AppendPlain) into out from field i, whose value starts at pos, with w
+// bytes written so far, until every field is laid out, the line fails, or a
+// value needs plainField. It returns the field, position and count to
+// resume from.
+//
+// Its loop makes no call: Go's calling convention keeps no register across
+// a call, so that a call anywhere in a loop, even on a path taken once in a
+// thousand values, has every variable of the loop stored to the stack and
+// loaded back around it, which measured as most of the loop's
+// instructions. What would call (netip, strconv, a copy of unknown length)
+// is plainField's. Every read is within the line and its padding: the
+// padding ends every value, so no read checks for the line's end, and
+// block copies read past a value's end into the padding at most.
+func (t *Template) plainFields(out, src []byte, n, i, pos, w int) (int, int, int, plainStatus) {
+	base := unsafe.Pointer(unsafe.SliceData(out))
+	line := unsafe.Pointer(unsafe.SliceData(src))
+	at := func(k int) byte { return *(*byte)(unsafe.Add(line, k)) }
+	word := func(k int) uint64 { return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(line, k))[:]) }
 	fields := t.fields
-	for i := range fields {
+	for ; i < len(fields); i++ {
 		tf := &fields[i]
 		if pos >= n {
-			return 0, false // too few values
+			return i, pos, w, plainFail // too few values
 		}
-		var end int
-		if b[pos] == '-' && (pos+1 == n || b[pos+1] == ' ') {
-			// Missing, of any kind: left out.
-			end = pos + 1
-		} else {
-			var plain bool
+		end := pos + 1
+		if at(pos) != '-' || at(end) != ' ' { // else missing, of any kind: left out
 			switch tf.kind {
 			case KindInt32, KindInt64, KindTime:
-				// scanValue's, inlined for the common case.
 				ds := pos // the first digit
-				v := word(b, pos)
+				v := word(pos)
 				if byte(v) == '-' {
 					ds++
-					v = word(b, ds)
+					v = word(ds)
 				}
 				digits := bits.TrailingZeros64(firstNonDigit(v)) >> 3
 				if digits == 8 {
-					digits += bits.TrailingZeros64(firstNonDigit(word(b, ds+8))) >> 3
+					digits += bits.TrailingZeros64(firstNonDigit(word(ds+8))) >> 3
 				}
 				end = ds + digits
-				if end < n && b[end] != ' ' {
-					if end, ok, plain = scanValue(tf.kind, b, pos); !ok {
-						return 0, false
-					}
-				} else {
-					// At least one digit: "-" alone is missing, taken
-					// above, and a value starts with no space.
-					plain = byte(v) != '0' || digits == 1
+				if at(end) != ' ' {
+					// More than 16 digits, or not an integer.
+					return i, pos, w, plainSlow
+				}
+				// At least one digit: "-" alone is missing, taken
+				// above. A leading zero is not plain.
+				if byte(v) == '0' && digits != 1 {
+					return i, pos, w, plainFail
 				}
 			case KindIP:
-				if end, plain = scanIPv4(b, pos); !plain {
-					if end, ok, plain = scanIP(b, pos); !ok {
-						return 0, false
+				// Dotted decimal IPv4: four octets of one to three
+				// digits, no leading zero, at most 255, as scanIPv4
+				// (TestIPv4AgreesWithNetip checks both).
+				end = pos
+				for octet := 0; ; octet++ {
+					v := uint(at(end) - '0')
+					if v > 9 {
+						return i, pos, w, plainSlow
 					}
+					end++
+					if v != 0 {
+						if d := uint(at(end) - '0'); d <= 9 {
+							v = v*10 + d
+							end++
+							if d := uint(at(end) - '0'); d <= 9 {
+								v = v*10 + d
+								end++
+							}
+						}
+					}
+					if v > 255 || octet < 3 && at(end) != '.' {
+						return i, pos, w, plainSlow
+					}
+					if octet == 3 {
+						break
+					}
+					end++
+				}
+				if at(end) != ' ' {
+					return i, pos, w, plainSlow
 				}
 			default:
-				// scanValue's, inlined.
 				var unplain uint64
 				end = pos
 				for {
-					u, sp := textLanes(spaceWord(b, end))
+					u, sp := textLanes(word(end))
 					if sp != 0 {
 						// Only the lanes before the space count.
 						unplain |= u & (sp&-sp - 1)
@@ -339,32 +410,30 @@ func (t *Template) appendPlain(buf []byte, b []byte) (w int, ok bool) {
 					unplain |= u
 					end += 8
 				}
-				plain = unplain == 0
+				if unplain != 0 {
+					return i, pos, w, plainFail
+				}
 			}
 			l := end - pos
-			if !plain || l > tf.maxLen {
-				return 0, false
+			if l > tf.maxLen {
+				return i, pos, w, plainFail
 			}
-			if tf.beforeLen >= 0 {
-				*(*[32]byte)(unsafe.Add(base, w)) = tf.before
-				w += tf.beforeLen
-			} else {
-				w += copy(buf[w:], tf.beforeStr)
+			if tf.beforeLen < 0 {
+				return i, pos, w, plainSlow
 			}
-			switch {
-			case l <= 16 && pos+16 <= n:
-				// The value's first 16 bytes are in the line: copy
-				// them as one block; the bytes past the value are
-				// overwritten next.
+			*(*[32]byte)(unsafe.Add(base, w)) = tf.before
+			w += tf.beforeLen
+			// The value in blocks of 16 or 32 bytes, the bytes past
+			// its end overwritten next.
+			if l <= 16 {
 				*(*[16]byte)(unsafe.Add(base, w)) = *(*[16]byte)(unsafe.Add(line, pos))
-			case l <= 32 && pos+32 <= n:
-				*(*[32]byte)(unsafe.Add(base, w)) = *(*[32]byte)(unsafe.Add(line, pos))
-			case l < 16:
-				// At the end of the line: two blocks of the value's
-				// own bytes, overlapping (see copyShort).
-				copyShort(unsafe.Add(base, w), b[pos:end])
-			default:
-				copy(buf[w:], b[pos:end])
+			} else {
+				// Two moves of 16 a step: a copy of 32 bytes between
+				// pointers that may overlap is a call to memmove.
+				for k := 0; k < l; k += 32 {
+					*(*[16]byte)(unsafe.Add(base, w+k)) = *(*[16]byte)(unsafe.Add(line, pos+k))
+					*(*[16]byte)(unsafe.Add(base, w+k+16)) = *(*[16]byte)(unsafe.Add(line, pos+k+16))
+				}
 			}
 			w += l
 			*(*[8]byte)(unsafe.Add(base, w)) = tf.after
@@ -372,14 +441,30 @@ func (t *Template) appendPlain(buf []byte, b []byte) (w int, ok bool) {
 		}
 		// The next value, after a space (or more).
 		pos = end + 1
-		for pos < n && b[pos] == ' ' {
+		for pos < n && at(pos) == ' ' {
 			pos++
 		}
 	}
-	if pos < n {
-		return 0, false // too many values
+	return i, pos, w, plainDone
+}
+
+// plainField lays out the value at pos of field i, one plainFields leaves
+// to it, with every check: scanValue, and copies of any length. It returns
+// where plainFields resumes.
+func (t *Template) plainField(out, src []byte, n, i, pos, w int) (int, int, int, bool) {
+	tf := &t.fields[i]
+	end, ok, plain := scanValue(tf.kind, src[:n], pos)
+	if !ok || !plain || end-pos > tf.maxLen {
+		return i, pos, w, false
 	}
-	return w, true
+	w += copy(out[w:], tf.beforeStr)
+	w += copy(out[w:], src[pos:end])
+	w += copy(out[w:], tf.after[:tf.afterLen])
+	pos = end + 1
+	for pos < n && src[pos] == ' ' {
+		pos++
+	}
+	return i + 1, pos, w, true
 }
 
 // scanned is what a scan of a line found.

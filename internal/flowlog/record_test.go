@@ -387,11 +387,16 @@ func TestValuesAgreeWithReference(t *testing.T) {
 		"123.123.123.123", "100.100.100.100", "199.200.201.255", "10.0.0.1/24", "::1", "::", "fe80::1%eth0",
 		"fe80::1%\"q\"", "2001:db8::1", "::ffff:10.0.0.1", "2600:1f18:abc:def::12", "1:2:3:4:5:6:7:8",
 		"1:2:3:4:5:6:7:8:9", "gggg::1", "-", "--", "x", "1.2.3.4.5.6.7.8.9",
+		// Another byte where a dot must be.
+		"1x2.3.4", "1.2x3.4", "1.2.3x4", "1.2.3:4", "10.20.30x40", "255.255.255x255",
 	}
 	texts := []string{
 		"ACCEPT", "OK", "eni-1235b8ca123456789", "123456789012", "-", "--", "a\"b", "a\\b", "tab\there",
 		"\x7f", "caf\xc3\xa9", "\xff", "\x00", "\x1f", "0123456789abcdef", "0123456789abcde\"",
 		"0123456789abcdef\x01", "a", "ab", "abcdefg", "abcdefgh", "abcdefghi",
+		// Around the value copies' blocks of 16 and 32 bytes.
+		"0123456789abcdefg", strings.Repeat("v", 31), strings.Repeat("v", 32), strings.Repeat("v", 33),
+		strings.Repeat("v", 64), strings.Repeat("v", 65), strings.Repeat("v", 100),
 	}
 	cases := []struct {
 		kinds  []string // field names, one of each kind, and a filler
@@ -425,10 +430,12 @@ func TestValuesAgreeWithReference(t *testing.T) {
 }
 
 // Every IPv4 address made of octets around the edges of the rules, in every
-// alignment, agrees with net/netip.
+// alignment, agrees with net/netip: in ParseInto (scanIPv4) and in
+// AppendPlain (plainFields' own loop, then plainField for what it leaves).
 func TestIPv4AgreesWithNetip(t *testing.T) {
 	octets := []string{"0", "1", "9", "00", "01", "10", "99", "099", "100", "199", "200", "249", "250", "255", "256", "259", "260", "300", "999", "0000", "1234", ""}
 	p := flowlog.NewParser(mustFields(t, []string{"srcaddr", "dstaddr"}))
+	tmpl := plainTemplate(t, p, 0)
 	var r flowlog.Record
 	for _, a := range octets {
 		for _, b := range octets {
@@ -443,6 +450,7 @@ func TestIPv4AgreesWithNetip(t *testing.T) {
 						if err == nil && (!r.Plain(0) || !r.Plain(1)) {
 							t.Fatalf("ParseInto(%q) (%d): Plain = %v, %v", line, pad, r.Plain(0), r.Plain(1))
 						}
+						checkAppendPlain(t, p, tmpl, 0, line)
 					}
 				}
 			}
