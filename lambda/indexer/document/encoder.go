@@ -122,7 +122,7 @@ func (e *Encoder) Index(ms int64) (index string, ok bool) {
 	if day != e.day {
 		e.day, e.dayIndex = day, IndexName(e.prefix, ms)
 		e.dayAction = append(AppendString(append(e.dayAction[:0], actionStart...), e.dayIndex), actionID...)
-		e.dayAction = append(e.dayAction, '"') // see appendHead
+		e.dayAction = roomy(append(e.dayAction, '"')) // see appendHead
 	}
 	return e.dayIndex, true
 }
@@ -135,7 +135,7 @@ func (e *Encoder) setSource(group, stream string) {
 	t = AppendString(t, group)
 	t = append(t, streamKey...)
 	t = AppendString(t, stream)
-	e.tail = append(t, eventIDKey...)
+	e.tail = roomy(append(t, eventIDKey...))
 }
 
 // fieldSpec is how the encoder writes one field.
@@ -287,7 +287,7 @@ func (e *Encoder) appendHead(dst []byte, m Meta) (_ []byte, index string, id [2]
 		e.setSource(m.LogGroup, m.LogStream)
 	}
 	if m.Timestamp != e.ts {
-		e.ts, e.tsText = m.Timestamp, strconv.AppendInt(append(append(e.tsText[:0], '"'), actionEnd...), m.Timestamp, 10)
+		e.ts, e.tsText = m.Timestamp, roomy(strconv.AppendInt(append(append(e.tsText[:0], '"'), actionEnd...), m.Timestamp, 10))
 	}
 	// dayAction ends in the _id's opening quote, tsText starts with its
 	// closing one: an id of digits, as CloudWatch Logs ids are, needs
@@ -310,24 +310,44 @@ func (e *Encoder) appendHead(dst []byte, m Meta) (_ []byte, index string, id [2]
 	return dst, index, id, nil
 }
 
-// blockLen is the size of the blocks appendBlock copies.
-const blockLen = 64
+// blockLen is the size of the moves appendBlock copies with, and the spare
+// room the encoder's cached texts and its callers' grows leave for them.
+const blockLen = 16
 
 // appendBlock is append(dst, src...) for the encoder's own cached texts,
-// whose buffers have room for blockLen bytes (see padded): one that fits
-// is copied as a fixed block of blockLen bytes when dst has the room, the
-// bytes past it being spare capacity.
+// whose buffers have room past their end for a move (see padded), and for
+// the _id already in dst: when dst has the room too, it copies src in
+// moves of blockLen bytes, the bytes past src being spare capacity. A
+// fixed-size copy of more than 16 bytes between pointers that may overlap
+// is a call to memmove, which a block of 64 bytes was.
+//
+// A src that is a view of dst's own bytes (appendFoot's copy of the _id)
+// must end at least blockLen bytes before len(dst): each move then reads
+// bytes no earlier move wrote.
 func appendBlock(dst, src []byte) []byte {
-	n := len(dst)
-	if len(src) > blockLen || cap(src) < blockLen || cap(dst)-n < blockLen {
+	n, l := len(dst), len(src)
+	if cap(src) < l+blockLen || cap(dst)-n < l+blockLen {
 		return append(dst, src...)
 	}
-	*(*[blockLen]byte)(dst[n : n+blockLen]) = [blockLen]byte(src[:blockLen])
-	return dst[:n+len(src)]
+	d, s := unsafe.Pointer(unsafe.SliceData(dst)), unsafe.Pointer(unsafe.SliceData(src))
+	for k := 0; k < l; k += blockLen {
+		*(*[blockLen]byte)(unsafe.Add(d, n+k)) = *(*[blockLen]byte)(unsafe.Add(s, k))
+	}
+	return dst[:n+l]
 }
 
-// padded returns an empty buffer for a cached text, with room for a block.
-func padded() []byte { return make([]byte, 0, 2*blockLen) }
+// padded returns an empty buffer for a cached text, with room for its
+// usual length and a move past it.
+func padded() []byte { return make([]byte, 0, 128) }
+
+// roomy returns b, moved to a larger buffer if it has no room for a move
+// past its end: a cached text longer than padded's room.
+func roomy(b []byte) []byte {
+	if cap(b)-len(b) < blockLen {
+		b = append(make([]byte, 0, len(b)+2*blockLen), b...)
+	}
+	return b
+}
 
 // appendDigitString appends s and reports true if it is made of '0'-'9' and of
 // at least 8 bytes, else returns dst as it was and false. It copies and
@@ -366,7 +386,7 @@ func nonDigitLanes(v uint64) uint64 {
 // appendFoot ends the source line: log group and stream, and event_id, a
 // copy of the _id at id in dst.
 func (e *Encoder) appendFoot(dst []byte, id [2]int) []byte {
-	if need := len(e.tail) + id[1] - id[0] + 2 + blockLen; cap(dst)-len(dst) < need {
+	if need := len(e.tail) + id[1] - id[0] + 2 + 2*blockLen; cap(dst)-len(dst) < need {
 		dst = slices.Grow(dst, need)
 	}
 	dst = appendBlock(dst, e.tail)
