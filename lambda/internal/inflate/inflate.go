@@ -638,6 +638,22 @@ func (d *Decoder) codes(br *bitReader, lit, dist *table, out []byte, o, from, li
 				o += n
 				goto symbol
 			}
+			if dd >= 16 {
+				// A longer match (a record's run of keys and values
+				// from the previous one): 32 bytes a step, as above,
+				// each block read after the one before it is written.
+				// Up to 31 bytes past the match are written, within
+				// the fastRoom checked above.
+				s := o - dd
+				_ = out[o+n+31]
+				p := unsafe.Pointer(unsafe.SliceData(out))
+				for i := 0; i < n; i += 32 {
+					*(*[16]byte)(unsafe.Add(p, o+i)) = *(*[16]byte)(unsafe.Add(p, s+i))
+					*(*[16]byte)(unsafe.Add(p, o+i+16)) = *(*[16]byte)(unsafe.Add(p, s+i+16))
+				}
+				o += n
+				goto symbol
+			}
 			o = copyMatch(out, o, dd, n)
 			goto symbol
 		}
