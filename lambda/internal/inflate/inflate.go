@@ -517,39 +517,82 @@ func (d *Decoder) dynamic(br *bitReader) error {
 }
 
 // codes decodes a compressed block's symbols with the tables lit and dist
-// until its end-of-block code.
+// until its end-of-block code: fastCodes while the input has whole words
+// and the output room for the longest match, slowSymbol for one symbol
+// otherwise.
 func (d *Decoder) codes(br *bitReader, lit, dist *table, out []byte, o, from, limit int) ([]byte, int, error) {
 	for {
-		// Fast loop: whole words of input and room for the longest match
-		// with its word-copy overrun, so no check but the data's own. The
-		// bit reader lives in locals here: kept in registers, not memory.
-		buf, nbits, in, src := br.buf, br.nbits, br.in, br.src
-		// The root tables as arrays: an index masked to their size needs
-		// no bounds check.
-		litE, distE := lit.e, dist.e
-		litRootE, distRootE := (*[1 << litRootBits]uint32)(litE), (*[1 << distRootBits]uint32)(distE)
-		for in+8 <= len(src) && o+fastRoom <= len(out) {
-			// Refill to at least 56 bits (see bitReader.refill).
-			buf |= binary.LittleEndian.Uint64(src[in:]) << nbits
-			k := (63 - nbits) >> 3
-			in += int(k)
-			nbits += k << 3
-			e := litRootE[buf&(1<<litRootBits-1)]
-		symbol:
-			if e&kindMask == kindSub {
-				buf >>= litRootBits
-				nbits -= litRootBits
-				e = litE[uint64(e>>16)+buf&(1<<(e>>8&0xff)-1)]
-			}
-			buf >>= e & 31
-			nbits -= uint(e & 31)
-			switch e & kindMask {
-			case kindLiteral:
+		var st fastStatus
+		switch o, st = fastCodes(br, lit, dist, out, o, from); st {
+		case fastEnd:
+			return out, o, nil
+		case fastCorrupt:
+			return out, o, ErrCorrupt
+		}
+		// Near the end of the input or of the output buffer.
+		var err error
+		var done bool
+		if out, o, done, err = d.slowSymbol(br, lit, dist, out, o, from, limit); err != nil || done {
+			return out, o, err
+		}
+	}
+}
+
+// fastStatus is how fastCodes stopped.
+type fastStatus int
+
+const (
+	fastEnd     fastStatus = iota // at the end-of-block code
+	fastCorrupt                   // at data no valid stream has
+	fastNear                      // near the end of the input or of out
+)
+
+// fastCodes is the fast loop of codes: whole words of input and room for
+// the longest match with its block-copy overrun, so no check but the
+// data's own. The bit reader lives in locals: kept in registers, not
+// memory. The loop makes no call: Go keeps no register across a call, so
+// that a call anywhere in the loop, however rare, had the bit reader and
+// the positions stored to the stack and loaded back around it (a match at
+// a distance under 16 is copied here too, rather than by copyMatch). It
+// returns the output position and why it stopped, with br updated.
+//
+// Shift counts are masked to what they can be (nbits is at most 63, an
+// entry's extra or index bits at most 13): Go defines a shift by 64 or more,
+// and checks for it on every shift by a count it cannot bound.
+func fastCodes(br *bitReader, lit, dist *table, out []byte, o, from int) (int, fastStatus) {
+	buf, nbits, in, src := br.buf, br.nbits, br.in, br.src
+	// The root tables as arrays: an index masked to their size needs
+	// no bounds check.
+	litE, distE := lit.e, dist.e
+	litRootE, distRootE := (*[1 << litRootBits]uint32)(litE), (*[1 << distRootBits]uint32)(distE)
+	for in+8 <= len(src) && o+fastRoom <= len(out) {
+		// Refill to at least 56 bits (see bitReader.refill).
+		buf |= binary.LittleEndian.Uint64(src[in:]) << (nbits & 63)
+		k := (63 - nbits) >> 3
+		in += int(k)
+		nbits += k << 3
+		e := litRootE[buf&(1<<litRootBits-1)]
+	symbol:
+		if e&kindMask == kindSub {
+			buf >>= litRootBits
+			nbits -= litRootBits
+			e = litE[uint64(e>>16)+buf&(1<<(e>>8&31)-1)]
+		}
+		buf >>= e & 31
+		nbits -= uint(e & 31)
+		switch e & kindMask {
+		case kindLiteral:
+			out[o] = byte(e >> 16)
+			o++
+			// Up to two more literals, unrolled (a loop measured up to 7%
+			// slower), without a refill: at least 41 bits are left, a
+			// root code takes at most 10, the next look-up needs 10.
+			e = litRootE[buf&(1<<litRootBits-1)]
+			if e&kindMask == kindLiteral {
+				buf >>= e & 31
+				nbits -= uint(e & 31)
 				out[o] = byte(e >> 16)
 				o++
-				// Up to two more literals, unrolled (a loop measured up to 7%
-				// slower), without a refill: at least 41 bits are left, a
-				// root code takes at most 10, the next look-up needs 10.
 				e = litRootE[buf&(1<<litRootBits-1)]
 				if e&kindMask == kindLiteral {
 					buf >>= e & 31
@@ -557,114 +600,122 @@ func (d *Decoder) codes(br *bitReader, lit, dist *table, out []byte, o, from, li
 					out[o] = byte(e >> 16)
 					o++
 					e = litRootE[buf&(1<<litRootBits-1)]
-					if e&kindMask == kindLiteral {
-						buf >>= e & 31
-						nbits -= uint(e & 31)
-						out[o] = byte(e >> 16)
-						o++
-						e = litRootE[buf&(1<<litRootBits-1)]
-					}
 				}
-				// e is the next symbol's entry, not consumed: a refill only
-				// adds bits above the ones it was looked up with.
-				if in+8 > len(src) || o+fastRoom > len(out) {
-					continue // the loop's condition sends it to the slow path
-				}
-				buf |= binary.LittleEndian.Uint64(src[in:]) << nbits
-				k = (63 - nbits) >> 3
-				in += int(k)
-				nbits += k << 3
-				goto symbol
-			case kindLength:
-			case kindEnd:
-				br.buf, br.nbits, br.in = buf, nbits, in
-				return out, o, nil
-			default:
-				br.buf, br.nbits, br.in = buf, nbits, in
-				return out, o, ErrCorrupt
 			}
-			// At least 41 bits left: length extra (5), distance code (15)
-			// and its extra bits (13).
-			x := e >> 8 & 0xff
-			n := int(e>>16) + int(buf&(1<<x-1))
-			buf >>= x
-			nbits -= uint(x)
-			de := distRootE[buf&(1<<distRootBits-1)]
-			if de&kindMask == kindSub {
-				buf >>= distRootBits
-				nbits -= distRootBits
-				de = distE[uint64(de>>16)+buf&(1<<(de>>8&0xff)-1)]
+			// e is the next symbol's entry, not consumed: a refill only
+			// adds bits above the ones it was looked up with.
+			if in+8 > len(src) || o+fastRoom > len(out) {
+				continue // the loop's condition sends it to the slow path
 			}
-			buf >>= de & 31
-			nbits -= uint(de & 31)
-			if de&kindMask != kindLength {
-				br.buf, br.nbits, br.in = buf, nbits, in
-				return out, o, ErrCorrupt
-			}
-			x = de >> 8 & 0xff
-			dd := int(de>>16) + int(buf&(1<<x-1))
-			buf >>= x
-			nbits -= uint(x)
-			if dd > o-from {
-				br.buf, br.nbits, br.in = buf, nbits, in
-				return out, o, ErrCorrupt
-			}
-			if in+8 > len(src) || o+n+fastRoom > len(out) {
-				o = copyMatch(out, o, dd, n)
-				continue
-			}
-			// Refill and look the next symbol up before the copy, so that
-			// the table load overlaps it.
-			buf |= binary.LittleEndian.Uint64(src[in:]) << nbits
+			buf |= binary.LittleEndian.Uint64(src[in:]) << (nbits & 63)
 			k = (63 - nbits) >> 3
 			in += int(k)
 			nbits += k << 3
-			e = litRootE[buf&(1<<litRootBits-1)]
-			if dd >= 16 && n <= 32 {
-				// The usual match of a flow-log payload (a JSON key or a
-				// value's first digits, from far back), copied here rather
-				// than by copyMatch, and without a branch on its length: two
-				// 16-byte blocks, each one move of 16 bytes. The second is
-				// read after the first is written, so that with dd < 32 it
-				// copies the first one's output (TestGunzipEveryShortMatch).
-				// Up to 29 bytes past the match are written, within the
-				// fastRoom checked above. The check below covers every byte
-				// written, and so every byte read (from <= s, s+31 < o+31).
-				s := o - dd
-				_ = out[o+31]
-				p := unsafe.Pointer(unsafe.SliceData(out))
-				*(*[16]byte)(unsafe.Add(p, o)) = *(*[16]byte)(unsafe.Add(p, s))
-				*(*[16]byte)(unsafe.Add(p, o+16)) = *(*[16]byte)(unsafe.Add(p, s+16))
-				o += n
-				goto symbol
+			goto symbol
+		case kindLength:
+		case kindEnd:
+			br.buf, br.nbits, br.in = buf, nbits, in
+			return o, fastEnd
+		default:
+			br.buf, br.nbits, br.in = buf, nbits, in
+			return o, fastCorrupt
+		}
+		// At least 41 bits left: length extra (5), distance code (15)
+		// and its extra bits (13).
+		x := e >> 8 & 31
+		n := int(e>>16) + int(buf&(1<<x-1))
+		buf >>= x
+		nbits -= uint(x)
+		de := distRootE[buf&(1<<distRootBits-1)]
+		if de&kindMask == kindSub {
+			buf >>= distRootBits
+			nbits -= distRootBits
+			de = distE[uint64(de>>16)+buf&(1<<(de>>8&31)-1)]
+		}
+		buf >>= de & 31
+		nbits -= uint(de & 31)
+		if de&kindMask != kindLength {
+			br.buf, br.nbits, br.in = buf, nbits, in
+			return o, fastCorrupt
+		}
+		x = de >> 8 & 31
+		dd := int(de>>16) + int(buf&(1<<x-1))
+		buf >>= x
+		nbits -= uint(x)
+		if dd > o-from {
+			br.buf, br.nbits, br.in = buf, nbits, in
+			return o, fastCorrupt
+		}
+		if in+8 > len(src) || o+n+fastRoom > len(out) {
+			// Near the end: exactly the match's bytes, one at a time;
+			// the loop's condition then sends the next symbol to the
+			// slow path.
+			for k := range n {
+				out[o+k] = out[o+k-dd]
 			}
-			if dd >= 16 {
-				// A longer match (a record's run of keys and values
-				// from the previous one): 32 bytes a step, as above,
-				// each block read after the one before it is written.
-				// Up to 31 bytes past the match are written, within
-				// the fastRoom checked above.
-				s := o - dd
-				_ = out[o+n+31]
-				p := unsafe.Pointer(unsafe.SliceData(out))
-				for i := 0; i < n; i += 32 {
-					*(*[16]byte)(unsafe.Add(p, o+i)) = *(*[16]byte)(unsafe.Add(p, s+i))
-					*(*[16]byte)(unsafe.Add(p, o+i+16)) = *(*[16]byte)(unsafe.Add(p, s+i+16))
-				}
-				o += n
-				goto symbol
-			}
-			o = copyMatch(out, o, dd, n)
+			o += n
+			continue
+		}
+		// Refill and look the next symbol up before the copy, so that
+		// the table load overlaps it.
+		buf |= binary.LittleEndian.Uint64(src[in:]) << (nbits & 63)
+		k = (63 - nbits) >> 3
+		in += int(k)
+		nbits += k << 3
+		e = litRootE[buf&(1<<litRootBits-1)]
+		if dd >= 16 && n <= 32 {
+			// The usual match of a flow-log payload (a JSON key or a
+			// value's first digits, from far back), copied here rather
+			// than by copyMatch, and without a branch on its length: two
+			// 16-byte blocks, each one move of 16 bytes. The second is
+			// read after the first is written, so that with dd < 32 it
+			// copies the first one's output (TestGunzipEveryShortMatch).
+			// Up to 29 bytes past the match are written, within the
+			// fastRoom checked above. The check below covers every byte
+			// written, and so every byte read (from <= s, s+31 < o+31).
+			s := o - dd
+			_ = out[o+31]
+			p := unsafe.Pointer(unsafe.SliceData(out))
+			*(*[16]byte)(unsafe.Add(p, o)) = *(*[16]byte)(unsafe.Add(p, s))
+			*(*[16]byte)(unsafe.Add(p, o+16)) = *(*[16]byte)(unsafe.Add(p, s+16))
+			o += n
 			goto symbol
 		}
-		br.buf, br.nbits, br.in = buf, nbits, in
-		// Slow path: near the end of the input or of the output buffer.
-		var err error
-		var done bool
-		if out, o, done, err = d.slowSymbol(br, lit, dist, out, o, from, limit); err != nil || done {
-			return out, o, err
+		if dd >= 16 {
+			// A longer match (a record's run of keys and values
+			// from the previous one): 32 bytes a step, as above,
+			// each block read after the one before it is written.
+			// Up to 31 bytes past the match are written, within
+			// the fastRoom checked above.
+			s := o - dd
+			_ = out[o+n+31]
+			p := unsafe.Pointer(unsafe.SliceData(out))
+			for i := 0; i < n; i += 32 {
+				*(*[16]byte)(unsafe.Add(p, o+i)) = *(*[16]byte)(unsafe.Add(p, s+i))
+				*(*[16]byte)(unsafe.Add(p, o+i+16)) = *(*[16]byte)(unsafe.Add(p, s+i+16))
+			}
+			o += n
+			goto symbol
 		}
+		// A distance under 16: a byte or a short pattern repeated,
+		// eight bytes a step when the distance allows, else one.
+		if dd >= 8 {
+			s := o - dd
+			_ = out[o+n+7]
+			p := unsafe.Pointer(unsafe.SliceData(out))
+			for i := 0; i < n; i += 8 {
+				*(*[8]byte)(unsafe.Add(p, o+i)) = *(*[8]byte)(unsafe.Add(p, s+i))
+			}
+		} else {
+			for k := range n {
+				out[o+k] = out[o+k-dd]
+			}
+		}
+		o += n
+		goto symbol
 	}
+	br.buf, br.nbits, br.in = buf, nbits, in
+	return o, fastNear
 }
 
 // slowSymbol decodes one symbol with every check, growing out as needed.
