@@ -397,20 +397,18 @@ func (t *Template) plainFields(out, src []byte, n, i, pos, w int) (int, int, int
 					return i, pos, w, plainSlow
 				}
 			default:
-				var unplain uint64
+				// The value ends at its first byte that is a space or
+				// not plain; unless that is a space, the value is not
+				// plain (the padding ends the last value).
 				end = pos
 				for {
-					u, sp := textLanes(word(end))
-					if sp != 0 {
-						// Only the lanes before the space count.
-						unplain |= u & (sp&-sp - 1)
+					if sp := specialLanes(word(end)); sp != 0 {
 						end += bits.TrailingZeros64(sp) >> 3
 						break
 					}
-					unplain |= u
 					end += 8
 				}
-				if unplain != 0 {
+				if at(end) != ' ' {
 					return i, pos, w, plainFail
 				}
 			}
@@ -712,6 +710,16 @@ func firstNonDigit(v uint64) uint64 {
 func textLanes(v uint64) (unplain, space uint64) {
 	unplain = ((v-lanes*0x20)&^v | v | firstZero(v^(lanes*'"')) | firstZero(v^(lanes*'\\'))) & topBits
 	return unplain, firstZero(v ^ (lanes * ' '))
+}
+
+// specialLanes has the top bit of the first byte of v that is a space or
+// a byte a JSON string cannot hold as it is (a control character, '"',
+// '\\', 0x80 and above) set, and maybe of later bytes, or is 0: one test
+// for textLanes' two, as plainFields needs only the first such byte. Bytes
+// up to 0x20 borrow in v - 0x21 and set their top bit; each test's first
+// hit is exact, and so the first of their union.
+func specialLanes(v uint64) uint64 {
+	return ((v - lanes*0x21) | v | firstZero(v^(lanes*'"')) | firstZero(v^(lanes*'\\'))) & topBits
 }
 
 // movemask gathers the lane bits of a lane test into the low byte: lane k's

@@ -1,6 +1,7 @@
 package flowlog
 
 import (
+	"math/bits"
 	"net/netip"
 	"strings"
 	"testing"
@@ -74,6 +75,41 @@ func TestScanIPv4TakesEveryIPv4(t *testing.T) {
 							}
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+// specialLanes' lowest flagged lane is the first byte that is a space or
+// not plain, for every byte value in every lane, after plain bytes and
+// before bytes of each kind.
+func TestSpecialLanesFirstHitIsExact(t *testing.T) {
+	special := func(c byte) bool { return c <= ' ' || c >= 0x80 || c == '"' || c == '\\' }
+	for _, after := range []byte{'a', ' ', 0x00, 0xff, '"', '\\', 0xa1} {
+		for k := 0; k < 8; k++ {
+			for c := 0; c < 256; c++ {
+				var v uint64
+				for l := 0; l < 8; l++ {
+					b := byte('a')
+					switch {
+					case l == k:
+						b = byte(c)
+					case l > k:
+						b = after
+					}
+					v |= uint64(b) << (8 * l)
+				}
+				want := 8
+				for l := 0; l < 8; l++ {
+					if special(byte(v >> (8 * l))) {
+						want = l
+						break
+					}
+				}
+				got := bits.TrailingZeros64(specialLanes(v)) >> 3
+				if got != want {
+					t.Fatalf("specialLanes(%#016x): first lane %d, want %d", v, got, want)
 				}
 			}
 		}
