@@ -547,7 +547,7 @@ func TestAppendPlain(t *testing.T) {
 		lines  []string
 	}{
 		{flowlog.LogFormat(flowlog.V2Fields()), []string{exAccept, exReject, exNoData, exSkipData, exIPv6, exAccept + "\r\n",
-			"  " + strings.ReplaceAll(exAccept, " ", "   ") + "  ", exAccept + " extra", strings.TrimSuffix(exAccept, " OK"),
+			"  " + strings.ReplaceAll(exAccept, " ", "   ") + "  ", exAccept + " extra", strings.TrimSuffix(exAccept, " OK"), strings.TrimSuffix(exAccept, "OK"), strings.TrimSuffix(exAccept, "OK") + " ",
 			strings.Replace(exAccept, "ACCEPT", `"ACCEPT"`, 1), strings.Replace(exAccept, " 22 ", " 022 ", 1),
 			strings.Replace(exAccept, " 22 ", " 2x ", 1), strings.Replace(exAccept, "4249", "12345678901234567890", 1),
 			strings.Replace(exAccept, "4249", "1234567890123456789", 1), "", " ", "garbage"}},
