@@ -697,19 +697,10 @@ func fastCodes(br *bitReader, lit, dist *table, out []byte, o, from int) (int, f
 			o += n
 			goto symbol
 		}
-		// A distance under 16: a byte or a short pattern repeated,
-		// eight bytes a step when the distance allows, else one.
-		if dd >= 8 {
-			s := o - dd
-			_ = out[o+n+7]
-			p := unsafe.Pointer(unsafe.SliceData(out))
-			for i := 0; i < n; i += 8 {
-				*(*[8]byte)(unsafe.Add(p, o+i)) = *(*[8]byte)(unsafe.Add(p, s+i))
-			}
-		} else {
-			for k := range n {
-				out[o+k] = out[o+k-dd]
-			}
+		// A distance under 16 (a byte or a short pattern repeated, rare
+		// in flow logs): a byte at a time.
+		for k := range n {
+			out[o+k] = out[o+k-dd]
 		}
 		o += n
 		goto symbol
