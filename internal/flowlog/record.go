@@ -292,9 +292,7 @@ func (t *Template) appendPlain(out, src []byte, n int) (w int, ok bool) {
 			return 0, false
 		}
 	}
-	for pos < n && src[pos] == ' ' {
-		pos++
-	}
+	// plainFields and plainField skip the spaces after each value.
 	if pos < n {
 		return 0, false // too many values
 	}

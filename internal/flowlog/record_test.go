@@ -605,6 +605,16 @@ func TestParseIntoDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// A value plainFields leaves to plainField (an IPv6 address, 11 bytes) is
+// taken at exactly MaxLen and not at one byte less.
+func TestAppendPlainSlowValueAtMaxLen(t *testing.T) {
+	p := flowlog.NewParser(mustFields(t, []string{"action", "srcaddr"}))
+	for _, maxLen := range []int{10, 11} {
+		checkAppendPlain(t, p, plainTemplate(t, p, maxLen), maxLen, "ACCEPT 2001:db8::1")
+		checkAppendPlain(t, p, plainTemplate(t, p, maxLen), maxLen, "ACCEPT 2001:db8::1 ")
+	}
+}
+
 func TestAppendPlainDoesNotAllocate(t *testing.T) {
 	p := flowlog.NewParser(flowlog.V2Fields())
 	tmpl := plainTemplate(t, p, 0)
