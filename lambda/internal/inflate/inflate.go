@@ -553,7 +553,7 @@ const (
 // memory. The loop makes no call: Go keeps no register across a call, so
 // that a call anywhere in the loop, however rare, had the bit reader and
 // the positions stored to the stack and loaded back around it (a match at
-// a distance under 16 is copied here too, rather than by copyMatch). It
+// a distance under 16 is copied here too, byte by byte). It
 // returns the output position and why it stopped, with br updated.
 //
 // Shift counts are masked to what they can be (nbits is at most 63, an
@@ -665,8 +665,8 @@ func fastCodes(br *bitReader, lit, dist *table, out []byte, o, from int) (int, f
 		e = litRootE[buf&(1<<litRootBits-1)]
 		if dd >= 16 && n <= 32 {
 			// The usual match of a flow-log payload (a JSON key or a
-			// value's first digits, from far back), copied here rather
-			// than by copyMatch, and without a branch on its length: two
+			// value's first digits, from far back), copied here, and
+			// without a branch on its length: two
 			// 16-byte blocks, each one move of 16 bytes. The second is
 			// read after the first is written, so that with dd < 32 it
 			// copies the first one's output (TestGunzipEveryShortMatch).
@@ -749,37 +749,4 @@ func (d *Decoder) slowSymbol(br *bitReader, lit, dist *table, out []byte, o, fro
 		out[o+i] = out[o-dd+i]
 	}
 	return out, o + n, false, nil
-}
-
-// copyMatch copies n bytes from dd back to out[o:] (the copy may overlap
-// itself: a distance shorter than the length repeats the bytes) and returns
-// the new end. out has fastRoom bytes of room after o.
-func copyMatch(out []byte, o, dd, n int) int {
-	s := o - dd
-	switch {
-	case n > 32 && dd >= n:
-		// Long and not overlapping itself: memmove's wide copies win.
-		copy(out[o:o+n], out[s:s+n])
-	case dd >= 16:
-		for i := 0; i < n; i += 16 {
-			a := binary.LittleEndian.Uint64(out[s+i:])
-			b := binary.LittleEndian.Uint64(out[s+i+8:])
-			binary.LittleEndian.PutUint64(out[o+i:], a)
-			binary.LittleEndian.PutUint64(out[o+i+8:], b)
-		}
-	case dd >= 8:
-		for i := 0; i < n; i += 8 {
-			binary.LittleEndian.PutUint64(out[o+i:], binary.LittleEndian.Uint64(out[s+i:]))
-		}
-	case dd == 1:
-		v := uint64(out[s]) * 0x0101010101010101
-		for i := 0; i < n; i += 8 {
-			binary.LittleEndian.PutUint64(out[o+i:], v)
-		}
-	default:
-		for i := range n {
-			out[o+i] = out[s+i]
-		}
-	}
-	return o + n
 }
