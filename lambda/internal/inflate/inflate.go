@@ -650,10 +650,7 @@ func fastCodes(br *bitReader, lit, dist *table, out []byte, o, from int) (int, f
 			// Near the end: exactly the match's bytes, one at a time;
 			// the loop's condition then sends the next symbol to the
 			// slow path.
-			for k := range n {
-				out[o+k] = out[o+k-dd]
-			}
-			o += n
+			o = copyBack(out, o, dd, n)
 			continue
 		}
 		// Refill and look the next symbol up before the copy, so that
@@ -699,10 +696,7 @@ func fastCodes(br *bitReader, lit, dist *table, out []byte, o, from int) (int, f
 		}
 		// A distance under 16 (a byte or a short pattern repeated, rare
 		// in flow logs): a byte at a time.
-		for k := range n {
-			out[o+k] = out[o+k-dd]
-		}
-		o += n
+		o = copyBack(out, o, dd, n)
 		goto symbol
 	}
 	br.buf, br.nbits, br.in = buf, nbits, in
@@ -745,8 +739,15 @@ func (d *Decoder) slowSymbol(br *bitReader, lit, dist *table, out []byte, o, fro
 	if out, err = room(out, o, n, limit); err != nil {
 		return out, o, false, err
 	}
-	for i := range n {
-		out[o+i] = out[o-dd+i]
+	return out, copyBack(out, o, dd, n), false, nil
+}
+
+// copyBack copies the n bytes from dd back to out[o:] a byte at a time, so
+// that a distance shorter than the length repeats them, and returns the new
+// end. It is inlined: fastCodes' loop stays without a call.
+func copyBack(out []byte, o, dd, n int) int {
+	for k := range n {
+		out[o+k] = out[o+k-dd]
 	}
-	return out, o + n, false, nil
+	return o + n
 }
