@@ -176,23 +176,38 @@ type TemplateField struct {
 type Template struct {
 	p      *Parser
 	fields []templateField
+	// maxLens has each field's MaxLen (math.MaxInt for none), for
+	// plainField: templateField.maxLen may be -1 instead.
+	maxLens []int
 	// fixed is the length of all the Befores and Afters.
 	fixed int
 }
 
-// templateField is a TemplateField prepared for block copies.
+// templateField is a TemplateField prepared for block copies, 64 bytes
+// (plainFields finds field i at i<<6, a shift, not a multiplication).
 type templateField struct {
-	// before is Before padded to 32 bytes, copied as one block; when
-	// Before is longer, beforeLen is -1 and beforeStr is copied instead.
-	before    [32]byte
-	beforeLen int
-	beforeStr string
+	// before is Before padded to 32 bytes, copied as one block.
+	before [32]byte
 	// after is After (at most 8 bytes) padded, copied as one block.
-	after    [8]byte
-	afterLen int
-	maxLen   int
-	kind     Kind
+	after     [8]byte
+	beforeStr string
+	// maxLen is MaxLen, or -1 when Before is longer than before: every
+	// value of the field is then plainField's, which copies beforeStr.
+	maxLen    int32
+	beforeLen uint8
+	afterLen  uint8
+	kind      uint8 // a Kind
+	_         [1]byte
 }
+
+// templateFieldShift is log2 of the size of a templateField.
+const templateFieldShift = 6
+
+// The size of templateField is 1<<templateFieldShift (a compile error if not).
+var (
+	_ [unsafe.Sizeof(templateField{}) - 1<<templateFieldShift]byte
+	_ [1<<templateFieldShift - unsafe.Sizeof(templateField{})]byte
+)
 
 // Template returns the template of records of p's format laid out as fields
 // says, one TemplateField per field of the format. After may not be longer
@@ -201,20 +216,23 @@ func (p *Parser) Template(fields []TemplateField) (*Template, error) {
 	if len(fields) != len(p.fields) {
 		return nil, fmt.Errorf("template of %d fields for a format of %d", len(fields), len(p.fields))
 	}
-	t := &Template{p: p, fields: make([]templateField, len(fields))}
+	t := &Template{p: p, fields: make([]templateField, len(fields)), maxLens: make([]int, len(fields))}
 	for i, f := range fields {
 		tf := &t.fields[i]
 		if len(f.After) > len(tf.after) {
 			return nil, fmt.Errorf("field %s: After is longer than %d bytes", p.fields[i].Name, len(tf.after))
 		}
-		tf.beforeStr, tf.maxLen, tf.kind = f.Before, f.MaxLen, p.kinds[i]
-		tf.beforeLen = copy(tf.before[:], f.Before)
-		if len(f.Before) > len(tf.before) {
-			tf.beforeLen = -1
+		tf.beforeStr, tf.kind = f.Before, uint8(p.kinds[i])
+		tf.beforeLen = uint8(copy(tf.before[:], f.Before))
+		tf.afterLen = uint8(copy(tf.after[:], f.After))
+		// A line is shorter than 2 GiB: a longer MaxLen is none.
+		tf.maxLen = int32(min(f.MaxLen, math.MaxInt32))
+		t.maxLens[i] = f.MaxLen
+		if f.MaxLen <= 0 {
+			tf.maxLen, t.maxLens[i] = math.MaxInt32, math.MaxInt
 		}
-		tf.afterLen = copy(tf.after[:], f.After)
-		if tf.maxLen <= 0 {
-			tf.maxLen = math.MaxInt
+		if len(f.Before) > len(tf.before) {
+			tf.maxLen = -1
 		}
 		t.fixed += len(f.Before) + len(f.After)
 	}
@@ -241,8 +259,8 @@ func (p *Parser) AppendPlain(dst []byte, line string, t *Template) ([]byte, bool
 	// Room for every write: the values take at most len(line) bytes, the
 	// Befores and Afters t.fixed, and block copies overrun the end by at
 	// most 32. Past that room goes a copy of the line padded with spaces
-	// (see plainFields), in dst's spare capacity: it is overwritten by
-	// later appends, which is fine, as nothing keeps it.
+	// and a stop (see plainFields), in dst's spare capacity: it is
+	// overwritten by later appends, which is fine, as nothing keeps it.
 	out := t.fixed + len(line) + 32
 	if need := out + len(line) + padLen; cap(dst)-len(dst) < need {
 		dst = slices.Grow(dst, need)
@@ -258,31 +276,27 @@ func (p *Parser) AppendPlain(dst []byte, line string, t *Template) ([]byte, bool
 	return dst[:len(dst)+w], true
 }
 
-// padLen is the length of the spaces after AppendPlain's copy of a line:
-// every read of plainFields from a position within the line stays within
-// the copy and its padding (the longest, a block copy of a value, reads 31
-// bytes past the value's end).
+// What follows AppendPlain's copy of a line: a space, which ends the last
+// value, then a stop byte (0), which ends the spaces after it, and zeros,
+// padLen bytes in all. Every read of plainFields from a position up to the
+// stop stays within the copy and its padding (the longest, a block copy of
+// a value, reads 31 bytes past the value's end).
 const padLen = 64
 
-var padding = func() (p [padLen]byte) {
-	for i := range p {
-		p[i] = ' '
-	}
-	return p
-}()
+var padding = [padLen]byte{' '}
 
-// appendPlain is AppendPlain of the line src[:n], followed by padLen
-// spaces, into out, which has room for all the writes; it returns the
-// number of bytes written. It runs plainFields, which has the common case,
-// and plainField for each value plainFields leaves to it.
+// appendPlain is AppendPlain of the line src[:n], followed by padding,
+// into out, which has room for all the writes; it returns the number of
+// bytes written. It runs plainFields, which has the common case, and
+// plainField for each value plainFields leaves to it.
 func (t *Template) appendPlain(out, src []byte, n int) (w int, ok bool) {
 	pos := 0
-	for pos < n && src[pos] == ' ' {
-		pos++ // leading spaces
+	for src[pos] == ' ' {
+		pos++ // leading spaces (the padding's stop ends them)
 	}
 	for i := 0; ; {
 		var st plainStatus
-		if i, pos, w, st = t.plainFields(out, src, n, i, pos, w); st != plainSlow {
+		if i, pos, w, st = t.plainFields(out, src, i, pos, w); st != plainSlow {
 			if st == plainFail {
 				return 0, false
 			}
@@ -292,7 +306,8 @@ func (t *Template) appendPlain(out, src []byte, n int) (w int, ok bool) {
 			return 0, false
 		}
 	}
-	// plainFields and plainField skip the spaces after each value.
+	// plainFields and plainField skip the spaces after each value, up to
+	// the padding's stop after the last one.
 	if pos < n {
 		return 0, false // too many values
 	}
@@ -309,12 +324,14 @@ const (
 	plainFail
 	// plainSlow: the value at pos, of field i, is one for plainField
 	// (an IP address that is not dotted decimal IPv4, an integer
-	// plainFields does not decide on, a Before longer than a block).
+	// plainFields does not decide on, a value longer than the field's
+	// MaxLen, a Before longer than a block, or the padding: too few
+	// values).
 	plainSlow
 )
 
-// plainFields lays out the values of the line src[:n] (padded with spaces,
-// see AppendPlain) into out from field i, whose value starts at pos, with w
+// plainFields lays out the values of the line in src (padded, see
+// AppendPlain) into out from field i, whose value starts at pos, with w
 // bytes written so far, until every field is laid out, the line fails, or a
 // value needs plainField. It returns the field, position and count to
 // resume from.
@@ -324,144 +341,162 @@ const (
 // thousand values, has every variable of the loop stored to the stack and
 // loaded back around it, which measured as most of the loop's
 // instructions. What would call (netip, strconv, a copy of unknown length)
-// is plainField's. Every read is within the line and its padding: the
+// is plainField's. It keeps few variables, so that they all stay in
+// registers: pointers to the line and the output instead of positions in
+// them, no line length. Every read is within the line and its padding: the
 // padding ends every value, so no read checks for the line's end, and
-// block copies read past a value's end into the padding at most.
-func (t *Template) plainFields(out, src []byte, n, i, pos, w int) (int, int, int, plainStatus) {
+// block copies read past a value's end into the padding at most. After
+// the last value the spaces end at the padding's stop, where no value
+// starts: a field past the last value goes to plainField, which fails it.
+func (t *Template) plainFields(out, src []byte, i, pos, w int) (int, int, int, plainStatus) {
 	base := unsafe.Pointer(unsafe.SliceData(out))
 	line := unsafe.Pointer(unsafe.SliceData(src))
-	at := func(k int) byte { return *(*byte)(unsafe.Add(line, k)) }
-	word := func(k int) uint64 { return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(line, k))[:]) }
-	fields := t.fields
-	for ; i < len(fields); i++ {
-		tf := &fields[i]
-		if pos >= n {
-			return i, pos, w, plainFail // too few values
-		}
-		end := pos + 1
-		// "- " (the padding ends the last value): missing, of any kind,
-		// left out. One load of two bytes.
-		if binary.LittleEndian.Uint16((*[2]byte)(unsafe.Add(line, pos))[:]) != '-'|' '<<8 {
-			switch tf.kind {
+	first := unsafe.Pointer(unsafe.SliceData(t.fields))
+	nf := len(t.fields)
+	o := unsafe.Add(base, w)   // the output
+	p := unsafe.Add(line, pos) // the value
+	at := func(q unsafe.Pointer, k int) byte { return *(*byte)(unsafe.Add(q, k)) }
+	word := func(q unsafe.Pointer, k int) uint64 {
+		return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(q, k))[:])
+	}
+	for ; i < nf; i++ {
+		tf := (*templateField)(unsafe.Add(first, i<<templateFieldShift))
+		l := 1 // the value's length
+		// "- " (a space ends every value): missing, of any kind, left
+		// out. One load of two bytes.
+		if binary.LittleEndian.Uint16((*[2]byte)(p)[:]) != '-'|' '<<8 {
+			switch Kind(tf.kind) {
 			case KindInt32, KindInt64, KindTime:
-				ds := pos // the first digit
-				v := word(pos)
+				sign := 0
+				v := word(p, 0)
 				if byte(v) == '-' {
-					ds++
-					v = word(ds)
+					sign = 1
+					v = word(p, 1)
 				}
 				digits := bits.TrailingZeros64(firstNonDigit(v)) >> 3
 				if digits == 8 {
-					digits += bits.TrailingZeros64(firstNonDigit(word(ds+8))) >> 3
+					digits += bits.TrailingZeros64(firstNonDigit(word(p, sign+8))) >> 3
 				}
-				end = ds + digits
-				if at(end) != ' ' {
-					// More than 16 digits, or not an integer.
-					return i, pos, w, plainSlow
+				l = sign + digits
+				if at(p, l) != ' ' {
+					// More than 16 digits, or not an integer (the
+					// padding's stop included).
+					break
 				}
 				// At least one digit: "-" alone is missing, taken
-				// above. A leading zero is not plain.
+				// above, and no value starts with a space. A
+				// leading zero is not plain.
 				if byte(v) == '0' && digits != 1 {
-					return i, pos, w, plainFail
+					return i, t.at(p, line), t.at(o, base), plainFail
 				}
+				goto copyValue
 			case KindIP:
 				// Dotted decimal IPv4: four octets of one to three
 				// digits, no leading zero, at most 255, as scanIPv4
 				// (TestIPv4AgreesWithNetip checks both).
-				end = pos
+				l = 0
 				for octet := 0; ; octet++ {
-					v := uint(at(end) - '0')
+					v := uint(at(p, l) - '0')
 					if v > 9 {
-						return i, pos, w, plainSlow
+						goto slow
 					}
-					end++
+					l++
 					if v != 0 {
-						if d := uint(at(end) - '0'); d <= 9 {
+						if d := uint(at(p, l) - '0'); d <= 9 {
 							v = v*10 + d
-							end++
-							if d := uint(at(end) - '0'); d <= 9 {
+							l++
+							if d := uint(at(p, l) - '0'); d <= 9 {
 								v = v*10 + d
-								end++
+								l++
 							}
 						}
 					}
-					if v > 255 || octet < 3 && at(end) != '.' {
-						return i, pos, w, plainSlow
+					if v > 255 || octet < 3 && at(p, l) != '.' {
+						goto slow
 					}
 					if octet == 3 {
 						break
 					}
-					end++
+					l++
 				}
-				if at(end) != ' ' {
-					return i, pos, w, plainSlow
+				if at(p, l) != ' ' {
+					break
 				}
+				goto copyValue
 			default:
 				// The value ends at its first byte that is a space or
 				// not plain; unless that is a space, the value is not
 				// plain (the padding ends the last value).
-				end = pos
+				l = 0
 				for {
-					if sp := specialLanes(word(end)); sp != 0 {
-						end += bits.TrailingZeros64(sp) >> 3
+					if sp := specialLanes(word(p, l)); sp != 0 {
+						l += bits.TrailingZeros64(sp) >> 3
 						break
 					}
-					end += 8
+					l += 8
 				}
-				if at(end) != ' ' {
-					return i, pos, w, plainFail
+				if at(p, l) != ' ' {
+					// Not plain, or the padding's stop: too few
+					// values.
+					return i, t.at(p, line), t.at(o, base), plainFail
 				}
+				goto copyValue
 			}
-			l := end - pos
-			if l > tf.maxLen {
-				return i, pos, w, plainFail
+		slow:
+			return i, t.at(p, line), t.at(o, base), plainSlow
+		copyValue:
+			if l > int(tf.maxLen) {
+				goto slow
 			}
-			if tf.beforeLen < 0 {
-				return i, pos, w, plainSlow
-			}
-			*(*[32]byte)(unsafe.Add(base, w)) = tf.before
-			w += tf.beforeLen
+			*(*[32]byte)(o) = tf.before
+			o = unsafe.Add(o, tf.beforeLen)
 			// The value in blocks of 16 or 32 bytes, the bytes past
 			// its end overwritten next.
 			if l <= 16 {
-				*(*[16]byte)(unsafe.Add(base, w)) = *(*[16]byte)(unsafe.Add(line, pos))
+				*(*[16]byte)(o) = *(*[16]byte)(p)
 			} else {
 				// Two moves of 16 a step: a copy of 32 bytes between
 				// pointers that may overlap is a call to memmove.
 				for k := 0; k < l; k += 32 {
-					*(*[16]byte)(unsafe.Add(base, w+k)) = *(*[16]byte)(unsafe.Add(line, pos+k))
-					*(*[16]byte)(unsafe.Add(base, w+k+16)) = *(*[16]byte)(unsafe.Add(line, pos+k+16))
+					*(*[16]byte)(unsafe.Add(o, k)) = *(*[16]byte)(unsafe.Add(p, k))
+					*(*[16]byte)(unsafe.Add(o, k+16)) = *(*[16]byte)(unsafe.Add(p, k+16))
 				}
 			}
-			w += l
-			*(*[8]byte)(unsafe.Add(base, w)) = tf.after
-			w += tf.afterLen
+			o = unsafe.Add(o, l)
+			*(*[8]byte)(o) = tf.after
+			o = unsafe.Add(o, tf.afterLen)
 		}
 		// The next value, after a space (or more: the usual single space
-		// costs one test).
-		pos = end + 1
-		for at(pos) == ' ' && pos < n {
-			pos++
+		// costs one test; the padding's stop ends them).
+		p = unsafe.Add(p, l+1)
+		for at(p, 0) == ' ' {
+			p = unsafe.Add(p, 1)
 		}
 	}
-	return i, pos, w, plainDone
+	return i, t.at(p, line), t.at(o, base), plainDone
 }
+
+// at is the offset of q from base.
+func (*Template) at(q, base unsafe.Pointer) int { return int(uintptr(q) - uintptr(base)) }
 
 // plainField lays out the value at pos of field i, one plainFields leaves
 // to it, with every check: scanValue, and copies of any length. It returns
 // where plainFields resumes.
 func (t *Template) plainField(out, src []byte, n, i, pos, w int) (int, int, int, bool) {
 	tf := &t.fields[i]
-	end, ok, plain := scanValue(tf.kind, src[:n], pos)
-	if !ok || !plain || end-pos > tf.maxLen {
+	if pos >= n {
+		return i, pos, w, false // too few values
+	}
+	end, ok, plain := scanValue(Kind(tf.kind), src[:n], pos)
+	if !ok || !plain || end-pos > t.maxLens[i] {
 		return i, pos, w, false
 	}
 	w += copy(out[w:], tf.beforeStr)
 	w += copy(out[w:], src[pos:end])
 	w += copy(out[w:], tf.after[:tf.afterLen])
 	pos = end + 1
-	for pos < n && src[pos] == ' ' {
-		pos++
+	for src[pos] == ' ' {
+		pos++ // up to the padding's stop, as plainFields
 	}
 	return i + 1, pos, w, true
 }

@@ -490,8 +490,9 @@ func plainTemplate(t testing.TB, p *flowlog.Parser, maxLen int) *flowlog.Templat
 		tf[i] = flowlog.TemplateField{Before: "<" + f.Name + "=", After: ">", MaxLen: maxLen}
 	}
 	if len(tf) > 0 {
-		// One Before longer than a block, one empty After.
-		tf[0].Before = strings.Repeat("#", 40) + tf[0].Before
+		// One Before longer than a block (of the interface id in a
+		// default-format line, the longest value), one empty After.
+		tf[longBefore(len(tf))].Before = strings.Repeat("#", 40) + tf[longBefore(len(tf))].Before
 		tf[len(tf)-1].After = ""
 	}
 	tmpl, err := p.Template(tf)
@@ -500,6 +501,9 @@ func plainTemplate(t testing.TB, p *flowlog.Parser, maxLen int) *flowlog.Templat
 	}
 	return tmpl
 }
+
+// longBefore is the field of plainTemplate's long Before, of n fields.
+func longBefore(n int) int { return min(2, n-1) }
 
 // checkAppendPlain checks that AppendPlain takes line exactly when ParseInto
 // accepts it with plain values no longer than maxLen, and then writes the
@@ -521,7 +525,7 @@ func checkAppendPlain(t *testing.T, p *flowlog.Parser, tmpl *flowlog.Template, m
 			take = false
 			break
 		}
-		if i == 0 {
+		if i == longBefore(len(r.Values)) {
 			want = append(want, strings.Repeat("#", 40)...)
 		}
 		want = append(want, "<"+f.Name+"="+v...)
@@ -584,6 +588,35 @@ func TestAppendPlain(t *testing.T) {
 	long[3].After = "12345678"
 	if _, err := p1.Template(long); err != nil {
 		t.Errorf("Template with an 8-byte After: %v", err)
+	}
+}
+
+// AppendPlain reads a copy of the line followed by a space and a stop byte
+// (0), which ends the spaces after the last value: a line that ends early,
+// at any field and after any spaces, fails, and so does a 0 byte of the
+// line itself, at a value's start, within it or after the last one.
+func TestAppendPlainShortLinesAndStopBytes(t *testing.T) {
+	for _, tc := range []struct{ format, line string }{
+		{flowlog.LogFormat(flowlog.V2Fields()), exAccept},
+		{flowlog.LogFormat(flowlog.V2Fields()), exNoData},
+		{flowlog.LogFormat(flowlog.V2Fields()), exIPv6},
+		{exV5Format, exV5Egress},
+	} {
+		p := mustParser(t, tc.format)
+		tmpl := plainTemplate(t, p, 0)
+		vals := strings.Fields(tc.line)
+		var lines []string
+		for k := range len(vals) + 1 {
+			prefix := strings.Join(vals[:k], " ")
+			lines = append(lines, prefix, prefix+" ", prefix+"   ", prefix+"\x00", prefix+" \x00", prefix+"\x00 "+strings.Join(vals[k:], " "))
+			if k < len(vals) {
+				rest := strings.Join(vals[k+1:], " ")
+				lines = append(lines, prefix+" \x00"+vals[k]+" "+rest, prefix+" "+vals[k]+"\x00"+" "+rest)
+			}
+		}
+		for _, line := range lines {
+			checkAppendPlain(t, p, tmpl, 0, line)
+		}
 	}
 }
 
