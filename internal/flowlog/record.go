@@ -203,11 +203,9 @@ type templateField struct {
 // templateFieldShift is log2 of the size of a templateField.
 const templateFieldShift = 6
 
-// The size of templateField is 1<<templateFieldShift (a compile error if not).
-var (
-	_ [unsafe.Sizeof(templateField{}) - 1<<templateFieldShift]byte
-	_ [1<<templateFieldShift - unsafe.Sizeof(templateField{})]byte
-)
+// The size of templateField is 1<<templateFieldShift: a constant index out
+// of range, and so a compile error, if not.
+var _ = [1]struct{}{}[unsafe.Sizeof(templateField{})^1<<templateFieldShift]
 
 // Template returns the template of records of p's format laid out as fields
 // says, one TemplateField per field of the format. After may not be longer

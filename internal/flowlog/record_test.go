@@ -458,6 +458,45 @@ func TestIPv4AgreesWithNetip(t *testing.T) {
 	}
 }
 
+// Every printable byte (space included) put into or over each byte of an
+// address, in either field of a two-address format: AppendPlain takes
+// exactly the lines ParseInto takes. It holds plainFields' own IPv4 loop to
+// that where a digit may be followed by anything: "10:.0.0.0" (a colon
+// after two digits) and "1 .0.0.0" (a space after one, the line then having
+// one value too many) are no addresses, and a loop that read the byte after
+// a digit as a third digit, or as a second, had taken them.
+func TestIPv4LookalikesAgreeWithParseInto(t *testing.T) {
+	p := flowlog.NewParser(mustFields(t, []string{"srcaddr", "dstaddr"}))
+	tmpl := plainTemplate(t, p, 0)
+	// Octets of each length, in every order: a byte put after a digit
+	// of one octet must meet octets of one digit after it, as above.
+	var ips []string
+	octets := []string{"0", "10", "255"}
+	for _, a := range octets {
+		for _, b := range octets {
+			for _, c := range octets {
+				for _, d := range octets {
+					ips = append(ips, a+"."+b+"."+c+"."+d)
+				}
+			}
+		}
+	}
+	for _, ip := range append(ips, "1.2.3.4", "100.200.250.249", "9.99.199.1") {
+		for k := 0; k <= len(ip); k++ {
+			for c := byte(' '); c <= '~'; c++ {
+				variants := []string{ip[:k] + string(c) + ip[k:]}
+				if k < len(ip) {
+					variants = append(variants, ip[:k]+string(c)+ip[k+1:])
+				}
+				for _, v := range variants {
+					checkAppendPlain(t, p, tmpl, 0, v+" 1.2.3.4")
+					checkAppendPlain(t, p, tmpl, 0, "1.2.3.4 "+v)
+				}
+			}
+		}
+	}
+}
+
 func TestPlain(t *testing.T) {
 	p := mustParser(t, exV5Format)
 	r, err := p.Parse(exV5Ingress)
