@@ -385,7 +385,7 @@ func (t *Template) plainFields(out, src []byte, i, pos, w int) (int, int, int, p
 				// above, and no value starts with a space. A
 				// leading zero is not plain.
 				if byte(v) == '0' && digits != 1 {
-					return i, t.at(p, line), t.at(o, base), plainFail
+					return i, offset(p, line), offset(o, base), plainFail
 				}
 				goto copyValue
 			case KindIP:
@@ -436,12 +436,12 @@ func (t *Template) plainFields(out, src []byte, i, pos, w int) (int, int, int, p
 				if at(p, l) != ' ' {
 					// Not plain, or the padding's stop: too few
 					// values.
-					return i, t.at(p, line), t.at(o, base), plainFail
+					return i, offset(p, line), offset(o, base), plainFail
 				}
 				goto copyValue
 			}
 		slow:
-			return i, t.at(p, line), t.at(o, base), plainSlow
+			return i, offset(p, line), offset(o, base), plainSlow
 		copyValue:
 			if l > int(tf.maxLen) {
 				goto slow
@@ -471,11 +471,11 @@ func (t *Template) plainFields(out, src []byte, i, pos, w int) (int, int, int, p
 			p = unsafe.Add(p, 1)
 		}
 	}
-	return i, t.at(p, line), t.at(o, base), plainDone
+	return i, offset(p, line), offset(o, base), plainDone
 }
 
-// at is the offset of q from base.
-func (*Template) at(q, base unsafe.Pointer) int { return int(uintptr(q) - uintptr(base)) }
+// offset is the position of q in the buffer that starts at base.
+func offset(q, base unsafe.Pointer) int { return int(uintptr(q) - uintptr(base)) }
 
 // plainField lays out the value at pos of field i, one plainFields leaves
 // to it, with every check: scanValue, and copies of any length. It returns
