@@ -191,8 +191,8 @@ type templateField struct {
 	// after is After (at most 8 bytes) padded, copied as one block.
 	after     [8]byte
 	beforeStr string
-	// maxLen is MaxLen, or -1 when Before is longer than before: every
-	// value of the field is then plainField's, which copies beforeStr.
+	// maxLen is MaxLen (MaxInt32 for none), or -1 when Before is longer
+	// than before: every value is then plainField's (beforeStr, maxLens).
 	maxLen    int32
 	beforeLen uint8
 	afterLen  uint8
@@ -440,7 +440,7 @@ func (t *Template) plainFields(out, src []byte, i, pos, w int) (int, int, int, p
 				}
 				goto copyValue
 			}
-		slow:
+		slow: // also a break from the switch: the value is plainField's
 			return i, offset(p, line), offset(o, base), plainSlow
 		copyValue:
 			if l > int(tf.maxLen) {

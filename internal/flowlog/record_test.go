@@ -437,25 +437,33 @@ func TestIPv4AgreesWithNetip(t *testing.T) {
 	p := flowlog.NewParser(mustFields(t, []string{"srcaddr", "dstaddr"}))
 	tmpl := plainTemplate(t, p, 0)
 	var r flowlog.Record
+	for _, ip := range dottedQuads(octets) {
+		_, err := netip.ParseAddr(ip)
+		for pad, line := range []string{ip + " " + ip, " " + ip + " 1.2.3.4", "   1.2.3.4 " + ip} {
+			if perr := p.ParseInto(line, &r); (perr == nil) != (err == nil) {
+				t.Fatalf("ParseInto(%q) error = %v, netip.ParseAddr(%q) error = %v", line, perr, ip, err)
+			}
+			if err == nil && (!r.Plain(0) || !r.Plain(1)) {
+				t.Fatalf("ParseInto(%q) (%d): Plain = %v, %v", line, pad, r.Plain(0), r.Plain(1))
+			}
+			checkAppendPlain(t, p, tmpl, 0, line)
+		}
+	}
+}
+
+// dottedQuads returns every a.b.c.d of the octets, in order.
+func dottedQuads(octets []string) []string {
+	var ips []string
 	for _, a := range octets {
 		for _, b := range octets {
 			for _, c := range octets {
 				for _, d := range octets {
-					ip := a + "." + b + "." + c + "." + d
-					_, err := netip.ParseAddr(ip)
-					for pad, line := range []string{ip + " " + ip, " " + ip + " 1.2.3.4", "   1.2.3.4 " + ip} {
-						if perr := p.ParseInto(line, &r); (perr == nil) != (err == nil) {
-							t.Fatalf("ParseInto(%q) error = %v, netip.ParseAddr(%q) error = %v", line, perr, ip, err)
-						}
-						if err == nil && (!r.Plain(0) || !r.Plain(1)) {
-							t.Fatalf("ParseInto(%q) (%d): Plain = %v, %v", line, pad, r.Plain(0), r.Plain(1))
-						}
-						checkAppendPlain(t, p, tmpl, 0, line)
-					}
+					ips = append(ips, a+"."+b+"."+c+"."+d)
 				}
 			}
 		}
 	}
+	return ips
 }
 
 // Every printable byte (space included) put into or over each byte of an
@@ -470,18 +478,8 @@ func TestIPv4LookalikesAgreeWithParseInto(t *testing.T) {
 	tmpl := plainTemplate(t, p, 0)
 	// Octets of each length, in every order: a byte put after a digit
 	// of one octet must meet octets of one digit after it, as above.
-	var ips []string
-	octets := []string{"0", "10", "255"}
-	for _, a := range octets {
-		for _, b := range octets {
-			for _, c := range octets {
-				for _, d := range octets {
-					ips = append(ips, a+"."+b+"."+c+"."+d)
-				}
-			}
-		}
-	}
-	for _, ip := range append(ips, "1.2.3.4", "100.200.250.249", "9.99.199.1") {
+	ips := append(dottedQuads([]string{"0", "10", "255"}), "1.2.3.4", "100.200.250.249", "9.99.199.1")
+	for _, ip := range ips {
 		for k := 0; k <= len(ip); k++ {
 			for c := byte(' '); c <= '~'; c++ {
 				variants := []string{ip[:k] + string(c) + ip[k:]}
