@@ -334,12 +334,13 @@ const (
 // value needs plainField. It returns the field, position and count to
 // resume from.
 //
-// Its loop makes no call: Go's calling convention keeps no register across
-// a call, so that a call anywhere in a loop, even on a path taken once in a
-// thousand values, has every variable of the loop stored to the stack and
-// loaded back around it, which measured as most of the loop's
-// instructions. What would call (netip, strconv, a copy of unknown length)
-// is plainField's. It keeps few variables, so that they all stay in
+// Its loop makes no call but ipv4Len's: Go's calling convention keeps no
+// register across a call, so that a call in a loop has the variables of the
+// loop stored to the stack and loaded back around it; on a path taken once
+// in a thousand values that measured as most of the loop's instructions.
+// What would call there (netip, strconv, a copy of unknown length) is
+// plainField's. ipv4Len, too big for Go to inline, runs for every address;
+// its call measured faster than its loop written out here. It keeps few variables, so that they all stay in
 // registers: pointers to the line and the output instead of positions in
 // them, no line length. Every read is within the line and its padding: the
 // padding ends every value, so no read checks for the line's end, and
@@ -389,36 +390,9 @@ func (t *Template) plainFields(out, src []byte, i, pos, w int) (int, int, int, p
 				}
 				goto copyValue
 			case KindIP:
-				// Dotted decimal IPv4: four octets of one to three
-				// digits, no leading zero, at most 255, as scanIPv4
-				// (TestIPv4AgreesWithNetip checks both).
-				l = 0
-				for octet := 0; ; octet++ {
-					v := uint(at(p, l) - '0')
-					if v > 9 {
-						goto slow
-					}
-					l++
-					if v != 0 {
-						if d := uint(at(p, l) - '0'); d <= 9 {
-							v = v*10 + d
-							l++
-							if d := uint(at(p, l) - '0'); d <= 9 {
-								v = v*10 + d
-								l++
-							}
-						}
-					}
-					if v > 255 || octet < 3 && at(p, l) != '.' {
-						goto slow
-					}
-					if octet == 3 {
-						break
-					}
-					l++
-				}
-				if at(p, l) != ' ' {
-					break
+				// Dotted decimal IPv4 (ipv4Len), or plainField's.
+				if l = ipv4Len(p); l == 0 {
+					goto slow
 				}
 				goto copyValue
 			default:
@@ -857,73 +831,4 @@ func isPlainText(s string) bool {
 		}
 	}
 	return true
-}
-
-// Valid reports whether ParseInto would accept line, without filling a
-// Record: the check of a caller that passes lines on as they are (the
-// forwarder), and asks ParseInto for the error only of a line Valid
-// refuses. It allocates nothing.
-//
-// It makes the same checks as ParseInto, in one pass over the line with
-// the same SWAR tests, but it keeps no values and does not classify them
-// (Record.Plain), and a text value only needs its end found. A
-// differential test and FuzzParse compare it with ParseInto.
-func (p *Parser) Valid(line string) bool {
-	line = trimLineEnding(line)
-	b := unsafe.Slice(unsafe.StringData(line), len(line))
-	n := len(b)
-	pos := 0
-	for _, k := range p.kinds {
-		// Flow log records separate values with single spaces; ParseInto
-		// tolerates runs, and so does Valid.
-		for pos < n && b[pos] == ' ' {
-			pos++
-		}
-		if pos >= n {
-			return false // too few values
-		}
-		switch k {
-		case KindInt32, KindInt64, KindTime:
-			ds := pos // the first digit
-			if b[pos] == '-' {
-				ds++
-			}
-			digits := bits.TrailingZeros64(firstNonDigit(word(b, ds))) >> 3
-			if digits == 8 {
-				digits += bits.TrailingZeros64(firstNonDigit(word(b, ds+8))) >> 3
-			}
-			end := ds + digits
-			if end < n && b[end] != ' ' {
-				// Not a digit, or more than 16 digits: as scanValue.
-				end = tokenEnd(b, end)
-				if !isInteger(unsafe.String(&b[pos], end-pos)) {
-					return false
-				}
-			}
-			// A lone "-" (digits == 0, followed by a space or the end)
-			// is a missing value.
-			pos = end
-		case KindIP:
-			end, ok := scanIPv4(b, pos)
-			if !ok {
-				if end, ok, _ = scanIP(b, pos); !ok {
-					return false
-				}
-			}
-			pos = end
-		default:
-			// Any text: only its end, the first space, counts.
-			for {
-				if sp := firstZero(spaceWord(b, pos) ^ (lanes * ' ')); sp != 0 {
-					pos += bits.TrailingZeros64(sp) >> 3
-					break
-				}
-				pos += 8
-			}
-		}
-	}
-	for pos < n && b[pos] == ' ' {
-		pos++
-	}
-	return pos >= n // else too many values
 }

@@ -430,8 +430,9 @@ func TestValuesAgreeWithReference(t *testing.T) {
 }
 
 // Every IPv4 address made of octets around the edges of the rules, in every
-// alignment, agrees with net/netip: in ParseInto (scanIPv4) and in
-// AppendPlain (plainFields' own loop, then plainField for what it leaves).
+// alignment, agrees with net/netip: in ParseInto (scanIPv4), in
+// AppendPlain (ipv4Len, then plainField for what it leaves) and in
+// AppendLine (ipv4Len, then scanIP).
 func TestIPv4AgreesWithNetip(t *testing.T) {
 	octets := []string{"0", "1", "9", "00", "01", "10", "99", "099", "100", "199", "200", "249", "250", "255", "256", "259", "260", "300", "999", "0000", "1234", ""}
 	p := flowlog.NewParser(mustFields(t, []string{"srcaddr", "dstaddr"}))
@@ -447,6 +448,7 @@ func TestIPv4AgreesWithNetip(t *testing.T) {
 				t.Fatalf("ParseInto(%q) (%d): Plain = %v, %v", line, pad, r.Plain(0), r.Plain(1))
 			}
 			checkAppendPlain(t, p, tmpl, 0, line)
+			checkValid(t, p, line)
 		}
 	}
 }
@@ -467,8 +469,8 @@ func dottedQuads(octets []string) []string {
 }
 
 // Every printable byte (space included) put into or over each byte of an
-// address, in either field of a two-address format: AppendPlain takes
-// exactly the lines ParseInto takes. It holds plainFields' own IPv4 loop to
+// address, in either field of a two-address format: AppendPlain and
+// AppendLine take exactly the lines ParseInto takes. It holds ipv4Len to
 // that where a digit may be followed by anything: "10:.0.0.0" (a colon
 // after two digits) and "1 .0.0.0" (a space after one, the line then having
 // one value too many) are no addresses, and a loop that read the byte after
@@ -489,6 +491,8 @@ func TestIPv4LookalikesAgreeWithParseInto(t *testing.T) {
 				for _, v := range variants {
 					checkAppendPlain(t, p, tmpl, 0, v+" 1.2.3.4")
 					checkAppendPlain(t, p, tmpl, 0, "1.2.3.4 "+v)
+					checkValid(t, p, v+" 1.2.3.4")
+					checkValid(t, p, "1.2.3.4 "+v)
 				}
 			}
 		}

@@ -598,8 +598,9 @@ func TestDetailLogsPerKind(t *testing.T) {
 }
 
 // TestRecordsBufferSizedOnce: the lines are packed into one buffer
-// allocated at their exact size, and a scratch buffer of exactly that size
-// is reused rather than replaced.
+// allocated at their exact size and AppendLine's room after the last one
+// (so that it is never grown, and copied, mid-payload), and a scratch
+// buffer of exactly that size is reused rather than replaced.
 func TestRecordsBufferSizedOnce(t *testing.T) {
 	h := NewHandler(Config{Fields: flowlog.V2Fields()}, acceptAll{}, nil, slog.New(slog.DiscardHandler))
 	p := flowLogPayload(20, 14)
@@ -609,10 +610,10 @@ func TestRecordsBufferSizedOnce(t *testing.T) {
 	}
 	sc := &scratch{}
 	h.records(p, &Stats{}, sc, &letters{})
-	if len(sc.buf) != size || cap(sc.buf) != size {
-		t.Errorf("buffer of %d bytes, capacity %d, want both %d", len(sc.buf), cap(sc.buf), size)
+	if len(sc.buf) != size || cap(sc.buf) != size+flowlog.AppendLineRoom {
+		t.Errorf("buffer of %d bytes, capacity %d, want %d and %d", len(sc.buf), cap(sc.buf), size, size+flowlog.AppendLineRoom)
 	}
-	buf := make([]byte, 0, size)
+	buf := make([]byte, 0, size+flowlog.AppendLineRoom)
 	sc = &scratch{buf: buf}
 	h.records(p, &Stats{}, sc, &letters{})
 	if &sc.buf[:1][0] != &buf[:1][0] {
@@ -655,7 +656,7 @@ func TestHandlerLeadingLineBreak(t *testing.T) {
 		t.Fatalf("%d letters, want one per line", len(letters))
 	}
 	for _, l := range letters {
-		if l.Lines != 1 || !strings.Contains(l.Detail, errLineBreak.Error()) {
+		if l.Lines != 1 || !strings.Contains(l.Detail, flowlog.ErrLineBreak.Error()) {
 			t.Errorf("letter %+v", l)
 		}
 	}

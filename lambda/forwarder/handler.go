@@ -406,13 +406,20 @@ func (h *Handler) refused(u Undelivered, sc *scratch, st *Stats, l *letters) {
 // records packs the payload's flow log lines, each with its newline, into
 // records of at most h.maxRecordBytes, in payload order, and dead-letters
 // the events that are not flow log lines or too big.
+//
+// Each line is checked where it is copied: flowlog.Parser.AppendLine
+// appends it to buf when it is a record of the format with no line break
+// in it, and otherwise says why (ParseInto's error, or ErrLineBreak). A
+// record is cut before the line that would take it past the limit.
 func (h *Handler) records(p *cwlogs.Payload, st *Stats, sc *scratch, l *letters) [][]byte {
-	size := 0
+	// Room for every line and its newline, and for AppendLine's padding
+	// after the last one: one allocation, which records alias.
+	size := flowlog.AppendLineRoom
 	for i := range p.Events {
 		size += len(p.Events[i].Message) + 1
 	}
 	buf := sc.buf[:0]
-	if cap(buf) < size { // one allocation: records alias buf
+	if cap(buf) < size {
 		buf = make([]byte, 0, size)
 	}
 	records, spans := sc.records[:0], sc.spans[:0]
@@ -420,11 +427,12 @@ func (h *Handler) records(p *cwlogs.Payload, st *Stats, sc *scratch, l *letters)
 	badLines, badDetail := 0, ""
 	var badTimes, recTimes span
 	recStart := 0
-	var rec flowlog.Record
 	for i := range p.Events {
 		e := &p.Events[i]
 		line := trimLineEnding(e.Message)
-		if err := h.parseLine(line, &rec); err != nil {
+		end := len(buf) // where the line goes
+		var err error
+		if buf, err = h.parser.AppendLine(buf, line); err != nil {
 			st.NotFlowLog++
 			if st.NotFlowLog <= maxDetailLogs {
 				h.logger.Warn("log event is not a flow log record: dead-lettered",
@@ -432,7 +440,7 @@ func (h *Handler) records(p *cwlogs.Payload, st *Stats, sc *scratch, l *letters)
 					slog.String("event_id", e.ID), slog.Any("error", err), slog.String("line", truncate(line, 256)))
 			}
 			detail := fmt.Sprintf("event %s: %v", e.ID, err)
-			if errors.Is(err, errLineBreak) {
+			if errors.Is(err, flowlog.ErrLineBreak) {
 				// Its own letter: joined with others it would read as
 				// several lines.
 				l.add(DeadLetter{Reason: ReasonNotFlowLog, Detail: detail, LogGroup: st.LogGroup, LogStream: st.LogStream, Lines: 1,
@@ -449,6 +457,7 @@ func (h *Handler) records(p *cwlogs.Payload, st *Stats, sc *scratch, l *letters)
 			continue
 		}
 		if len(line)+1 > MaxRecordBytes {
+			buf = buf[:end]
 			st.Oversize++
 			if st.Oversize <= maxDetailLogs {
 				h.logger.Warn("flow log line too big for a Firehose record: dead-lettered",
@@ -460,13 +469,11 @@ func (h *Handler) records(p *cwlogs.Payload, st *Stats, sc *scratch, l *letters)
 				LogGroup: st.LogGroup, LogStream: st.LogStream, Lines: 1, FirstEventMs: e.Timestamp, LastEventMs: e.Timestamp}, line+"\n")
 			continue
 		}
-		if len(buf)-recStart+len(line)+1 > h.maxRecordBytes && len(buf) > recStart {
-			records = append(records, buf[recStart:len(buf):len(buf)])
+		if len(buf)-recStart > h.maxRecordBytes && end > recStart {
+			records = append(records, buf[recStart:end:end])
 			spans = append(spans, recTimes)
-			recStart, recTimes = len(buf), span{}
+			recStart, recTimes = end, span{}
 		}
-		buf = append(buf, line...)
-		buf = append(buf, '\n')
 		recTimes.add(e.Timestamp)
 		st.Lines++
 	}
@@ -484,24 +491,6 @@ func (h *Handler) records(p *cwlogs.Payload, st *Stats, sc *scratch, l *letters)
 	sc.buf, sc.records, sc.spans, sc.bad = buf, records, spans, bad
 	st.Records = len(records)
 	return records
-}
-
-// errLineBreak rejects lines that would become several lines in Firehose.
-var errLineBreak = fmt.Errorf("%w: line break inside the line", flowlog.ErrNotFlowLog)
-
-// parseLine checks that line is one record of the configured format. The
-// check is flowlog.Parser.Valid, which accepts exactly the lines ParseInto
-// does without filling a Record (a differential test and FuzzValid in
-// internal/flowlog hold it to that); a line it refuses goes through
-// ParseInto, which decides and says why.
-func (h *Handler) parseLine(line string, rec *flowlog.Record) error {
-	if strings.IndexByte(line, '\n') >= 0 || strings.IndexByte(line, '\r') >= 0 {
-		return errLineBreak
-	}
-	if h.parser.Valid(line) {
-		return nil
-	}
-	return h.parser.ParseInto(line, rec)
 }
 
 // trimLineEnding drops the line ending of a message ("\r\n", "\n", any run
