@@ -25,10 +25,10 @@ var ErrLineBreak = fmt.Errorf("%w: line break inside the line", ErrNotFlowLog)
 // and why: ErrLineBreak for any line with a line break, or ParseInto's
 // error.
 //
-// It is the check of a caller that passes lines on as they are (the
-// forwarder), made where the line is copied anyway: in dst. Besides growing
-// dst it allocates only for an error. It uses dst's spare capacity as
-// scratch: the bytes past the returned length change.
+// The check of a caller that passes lines on as they are (the forwarder),
+// made where the line is copied anyway. Besides growing dst it allocates
+// only for the lines it leaves to ParseInto (below); it uses dst's spare
+// capacity as scratch: the bytes past the returned length change.
 //
 // The copy is padded as AppendPlain's (a space, then a stop), so that
 // checkLine's loop reads whole words and finds every value's end without a
@@ -61,9 +61,9 @@ func (p *Parser) AppendLine(dst []byte, line string) ([]byte, error) {
 }
 
 // checkLine reports whether the line src[:n], padded (see AppendLine), is
-// one record of p's format with no byte under 0x21 but the spaces between
-// values, as far as lineFields and scanIP decide; false is "not decided
-// here" (see AppendLine).
+// one record of p's format without a line break, as far as lineFields and
+// scanIP decide (a zone of an IPv6 address may hold other bytes under
+// 0x21); false is "not decided here" (see AppendLine).
 func (p *Parser) checkLine(src []byte, n int) bool {
 	pos := 0
 	for src[pos] == ' ' {
