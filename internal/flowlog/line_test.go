@@ -158,11 +158,15 @@ func TestAppendLineKeepsDst(t *testing.T) {
 	if !bytes.Equal(dst, want) {
 		t.Fatalf("AppendLine's appends = %q, want %q", dst, want)
 	}
-	// At the end of its capacity: grown, the line after dst's bytes.
-	full := append(make([]byte, 0, 8), "prefix\n"...)
-	got, err := p.AppendLine(full, exAccept)
-	if err != nil || string(got) != "prefix\n"+exAccept+"\n" {
-		t.Fatalf("AppendLine into a full dst = %q, %v", got, err)
+	// Without room for the line and its padding: grown, the line after
+	// dst's bytes. Nearly full, and with room for the line but not the
+	// padding.
+	for _, spare := range []int{1, len(exAccept) + 1} {
+		full := append(make([]byte, 0, 100+spare), strings.Repeat("x", 99)+"\n"...)
+		got, err := p.AppendLine(full, exAccept)
+		if err != nil || string(got) != strings.Repeat("x", 99)+"\n"+exAccept+"\n" {
+			t.Fatalf("AppendLine into a dst with %d bytes of room = %q, %v", spare, got, err)
+		}
 	}
 }
 

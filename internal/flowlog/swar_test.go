@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // The exact lane tests set the top bit of exactly the lanes whose byte
@@ -73,6 +74,38 @@ func TestScanIPv4TakesEveryIPv4(t *testing.T) {
 							if ok != want || ok && end != len(lead)+len(ip) {
 								t.Fatalf("scanIPv4(%q, %d) = %d, %v; want %d, %v", line, len(lead), end, ok, len(lead)+len(ip), want)
 							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// ipv4Len takes every address netip.ParseAddr takes in dotted decimal,
+// followed by a space, as long as it is, and no other value: an address
+// followed by another byte, and every value netip refuses, are 0. (Its
+// callers hand what it refuses to netip, so a check that refused too much
+// would only be slower; this test is what says so.)
+func TestIPv4LenTakesEveryIPv4(t *testing.T) {
+	octets := []string{"0", "1", "9", "00", "01", "10", "99", "099", "100", "199", "200", "249", "250", "255", "256", "260", "300", "1234", ""}
+	for _, a := range octets {
+		for _, b := range octets {
+			for _, c := range octets {
+				for _, d := range octets {
+					ip := a + "." + b + "." + c + "." + d
+					// As in a padded line: the value, then the space
+					// that ends it and a stop, or more bytes of it.
+					for _, after := range []string{" \x00", " 1", "x ", ". ", "0 ", "\x00 "} {
+						v := ip + after
+						token := v[:strings.IndexByte(v, ' ')]
+						want := 0
+						if addr, err := netip.ParseAddr(token); err == nil && addr.Is4() {
+							want = len(token)
+						}
+						padded := []byte(v + strings.Repeat("\x00", 16))
+						if got := ipv4Len(unsafe.Pointer(&padded[0])); got != want {
+							t.Fatalf("ipv4Len(%q) = %d, want %d", v, got, want)
 						}
 					}
 				}
