@@ -334,19 +334,19 @@ const (
 // value needs plainField. It returns the field, position and count to
 // resume from.
 //
-// Its loop makes no call but ipv4Len's: Go's calling convention keeps no
-// register across a call, so that a call in a loop has the variables of the
-// loop stored to the stack and loaded back around it; on a path taken once
-// in a thousand values that measured as most of the loop's instructions.
-// What would call there (netip, strconv, a copy of unknown length) is
-// plainField's. ipv4Len, too big for Go to inline, runs for every address;
-// its call measured faster than its loop written out here. It keeps few variables, so that they all stay in
-// registers: pointers to the line and the output instead of positions in
-// them, no line length. Every read is within the line and its padding: the
-// padding ends every value, so no read checks for the line's end, and
-// block copies read past a value's end into the padding at most. After
-// the last value the spaces end at the padding's stop, where no value
-// starts: a field past the last value goes to plainField, which fails it.
+// Its loop calls only ipv4Len (too big for Go to inline, and measured
+// faster called than written out here): Go keeps no register across a call,
+// so a call on a path taken once in a thousand values had the loop's
+// variables stored to the stack and loaded back around it, which measured
+// as most of its instructions. What would call (netip, strconv, a copy of
+// unknown length) is plainField's. It keeps few variables, so that they all
+// stay in registers: pointers to the line and the output instead of
+// positions in them, no line length. Every read is within the line and its
+// padding: the padding ends every value, so no read checks for the line's
+// end, and block copies read past a value's end into the padding at most.
+// After the last value the spaces end at the padding's stop, where no value
+// starts: a field past the last value goes to plainField, which fails it
+// (too few values).
 func (t *Template) plainFields(out, src []byte, i, pos, w int) (int, int, int, plainStatus) {
 	base := unsafe.Pointer(unsafe.SliceData(out))
 	line := unsafe.Pointer(unsafe.SliceData(src))
