@@ -82,7 +82,7 @@ func (p *Parser) checkLine(src []byte, n int) bool {
 			return false // the padding: too few values
 		}
 		end, ok, _ := scanIP(src[:n], pos)
-		if !ok || bytes.IndexByte(src[pos:end], '\n') >= 0 || bytes.IndexByte(src[pos:end], '\r') >= 0 {
+		if !ok || bytes.ContainsAny(src[pos:end], "\r\n") {
 			return false
 		}
 		for pos = end + 1; src[pos] == ' '; pos++ {
@@ -109,9 +109,9 @@ const (
 //
 // Like plainFields, its loop makes no call but ipv4Len's and keeps a
 // pointer into the line, not a position, so that its variables stay in
-// registers; every
-// value ends at a space at the latest at the padding's, and the padding's
-// stop, where no value starts, fails the field after the last value.
+// registers. Every value ends at a space, at the latest at the padding's,
+// and the padding's stop, where no value starts, fails the field after the
+// last value.
 func (p *Parser) lineFields(src []byte, i, pos int) (int, int, lineStatus) {
 	line := unsafe.Pointer(unsafe.SliceData(src))
 	kinds := unsafe.Pointer(unsafe.SliceData(p.kinds))
