@@ -38,7 +38,7 @@ var ErrLineBreak = fmt.Errorf("%w: line break inside the line", ErrNotFlowLog)
 // decides. A differential test and FuzzAppendLineAgreesWithParseInto
 // compare the two.
 func (p *Parser) AppendLine(dst []byte, line string) ([]byte, error) {
-	line = trimLineEnding(line)
+	line = TrimLineEnding(line)
 	n := len(line)
 	if cap(dst)-len(dst) < n+padLen {
 		dst = slices.Grow(dst, n+padLen)

@@ -136,7 +136,7 @@ func (p *Parser) Parse(line string) (Record, error) {
 func (p *Parser) ParseInto(line string, r *Record) error {
 	r.fields, r.index = p.fields, p.index
 	r.plain = 0
-	line = trimLineEnding(line)
+	line = TrimLineEnding(line)
 	s := p.scan(line, r.Values[:0])
 	r.Values = s.vals
 	switch {
@@ -153,8 +153,8 @@ func (p *Parser) ParseInto(line string, r *Record) error {
 	return nil
 }
 
-// trimLineEnding drops the line ending ("\r\n", "\n", any run of both).
-func trimLineEnding(line string) string {
+// TrimLineEnding drops the line ending ("\r\n", "\n", any run of both).
+func TrimLineEnding(line string) string {
 	end := len(line)
 	for end > 0 && (line[end-1] == '\n' || line[end-1] == '\r') {
 		end--
@@ -253,7 +253,7 @@ func (p *Parser) AppendPlain(dst []byte, line string, t *Template) ([]byte, bool
 	if t.p != p {
 		return dst, false
 	}
-	line = trimLineEnding(line)
+	line = TrimLineEnding(line)
 	// Room for every write: the values take at most len(line) bytes, the
 	// Befores and Afters t.fixed, and block copies overrun the end by at
 	// most 32. Past that room goes a copy of the line padded with spaces

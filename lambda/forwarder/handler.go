@@ -429,7 +429,7 @@ func (h *Handler) records(p *cwlogs.Payload, st *Stats, sc *scratch, l *letters)
 	recStart := 0
 	for i := range p.Events {
 		e := &p.Events[i]
-		line := trimLineEnding(e.Message)
+		line := flowlog.TrimLineEnding(e.Message)
 		end := len(buf) // where the line goes
 		var err error
 		if buf, err = h.parser.AppendLine(buf, line); err != nil {
@@ -491,17 +491,6 @@ func (h *Handler) records(p *cwlogs.Payload, st *Stats, sc *scratch, l *letters)
 	sc.buf, sc.records, sc.spans, sc.bad = buf, records, spans, bad
 	st.Records = len(records)
 	return records
-}
-
-// trimLineEnding drops the line ending of a message ("\r\n", "\n", any run
-// of both), as strings.TrimRight(s, "\r\n") does without building a cutset
-// per call.
-func trimLineEnding(s string) string {
-	end := len(s)
-	for end > 0 && (s[end-1] == '\n' || s[end-1] == '\r') {
-		end--
-	}
-	return s[:end]
 }
 
 // logSummary writes the invocation's summary line: INFO when everything
