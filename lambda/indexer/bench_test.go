@@ -370,7 +370,7 @@ func BenchmarkStageParseEncode(b *testing.B) {
 		for i := range p.Events {
 			ev := &p.Events[i]
 			var ok bool
-			buf, _, ok = enc.AppendLine(buf, pr, ev.Message, document.Meta{ID: ev.ID, Timestamp: ev.Timestamp, LogGroup: p.LogGroup, LogStream: p.LogStream})
+			buf, _, ok = enc.AppendLine(buf, pr, ev.Message, document.Meta{ID: ev.ID, Timestamp: ev.Timestamp, Source: document.NewSource(p.LogGroup, p.LogStream)})
 			if !ok {
 				b.Fatalf("AppendLine refused %q", ev.Message)
 			}
@@ -400,7 +400,7 @@ func TestBenchPayloadTakesTheHotPath(t *testing.T) {
 			var rec flowlog.Record
 			for i := range p.Events {
 				ev := &p.Events[i]
-				m := document.Meta{ID: ev.ID, Timestamp: ev.Timestamp, LogGroup: p.LogGroup, LogStream: p.LogStream}
+				m := document.Meta{ID: ev.ID, Timestamp: ev.Timestamp, Source: document.NewSource(p.LogGroup, p.LogStream)}
 				fast, _, ok := enc.AppendLine(nil, pr, ev.Message, m)
 				if !ok {
 					t.Fatalf("AppendLine refused %q", ev.Message)
@@ -463,7 +463,7 @@ func BenchmarkStageEncode(b *testing.B) {
 		buf = buf[:0]
 		for i := range p.Events {
 			ev := &p.Events[i]
-			buf, _, err = enc.Append(buf, &recs[i], document.Meta{ID: ev.ID, Timestamp: ev.Timestamp, LogGroup: p.LogGroup, LogStream: p.LogStream})
+			buf, _, err = enc.Append(buf, &recs[i], document.Meta{ID: ev.ID, Timestamp: ev.Timestamp, Source: document.NewSource(p.LogGroup, p.LogStream)})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -249,7 +249,7 @@ func accountFor(t *testing.T, osd *fakeOS, q *fakeSQS, enc *document.Encoder, p 
 			osd.mu.Lock()
 			raw := osd.docs[key]
 			osd.mu.Unlock()
-			checkDocument(t, raw, flowlog.V2Fields(), e.Message, document.Meta{ID: e.ID, Timestamp: e.Timestamp, LogGroup: p.LogGroup, LogStream: p.LogStream})
+			checkDocument(t, raw, flowlog.V2Fields(), e.Message, document.Meta{ID: e.ID, Timestamp: e.Timestamp, Source: document.NewSource(p.LogGroup, p.LogStream)})
 		case letters == 1:
 			dead++
 		case !out.onFailure:

@@ -55,6 +55,10 @@ type Handler struct {
 	rec     flowlog.Record
 	batch   Batch
 	letters []DeadLetter
+	// The source of the last payload's documents, kept for the next
+	// payloads of the same log stream (it holds copies of the names, not
+	// views of dec's buffer).
+	source *document.Source
 }
 
 // Summary is the outcome of one invocation (the function's response, and
@@ -236,9 +240,12 @@ func (h *Handler) prepare(p *cwlogs.Payload) {
 	for _, m := range p.Malformed {
 		h.letters = append(h.letters, DeadLetter{Stage: StageEvent, Reason: "malformed log event: " + m.Reason, ID: m.ID, LogGroup: p.LogGroup, LogStream: p.LogStream})
 	}
+	if h.source == nil || !h.source.Is(p.LogGroup, p.LogStream) {
+		h.source = document.NewSource(p.LogGroup, p.LogStream)
+	}
 	for i := range p.Events {
 		ev := &p.Events[i]
-		meta := document.Meta{ID: ev.ID, Timestamp: ev.Timestamp, LogGroup: p.LogGroup, LogStream: p.LogStream}
+		meta := document.Meta{ID: ev.ID, Timestamp: ev.Timestamp, Source: h.source}
 		start := len(h.batch.Body)
 		// The hot path, for the valid records of plain values real flow
 		// logs are made of: the line to the document in one pass.

@@ -76,7 +76,7 @@ func TestAWSExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			meta := document.Meta{ID: "31953106606966983378809025079804211143289615424298221568", Timestamp: 1432826855123, LogGroup: "/vpc/flow-logs", LogStream: "eni-1235b8ca123456789-all"}
+			meta := document.Meta{ID: "31953106606966983378809025079804211143289615424298221568", Timestamp: 1432826855123, Source: document.NewSource("/vpc/flow-logs", "eni-1235b8ca123456789-all")}
 			out, index, err := enc.Append(nil, &rec, meta)
 			if err != nil {
 				t.Fatalf("encode: %v", err)
@@ -89,8 +89,8 @@ func TestAWSExamples(t *testing.T) {
 				t.Fatalf("action %v", action)
 			}
 			for k, v := range map[string]any{
-				document.TimestampField: json.Number("1432826855123"), document.LogGroupField: meta.LogGroup,
-				document.LogStreamField: meta.LogStream, document.EventIDField: meta.ID,
+				document.TimestampField: json.Number("1432826855123"), document.LogGroupField: "/vpc/flow-logs",
+				document.LogStreamField: "eni-1235b8ca123456789-all", document.EventIDField: meta.ID,
 			} {
 				if source[k] != v {
 					t.Errorf("%s = %v, want %v", k, source[k], v)

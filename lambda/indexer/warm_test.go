@@ -44,8 +44,8 @@ func checkDocument(t *testing.T, raw []byte, fields []flowlog.Field, line string
 	}
 	want := map[string]any{
 		document.TimestampField: json.Number(fmt.Sprint(m.Timestamp)),
-		document.LogGroupField:  m.LogGroup,
-		document.LogStreamField: m.LogStream,
+		document.LogGroupField:  m.Source.LogGroup(),
+		document.LogStreamField: m.Source.LogStream(),
 		document.EventIDField:   m.ID,
 	}
 	values := strings.Split(line, " ")
@@ -102,7 +102,7 @@ func TestWarmHandlerKeepsEachPayloadsSource(t *testing.T) {
 			if !ok {
 				t.Fatalf("event %s of %s not stored", e.ID, p.LogStream)
 			}
-			checkDocument(t, raw, flowlog.V2Fields(), e.Message, document.Meta{ID: e.ID, Timestamp: e.Timestamp, LogGroup: p.LogGroup, LogStream: p.LogStream})
+			checkDocument(t, raw, flowlog.V2Fields(), e.Message, document.Meta{ID: e.ID, Timestamp: e.Timestamp, Source: document.NewSource(p.LogGroup, p.LogStream)})
 		}
 		if t.Failed() {
 			t.FailNow()

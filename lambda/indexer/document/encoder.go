@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
@@ -33,9 +34,42 @@ type Meta struct {
 	// Timestamp is the event time in epoch milliseconds: the document's
 	// @timestamp and the day of its index.
 	Timestamp int64
-	// LogGroup and LogStream name the CloudWatch Logs source.
-	LogGroup, LogStream string
+	// Source is the CloudWatch Logs group and stream of the event's
+	// payload (NewSource), made once per payload.
+	Source *Source
 }
+
+// Source is a CloudWatch Logs group and stream, and the end of the source
+// line of their documents: `,"log_group":"...","log_stream":"...","event_id":`.
+// It keeps copies of the names, so a source made from views of a buffer
+// the caller reuses (cwlogs.Decoder's) keeps the names it was made with.
+// A Source does not change once made: one serves every event of a payload
+// and may be shared by encoders.
+type Source struct {
+	group, stream string
+	// tail has room for a move past its end (see appendBlock).
+	tail []byte
+}
+
+// NewSource returns the source of the events of a log group and stream.
+func NewSource(group, stream string) *Source {
+	t := append(padded(), logGroupKey...)
+	t = AppendString(t, group)
+	t = append(t, streamKey...)
+	t = AppendString(t, stream)
+	return &Source{group: strings.Clone(group), stream: strings.Clone(stream), tail: roomy(append(t, eventIDKey...))}
+}
+
+// LogGroup returns the log group's name.
+func (s *Source) LogGroup() string { return s.group }
+
+// LogStream returns the log stream's name.
+func (s *Source) LogStream() string { return s.stream }
+
+// Is reports whether the source is that of group and stream, comparing the
+// bytes, so that a caller can keep a source for the payloads of the same
+// stream.
+func (s *Source) Is(group, stream string) bool { return s.group == group && s.stream == stream }
 
 // Encoder writes flow log records as the action and source lines of an
 // OpenSearch _bulk request:
@@ -57,13 +91,6 @@ type Encoder struct {
 	day       int64
 	dayIndex  string
 	dayAction []byte
-	// The last log group and stream and the source-line tail they make:
-	// `,"log_group":"...","log_stream":"...","event_id":`. The encoder owns
-	// these bytes: Meta's strings may be views of a buffer the caller
-	// reuses (cwlogs.Decoder's), whose bytes change under them after the
-	// call, so the cache must not keep them.
-	group, stream []byte
-	tail          []byte
 	// The last timestamp and the text between the _id and the first field:
 	// `"}}\n{"@timestamp":<digits>` (from the _id's closing quote).
 	ts     int64
@@ -88,8 +115,7 @@ func NewEncoder(fields []flowlog.Field, prefix string) (*Encoder, error) {
 	}
 	e := &Encoder{prefix: prefix, fields: append([]flowlog.Field(nil), fields...), day: -1 << 62, ts: -1}
 	e.tsText = strconv.AppendInt(append(append(padded(), '"'), actionEnd...), e.ts, 10)
-	e.dayAction, e.tail = padded(), padded()
-	e.setSource("", "")
+	e.dayAction = padded()
 	e.specs = make([]fieldSpec, len(fields))
 	for i, f := range fields {
 		sp := &e.specs[i]
@@ -125,17 +151,6 @@ func (e *Encoder) Index(ms int64) (index string, ok bool) {
 		e.dayAction = roomy(append(e.dayAction, '"')) // see appendHead
 	}
 	return e.dayIndex, true
-}
-
-// setSource caches the source-line tail of a log group and stream, with
-// copies of their bytes.
-func (e *Encoder) setSource(group, stream string) {
-	e.group, e.stream = append(e.group[:0], group...), append(e.stream[:0], stream...)
-	t := append(e.tail[:0], logGroupKey...)
-	t = AppendString(t, group)
-	t = append(t, streamKey...)
-	t = AppendString(t, stream)
-	e.tail = roomy(append(t, eventIDKey...))
 }
 
 // fieldSpec is how the encoder writes one field.
@@ -208,7 +223,7 @@ func (e *Encoder) Append(dst []byte, rec *flowlog.Record, m Meta) ([]byte, strin
 			return dst[:n], "", fmt.Errorf("%w: field %s=%q: %v", ErrBadValue, e.fields[i].Name, v, err)
 		}
 	}
-	return e.appendFoot(dst, id), index, nil
+	return appendFoot(dst, m.Source, id), index, nil
 }
 
 // AppendLine is the hot path of a parse with p and Append: it appends the
@@ -237,7 +252,7 @@ func (e *Encoder) AppendLine(dst []byte, p *flowlog.Parser, line string, m Meta)
 	if !ok {
 		return dst[:n], "", false
 	}
-	return e.appendFoot(dst, id), index, true
+	return appendFoot(dst, m.Source, id), index, true
 }
 
 // template returns the template of AppendLine for p, or nil when p's
@@ -276,15 +291,15 @@ func (e *Encoder) appendHead(dst []byte, m Meta) (_ []byte, index string, id [2]
 	if m.ID == "" {
 		return dst, "", id, fmt.Errorf("%w: the event has no id", ErrBadValue)
 	}
+	if m.Source == nil {
+		return dst, "", id, fmt.Errorf("%w: the event has no source (log group and stream)", ErrBadValue)
+	}
 	if len(m.ID) > MaxIDLen {
 		return dst, "", id, fmt.Errorf("%w: the event id is longer than %d bytes", ErrBadValue, MaxIDLen)
 	}
 	index, ok := e.Index(m.Timestamp)
 	if !ok {
 		return dst, "", id, fmt.Errorf("%w: event timestamp %d is not a time between 1970 and 9999", ErrBadValue, m.Timestamp)
-	}
-	if string(e.group) != m.LogGroup || string(e.stream) != m.LogStream {
-		e.setSource(m.LogGroup, m.LogStream)
 	}
 	if m.Timestamp != e.ts {
 		e.ts, e.tsText = m.Timestamp, roomy(strconv.AppendInt(append(append(e.tsText[:0], '"'), actionEnd...), m.Timestamp, 10))
@@ -314,10 +329,10 @@ func (e *Encoder) appendHead(dst []byte, m Meta) (_ []byte, index string, id [2]
 // room the encoder's cached texts and its callers' grows leave for them.
 const blockLen = 16
 
-// appendBlock is append(dst, src...) for the encoder's own cached texts,
-// whose buffers have room past their end for a move (see padded), and for
-// the _id already in dst: when dst has the room too, it copies src in
-// moves of blockLen bytes, the bytes past src being spare capacity. A
+// appendBlock is append(dst, src...) for the encoder's cached texts and a
+// Source's tail, whose buffers have room past their end for a move (see
+// padded), and for the _id already in dst: when dst has the room too, it
+// copies src in moves of blockLen bytes, the bytes past src being spare capacity. A
 // fixed-size copy of more than 16 bytes between pointers that may overlap
 // is a call to memmove, which a block of 64 bytes was.
 //
@@ -383,13 +398,13 @@ func nonDigitLanes(v uint64) uint64 {
 	return (t | (t + lanes*(0x80-10))) & topBits
 }
 
-// appendFoot ends the source line: log group and stream, and event_id, a
-// copy of the _id at id in dst.
-func (e *Encoder) appendFoot(dst []byte, id [2]int) []byte {
-	if need := len(e.tail) + id[1] - id[0] + 2 + 2*blockLen; cap(dst)-len(dst) < need {
+// appendFoot ends the source line: the source's log group and stream, and
+// event_id, a copy of the _id at id in dst.
+func appendFoot(dst []byte, src *Source, id [2]int) []byte {
+	if need := len(src.tail) + id[1] - id[0] + 2 + 2*blockLen; cap(dst)-len(dst) < need {
 		dst = slices.Grow(dst, need)
 	}
-	dst = appendBlock(dst, e.tail)
+	dst = appendBlock(dst, src.tail)
 	// The _id is in dst, which has room for a block after it.
 	dst = appendBlock(dst, dst[id[0]:id[1]:cap(dst)])
 	return append(dst, '}', '\n')

@@ -10,7 +10,7 @@ import (
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 )
 
-var testMeta = Meta{ID: "31953106606966983378809025079804211143289615424298221568", Timestamp: 1432826855000, LogGroup: "/vpc/flow-logs", LogStream: "eni-1235b8ca123456789-all"}
+var testMeta = Meta{ID: "31953106606966983378809025079804211143289615424298221568", Timestamp: 1432826855000, Source: NewSource("/vpc/flow-logs", "eni-1235b8ca123456789-all")}
 
 func mustEncoder(t testing.TB, fields []flowlog.Field) *Encoder {
 	t.Helper()
@@ -129,7 +129,7 @@ func TestAppendEscapesText(t *testing.T) {
 	e := mustEncoder(t, fields)
 	rec := &flowlog.Record{Values: []string{`eni-"quoted"\x`, "A\x01\xffB"}}
 	meta := testMeta
-	meta.LogStream = "tab\there"
+	meta.Source = NewSource("/vpc/flow-logs", "tab\there")
 	out, _, err := e.Append(nil, rec, meta)
 	if err != nil {
 		t.Fatal(err)
@@ -144,10 +144,11 @@ func TestAppendRejectsBadMeta(t *testing.T) {
 	e := mustEncoder(t, flowlog.V2Fields())
 	rec := parse(t, flowlog.V2Fields(), "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA")
 	for name, m := range map[string]Meta{
-		"no id":           {Timestamp: 1},
-		"long id":         {ID: strings.Repeat("1", MaxIDLen+1), Timestamp: 1},
-		"negative time":   {ID: "1", Timestamp: -1},
-		"time after 9999": {ID: "1", Timestamp: MaxTimestamp},
+		"no id":           {Timestamp: 1, Source: testMeta.Source},
+		"long id":         {ID: strings.Repeat("1", MaxIDLen+1), Timestamp: 1, Source: testMeta.Source},
+		"negative time":   {ID: "1", Timestamp: -1, Source: testMeta.Source},
+		"time after 9999": {ID: "1", Timestamp: MaxTimestamp, Source: testMeta.Source},
+		"no source":       {ID: "1", Timestamp: 1},
 	} {
 		out, _, err := e.Append([]byte("keep"), rec, m)
 		if !errors.Is(err, ErrBadValue) || string(out) != "keep" {
@@ -255,14 +256,15 @@ func TestAppendLineMatchesAppend(t *testing.T) {
 	}
 	metas := []Meta{
 		testMeta,
-		{ID: "1", Timestamp: 0, LogGroup: "g", LogStream: "s"},
-		{ID: "12345678", Timestamp: 1, LogGroup: `"q"`, LogStream: "\x01"},
-		{ID: "1234567x9", Timestamp: 86_400_000, LogGroup: "g", LogStream: "s"},
-		{ID: `id"with\quotes`, Timestamp: 1432826855000},
-		{ID: "3195310660696698337880902507980421114328961542429822156\xff", Timestamp: 1432826855000},
-		{ID: "", Timestamp: 1},
-		{ID: "1", Timestamp: -1},
-		{ID: strings.Repeat("1", MaxIDLen+1), Timestamp: 1},
+		{ID: "1", Timestamp: 0, Source: NewSource("g", "s")},
+		{ID: "12345678", Timestamp: 1, Source: NewSource(`"q"`, "\x01")},
+		{ID: "1234567x9", Timestamp: 86_400_000, Source: NewSource("g", "s")},
+		{ID: `id"with\quotes`, Timestamp: 1432826855000, Source: NewSource("", "")},
+		{ID: "3195310660696698337880902507980421114328961542429822156\xff", Timestamp: 1432826855000, Source: testMeta.Source},
+		{ID: "", Timestamp: 1, Source: testMeta.Source},
+		{ID: "1", Timestamp: -1, Source: testMeta.Source},
+		{ID: strings.Repeat("1", MaxIDLen+1), Timestamp: 1, Source: testMeta.Source},
+		{ID: "1", Timestamp: 1},
 	}
 	for _, tc := range []struct {
 		fields []flowlog.Field
@@ -330,7 +332,7 @@ func FuzzAppendLine(f *testing.F) {
 	e := mustEncoder(f, flowlog.V2Fields())
 	p := flowlog.NewParser(flowlog.V2Fields())
 	f.Fuzz(func(t *testing.T, line, id string, ts int64) {
-		appendBoth(t, e, p, line, Meta{ID: id, Timestamp: ts, LogGroup: "/vpc/flow-logs", LogStream: "eni-1-all"})
+		appendBoth(t, e, p, line, Meta{ID: id, Timestamp: ts, Source: NewSource("/vpc/flow-logs", "eni-1-all")})
 	})
 }
 
@@ -375,22 +377,24 @@ func TestAppendIDs(t *testing.T) {
 	}
 }
 
-// The metadata's strings may be views of a buffer the caller reuses, as
-// cwlogs.Decoder's are: when the bytes under them change between calls,
-// the next document carries the new source, not a cached copy of the old.
-func TestEncoderDoesNotKeepViewsOfTheMetadata(t *testing.T) {
+// A source's names may be views of a buffer the caller reuses, as
+// cwlogs.Decoder's are: the Source keeps copies, so when the bytes under
+// the views change, its documents still carry the names it was made with,
+// and a source made from the new bytes carries the new ones.
+func TestSourceKeepsCopiesOfTheNames(t *testing.T) {
 	e := mustEncoder(t, flowlog.V2Fields())
 	p := flowlog.NewParser(flowlog.V2Fields())
 	line := "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
 	buf := []byte("/vpc/flow-logs-aeni-0000000000000000a-all")
-	view := func() Meta {
-		m := testMeta
-		m.LogGroup, m.LogStream = unsafe.String(&buf[0], 16), unsafe.String(&buf[16], len(buf)-16)
-		return m
-	}
-	for i, next := range []string{"/vpc/flow-logs-beni-0000000000000000b-all", "/vpc/flow-logs-beni-0000000000000000c-all", "/vpc/flow-logs-ceni-0000000000000000c-all", "/vpc/flow-logs-aeni-0000000000000000a-all"} {
+	view := func() *Source { return NewSource(unsafe.String(&buf[0], 16), unsafe.String(&buf[16], len(buf)-16)) }
+	check := func(src *Source, group, stream string) {
+		t.Helper()
+		if src.LogGroup() != group || src.LogStream() != stream || !src.Is(group, stream) {
+			t.Fatalf("source %q %q, want %q %q", src.LogGroup(), src.LogStream(), group, stream)
+		}
 		for _, fast := range []bool{true, false} {
-			m := view()
+			m := testMeta
+			m.Source = src
 			var out []byte
 			if fast {
 				var ok bool
@@ -403,12 +407,22 @@ func TestEncoderDoesNotKeepViewsOfTheMetadata(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			src := source(t, out)
-			if src[LogGroupField] != string(buf[:16]) || src[LogStreamField] != string(buf[16:]) {
-				t.Fatalf("round %d (fast %v): log_group %v, log_stream %v, want %s and %s", i, fast, src[LogGroupField], src[LogStreamField], buf[:16], buf[16:])
+			doc := source(t, out)
+			if doc[LogGroupField] != group || doc[LogStreamField] != stream {
+				t.Fatalf("fast %v: log_group %v, log_stream %v, want %s and %s", fast, doc[LogGroupField], doc[LogStreamField], group, stream)
 			}
 		}
+	}
+	first := view()
+	for _, next := range []string{"/vpc/flow-logs-beni-0000000000000000b-all", "/vpc/flow-logs-beni-0000000000000000c-all", "/vpc/flow-logs-ceni-0000000000000000c-all"} {
 		copy(buf, next)
+		check(first, "/vpc/flow-logs-a", "eni-0000000000000000a-all")
+		check(view(), next[:16], next[16:])
+	}
+	for _, other := range [][2]string{{"/vpc/flow-logs-c", "eni-0000000000000000a-all"}, {"/vpc/flow-logs-a", "eni-0000000000000000c-all"}, {string(buf[:16]), string(buf[16:])}} {
+		if first.Is(other[0], other[1]) {
+			t.Errorf("Is(%q, %q) is true for the source of %q %q", other[0], other[1], first.LogGroup(), first.LogStream())
+		}
 	}
 }
 
