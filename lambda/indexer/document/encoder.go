@@ -368,25 +368,26 @@ func roomy(b []byte) []byte {
 // at least 8 bytes, else returns dst as it was and false. It copies and
 // tests eight bytes at a time, the last eight overlapping the previous.
 func appendDigitString(dst []byte, s string) ([]byte, bool) {
-	n := len(dst)
-	if len(s) < 8 || cap(dst)-n < len(s) {
+	n, l := len(dst), len(s)
+	if l < 8 || cap(dst)-n < l {
 		return dst, false
 	}
-	b := unsafe.Slice(unsafe.StringData(s), len(s))
-	out := dst[n : n+len(s)]
+	src := unsafe.Pointer(unsafe.StringData(s))
+	out := unsafe.Add(unsafe.Pointer(unsafe.SliceData(dst)), n)
+	word := func(q unsafe.Pointer, k int) *[8]byte { return (*[8]byte)(unsafe.Add(q, k)) }
 	var notDigit uint64
-	for i := 0; i < len(b)-8; i += 8 {
-		v := binary.LittleEndian.Uint64(b[i:])
+	for i := 0; i < l-8; i += 8 {
+		v := binary.LittleEndian.Uint64(word(src, i)[:])
 		notDigit |= nonDigitLanes(v)
-		binary.LittleEndian.PutUint64(out[i:], v)
+		*word(out, i) = *word(src, i)
 	}
-	v := binary.LittleEndian.Uint64(b[len(b)-8:])
+	v := binary.LittleEndian.Uint64(word(src, l-8)[:])
 	notDigit |= nonDigitLanes(v)
-	binary.LittleEndian.PutUint64(out[len(out)-8:], v)
+	*word(out, l-8) = *word(src, l-8)
 	if notDigit != 0 {
 		return dst, false
 	}
-	return dst[:n+len(s)], true
+	return dst[:n+l], true
 }
 
 // nonDigitLanes is not 0 when a byte of v is not '0'-'9': digits become 0-9
