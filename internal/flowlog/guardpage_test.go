@@ -19,23 +19,7 @@ import (
 // tried too, so every value in turn is the last one, at every distance from
 // the end.
 func TestNoReadPastTheLine(t *testing.T) {
-	pageSize := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, 2*pageSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Fatalf("mmap: %v", err)
-	}
-	defer syscall.Munmap(mem)
-	if err := syscall.Mprotect(mem[pageSize:], syscall.PROT_NONE); err != nil {
-		t.Fatalf("mprotect: %v", err)
-	}
-	atPageEnd := func(s string) string {
-		if s == "" {
-			return ""
-		}
-		off := pageSize - len(s)
-		copy(mem[off:pageSize], s)
-		return unsafe.String(&mem[off], len(s))
-	}
+	atPageEnd := guardPage(t)
 	for _, tc := range []struct{ format, line string }{
 		{flowlog.LogFormat(flowlog.V2Fields()), exAccept},
 		{flowlog.LogFormat(flowlog.V2Fields()), exIPv6},
@@ -62,5 +46,58 @@ func TestNoReadPastTheLine(t *testing.T) {
 				t.Fatalf("AppendPlain(%q) at a page end = %q, %v; elsewhere %q, %v", line, gotOut, gotOK, wantOut, wantOK)
 			}
 		}
+	}
+}
+
+// AppendPlainPadded reads the line and its padding but nothing past them:
+// a line whose padding (a space, a zero, noise) ends where readable memory
+// ends lays out as AppendPlain lays out the line, for every suffix of each
+// line, so every value in turn is the last one.
+func TestPaddedNoReadPastThePadding(t *testing.T) {
+	atPageEnd := guardPage(t)
+	for _, tc := range []struct{ format, line string }{
+		{flowlog.LogFormat(flowlog.V2Fields()), exAccept},
+		{flowlog.LogFormat(flowlog.V2Fields()), exIPv6},
+		{flowlog.LogFormat(flowlog.V2Fields()), exNoData},
+		{exV5Format, exV5Ingress},
+		{exNATFormat, exNATLine},
+	} {
+		p := mustParser(t, tc.format)
+		tmpl := plainTemplate(t, p, 0)
+		fields := strings.Fields(tc.line)
+		for i := range fields {
+			line := strings.Join(fields[i:], " ")
+			pad := padded(line)
+			withPad := atPageEnd(unsafe.String(unsafe.StringData(pad), len(pad)+flowlog.LinePad))
+			wantOut, wantOK := p.AppendPlain(nil, line, tmpl)
+			gotOut, gotOK := p.AppendPlainPadded(nil, withPad[:len(line)], tmpl)
+			if wantOK != gotOK || !bytes.Equal(wantOut, gotOut) {
+				t.Fatalf("AppendPlainPadded(%q) with its padding at a page end = %q, %v; AppendPlain %q, %v", line, gotOut, gotOK, wantOut, wantOK)
+			}
+		}
+	}
+}
+
+// guardPage maps a readable page followed by an unreadable one and returns
+// a function that copies a string to the end of the readable page: a read
+// past it is a fault that kills the test binary.
+func guardPage(t *testing.T) func(string) string {
+	t.Helper()
+	pageSize := syscall.Getpagesize()
+	mem, err := syscall.Mmap(-1, 0, 2*pageSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Fatalf("mmap: %v", err)
+	}
+	t.Cleanup(func() { syscall.Munmap(mem) })
+	if err := syscall.Mprotect(mem[pageSize:], syscall.PROT_NONE); err != nil {
+		t.Fatalf("mprotect: %v", err)
+	}
+	return func(s string) string {
+		if s == "" {
+			return ""
+		}
+		off := pageSize - len(s)
+		copy(mem[off:pageSize], s)
+		return unsafe.String(&mem[off], len(s))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
 )
@@ -584,7 +585,28 @@ func checkAppendPlain(t *testing.T, p *flowlog.Parser, tmpl *flowlog.Template, m
 	if !bytes.Equal(got, want) {
 		t.Fatalf("AppendPlain(%q) = %q, want %q", line, got, want)
 	}
+	// The line where it is, followed by the padding and noise after it.
+	if got, ok := p.AppendPlainPadded([]byte("prefix"), padded(line), tmpl); ok != take || !bytes.Equal(got, want) {
+		t.Fatalf("AppendPlainPadded(%q) = %q, %v; want %q, %v", line, got, ok, want, take)
+	}
 }
+
+// padded returns a copy of line followed by the padding AppendPlainPadded
+// needs: a space, a zero byte and flowlog.LinePad-2 bytes of noise made of
+// what values are made of (digits, dots, colons, dashes, letters, spaces),
+// which a parse that read past the zero would take for more of the line.
+func padded(line string) string {
+	buf := make([]byte, len(line)+flowlog.LinePad)
+	copy(buf, line)
+	buf[len(line)], buf[len(line)+1] = ' ', 0
+	const noise = "0123456789.:- aAfFxX%\\"
+	for i := len(line) + 2; i < len(buf); i++ {
+		buf[i] = noise[paddingNoise.IntN(len(noise))]
+	}
+	return unsafe.String(&buf[0], len(line))
+}
+
+var paddingNoise = rand.New(rand.NewPCG(7, 11))
 
 func TestAppendPlain(t *testing.T) {
 	for _, tc := range []struct {

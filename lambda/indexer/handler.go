@@ -249,7 +249,14 @@ func (h *Handler) prepare(p *cwlogs.Payload) {
 		start := len(h.batch.Body)
 		// The hot path, for the valid records of plain values real flow
 		// logs are made of: the line to the document in one pass.
-		body, index, ok := h.Encoder.AppendLine(h.batch.Body, h.Parser, ev.Message, meta)
+		var body []byte
+		var index string
+		var ok bool
+		if p.Padded { // the line where the decoder left it, not a copy
+			body, index, ok = h.Encoder.AppendPaddedLine(h.batch.Body, h.Parser, ev.Message, meta)
+		} else {
+			body, index, ok = h.Encoder.AppendLine(h.batch.Body, h.Parser, ev.Message, meta)
+		}
 		if !ok {
 			// The general path, which also says what is wrong.
 			if err := h.Parser.ParseInto(ev.Message, &h.rec); err != nil {

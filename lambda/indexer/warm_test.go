@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -161,4 +163,32 @@ func FuzzPayloadSequence(f *testing.F) {
 			checkSources(t, h, dp)
 		}
 	})
+}
+
+// A decoded payload's messages are padded and read where they are; the
+// same payload unpadded (its Clone) is read through copies: both make the
+// same body, documents and dead letters.
+func TestPreparePaddedAndUnpadded(t *testing.T) {
+	h := fuzzHandler(t, flowlog.V2Fields())
+	p := cwlogstest.FlowLogPayload(300, 5)
+	p.Events[7].Message += " extra" // a dead letter
+	v := strings.Fields(p.Events[9].Message)
+	v[9] = "00042" // bytes with leading zeros: the general path
+	p.Events[9].Message = strings.Join(v, " ")
+	dp, err := h.decode(lambdaEvent(t, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !dp.Padded {
+		t.Fatal("the decoded payload is not padded")
+	}
+	h.prepare(dp)
+	body, docs, letters := string(h.batch.Body), slices.Clone(h.batch.Docs), slices.Clone(h.letters)
+	h.prepare(dp.Clone())
+	if string(h.batch.Body) != body || !slices.Equal(h.batch.Docs, docs) || !reflect.DeepEqual(h.letters, letters) {
+		t.Fatalf("unpadded: %d documents, %d dead letters, body equal %v; padded: %d, %d", len(h.batch.Docs), len(h.letters), string(h.batch.Body) == body, len(docs), len(letters))
+	}
+	if len(docs) != 299 || len(letters) != 1 {
+		t.Fatalf("%d documents and %d dead letters, want 299 and 1", len(docs), len(letters))
+	}
 }

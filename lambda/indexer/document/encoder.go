@@ -237,6 +237,18 @@ func (e *Encoder) Append(dst []byte, rec *flowlog.Record, m Meta) ([]byte, strin
 // takes the general path (p.ParseInto, then Append), which also reports
 // what is wrong, if anything.
 func (e *Encoder) AppendLine(dst []byte, p *flowlog.Parser, line string, m Meta) ([]byte, string, bool) {
+	return e.appendLine(dst, p, line, m, false)
+}
+
+// AppendPaddedLine is AppendLine for a line followed in memory by the
+// padding flowlog.Parser.AppendPlainPadded needs, as the messages of a
+// padded cwlogs.Payload are: it reads the line where it is instead of a
+// copy. The caller vouches for the padding.
+func (e *Encoder) AppendPaddedLine(dst []byte, p *flowlog.Parser, line string, m Meta) ([]byte, string, bool) {
+	return e.appendLine(dst, p, line, m, true)
+}
+
+func (e *Encoder) appendLine(dst []byte, p *flowlog.Parser, line string, m Meta, padded bool) ([]byte, string, bool) {
 	if p != e.tmplParser {
 		e.tmplParser, e.tmpl = p, e.template(p)
 	}
@@ -248,7 +260,12 @@ func (e *Encoder) AppendLine(dst []byte, p *flowlog.Parser, line string, m Meta)
 	if err != nil {
 		return dst, "", false
 	}
-	dst, ok := p.AppendPlain(dst, line, e.tmpl)
+	var ok bool
+	if padded {
+		dst, ok = p.AppendPlainPadded(dst, line, e.tmpl)
+	} else {
+		dst, ok = p.AppendPlain(dst, line, e.tmpl)
+	}
 	if !ok {
 		return dst[:n], "", false
 	}

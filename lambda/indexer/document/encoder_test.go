@@ -216,6 +216,11 @@ func BenchmarkAppend(b *testing.B) {
 func appendBoth(t *testing.T, e *Encoder, p *flowlog.Parser, line string, m Meta) (fast bool) {
 	t.Helper()
 	got, gotIndex, ok := e.AppendLine([]byte("prefix"), p, line, m)
+	// The line where it is, followed by the padding AppendPaddedLine needs
+	// and noise past it: the same document, or the same refusal.
+	if pGot, pIndex, pOK := e.AppendPaddedLine([]byte("prefix"), p, paddedLine(line), m); string(pGot) != string(got) || pIndex != gotIndex || pOK != ok {
+		t.Fatalf("AppendPaddedLine(%q) = %q, %q, %v; AppendLine %q, %q, %v", line, pGot, pIndex, pOK, got, gotIndex, ok)
+	}
 	var want []byte
 	var wantIndex string
 	r, perr := p.Parse(line)
@@ -493,4 +498,17 @@ func TestAppendEmptyInteger(t *testing.T) {
 			t.Errorf("%q: error %v", values, err)
 		}
 	}
+}
+
+// paddedLine returns a copy of line followed by the padding of
+// flowlog.Parser.AppendPlainPadded (a space, a zero byte) and noise of the
+// bytes values are made of up to flowlog.LinePad.
+func paddedLine(line string) string {
+	buf := make([]byte, len(line)+flowlog.LinePad)
+	copy(buf, line)
+	buf[len(line)], buf[len(line)+1] = ' ', 0
+	for i := len(line) + 2; i < len(buf); i++ {
+		buf[i] = "1.9:-a "[i%7]
+	}
+	return unsafe.String(&buf[0], len(line))
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -23,6 +24,10 @@ import (
 // of base64, and flow logs compress about ten to one); the limit only stops
 // a gzip bomb from exhausting the function's memory.
 const DefaultMaxDecompressedBytes = 64 << 20
+
+// MessagePad is the room for the padding of a decoded message (see
+// Payload.Padded): flowlog.LinePad, which a test checks.
+const MessagePad = 64
 
 // retainBytes bounds the buffers a Decoder keeps between calls: after a
 // payload larger than this its buffers are dropped, so one outsized payload
@@ -176,7 +181,8 @@ func (d *Decoder) DecodeGzip(gz []byte) (*Payload, error) {
 // type. An event that breaks these rules is skipped and listed in
 // Payload.Malformed.
 func (d *Decoder) DecodeJSON(js []byte) (*Payload, error) {
-	d.out = append(d.out[:0], js...)
+	// Room past the JSON for the last message's padding.
+	d.out = append(slices.Grow(d.out[:0], len(js)+MessagePad), js...)
 	return d.decode(d.out)
 }
 
@@ -436,6 +442,10 @@ func (d *Decoder) events(s *scanner, p *Payload) error {
 	if err != nil {
 		return err
 	}
+	// The buffer's room past the payload holds the last message's padding;
+	// the others' go over the JSON that follows each message.
+	pad := cap(s.b)-len(s.b) >= MessagePad
+	full := s.b[:cap(s.b)]
 	var r rawEvent
 	for i, more := 0, !empty; more; i++ {
 		s.ws()
@@ -446,7 +456,17 @@ func (d *Decoder) events(s *scanner, p *Payload) error {
 			}
 		}
 		if reason == "" {
-			p.Events = append(p.Events, Event{ID: d.str(s.b, r.id), Timestamp: r.ts, Message: d.str(s.b, r.msg)})
+			e := Event{ID: d.str(s.b, r.id), Timestamp: r.ts, Message: d.str(s.b, r.msg)}
+			p.Events = append(p.Events, e)
+			if pad {
+				// After the message (unescaped in place, it may end before
+				// its closing quote) come the rest of its raw text, its
+				// closing quote and the byte after it, all read: no
+				// other string of the payload starts before the byte
+				// after that (TestDecoderPadsMessages).
+				end := r.msg.start + len(e.Message)
+				full[end], full[end+1] = ' ', 0
+			}
 		} else {
 			m := MalformedEvent{Index: i, Reason: reason}
 			if r.hasID {
@@ -458,6 +478,7 @@ func (d *Decoder) events(s *scanner, p *Payload) error {
 			return err
 		}
 	}
+	p.Padded = pad
 	return nil
 }
 

@@ -65,7 +65,8 @@ func FuzzDecode(f *testing.F) {
 
 // FuzzDecodeJSON feeds arbitrary JSON documents to DecodeJSON. Besides the
 // checks of FuzzDecode, every valid UTF-8 JSON document must decode exactly
-// as a reference decoder built on encoding/json says.
+// as a reference decoder built on encoding/json says, and with its messages
+// padded (checkPadded).
 //
 //	go test -run '^$' -fuzz FuzzDecodeJSON -fuzztime 20s -fuzzminimizetime 5s ./lambda/internal/cwlogs/
 func FuzzDecodeJSON(f *testing.F) {
@@ -96,6 +97,7 @@ func FuzzDecodeJSON(f *testing.F) {
 			}
 		}
 		if err == nil {
+			checkPadded(t, p)
 			checkRoundTrip(t, p, false)
 		}
 	})

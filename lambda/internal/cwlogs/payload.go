@@ -78,6 +78,13 @@ type Payload struct {
 	// have the documented shape. It is empty when every event was well
 	// formed. (Slices of a Decoder's Payload may be empty but not nil.)
 	Malformed []MalformedEvent
+	// Padded is set when each event's Message but an empty one is
+	// followed in memory by a space, a zero byte and MessagePad-2 more bytes that can be read: the
+	// padding flowlog.Parser.AppendPlainPadded needs to read a line where
+	// it is, without a copy. A Decoder pads the messages in its buffer,
+	// over the JSON after each one, which it has read; a Payload from
+	// Clone or the package-level functions is not padded.
+	Padded bool `json:"-"`
 }
 
 // IsControl reports whether p is a CONTROL_MESSAGE.
