@@ -148,3 +148,75 @@ func TestSpecialLanesFirstHitIsExact(t *testing.T) {
 		}
 	}
 }
+
+// scanIPv6 takes exactly the addresses of hex digits and colons that
+// netip.ParseAddr accepts, ending at a space or the end of the line, and
+// nothing else: every string of up to 10 bytes over "1fF:", addresses of
+// one to nine groups of one to five digits with "::" at every place, and
+// strings with the bytes it leaves to netip ('.', '%', other bytes).
+func TestScanIPv6AgreesWithNetip(t *testing.T) {
+	check := func(s string) {
+		t.Helper()
+		hexColon := s != ""
+		for i := 0; i < len(s); i++ {
+			if !hexDigit[s[i]] && s[i] != ':' {
+				hexColon = false
+			}
+		}
+		a, err := netip.ParseAddr(s)
+		want := hexColon && err == nil
+		if want && (a.Zone() != "" || !a.Is6()) {
+			t.Fatalf("netip.ParseAddr(%q) = %v, not an IPv6 address without a zone", s, a)
+		}
+		for _, rest := range []string{"", " 1.2.3.4", "  -"} {
+			b := []byte(s + rest)
+			end, ok := scanIPv6(b, 0)
+			if ok != want || ok && end != len(s) {
+				t.Fatalf("scanIPv6(%q) = %d, %v; netip.ParseAddr(%q) error %v", b, end, ok, s, err)
+			}
+			// From an offset, as plainField scans a line.
+			b = []byte("x " + s + rest)
+			if end, ok := scanIPv6(b, 2); ok != want || ok && end != len(s)+2 {
+				t.Fatalf("scanIPv6(%q, 2) = %d, %v; want %v", b, end, ok, want)
+			}
+		}
+	}
+	var all func(prefix string, n int)
+	all = func(prefix string, n int) {
+		check(prefix)
+		if n == 0 {
+			return
+		}
+		for _, c := range "1fF:" {
+			all(prefix+string(c), n-1)
+		}
+	}
+	all("", 10)
+	accepted := 0
+	for groups := 1; groups <= 9; groups++ {
+		for glen := 1; glen <= 5; glen++ {
+			g := make([]string, groups)
+			for i := range g {
+				g[i] = strings.Repeat("a0B9"[i%4:i%4+1], glen)
+			}
+			check(strings.Join(g, ":"))
+			for at := 0; at <= groups; at++ {
+				s := strings.Join(g[:at], ":") + "::" + strings.Join(g[at:], ":")
+				check(s)
+				if _, err := netip.ParseAddr(s); err == nil {
+					accepted++
+				}
+				for _, odd := range []string{".", "%", "%eth0", ".1.2.3", "g", "-", "\x00", "::"} {
+					check(s + odd)
+					check(odd + s)
+				}
+			}
+		}
+	}
+	for _, s := range []string{"::", "::1", "1::", "2600:1f18:abcd:12::5f3", "2001:db8:1234:a100:8d6e:3477:df66:f105", "FE80::1", "::ffff:10.0.0.1", "fe80::1%eth0", "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1::2::3", ":1", "1:", ":::", "-", ""} {
+		check(s)
+	}
+	if accepted < 100 {
+		t.Fatalf("only %d of the generated addresses are valid: the generator is broken", accepted)
+	}
+}
