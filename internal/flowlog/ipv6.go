@@ -11,6 +11,15 @@ func scanPlainIP(b []byte, pos int) (end int, ok bool) {
 	return scanIPv6(b, pos)
 }
 
+// scanAnyIP is scanIP with scanIPv6 first, for a value that is not dotted
+// decimal IPv4.
+func scanAnyIP(b []byte, pos int) (end int, ok, plain bool) {
+	if end, ok = scanIPv6(b, pos); ok {
+		return end, true, true
+	}
+	return scanIP(b, pos)
+}
+
 // scanIPv6 reads an IPv6 address at b[pos:], up to a space or the end of
 // b, in the forms of netip.ParseAddr that flow logs write: one to eight
 // groups of one to four hex digits (either case) separated by colons, with

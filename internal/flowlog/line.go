@@ -62,7 +62,7 @@ func (p *Parser) AppendLine(dst []byte, line string) ([]byte, error) {
 
 // checkLine reports whether the line src[:n], padded (see AppendLine), is
 // one record of p's format without a line break, as far as lineFields and
-// scanIP decide (a zone of an IPv6 address may hold other bytes under
+// scanAnyIP decide (a zone of an IPv6 address may hold other bytes under
 // 0x21); false is "not decided here" (see AppendLine).
 func (p *Parser) checkLine(src []byte, n int) bool {
 	pos := 0
@@ -77,11 +77,11 @@ func (p *Parser) checkLine(src []byte, n int) bool {
 			return st == lineDone && pos > n
 		}
 		// An address that is not dotted decimal IPv4 (IPv6, or not an
-		// address): netip decides, and a zone may hold any byte.
+		// address): scanAnyIP decides, and a zone may hold any byte.
 		if pos >= n {
 			return false // the padding: too few values
 		}
-		end, ok, _ := scanIP(src[:n], pos)
+		end, ok, _ := scanAnyIP(src[:n], pos)
 		if !ok || bytes.ContainsAny(src[pos:end], "\r\n") {
 			return false
 		}
