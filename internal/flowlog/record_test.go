@@ -613,7 +613,7 @@ func TestAppendPlain(t *testing.T) {
 		format string
 		lines  []string
 	}{
-		{flowlog.LogFormat(flowlog.V2Fields()), []string{exAccept, exReject, exNoData, exSkipData, exIPv6, exAccept + "\r\n",
+		{flowlog.LogFormat(flowlog.V2Fields()), []string{exAccept, exReject, exNoData, exSkipData, exIPv6, exAccept + "\r\n", exAccept + "\r", exAccept + "\n",
 			"  " + strings.ReplaceAll(exAccept, " ", "   ") + "  ", exAccept + " extra", strings.TrimSuffix(exAccept, " OK"), strings.TrimSuffix(exAccept, "OK"), strings.TrimSuffix(exAccept, "OK") + " ",
 			strings.Replace(exAccept, "ACCEPT", `"ACCEPT"`, 1), strings.Replace(exAccept, " 22 ", " 022 ", 1),
 			strings.Replace(exAccept, " 22 ", " 2x ", 1), strings.Replace(exAccept, "4249", "12345678901234567890", 1),
@@ -906,6 +906,25 @@ func TestPlainZone(t *testing.T) {
 		}
 		if r.Plain(0) != plain || !r.Plain(1) {
 			t.Errorf("Parse(%q): Plain = %v, %v; want %v, true", line, r.Plain(0), r.Plain(1), plain)
+		}
+	}
+}
+
+// AppendPlainPadded grows dst when its spare room is short of what the
+// line's layout may take, by any amount, and never writes past it.
+func TestAppendPlainPaddedGrowsDst(t *testing.T) {
+	p := flowlog.NewParser(flowlog.V2Fields())
+	tmpl := plainTemplate(t, p, 0)
+	want, ok := p.AppendPlain([]byte("0123456789"), exAccept, tmpl)
+	if !ok {
+		t.Fatal("AppendPlain refused the line")
+	}
+	line := padded(exAccept)
+	for room := 0; room <= 400; room++ {
+		dst := append(make([]byte, 0, 10+room), "0123456789"...)
+		got, ok := p.AppendPlainPadded(dst, line, tmpl)
+		if !ok || !bytes.Equal(got, want) {
+			t.Fatalf("room %d: %q, %v; want %q", room, got, ok, want)
 		}
 	}
 }

@@ -43,3 +43,21 @@ func TestQuoteEndAgreesWithIndexByte(t *testing.T) {
 		}
 	}
 }
+
+// A payload whose buffer has less than MessagePad bytes of room past its
+// JSON is decoded as any other but not padded: the last message's padding
+// would not fit, and a reader trusting it would read past the buffer.
+func TestNoRoomNoPadding(t *testing.T) {
+	const doc = `{"messageType":"DATA_MESSAGE","logEvents":[{"id":"1","timestamp":2,"message":"m"},{"id":"2","timestamp":3,"message":"n"}]}`
+	for room := 0; room <= MessagePad+1; room++ {
+		var d Decoder
+		d.out = append(make([]byte, 0, len(doc)+room), doc...)
+		p, err := d.decode(d.out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Events) != 2 || p.Events[1].Message != "n" || p.Padded != (room >= MessagePad) {
+			t.Fatalf("room %d: %d events, padded %v", room, len(p.Events), p.Padded)
+		}
+	}
+}
