@@ -442,8 +442,9 @@ func (d *Decoder) events(s *scanner, p *Payload) error {
 	if err != nil {
 		return err
 	}
-	// The buffer's room past the payload holds the last message's padding;
-	// the others' go over the JSON that follows each message.
+	// A message's padding goes over the JSON after it; a reader of the
+	// last message reads up to MessagePad bytes past it, past the JSON,
+	// into the buffer's spare capacity, which must have them.
 	pad := cap(s.b)-len(s.b) >= MessagePad
 	full := s.b[:cap(s.b)]
 	var r rawEvent
