@@ -462,13 +462,14 @@ func BenchmarkStageEncode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	src := document.NewSource(p.LogGroup, p.LogStream)
 	buf := make([]byte, 0, 2<<20)
 	b.SetBytes(int64(d.decompressed))
 	for b.Loop() {
 		buf = buf[:0]
 		for i := range p.Events {
 			ev := &p.Events[i]
-			buf, _, err = enc.Append(buf, &recs[i], document.Meta{ID: ev.ID, Timestamp: ev.Timestamp, Source: document.NewSource(p.LogGroup, p.LogStream)})
+			buf, _, err = enc.Append(buf, &recs[i], document.Meta{ID: ev.ID, Timestamp: ev.Timestamp, Source: src})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -181,7 +181,7 @@ func (d *Decoder) DecodeGzip(gz []byte) (*Payload, error) {
 // type. An event that breaks these rules is skipped and listed in
 // Payload.Malformed.
 func (d *Decoder) DecodeJSON(js []byte) (*Payload, error) {
-	// Room past the JSON for the last message's padding.
+	// Room past the JSON for the reads past the last message's padding.
 	d.out = append(slices.Grow(d.out[:0], len(js)+MessagePad), js...)
 	return d.decode(d.out)
 }
@@ -463,8 +463,8 @@ func (d *Decoder) events(s *scanner, p *Payload) error {
 				// After the message (unescaped in place, it may end before
 				// its closing quote) come the rest of its raw text, its
 				// closing quote and the byte after it, all read: no
-				// other string of the payload starts before the byte
-				// after that (TestDecoderPadsMessages).
+				// other string of the payload overlaps the two bytes
+				// written (TestDecoderPadsMessages).
 				end := r.msg.start + len(e.Message)
 				full[end], full[end+1] = ' ', 0
 			}

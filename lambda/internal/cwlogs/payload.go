@@ -83,7 +83,9 @@ type Payload struct {
 	// padding flowlog.Parser.AppendPlainPadded needs to read a line where
 	// it is, without a copy. A Decoder pads the messages in its buffer,
 	// over the JSON after each one, which it has read; a Payload from
-	// Clone or the package-level functions is not padded.
+	// Clone or the package-level functions is not padded. It holds for
+	// the decoder's own strings only: a caller that puts other strings in
+	// Events must clear it.
 	Padded bool `json:"-"`
 }
 
