@@ -17,10 +17,10 @@ const LinePad = padLen
 //
 // The caller vouches for the padding: without it, AppendPlainPadded reads
 // past the line's memory, into other data or an unmapped page. It returns
-// what AppendPlain returns for the line (TestAppendPlainPadded and
-// FuzzParse compare them, with every byte of the padding after the zero
-// random, and TestPaddedNoReadPastThePadding reads a line whose padding
-// ends where readable memory does). An empty line, and one that ends in a
+// what AppendPlain returns for the line (checkAppendPlain, in every
+// AppendPlain test and FuzzParse, compares them with noise after the zero
+// byte; TestNoReadPastTheLine reads a line whose padding ends where
+// readable memory does). An empty line, and one that ends in a
 // line break, which AppendPlain trims, go to AppendPlain.
 func (p *Parser) AppendPlainPadded(dst []byte, line string, t *Template) ([]byte, bool) {
 	if t.p != p {
