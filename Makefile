@@ -29,8 +29,9 @@ vet:
 ## the slower race build and run
 unit:
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
-	@# Allocation budgets once more without -race (under it sync.Pool drops items at random).
-	$(GO) test -count=1 -run 'Alloc' $(PKGS)
+	@# Allocation budgets and peak heaps once more without -race (under it sync.Pool
+	@# drops items at random, and the detector allocates for itself).
+	$(GO) test -count=1 -run 'Alloc|PeakHeap' $(PKGS)
 
 ## test-engine: the program under the real Pulumi engine, offline: preview, up,
 ## a second preview and up with no changes, destroy, config type errors, and
