@@ -1,18 +1,7 @@
 package flowlog
 
-// scanPlainIP reads an IP address at b[pos:] that netip.ParseAddr accepts
-// and that is plain as it is: dotted decimal IPv4 (scanIPv4), or IPv6 of
-// hex groups and colons (scanIPv6). It returns where the address ends and
-// true, or false for anything else, which scanIP decides with netip.
-func scanPlainIP(b []byte, pos int) (end int, ok bool) {
-	if end, ok = scanIPv4(b, pos); ok {
-		return end, true
-	}
-	return scanIPv6(b, pos)
-}
-
 // scanAnyIP is scanIP with scanIPv6 first, for a value that is not dotted
-// decimal IPv4.
+// decimal IPv4 (scanValue and AppendLine's check try dotted decimal first).
 func scanAnyIP(b []byte, pos int) (end int, ok, plain bool) {
 	if end, ok = scanIPv6(b, pos); ok {
 		return end, true, true

@@ -583,10 +583,10 @@ func scanValue(k Kind, b []byte, pos int) (end int, ok, plain bool) {
 		}
 		return end, true, b[ds] != '0' || digits == 1
 	case KindIP:
-		if end, ok = scanPlainIP(b, pos); ok {
+		if end, ok = scanIPv4(b, pos); ok {
 			return end, true, true
 		}
-		return scanIP(b, pos)
+		return scanAnyIP(b, pos)
 	}
 	var unplain uint64
 	end = pos

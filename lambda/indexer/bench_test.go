@@ -402,10 +402,11 @@ func TestBenchPayloadTakesTheHotPath(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			src := document.NewSource(p.LogGroup, p.LogStream)
 			var rec flowlog.Record
 			for i := range p.Events {
 				ev := &p.Events[i]
-				m := document.Meta{ID: ev.ID, Timestamp: ev.Timestamp, Source: document.NewSource(p.LogGroup, p.LogStream)}
+				m := document.Meta{ID: ev.ID, Timestamp: ev.Timestamp, Source: src}
 				fast, _, ok := enc.AppendPaddedLine(nil, pr, ev.Message, m)
 				if !ok {
 					t.Fatalf("AppendPaddedLine refused %q", ev.Message)

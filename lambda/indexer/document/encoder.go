@@ -349,9 +349,9 @@ const blockLen = 16
 // appendBlock is append(dst, src...) for the encoder's cached texts and a
 // Source's tail, whose buffers have room past their end for a move (see
 // padded), and for the _id already in dst: when dst has the room too, it
-// copies src in moves of blockLen bytes, the bytes past src being spare capacity. A
-// fixed-size copy of more than 16 bytes between pointers that may overlap
-// is a call to memmove, which a block of 64 bytes was.
+// copies src in moves of blockLen bytes, the bytes past src being spare
+// capacity. A fixed-size copy of more than 16 bytes between pointers that
+// may overlap is a call to memmove, which a block of 64 bytes was.
 //
 // A src that is a view of dst's own bytes (appendFoot's copy of the _id)
 // must end at least blockLen bytes before len(dst): each move then reads
