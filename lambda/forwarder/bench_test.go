@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -144,6 +145,7 @@ func BenchmarkForwarderVsGunzip(b *testing.B) {
 				g.gunzip(b, s.gz[i], s.decompressed[i])
 				pl.run(b, s.events[i])
 			}
+			runtime.GC() // as the indexer's settleHeap: no set-up collection in the samples
 			// One sample per payload: short enough that most run within a
 			// scheduler time slice on a loaded machine, so that medians
 			// measure the code rather than the wait for a CPU.
