@@ -40,21 +40,21 @@ var (
 
 // Table layout. An entry is a uint32:
 //
-//	bits 0-4    bits to consume (the code's length; the root bits for a
-//	            pointer to a subtable)
-//	bits 5-7    kind
-//	bits 8-15   extra bits that follow (lengths, distances) or the
+//	bits 0-5    bits to consume (the code's length; the root bits for a
+//	            pointer to a subtable): e&63, a shift count as it is
+//	bits 6-8    kind
+//	bits 9-15   extra bits that follow (lengths, distances) or the
 //	            subtable's index bits
 //	bits 16-31  value: the literal byte, the length or distance base, or
 //	            the subtable's offset
 const (
-	kindLiteral = iota << 5
+	kindLiteral = iota << 6
 	kindLength  // also a distance, in the distance table
 	kindEnd
 	kindSub
 	kindInvalid
 
-	kindMask = 7 << 5
+	kindMask = 7 << 6
 
 	litRootBits  = 10
 	distRootBits = 8
@@ -71,7 +71,7 @@ const (
 )
 
 func entry(kind, n, extra, value uint32) uint32 {
-	return n | kind | extra<<8 | value<<16
+	return n | kind | extra<<9 | value<<16
 }
 
 // RFC 1951 3.2.5: length codes 257-285 and distance codes 0-29.
@@ -253,9 +253,9 @@ func (br *bitReader) decode(t *table) uint32 {
 	e := t.e[br.buf&t.mask]
 	if e&kindMask == kindSub {
 		br.consume(t.root)
-		e = t.e[uint64(e>>16)+br.bits(uint(e>>8&0xff))]
+		e = t.e[uint64(e>>16)+br.bits(uint(e>>9&0x7f))]
 	}
-	br.consume(uint(e & 31))
+	br.consume(uint(e & 63))
 	return e
 }
 
@@ -556,97 +556,118 @@ const (
 // a distance under 16 is copied here too, byte by byte). It
 // returns the output position and why it stopped, with br updated.
 //
-// Shift counts are masked to what they can be (nbits is at most 63, an
-// entry's extra or index bits at most 13): Go defines a shift by 64 or more,
-// and checks for it on every shift by a count it cannot bound.
+// It reads and writes through pointers, without Go's bounds checks: the
+// loop's guard keeps a whole word of input at in and fastRoom bytes of
+// output at o, every table index is a root index masked to the root's
+// size (the casts below check the roots' lengths once) or a subtable
+// entry's offset plus an index of its size, both from build, and a match
+// reaches back at most to from (checked). Each bounds check kept the
+// length it checks against live, and the loop has more values than
+// amd64 has registers: most of what it spent was stores of them to the
+// stack and loads back.
+//
+// Shift counts are masked to what they can be (an entry's extra or index
+// bits are at most 13): Go defines a shift by 64 or more, and checks for it
+// on every shift by a count it cannot bound, except one masked with 63,
+// which is what amd64 and arm64 shifts do themselves (no instruction). So a
+// symbol's bits are consumed as e&63, and nbits counts bits modulo 64:
+// nbits -= e subtracts the entry's other fields from the bits above the
+// sixth, which no use reads (the refill reads nbits&63 and nbits>>3&7, and
+// the reader gets nbits&63 back). Each consume is then a shift and a
+// subtraction, without the two masks it had.
 func fastCodes(br *bitReader, lit, dist *table, out []byte, o, from int) (int, fastStatus) {
-	buf, nbits, in, src := br.buf, br.nbits, br.in, br.src
-	// The root tables as arrays: an index masked to their size needs
-	// no bounds check.
-	litE, distE := lit.e, dist.e
-	litRootE, distRootE := (*[1 << litRootBits]uint32)(litE), (*[1 << distRootBits]uint32)(distE)
-	for in+8 <= len(src) && o+fastRoom <= len(out) {
-		// Refill to at least 56 bits (see bitReader.refill).
-		buf |= binary.LittleEndian.Uint64(src[in:]) << (nbits & 63)
-		k := (63 - nbits) >> 3
-		in += int(k)
-		nbits += k << 3
-		e := litRootE[buf&(1<<litRootBits-1)]
+	_ = (*[1 << litRootBits]uint32)(lit.e) // the roots' lengths, checked
+	_ = (*[1 << distRootBits]uint32)(dist.e)
+	litE, distE := unsafe.Pointer(unsafe.SliceData(lit.e)), unsafe.Pointer(unsafe.SliceData(dist.e))
+	src, dst := unsafe.Pointer(unsafe.SliceData(br.src)), unsafe.Pointer(unsafe.SliceData(out))
+	// The guard: a whole word of input at in, room for the longest match
+	// at o.
+	inEnd, oEnd := len(br.src)-8, len(out)-fastRoom
+	buf, nbits, in := br.buf, br.nbits, br.in
+	at := func(t unsafe.Pointer, i uint64) uint32 { return *(*uint32)(unsafe.Add(t, i*4)) }
+	word := func(i int) uint64 { return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(src, i))[:]) }
+	for in <= inEnd && o <= oEnd {
+		// Refill to at least 56 bits, as bitReader.refill: the bytes
+		// that fit whole, 7-nbits/8 of them, to nbits%8+56 bits.
+		buf |= word(in) << (nbits & 63)
+		in += int(7 - nbits>>3&7)
+		nbits |= 56
+		e := at(litE, buf&(1<<litRootBits-1))
 	symbol:
 		if e&kindMask == kindSub {
 			buf >>= litRootBits
 			nbits -= litRootBits
-			e = litE[uint64(e>>16)+buf&(1<<(e>>8&31)-1)]
+			e = at(litE, uint64(e>>16)+buf&(1<<(e>>9&31)-1))
 		}
-		buf >>= e & 31
-		nbits -= uint(e & 31)
+		buf >>= e & 63
+		nbits -= uint(e)
 		switch e & kindMask {
 		case kindLiteral:
-			out[o] = byte(e >> 16)
+			*(*byte)(unsafe.Add(dst, o)) = byte(e >> 16)
 			o++
 			// Up to two more literals, unrolled (a loop measured up to 7%
 			// slower), without a refill: at least 41 bits are left, a
 			// root code takes at most 10, the next look-up needs 10.
-			e = litRootE[buf&(1<<litRootBits-1)]
+			// fastRoom covers the three.
+			e = at(litE, buf&(1<<litRootBits-1))
 			if e&kindMask == kindLiteral {
-				buf >>= e & 31
-				nbits -= uint(e & 31)
-				out[o] = byte(e >> 16)
+				buf >>= e & 63
+				nbits -= uint(e)
+				*(*byte)(unsafe.Add(dst, o)) = byte(e >> 16)
 				o++
-				e = litRootE[buf&(1<<litRootBits-1)]
+				e = at(litE, buf&(1<<litRootBits-1))
 				if e&kindMask == kindLiteral {
-					buf >>= e & 31
-					nbits -= uint(e & 31)
-					out[o] = byte(e >> 16)
+					buf >>= e & 63
+					nbits -= uint(e)
+					*(*byte)(unsafe.Add(dst, o)) = byte(e >> 16)
 					o++
-					e = litRootE[buf&(1<<litRootBits-1)]
+					e = at(litE, buf&(1<<litRootBits-1))
 				}
 			}
 			// e is the next symbol's entry, not consumed: a refill only
 			// adds bits above the ones it was looked up with.
-			if in+8 > len(src) || o+fastRoom > len(out) {
+			if in > inEnd || o > oEnd {
 				continue // the loop's condition sends it to the slow path
 			}
-			buf |= binary.LittleEndian.Uint64(src[in:]) << (nbits & 63)
-			k = (63 - nbits) >> 3
-			in += int(k)
-			nbits += k << 3
+			buf |= word(in) << (nbits & 63)
+			in += int(7 - nbits>>3&7)
+			nbits |= 56
 			goto symbol
 		case kindLength:
 		case kindEnd:
-			br.buf, br.nbits, br.in = buf, nbits, in
+			br.buf, br.nbits, br.in = buf, nbits&63, in
 			return o, fastEnd
 		default:
-			br.buf, br.nbits, br.in = buf, nbits, in
+			br.buf, br.nbits, br.in = buf, nbits&63, in
 			return o, fastCorrupt
 		}
 		// At least 41 bits left: length extra (5), distance code (15)
 		// and its extra bits (13).
-		x := e >> 8 & 31
+		x := e >> 9 & 31
 		n := int(e>>16) + int(buf&(1<<x-1))
 		buf >>= x
 		nbits -= uint(x)
-		de := distRootE[buf&(1<<distRootBits-1)]
+		de := at(distE, buf&(1<<distRootBits-1))
 		if de&kindMask == kindSub {
 			buf >>= distRootBits
 			nbits -= distRootBits
-			de = distE[uint64(de>>16)+buf&(1<<(de>>8&31)-1)]
+			de = at(distE, uint64(de>>16)+buf&(1<<(de>>9&31)-1))
 		}
-		buf >>= de & 31
-		nbits -= uint(de & 31)
+		buf >>= de & 63
+		nbits -= uint(de)
 		if de&kindMask != kindLength {
-			br.buf, br.nbits, br.in = buf, nbits, in
+			br.buf, br.nbits, br.in = buf, nbits&63, in
 			return o, fastCorrupt
 		}
-		x = de >> 8 & 31
+		x = de >> 9 & 31
 		dd := int(de>>16) + int(buf&(1<<x-1))
 		buf >>= x
 		nbits -= uint(x)
 		if dd > o-from {
-			br.buf, br.nbits, br.in = buf, nbits, in
+			br.buf, br.nbits, br.in = buf, nbits&63, in
 			return o, fastCorrupt
 		}
-		if in+8 > len(src) || o+n+fastRoom > len(out) {
+		if in > inEnd || o+n > oEnd {
 			// Near the end: exactly the match's bytes, one at a time;
 			// the loop's condition then sends the next symbol to the
 			// slow path.
@@ -655,11 +676,13 @@ func fastCodes(br *bitReader, lit, dist *table, out []byte, o, from int) (int, f
 		}
 		// Refill and look the next symbol up before the copy, so that
 		// the table load overlaps it.
-		buf |= binary.LittleEndian.Uint64(src[in:]) << (nbits & 63)
-		k = (63 - nbits) >> 3
-		in += int(k)
-		nbits += k << 3
-		e = litRootE[buf&(1<<litRootBits-1)]
+		buf |= word(in) << (nbits & 63)
+		in += int(7 - nbits>>3&7)
+		nbits |= 56
+		e = at(litE, buf&(1<<litRootBits-1))
+		s := unsafe.Add(dst, o-dd)
+		d := unsafe.Add(dst, o)
+		o += n
 		if dd >= 16 && n <= 32 {
 			// The usual match of a flow-log payload (a JSON key or a
 			// value's first digits, from far back), copied here, and
@@ -668,14 +691,9 @@ func fastCodes(br *bitReader, lit, dist *table, out []byte, o, from int) (int, f
 			// read after the first is written, so that with dd < 32 it
 			// copies the first one's output (TestGunzipEveryShortMatch).
 			// Up to 29 bytes past the match are written, within the
-			// fastRoom checked above. The check below covers every byte
-			// written, and so every byte read (from <= s, s+31 < o+31).
-			s := o - dd
-			_ = out[o+31]
-			p := unsafe.Pointer(unsafe.SliceData(out))
-			*(*[16]byte)(unsafe.Add(p, o)) = *(*[16]byte)(unsafe.Add(p, s))
-			*(*[16]byte)(unsafe.Add(p, o+16)) = *(*[16]byte)(unsafe.Add(p, s+16))
-			o += n
+			// fastRoom checked above; every byte read is before them.
+			*(*[16]byte)(d) = *(*[16]byte)(s)
+			*(*[16]byte)(unsafe.Add(d, 16)) = *(*[16]byte)(unsafe.Add(s, 16))
 			goto symbol
 		}
 		if dd >= 16 {
@@ -684,22 +702,20 @@ func fastCodes(br *bitReader, lit, dist *table, out []byte, o, from int) (int, f
 			// each block read after the one before it is written.
 			// Up to 31 bytes past the match are written, within
 			// the fastRoom checked above.
-			s := o - dd
-			_ = out[o+n+31]
-			p := unsafe.Pointer(unsafe.SliceData(out))
 			for i := 0; i < n; i += 32 {
-				*(*[16]byte)(unsafe.Add(p, o+i)) = *(*[16]byte)(unsafe.Add(p, s+i))
-				*(*[16]byte)(unsafe.Add(p, o+i+16)) = *(*[16]byte)(unsafe.Add(p, s+i+16))
+				*(*[16]byte)(unsafe.Add(d, i)) = *(*[16]byte)(unsafe.Add(s, i))
+				*(*[16]byte)(unsafe.Add(d, i+16)) = *(*[16]byte)(unsafe.Add(s, i+16))
 			}
-			o += n
 			goto symbol
 		}
 		// A distance under 16 (a byte or a short pattern repeated, rare
 		// in flow logs): a byte at a time.
-		o = copyBack(out, o, dd, n)
+		for i := range n {
+			*(*byte)(unsafe.Add(d, i)) = *(*byte)(unsafe.Add(s, i))
+		}
 		goto symbol
 	}
-	br.buf, br.nbits, br.in = buf, nbits, in
+	br.buf, br.nbits, br.in = buf, nbits&63, in
 	return o, fastNear
 }
 
@@ -724,14 +740,14 @@ func (d *Decoder) slowSymbol(br *bitReader, lit, dist *table, out []byte, o, fro
 	default:
 		return out, o, false, ErrCorrupt
 	}
-	n := int(e>>16) + int(br.bits(uint(e>>8&0xff)))
-	br.consume(uint(e >> 8 & 0xff))
+	n := int(e>>16) + int(br.bits(uint(e>>9&0x7f)))
+	br.consume(uint(e >> 9 & 0x7f))
 	de := br.decode(dist)
 	if de&kindMask != kindLength {
 		return out, o, false, ErrCorrupt
 	}
-	dd := int(de>>16) + int(br.bits(uint(de>>8&0xff)))
-	br.consume(uint(de >> 8 & 0xff))
+	dd := int(de>>16) + int(br.bits(uint(de>>9&0x7f)))
+	br.consume(uint(de >> 9 & 0x7f))
 	if dd > o-from {
 		return out, o, false, ErrCorrupt
 	}
