@@ -60,8 +60,8 @@ const (
 	distRootBits = 8
 	maxCodeLen   = 15
 
-	// fastRoom is the output room the fast loop keeps: the longest match
-	// (258) plus the 15 bytes a 16-byte copy may write past it.
+	// fastRoom is the output room the fast loop keeps: a longest match (258)
+	// and 16 bytes; its block copies write up to 31 past a match (fastCodes).
 	fastRoom = 258 + 16
 
 	// maxHeaderString is the longest file name or comment of a gzip
@@ -566,15 +566,15 @@ const (
 // amd64 has registers: most of what it spent was stores of them to the
 // stack and loads back.
 //
-// Shift counts are masked to what they can be (an entry's extra or index
-// bits are at most 13): Go defines a shift by 64 or more, and checks for it
-// on every shift by a count it cannot bound, except one masked with 63,
-// which is what amd64 and arm64 shifts do themselves (no instruction). So a
-// symbol's bits are consumed as e&63, and nbits counts bits modulo 64:
-// nbits -= e subtracts the entry's other fields from the bits above the
-// sixth, which no use reads (the refill reads nbits&63 and nbits>>3&7, and
-// the reader gets nbits&63 back). Each consume is then a shift and a
-// subtraction, without the two masks it had.
+// Shift counts are masked to what they can be (extra or index bits are at
+// most 13): Go checks every shift by a count it cannot bound, except one
+// masked with 63, which amd64 and arm64 shifts do themselves. So a symbol's
+// bits are consumed as e&63, a shift and a subtraction, and nbits counts
+// bits modulo 64: nbits -= e subtracts the entry's other fields from the
+// bits above the sixth, which no use reads (the refill reads nbits&63 and
+// nbits>>3&7, and the reader gets nbits&63 back). br.nbits is below 64 on
+// entry, as the refill needs (refill's byte loop can reach 64, but every
+// caller consumes a bit or more after its refill).
 func fastCodes(br *bitReader, lit, dist *table, out []byte, o, from int) (int, fastStatus) {
 	_ = (*[1 << litRootBits]uint32)(lit.e) // the roots' lengths, checked
 	_ = (*[1 << distRootBits]uint32)(dist.e)
@@ -691,7 +691,7 @@ func fastCodes(br *bitReader, lit, dist *table, out []byte, o, from int) (int, f
 			// read after the first is written, so that with dd < 32 it
 			// copies the first one's output (TestGunzipEveryShortMatch).
 			// Up to 29 bytes past the match are written, within the
-			// fastRoom checked above; every byte read is before them.
+			// fastRoom checked above; every byte read is within from and o+31.
 			*(*[16]byte)(d) = *(*[16]byte)(s)
 			*(*[16]byte)(unsafe.Add(d, 16)) = *(*[16]byte)(unsafe.Add(s, 16))
 			goto symbol
