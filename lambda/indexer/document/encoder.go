@@ -146,7 +146,7 @@ func (e *Encoder) Index(ms int64) (index string, ok bool) {
 	}
 	day := ms / 86_400_000
 	if day != e.day {
-		e.day, e.dayIndex = day, IndexName(e.prefix, ms)
+		e.day, e.dayIndex, e.ts = day, IndexName(e.prefix, ms), -1 // appendHead's e.ts is of e.day
 		e.dayAction = append(AppendString(append(e.dayAction[:0], actionStart...), e.dayIndex), actionID...)
 		e.dayAction = roomy(append(e.dayAction, '"')) // see appendHead
 	}
@@ -186,7 +186,7 @@ func (e *Encoder) Append(dst []byte, rec *flowlog.Record, m Meta) ([]byte, strin
 		return dst, "", fmt.Errorf("%w: record has %d values, the format %d fields", ErrBadValue, len(rec.Values), len(e.fields))
 	}
 	n := len(dst)
-	dst, index, id, err := e.appendHead(dst, m)
+	dst, index, id, err := e.appendHead(dst, &m)
 	if err != nil {
 		return dst, "", err
 	}
@@ -237,7 +237,7 @@ func (e *Encoder) Append(dst []byte, rec *flowlog.Record, m Meta) ([]byte, strin
 // takes the general path (p.ParseInto, then Append), which also reports
 // what is wrong, if anything.
 func (e *Encoder) AppendLine(dst []byte, p *flowlog.Parser, line string, m Meta) ([]byte, string, bool) {
-	return e.appendLine(dst, p, line, m, false)
+	return e.appendLine(dst, p, line, &m, false)
 }
 
 // AppendPaddedLine is AppendLine for a line followed in memory by the
@@ -245,10 +245,10 @@ func (e *Encoder) AppendLine(dst []byte, p *flowlog.Parser, line string, m Meta)
 // padded cwlogs.Payload are: it reads the line where it is instead of a
 // copy. The caller vouches for the padding.
 func (e *Encoder) AppendPaddedLine(dst []byte, p *flowlog.Parser, line string, m Meta) ([]byte, string, bool) {
-	return e.appendLine(dst, p, line, m, true)
+	return e.appendLine(dst, p, line, &m, true)
 }
 
-func (e *Encoder) appendLine(dst []byte, p *flowlog.Parser, line string, m Meta, padded bool) ([]byte, string, bool) {
+func (e *Encoder) appendLine(dst []byte, p *flowlog.Parser, line string, m *Meta, padded bool) ([]byte, string, bool) {
 	if p != e.tmplParser {
 		e.tmplParser, e.tmpl = p, e.template(p)
 	}
@@ -304,7 +304,7 @@ func (e *Encoder) template(p *flowlog.Parser) *flowlog.Template {
 // of the source line, up to the @timestamp value. It returns the extended
 // buffer, the document's index and where the _id (as a JSON string) is in
 // it, or dst and the error.
-func (e *Encoder) appendHead(dst []byte, m Meta) (_ []byte, index string, id [2]int, err error) {
+func (e *Encoder) appendHead(dst []byte, m *Meta) (_ []byte, index string, id [2]int, err error) {
 	if m.ID == "" {
 		return dst, "", id, fmt.Errorf("%w: the event has no id", ErrBadValue)
 	}
@@ -314,11 +314,11 @@ func (e *Encoder) appendHead(dst []byte, m Meta) (_ []byte, index string, id [2]
 	if len(m.ID) > MaxIDLen {
 		return dst, "", id, fmt.Errorf("%w: the event id is longer than %d bytes", ErrBadValue, MaxIDLen)
 	}
-	index, ok := e.Index(m.Timestamp)
-	if !ok {
-		return dst, "", id, fmt.Errorf("%w: event timestamp %d is not a time between 1970 and 9999", ErrBadValue, m.Timestamp)
-	}
-	if m.Timestamp != e.ts {
+	index = e.dayIndex // e.day's: the last timestamp's (-1: none), the usual one, is of it
+	if m.Timestamp != e.ts || e.ts < 0 {
+		if index, err = e.timestampIndex(m.Timestamp); err != nil {
+			return dst, "", id, err
+		}
 		e.ts, e.tsText = m.Timestamp, roomy(strconv.AppendInt(append(append(e.tsText[:0], '"'), actionEnd...), m.Timestamp, 10))
 	}
 	// dayAction ends in the _id's opening quote, tsText starts with its
@@ -458,4 +458,17 @@ func appendInteger(dst []byte, v string, bits int) ([]byte, error) {
 		return dst, fmt.Errorf("out of range for a %d-bit integer", bits)
 	}
 	return strconv.AppendInt(dst, n, 10), nil
+}
+
+// timestampIndex is Index for appendHead: the index of a document of
+// timestamp ms, or the error that says ms is no valid timestamp. Index
+// sets e.ts to -1 when the day changes, so that appendHead, which skips
+// Index while the timestamp is the last one, never pairs a timestamp
+// with another day's index (Index is also called for dead letters).
+func (e *Encoder) timestampIndex(ms int64) (string, error) {
+	index, ok := e.Index(ms)
+	if !ok {
+		return "", fmt.Errorf("%w: event timestamp %d is not a time between 1970 and 9999", ErrBadValue, ms)
+	}
+	return index, nil
 }

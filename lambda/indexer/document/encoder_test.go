@@ -180,6 +180,59 @@ func TestIndexFollowsTheEventDay(t *testing.T) {
 	}
 }
 
+// One encoder writes every document as a fresh one would, whatever came
+// before it: documents of the same, another and the first timestamps, with
+// Index called for other days in between (the handler calls it for the
+// index of a dead letter), on both paths. appendHead skips Index while the
+// timestamp is the last one's, so a stale timestamp text or index would
+// show here.
+func TestAppendAfterOtherTimestampsAndDays(t *testing.T) {
+	p := flowlog.NewParser(flowlog.V2Fields())
+	line := "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
+	rec, err := p.Parse(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := func(ms int64) string {
+		m := testMeta
+		m.Timestamp = ms
+		out, _, err := mustEncoder(t, flowlog.V2Fields()).Append(nil, &rec, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	const day = 86_400_000
+	t1 := testMeta.Timestamp
+	e := mustEncoder(t, flowlog.V2Fields())
+	steps := []struct {
+		index int64 // Index called first with it, unless 0
+		ms    int64
+	}{
+		{0, t1}, {0, t1}, {0, t1 + 1}, {0, t1}, {t1 + day, t1}, {t1 - day, t1}, {0, 1}, {t1, 1},
+		{0, 0}, {t1, 0}, {t1, t1 + day}, {0, t1}, {1, 1}, {t1 + 2*day, t1 + day}, {0, t1 + day},
+	}
+	for i, st := range steps {
+		if st.index != 0 {
+			e.Index(st.index)
+		}
+		m := testMeta
+		m.Timestamp = st.ms
+		var got []byte
+		var ok bool
+		if i%2 == 0 {
+			got, _, ok = e.AppendLine(nil, p, line, m)
+		} else {
+			var err error
+			got, _, err = e.Append(nil, &rec, m)
+			ok = err == nil
+		}
+		if want := fresh(st.ms); !ok || string(got) != want {
+			t.Fatalf("step %d (Index(%d), then a document at %d): %q, %v; a fresh encoder writes %q", i, st.index, st.ms, got, ok, want)
+		}
+	}
+}
+
 func TestAppendDoesNotAllocate(t *testing.T) {
 	e := mustEncoder(t, flowlog.DefaultFields())
 	line := "5 52.95.128.179 10.0.0.71 80 34210 6 1616729292 1616729349 IPv4 14 15044 123456789012 vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-0c50d5961bcb2d47b eni-1235b8ca123456789 ap-southeast-2 apse2-az3 - - ACCEPT 19 52.95.128.179 10.0.0.71 S3 - - ingress OK"
