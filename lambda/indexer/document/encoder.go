@@ -256,7 +256,7 @@ func (e *Encoder) appendLine(dst []byte, p *flowlog.Parser, line string, m *Meta
 		return dst, "", false
 	}
 	n := len(dst)
-	dst, index, id, err := e.appendHead(dst, m)
+	dst, index, id, err := e.appendHeadUsual(dst, m)
 	if err != nil {
 		return dst, "", false
 	}
@@ -269,7 +269,7 @@ func (e *Encoder) appendLine(dst []byte, p *flowlog.Parser, line string, m *Meta
 	if !ok {
 		return dst[:n], "", false
 	}
-	return appendFoot(dst, m.Source, id), index, true
+	return appendFootUsual(dst, m.Source, id), index, true
 }
 
 // template returns the template of AppendLine for p, or nil when p's
@@ -368,8 +368,8 @@ func appendBlock(dst, src []byte) []byte {
 	return dst[:n+l]
 }
 
-// padded returns an empty buffer for a cached text, with room for its
-// usual length and a move past it.
+// padded returns an empty buffer for a cached text, room for its usual length and a move past it;
+// texts keep 128 bytes or more, as the usual paths read 64 or 96 (TestCachedTextsHaveRoom).
 func padded() []byte { return make([]byte, 0, 128) }
 
 // roomy returns b, moved to a larger buffer if it has no room for a move
@@ -471,4 +471,74 @@ func (e *Encoder) timestampIndex(ms int64) (string, error) {
 		return "", fmt.Errorf("%w: event timestamp %d is not a time between 1970 and 9999", ErrBadValue, ms)
 	}
 	return index, nil
+}
+
+// appendHeadUsual is appendHead for AppendLine, with a path for the usual
+// document written without a call: the last document's timestamp, an id of
+// 8 digits or more, an action text of up to 64 bytes, and dst with room for
+// the head and a move of 64 past it. The cached texts go in moves of 64
+// bytes (four of blockLen, each read before it is written, see
+// appendBlock: their buffers have 128 bytes or more, see padded; tsText has
+// at most 33), the id in words of 8, the last one overlapping the one
+// before. Anything else, and an id that is not all digits, goes to
+// appendHead, which writes the same bytes.
+func (e *Encoder) appendHeadUsual(dst []byte, m *Meta) ([]byte, string, [2]int, error) {
+	n, l, a, t := len(dst), len(m.ID), e.dayAction, e.tsText
+	if m.Timestamp != e.ts || e.ts < 0 || m.Source == nil || l < 8 || len(a) > 64 || cap(dst)-n < len(a)+l+len(t)+64 {
+		return e.appendHead(dst, m)
+	}
+	d := unsafe.Add(unsafe.Pointer(unsafe.SliceData(dst)), n)
+	move64(d, unsafe.Pointer(unsafe.SliceData(a)))
+	// The id, as appendDigitString (here, as a call had every value
+	// stored to the stack and loaded back around it).
+	o, s := unsafe.Add(d, len(a)), unsafe.Pointer(unsafe.StringData(m.ID))
+	word := func(q unsafe.Pointer, k int) *[8]byte { return (*[8]byte)(unsafe.Add(q, k)) }
+	var notDigit uint64
+	for i := 0; i < l-8; i += 8 {
+		notDigit |= nonDigitLanes(binary.LittleEndian.Uint64(word(s, i)[:]))
+		*word(o, i) = *word(s, i)
+	}
+	notDigit |= nonDigitLanes(binary.LittleEndian.Uint64(word(s, l-8)[:]))
+	*word(o, l-8) = *word(s, l-8)
+	if notDigit != 0 {
+		return e.appendHead(dst, m)
+	}
+	move64(unsafe.Add(o, l), unsafe.Pointer(unsafe.SliceData(t)))
+	// As appendHead: the _id with its quotes, the last of dayAction and
+	// the first of tsText.
+	return dst[:n+len(a)+l+len(t)], e.dayIndex, [2]int{n + len(a) - 1, n + len(a) + l + 1}, nil
+}
+
+// appendFootUsual is appendFoot for AppendLine, with a path for the usual
+// source line end written without a call: a tail of up to 96 bytes (its
+// buffer has 128 or more, see padded), an _id (quotes included) of up to 64
+// bytes, and dst with room for the foot and a move of 96 past it. The _id
+// is read from dst, before the foot's first byte (as appendBlock's view).
+func appendFootUsual(dst []byte, src *Source, id [2]int) []byte {
+	n, t, l := len(dst), src.tail, id[1]-id[0]
+	if len(t) > 96 || l > 64 || cap(dst)-n < len(t)+l+96 {
+		return appendFoot(dst, src, id)
+	}
+	base := unsafe.Pointer(unsafe.SliceData(dst))
+	d, s := unsafe.Add(base, n), unsafe.Pointer(unsafe.SliceData(t))
+	move64(d, s)
+	move32(unsafe.Add(d, 64), unsafe.Add(s, 64))
+	d = unsafe.Add(d, len(t))
+	move64(d, unsafe.Add(base, id[0]))
+	*(*[2]byte)(unsafe.Add(d, l)) = [2]byte{'}', '\n'}
+	return dst[:n+len(t)+l+2]
+}
+
+// move64 copies 64 bytes from s to d as four moves of blockLen bytes, each
+// read after the one before it is written (a copy of more than 16 bytes
+// between pointers that may overlap is a call to memmove).
+func move64(d, s unsafe.Pointer) {
+	move32(d, s)
+	move32(unsafe.Add(d, 2*blockLen), unsafe.Add(s, 2*blockLen))
+}
+
+// move32 is move64 for 32 bytes.
+func move32(d, s unsafe.Pointer) {
+	*(*[blockLen]byte)(d) = *(*[blockLen]byte)(s)
+	*(*[blockLen]byte)(unsafe.Add(d, blockLen)) = *(*[blockLen]byte)(unsafe.Add(s, blockLen))
 }

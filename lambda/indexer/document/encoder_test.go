@@ -3,6 +3,7 @@ package document
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
@@ -183,7 +184,8 @@ func TestIndexFollowsTheEventDay(t *testing.T) {
 // One encoder writes every document as a fresh one would, whatever came
 // before it: documents of the same, another and the first timestamps, with
 // Index called for other days in between (the handler calls it for the
-// index of a dead letter), on both paths. appendHead skips Index while the
+// index of a dead letter), on both paths, AppendLine's with room for its
+// usual path. appendHead skips Index while the
 // timestamp is the last one's, so a stale timestamp text or index would
 // show here.
 func TestAppendAfterOtherTimestampsAndDays(t *testing.T) {
@@ -221,7 +223,7 @@ func TestAppendAfterOtherTimestampsAndDays(t *testing.T) {
 		var got []byte
 		var ok bool
 		if i%2 == 0 {
-			got, _, ok = e.AppendLine(nil, p, line, m)
+			got, _, ok = e.AppendLine(make([]byte, 0, 4096), p, line, m) // room for the usual path
 		} else {
 			var err error
 			got, _, err = e.Append(nil, &rec, m)
@@ -229,6 +231,71 @@ func TestAppendAfterOtherTimestampsAndDays(t *testing.T) {
 		}
 		if want := fresh(st.ms); !ok || string(got) != want {
 			t.Fatalf("step %d (Index(%d), then a document at %d): %q, %v; a fresh encoder writes %q", i, st.index, st.ms, got, ok, want)
+		}
+	}
+}
+
+// The usual paths' limits: action texts around 64 bytes (prefixes of every
+// length), ids of 1 to 80 digits and of 512, and sources whose tail is
+// around 96 bytes, each written twice by one encoder (the second time with
+// the timestamp cached, the usual path when it is taken) into buffers with
+// and without room (appendBoth); then the metadata the usual path must
+// leave to appendHead: no source, and a first timestamp of -1 (the
+// encoder's "none").
+func TestAppendLineUsualPathLimits(t *testing.T) {
+	p := flowlog.NewParser(flowlog.V2Fields())
+	line := "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
+	digits := strings.Repeat("3195310660", 52)
+	for _, prefix := range []string{"c", strings.Repeat("p", 19), strings.Repeat("p", 20), strings.Repeat("p", 21), strings.Repeat("p", 22), strings.Repeat("p", MaxIndexPrefixLen)} {
+		e, err := NewEncoder(flowlog.V2Fields(), prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{1, 7, 8, 9, 56, 62, 63, 64, 65, 80, MaxIDLen} {
+			for _, stream := range []string{"s", strings.Repeat("s", 36), strings.Repeat("s", 37), strings.Repeat("s", 38), strings.Repeat("s", 90)} {
+				m := Meta{ID: digits[:n], Timestamp: testMeta.Timestamp, Source: NewSource("/vpc/flow-logs", stream)}
+				appendBoth(t, e, p, line, m)
+				appendBoth(t, e, p, line, m)
+			}
+		}
+	}
+	for _, m := range []Meta{{ID: testMeta.ID, Timestamp: testMeta.Timestamp}, {ID: testMeta.ID, Timestamp: -1, Source: testMeta.Source}} {
+		e := mustEncoder(t, flowlog.V2Fields())
+		if m.Timestamp >= 0 { // the timestamp cached, as the usual path needs
+			e.AppendLine(nil, p, line, testMeta)
+		}
+		if _, _, ok := e.AppendLine(make([]byte, 0, 4096), p, line, m); ok {
+			t.Errorf("AppendLine(%+v) into a buffer with room took the metadata", m)
+		}
+	}
+}
+
+// The usual paths read 64 bytes of the action and timestamp texts and 96
+// of a source's tail, past their ends when they are shorter: the buffers
+// of the texts keep 128 bytes or more, and a timestamp text is never
+// longer than 33.
+func TestCachedTextsHaveRoom(t *testing.T) {
+	e := mustEncoder(t, flowlog.V2Fields())
+	p := flowlog.NewParser(flowlog.V2Fields())
+	line := "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
+	check := func(what string) {
+		t.Helper()
+		if cap(e.dayAction) < 128 || cap(e.tsText) < 128 || len(e.tsText) > 33 {
+			t.Fatalf("%s: action text %d of %d bytes, timestamp text %d of %d", what, len(e.dayAction), cap(e.dayAction), len(e.tsText), cap(e.tsText))
+		}
+	}
+	check("new")
+	for _, ms := range []int64{0, 1, testMeta.Timestamp, 999_999_999_999, 1_000_000_000_000, MaxTimestamp - 1} {
+		m := testMeta
+		m.Timestamp = ms
+		if _, _, ok := e.AppendLine(nil, p, line, m); !ok {
+			t.Fatalf("timestamp %d refused", ms)
+		}
+		check("timestamp " + strconv.FormatInt(ms, 10))
+	}
+	for _, name := range []string{"", "s", strings.Repeat("s", 100), strings.Repeat("s", 1000)} {
+		if src := NewSource(name, name); cap(src.tail) < 128 {
+			t.Fatalf("source %q: tail %d of %d bytes", name, len(src.tail), cap(src.tail))
 		}
 	}
 }
@@ -273,6 +340,27 @@ func appendBoth(t *testing.T, e *Encoder, p *flowlog.Parser, line string, m Meta
 	// and noise past it: the same document, or the same refusal.
 	if pGot, pIndex, pOK := e.AppendPaddedLine([]byte("prefix"), p, paddedLine(line), m); string(pGot) != string(got) || pIndex != gotIndex || pOK != ok {
 		t.Fatalf("AppendPaddedLine(%q) = %q, %q, %v; AppendLine %q, %q, %v", line, pGot, pIndex, pOK, got, gotIndex, ok)
+	}
+	// Into a buffer with room (and noise in it), as the handler's: the
+	// path of the usual document (appendHeadUsual, appendFootUsual), which
+	// needs room for its moves and the last document's timestamp, which
+	// the calls above cached.
+	for _, padded := range []bool{false, true} {
+		roomy := append(make([]byte, 0, 4096), "prefix"...)
+		for i := len(roomy); i < cap(roomy); i++ {
+			roomy[:cap(roomy)][i] = "9\"x,}"[i%5]
+		}
+		var rGot []byte
+		var rIndex string
+		var rOK bool
+		if padded {
+			rGot, rIndex, rOK = e.AppendPaddedLine(roomy, p, paddedLine(line), m)
+		} else {
+			rGot, rIndex, rOK = e.AppendLine(roomy, p, line, m)
+		}
+		if string(rGot) != string(got) || rIndex != gotIndex || rOK != ok {
+			t.Fatalf("AppendLine(%q) into a buffer with room (padded %v) = %q, %q, %v; into one without %q, %q, %v", line, padded, rGot, rIndex, rOK, got, gotIndex, ok)
+		}
 	}
 	var want []byte
 	var wantIndex string
