@@ -47,7 +47,7 @@ type Meta struct {
 // and may be shared by encoders.
 type Source struct {
 	group, stream string
-	// tail has room for a move past its end (see appendBlock).
+	// tail's buffer has 128 bytes or more (padded): appendFootUsual reads 96.
 	tail []byte
 }
 
@@ -308,8 +308,8 @@ func (e *Encoder) appendHead(dst []byte, m *Meta) (_ []byte, index string, id [2
 	if m.ID == "" {
 		return dst, "", id, fmt.Errorf("%w: the event has no id", ErrBadValue)
 	}
-	if m.Source == nil {
-		return dst, "", id, fmt.Errorf("%w: the event has no source (log group and stream)", ErrBadValue)
+	if m.Source == nil || m.Source.tail == nil { // a Source not from NewSource has no tail
+		return dst, "", id, fmt.Errorf("%w: the event has no source (log group and stream, from NewSource)", ErrBadValue)
 	}
 	if len(m.ID) > MaxIDLen {
 		return dst, "", id, fmt.Errorf("%w: the event id is longer than %d bytes", ErrBadValue, MaxIDLen)
@@ -475,7 +475,8 @@ func (e *Encoder) timestampIndex(ms int64) (string, error) {
 
 // appendHeadUsual is appendHead for AppendLine, with a path for the usual
 // document written without a call: the last document's timestamp, an id of
-// 8 digits or more, an action text of up to 64 bytes, and dst with room for
+// 8 to MaxIDLen digits, a source from NewSource (whose tail appendFootUsual
+// reads), an action text of up to 64 bytes, and dst with room for
 // the head and a move of 64 past it. The cached texts go in moves of 64
 // bytes (four of blockLen, each read before it is written, see
 // appendBlock: their buffers have 128 bytes or more, see padded; tsText has
@@ -484,7 +485,7 @@ func (e *Encoder) timestampIndex(ms int64) (string, error) {
 // appendHead, which writes the same bytes.
 func (e *Encoder) appendHeadUsual(dst []byte, m *Meta) ([]byte, string, [2]int, error) {
 	n, l, a, t := len(dst), len(m.ID), e.dayAction, e.tsText
-	if m.Timestamp != e.ts || e.ts < 0 || m.Source == nil || l < 8 || len(a) > 64 || cap(dst)-n < len(a)+l+len(t)+64 {
+	if m.Timestamp != e.ts || e.ts < 0 || m.Source == nil || m.Source.tail == nil || l < 8 || l > MaxIDLen || len(a) > 64 || cap(dst)-n < len(a)+l+len(t)+64 {
 		return e.appendHead(dst, m)
 	}
 	d := unsafe.Add(unsafe.Pointer(unsafe.SliceData(dst)), n)

@@ -150,10 +150,25 @@ func TestAppendRejectsBadMeta(t *testing.T) {
 		"negative time":   {ID: "1", Timestamp: -1, Source: testMeta.Source},
 		"time after 9999": {ID: "1", Timestamp: MaxTimestamp, Source: testMeta.Source},
 		"no source":       {ID: "1", Timestamp: 1},
+		"zero source":     {ID: "1", Timestamp: 1, Source: &Source{}},
+		// The same with an id of digits, the last timestamp, and room: what
+		// AppendLine's usual path would take.
+		"long id, usual":     {ID: strings.Repeat("1", MaxIDLen+1), Timestamp: testMeta.Timestamp, Source: testMeta.Source},
+		"no source, usual":   {ID: testMeta.ID, Timestamp: testMeta.Timestamp},
+		"zero source, usual": {ID: testMeta.ID, Timestamp: testMeta.Timestamp, Source: &Source{}},
 	} {
 		out, _, err := e.Append([]byte("keep"), rec, m)
 		if !errors.Is(err, ErrBadValue) || string(out) != "keep" {
 			t.Errorf("%s: error %v, output %q", name, err, out)
+		}
+		p := flowlog.NewParser(flowlog.V2Fields())
+		line := "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA"
+		if _, _, err := e.Append(nil, rec, testMeta); err != nil { // the timestamp cached
+			t.Fatal(err)
+		}
+		room := append(make([]byte, 0, 8192), "keep"...)
+		if out, _, ok := e.AppendLine(room, p, line, m); ok || string(out) != "keep" {
+			t.Errorf("%s: AppendLine into a buffer with room took it: %q", name, out)
 		}
 	}
 	other := &flowlog.Record{Values: []string{"1", "2"}}
@@ -245,13 +260,13 @@ func TestAppendAfterOtherTimestampsAndDays(t *testing.T) {
 func TestAppendLineUsualPathLimits(t *testing.T) {
 	p := flowlog.NewParser(flowlog.V2Fields())
 	line := "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
-	digits := strings.Repeat("3195310660", 52)
+	digits := strings.Repeat("3195310660", 110)
 	for _, prefix := range []string{"c", strings.Repeat("p", 19), strings.Repeat("p", 20), strings.Repeat("p", 21), strings.Repeat("p", 22), strings.Repeat("p", MaxIndexPrefixLen)} {
 		e, err := NewEncoder(flowlog.V2Fields(), prefix)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, n := range []int{1, 7, 8, 9, 56, 62, 63, 64, 65, 80, MaxIDLen} {
+		for _, n := range []int{1, 7, 8, 9, 56, 62, 63, 64, 65, 80, MaxIDLen, MaxIDLen + 1, 1000} {
 			for _, stream := range []string{"s", strings.Repeat("s", 36), strings.Repeat("s", 37), strings.Repeat("s", 38), strings.Repeat("s", 90)} {
 				m := Meta{ID: digits[:n], Timestamp: testMeta.Timestamp, Source: NewSource("/vpc/flow-logs", stream)}
 				appendBoth(t, e, p, line, m)
