@@ -16,15 +16,8 @@ import (
 // next page is unreadable, so a read there kills the test binary) of every
 // length from 1 to 80 makes the document it makes anywhere else.
 func TestAppendIDAtPageEnd(t *testing.T) {
-	pageSize := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, 2*pageSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Fatalf("mmap: %v", err)
-	}
-	defer syscall.Munmap(mem)
-	if err := syscall.Mprotect(mem[pageSize:], syscall.PROT_NONE); err != nil {
-		t.Fatalf("mprotect: %v", err)
-	}
+	mem := guardedPage(t, false)
+	pageSize := len(mem)
 	e := mustEncoder(t, flowlog.V2Fields())
 	p := flowlog.NewParser(flowlog.V2Fields())
 	line := "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
@@ -45,19 +38,12 @@ func TestAppendIDAtPageEnd(t *testing.T) {
 	// And at a page start, after an unreadable page: the usual path reads
 	// an id of 8 bytes or more in words from its first byte, and leaves a
 	// shorter one to appendHead.
-	start, err := syscall.Mmap(-1, 0, 2*pageSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Fatalf("mmap: %v", err)
-	}
-	defer syscall.Munmap(start)
-	if err := syscall.Mprotect(start[:pageSize], syscall.PROT_NONE); err != nil {
-		t.Fatalf("mprotect: %v", err)
-	}
+	start := guardedPage(t, true)
 	for n := 1; n <= 80; n++ {
 		id := strings.Repeat("31953106", 10)[:n]
-		copy(start[pageSize:], id)
+		copy(start, id)
 		m := testMeta
-		m.ID = unsafe.String(&start[pageSize], n)
+		m.ID = unsafe.String(&start[0], n)
 		e.AppendLine(nil, p, line, m)
 		got, _, ok := e.AppendLine(buf, p, line, m)
 		m.ID = id
@@ -75,15 +61,8 @@ func TestAppendIDAtPageEnd(t *testing.T) {
 // document is the one a buffer with room gets (a write past the capacity
 // kills the test binary).
 func TestAppendLineIntoBufferAtPageEnd(t *testing.T) {
-	pageSize := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, 2*pageSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Fatalf("mmap: %v", err)
-	}
-	defer syscall.Munmap(mem)
-	if err := syscall.Mprotect(mem[pageSize:], syscall.PROT_NONE); err != nil {
-		t.Fatalf("mprotect: %v", err)
-	}
+	mem := guardedPage(t, false)
+	pageSize := len(mem)
 	e := mustEncoder(t, flowlog.V2Fields())
 	p := flowlog.NewParser(flowlog.V2Fields())
 	line := "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
@@ -102,4 +81,25 @@ func TestAppendLineIntoBufferAtPageEnd(t *testing.T) {
 			t.Fatalf("into a buffer with %d bytes of room at a page end: %q, %v; want %q", room, got, ok, want)
 		}
 	}
+}
+
+// guardedPage returns a readable and writable page next to one that is
+// neither, after it, or before it when before is set: a read or write past
+// the page's end (or its start) kills the test binary. It is unmapped when
+// the test ends.
+func guardedPage(t *testing.T, before bool) []byte {
+	pageSize := syscall.Getpagesize()
+	mem, err := syscall.Mmap(-1, 0, 2*pageSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Fatalf("mmap: %v", err)
+	}
+	t.Cleanup(func() { syscall.Munmap(mem) })
+	guard, page := mem[pageSize:], mem[:pageSize:pageSize]
+	if before {
+		guard, page = mem[:pageSize], mem[pageSize:]
+	}
+	if err := syscall.Mprotect(guard, syscall.PROT_NONE); err != nil {
+		t.Fatalf("mprotect: %v", err)
+	}
+	return page
 }
