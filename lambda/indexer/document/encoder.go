@@ -314,7 +314,7 @@ func (e *Encoder) appendHead(dst []byte, m *Meta) (_ []byte, index string, id [2
 	if len(m.ID) > MaxIDLen {
 		return dst, "", id, fmt.Errorf("%w: the event id is longer than %d bytes", ErrBadValue, MaxIDLen)
 	}
-	index = e.dayIndex // e.day's: the last timestamp's (-1: none), the usual one, is of it
+	index = e.dayIndex // of e.day, the day of e.ts, the last timestamp (-1: none) and the usual one
 	if m.Timestamp != e.ts || e.ts < 0 {
 		if index, err = e.timestampIndex(m.Timestamp); err != nil {
 			return dst, "", id, err
