@@ -144,3 +144,16 @@ fleet:
 ## (MiB/member) per member. Several minutes; not part of `make test`.
 bench-scale:
 	$(GO) test -run '^$$' -bench 'OrgScale' -benchtime 1x -timeout 60m ./stacks/
+
+.PHONY: fuzz
+
+## fuzz: every fuzz target of the module for FUZZ_TIME each (default 30s), one after the other
+## (scripts/fuzz.sh), minimizing each new input for at most FUZZ_MINIMIZE (default 2s; go test's
+## 60s default spends a short run on one input). A failure stops it with the input written under the
+## package's testdata/fuzz/. `make fuzz FUZZ_PKGS=./lambda/internal/inflate` fuzzes one package.
+## Not part of `make test`, which runs every target's seeds.
+FUZZ_TIME ?= 30s
+FUZZ_MINIMIZE ?= 2s
+FUZZ_PKGS ?=
+fuzz:
+	GO="$(GO)" FUZZ_TIME=$(FUZZ_TIME) FUZZ_MINIMIZE=$(FUZZ_MINIMIZE) bash scripts/fuzz.sh $(FUZZ_PKGS)

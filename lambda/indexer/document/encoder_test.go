@@ -250,9 +250,11 @@ func TestAppendAfterOtherTimestampsAndDays(t *testing.T) {
 	}
 }
 
-// The usual paths' limits: action texts around 64 bytes (prefixes of every
-// length), ids of 1 to 80 digits and of 512, and sources whose tail is
-// around 96 bytes, each written twice by one encoder (the second time with
+// The usual paths' limits: action texts of 63 to 66 bytes (the usual path
+// moves 64) and shorter and longer ones, ids of 1 to 80 digits and of 512,
+// and source tails of 95 to 98 bytes (it moves 96) and shorter and longer
+// ones, the lengths computed from the texts' fixed parts, each written twice
+// by one encoder (the second time with
 // the timestamp cached, the usual path when it is taken) into buffers with
 // and without room (appendBoth); then the metadata the usual path must
 // leave to appendHead: no source, and a first timestamp of -1 (the
@@ -261,13 +263,29 @@ func TestAppendLineUsualPathLimits(t *testing.T) {
 	p := flowlog.NewParser(flowlog.V2Fields())
 	line := "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
 	digits := strings.Repeat("3195310660", 110)
-	for _, prefix := range []string{"c", strings.Repeat("p", 19), strings.Repeat("p", 20), strings.Repeat("p", 21), strings.Repeat("p", 22), strings.Repeat("p", MaxIndexPrefixLen)} {
+	newEncoder := func(prefix string) *Encoder {
 		e, err := NewEncoder(flowlog.V2Fields(), prefix)
 		if err != nil {
 			t.Fatal(err)
 		}
+		return e
+	}
+	// The action text of a one-byte prefix and the tail of a one-byte
+	// stream, less that byte: what the prefix and the stream add to.
+	e := newEncoder("c")
+	e.AppendLine(nil, p, line, testMeta)
+	actionFixed, tailFixed := len(e.dayAction)-1, len(NewSource("/vpc/flow-logs", "s").tail)-1
+	var prefixes, streams []string
+	for _, n := range []int{1, 62, 63, 64, 65, 66, 67, MaxIndexPrefixLen + actionFixed} {
+		prefixes = append(prefixes, strings.Repeat("p", max(n-actionFixed, 1)))
+	}
+	for _, n := range []int{1, 94, 95, 96, 97, 98, 99, 160} {
+		streams = append(streams, strings.Repeat("s", max(n-tailFixed, 1)))
+	}
+	for _, prefix := range prefixes {
+		e := newEncoder(prefix)
 		for _, n := range []int{1, 7, 8, 9, 56, 62, 63, 64, 65, 80, MaxIDLen, MaxIDLen + 1, 1000} {
-			for _, stream := range []string{"s", strings.Repeat("s", 36), strings.Repeat("s", 37), strings.Repeat("s", 38), strings.Repeat("s", 90)} {
+			for _, stream := range streams {
 				m := Meta{ID: digits[:n], Timestamp: testMeta.Timestamp, Source: NewSource("/vpc/flow-logs", stream)}
 				appendBoth(t, e, p, line, m)
 				appendBoth(t, e, p, line, m)

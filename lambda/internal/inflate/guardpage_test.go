@@ -45,10 +45,59 @@ func TestGunzipAtPageEnds(t *testing.T) {
 	}
 }
 
+// FuzzGunzipAtPageEnds is FuzzGunzip with the input and the output at the
+// end of mapped memory: any stream, valid or not, into buffers of the room
+// the fuzzer picks and of the fast loop's room around it, under the limit it
+// picks. FuzzGunzip decodes into nil, whose grown buffer always has room, so
+// it never brings a bad stream to the fast loop's output guard; this does.
+// A stream Gunzip accepts must be the library's bytes, within the limit.
+// The seeds (run by every `go test`) are valid streams, one of longest
+// matches, and each of them with single bytes of its body flipped.
+func FuzzGunzipAtPageEnds(f *testing.F) {
+	data := payloadJSON(f, 7)[:3000]
+	for _, c := range compressors {
+		gz := c.gz(data)
+		f.Add(gz, uint16(len(data)), uint16(0))
+		for i := 10; i < len(gz)-8; i += 97 {
+			bad := bytes.Clone(gz)
+			bad[i] ^= 0x5a
+			f.Add(bad, uint16(i%600), uint16(0))
+		}
+		f.Add(c.gz([]byte("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabababababab")), uint16(300), uint16(5))
+		f.Add(c.gz(bytes.Repeat([]byte{'z'}, 3000)), uint16(3000), uint16(0)) // matches of 258
+	}
+	srcEnd, dstEnd := pageEnds(f), pageEnds(f)
+	var d inflate.Decoder
+	f.Fuzz(func(t *testing.T, gz []byte, room, limit uint16) {
+		if len(gz) > 1<<20 {
+			return
+		}
+		src := srcEnd(len(gz))
+		copy(src, gz)
+		lim := 1 << 20
+		if limit != 0 {
+			lim = int(limit)
+		}
+		for _, r := range []int{int(room), int(room) % 300, 0, 273, 274, 275} { // 274: fastRoom
+			got, err := d.Gunzip(dstEnd(r)[:0], src, lim)
+			if err != nil {
+				continue
+			}
+			want, lerr := library(gz)
+			if lerr != nil {
+				t.Fatalf("room %d: Gunzip accepted what the library refuses (%v)", r, lerr)
+			}
+			if !bytes.Equal(got, want) || len(got) > lim {
+				t.Fatalf("room %d, limit %d: Gunzip returned %d bytes, the library %d", r, lim, len(got), len(want))
+			}
+		}
+	})
+}
+
 // pageEnds returns a function that returns n bytes at the end of readable
 // and writable memory (of capacity n too): the bytes after them are an
 // inaccessible page. The memory is unmapped when the test ends.
-func pageEnds(t *testing.T) func(n int) []byte {
+func pageEnds(t testing.TB) func(n int) []byte {
 	page := syscall.Getpagesize()
 	size := 1 << 21 // more than any input or output here
 	mem, err := syscall.Mmap(-1, 0, size+page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
