@@ -250,15 +250,14 @@ func TestAppendAfterOtherTimestampsAndDays(t *testing.T) {
 	}
 }
 
-// The usual paths' limits: action texts of 63 to 66 bytes (the usual path
+// The usual paths' limits: action texts of 62 to 67 bytes (the usual path
 // moves 64) and shorter and longer ones, ids of 1 to 80 digits and of 512,
-// and source tails of 95 to 98 bytes (it moves 96) and shorter and longer
-// ones, the lengths computed from the texts' fixed parts, each written twice
-// by one encoder (the second time with
-// the timestamp cached, the usual path when it is taken) into buffers with
-// and without room (appendBoth); then the metadata the usual path must
-// leave to appendHead: no source, and a first timestamp of -1 (the
-// encoder's "none").
+// and source tails of 94 to 99 bytes (it moves 96) and shorter and longer
+// ones, the lengths computed from the texts' fixed parts, each written
+// twice by one encoder (the second time with the timestamp cached, the
+// usual path when it is taken) into buffers with and without room
+// (appendBoth); then the metadata the usual path must leave to appendHead:
+// no source, and a first timestamp of -1 (the encoder's "none").
 func TestAppendLineUsualPathLimits(t *testing.T) {
 	p := flowlog.NewParser(flowlog.V2Fields())
 	line := "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
