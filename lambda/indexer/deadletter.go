@@ -22,8 +22,8 @@ import (
 
 // Stages at which a log event can be dead-lettered.
 const (
-	// StageEvent: the payload's log event does not have the documented
-	// shape (no string message, say); cwlogs skipped it.
+	// StageEvent: a log event without the documented shape (no string
+	// message, say), which cwlogs skipped; Line is its JSON as received.
 	StageEvent = "event"
 	// StageParse: the message is not a flow log record of the configured
 	// format (wrong field count, a non-integer port, a bad address...).

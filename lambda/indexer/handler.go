@@ -140,12 +140,12 @@ func (h *Handler) handle(ctx context.Context, v *fastjson.Value, perr error) (Su
 		h.logger().Error("bad payload", "reason", cwlogs.Reason(err), "error", err)
 		return Summary{}, err
 	}
-	return h.payload(ctx, p, began, "")
+	return h.payload(ctx, p, began, "", v.GetStringBytes("awslogs", "data"))
 }
 
-// payload indexes the events of p; source names the Kinesis record it came
-// in ("" for a subscription event).
-func (h *Handler) payload(ctx context.Context, p *cwlogs.Payload, began time.Time, source string) (Summary, error) {
+// payload indexes the events of p, decoded from data; source names the
+// Kinesis record it came in ("" for a subscription event).
+func (h *Handler) payload(ctx context.Context, p *cwlogs.Payload, began time.Time, source string, data []byte) (Summary, error) {
 	// The payload's strings alias the decoder's buffer: the summary,
 	// which outlives this call, gets copies.
 	s := Summary{MessageType: strings.Clone(p.MessageType), LogGroup: strings.Clone(p.LogGroup), LogStream: strings.Clone(p.LogStream), Events: len(p.Events) + len(p.Malformed), KinesisRecord: source}
@@ -159,7 +159,7 @@ func (h *Handler) payload(ctx context.Context, p *cwlogs.Payload, began time.Tim
 		return s, err
 	}
 
-	h.prepare(p)
+	h.prepareFrom(p, data)
 	s.Documents = len(h.batch.Docs)
 	res := h.Bulk.Send(ctx, &h.batch)
 	for _, r := range res.Rejected {

@@ -248,10 +248,104 @@ func TestHandlerDeadLettersMalformedEventsAndIndexesTheRest(t *testing.T) {
 	if len(letters) != 4 {
 		t.Fatalf("%d dead letters", len(letters))
 	}
-	for _, d := range letters {
-		if d.Stage != StageEvent || !strings.HasPrefix(d.Reason, "malformed log event: ") {
-			t.Fatalf("dead letter %+v", d)
+	// Each letter keeps the event's JSON as it came, whitespace and
+	// escapes included, so that what was skipped can be inspected.
+	texts := []string{`{"id":"1002","timestamp":1418530070000,"message":42}`, `"not an event"`,
+		`{"id":"1004","timestamp":"yesterday","message":"` + good + `"}`, `{"id":"1005","timestamp":1418530070000}`}
+	for i, d := range letters {
+		if d.Stage != StageEvent || !strings.HasPrefix(d.Reason, "malformed log event: ") || d.Line != texts[i] {
+			t.Fatalf("dead letter %d: %+v, want the line %s", i, d, texts[i])
 		}
+	}
+}
+
+// A malformed event's text is read back as it came: escapes, spaces and
+// bytes that are not UTF-8 (then in line_base64) included; on the Kinesis
+// path too.
+func TestMalformedEventsKeepTheirText(t *testing.T) {
+	good := "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530070 1418530070 ACCEPT OK"
+	bad := []string{
+		`{ "id" : "7\u0031", "timestamp" : 1418530070000 , "message" : ["\"a\"", null] }`,
+		"{\"id\":\"8\",\"timestamp\":1418530070000,\"message\":{\"k\":\"caf\xe9\"}}",
+	}
+	payload := `{"messageType":"DATA_MESSAGE","owner":"123456789010","logGroup":"g","logStream":"s","subscriptionFilters":["f"],"logEvents":[` +
+		bad[0] + `,{"id":"2","timestamp":1418530070000,"message":"` + good + `"},` + bad[1] + `]}`
+	check := func(t *testing.T, q *fakeSQS) {
+		t.Helper()
+		letters := q.letters(t) // lines joined, line_base64 decoded
+		if len(letters) != 2 {
+			t.Fatalf("%d letters: %+v", len(letters), letters)
+		}
+		for i, l := range letters {
+			if l.Stage != StageEvent || l.Line != bad[i] {
+				t.Errorf("letter %d: %+v, want the line %q", i, l, bad[i])
+			}
+		}
+		if !strings.Contains(q.messages[1], `"line_base64":`) {
+			t.Errorf("the text that is not UTF-8 is not in line_base64: %s", q.messages[1])
+		}
+	}
+	t.Run("subscription", func(t *testing.T) {
+		os, q := newFakeOS(t), newFakeSQS(t)
+		s, err := newTestHandler(t, os, q).Handle(context.Background(), rawLambdaEvent(t, []byte(payload)))
+		if err != nil || s.Indexed != 1 {
+			t.Fatalf("summary %+v, %v", s, err)
+		}
+		check(t, q)
+	})
+	t.Run("kinesis", func(t *testing.T) {
+		os, q := newFakeOS(t), newFakeSQS(t)
+		recs := kinesisRecordsOf(t, cwlogstest.FlowLogPayload(1, 3))
+		recs[0].Kinesis.Data = gzipped(t, payload)
+		k, resp, err := newTestHandler(t, os, q).HandleKinesis(context.Background(), kinesisEvent(t, recs))
+		if err != nil || len(resp.BatchItemFailures) != 0 || k.Indexed != 1 {
+			t.Fatalf("summary %+v, %v", k, err)
+		}
+		check(t, q)
+	})
+}
+
+// When the texts cannot be read back (data is not the payload cwlogs
+// decoded), each malformed event's letter says so and keeps its id.
+func TestMalformedEventTextNotReadBack(t *testing.T) {
+	h := newTestHandler(t, newFakeOS(t), newFakeSQS(t))
+	p := &cwlogs.Payload{MessageType: cwlogs.MessageTypeData, LogGroup: "g", LogStream: "s",
+		Malformed: []cwlogs.MalformedEvent{{Index: 0, ID: "1", Reason: "no message"}, {Index: 5, ID: "6", Reason: "no message"}}}
+	for name, data := range map[string]string{
+		"not base64":      "!!",
+		"not gzip":        base64.StdEncoding.EncodeToString([]byte("plain")),
+		"not JSON":        base64.StdEncoding.EncodeToString(gzipped(t, "{")),
+		"too few events":  base64.StdEncoding.EncodeToString(gzipped(t, `{"logEvents":[{}]}`)),
+		"one event short": base64.StdEncoding.EncodeToString(gzipped(t, `{"logEvents":[{},{},{},{},{}]}`)),
+		"negative index":  "",
+		"over the limit":  base64.StdEncoding.EncodeToString(gzipped(t, `{"logEvents":[{},{},{},{},{},{}],"x":"`+strings.Repeat("x", 100)+`"}`)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			q := p
+			if name == "negative index" {
+				q = &cwlogs.Payload{MessageType: p.MessageType, Malformed: []cwlogs.MalformedEvent{{Index: -1, ID: "0"}}}
+				data = base64.StdEncoding.EncodeToString(gzipped(t, `{"logEvents":[{}]}`))
+			}
+			h.dec.MaxDecompressedBytes = 0
+			if name == "over the limit" {
+				h.dec.MaxDecompressedBytes = 40
+			}
+			h.prepareFrom(q, []byte(data))
+			if len(h.letters) != len(q.Malformed) {
+				t.Fatalf("%d letters", len(h.letters))
+			}
+			for i, d := range h.letters {
+				if d.Stage != StageEvent || d.ID != q.Malformed[i].ID || d.Line != "" || !strings.Contains(d.Reason, "; the event's text could not be read back: ") {
+					t.Errorf("letter %d: %+v", i, d)
+				}
+			}
+		})
+	}
+	// The payload of the right events: the texts, and nothing added to the reasons.
+	h.dec.MaxDecompressedBytes = 0
+	h.prepareFrom(p, []byte(base64.StdEncoding.EncodeToString(gzipped(t, `{"logEvents":[{"a":1},{},{},{},{},[ 6 ]]}`))))
+	if h.letters[0].Line != `{"a":1}` || h.letters[1].Line != `[ 6 ]` || strings.Contains(h.letters[0].Reason, "read back") {
+		t.Fatalf("letters %+v", h.letters)
 	}
 }
 

@@ -152,7 +152,7 @@ func (h *Handler) record(ctx context.Context, r *fastjson.Value, source string, 
 	case !p.IsData():
 		return h.badRecord(ctx, k, source, string(b64), fmt.Errorf("unknown messageType %q", p.MessageType))
 	}
-	s, err := h.payload(ctx, p, began, source)
+	s, err := h.payload(ctx, p, began, source, b64)
 	k.Events += s.Events
 	k.Documents += s.Documents
 	k.Indexed += s.Indexed
