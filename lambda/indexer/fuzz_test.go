@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/vpcflowlogs/vpc-flow-logs/internal/flowlog"
@@ -103,12 +104,26 @@ func FuzzPayloadJSON(f *testing.F) {
 	f.Add([]byte(`{"messageType":"CONTROL_MESSAGE","logEvents":[]}`))
 	h := fuzzHandler(f, flowlog.V2Fields())
 	f.Fuzz(func(t *testing.T, js []byte) {
-		p, err := h.decode(rawLambdaEvent(t, js))
+		ev := rawLambdaEvent(t, js)
+		p, err := h.decode(ev)
 		if err != nil {
 			return
 		}
-		h.prepare(p)
+		var outer struct{ Awslogs struct{ Data string } }
+		if err := json.Unmarshal(ev, &outer); err != nil {
+			t.Fatal(err)
+		}
+		h.prepareFrom(p, []byte(outer.Awslogs.Data))
 		checkPrepared(t, h, p)
+		// The malformed events' letters come first, each with its event's
+		// JSON text unless the reason says it could not be read back.
+		for i, m := range p.Malformed {
+			d := h.letters[i]
+			readBack := !strings.Contains(d.Reason, "; the event's text could not be read back: ")
+			if d.Stage != StageEvent || d.ID != m.ID || readBack != json.Valid([]byte(d.Line)) {
+				t.Fatalf("letter %d of malformed event %+v: %+v", i, m, d)
+			}
+		}
 	})
 }
 

@@ -309,33 +309,36 @@ func TestMalformedEventsKeepTheirText(t *testing.T) {
 // decoded), each malformed event's letter says so and keeps its id.
 func TestMalformedEventTextNotReadBack(t *testing.T) {
 	h := newTestHandler(t, newFakeOS(t), newFakeSQS(t))
-	p := &cwlogs.Payload{MessageType: cwlogs.MessageTypeData, LogGroup: "g", LogStream: "s",
-		Malformed: []cwlogs.MalformedEvent{{Index: 0, ID: "1", Reason: "no message"}, {Index: 5, ID: "6", Reason: "no message"}}}
-	for name, data := range map[string]string{
-		"not base64":      "!!",
-		"not gzip":        base64.StdEncoding.EncodeToString([]byte("plain")),
-		"not JSON":        base64.StdEncoding.EncodeToString(gzipped(t, "{")),
-		"too few events":  base64.StdEncoding.EncodeToString(gzipped(t, `{"logEvents":[{}]}`)),
-		"one event short": base64.StdEncoding.EncodeToString(gzipped(t, `{"logEvents":[{},{},{},{},{}]}`)),
-		"negative index":  "",
-		"over the limit":  base64.StdEncoding.EncodeToString(gzipped(t, `{"logEvents":[{},{},{},{},{},{}],"x":"`+strings.Repeat("x", 100)+`"}`)),
+	good := cwlogstest.FlowLogPayload(4, 1).Events
+	payload := func(malformed ...cwlogs.MalformedEvent) *cwlogs.Payload {
+		return &cwlogs.Payload{MessageType: cwlogs.MessageTypeData, LogGroup: "g", LogStream: "s", Events: good, Malformed: malformed}
+	}
+	b64 := func(js string) string { return base64.StdEncoding.EncodeToString(gzipped(t, js)) }
+	six := payload(cwlogs.MalformedEvent{Index: 0, ID: "1", Reason: "no message"}, cwlogs.MalformedEvent{Index: 5, ID: "6", Reason: "no message"})
+	for _, tc := range []struct {
+		name  string
+		p     *cwlogs.Payload
+		data  string
+		limit int
+	}{
+		{"not base64", six, "!!", 0},
+		{"not gzip", six, base64.StdEncoding.EncodeToString([]byte("plain")), 0},
+		{"not JSON", six, b64("{"), 0},
+		{"too few events", six, b64(`{"logEvents":[{}]}`), 0},
+		{"one event short", six, b64(`{"logEvents":[{},{},{},{},{}]}`), 0},
+		{"one event more", six, b64(`{"logEvents":[{},{},{},{},{},{},{}]}`), 0},
+		{"over the limit", six, b64(`{"logEvents":[{},{},{},{},{},{}],"x":"` + strings.Repeat("x", 100) + `"}`), 40},
+		{"negative index", payload(cwlogs.MalformedEvent{Index: -1, ID: "0"}), b64(`{"logEvents":[{},{},{},{},{}]}`), 0},
+		{"index past the end", payload(cwlogs.MalformedEvent{Index: 5, ID: "5"}), b64(`{"logEvents":[{},{},{},{},{}]}`), 0},
 	} {
-		t.Run(name, func(t *testing.T) {
-			q := p
-			if name == "negative index" {
-				q = &cwlogs.Payload{MessageType: p.MessageType, Malformed: []cwlogs.MalformedEvent{{Index: -1, ID: "0"}}}
-				data = base64.StdEncoding.EncodeToString(gzipped(t, `{"logEvents":[{}]}`))
-			}
-			h.dec.MaxDecompressedBytes = 0
-			if name == "over the limit" {
-				h.dec.MaxDecompressedBytes = 40
-			}
-			h.prepareFrom(q, []byte(data))
-			if len(h.letters) != len(q.Malformed) {
-				t.Fatalf("%d letters", len(h.letters))
+		t.Run(tc.name, func(t *testing.T) {
+			h.dec.MaxDecompressedBytes = tc.limit
+			h.prepareFrom(tc.p, []byte(tc.data))
+			if len(h.letters) != len(tc.p.Malformed) {
+				t.Fatalf("%d letters: %+v", len(h.letters), h.letters)
 			}
 			for i, d := range h.letters {
-				if d.Stage != StageEvent || d.ID != q.Malformed[i].ID || d.Line != "" || !strings.Contains(d.Reason, "; the event's text could not be read back: ") {
+				if d.Stage != StageEvent || d.ID != tc.p.Malformed[i].ID || d.Line != "" || !strings.Contains(d.Reason, "; the event's text could not be read back: ") {
 					t.Errorf("letter %d: %+v", i, d)
 				}
 			}
@@ -343,8 +346,8 @@ func TestMalformedEventTextNotReadBack(t *testing.T) {
 	}
 	// The payload of the right events: the texts, and nothing added to the reasons.
 	h.dec.MaxDecompressedBytes = 0
-	h.prepareFrom(p, []byte(base64.StdEncoding.EncodeToString(gzipped(t, `{"logEvents":[{"a":1},{},{},{},{},[ 6 ]]}`))))
-	if h.letters[0].Line != `{"a":1}` || h.letters[1].Line != `[ 6 ]` || strings.Contains(h.letters[0].Reason, "read back") {
+	h.prepareFrom(six, []byte(b64(`{"logEvents":[{"a":1},{},{},{},{},[ 6 ]]}`)))
+	if len(h.letters) != 2 || h.letters[0].Line != `{"a":1}` || h.letters[1].Line != `[ 6 ]` || strings.Contains(h.letters[0].Reason, "read back") {
 		t.Fatalf("letters %+v", h.letters)
 	}
 }

@@ -26,7 +26,7 @@ func (h *Handler) prepareFrom(p *cwlogs.Payload, data []byte) {
 	if len(p.Malformed) == 0 {
 		return
 	}
-	texts, err := eventTexts(data, p.Malformed, h.dec.MaxDecompressedBytes)
+	texts, err := eventTexts(data, p.Malformed, len(p.Events)+len(p.Malformed), h.dec.MaxDecompressedBytes)
 	for i := range p.Malformed {
 		if err != nil {
 			h.letters[i].Reason += "; the event's text could not be read back: " + err.Error()
@@ -38,18 +38,19 @@ func (h *Handler) prepareFrom(p *cwlogs.Payload, data []byte) {
 
 // eventTexts returns the JSON text, as received, of the log events of the
 // subscription payload data (the gzip'd JSON in base64) at the indexes of
-// malformed, in order. limit caps the decompressed size (zero:
-// cwlogs.DefaultMaxDecompressedBytes, as the decoder's).
-func eventTexts(data []byte, malformed []cwlogs.MalformedEvent, limit int) ([]string, error) {
+// malformed, in order; the payload must have n events, as cwlogs read it.
+// limit caps the decompressed size (zero: cwlogs.DefaultMaxDecompressedBytes,
+// as the decoder's).
+func eventTexts(data []byte, malformed []cwlogs.MalformedEvent, n, limit int) ([]string, error) {
 	if limit <= 0 {
 		limit = cwlogs.DefaultMaxDecompressedBytes
 	}
 	gz := make([]byte, base64.StdEncoding.DecodedLen(len(data)))
-	n, err := base64.StdEncoding.Decode(gz, data)
+	size, err := base64.StdEncoding.Decode(gz, data)
 	if err != nil {
 		return nil, fmt.Errorf("base64: %w", err)
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz[:n]))
+	zr, err := gzip.NewReader(bytes.NewReader(gz[:size]))
 	if err != nil {
 		return nil, fmt.Errorf("gzip: %w", err)
 	}
@@ -58,6 +59,9 @@ func eventTexts(data []byte, malformed []cwlogs.MalformedEvent, limit int) ([]st
 	}
 	if err := json.NewDecoder(io.LimitReader(zr, int64(limit))).Decode(&p); err != nil {
 		return nil, fmt.Errorf("json: %w", err)
+	}
+	if len(p.LogEvents) != n {
+		return nil, fmt.Errorf("the payload read back has %d events, not %d", len(p.LogEvents), n)
 	}
 	texts := make([]string, len(malformed))
 	for i, m := range malformed {
