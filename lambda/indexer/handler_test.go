@@ -328,6 +328,18 @@ func TestMalformedEventTextNotReadBack(t *testing.T) {
 		{"one event short", six, b64(`{"logEvents":[{},{},{},{},{}]}`), 0},
 		{"one event more", six, b64(`{"logEvents":[{},{},{},{},{},{},{}]}`), 0},
 		{"over the limit", six, b64(`{"logEvents":[{},{},{},{},{},{}],"x":"` + strings.Repeat("x", 100) + `"}`), 40},
+		{"not an object", six, b64(`[{},{},{},{},{},{}]`), 0},
+		{"two logEvents keys", six, b64(`{"logEvents":[{},{},{},{},{},{}],"logEvents":[{},{},{},{},{},{}]}`), 0},
+		{"logEvents null", six, b64(`{"logEvents":null}`), 0},
+		{"logEvents an object", six, b64(`{"logEvents":{"0":{}}}`), 0},
+		{"logEvents an object of six", six, b64(`{"logEvents":{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6}}`), 0},
+		{"an array for the payload", six, b64(`[1,2,3,4,5,6]`), 0},
+		{"no logEvents", six, b64(`{"messageType":"DATA_MESSAGE"}`), 0},
+		{"bad JSON before", six, b64(`{"owner":[1,],"logEvents":[{},{},{},{},{},{}]}`), 0},
+		{"bad JSON in an event", six, b64(`{"logEvents":[{},{},{,},{},{},{}]}`), 0},
+		{"bad key", six, b64(`{"logEvents":[{},{},{},{},{},{}],3:4}`), 0},
+		{"no closing bracket", six, b64(`{"logEvents":[{},{},{},{},{},{}`), 0},
+		{"no closing brace", six, b64(`{"logEvents":[{},{},{},{},{},{}]`), 0},
 		{"negative index", payload(cwlogs.MalformedEvent{Index: -1, ID: "0"}), b64(`{"logEvents":[{},{},{},{},{}]}`), 0},
 		{"index past the end", payload(cwlogs.MalformedEvent{Index: 5, ID: "5"}), b64(`{"logEvents":[{},{},{},{},{}]}`), 0},
 	} {
@@ -346,7 +358,7 @@ func TestMalformedEventTextNotReadBack(t *testing.T) {
 	}
 	// The payload of the right events: the texts, and nothing added to the reasons.
 	h.dec.MaxDecompressedBytes = 0
-	h.prepareFrom(six, []byte(b64(`{"logEvents":[{"a":1},{},{},{},{},[ 6 ]]}`)))
+	h.prepareFrom(six, []byte(b64(`{"messageType":"DATA_MESSAGE","subscriptionFilters":["f"],"logEvents":[{"a":1},{},{},{},{},[ 6 ]],"owner":"x"}`)))
 	if len(h.letters) != 2 || h.letters[0].Line != `{"a":1}` || h.letters[1].Line != `[ 6 ]` || strings.Contains(h.letters[0].Reason, "read back") {
 		t.Fatalf("letters %+v", h.letters)
 	}

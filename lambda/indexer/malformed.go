@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -40,7 +41,9 @@ func (h *Handler) prepareFrom(p *cwlogs.Payload, data []byte) {
 // subscription payload data (the gzip'd JSON in base64) at the indexes of
 // malformed, in order; the payload must have n events, as cwlogs read it.
 // limit caps the decompressed size (zero: cwlogs.DefaultMaxDecompressedBytes,
-// as the decoder's).
+// as the decoder's). It reads the payload as a stream of values and keeps
+// only the texts it returns, so that a payload of many malformed events
+// does not also hold every event's text twice (TestPeakHeapOfMalformedEvents).
 func eventTexts(data []byte, malformed []cwlogs.MalformedEvent, n, limit int) ([]string, error) {
 	if limit <= 0 {
 		limit = cwlogs.DefaultMaxDecompressedBytes
@@ -54,21 +57,81 @@ func eventTexts(data []byte, malformed []cwlogs.MalformedEvent, n, limit int) ([
 	if err != nil {
 		return nil, fmt.Errorf("gzip: %w", err)
 	}
-	var p struct {
-		LogEvents []json.RawMessage `json:"logEvents"`
+	want := make(map[int]string, len(malformed))
+	for _, m := range malformed {
+		want[m.Index] = ""
 	}
-	if err := json.NewDecoder(io.LimitReader(zr, int64(limit))).Decode(&p); err != nil {
+	count, err := readEvents(json.NewDecoder(io.LimitReader(zr, int64(limit))), want)
+	if err != nil {
 		return nil, fmt.Errorf("json: %w", err)
 	}
-	if len(p.LogEvents) != n {
-		return nil, fmt.Errorf("the payload read back has %d events, not %d", len(p.LogEvents), n)
+	if count != n {
+		return nil, fmt.Errorf("the payload read back has %d events, not %d", count, n)
 	}
 	texts := make([]string, len(malformed))
 	for i, m := range malformed {
-		if m.Index < 0 || m.Index >= len(p.LogEvents) {
-			return nil, fmt.Errorf("event %d: the payload has %d", m.Index, len(p.LogEvents))
+		if m.Index < 0 || m.Index >= count {
+			return nil, fmt.Errorf("event %d: the payload has %d", m.Index, count)
 		}
-		texts[i] = string(p.LogEvents[m.Index])
+		texts[i] = want[m.Index]
 	}
 	return texts, nil
+}
+
+// readEvents reads a payload document from dec and stores the text of each
+// element of its "logEvents" array whose index is a key of want; it returns
+// how many elements the array has (0 if there is no such key). A second
+// "logEvents" key is an error: which of the two a reader takes is not
+// defined.
+func readEvents(dec *json.Decoder, want map[int]string) (int, error) {
+	if err := delim(dec, '{'); err != nil {
+		return 0, err
+	}
+	count, seen := 0, false
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return 0, err
+		}
+		var raw json.RawMessage
+		if key != "logEvents" {
+			if err := dec.Decode(&raw); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		if seen {
+			return 0, errors.New(`two "logEvents" keys`)
+		}
+		seen = true
+		// An array: a payload whose "logEvents" is null or no array has
+		// no malformed events (cwlogs refuses it, or reads none).
+		if err := delim(dec, '['); err != nil {
+			return 0, fmt.Errorf(`"logEvents": %w`, err)
+		}
+		for ; dec.More(); count++ {
+			if err := dec.Decode(&raw); err != nil {
+				return 0, err
+			}
+			if _, ok := want[count]; ok {
+				want[count] = string(raw)
+			}
+		}
+		if err := delim(dec, ']'); err != nil {
+			return 0, err
+		}
+	}
+	return count, delim(dec, '}')
+}
+
+// delim reads the delimiter d from dec.
+func delim(dec *json.Decoder, d json.Delim) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if t != d {
+		return fmt.Errorf("%v where %v was expected", t, d)
+	}
+	return nil
 }

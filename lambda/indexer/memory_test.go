@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -157,5 +158,67 @@ func TestPeakHeapOfTheLargestPayload(t *testing.T) {
 				t.Fatalf("peak heap up to %d bytes for the largest payload, over half the function's memory (%d)", peak, limit)
 			}
 		})
+	}
+}
+
+// TestPeakHeapOfMalformedEvents: the largest event whose log events are all
+// malformed (a message that is a number), whose dead letters read every
+// event's text back from the payload (prepareFrom), stays under half the
+// function's memory too. Bounded as above: twice the live heap after the
+// decode plus everything prepareFrom allocates.
+func TestPeakHeapOfMalformedEvents(t *testing.T) {
+	if raceEnabled {
+		t.Skip("a heap measured under the race detector is not the function's (make unit runs this without -race)")
+	}
+	if testing.Short() {
+		t.Skip("builds 1 MiB events")
+	}
+	limit := uint64(indexerMemoryMB(t)) << 20 / 2
+	build := func(n int) []byte {
+		var js bytes.Buffer
+		js.WriteString(`{"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":"g","logStream":"s","subscriptionFilters":["f"],"logEvents":[`)
+		for i := range n {
+			if i > 0 {
+				js.WriteByte(',')
+			}
+			fmt.Fprintf(&js, `{"id":"%056d","timestamp":%d,"message":%d}`, i, cwlogstest.BaseTime*1000+int64(i), i)
+		}
+		js.WriteString(`]}`)
+		return rawLambdaEvent(t, js.Bytes())
+	}
+	n := 5000
+	event := build(n)
+	for len(event) > MaxEventBytes || len(event) <= MaxEventBytes*99/100 {
+		n = int(float64(n) * float64(MaxEventBytes) * 0.995 / float64(len(event)))
+		event = build(n)
+	}
+	enc, err := document.NewEncoder(flowlog.V2Fields(), "cwl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{Parser: flowlog.NewParser(flowlog.V2Fields()), Encoder: enc, Bulk: &BulkSender{Client: &okBulk{}},
+		DeadLetters: &SQSDeadLetters{}, Log: quietLog}
+	var outer struct{ Awslogs struct{ Data string } }
+	if err := json.Unmarshal(event, &outer); err != nil {
+		t.Fatal(err)
+	}
+	ev := bytes.Clone(event) // the runtime's copy
+	p, err := h.decode(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	var live, after runtime.MemStats
+	runtime.ReadMemStats(&live)
+	h.prepareFrom(p, []byte(outer.Awslogs.Data))
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(ev)
+	if len(h.letters) != n || h.letters[n-1].Line == "" {
+		t.Fatalf("%d letters for %d malformed events, the last %+v", len(h.letters), n, h.letters[len(h.letters)-1])
+	}
+	peak := 2 * (live.HeapAlloc + after.TotalAlloc - live.TotalAlloc)
+	t.Logf("%d malformed events, %d-byte event: peak heap at most %.1f MiB, limit %.0f MiB", n, len(event), float64(peak)/(1<<20), float64(limit)/(1<<20))
+	if peak > limit {
+		t.Fatalf("peak heap up to %d bytes for the largest payload of malformed events, over half the function's memory (%d)", peak, limit)
 	}
 }
