@@ -36,15 +36,33 @@ const MaxEventBytes = 1 << 20
 // many records from more as fit (to within 1%).
 func largestEvent(t *testing.T, more func(n int) *cwlogs.Payload) (event []byte, records int) {
 	t.Helper()
+	return largestEventOf(func(n int) []byte { return lambdaEvent(t, more(n)) })
+}
+
+// largestEventOf is largestEvent for events that build makes of n records.
+func largestEventOf(build func(n int) []byte) (event []byte, records int) {
 	n := 5000
 	for {
-		ev := lambdaEvent(t, more(n))
+		ev := build(n)
 		if len(ev) <= MaxEventBytes && len(ev) > MaxEventBytes*99/100 {
 			return ev, n
 		}
 		// The event grows in proportion to the records, near enough.
 		n = int(float64(n) * float64(MaxEventBytes) * 0.995 / float64(len(ev)))
 	}
+}
+
+// peakHeapLimit skips a peak-heap test where it cannot measure, and returns
+// half the indexer's memory, the bound of the peak heap.
+func peakHeapLimit(t *testing.T) uint64 {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("a heap measured under the race detector is not the function's (make unit runs this without -race)")
+	}
+	if testing.Short() {
+		t.Skip("builds 1 MiB events")
+	}
+	return uint64(indexerMemoryMB(t)) << 20 / 2
 }
 
 // okBulk answers every _bulk request with every item indexed, building
@@ -104,13 +122,7 @@ func indexerMemoryMB(t *testing.T) int {
 // the most one _bulk request allocates (its garbage is dropped before the
 // next) and the sender's own allocations.
 func TestPeakHeapOfTheLargestPayload(t *testing.T) {
-	if raceEnabled {
-		t.Skip("a heap measured under the race detector is not the function's (make unit runs this without -race)")
-	}
-	if testing.Short() {
-		t.Skip("builds 1 MiB events")
-	}
-	limit := uint64(indexerMemoryMB(t)) << 20 / 2
+	limit := peakHeapLimit(t)
 	for _, tc := range []struct {
 		name string
 		more func(n int) *cwlogs.Payload
@@ -167,13 +179,7 @@ func TestPeakHeapOfTheLargestPayload(t *testing.T) {
 // function's memory too. Bounded as above: twice the live heap after the
 // decode plus everything prepareFrom allocates.
 func TestPeakHeapOfMalformedEvents(t *testing.T) {
-	if raceEnabled {
-		t.Skip("a heap measured under the race detector is not the function's (make unit runs this without -race)")
-	}
-	if testing.Short() {
-		t.Skip("builds 1 MiB events")
-	}
-	limit := uint64(indexerMemoryMB(t)) << 20 / 2
+	limit := peakHeapLimit(t)
 	build := func(n int) []byte {
 		var js bytes.Buffer
 		js.WriteString(`{"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":"g","logStream":"s","subscriptionFilters":["f"],"logEvents":[`)
@@ -186,12 +192,7 @@ func TestPeakHeapOfMalformedEvents(t *testing.T) {
 		js.WriteString(`]}`)
 		return rawLambdaEvent(t, js.Bytes())
 	}
-	n := 5000
-	event := build(n)
-	for len(event) > MaxEventBytes || len(event) <= MaxEventBytes*99/100 {
-		n = int(float64(n) * float64(MaxEventBytes) * 0.995 / float64(len(event)))
-		event = build(n)
-	}
+	event, n := largestEventOf(build)
 	enc, err := document.NewEncoder(flowlog.V2Fields(), "cwl")
 	if err != nil {
 		t.Fatal(err)
