@@ -42,8 +42,7 @@ func (h *Handler) prepareFrom(p *cwlogs.Payload, data []byte) {
 // malformed, in order; the payload must have n events, as cwlogs read it.
 // limit caps the decompressed size (zero: cwlogs.DefaultMaxDecompressedBytes,
 // as the decoder's). It reads the payload as a stream of values and keeps
-// only the texts it returns, so that a payload of many malformed events
-// does not also hold every event's text twice (TestPeakHeapOfMalformedEvents).
+// only the texts it returns (TestMalformedTextsReadAsAStream).
 func eventTexts(data []byte, malformed []cwlogs.MalformedEvent, n, limit int) ([]string, error) {
 	if limit <= 0 {
 		limit = cwlogs.DefaultMaxDecompressedBytes
@@ -57,33 +56,28 @@ func eventTexts(data []byte, malformed []cwlogs.MalformedEvent, n, limit int) ([
 	if err != nil {
 		return nil, fmt.Errorf("gzip: %w", err)
 	}
-	want := make(map[int]string, len(malformed))
-	for _, m := range malformed {
-		want[m.Index] = ""
-	}
-	count, err := readEvents(json.NewDecoder(io.LimitReader(zr, int64(limit))), want)
+	texts := make([]string, len(malformed))
+	count, err := readEvents(json.NewDecoder(io.LimitReader(zr, int64(limit))), malformed, texts)
 	if err != nil {
 		return nil, fmt.Errorf("json: %w", err)
 	}
 	if count != n {
 		return nil, fmt.Errorf("the payload read back has %d events, not %d", count, n)
 	}
-	texts := make([]string, len(malformed))
 	for i, m := range malformed {
-		if m.Index < 0 || m.Index >= count {
-			return nil, fmt.Errorf("event %d: the payload has %d", m.Index, count)
+		if texts[i] == "" {
+			return nil, fmt.Errorf("event %d: not among the %d events read back, or out of order", m.Index, count)
 		}
-		texts[i] = want[m.Index]
 	}
 	return texts, nil
 }
 
-// readEvents reads a payload document from dec and stores the text of each
-// element of its "logEvents" array whose index is a key of want; it returns
-// how many elements the array has (0 if there is no such key). A second
-// "logEvents" key is an error: which of the two a reader takes is not
-// defined.
-func readEvents(dec *json.Decoder, want map[int]string) (int, error) {
+// readEvents reads a payload document from dec and stores in texts[i] the
+// text of the element of its "logEvents" array at malformed[i].Index (the
+// indexes rising, as cwlogs lists them); it returns how many elements the
+// array has (0 if there is no such key). A second "logEvents" key is an
+// error: which of the two a reader takes is not defined.
+func readEvents(dec *json.Decoder, malformed []cwlogs.MalformedEvent, texts []string) (int, error) {
 	if err := delim(dec, '{'); err != nil {
 		return 0, err
 	}
@@ -109,12 +103,13 @@ func readEvents(dec *json.Decoder, want map[int]string) (int, error) {
 		if err := delim(dec, '['); err != nil {
 			return 0, fmt.Errorf(`"logEvents": %w`, err)
 		}
-		for ; dec.More(); count++ {
+		for next := 0; dec.More(); count++ {
 			if err := dec.Decode(&raw); err != nil {
 				return 0, err
 			}
-			if _, ok := want[count]; ok {
-				want[count] = string(raw)
+			if next < len(malformed) && malformed[next].Index == count {
+				texts[next] = string(raw)
+				next++
 			}
 		}
 		if err := delim(dec, ']'); err != nil {

@@ -223,3 +223,41 @@ func TestPeakHeapOfMalformedEvents(t *testing.T) {
 		t.Fatalf("peak heap up to %d bytes for the largest payload of malformed events, over half the function's memory (%d)", peak, limit)
 	}
 }
+
+// TestMalformedTextsReadAsAStream: reading one malformed event's text back
+// from the largest payload of realistic records allocates a small part of
+// what the payload takes decompressed (the base64 decoded, the gzip
+// reader's state, a buffer of a few events), not the payload nor every
+// event's text.
+func TestMalformedTextsReadAsAStream(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates for itself")
+	}
+	var js []byte
+	event, n := largestEventOf(func(n int) []byte {
+		js = cwlogs.AppendJSON(nil, cwlogstest.FlowLogPayload(n, 21))
+		js = bytes.Replace(js, []byte(`"logEvents":[`), []byte(`"logEvents":[{"id":"0","timestamp":1,"message":7},`), 1)
+		return rawLambdaEvent(t, js)
+	})
+	var outer struct{ Awslogs struct{ Data string } }
+	if err := json.Unmarshal(event, &outer); err != nil {
+		t.Fatal(err)
+	}
+	p, err := cwlogs.DecodeString(outer.Awslogs.Data)
+	if err != nil || len(p.Malformed) != 1 || len(p.Events) != n {
+		t.Fatalf("%d events, %d malformed: %v", len(p.Events), len(p.Malformed), err)
+	}
+	data := []byte(outer.Awslogs.Data)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	texts, err := eventTexts(data, p.Malformed, n+1, 0)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(texts) != 1 || texts[0] != `{"id":"0","timestamp":1,"message":7}` {
+		t.Fatalf("texts %q, %v", texts, err)
+	}
+	allocated := float64(after.TotalAlloc - before.TotalAlloc)
+	t.Logf("%d-byte payload, %d bytes decompressed: read back with %.1f MiB allocated", len(data), len(js), allocated/(1<<20))
+	if budget := float64(len(data)) + 2<<20; allocated > budget {
+		t.Fatalf("reading one text back allocated %.0f bytes, over %.0f (the base64 decoded, 2 MiB for the readers)", allocated, budget)
+	}
+}
