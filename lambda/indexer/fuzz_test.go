@@ -109,11 +109,7 @@ func FuzzPayloadJSON(f *testing.F) {
 		if err != nil {
 			return
 		}
-		var outer struct{ Awslogs struct{ Data string } }
-		if err := json.Unmarshal(ev, &outer); err != nil {
-			t.Fatal(err)
-		}
-		h.prepareFrom(p, []byte(outer.Awslogs.Data))
+		h.prepareFrom(p, awslogsData(t, ev))
 		checkPrepared(t, h, p)
 		// The malformed events' letters come first, each with its event's
 		// JSON text unless the reason says it could not be read back: a

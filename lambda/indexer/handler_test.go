@@ -61,6 +61,17 @@ func rawLambdaEvent(t testing.TB, payloadJSON []byte) []byte {
 	return ev
 }
 
+// awslogsData returns the awslogs.data of a CloudWatch Logs event: the
+// payload as it came, for prepareFrom.
+func awslogsData(t testing.TB, event []byte) []byte {
+	t.Helper()
+	var outer struct{ Awslogs struct{ Data string } }
+	if err := json.Unmarshal(event, &outer); err != nil {
+		t.Fatal(err)
+	}
+	return []byte(outer.Awslogs.Data)
+}
+
 func keyOf(enc *document.Encoder, ev cwlogs.Event) string {
 	index, _ := enc.Index(ev.Timestamp)
 	return index + "/" + ev.ID

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -199,11 +198,7 @@ func TestPeakHeapOfMalformedEvents(t *testing.T) {
 	}
 	h := &Handler{Parser: flowlog.NewParser(flowlog.V2Fields()), Encoder: enc, Bulk: &BulkSender{Client: &okBulk{}},
 		DeadLetters: &SQSDeadLetters{}, Log: quietLog}
-	var outer struct{ Awslogs struct{ Data string } }
-	if err := json.Unmarshal(event, &outer); err != nil {
-		t.Fatal(err)
-	}
-	ev := bytes.Clone(event) // the runtime's copy
+	ev, data := bytes.Clone(event), awslogsData(t, event) // the runtime's copy, and its data
 	p, err := h.decode(ev)
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +206,7 @@ func TestPeakHeapOfMalformedEvents(t *testing.T) {
 	runtime.GC()
 	var live, after runtime.MemStats
 	runtime.ReadMemStats(&live)
-	h.prepareFrom(p, []byte(outer.Awslogs.Data))
+	h.prepareFrom(p, data)
 	runtime.ReadMemStats(&after)
 	runtime.KeepAlive(ev)
 	if len(h.letters) != n || h.letters[n-1].Line == "" {
@@ -239,15 +234,11 @@ func TestMalformedTextsReadAsAStream(t *testing.T) {
 		js = bytes.Replace(js, []byte(`"logEvents":[`), []byte(`"logEvents":[{"id":"0","timestamp":1,"message":7},`), 1)
 		return rawLambdaEvent(t, js)
 	})
-	var outer struct{ Awslogs struct{ Data string } }
-	if err := json.Unmarshal(event, &outer); err != nil {
-		t.Fatal(err)
-	}
-	p, err := cwlogs.DecodeString(outer.Awslogs.Data)
+	data := awslogsData(t, event)
+	p, err := cwlogs.Decode(data)
 	if err != nil || len(p.Malformed) != 1 || len(p.Events) != n {
 		t.Fatalf("%d events, %d malformed: %v", len(p.Events), len(p.Malformed), err)
 	}
-	data := []byte(outer.Awslogs.Data)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	texts, err := eventTexts(data, p.Malformed, n+1, 0)
