@@ -23,7 +23,7 @@ import (
 // Stages at which a log event can be dead-lettered.
 const (
 	// StageEvent: a log event without the documented shape (no string
-	// message, say), which cwlogs skipped; Line is its JSON as received (see prepareFrom).
+	// message, say), which cwlogs skipped; Line is its JSON as received, or the payload (prepareFrom).
 	StageEvent = "event"
 	// StageParse: the message is not a flow log record of the configured
 	// format (wrong field count, a non-integer port, a bad address...).

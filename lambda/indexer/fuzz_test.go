@@ -112,14 +112,18 @@ func FuzzPayloadJSON(f *testing.F) {
 		h.prepareFrom(p, awslogsData(t, ev))
 		checkPrepared(t, h, p)
 		// The malformed events' letters come first, each with its event's
-		// JSON text unless the reason says it could not be read back: a
-		// text that, alone in a payload, is that same malformed event.
+		// JSON text unless the reason says it could not be read back (then
+		// the first holds the whole payload): a text that, alone in a
+		// payload, is that same malformed event.
 		for i, m := range p.Malformed {
 			d := h.letters[i]
 			if d.Stage != StageEvent || d.ID != m.ID {
 				t.Fatalf("letter %d of malformed event %+v: %+v", i, m, d)
 			}
-			if strings.Contains(d.Reason, "; the event's text could not be read back: ") {
+			if strings.Contains(d.Reason, "; the event's text could not be read back (") {
+				if (i == 0) != (d.Line == string(awslogsData(t, ev))) || i > 0 && d.Line != "" {
+					t.Fatalf("letter %d of malformed event %+v, not read back: the line %.80q", i, m, d.Line)
+				}
 				continue
 			}
 			alone, err := cwlogs.DecodeJSON([]byte(`{"messageType":"DATA_MESSAGE","logEvents":[` + d.Line + `]}`))

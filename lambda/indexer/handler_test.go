@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -316,6 +317,27 @@ func TestMalformedEventsKeepTheirText(t *testing.T) {
 	})
 }
 
+// A payload cwlogs reads and encoding/json refuses (a raw control
+// character in a string): the malformed events' letters say their texts
+// could not be read back, and the first holds the whole payload, which
+// rebuilds byte for byte from its messages.
+func TestMalformedEventsOfAPayloadNotReadBack(t *testing.T) {
+	good := "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530070 1418530070 ACCEPT OK"
+	payload := "{\"messageType\":\"DATA_MESSAGE\",\"owner\":\"1234\x01\",\"logGroup\":\"g\",\"logStream\":\"s\",\"logEvents\":[" +
+		`{"id":"1","timestamp":1418530070000,"message":1},{"id":"2","timestamp":1418530070000,"message":"` + good + `"},{"id":"3"}]}`
+	event := rawLambdaEvent(t, []byte(payload))
+	os, q := newFakeOS(t), newFakeSQS(t)
+	s, err := newTestHandler(t, os, q).Handle(context.Background(), event)
+	if err != nil || s.Indexed != 1 || s.DeadLettered[StageEvent] != 2 {
+		t.Fatalf("summary %+v, %v", s, err)
+	}
+	letters := q.letters(t)
+	if len(letters) != 2 || letters[0].Line != string(awslogsData(t, event)) || letters[1].Line != "" ||
+		!strings.Contains(letters[0].Reason, "could not be read back (json: invalid character") || !strings.Contains(letters[1].Reason, `the letter of event 0 (id "1"); this is event 2`) {
+		t.Fatalf("letters %+v", letters)
+	}
+}
+
 // When the texts cannot be read back (data is not the payload cwlogs
 // decoded), each malformed event's letter says so and keeps its id.
 func TestMalformedEventTextNotReadBack(t *testing.T) {
@@ -360,8 +382,15 @@ func TestMalformedEventTextNotReadBack(t *testing.T) {
 			if len(h.letters) != len(tc.p.Malformed) {
 				t.Fatalf("%d letters: %+v", len(h.letters), h.letters)
 			}
+			// The first letter holds the whole payload; the others say
+			// which letter that is.
 			for i, d := range h.letters {
-				if d.Stage != StageEvent || d.ID != tc.p.Malformed[i].ID || d.Line != "" || !strings.Contains(d.Reason, "; the event's text could not be read back: ") {
+				line, says := "", "): the whole payload is the line of the letter of event "+strconv.Itoa(tc.p.Malformed[0].Index)+
+					" (id "+strconv.Quote(tc.p.Malformed[0].ID)+"); this is event "+strconv.Itoa(tc.p.Malformed[i].Index)
+				if i == 0 {
+					line, says = tc.data, "): the line is the whole payload as it came (gzip'd JSON in base64), event "+strconv.Itoa(tc.p.Malformed[0].Index)+" of its logEvents"
+				}
+				if d.Stage != StageEvent || d.ID != tc.p.Malformed[i].ID || d.Line != line || !strings.Contains(d.Reason, "; the event's text could not be read back (") || !strings.Contains(d.Reason, says) {
 					t.Errorf("letter %d: %+v", i, d)
 				}
 			}

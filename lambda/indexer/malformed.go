@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -17,23 +18,36 @@ import (
 // as it came (awslogs.data, or a Kinesis record's data: the gzip'd JSON in
 // base64). The dead letters of p's malformed events, which prepare puts
 // first, also get each event's JSON text as received in Line, so that what
-// cwlogs skipped can be inspected; if the texts cannot be read back (a
-// payload that cwlogs decoded and encoding/json does not), their reason
-// says so. Malformed events are rare: the payload is decoded a second time,
-// with the libraries, only for them, since the decoder's buffer no longer
-// holds the events as received (it unescapes strings in place).
+// cwlogs skipped can be inspected. If the texts cannot be read back (a
+// payload that cwlogs decoded and encoding/json does not), their reasons
+// say so, and the first one's Line is the whole payload as it came, which
+// holds them all (the others name that letter's event). Malformed events
+// are rare: the payload is decoded a second time, with the libraries, only
+// for them, since the decoder's buffer no longer holds the events as
+// received (it unescapes strings in place).
 func (h *Handler) prepareFrom(p *cwlogs.Payload, data []byte) {
 	h.prepare(p)
 	if len(p.Malformed) == 0 {
 		return
 	}
 	texts, err := eventTexts(data, p.Malformed, len(p.Events)+len(p.Malformed), h.dec.MaxDecompressedBytes)
-	for i := range p.Malformed {
-		if err != nil {
-			h.letters[i].Reason += "; the event's text could not be read back: " + err.Error()
-		} else {
+	if err == nil {
+		for i := range p.Malformed {
 			h.letters[i].Line = texts[i]
 		}
+		return
+	}
+	first := strconv.Itoa(p.Malformed[0].Index)
+	for i := range p.Malformed {
+		d := &h.letters[i]
+		d.Reason += "; the event's text could not be read back (" + err.Error() + "): "
+		if i == 0 {
+			d.Reason += "the line is the whole payload as it came (gzip'd JSON in base64), event " + first + " of its logEvents"
+			d.Line = string(data)
+			continue
+		}
+		d.Reason += "the whole payload is the line of the letter of event " + first + " (id " + strconv.Quote(h.letters[0].ID) +
+			"); this is event " + strconv.Itoa(p.Malformed[i].Index)
 	}
 }
 
