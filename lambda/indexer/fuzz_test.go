@@ -109,7 +109,8 @@ func FuzzPayloadJSON(f *testing.F) {
 		if err != nil {
 			return
 		}
-		h.prepareFrom(p, awslogsData(t, ev))
+		data := awslogsData(t, ev)
+		h.prepareFrom(p, data)
 		checkPrepared(t, h, p)
 		// The malformed events' letters come first, each with its event's
 		// JSON text unless the reason says it could not be read back (then
@@ -121,7 +122,7 @@ func FuzzPayloadJSON(f *testing.F) {
 				t.Fatalf("letter %d of malformed event %+v: %+v", i, m, d)
 			}
 			if strings.Contains(d.Reason, "; the event's text could not be read back (") {
-				if (i == 0) != (d.Line == string(awslogsData(t, ev))) || i > 0 && d.Line != "" {
+				if (i == 0) != (d.Line == string(data)) || i > 0 && d.Line != "" {
 					t.Fatalf("letter %d of malformed event %+v, not read back: the line %.80q", i, m, d.Line)
 				}
 				continue
